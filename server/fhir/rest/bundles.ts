@@ -1,0 +1,71 @@
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import type { ParsedSearch, Query } from '../search/parse-search.ts';
+import type { HistoryQuery, SearchPage, StoredVersion } from '../../storage/stored-version.ts';
+import { outcome } from '../outcomes.ts';
+
+/** Builds the Bundles that search and history answer with, including their paging links. */
+
+export function queryString(query: Query, replace: Record<string, string | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (key in replace) continue;
+    for (const v of Array.isArray(value) ? value : [value ?? '']) params.append(key, v);
+  }
+  for (const [key, value] of Object.entries(replace)) if (value !== undefined) params.append(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export function searchBundle(base: string, path: string, query: Query, parsed: ParsedSearch, page: SearchPage): Bundle {
+  const entry: BundleEntry[] = page.versions.map((v) => ({
+    fullUrl: `${base}/${v.resourceType}/${v.id}`,
+    resource: v.resource as Resource,
+    search: { mode: 'match' },
+  }));
+  if (parsed.ignored.length) {
+    entry.push({
+      resource: outcome('not-supported', `Ignored unknown or unsupported search parameters: ${parsed.ignored.join(', ')}`, undefined, 'warning'),
+      search: { mode: 'outcome' },
+    });
+  }
+  const link: BundleLink[] = [{ relation: 'self', url: `${base}${path}${queryString(query)}` }];
+  const last = page.versions.at(-1);
+  if (page.hasMore && last) link.push({ relation: 'next', url: `${base}${path}${queryString(query, { _cursor: last.id })}` });
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link, entry };
+  if (page.total !== undefined) bundle.total = page.total;
+  return bundle;
+}
+
+/** History paging resumes strictly after the last version shown, encoded in `_page`. */
+export function encodeHistoryCursor(v: StoredVersion): string {
+  return Buffer.from(JSON.stringify([v.lastUpdated, v.resourceType, v.id, v.versionId])).toString('base64url');
+}
+
+export function decodeHistoryCursor(text: string): HistoryQuery['before'] | undefined {
+  try {
+    const [lastUpdated, resourceType, id, versionId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if ([lastUpdated, resourceType, id, versionId].every((x) => typeof x === 'string')) {
+      return { lastUpdated, resourceType, id, versionId } as NonNullable<HistoryQuery['before']>;
+    }
+  } catch {
+    // fall through: an unreadable cursor is the caller's error
+  }
+  return undefined;
+}
+
+export function historyBundle(base: string, path: string, query: Query, versions: StoredVersion[], hasMore: boolean): Bundle {
+  const entry: BundleEntry[] = versions.map((v) => {
+    const url = `${v.resourceType}/${v.id}`;
+    const e: BundleEntry = {
+      fullUrl: `${base}/${url}`,
+      request: { method: v.deleted ? 'DELETE' : v.versionId === '1' ? 'POST' : 'PUT', url: v.versionId === '1' ? v.resourceType : url },
+      response: { status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200', etag: `W/"${v.versionId}"`, lastModified: v.lastUpdated },
+    };
+    if (v.resource) e.resource = v.resource;
+    return e;
+  });
+  const link: BundleLink[] = [{ relation: 'self', url: `${base}${path}${queryString(query)}` }];
+  const last = versions.at(-1);
+  if (hasMore && last) link.push({ relation: 'next', url: `${base}${path}${queryString(query, { _page: encodeHistoryCursor(last) })}` });
+  return { resourceType: 'Bundle', type: 'history', link, entry };
+}

@@ -1,0 +1,42 @@
+import express from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { CapabilityStatement } from '@medplum/fhirtypes';
+import { FhirError, outcome } from '../outcomes.ts';
+import { fhirErrorHandler } from './error-handler.ts';
+import type { FhirContext } from './fhir-context.ts';
+import { sendJson } from './http.ts';
+import { ROUTES } from './routes.ts';
+
+/** The FHIR R4 endpoint, mounted at /fhir/R4: content negotiation, the route table, errors. */
+export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStatement): Router {
+  const router = express.Router();
+  // Bodies are read raw (with the size limit) and parsed by request-input.ts, which checks
+  // content type, depth and keys before anything else sees them.
+  router.use(express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes }));
+  router.use(negotiate);
+  router.get('/metadata', (_req, res) => sendJson(res, 200, capabilityStatement));
+  for (const route of ROUTES) {
+    const handle = route.handler(ctx);
+    router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => handle(req, res).catch(next));
+  }
+  router.use((req: Request) => {
+    throw new FhirError(404, outcome('not-supported', `${req.method} ${req.path} is not supported`));
+  });
+  router.use(fhirErrorHandler(ctx.config.limits.bodyBytes));
+  return router;
+}
+
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
+
+/** JSON is the only format served: other `_format` values or Accept headers get 406. */
+function negotiate(req: Request, _res: Response, next: NextFunction): void {
+  const format = req.query._format;
+  if (typeof format === 'string' && !JSON_FORMATS.has(format.split(';')[0]!.trim())) {
+    throw new FhirError(406, outcome('not-supported', `Only JSON is supported, not _format=${format}`));
+  }
+  const accept = req.get('accept');
+  if (accept && !/(^|,|\s)(\*\/\*|application\/\*|application\/(fhir\+)?json)(\s*;|\s*,|\s*$)/.test(accept)) {
+    throw new FhirError(406, outcome('not-supported', 'Only application/fhir+json is supported'));
+  }
+  next();
+}

@@ -1,0 +1,54 @@
+import type { Request, Response } from 'express';
+import { allOk, badRequest } from '../outcomes.ts';
+import type { FhirContext } from './fhir-context.ts';
+import { notModified, sendJson, sendWritten, setVersionHeaders } from './http.ts';
+import { idParam, patchBody, resourceBody, resourceTypeParam } from './request-input.ts';
+
+/** Interactions on one resource: /[type]/[id] and /[type]/[id]/_history/[vid]. */
+
+export function read(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const resource = await ctx.repo.read(resourceTypeParam(req), idParam(req));
+    setVersionHeaders(res, resource);
+    if (notModified(req, resource)) res.status(304).end();
+    else sendJson(res, 200, resource);
+  };
+}
+
+export function vread(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const resource = await ctx.repo.vread(resourceTypeParam(req), idParam(req), idParam(req, 'vid'));
+    setVersionHeaders(res, resource);
+    sendJson(res, 200, resource);
+  };
+}
+
+export function update(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const id = idParam(req);
+    const resource = resourceBody(req, ctx, type);
+    if (resource.id === undefined) throw badRequest('The resource in an update must carry its id', `${type}.id`);
+    if (resource.id !== id) throw badRequest(`Resource id '${resource.id}' does not match '${id}' in the URL`, `${type}.id`);
+    const result = await ctx.repo.update(resource, { ifMatch: req.get('if-match') });
+    const location = result.created ? `${ctx.config.fhirBaseUrl}/${type}/${id}/_history/${result.resource.meta?.versionId}` : undefined;
+    sendWritten(req, res, result.created ? 201 : 200, result.resource, location);
+  };
+}
+
+export function patch(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const result = await ctx.repo.patch(type, idParam(req), patchBody(req, ctx), { ifMatch: req.get('if-match') });
+    sendWritten(req, res, 200, result.resource);
+  };
+}
+
+export function remove(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const id = idParam(req);
+    await ctx.repo.delete(type, id, { ifMatch: req.get('if-match') });
+    sendJson(res, 200, allOk(`${type}/${id} deleted`));
+  };
+}

@@ -1,0 +1,50 @@
+import type { Request, Response } from 'express';
+import { allOk, badRequest } from '../outcomes.ts';
+import type { FhirContext } from './fhir-context.ts';
+import { searchBundle } from './bundles.ts';
+import { sendJson, sendWritten } from './http.ts';
+import { conditionalSearch, queryFromHeader, queryOf, resourceBody, resourceTypeParam, searchOf } from './request-input.ts';
+
+/** Interactions on a resource type: create, search and the conditional update/delete on /[type]?... */
+
+export function create(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const resource = resourceBody(req, ctx, type);
+    const header = req.get('if-none-exist');
+    const ifNoneExist = header === undefined ? undefined : conditionalSearch(ctx, type, queryFromHeader(header), 'If-None-Exist');
+    const result = await ctx.repo.create(resource, { ifNoneExist });
+    const location = `${ctx.config.fhirBaseUrl}/${type}/${result.resource.id}/_history/${result.resource.meta?.versionId}`;
+    sendWritten(req, res, result.created ? 201 : 200, result.resource, location);
+  };
+}
+
+export function search(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const query = queryOf(req);
+    const parsed = searchOf(req, ctx, type, query);
+    const page = await ctx.repo.search(parsed.request);
+    sendJson(res, 200, searchBundle(ctx.config.fhirBaseUrl, `/${type}`, query, parsed, page));
+  };
+}
+
+export function conditionalUpdate(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const criteria = conditionalSearch(ctx, type, queryOf(req), 'A conditional update');
+    const result = await ctx.repo.conditionalUpdate(resourceBody(req, ctx, type), criteria);
+    const location = `${ctx.config.fhirBaseUrl}/${type}/${result.resource.id}/_history/${result.resource.meta?.versionId}`;
+    sendWritten(req, res, result.created ? 201 : 200, result.resource, result.created ? location : undefined);
+  };
+}
+
+export function conditionalDelete(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const query = queryOf(req);
+    if (Object.keys(query).length === 0) throw badRequest('DELETE on a type needs search criteria');
+    await ctx.repo.conditionalDelete(conditionalSearch(ctx, type, query, 'A conditional delete'));
+    sendJson(res, 200, allOk('Deleted'));
+  };
+}

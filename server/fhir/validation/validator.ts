@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { OperationOutcomeError, validateResource } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { invalidResource } from '../outcomes.ts';
+
+/**
+ * Validates resources against the R4 StructureDefinitions (loaded once by definitions.ts) and
+ * against every profile in `meta.profile` that fhir-profiles/ defines. Profiles we do not know
+ * are claims made by other systems: they are accepted, as most servers do, and not enforced.
+ */
+export class ResourceValidator {
+  readonly #profiles: Map<string, StructureDefinition>;
+
+  constructor(profiles: Map<string, StructureDefinition>) {
+    this.#profiles = profiles;
+  }
+
+  get profileUrls(): string[] {
+    return [...this.#profiles.keys()];
+  }
+
+  /** Throws a FhirError (400) whose issues carry the FHIRPath of every problem. */
+  validate(resource: Resource): void {
+    const issues = this.issues(resource).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    if (issues.length) throw invalidResource(issues);
+  }
+
+  /** All issues (errors and warnings), for $validate. */
+  issues(resource: Resource): OperationOutcomeIssue[] {
+    const issues: OperationOutcomeIssue[] = [];
+    const run = (profile?: StructureDefinition): void => {
+      try {
+        issues.push(...validateResource(resource, profile ? { profile } : undefined));
+      } catch (err) {
+        if (err instanceof OperationOutcomeError) issues.push(...(err.outcome.issue ?? []));
+        else throw err;
+      }
+    };
+    run();
+    for (const url of resource.meta?.profile ?? []) {
+      const profile = this.#profiles.get(url);
+      if (profile) run(profile);
+    }
+    return issues;
+  }
+}
+
+/** Reads every StructureDefinition (JSON, with a snapshot) under `dir`, recursively. */
+export function loadProfiles(dir: string): Map<string, StructureDefinition> {
+  const profiles = new Map<string, StructureDefinition>();
+  for (const file of jsonFiles(dir)) {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Resource;
+    if (json.resourceType === 'StructureDefinition' && json.url) {
+      if (!json.snapshot?.element?.length) throw new Error(`Profile ${file} has no snapshot; profiles must be published with one`);
+      profiles.set(json.url, json);
+    }
+  }
+  return profiles;
+}
+
+function jsonFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return jsonFiles(path);
+    return name.endsWith('.json') ? [path] : [];
+  });
+}

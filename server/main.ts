@@ -1,0 +1,67 @@
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { seedDemoData, storeIsEmpty } from './demo/demo-data.ts';
+import { createLogger } from './ops/logging.ts';
+import { openStorage } from './storage/open-storage.ts';
+
+/** The process: configuration, store, HTTP server, demo data, graceful shutdown. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const engine = await openStorage(config, logger);
+  let shuttingDown = false;
+  const { express, repo } = createApp({ config, engine, logger, isShuttingDown: () => shuttingDown });
+
+  if (config.seedDemo && (await storeIsEmpty(repo))) {
+    const count = await seedDemoData(repo);
+    logger.info({ resources: count }, 'demo data loaded into the empty store (SEED_DEMO=false turns this off)');
+  }
+
+  const server = createServer(express);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ host: config.host, port }, 'listening');
+  const base = config.baseUrl;
+  console.log(`\n  Practitioner console  ${base}/console/\n  Patient portal        ${base}/portal/\n  FHIR R4 API           ${base}/fhir/R4/metadata\n`);
+
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Stop accepting; idle keep-alive connections are closed now, busy ones after their response.
+    server.close(async () => {
+      await engine.close();
+      logger.info('shut down cleanly');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.error('in-flight requests did not finish in 10 s; closing connections');
+      for (const socket of sockets) socket.destroy();
+    }, 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

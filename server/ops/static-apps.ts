@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import type { Router } from 'express';
+
+/** Serves the built Angular apps (dist/<app>/browser) with a fallback to index.html for their routes. */
+export function staticApps(rootDir: string): Router {
+  const router = express.Router();
+  for (const [mount, app] of [['/console', 'practitioner-app'], ['/portal', 'portal-app']] as const) {
+    const dir = join(rootDir, 'dist', app, 'browser');
+    router.get(mount, (_req, res) => res.redirect(301, `${mount}/`));
+    router.use(mount, express.static(dir, { index: 'index.html', fallthrough: true, maxAge: '1h', setHeaders: noCacheForHtml }));
+    router.get(`${mount}/{*rest}`, (_req, res) => {
+      const index = join(dir, 'index.html');
+      if (existsSync(index)) res.set('Cache-Control', 'no-cache').sendFile(index);
+      else res.status(503).type('text/plain').send(`${app} is not built: run "npm run build:apps"`);
+    });
+  }
+  router.get('/', (_req, res) => {
+    res.type('html').send(LANDING_PAGE);
+  });
+  return router;
+}
+
+function noCacheForHtml(res: express.Response, path: string): void {
+  if (path.endsWith('.html')) res.set('Cache-Control', 'no-cache');
+}
+
+const LANDING_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Patient Portal Platform</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>Patient Portal Platform</h1>
+<ul>
+<li><a href="/console/">Practitioner console</a></li>
+<li><a href="/portal/">Patient portal</a></li>
+<li><a href="/fhir/R4/metadata">FHIR R4 API (CapabilityStatement)</a></li>
+</ul>
+</body></html>`;

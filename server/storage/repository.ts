@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import fastJsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed, unprocessable } from '../fhir/outcomes.ts';
+import type { IndexRow } from '../fhir/search/index-rows.ts';
+import type { SearchRequest } from '../fhir/search/search-request.ts';
+import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
+import { VersionConflictError } from './storage-engine.ts';
+import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
+
+/**
+ * The storage contract the HTTP layer depends on: FHIR semantics (versions, tombstones, If-Match,
+ * conditional operations, validation and indexing of every write) implemented once, above the
+ * engines. Nothing reads or writes an engine except through this.
+ */
+export interface Repository {
+  create<T extends Resource>(resource: T, options?: { ifNoneExist?: SearchRequest }): Promise<WriteResult<T>>;
+  read<T extends Resource>(resourceType: string, id: string): Promise<T>;
+  vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T>;
+  update<T extends Resource>(resource: T, options?: { ifMatch?: string }): Promise<WriteResult<T>>;
+  conditionalUpdate<T extends Resource>(resource: T, search: SearchRequest): Promise<WriteResult<T>>;
+  patch<T extends Resource>(resourceType: string, id: string, patch: unknown, options?: { ifMatch?: string }): Promise<WriteResult<T>>;
+  delete(resourceType: string, id: string, options?: { ifMatch?: string }): Promise<void>;
+  conditionalDelete(search: SearchRequest): Promise<void>;
+  history(query: HistoryQuery): Promise<StoredVersion[]>;
+  search(request: SearchRequest): Promise<SearchPage>;
+  /** Runs `work` atomically: all its writes are kept, or (when it throws) none. */
+  transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T>;
+}
+
+/** `created`: a new resource (201); false: an existing one was updated or matched (200). */
+export interface WriteResult<T extends Resource> {
+  resource: T;
+  created: boolean;
+}
+
+export interface RepositoryDeps {
+  engine: StorageEngine;
+  /** Throws a FhirError (400) naming the paths of every problem. */
+  validate: (resource: Resource) => void;
+  /** Computes the search index rows of a resource version. */
+  index: (resource: Resource) => IndexRow[];
+  now?: () => Date;
+}
+
+export class VersionedRepository implements Repository {
+  readonly #deps: RepositoryDeps;
+  /** Set when this repository works inside a transaction; all calls then share it. */
+  readonly #session?: WriteSession;
+
+  constructor(deps: RepositoryDeps, session?: WriteSession) {
+    this.#deps = deps;
+    this.#session = session;
+  }
+
+  get #reader(): ReadSession {
+    return this.#session ?? this.#deps.engine.reader;
+  }
+
+  #write<T>(work: (session: WriteSession) => Promise<T>): Promise<T> {
+    return this.#session ? work(this.#session) : this.#deps.engine.transaction(work);
+  }
+
+  transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
+    return this.#write((session) => work(new VersionedRepository(this.#deps, session)));
+  }
+
+  async create<T extends Resource>(resource: T, options: { ifNoneExist?: SearchRequest } = {}): Promise<WriteResult<T>> {
+    return this.#write(async (session) => {
+      if (options.ifNoneExist) {
+        const existing = await matchesOf(session, options.ifNoneExist);
+        if (existing.length > 1) throw preconditionFailed('If-None-Exist matched more than one resource');
+        if (existing[0]) return { resource: existing[0].resource as T, created: false };
+      }
+      const saved = await this.#saveVersion(session, { ...resource, id: randomUUID() }, undefined);
+      return { resource: saved, created: true };
+    });
+  }
+
+  async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
+    const current = await this.#reader.readCurrent(resourceType, id);
+    if (!current) throw notFound(`${resourceType}/${id} not found`);
+    if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
+    return current.resource as T;
+  }
+
+  async vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
+    const version = await this.#reader.readVersion(resourceType, id, versionId);
+    if (!version) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
+    if (version.deleted) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
+    return version.resource as T;
+  }
+
+  async update<T extends Resource>(resource: T, options: { ifMatch?: string } = {}): Promise<WriteResult<T>> {
+    if (!resource.id) throw badRequest('Resource id is required for update', `${resource.resourceType}.id`);
+    return this.#write(async (session) => {
+      const current = await session.readCurrent(resource.resourceType, resource.id as string);
+      checkIfMatch(current, options.ifMatch);
+      const saved = await this.#saveVersion(session, resource, current);
+      return { resource: saved, created: !current || current.deleted };
+    });
+  }
+
+  async conditionalUpdate<T extends Resource>(resource: T, search: SearchRequest): Promise<WriteResult<T>> {
+    return this.#write(async (session) => {
+      const matches = await matchesOf(session, search);
+      if (matches.length > 1) throw preconditionFailed('The search matched more than one resource');
+      const match = matches[0];
+      if (!match) {
+        // No match: a client-supplied id is honoured (create-on-update), else the server assigns one.
+        const current = resource.id ? await session.readCurrent(resource.resourceType, resource.id) : undefined;
+        if (current && !current.deleted) throw conflict(`${resource.resourceType}/${resource.id} exists but does not match the search`);
+        const saved = await this.#saveVersion(session, { ...resource, id: resource.id ?? randomUUID() }, current);
+        return { resource: saved, created: true };
+      }
+      if (resource.id && resource.id !== match.id) {
+        throw badRequest('Resource id does not match the resource found by the search', `${resource.resourceType}.id`);
+      }
+      const saved = await this.#saveVersion(session, { ...resource, id: match.id }, match);
+      return { resource: saved, created: false };
+    });
+  }
+
+  async patch<T extends Resource>(resourceType: string, id: string, patch: unknown, options: { ifMatch?: string } = {}): Promise<WriteResult<T>> {
+    return this.#write(async (session) => {
+      const current = await session.readCurrent(resourceType, id);
+      if (!current) throw notFound(`${resourceType}/${id} not found`);
+      if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
+      checkIfMatch(current, options.ifMatch);
+      const patched = applyJsonPatch(current.resource as Resource, patch);
+      if (patched.resourceType !== resourceType || patched.id !== id) {
+        throw unprocessable('A patch may not change resourceType or id');
+      }
+      const saved = await this.#saveVersion(session, patched as T, current);
+      return { resource: saved, created: false };
+    });
+  }
+
+  async delete(resourceType: string, id: string, options: { ifMatch?: string } = {}): Promise<void> {
+    await this.#write(async (session) => {
+      const current = await session.readCurrent(resourceType, id);
+      checkIfMatch(current, options.ifMatch);
+      if (current && !current.deleted) await this.#writeTombstone(session, current);
+    });
+  }
+
+  async conditionalDelete(search: SearchRequest): Promise<void> {
+    await this.#write(async (session) => {
+      const matches = await matchesOf(session, search);
+      if (matches.length > 1) throw preconditionFailed('The search matched more than one resource');
+      if (matches[0]) await this.#writeTombstone(session, matches[0]);
+    });
+  }
+
+  history(query: HistoryQuery): Promise<StoredVersion[]> {
+    return this.#reader.history(query);
+  }
+
+  search(request: SearchRequest): Promise<SearchPage> {
+    return this.#reader.search(request);
+  }
+
+  /** Sets meta, validates, indexes and appends the next version of `resource`. */
+  async #saveVersion<T extends Resource>(session: WriteSession, resource: T, current: StoredVersion | undefined): Promise<T> {
+    const versionId = String(current ? Number(current.versionId) + 1 : 1);
+    const lastUpdated = (this.#deps.now?.() ?? new Date()).toISOString();
+    // Clients never set versionId or lastUpdated: whatever they sent is replaced here.
+    const { resourceType, id, meta, ...rest } = resource;
+    const saved = { resourceType, id, meta: { ...meta, versionId, lastUpdated }, ...rest } as T;
+    this.#deps.validate(saved);
+    const version: StoredVersion = { resourceType: saved.resourceType, id: saved.id as string, versionId, lastUpdated, deleted: false, resource: saved };
+    await writeChecked(session, version, this.#deps.index(saved));
+    return saved;
+  }
+
+  async #writeTombstone(session: WriteSession, current: StoredVersion): Promise<void> {
+    const version: StoredVersion = {
+      resourceType: current.resourceType,
+      id: current.id,
+      versionId: String(Number(current.versionId) + 1),
+      lastUpdated: (this.#deps.now?.() ?? new Date()).toISOString(),
+      deleted: true,
+    };
+    await writeChecked(session, version, []);
+  }
+}
+
+async function writeChecked(session: WriteSession, version: StoredVersion, rows: IndexRow[]): Promise<void> {
+  try {
+    await session.writeVersion(version, rows);
+  } catch (err) {
+    if (err instanceof VersionConflictError) throw conflict(`${version.resourceType}/${version.id} was changed by another request; retry`);
+    throw err;
+  }
+}
+
+/** Up to two matches: enough to tell none, one and many apart. */
+async function matchesOf(session: ReadSession, search: SearchRequest): Promise<StoredVersion[]> {
+  return (await session.search({ ...search, count: 2, afterId: undefined, total: 'none' })).versions;
+}
+
+/** If-Match carries a weak ETag, W/"<versionId>"; a bare version id is accepted too. */
+function checkIfMatch(current: StoredVersion | undefined, ifMatch: string | undefined): void {
+  if (ifMatch === undefined) return;
+  const wanted = /^(?:W\/)?"?([^"]*)"?$/.exec(ifMatch.trim())?.[1];
+  if (!current || current.deleted || current.versionId !== wanted) {
+    throw preconditionFailed(`If-Match ${ifMatch} does not match the current version${current ? ` (${current.versionId})` : ''}`);
+  }
+}
+
+function applyJsonPatch(resource: Resource, patch: unknown): Resource {
+  if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
+  try {
+    // validate=true checks every operation's shape; banPrototypeModifications blocks __proto__ paths.
+    return fastJsonPatch.applyPatch(structuredClone(resource), patch as Operation[], true, true, true).newDocument;
+  } catch (err) {
+    if (err instanceof FhirError) throw err;
+    const message = err instanceof Error ? err.message.split('\n')[0] : 'invalid patch';
+    throw unprocessable(`JSON Patch failed: ${message}`);
+  }
+}

@@ -1,0 +1,205 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import type { IndexRow } from '../../fhir/search/index-rows.ts';
+import type { SearchRequest } from '../../fhir/search/search-request.ts';
+import type { ReadSession, StorageEngine, WriteSession } from '../storage-engine.ts';
+import { VersionConflictError } from '../storage-engine.ts';
+import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
+import { compileHistory, compileSearch } from './compile-search.ts';
+import { INDEX_TABLES, SCHEMA } from './schema.ts';
+
+/**
+ * The embedded engine: one SQLite file (node:sqlite, WAL). Two connections: a writer that runs
+ * transactions one at a time, and a reader for everything else, which in WAL mode sees only
+ * committed data while a transaction is open. synchronous=FULL makes an acknowledged write survive
+ * a crash of the process or the machine (docs/decisions/0003-storage-engines.md).
+ */
+export class SqliteEngine implements StorageEngine {
+  readonly name = 'sqlite' as const;
+  readonly #path: string;
+  #writer?: DatabaseSync;
+  #readerDb?: DatabaseSync;
+  #readerSession?: SqliteSession;
+  #writerSession?: SqliteSession;
+  /** Tail of the queue of transactions: each waits for the previous one to settle. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** `path` is a file path, or ':memory:' is refused because two connections could not share it. */
+  constructor(path: string) {
+    if (path === ':memory:') throw new Error('SqliteEngine needs a file path (use a temporary directory in tests)');
+    this.#path = path;
+  }
+
+  async open(): Promise<void> {
+    mkdirSync(dirname(this.#path), { recursive: true });
+    const writer = new DatabaseSync(this.#path);
+    writer.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+    writer.exec(SCHEMA);
+    const reader = new DatabaseSync(this.#path);
+    reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
+    this.#writer = writer;
+    this.#readerDb = reader;
+    this.#writerSession = new SqliteSession(writer);
+    this.#readerSession = new SqliteSession(reader);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+    this.#readerDb?.close();
+    this.#writer?.close();
+    this.#readerDb = this.#writer = undefined;
+  }
+
+  async ping(): Promise<void> {
+    if (!this.#readerDb) throw new Error('SQLite store is not open');
+    this.#readerDb.prepare('SELECT 1').get();
+  }
+
+  get reader(): ReadSession {
+    if (!this.#readerSession) throw new Error('SQLite store is not open');
+    return this.#readerSession;
+  }
+
+  transaction<T>(work: (session: WriteSession) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const db = this.#writer;
+      const session = this.#writerSession;
+      if (!db || !session) throw new Error('SQLite store is not open');
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(session);
+        db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      }
+    };
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+interface VersionRow {
+  type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: number;
+  content: string | null;
+}
+
+class SqliteSession implements WriteSession {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Prepared once per distinct SQL text; search SQL varies only with the shape of the request. */
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+      if (this.#statements.size > 500) this.#statements.delete(this.#statements.keys().next().value as string);
+    }
+    return statement;
+  }
+
+  async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const row = this.#prepare(
+      'SELECT h.type, h.id, h.version_id, h.last_updated, h.deleted, h.content FROM resources r ' +
+        'JOIN history h ON h.type = r.type AND h.id = r.id AND h.version_id = r.version_id WHERE r.type = ? AND r.id = ?',
+    ).get(resourceType, id) as VersionRow | undefined;
+    return row && toVersion(row);
+  }
+
+  async readVersion(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
+    if (!/^[1-9][0-9]{0,15}$/.test(versionId)) return undefined;
+    const row = this.#prepare(
+      'SELECT type, id, version_id, last_updated, deleted, content FROM history WHERE type = ? AND id = ? AND version_id = ?',
+    ).get(resourceType, id, Number(versionId)) as VersionRow | undefined;
+    return row && toVersion(row);
+  }
+
+  async history(query: HistoryQuery): Promise<StoredVersion[]> {
+    const { sql, params } = compileHistory(query);
+    return (this.#prepare(sql).all(...params) as unknown as VersionRow[]).map(toVersion);
+  }
+
+  async search(request: SearchRequest): Promise<SearchPage> {
+    const { page, count } = compileSearch(request);
+    const rows = this.#prepare(page.sql).all(...page.params) as unknown as VersionRow[];
+    const hasMore = rows.length > request.count;
+    const result: SearchPage = { versions: rows.slice(0, request.count).map(toVersion), hasMore };
+    if (request.total === 'accurate') {
+      result.total = Number((this.#prepare(count.sql).get(...count.params) as { n: number }).n);
+    }
+    return result;
+  }
+
+  async writeVersion(version: StoredVersion, index: IndexRow[]): Promise<void> {
+    const { resourceType: type, id } = version;
+    const versionNumber = Number(version.versionId);
+    const content = version.resource ? JSON.stringify(version.resource) : null;
+    try {
+      this.#prepare('INSERT INTO history (type, id, version_id, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, ?)').run(
+        type, id, versionNumber, version.lastUpdated, version.deleted ? 1 : 0, content,
+      );
+    } catch (err) {
+      if ((err as { errcode?: number }).errcode === 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */) {
+        throw new VersionConflictError(type, id, version.versionId);
+      }
+      throw err;
+    }
+    this.#prepare(
+      'INSERT INTO resources (type, id, version_id, last_updated, deleted) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, last_updated = excluded.last_updated, deleted = excluded.deleted',
+    ).run(type, id, versionNumber, version.lastUpdated, version.deleted ? 1 : 0);
+    this.#replaceIndex(type, id, index);
+  }
+
+  #replaceIndex(type: string, id: string, rows: IndexRow[]): void {
+    for (const table of INDEX_TABLES) this.#prepare(`DELETE FROM idx_${table} WHERE type = ? AND id = ?`).run(type, id);
+    for (const row of rows) {
+      const [sql, values] = insertFor(row);
+      this.#prepare(sql).run(type, id, row.param, ...values);
+    }
+  }
+}
+
+function insertFor(row: IndexRow): [string, SQLInputValue[]] {
+  switch (row.kind) {
+    case 'string':
+      return ['INSERT INTO idx_string (type, id, param, value, exact) VALUES (?, ?, ?, ?, ?)', [row.value, row.exact]];
+    case 'token':
+      return ['INSERT INTO idx_token (type, id, param, system, code, text) VALUES (?, ?, ?, ?, ?, ?)', [row.system, row.code, row.text]];
+    case 'reference':
+      return ['INSERT INTO idx_reference (type, id, param, target, target_type) VALUES (?, ?, ?, ?, ?)', [row.target, row.targetType]];
+    case 'date':
+      return ['INSERT INTO idx_date (type, id, param, low, high) VALUES (?, ?, ?, ?, ?)', [row.low, row.high]];
+    case 'number':
+      return ['INSERT INTO idx_number (type, id, param, low, high) VALUES (?, ?, ?, ?, ?)', [row.low, row.high]];
+    case 'quantity':
+      return ['INSERT INTO idx_quantity (type, id, param, system, code, low, high) VALUES (?, ?, ?, ?, ?, ?, ?)', [row.system, row.code, row.low, row.high]];
+    case 'uri':
+      return ['INSERT INTO idx_uri (type, id, param, value) VALUES (?, ?, ?, ?)', [row.value]];
+  }
+}
+
+function toVersion(row: VersionRow): StoredVersion {
+  const version: StoredVersion = {
+    resourceType: row.type,
+    id: row.id,
+    versionId: String(row.version_id),
+    lastUpdated: row.last_updated,
+    deleted: row.deleted === 1,
+  };
+  if (row.content !== null) version.resource = JSON.parse(row.content);
+  return version;
+}

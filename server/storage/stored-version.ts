@@ -1,0 +1,34 @@
+import type { Resource } from '@medplum/fhirtypes';
+
+/**
+ * One version of one resource as the engines keep it. Deletions are versions too (tombstones,
+ * `deleted: true`, no resource), so history and vread see them and read answers 410.
+ */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  /** Positive integer, as a decimal string: 1 for the first version, then +1 per write. */
+  versionId: string;
+  /** ISO-8601 instant with milliseconds, UTC. */
+  lastUpdated: string;
+  deleted: boolean;
+  resource?: Resource;
+}
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  /** Only versions with lastUpdated >= since (ISO instant). */
+  since?: string;
+  count: number;
+  /** Keyset paging over (lastUpdated desc, resourceType, id, versionId desc): the last one returned. */
+  before?: { lastUpdated: string; resourceType: string; id: string; versionId: string };
+}
+
+export interface SearchPage {
+  versions: StoredVersion[];
+  /** True when more matches follow the page. */
+  hasMore: boolean;
+  /** Present only when the request asked for an accurate total. */
+  total?: number;
+}
