@@ -1,0 +1,273 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { loadDefinitions } from '../fhir/definitions.ts';
+import { FhirError } from '../fhir/outcomes.ts';
+import { extractIndexRows } from '../fhir/search/extract-index.ts';
+import { parseSearch } from '../fhir/search/parse-search.ts';
+import type { Query } from '../fhir/search/parse-search.ts';
+import type { SearchRequest } from '../fhir/search/search-request.ts';
+import { ResourceValidator } from '../fhir/validation/validator.ts';
+import { VersionedRepository } from './repository.ts';
+import type { Repository } from './repository.ts';
+import type { StorageEngine } from './storage-engine.ts';
+
+/**
+ * The contract every storage engine passes: FHIR semantics through the repository, search over
+ * the write-time index, atomic transactions. Each engine's *-contract.test.ts runs it.
+ */
+const BASE = 'http://test.local/fhir/R4';
+
+export interface ContractTarget {
+  /** Creates a fresh, empty, opened engine. */
+  open(): Promise<StorageEngine>;
+  /** Removes what open() created (files, databases). */
+  cleanup?(): Promise<void>;
+}
+
+export function runStorageContract(name: string, target: ContractTarget, options: { skip?: string } = {}): void {
+  describe(`storage contract: ${name}`, { skip: options.skip }, () => {
+    let engine: StorageEngine;
+    let repo: Repository;
+
+    before(async () => {
+      loadDefinitions();
+      engine = await target.open();
+      const validator = new ResourceValidator(new Map());
+      repo = new VersionedRepository({ engine, validate: (r) => validator.validate(r), index: (r) => extractIndexRows(r, BASE) });
+    });
+    after(async () => {
+      await engine?.close();
+      await target.cleanup?.();
+    });
+
+    const search = (type: string, query: Query, count = 50): SearchRequest =>
+      parseSearch(type, query, { defaultCount: count, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true }).request;
+    const ids = async (type: string, query: Query): Promise<string[]> =>
+      (await repo.search(search(type, query))).versions.map((v) => (v.resource as Resource & { id: string }).id).sort();
+    const status = async (work: Promise<unknown>): Promise<number> => {
+      try {
+        await work;
+        return 200;
+      } catch (err) {
+        if (err instanceof FhirError) return err.status;
+        throw err;
+      }
+    };
+
+    it('creates with a server id and version 1, ignoring client-set meta', async () => {
+      const { resource, created } = await repo.create<Patient>({
+        resourceType: 'Patient', id: 'client-id', meta: { versionId: '42', lastUpdated: '2000-01-01T00:00:00Z' }, name: [{ family: 'Contract' }],
+      });
+      assert.equal(created, true);
+      assert.notEqual(resource.id, 'client-id');
+      assert.match(resource.id as string, /^[0-9a-f-]{36}$/);
+      assert.equal(resource.meta?.versionId, '1');
+      assert.notEqual(resource.meta?.lastUpdated, '2000-01-01T00:00:00Z');
+      assert.deepEqual(await repo.read('Patient', resource.id as string), resource);
+    });
+
+    it('updates with versions, refuses a stale If-Match, keeps history, deletes with a tombstone', async () => {
+      const { resource: v1 } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Versioned' }] });
+      const id = v1.id as string;
+      const { resource: v2, created } = await repo.update<Patient>({ ...v1, gender: 'female' }, { ifMatch: 'W/"1"' });
+      assert.equal(created, false);
+      assert.equal(v2.meta?.versionId, '2');
+      assert.equal(await status(repo.update<Patient>({ ...v1, gender: 'male' }, { ifMatch: 'W/"1"' })), 412);
+      assert.equal((await repo.read<Patient>('Patient', id)).gender, 'female');
+      const history = await repo.history({ resourceType: 'Patient', id, count: 10 });
+      assert.deepEqual(history.map((v) => v.versionId), ['2', '1']);
+      assert.equal((await repo.vread<Patient>('Patient', id, '1')).gender, undefined);
+      await repo.delete('Patient', id);
+      assert.equal(await status(repo.read('Patient', id)), 410);
+      assert.equal(await status(repo.vread('Patient', id, '3')), 410);
+      assert.equal((await repo.vread<Patient>('Patient', id, '2')).gender, 'female');
+      assert.deepEqual((await repo.history({ resourceType: 'Patient', id, count: 10 })).map((v) => [v.versionId, v.deleted]), [['3', true], ['2', false], ['1', false]]);
+      assert.deepEqual(await ids('Patient', { _id: id }), [], 'deleted resources are not found by search');
+      const { resource: again, created: recreated } = await repo.update<Patient>({ resourceType: 'Patient', id, name: [{ family: 'Back' }] });
+      assert.equal(recreated, true);
+      assert.equal(again.meta?.versionId, '4');
+    });
+
+    it('answers 404 for unknown ids and versions', async () => {
+      assert.equal(await status(repo.read('Patient', 'no-such-id')), 404);
+      assert.equal(await status(repo.vread('Patient', 'no-such-id', '1')), 404);
+      assert.equal(await status(repo.patch('Patient', 'no-such-id', [])), 404);
+    });
+
+    it('creates on update with a client id', async () => {
+      const { resource, created } = await repo.update<Patient>({ resourceType: 'Patient', id: 'client-chosen-1', name: [{ family: 'Chosen' }] });
+      assert.equal(created, true);
+      assert.equal(resource.id, 'client-chosen-1');
+      assert.equal(resource.meta?.versionId, '1');
+    });
+
+    it('stores nothing when validation fails', async () => {
+      const before = await repo.history({ count: 1000 });
+      assert.equal(await status(repo.create({ resourceType: 'Patient', birthDate: 'notadate' } as Patient)), 400);
+      assert.equal((await repo.history({ count: 1000 })).length, before.length);
+    });
+
+    it('applies JSON Patch and rejects patches that change the id or break the resource', async () => {
+      const { resource } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Patchy' }] });
+      const id = resource.id as string;
+      const { resource: patched } = await repo.patch<Patient>('Patient', id, [{ op: 'add', path: '/gender', value: 'other' }], { ifMatch: 'W/"1"' });
+      assert.equal(patched.gender, 'other');
+      assert.equal(patched.meta?.versionId, '2');
+      assert.equal(await status(repo.patch('Patient', id, [{ op: 'replace', path: '/id', value: 'x' }])), 422);
+      assert.equal(await status(repo.patch('Patient', id, [{ op: 'add', path: '/birthDate', value: 'nope' }])), 400);
+      assert.equal(await status(repo.patch('Patient', id, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])), 422);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.equal(await status(repo.patch('Patient', id, { op: 'add' })), 400);
+      assert.equal((await repo.read<Patient>('Patient', id)).meta?.versionId, '2');
+    });
+
+    it('conditional create: 0 matches creates, 1 returns it, many is 412', async () => {
+      const criteria = search('Patient', { identifier: 'urn:contract|cc-1' });
+      const first = await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-1' }] }, { ifNoneExist: criteria });
+      assert.equal(first.created, true);
+      const second = await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-1' }] }, { ifNoneExist: criteria });
+      assert.equal(second.created, false);
+      assert.equal(second.resource.id, first.resource.id);
+      await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-many' }] });
+      await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-many' }] });
+      assert.equal(await status(repo.create({ resourceType: 'Patient' }, { ifNoneExist: search('Patient', { identifier: 'urn:contract|cc-many' }) })), 412);
+    });
+
+    it('conditional update and delete act on the single match', async () => {
+      const criteria = search('Patient', { identifier: 'urn:contract|cu-1' });
+      const made = await repo.conditionalUpdate<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cu-1' }] }, criteria);
+      assert.equal(made.created, true);
+      const updated = await repo.conditionalUpdate<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cu-1' }], gender: 'male' }, criteria);
+      assert.equal(updated.created, false);
+      assert.equal(updated.resource.id, made.resource.id);
+      assert.equal(updated.resource.meta?.versionId, '2');
+      await repo.conditionalDelete(criteria);
+      assert.equal(await status(repo.read('Patient', made.resource.id as string)), 410);
+      assert.equal(await status(repo.conditionalDelete(search('Patient', { identifier: 'urn:contract|cc-many' }))), 412);
+    });
+
+    it('a failing transaction leaves no trace', async () => {
+      const before = (await repo.history({ count: 1000 })).length;
+      await assert.rejects(
+        repo.transaction(async (tx) => {
+          await tx.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Ghost' }] });
+          await tx.create({ resourceType: 'Patient', birthDate: 'bad' } as Patient);
+        }),
+        (err: unknown) => err instanceof FhirError && err.status === 400,
+      );
+      assert.equal((await repo.history({ count: 1000 })).length, before);
+      assert.deepEqual(await ids('Patient', { family: 'ghost' }), []);
+    });
+
+    it('concurrent writers of one resource cannot both win', async () => {
+      const { resource } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Race' }] });
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) => repo.update<Patient>({ ...resource, birthDate: `200${i}-01-01` }, { ifMatch: 'W/"1"' })),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      assert.equal((await repo.history({ resourceType: 'Patient', id: resource.id, count: 10 })).length, 2);
+    });
+
+    describe('search', () => {
+      const made: Record<string, string> = {};
+      before(async () => {
+        const patients: Array<[string, Patient]> = [
+          ['zoe', { resourceType: 'Patient', name: [{ family: 'Searchzoë', given: ['Anna'] }], birthDate: '1980-02-15', gender: 'female', identifier: [{ system: 'urn:mrn', value: 'S1' }] }],
+          ['smith', { resourceType: 'Patient', name: [{ family: 'Searchsmith', given: ['Bob'] }], birthDate: '1990', gender: 'male', identifier: [{ value: 'S2' }] }],
+          ['smythe', { resourceType: 'Patient', name: [{ family: 'Searchsmythe' }], birthDate: '2001-06-30', identifier: [{ system: 'urn:other', value: 'S1' }] }],
+        ];
+        for (const [key, p] of patients) made[key] = (await repo.create(p)).resource.id as string;
+        const obs = (subject: string, date: string): Observation => ({
+          resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+          subject: { reference: `Patient/${subject}` }, effectiveDateTime: date,
+        });
+        made.obs1 = (await repo.create(obs(made.zoe as string, '2024-01-10T08:00:00Z'))).resource.id as string;
+        made.obs2 = (await repo.create(obs(made.smith as string, '2024-03-01'))).resource.id as string;
+      });
+
+      it('string: prefix, accent- and case-insensitive; :exact; :contains; OR', async () => {
+        assert.deepEqual(await ids('Patient', { family: 'searchzoe' }), [made.zoe]);
+        assert.deepEqual(await ids('Patient', { family: 'SEARCHSM' }), [made.smith, made.smythe].sort());
+        assert.deepEqual(await ids('Patient', { 'family:exact': 'Searchzoë' }), [made.zoe]);
+        assert.deepEqual(await ids('Patient', { 'family:exact': 'searchzoë' }), []);
+        assert.deepEqual(await ids('Patient', { 'family:contains': 'smy' }), [made.smythe]);
+        assert.deepEqual(await ids('Patient', { 'family:contains': '.*' }), []);
+        assert.deepEqual(await ids('Patient', { name: 'anna,bob' }), [made.zoe, made.smith].sort());
+      });
+
+      it('token: code, system|code, |code, system|', async () => {
+        assert.deepEqual(await ids('Patient', { identifier: 'S1' }), [made.zoe, made.smythe].sort());
+        assert.deepEqual(await ids('Patient', { identifier: 'urn:mrn|S1' }), [made.zoe]);
+        assert.deepEqual(await ids('Patient', { identifier: '|S2' }), [made.smith]);
+        assert.deepEqual(await ids('Patient', { identifier: 'urn:other|' }), [made.smythe]);
+        assert.deepEqual(await ids('Patient', { gender: 'female', family: 'search' }), [made.zoe]);
+      });
+
+      it('date: precision ranges and prefixes', async () => {
+        assert.deepEqual(await ids('Patient', { birthdate: '1980-02', family: 'search' }), [made.zoe]);
+        assert.deepEqual(await ids('Patient', { birthdate: 'ge1990-06-01', family: 'search' }), [made.smith, made.smythe].sort());
+        assert.deepEqual(await ids('Patient', { birthdate: 'lt1990', family: 'search' }), [made.zoe]);
+        assert.deepEqual(await ids('Patient', { birthdate: ['gt1980', 'le2001-06-30'], family: 'search' }), [made.smith, made.smythe].sort());
+        assert.deepEqual(await ids('Patient', { birthdate: 'ne1990', family: 'search' }), [made.zoe, made.smythe].sort());
+        assert.deepEqual(await ids('Observation', { date: 'sa2024-02', code: '8867-4' }), [made.obs2]);
+        assert.deepEqual(await ids('Observation', { date: 'eb2024-02', code: 'http://loinc.org|8867-4' }), [made.obs1]);
+      });
+
+      it('reference: id, Type/id, absolute URL on this server', async () => {
+        assert.deepEqual(await ids('Observation', { subject: `Patient/${made.zoe}` }), [made.obs1]);
+        assert.deepEqual(await ids('Observation', { patient: made.smith as string }), [made.obs2]);
+        assert.deepEqual(await ids('Observation', { subject: `${BASE}/Patient/${made.zoe}` }), [made.obs1]);
+        assert.deepEqual(await ids('Observation', { 'subject:Patient': made.zoe as string }), [made.obs1]);
+      });
+
+      it('_id and _lastUpdated', async () => {
+        assert.deepEqual(await ids('Patient', { _id: `${made.zoe},${made.smith}` }), [made.zoe, made.smith].sort());
+        assert.deepEqual(await ids('Patient', { _lastUpdated: 'lt2000-01-01', family: 'search' }), []);
+        assert.deepEqual(await ids('Patient', { _lastUpdated: 'gt2000-01-01', family: 'searchsmy' }), [made.smythe]);
+      });
+
+      it('pages by id with hasMore and an accurate total', async () => {
+        const first = await repo.search({ ...search('Patient', { family: 'search' }, 2), total: 'accurate' });
+        assert.equal(first.versions.length, 2);
+        assert.equal(first.hasMore, true);
+        assert.equal(first.total, 3);
+        const second = await repo.search({ ...search('Patient', { family: 'search' }, 2), afterId: first.versions[1]?.id });
+        assert.equal(second.versions.length, 1);
+        assert.equal(second.hasMore, false);
+        const all = [...first.versions, ...second.versions].map((v) => v.id);
+        assert.deepEqual(all, [made.zoe, made.smith, made.smythe].sort());
+      });
+
+      it('hostile values match only literally', async () => {
+        for (const value of ['(a+)+$', '.*', '\u0000', '%', '_', "' OR 1=1 --", '{"$ne":null}']) {
+          assert.deepEqual(await ids('Patient', { 'family:contains': value }), [], value);
+          assert.deepEqual(await ids('Patient', { family: value }), [], value);
+          assert.deepEqual(await ids('Patient', { identifier: value }), [], value);
+        }
+      });
+
+      it('index rows follow updates and deletes', async () => {
+        const { resource } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Indexfollow' }] });
+        await repo.update<Patient>({ ...resource, name: [{ family: 'Renamedfollow' }] });
+        assert.deepEqual(await ids('Patient', { family: 'indexfollow' }), []);
+        assert.deepEqual(await ids('Patient', { family: 'renamedfollow' }), [resource.id]);
+        await repo.delete('Patient', resource.id as string);
+        assert.deepEqual(await ids('Patient', { family: 'renamedfollow' }), []);
+      });
+    });
+
+    it('history across types, newest first, with _since and keyset paging', async () => {
+      const all = await repo.history({ count: 1000 });
+      assert.ok(all.length > 10);
+      for (let i = 1; i < all.length; i++) assert.ok((all[i - 1] as { lastUpdated: string }).lastUpdated >= (all[i] as { lastUpdated: string }).lastUpdated);
+      const page1 = await repo.history({ count: 3 });
+      const last = page1.at(-1)!;
+      const page2 = await repo.history({ count: 3, before: { lastUpdated: last.lastUpdated, resourceType: last.resourceType, id: last.id, versionId: last.versionId } });
+      assert.deepEqual([...page1, ...page2].map((v) => `${v.id}/${v.versionId}`), all.slice(0, 6).map((v) => `${v.id}/${v.versionId}`));
+      const since = all[4]!.lastUpdated;
+      assert.ok((await repo.history({ since, count: 1000 })).every((v) => v.lastUpdated >= since));
+      assert.deepEqual((await repo.history({ resourceType: 'Observation', count: 1000 })).map((v) => v.resourceType).filter((t) => t !== 'Observation'), []);
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
+import type { Repository } from '../../server/storage/repository.ts';
+
+/**
+ * A real server for tests: the whole Express app on a fresh embedded store, listening on a free
+ * loopback port. Tests talk to it over HTTP with fetch.
+ */
+export interface TestServer {
+  baseUrl: string;
+  fhirUrl: string;
+  repo: Repository;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fhir-test-'));
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, SEED_DEMO: 'false', ...env });
+  const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
+  await engine.open();
+  const { express, repo } = createApp({ config, engine, logger: pino({ level: 'silent' }) });
+  server.on('request', express);
+  return {
+    baseUrl: config.baseUrl,
+    fhirUrl: config.fhirBaseUrl,
+    repo,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const FHIR_JSON = 'application/fhir+json';
+
+/** fetch with FHIR JSON headers; returns status, headers and the parsed body (if any). */
+export async function fhirFetch(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { accept: FHIR_JSON, ...init.headers };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    headers['content-type'] ??= FHIR_JSON;
+  }
+  const res = await fetch(url, { method: init.method ?? 'GET', headers, body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, body: json };
+}
