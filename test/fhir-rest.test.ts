@@ -56,6 +56,18 @@ describe('FHIR REST', () => {
     assert.equal(afterwards.body.entry.length, before.body.entry.length);
   });
 
+  it('enforces our profiles named in meta.profile, and accepts profiles we do not define', async () => {
+    const url = 'https://patient-portal.example.org/fhir/StructureDefinition/portal-patient';
+    const missing = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }] } });
+    assert.equal(missing.status, 400);
+    const paths = missing.body.issue.flatMap((i: any) => i.expression ?? []);
+    assert.ok(paths.includes('Patient.birthDate') && paths.includes('Patient.telecom'), JSON.stringify(paths));
+    const complete = { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }], birthDate: '1990-01-01', telecom: [{ system: 'email', value: 'p@example.org' }] };
+    assert.equal((await fhirFetch(`${F}/Patient`, { method: 'POST', body: complete })).status, 201);
+    const foreign = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: ['http://example.org/other'] } } });
+    assert.equal(foreign.status, 201);
+  });
+
   it('answers 404 for unknown ids and 304 for unchanged conditional reads', async () => {
     assert.equal((await fhirFetch(`${F}/Patient/does-not-exist`)).status, 404);
     assert.equal((await fhirFetch(`${F}/Patient/does-not-exist/_history`)).status, 404);

@@ -5,7 +5,7 @@ import {
   indexStructureDefinitionBundle,
   isResourceType,
 } from '@medplum/core';
-import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
+import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
 
 /**
  * Loads the FHIR R4 StructureDefinitions and SearchParameters once per process. Everything that
@@ -15,6 +15,7 @@ import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
  */
 let loaded = false;
 const resourceTypes: string[] = [];
+const baseDefinitions = new Map<string, StructureDefinition>();
 
 export function loadDefinitions(): void {
   if (loaded) return;
@@ -26,10 +27,16 @@ export function loadDefinitions(): void {
     const sd = entry.resource as { resourceType?: string; kind?: string; abstract?: boolean; derivation?: string; type?: string } | undefined;
     if (sd?.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint' && sd.type) {
       resourceTypes.push(sd.type);
+      baseDefinitions.set(sd.type, sd as StructureDefinition);
     }
   }
   resourceTypes.sort();
   loaded = true;
+}
+
+/** The R4 StructureDefinition of a resource type (with its snapshot). */
+export function baseDefinitionOf(type: string): StructureDefinition | undefined {
+  return baseDefinitions.get(type);
 }
 
 /** Concrete R4 resource types (Patient, Observation, ...), sorted. */

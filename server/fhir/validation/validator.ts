@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { invalidResource } from '../outcomes.ts';
+import { withSnapshot } from './snapshot.ts';
 
 /**
  * Validates resources against the R4 StructureDefinitions (loaded once by definitions.ts) and
@@ -46,14 +47,13 @@ export class ResourceValidator {
   }
 }
 
-/** Reads every StructureDefinition (JSON, with a snapshot) under `dir`, recursively. */
+/** Reads every StructureDefinition under `dir`, recursively (differentials get a derived snapshot). */
 export function loadProfiles(dir: string): Map<string, StructureDefinition> {
   const profiles = new Map<string, StructureDefinition>();
   for (const file of jsonFiles(dir)) {
     const json = JSON.parse(readFileSync(file, 'utf8')) as Resource;
     if (json.resourceType === 'StructureDefinition' && json.url) {
-      if (!json.snapshot?.element?.length) throw new Error(`Profile ${file} has no snapshot; profiles must be published with one`);
-      profiles.set(json.url, json);
+      profiles.set(json.url, withSnapshot(json, file));
     }
   }
   return profiles;
