@@ -23,6 +23,7 @@ export interface Config {
     searchDefaultCount: number;
     searchMaxCount: number;
     searchMaxOrValues: number;
+    bundleMaxEntries: number;
   };
 }
 
@@ -78,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
       searchDefaultCount: int('SEARCH_DEFAULT_COUNT', 20, 1, 1000),
       searchMaxCount: int('SEARCH_MAX_COUNT', 1000, 1, 10000),
       searchMaxOrValues: int('SEARCH_MAX_OR_VALUES', 100, 1, 10000),
+      bundleMaxEntries: int('BUNDLE_MAX_ENTRIES', 5000, 1, 100000),
     },
   };
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

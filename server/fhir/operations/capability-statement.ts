@@ -11,7 +11,7 @@ type SystemInteraction = 'transaction' | 'batch' | 'search-system' | 'history-sy
  * accepts, once at start-up: it describes exactly what this build does.
  */
 export function buildCapabilityStatement(routes: Route[], options: { baseUrl: string; software: string; version: string }): CapabilityStatement {
-  const typeInteractions = unique(routes.filter((r) => r.level !== 'system' && r.interaction).map((r) => r.interaction as TypeInteraction));
+  const typeInteractions = unique(routes.filter((r) => r.level !== 'system').flatMap((r) => interactionsOf(r) as TypeInteraction[]));
   const operations = unique(routes.filter((r) => r.level !== 'system' && r.operation).map((r) => r.operation as string));
   const resource = getResourceTypes().map((type): CapabilityStatementRestResource => ({
     type: type as CapabilityStatementRestResource['type'],
@@ -40,7 +40,7 @@ export function buildCapabilityStatement(routes: Route[], options: { baseUrl: st
       {
         mode: 'server',
         resource,
-        interaction: unique(routes.filter((r) => r.level === 'system' && r.interaction).map((r) => ({ code: r.interaction as SystemInteraction }))),
+        interaction: unique(routes.filter((r) => r.level === 'system').flatMap((r) => interactionsOf(r).map((code) => ({ code: code as SystemInteraction })))),
       },
     ],
   };
@@ -56,6 +56,10 @@ function searchParamsOf(type: string): CapabilityStatementRestResourceSearchPara
     params.push({ name: code, type: sp.type as CapabilityStatementRestResourceSearchParam['type'], definition: sp.url });
   }
   return params;
+}
+
+function interactionsOf(route: Route): string[] {
+  return route.interaction === undefined ? [] : [route.interaction].flat();
 }
 
 function unique<T>(items: T[]): T[] {

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { validateOperation } from '../operations/validate-operation.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { history } from './history-interactions.ts';
+import { batchOrTransaction } from './system-interactions.ts';
 import { patch, read, remove, update, vread } from './instance-interactions.ts';
 import { conditionalDelete, conditionalUpdate, create, search } from './type-interactions.ts';
 
@@ -16,12 +17,13 @@ export interface Route {
   path: string;
   level: Level;
   /** The CapabilityStatement interaction code, or the operation name for `$` operations. */
-  interaction?: string;
+  interaction?: string | string[];
   operation?: string;
   handler: (ctx: FhirContext) => (req: Request, res: Response) => Promise<void>;
 }
 
 export const ROUTES: Route[] = [
+  { method: 'post', path: '/', level: 'system', interaction: ['batch', 'transaction'], handler: batchOrTransaction },
   { method: 'get', path: '/_history', level: 'system', interaction: 'history-system', handler: (ctx) => history(ctx, 'system') },
   { method: 'get', path: '/:type/_history', level: 'type', interaction: 'history-type', handler: (ctx) => history(ctx, 'type') },
   { method: 'post', path: '/:type/_search', level: 'type', interaction: 'search-type', handler: search },
