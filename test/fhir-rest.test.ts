@@ -24,6 +24,7 @@ describe('FHIR REST', () => {
     const read = await fhirFetch(`${F}/Patient/${id}`);
     assert.equal(read.status, 200);
     assert.equal(read.headers.get('content-type'), 'application/fhir+json; charset=utf-8');
+    assert.equal(read.headers.get('cache-control'), 'no-store');
     assert.deepEqual(read.body, created.body);
 
     const v2 = await fhirFetch(`${F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'female' }, headers: { 'if-match': 'W/"1"' } });

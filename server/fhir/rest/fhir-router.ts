@@ -14,6 +14,12 @@ export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStat
   // content type, depth and keys before anything else sees them.
   router.use(express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes }));
   router.use(negotiate);
+  // FHIR responses carry patient data: no browser or proxy may keep a copy (clients that want
+  // conditional reads keep their own and send If-None-Match).
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   router.get('/metadata', (_req, res) => sendJson(res, 200, capabilityStatement));
   for (const route of ROUTES) {
     const handle = route.handler(ctx);

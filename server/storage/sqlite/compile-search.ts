@@ -24,11 +24,14 @@ export function compileSearch(request: SearchRequest): { page: CompiledSql; coun
     where.push('r.id > ?');
     params.push(request.afterId);
   }
+  // The page is chosen on the narrow `resources` rows first and only then joined with the content:
+  // sorting every match together with its JSON made large result sets cost O(matches × size).
   const page = {
     sql:
-      `SELECT r.type, r.id, r.version_id, r.last_updated, r.deleted, h.content FROM resources r ` +
-      `JOIN history h ON h.type = r.type AND h.id = r.id AND h.version_id = r.version_id ` +
-      `WHERE ${where.join(' AND ')} ORDER BY r.id LIMIT ?`,
+      `SELECT p.type, p.id, p.version_id, p.last_updated, p.deleted, h.content FROM ` +
+      `(SELECT r.type, r.id, r.version_id, r.last_updated, r.deleted FROM resources r ` +
+      `WHERE ${where.join(' AND ')} ORDER BY r.id LIMIT ?) p ` +
+      `JOIN history h ON h.type = p.type AND h.id = p.id AND h.version_id = p.version_id ORDER BY p.id`,
     params: [...params, request.count + 1],
   };
   return { page, count };

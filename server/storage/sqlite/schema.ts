@@ -1,7 +1,8 @@
 /**
  * The embedded store's tables. Content lives once per version in `history`; `resources` points at
  * each resource's current version; the `idx_*` tables hold the write-time search index of current
- * versions (one table per kind of index row, see fhir/search/index-rows.ts).
+ * versions (one table per kind of index row, see fhir/search/index-rows.ts). The lookup indexes end
+ * with `id` so that finding the matching resources never reads the index tables themselves.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -22,31 +23,31 @@ CREATE TABLE IF NOT EXISTS resources (
 CREATE INDEX IF NOT EXISTS resources_by_time ON resources (type, last_updated);
 
 CREATE TABLE IF NOT EXISTS idx_string (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL, exact TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_string_search ON idx_string (type, param, value);
+CREATE INDEX IF NOT EXISTS idx_string_lookup ON idx_string (type, param, value, id);
 CREATE INDEX IF NOT EXISTS idx_string_owner ON idx_string (type, id);
 
 CREATE TABLE IF NOT EXISTS idx_token (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, text TEXT);
-CREATE INDEX IF NOT EXISTS idx_token_search ON idx_token (type, param, code, system);
+CREATE INDEX IF NOT EXISTS idx_token_lookup ON idx_token (type, param, code, system, id);
 CREATE INDEX IF NOT EXISTS idx_token_owner ON idx_token (type, id);
 
 CREATE TABLE IF NOT EXISTS idx_reference (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, target TEXT NOT NULL, target_type TEXT);
-CREATE INDEX IF NOT EXISTS idx_reference_search ON idx_reference (type, param, target);
+CREATE INDEX IF NOT EXISTS idx_reference_lookup ON idx_reference (type, param, target, id);
 CREATE INDEX IF NOT EXISTS idx_reference_owner ON idx_reference (type, id);
 
 CREATE TABLE IF NOT EXISTS idx_date (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, low TEXT NOT NULL, high TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_date_search ON idx_date (type, param, low, high);
+CREATE INDEX IF NOT EXISTS idx_date_lookup ON idx_date (type, param, low, high, id);
 CREATE INDEX IF NOT EXISTS idx_date_owner ON idx_date (type, id);
 
 CREATE TABLE IF NOT EXISTS idx_number (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, low REAL NOT NULL, high REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_number_search ON idx_number (type, param, low, high);
+CREATE INDEX IF NOT EXISTS idx_number_lookup ON idx_number (type, param, low, high, id);
 CREATE INDEX IF NOT EXISTS idx_number_owner ON idx_number (type, id);
 
 CREATE TABLE IF NOT EXISTS idx_quantity (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, low REAL NOT NULL, high REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_quantity_search ON idx_quantity (type, param, code, low, high);
+CREATE INDEX IF NOT EXISTS idx_quantity_lookup ON idx_quantity (type, param, code, low, high, id);
 CREATE INDEX IF NOT EXISTS idx_quantity_owner ON idx_quantity (type, id);
 
 CREATE TABLE IF NOT EXISTS idx_uri (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS idx_uri_search ON idx_uri (type, param, value);
+CREATE INDEX IF NOT EXISTS idx_uri_lookup ON idx_uri (type, param, value, id);
 CREATE INDEX IF NOT EXISTS idx_uri_owner ON idx_uri (type, id);
 `;
 
