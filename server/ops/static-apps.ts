@@ -8,7 +8,9 @@ export function staticApps(rootDir: string): Router {
   const router = express.Router();
   for (const [mount, app] of [['/console', 'practitioner-app'], ['/portal', 'portal-app']] as const) {
     const dir = join(rootDir, 'dist', app, 'browser');
-    router.get(mount, (_req, res) => res.redirect(301, `${mount}/`));
+    // Express matches `/console` and `/console/` alike: redirect only the form without the slash,
+    // so that the apps' relative URLs (base href `/console/`) resolve.
+    router.get(mount, (req, res, next) => (req.originalUrl.split('?')[0] === mount ? res.redirect(301, `${mount}/`) : next()));
     router.use(mount, express.static(dir, { index: 'index.html', fallthrough: true, maxAge: '1h', setHeaders: noCacheForHtml }));
     router.get(`${mount}/{*rest}`, (_req, res) => {
       const index = join(dir, 'index.html');
