@@ -166,4 +166,22 @@ describe('Synthea transaction import', { skip: sharedDataMissing('synthea-r4-bun
     for (const v of versions) visit(v.resource);
     assert.deepEqual(dangling.slice(0, 10), []);
   });
+
+  it('$everything for an imported patient returns every resource of that patient', async () => {
+    const [first] = syntheaBundles();
+    const res = await fetch(server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: first!.text });
+    const created: string[] = ((await res.json()) as any).entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`);
+    const patient = created.find((r) => r.startsWith('Patient/')) as string;
+    // Everything Synthea links to the patient is in the compartment; the practice's Organization and
+    // Practitioner records are not.
+    const expected = created.filter((r) => !r.startsWith('Organization/') && !r.startsWith('Practitioner/')).sort();
+    const seen: string[] = [];
+    let url: string | undefined = `${server.fhirUrl}/${patient}/$everything?_count=50`;
+    for (let pages = 0; url && pages < 100; pages++) {
+      const page = (await (await fetch(url)).json()) as any;
+      seen.push(...page.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`));
+      url = page.link.find((l: any) => l.relation === 'next')?.url;
+    }
+    assert.deepEqual(seen.sort(), expected);
+  });
 });

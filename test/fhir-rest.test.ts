@@ -180,6 +180,36 @@ describe('FHIR REST', () => {
     assert.equal((await fhirFetch(`${F}/Patient/${body.id}/$validate`)).body.issue[0].severity, 'information');
   });
 
+  it('Patient/$everything returns the patient and its compartment, paged, and nothing of others', async () => {
+    const { body: patient } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Everything' }] } });
+    const { body: other } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
+    const mine: string[] = [`Patient/${patient.id}`];
+    for (let i = 0; i < 5; i++) {
+      const obs = await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: `o${i}` }, subject: { reference: `Patient/${patient.id}` } } });
+      mine.push(`Observation/${obs.body.id}`);
+    }
+    const condition = await fhirFetch(`${F}/Condition`, { method: 'POST', body: { resourceType: 'Condition', code: { text: 'asthma' }, subject: { reference: `Patient/${patient.id}` } } });
+    assert.equal(condition.status, 201, JSON.stringify(condition.body));
+    mine.push(`Condition/${condition.body.id}`);
+    await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'theirs' }, subject: { reference: `Patient/${other.id}` } } });
+
+    const seen: string[] = [];
+    let url: string | undefined = `${F}/Patient/${patient.id}/$everything?_count=3`;
+    for (let pages = 0; url && pages < 10; pages++) {
+      const page = await fhirFetch(url);
+      assert.equal(page.status, 200);
+      assert.ok(page.body.entry.length <= 3);
+      seen.push(...page.body.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`));
+      url = page.body.link.find((l: any) => l.relation === 'next')?.url;
+    }
+    assert.deepEqual(seen.sort(), mine.sort());
+    const onlyObs = await fhirFetch(`${F}/Patient/${patient.id}/$everything?_type=Observation`);
+    assert.equal(onlyObs.body.entry.length, 5);
+    assert.equal((await fhirFetch(`${F}/Patient/nobody/$everything`)).status, 404);
+    assert.equal((await fhirFetch(`${F}/Observation/x/$everything`)).status, 404);
+    assert.equal((await fhirFetch(`${F}/Patient/${patient.id}/$everything?_type=Banana`)).status, 400);
+  });
+
   it('serves a CapabilityStatement generated from the routes', async () => {
     const { status, body } = await fhirFetch(`${F}/metadata`);
     assert.equal(status, 200);
@@ -188,6 +218,8 @@ describe('FHIR REST', () => {
     const codes = patient.interaction.map((i: any) => i.code).sort();
     assert.deepEqual(codes, ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);
     assert.ok(patient.searchParam.some((p: any) => p.name === 'name' && p.type === 'string'));
+    assert.deepEqual(patient.operation.map((o: any) => o.name).sort(), ['everything', 'validate']);
+    assert.deepEqual(body.rest[0].resource.find((r: any) => r.type === 'Observation').operation.map((o: any) => o.name), ['validate']);
     assert.ok(!patient.searchParam.some((p: any) => p.type === 'composite'), 'only implemented parameter types are claimed');
     assert.deepEqual(body.rest[0].interaction.map((i: any) => i.code).sort(), ['batch', 'history-system', 'transaction']);
     assert.equal(body.rest[0].resource.length > 140, true);

@@ -34,6 +34,24 @@ export function loadDefinitions(): void {
   loaded = true;
 }
 
+let patientCompartment: Map<string, string[]> | undefined;
+
+/**
+ * The R4 Patient CompartmentDefinition: for each resource type, the reference search parameters
+ * that make a resource part of a patient's compartment (Patient itself is in by its id).
+ */
+export function patientCompartmentParams(): Map<string, string[]> {
+  if (!patientCompartment) {
+    patientCompartment = new Map();
+    const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource: Array<{ code: string; param?: string[] }> };
+    for (const { code, param } of definition.resource) {
+      const params = (param ?? []).filter((p) => searchParametersFor(code).get(p)?.type === 'reference');
+      if (params.length) patientCompartment.set(code, params);
+    }
+  }
+  return patientCompartment;
+}
+
 /** The R4 StructureDefinition of a resource type (with its snapshot). */
 export function baseDefinitionOf(type: string): StructureDefinition | undefined {
   return baseDefinitions.get(type);

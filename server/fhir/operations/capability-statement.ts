@@ -12,7 +12,8 @@ type SystemInteraction = 'transaction' | 'batch' | 'search-system' | 'history-sy
  */
 export function buildCapabilityStatement(routes: Route[], options: { baseUrl: string; software: string; version: string }): CapabilityStatement {
   const typeInteractions = unique(routes.filter((r) => r.level !== 'system').flatMap((r) => interactionsOf(r) as TypeInteraction[]));
-  const operations = unique(routes.filter((r) => r.level !== 'system' && r.operation).map((r) => r.operation as string));
+  const operationsOf = (type: string): string[] =>
+    unique(routes.filter((r) => r.level !== 'system' && r.operation && (!r.types || r.types.includes(type))).map((r) => r.operation as string));
   const resource = getResourceTypes().map((type): CapabilityStatementRestResource => ({
     type: type as CapabilityStatementRestResource['type'],
     interaction: typeInteractions.map((code) => ({ code })),
@@ -24,7 +25,7 @@ export function buildCapabilityStatement(routes: Route[], options: { baseUrl: st
     conditionalDelete: 'single',
     conditionalRead: 'modified-since',
     searchParam: searchParamsOf(type),
-    operation: operations.map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` })),
+    operation: operationsOf(type).map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/${name === 'everything' ? 'Patient' : 'Resource'}-${name}` })),
   }));
   return {
     resourceType: 'CapabilityStatement',

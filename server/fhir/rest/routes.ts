@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { everythingOperation } from '../operations/everything-operation.ts';
 import { validateOperation } from '../operations/validate-operation.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { history } from './history-interactions.ts';
@@ -19,6 +20,8 @@ export interface Route {
   /** The CapabilityStatement interaction code, or the operation name for `$` operations. */
   interaction?: string | string[];
   operation?: string;
+  /** Resource types the route applies to (all when absent). */
+  types?: string[];
   handler: (ctx: FhirContext) => (req: Request, res: Response) => Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/:type/:id/_history/:vid', level: 'instance', interaction: 'vread', handler: vread },
   { method: 'post', path: '/:type/:id/\\$validate', level: 'instance', operation: 'validate', handler: (ctx) => validateOperation(ctx, 'instance') },
   { method: 'get', path: '/:type/:id/\\$validate', level: 'instance', operation: 'validate', handler: (ctx) => validateOperation(ctx, 'instance') },
+  { method: 'get', path: '/:type/:id/\\$everything', level: 'instance', operation: 'everything', types: ['Patient'], handler: everythingOperation },
+  { method: 'post', path: '/:type/:id/\\$everything', level: 'instance', operation: 'everything', types: ['Patient'], handler: everythingOperation },
   { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: read },
   { method: 'put', path: '/:type/:id', level: 'instance', interaction: 'update', handler: update },
   { method: 'patch', path: '/:type/:id', level: 'instance', interaction: 'patch', handler: patch },

@@ -33,7 +33,9 @@ export type SearchFilter =
   | { kind: 'token'; param: string; any: TokenCondition[] }
   | { kind: 'reference'; param: string; any: ReferenceCondition[] }
   | { kind: 'date'; param: string; any: DateCondition[] }
-  | { kind: 'uri'; param: string; any: UriCondition[] };
+  | { kind: 'uri'; param: string; any: UriCondition[] }
+  /** Membership of a compartment: a reference row of any of `params` equals `target` (e.g. Patient/1). */
+  | { kind: 'compartment'; params: string[]; target: string };
 
 /** Kinds of index rows a filter reads; `id`/`lastUpdated` read columns of the resource itself. */
 export type FilterKind = SearchFilter['kind'];
@@ -55,6 +57,7 @@ export type IndexedFilterKind = Extract<FilterKind, IndexKind>;
  *                row.code = code; code undefined: row.system = system; else both equal.
  * - reference:   row.target = target.
  * - uri:         row.value = value.
+ * - compartment: some reference row whose param is one of `params` has target = `target`.
  * - date:        with the row's range [r.low, r.high] and the condition's [c.low, c.high]:
  *                eq: r.low >= c.low and r.high <= c.high   ne: not eq
  *                lt: r.low < c.low        le: r.low <= c.high

@@ -112,6 +112,17 @@ describe('MongoDB queries executed by mingo agree with SQLite', () => {
     assert.deepEqual(mingoIds(request('Patient', { 'family:contains': '(a+)+$' })), ['p4']);
   });
 
+  it('compartment membership agrees with SQLite', async () => {
+    for (const target of ['Patient/p1', 'Patient/p2', 'Patient/p3', 'Patient/none']) {
+      for (const params of [['subject'], ['patient', 'performer'], ['performer']]) {
+        const req: SearchRequest = { resourceType: 'Observation', filters: [{ kind: 'compartment', params, target }], count: 100, total: 'none' };
+        assert.deepEqual(mingoIds(req), (await sqlite.reader.search(req)).versions.map((v) => v.id), `${target} ${params}`);
+      }
+    }
+    const p2: SearchRequest = { resourceType: 'Observation', filters: [{ kind: 'compartment', params: ['subject'], target: 'Patient/p2' }], count: 100, total: 'none' };
+    assert.deepEqual(mingoIds(p2), ['o2', 'o3']);
+  });
+
   it('pages with afterId like SQLite', async () => {
     const first = request('Observation', {}, 2);
     assert.deepEqual(mingoIds(first), ['o1', 'o2']);

@@ -41,6 +41,8 @@ function compileFilter(filter: SearchFilter): Document {
       return elemMatch('uri', filter.param, filter.any.map((c) => ({ v: c.value })));
     case 'date':
       return elemMatch('date', filter.param, filter.any.map((c) => dateCondition('lo', 'hi', c)));
+    case 'compartment':
+      return { 'idx.reference': { $elemMatch: { p: { $in: filter.params }, r: filter.target } } };
   }
 }
 

@@ -53,6 +53,11 @@ function compileFilter(type: string, filter: SearchFilter): CompiledSql {
       return indexed(type, 'uri', filter.param, anyOf(filter.any.map((c) => ({ sql: 'value = ?', params: [c.value] }))));
     case 'date':
       return indexed(type, 'date', filter.param, anyOf(filter.any.map((c) => dateCondition('low', 'high', c))));
+    case 'compartment':
+      return {
+        sql: `r.id IN (SELECT id FROM idx_reference WHERE type = ? AND param IN (${filter.params.map(() => '?').join(', ')}) AND target = ?)`,
+        params: [type, ...filter.params, filter.target],
+      };
   }
 }
 

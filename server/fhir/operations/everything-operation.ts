@@ -1,0 +1,94 @@
+import type { Request, Response } from 'express';
+import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
+import { patientCompartmentParams } from '../definitions.ts';
+import { badRequest, FhirError, outcome } from '../outcomes.ts';
+import { dateRange } from '../search/normalize.ts';
+import type { SearchFilter } from '../search/search-request.ts';
+import { queryString } from '../rest/bundles.ts';
+import type { FhirContext } from '../rest/fhir-context.ts';
+import { sendJson } from '../rest/http.ts';
+import { idParam, queryOf, resourceTypeParam } from '../rest/request-input.ts';
+
+/**
+ * `Patient/[id]/$everything`: the patient and every resource in their compartment (R4 Patient
+ * CompartmentDefinition), with `_type`, `_since` and `_count`. Results come type by type, each in id
+ * order, and pages resume after the last resource shown (`_cursor=Type/id`), never by offset.
+ */
+export function everythingOperation(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    if (resourceTypeParam(req) !== 'Patient') throw new FhirError(404, outcome('not-supported', '$everything is defined on Patient only'));
+    const id = idParam(req);
+    await ctx.repo.read('Patient', id); // 404 / 410 like a read
+    const query = queryOf(req);
+    const options = parseOptions(query, ctx);
+    const entries: BundleEntry[] = [];
+    let remaining = options.count;
+    let last: { type: string; id: string } | undefined;
+    for (const type of options.types) {
+      if (options.after && type < options.after.type) continue;
+      if (remaining === 0) break;
+      const page = await ctx.repo.search({
+        resourceType: type,
+        filters: [...filtersFor(type, id), ...options.since],
+        count: remaining,
+        afterId: options.after?.type === type ? options.after.id : undefined,
+        total: 'none',
+      });
+      for (const v of page.versions) entries.push({ fullUrl: `${ctx.config.fhirBaseUrl}/${type}/${v.id}`, resource: v.resource, search: { mode: 'match' } });
+      remaining -= page.versions.length;
+      last = page.versions.at(-1) ? { type, id: page.versions.at(-1)!.id } : last;
+    }
+    const path = `/Patient/${id}/$everything`;
+    const link: BundleLink[] = [{ relation: 'self', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query)}` }];
+    if (remaining === 0 && last) link.push({ relation: 'next', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query, { _cursor: `${last.type}/${last.id}` })}` });
+    const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link, entry: entries };
+    sendJson(res, 200, bundle);
+  };
+}
+
+function filtersFor(type: string, patientId: string): SearchFilter[] {
+  if (type === 'Patient') return [{ kind: 'id', ids: [patientId] }];
+  return [{ kind: 'compartment', params: patientCompartmentParams().get(type) as string[], target: `Patient/${patientId}` }];
+}
+
+interface EverythingOptions {
+  types: string[];
+  count: number;
+  since: SearchFilter[];
+  after?: { type: string; id: string };
+}
+
+function parseOptions(query: Record<string, string | string[] | undefined>, ctx: FhirContext): EverythingOptions {
+  const single = (name: string): string | undefined => {
+    const v = query[name];
+    if (Array.isArray(v)) throw badRequest(`${name} may be given once`, name);
+    return v;
+  };
+  const compartment = [...new Set(['Patient', ...patientCompartmentParams().keys()])].sort();
+  let types = compartment;
+  const typeParam = single('_type');
+  if (typeParam !== undefined) {
+    const wanted = typeParam.split(',');
+    const unknown = wanted.filter((t) => !compartment.includes(t));
+    if (unknown.length) throw badRequest(`_type names types outside the patient compartment: ${unknown.join(', ').slice(0, 200)}`, '_type');
+    types = compartment.filter((t) => wanted.includes(t));
+  }
+  const countText = single('_count');
+  if (countText !== undefined && (!/^\d{1,9}$/.test(countText) || Number(countText) === 0)) throw badRequest('_count must be a positive integer', '_count');
+  const count = Math.min(Number(countText ?? 100), ctx.config.limits.searchMaxCount);
+  const sinceText = single('_since');
+  const since: SearchFilter[] = [];
+  if (sinceText !== undefined) {
+    const range = dateRange(sinceText);
+    if (!range || !sinceText.includes('T')) throw badRequest(`_since must be an instant, got '${sinceText.slice(0, 40)}'`, '_since');
+    since.push({ kind: 'lastUpdated', any: [{ prefix: 'ge', low: range.low, high: range.high }] });
+  }
+  const cursor = single('_cursor');
+  let after: EverythingOptions['after'];
+  if (cursor !== undefined) {
+    const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(cursor);
+    if (!m || !compartment.includes(m[1] as string)) throw badRequest('Invalid paging cursor', '_cursor');
+    after = { type: m[1] as string, id: m[2] as string };
+  }
+  return { types, count, since, after };
+}
