@@ -16,13 +16,23 @@ import type { Bundle, SearchParameter, StructureDefinition } from '@medplum/fhir
 let loaded = false;
 const resourceTypes: string[] = [];
 const baseDefinitions = new Map<string, StructureDefinition>();
+const searchParametersByUrl = new Map<string, SearchParameter>();
+
+/** A SearchParameter by canonical URL (composite parameters name their components this way). */
+export function searchParameterByUrl(url: string): SearchParameter | undefined {
+  return searchParametersByUrl.get(url);
+}
 
 export function loadDefinitions(): void {
   if (loaded) return;
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
   const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
   indexStructureDefinitionBundle(resources);
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+  const searchParameters = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
+  indexSearchParameterBundle(searchParameters);
+  for (const entry of searchParameters.entry ?? []) {
+    if (entry.resource?.url) searchParametersByUrl.set(entry.resource.url, entry.resource);
+  }
   for (const entry of resources.entry ?? []) {
     const sd = entry.resource as { resourceType?: string; kind?: string; abstract?: boolean; derivation?: string; type?: string } | undefined;
     if (sd?.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint' && sd.type) {

@@ -38,7 +38,9 @@ export const preconditionFailed = (text: string): FhirError => new FhirError(412
 export const payloadTooLarge = (text: string): FhirError => new FhirError(413, outcome('too-costly', text));
 export const unsupportedMediaType = (text: string): FhirError => new FhirError(415, outcome('not-supported', text));
 export const methodNotAllowed = (text: string): FhirError => new FhirError(405, outcome('not-supported', text));
-export const notSupported = (text: string): FhirError => new FhirError(400, outcome('not-supported', text));
+export const notSupported = (text: string, expression?: string): FhirError => new FhirError(400, outcome('not-supported', text, expression));
+/** A request whose cost would exceed a server limit (too broad a chain, too many includes). */
+export const tooCostly = (text: string, expression?: string): FhirError => new FhirError(400, outcome('too-costly', text, expression));
 export const unprocessable = (text: string, expression?: string): FhirError =>
   new FhirError(422, outcome('processing', text, expression));
 export const serverError = (): FhirError => new FhirError(500, outcome('exception', 'Internal server error'));

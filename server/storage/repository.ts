@@ -197,7 +197,8 @@ async function writeChecked(session: WriteSession, version: StoredVersion, rows:
 
 /** Up to two matches: enough to tell none, one and many apart. */
 async function matchesOf(session: ReadSession, search: SearchRequest): Promise<StoredVersion[]> {
-  return (await session.search({ ...search, count: 2, afterId: undefined, total: 'none' })).versions;
+  const { page: _ignored, ...criteria } = search;
+  return (await session.search({ ...criteria, sort: [], count: 2, total: 'none' })).versions;
 }
 
 /** If-Match carries a weak ETag, W/"<versionId>"; a bare version id is accepted too. */

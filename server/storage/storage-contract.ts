@@ -232,7 +232,7 @@ export function runStorageContract(name: string, target: ContractTarget, options
         assert.equal(first.versions.length, 2);
         assert.equal(first.hasMore, true);
         assert.equal(first.total, 3);
-        const second = await repo.search({ ...search('Patient', { family: 'search' }, 2), afterId: first.versions[1]?.id });
+        const second = await repo.search({ ...search('Patient', { family: 'search' }, 2), page: { direction: 'after', position: first.last! } });
         assert.equal(second.versions.length, 1);
         assert.equal(second.hasMore, false);
         const all = [...first.versions, ...second.versions].map((v) => v.id);

@@ -1,3 +1,4 @@
+import type { PagePosition } from '../fhir/search/search-request.ts';
 import type { Resource } from '@medplum/fhirtypes';
 
 /**
@@ -27,8 +28,14 @@ export interface HistoryQuery {
 
 export interface SearchPage {
   versions: StoredVersion[];
-  /** True when more matches follow the page. */
+  /**
+   * True when more matches lie beyond the page in the direction it was read: after it, or for a
+   * `before` page, before it.
+   */
   hasMore: boolean;
-  /** Present only when the request asked for an accurate total. */
+  /** Where the first and the last resource of the page stand in the order (for paging links). */
+  first?: PagePosition;
+  last?: PagePosition;
+  /** Present only when the request asked for a total. */
   total?: number;
 }

@@ -6,7 +6,7 @@ import { parseSearch } from '../search/parse-search.ts';
 import type { Query } from '../search/parse-search.ts';
 import type { SearchRequest } from '../search/search-request.ts';
 import type { FhirContext } from '../rest/fhir-context.ts';
-import { searchBundle } from '../rest/bundles.ts';
+import { searchBundle } from '../rest/search-bundle.ts';
 import { parseEntryUrl } from './entry-url.ts';
 import type { EntryTarget } from './entry-url.ts';
 import { rewriteReferences } from './rewrite-references.ts';
@@ -225,8 +225,7 @@ async function readEntry(ctx: FhirContext, repo: Repository, entry: PlannedEntry
     defaultCount: ctx.config.limits.searchDefaultCount, maxCount: ctx.config.limits.searchMaxCount,
     maxOrValues: ctx.config.limits.searchMaxOrValues, baseUrl: ctx.config.fhirBaseUrl, strict: false,
   });
-  const page = await repo.search(parsed.request);
-  return { resource: searchBundle(ctx.config.fhirBaseUrl, `/${type}`, query, parsed, page), response: { status: '200 OK' } };
+  return { resource: await searchBundle(repo, ctx.config.fhirBaseUrl, `/${type}`, query, parsed), response: { status: '200 OK' } };
 }
 
 function written(result: WriteResult<Resource>): BundleEntry {

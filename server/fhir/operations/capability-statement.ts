@@ -1,6 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
 import { getResourceTypes, searchParametersFor } from '../definitions.ts';
-import { SEARCHABLE_TYPES } from '../search/parse-search.ts';
+import { isSearchable } from '../search/parse-search.ts';
 import type { Route } from '../rest/routes.ts';
 
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
@@ -51,9 +51,11 @@ function searchParamsOf(type: string): CapabilityStatementRestResourceSearchPara
   const params: CapabilityStatementRestResourceSearchParam[] = [
     { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
     { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+    { name: '_text', type: 'string', documentation: 'Word-prefix search of the narrative' },
+    { name: '_content', type: 'string', documentation: 'Word-prefix search of every text value of the resource' },
   ];
   for (const [code, sp] of searchParametersFor(type)) {
-    if (code === '_id' || code === '_lastUpdated' || !SEARCHABLE_TYPES.has(sp.type as string)) continue;
+    if (code === '_id' || code === '_lastUpdated' || !isSearchable(sp)) continue;
     params.push({ name: code, type: sp.type as CapabilityStatementRestResourceSearchParam['type'], definition: sp.url });
   }
   return params;

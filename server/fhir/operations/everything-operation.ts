@@ -30,8 +30,9 @@ export function everythingOperation(ctx: FhirContext) {
       const page = await ctx.repo.search({
         resourceType: type,
         filters: [...filtersFor(type, id), ...options.since],
+        sort: [],
         count: remaining,
-        afterId: options.after?.type === type ? options.after.id : undefined,
+        ...(options.after?.type === type ? { page: { direction: 'after' as const, position: { values: [], id: options.after.id } } } : {}),
         total: 'none',
       });
       for (const v of page.versions) entries.push({ fullUrl: `${ctx.config.fhirBaseUrl}/${type}/${v.id}`, resource: v.resource, search: { mode: 'match' } });

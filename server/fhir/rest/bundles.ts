@@ -1,9 +1,8 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
-import type { ParsedSearch, Query } from '../search/parse-search.ts';
-import type { HistoryQuery, SearchPage, StoredVersion } from '../../storage/stored-version.ts';
-import { outcome } from '../outcomes.ts';
+import type { Query } from '../search/parse-search.ts';
+import type { HistoryQuery, StoredVersion } from '../../storage/stored-version.ts';
 
-/** Builds the Bundles that search and history answer with, including their paging links. */
+/** Query strings for paging links, and the Bundle history answers with (search: search-bundle.ts). */
 
 export function queryString(query: Query, replace: Record<string, string | undefined> = {}): string {
   const params = new URLSearchParams();
@@ -14,26 +13,6 @@ export function queryString(query: Query, replace: Record<string, string | undef
   for (const [key, value] of Object.entries(replace)) if (value !== undefined) params.append(key, value);
   const text = params.toString();
   return text ? `?${text}` : '';
-}
-
-export function searchBundle(base: string, path: string, query: Query, parsed: ParsedSearch, page: SearchPage): Bundle {
-  const entry: BundleEntry[] = page.versions.map((v) => ({
-    fullUrl: `${base}/${v.resourceType}/${v.id}`,
-    resource: v.resource as Resource,
-    search: { mode: 'match' },
-  }));
-  if (parsed.ignored.length) {
-    entry.push({
-      resource: outcome('not-supported', `Ignored unknown or unsupported search parameters: ${parsed.ignored.join(', ')}`, undefined, 'warning'),
-      search: { mode: 'outcome' },
-    });
-  }
-  const link: BundleLink[] = [{ relation: 'self', url: `${base}${path}${queryString(query)}` }];
-  const last = page.versions.at(-1);
-  if (page.hasMore && last) link.push({ relation: 'next', url: `${base}${path}${queryString(query, { _cursor: last.id })}` });
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link, entry };
-  if (page.total !== undefined) bundle.total = page.total;
-  return bundle;
 }
 
 /** History paging resumes strictly after the last version shown, encoded in `_page`. */

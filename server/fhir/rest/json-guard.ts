@@ -16,6 +16,17 @@ export function keyProblem(key: string): string | undefined {
 }
 
 /**
+ * Why a query parameter name may not be used, or undefined. Dots are allowed: they chain search
+ * parameters (`subject:Patient.name`), and query names are only ever compared as values, never used
+ * as object paths by either engine.
+ */
+export function queryKeyProblem(key: string): string | undefined {
+  if (key.startsWith('$')) return `names may not start with '$'`;
+  if (FORBIDDEN_KEYS.has(key)) return `'${key}' is not allowed as a name`;
+  return undefined;
+}
+
+/**
  * Nesting depth of a JSON text, measured before parsing so that a hostile body of a million `[`
  * costs one linear scan and never reaches the parser. Brackets inside strings do not count.
  */

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import { isKnownResourceType } from '../definitions.ts';
 import { badRequest, FhirError, outcome, unsupportedMediaType } from '../outcomes.ts';
-import { keyProblem, parseJsonBody } from './json-guard.ts';
+import { parseJsonBody, queryKeyProblem } from './json-guard.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { parsePrefer } from './http.ts';
 import { parseSearch } from '../search/parse-search.ts';
@@ -74,7 +74,7 @@ export function queryOf(req: Request): Query {
     }
   }
   for (const key of Object.keys(query)) {
-    const problem = keyProblem(key);
+    const problem = queryKeyProblem(key);
     if (problem) throw badRequest(`Invalid query parameter '${key.slice(0, 80)}': ${problem}`, key);
   }
   return query;
@@ -108,7 +108,7 @@ export function queryFromHeader(value: string): Query {
     query[key] = prior === undefined ? v : [...(Array.isArray(prior) ? prior : [prior]), v];
   }
   for (const key of Object.keys(query)) {
-    const problem = keyProblem(key);
+    const problem = queryKeyProblem(key);
     if (problem) throw badRequest(`Invalid search parameter '${key.slice(0, 80)}': ${problem}`, key);
   }
   return query;

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { allOk, badRequest } from '../outcomes.ts';
 import type { FhirContext } from './fhir-context.ts';
-import { searchBundle } from './bundles.ts';
+import { searchBundle } from './search-bundle.ts';
 import { sendJson, sendWritten } from './http.ts';
 import { conditionalSearch, queryFromHeader, queryOf, resourceBody, resourceTypeParam, searchOf } from './request-input.ts';
 
@@ -24,8 +24,7 @@ export function search(ctx: FhirContext) {
     const type = resourceTypeParam(req);
     const query = queryOf(req);
     const parsed = searchOf(req, ctx, type, query);
-    const page = await ctx.repo.search(parsed.request);
-    sendJson(res, 200, searchBundle(ctx.config.fhirBaseUrl, `/${type}`, query, parsed, page));
+    sendJson(res, 200, await searchBundle(ctx.repo, ctx.config.fhirBaseUrl, `/${type}`, query, parsed));
   };
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { loadDefinitions } from '../definitions.ts';
 import { FhirError } from '../outcomes.ts';
-import { parseSearch } from './parse-search.ts';
+import { encodeCursor, parseSearch } from './parse-search.ts';
 import type { Query } from './parse-search.ts';
 
 const BASE = 'http://example.test/fhir/R4';
@@ -43,10 +43,13 @@ describe('parseSearch', () => {
   });
 
   it('clamps _count, reads _total and the cursor', () => {
-    const { request } = parse('Patient', { _count: '5000', _total: 'accurate', _cursor: 'abc' });
+    const cursor = encodeCursor('after', { values: ['x', null], id: 'abc' });
+    const { request } = parse('Patient', { _count: '5000', _total: 'accurate', _cursor: cursor, _sort: 'family,-birthdate' });
     assert.equal(request.count, 100);
     assert.equal(request.total, 'accurate');
-    assert.equal(request.afterId, 'abc');
+    assert.deepEqual(request.page, { direction: 'after', position: { values: ['x', null], id: 'abc' } });
+    assert.throws(() => parse('Patient', { _cursor: cursor }), /Invalid paging cursor/);
+    assert.throws(() => parse('Patient', { _cursor: 'abc' }), /Invalid paging cursor/);
   });
 
   it('lenient mode ignores unknown parameters and reports them; strict mode rejects them', () => {

@@ -1,53 +1,179 @@
 import type { Document } from 'mongodb';
-import type { DateCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition } from '../../fhir/search/search-request.ts';
+import { tooCostly } from '../../fhir/outcomes.ts';
+import type { IndexKind } from '../../fhir/search/index-rows.ts';
+import type {
+  DateCondition, NumberCondition, PagePosition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+} from '../../fhir/search/search-request.ts';
+import { effectiveOrder } from '../search-order.ts';
+import type { EffectiveOrder, OrderKey } from '../search-order.ts';
 import type { HistoryQuery } from '../stored-version.ts';
 
 /**
- * Compiles the internal search form into a MongoDB filter over `resources` documents (see
+ * Compiles the internal search form into a MongoDB aggregation over `resources` documents (see
  * documents.ts), with the semantics of search-request.ts. Values are always operands, never
  * operators or paths; the only `$regex` is built from a fully escaped literal.
+ *
+ * Chains and `_has` join two sets of resources. MongoDB's `$lookup` cannot use our index arrays
+ * well, so the inner search runs first (through the same source) and its ids become an `$in`
+ * list; at most MAX_JOIN_IDS, beyond which the search is refused as too costly.
  */
-export interface CompiledQuery {
-  filter: Document;
-  sort: Document;
-  limit: number;
-  /** The filter without the paging condition, for counting. */
-  countFilter: Document;
+export interface DocumentSource {
+  /** Runs an aggregation pipeline over the `resources` collection. */
+  aggregate(pipeline: Document[]): Promise<Document[]>;
 }
+
+export interface CompiledSearch {
+  pipeline: Document[];
+  countPipeline: Document[];
+  order: EffectiveOrder;
+}
+
+export const MAX_JOIN_IDS = 100_000;
 
 /** MongoDB compares strings by UTF-8 bytes, i.e. code points: this sorts after every character. */
 const MAX_CHAR = '\u{10FFFF}';
 
-export function compileSearch(request: SearchRequest): CompiledQuery {
-  const and: Document[] = [{ type: request.resourceType }, { deleted: false }, ...request.filters.map(compileFilter)];
-  const countFilter = { $and: and };
-  const filter = request.afterId === undefined ? countFilter : { $and: [...and, { id: { $gt: request.afterId } }] };
-  return { filter, countFilter, sort: { id: 1 }, limit: request.count + 1 };
+/** The fields of an index array a sort key reads: [ascending (smallest), descending (largest)]. */
+const SORT_FIELDS: Record<IndexKind, [string, string]> = {
+  string: ['v', 'v'], token: ['c', 'c'], reference: ['r', 'r'], date: ['lo', 'hi'], number: ['lo', 'hi'], quantity: ['lo', 'hi'], uri: ['v', 'v'],
+};
+
+export async function compileSearch(request: SearchRequest, source: DocumentSource): Promise<CompiledSearch> {
+  const match = await matchOf(request.resourceType, request.filters, source);
+  const order = effectiveOrder(request);
+  const countPipeline = [{ $match: match }, { $count: 'n' }];
+  const limit = { $limit: request.count + 1 };
+  if (order.keys.length === 0) {
+    const seek = request.page ? [{ id: { [order.idDescending ? '$lt' : '$gt']: request.page.position.id } }] : [];
+    const pipeline = [{ $match: { $and: [match, ...seek] } }, { $sort: { id: order.idDescending ? -1 : 1 } }, limit, { $project: { idx: 0 } }];
+    return { pipeline, countPipeline, order };
+  }
+  const keys: Document = {};
+  const flags: Document = {};
+  const sort: Document = {};
+  order.keys.forEach((key, i) => {
+    keys[`_k${i}`] = sortExpression(key);
+    flags[`_n${i}`] = { $cond: [{ $eq: [{ $ifNull: [`$_k${i}`, null] }, null] }, 1, 0] };
+    sort[`_n${i}`] = key.nullsFirst ? -1 : 1;
+    sort[`_k${i}`] = key.descending ? -1 : 1;
+  });
+  sort.id = order.idDescending ? -1 : 1;
+  const pipeline: Document[] = [{ $match: match }, { $addFields: keys }, { $addFields: flags }];
+  if (request.page) pipeline.push({ $match: keysetCondition(order, request.page.position) });
+  pipeline.push({ $sort: sort }, limit, { $project: { idx: 0 } });
+  return { pipeline, countPipeline, order };
 }
 
-function compileFilter(filter: SearchFilter): Document {
+function sortExpression(key: OrderKey): Document | string {
+  const source = key.source;
+  if (source.kind === 'id') return '$id';
+  if (source.kind === 'lastUpdated') return '$lastUpdated';
+  const [low, high] = SORT_FIELDS[source.index];
+  const values = { $map: { input: { $filter: { input: { $ifNull: [`$idx.${source.index}`, []] }, cond: { $eq: ['$$this.p', source.param] } } }, in: `$$this.${key.byLargest ? high : low}` } };
+  return key.byLargest ? { $max: values } : { $min: values };
+}
+
+/** Documents strictly after `position` in the effective order (see the SQLite twin). */
+function keysetCondition({ keys, idDescending }: EffectiveOrder, position: PagePosition): Document {
+  const alternatives: Document[] = [];
+  const equalSoFar: Document[] = [];
+  keys.forEach((key, i) => {
+    const field = `_k${i}`;
+    const value = position.values[i] ?? null;
+    const cmp = key.descending ? '$lt' : '$gt';
+    if (value === null) {
+      if (key.nullsFirst) alternatives.push({ $and: [...equalSoFar, { [field]: { $ne: null } }] });
+      equalSoFar.push({ [field]: null });
+    } else {
+      const after = key.nullsFirst ? { $and: [{ [field]: { $ne: null } }, { [field]: { [cmp]: value } }] } : { $or: [{ [field]: null }, { [field]: { [cmp]: value } }] };
+      alternatives.push({ $and: [...equalSoFar, after] });
+      equalSoFar.push({ [field]: value });
+    }
+  });
+  alternatives.push({ $and: [...equalSoFar, { id: { [idDescending ? '$lt' : '$gt']: position.id } }] });
+  return { $or: alternatives };
+}
+
+async function matchOf(type: string, filters: SearchFilter[], source: DocumentSource): Promise<Document> {
+  const parts = await Promise.all(filters.map((f) => compileFilter(type, f, source)));
+  return { $and: [{ type }, { deleted: false }, ...parts] };
+}
+
+async function compileFilter(type: string, filter: SearchFilter, source: DocumentSource): Promise<Document> {
   switch (filter.kind) {
     case 'id':
       return { id: { $in: filter.ids } };
     case 'lastUpdated':
-      return { $or: filter.any.map((c) => dateCondition('lastUpdated', 'lastUpdated', c)) };
+      return anyOf(filter.any.map((c) => dateCondition('lastUpdated', 'lastUpdated', c)));
     case 'string':
       return elemMatch('string', filter.param, filter.any.map(stringCondition));
     case 'token':
       return elemMatch('token', filter.param, filter.any.map(tokenCondition));
     case 'reference':
-      return elemMatch('reference', filter.param, filter.any.map((c) => ({ r: c.target })));
+      return { 'idx.reference': { $elemMatch: { p: filter.param, r: { $in: filter.any.map((c) => c.target) } } } };
     case 'uri':
-      return elemMatch('uri', filter.param, filter.any.map((c) => ({ v: c.value })));
+      return elemMatch('uri', filter.param, filter.any.map(uriCondition));
     case 'date':
       return elemMatch('date', filter.param, filter.any.map((c) => dateCondition('lo', 'hi', c)));
+    case 'number':
+      return elemMatch('number', filter.param, filter.any.map(numberCondition));
+    case 'quantity':
+      return elemMatch('quantity', filter.param, filter.any.map(quantityCondition));
+    case 'missing': {
+      const has = { [`idx.${filter.index}`]: { $elemMatch: { p: filter.param } } };
+      return filter.missing ? { $nor: [has] } : has;
+    }
+    case 'not':
+      return { $nor: [await compileFilter(type, filter.filter, source)] };
+    case 'or':
+      return anyOf(await Promise.all(filter.filters.map((f) => compileFilter(type, f, source))));
+    case 'and':
+      return { $and: [{}, ...(await Promise.all(filter.filters.map((f) => compileFilter(type, f, source))))] };
     case 'compartment':
       return { 'idx.reference': { $elemMatch: { p: { $in: filter.params }, r: filter.target } } };
+    case 'chain': {
+      const targets: string[] = [];
+      for (const target of filter.targets) {
+        const ids = await idsOf(source, await matchOf(target.type, target.filters, source));
+        targets.push(...ids.map((id) => `${target.type}/${id}`));
+        checkJoinSize(targets.length);
+      }
+      return { 'idx.reference': { $elemMatch: { p: filter.param, r: { $in: targets } } } };
+    }
+    case 'has': {
+      const match = await matchOf(filter.sourceType, filter.filters, source);
+      const docs = await source.aggregate([
+        { $match: match },
+        { $project: { _id: 0, ref: '$idx.reference' } },
+        { $unwind: '$ref' },
+        { $match: { 'ref.p': filter.param, 'ref.rt': type } },
+        { $group: { _id: '$ref.r' } },
+        { $limit: MAX_JOIN_IDS + 1 },
+      ]);
+      checkJoinSize(docs.length);
+      return { id: { $in: docs.map((d) => String(d._id).slice(type.length + 1)) } };
+    }
   }
 }
 
+async function idsOf(source: DocumentSource, match: Document): Promise<string[]> {
+  const docs = await source.aggregate([{ $match: match }, { $project: { _id: 0, id: 1 } }, { $limit: MAX_JOIN_IDS + 1 }]);
+  checkJoinSize(docs.length);
+  return docs.map((d) => String(d.id));
+}
+
+function checkJoinSize(n: number): void {
+  if (n > MAX_JOIN_IDS) throw tooCostly(`A chained or _has search matched more than ${MAX_JOIN_IDS} resources; narrow it`);
+}
+
 function elemMatch(kind: string, param: string, any: Document[]): Document {
-  return { [`idx.${kind}`]: { $elemMatch: { p: param, $or: any } } };
+  return { [`idx.${kind}`]: { $elemMatch: { p: param, ...anyOf(any) } } };
+}
+
+/** One alternative is used as it is; several become `$or` (an empty list matches nothing). */
+function anyOf(parts: Document[]): Document {
+  if (parts.length === 1) return parts[0] as Document;
+  return parts.length === 0 ? { $or: [{ _id: { $exists: false } }] } : { $or: parts };
 }
 
 function stringCondition(c: StringCondition): Document {
@@ -67,10 +193,16 @@ export function escapeRegex(text: string): string {
 }
 
 function tokenCondition(c: TokenCondition): Document {
+  if ('text' in c) return { t: { $regex: `(?:^| )${escapeRegex(c.text)}` } };
   if (c.system === undefined) return { c: c.code ?? null };
   if (c.system === null) return { s: null, c: c.code ?? null };
   if (c.code === undefined) return { s: c.system };
   return { s: c.system, c: c.code };
+}
+
+function uriCondition(c: UriCondition): Document {
+  if (c.match === 'exact') return { v: c.value };
+  return { $or: [{ v: c.value }, { v: { $gte: `${c.value}/`, $lt: `${c.value}/${MAX_CHAR}` } }] };
 }
 
 function dateCondition(low: string, high: string, c: DateCondition): Document {
@@ -94,6 +226,36 @@ function dateCondition(low: string, high: string, c: DateCondition): Document {
     case 'ap':
       return { [low]: { $lte: c.high }, [high]: { $gte: c.low } };
   }
+}
+
+function numberCondition(c: NumberCondition): Document {
+  switch (c.prefix) {
+    case 'eq':
+      return { lo: { $gte: c.low }, hi: { $lt: c.high } };
+    case 'ne':
+      return { $or: [{ lo: { $lt: c.low } }, { hi: { $gte: c.high } }] };
+    case 'lt':
+      return { lo: { $lt: c.value } };
+    case 'eb':
+      return { hi: { $lt: c.value } };
+    case 'le':
+      return { lo: { $lte: c.value } };
+    case 'gt':
+      return { hi: { $gt: c.value } };
+    case 'sa':
+      return { lo: { $gt: c.value } };
+    case 'ge':
+      return { hi: { $gte: c.value } };
+    case 'ap':
+      return { lo: { $lte: c.high }, hi: { $gte: c.low } };
+  }
+}
+
+function quantityCondition(c: QuantityCondition): Document {
+  const parts: Document[] = [numberCondition(c)];
+  if (c.code !== undefined) parts.push({ c: c.code });
+  if (c.system !== undefined) parts.push({ s: c.system });
+  return { $and: parts };
 }
 
 export function compileHistory(query: HistoryQuery): { filter: Document; sort: Document; limit: number } {

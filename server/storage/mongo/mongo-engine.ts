@@ -5,7 +5,8 @@ import type { SearchRequest } from '../../fhir/search/search-request.ts';
 import type { ReadSession, StorageEngine, WriteSession } from '../storage-engine.ts';
 import { VersionConflictError } from '../storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
-import { compileHistory, compileSearch } from './compile-search.ts';
+import { compileHistory } from './compile-search.ts';
+import { runSearch } from './search-runner.ts';
 import { fromDocument, toCurrentDocument, toHistoryDocument } from './documents.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
 
@@ -117,12 +118,8 @@ class MongoSession implements WriteSession {
     return docs.map(fromDocument);
   }
 
-  async search(request: SearchRequest): Promise<SearchPage> {
-    const { filter, countFilter, sort, limit } = compileSearch(request);
-    const docs = await this.#resources.find(filter, { session: this.#session, projection: { idx: 0 } }).sort(sort).limit(limit).toArray();
-    const page: SearchPage = { versions: docs.slice(0, request.count).map(fromDocument), hasMore: docs.length > request.count };
-    if (request.total === 'accurate') page.total = await this.#resources.countDocuments(countFilter, { session: this.#session });
-    return page;
+  search(request: SearchRequest): Promise<SearchPage> {
+    return runSearch({ aggregate: (pipeline) => this.#resources.aggregate(pipeline, { session: this.#session }).toArray() }, request);
   }
 
   async writeVersion(version: StoredVersion, index: IndexRow[]): Promise<void> {

@@ -1,75 +1,180 @@
 import type { SQLInputValue } from 'node:sqlite';
-import type { DateCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition } from '../../fhir/search/search-request.ts';
+import type {
+  DateCondition, NumberCondition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+} from '../../fhir/search/search-request.ts';
+import type { IndexKind } from '../../fhir/search/index-rows.ts';
+import { effectiveOrder } from '../search-order.ts';
+import type { EffectiveOrder, OrderKey } from '../search-order.ts';
 import type { HistoryQuery } from '../stored-version.ts';
 
 /**
- * Compiles the internal search form into SQL over `resources` + the `idx_*` tables. Every value is
- * a bound parameter; table and column names come only from this file, never from the request.
+ * Compiles the internal search form into SQL over `resources` + the `idx_*` tables, with the
+ * semantics written in search-request.ts. Every value is a bound parameter; table and column names
+ * come only from this file, never from the request.
  */
 export interface CompiledSql { sql: string; params: SQLInputValue[] }
 
 /** Above every other code point in SQLite's BINARY (UTF-8 byte) order: the end of a prefix range. */
 const MAX_CHAR = '\u{10FFFF}';
 
-export function compileSearch(request: SearchRequest): { page: CompiledSql; count: CompiledSql } {
-  const where = ['r.type = ?', 'r.deleted = 0'];
-  const params: SQLInputValue[] = [request.resourceType];
-  for (const filter of request.filters) {
-    const part = compileFilter(request.resourceType, filter);
-    where.push(part.sql);
-    params.push(...part.params);
-  }
-  const count = { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.join(' AND ')}`, params: [...params] };
-  if (request.afterId !== undefined) {
-    where.push('r.id > ?');
-    params.push(request.afterId);
-  }
+/** The columns a sort key reads per index kind: [ascending (smallest), descending (largest)]. */
+const SORT_COLUMNS: Record<IndexKind, [string, string]> = {
+  string: ['value', 'value'], token: ['code', 'code'], reference: ['target', 'target'], date: ['low', 'high'],
+  number: ['low', 'high'], quantity: ['low', 'high'], uri: ['value', 'value'],
+};
+
+export interface CompiledSearch { page: CompiledSql; count: CompiledSql; sortKeys: number; reversed: boolean }
+
+export function compileSearch(request: SearchRequest): CompiledSearch {
+  const where = whereOf(request.resourceType, request.filters, 'r', 0);
+  const count = { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, params: [...where.params] };
+  const order = effectiveOrder(request);
+  const keyColumns = order.keys.map(sortExpression);
+  const select = ['r.type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', ...keyColumns.map((k, i) => `${k.sql} AS k${i}`)];
+  const keyset = request.page ? keysetCondition(order, request.page.position) : { sql: '1', params: [] };
+  const orderBy = (p: string): string =>
+    [...order.keys.flatMap((k, i) => [`(${p}k${i} IS NULL) ${k.nullsFirst ? 'DESC' : 'ASC'}`, `${p}k${i} ${k.descending ? 'DESC' : 'ASC'}`]), `${p}id ${order.idDescending ? 'DESC' : 'ASC'}`].join(', ');
   // The page is chosen on the narrow `resources` rows first and only then joined with the content:
   // sorting every match together with its JSON made large result sets cost O(matches × size).
+  const keys = order.keys.map((_, i) => `, p.k${i}`).join('');
   const page = {
     sql:
-      `SELECT p.type, p.id, p.version_id, p.last_updated, p.deleted, h.content FROM ` +
-      `(SELECT r.type, r.id, r.version_id, r.last_updated, r.deleted FROM resources r ` +
-      `WHERE ${where.join(' AND ')} ORDER BY r.id LIMIT ?) p ` +
-      `JOIN history h ON h.type = p.type AND h.id = p.id AND h.version_id = p.version_id ORDER BY p.id`,
-    params: [...params, request.count + 1],
+      `SELECT p.type, p.id, p.version_id, p.last_updated, p.deleted, h.content${keys} FROM ` +
+      `(SELECT * FROM (SELECT ${select.join(', ')} FROM resources r WHERE ${where.sql}) WHERE ${keyset.sql} ` +
+      `ORDER BY ${orderBy('')} LIMIT ?) p ` +
+      `JOIN history h ON h.type = p.type AND h.id = p.id AND h.version_id = p.version_id ORDER BY ${orderBy('p.')}`,
+    params: [...keyColumns.flatMap((k) => k.params), ...where.params, ...keyset.params, request.count + 1],
   };
-  return { page, count };
+  return { page, count, sortKeys: order.keys.length, reversed: order.reversed };
 }
 
-function compileFilter(type: string, filter: SearchFilter): CompiledSql {
+function sortExpression(key: OrderKey): CompiledSql {
+  const source = key.source;
+  if (source.kind === 'id') return { sql: 'r.id', params: [] };
+  if (source.kind === 'lastUpdated') return { sql: 'r.last_updated', params: [] };
+  // Ascending by a resource's smallest value, descending by its largest (search-request.ts).
+  const [low, high] = SORT_COLUMNS[source.index];
+  const fn = key.byLargest ? `MAX(${high})` : `MIN(${low})`;
+  return { sql: `(SELECT ${fn} FROM idx_${source.index} WHERE type = r.type AND id = r.id AND param = ?)`, params: [source.param] };
+}
+
+/**
+ * Rows strictly after `position` in the effective order: lexicographic over the sort keys (with
+ * their null placement) and then the id.
+ */
+function keysetCondition({ keys, idDescending }: EffectiveOrder, position: { values: Array<string | number | null>; id: string }): CompiledSql {
+  const alternatives: CompiledSql[] = [];
+  const equalSoFar: CompiledSql[] = [];
+  keys.forEach((key, i) => {
+    const column = `k${i}`;
+    const value = position.values[i] ?? null;
+    const cmp = key.descending ? '<' : '>';
+    let after: CompiledSql;
+    let equal: CompiledSql;
+    if (value === null) {
+      after = key.nullsFirst ? { sql: `${column} IS NOT NULL`, params: [] } : { sql: '0', params: [] };
+      equal = { sql: `${column} IS NULL`, params: [] };
+    } else {
+      after = key.nullsFirst
+        ? { sql: `(${column} IS NOT NULL AND ${column} ${cmp} ?)`, params: [value] }
+        : { sql: `(${column} IS NULL OR ${column} ${cmp} ?)`, params: [value] };
+      equal = { sql: `${column} = ?`, params: [value] };
+    }
+    alternatives.push(allOf([...equalSoFar, after]));
+    equalSoFar.push(equal);
+  });
+  alternatives.push(allOf([...equalSoFar, { sql: `id ${idDescending ? '<' : '>'} ?`, params: [position.id] }]));
+  return anyOf(alternatives);
+}
+
+function whereOf(type: string, filters: SearchFilter[], alias: string, depth: number): CompiledSql {
+  return allOf([{ sql: `${alias}.type = ? AND ${alias}.deleted = 0`, params: [type] }, ...filters.map((f) => compileFilter(type, f, alias, depth))]);
+}
+
+function compileFilter(type: string, filter: SearchFilter, a: string, depth: number): CompiledSql {
   switch (filter.kind) {
     case 'id':
-      return { sql: `r.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
+      return { sql: `${a}.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
     case 'lastUpdated':
-      return anyOf(filter.any.map((c) => dateCondition('r.last_updated', 'r.last_updated', c)));
+      return anyOf(filter.any.map((c) => dateCondition(`${a}.last_updated`, `${a}.last_updated`, c)));
     case 'string':
-      return indexed(type, 'string', filter.param, anyOf(filter.any.map(stringCondition)));
+      return indexed(type, a, 'string', filter.param, anyOf(filter.any.map(stringCondition)));
     case 'token':
-      return indexed(type, 'token', filter.param, anyOf(filter.any.map(tokenCondition)));
+      return indexed(type, a, 'token', filter.param, anyOf(filter.any.map(tokenCondition)));
     case 'reference':
-      return indexed(type, 'reference', filter.param, anyOf(filter.any.map((c) => ({ sql: 'target = ?', params: [c.target] }))));
+      return indexed(type, a, 'reference', filter.param, { sql: `target IN (${filter.any.map(() => '?').join(', ')})`, params: filter.any.map((c) => c.target) });
     case 'uri':
-      return indexed(type, 'uri', filter.param, anyOf(filter.any.map((c) => ({ sql: 'value = ?', params: [c.value] }))));
+      return indexed(type, a, 'uri', filter.param, anyOf(filter.any.map(uriCondition)));
     case 'date':
-      return indexed(type, 'date', filter.param, anyOf(filter.any.map((c) => dateCondition('low', 'high', c))));
+      return indexed(type, a, 'date', filter.param, anyOf(filter.any.map((c) => dateCondition('low', 'high', c))));
+    case 'number':
+      return indexed(type, a, 'number', filter.param, anyOf(filter.any.map(numberCondition)));
+    case 'quantity':
+      return indexed(type, a, 'quantity', filter.param, anyOf(filter.any.map(quantityCondition)));
+    case 'missing':
+      return {
+        sql: `${a}.id ${filter.missing ? 'NOT IN' : 'IN'} (SELECT id FROM idx_${filter.index} WHERE type = ? AND param = ?)`,
+        params: [type, filter.param],
+      };
+    case 'not': {
+      const inner = compileFilter(type, filter.filter, a, depth);
+      return { sql: `NOT (${inner.sql})`, params: inner.params };
+    }
+    case 'or':
+      return anyOf(filter.filters.map((f) => compileFilter(type, f, a, depth)));
+    case 'and':
+      return allOf(filter.filters.map((f) => compileFilter(type, f, a, depth)));
     case 'compartment':
       return {
-        sql: `r.id IN (SELECT id FROM idx_reference WHERE type = ? AND param IN (${filter.params.map(() => '?').join(', ')}) AND target = ?)`,
+        sql: `${a}.id IN (SELECT id FROM idx_reference WHERE type = ? AND param IN (${filter.params.map(() => '?').join(', ')}) AND target = ?)`,
         params: [type, ...filter.params, filter.target],
       };
+    case 'chain':
+      return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth)));
+    case 'has':
+      return has(type, a, filter.sourceType, filter.param, filter.filters, depth);
   }
 }
 
-function indexed(type: string, table: string, param: string, condition: CompiledSql): CompiledSql {
+/** Resources whose `param` points at a current `targetType` resource matching `filters`. */
+function chain(type: string, a: string, param: string, targetType: string, filters: SearchFilter[], depth: number): CompiledSql {
+  const b = `r${depth + 1}`;
+  const inner = whereOf(targetType, filters, b, depth + 1);
   return {
-    sql: `r.id IN (SELECT id FROM idx_${table} WHERE type = ? AND param = ? AND ${condition.sql})`,
+    sql:
+      `${a}.id IN (SELECT id FROM idx_reference WHERE type = ? AND param = ? AND target IN ` +
+      `(SELECT ? || ${b}.id FROM resources ${b} WHERE ${inner.sql}))`,
+    params: [type, param, `${targetType}/`, ...inner.params],
+  };
+}
+
+/** Resources pointed at by the `param` of a current `sourceType` resource matching `filters`. */
+function has(type: string, a: string, sourceType: string, param: string, filters: SearchFilter[], depth: number): CompiledSql {
+  const b = `r${depth + 1}`;
+  const inner = whereOf(sourceType, filters, b, depth + 1);
+  return {
+    sql:
+      `${a}.id IN (SELECT substr(target, ?) FROM idx_reference WHERE type = ? AND param = ? AND target_type = ? AND id IN ` +
+      `(SELECT ${b}.id FROM resources ${b} WHERE ${inner.sql}))`,
+    params: [type.length + 2, sourceType, param, type, ...inner.params],
+  };
+}
+
+function indexed(type: string, a: string, table: string, param: string, condition: CompiledSql): CompiledSql {
+  return {
+    sql: `${a}.id IN (SELECT id FROM idx_${table} WHERE type = ? AND param = ? AND ${condition.sql})`,
     params: [type, param, ...condition.params],
   };
 }
 
 function anyOf(parts: CompiledSql[]): CompiledSql {
+  if (parts.length === 0) return { sql: '0', params: [] };
   return { sql: `(${parts.map((p) => p.sql).join(' OR ')})`, params: parts.flatMap((p) => p.params) };
+}
+
+function allOf(parts: CompiledSql[]): CompiledSql {
+  if (parts.length === 0) return { sql: '1', params: [] };
+  return { sql: `(${parts.map((p) => p.sql).join(' AND ')})`, params: parts.flatMap((p) => p.params) };
 }
 
 function stringCondition(c: StringCondition): CompiledSql {
@@ -85,10 +190,16 @@ function stringCondition(c: StringCondition): CompiledSql {
 }
 
 function tokenCondition(c: TokenCondition): CompiledSql {
+  if ('text' in c) return { sql: '((text >= ? AND text < ?) OR instr(text, ?) > 0)', params: [c.text, c.text + MAX_CHAR, ` ${c.text}`] };
   if (c.system === undefined) return { sql: 'code = ?', params: [c.code ?? null] };
   if (c.system === null) return { sql: '(system IS NULL AND code = ?)', params: [c.code ?? null] };
   if (c.code === undefined) return { sql: 'system = ?', params: [c.system] };
   return { sql: '(system = ? AND code = ?)', params: [c.system, c.code] };
+}
+
+function uriCondition(c: UriCondition): CompiledSql {
+  if (c.match === 'exact') return { sql: 'value = ?', params: [c.value] };
+  return { sql: '(value = ? OR (value >= ? AND value < ?))', params: [c.value, `${c.value}/`, `${c.value}/${MAX_CHAR}`] };
 }
 
 function dateCondition(low: string, high: string, c: DateCondition): CompiledSql {
@@ -112,6 +223,34 @@ function dateCondition(low: string, high: string, c: DateCondition): CompiledSql
     case 'ap':
       return { sql: `(${low} <= ? AND ${high} >= ?)`, params: [c.high, c.low] };
   }
+}
+
+function numberCondition(c: NumberCondition): CompiledSql {
+  switch (c.prefix) {
+    case 'eq':
+      return { sql: '(low >= ? AND high < ?)', params: [c.low, c.high] };
+    case 'ne':
+      return { sql: 'NOT (low >= ? AND high < ?)', params: [c.low, c.high] };
+    case 'lt':
+    case 'eb':
+      return { sql: c.prefix === 'lt' ? 'low < ?' : 'high < ?', params: [c.value] };
+    case 'le':
+      return { sql: 'low <= ?', params: [c.value] };
+    case 'gt':
+    case 'sa':
+      return { sql: c.prefix === 'gt' ? 'high > ?' : 'low > ?', params: [c.value] };
+    case 'ge':
+      return { sql: 'high >= ?', params: [c.value] };
+    case 'ap':
+      return { sql: '(low <= ? AND high >= ?)', params: [c.high, c.low] };
+  }
+}
+
+function quantityCondition(c: QuantityCondition): CompiledSql {
+  const parts = [numberCondition(c)];
+  if (c.code !== undefined) parts.push({ sql: 'code = ?', params: [c.code] });
+  if (c.system !== undefined) parts.push({ sql: 'system = ?', params: [c.system] });
+  return allOf(parts);
 }
 
 export function compileHistory(query: HistoryQuery): CompiledSql {

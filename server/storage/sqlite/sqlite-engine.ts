@@ -133,11 +133,15 @@ class SqliteSession implements WriteSession {
   }
 
   async search(request: SearchRequest): Promise<SearchPage> {
-    const { page, count } = compileSearch(request);
-    const rows = this.#prepare(page.sql).all(...page.params) as unknown as VersionRow[];
+    const { page, count, sortKeys, reversed } = compileSearch(request);
+    const rows = this.#prepare(page.sql).all(...page.params) as unknown as Array<VersionRow & Record<string, string | number | null>>;
     const hasMore = rows.length > request.count;
-    const result: SearchPage = { versions: rows.slice(0, request.count).map(toVersion), hasMore };
-    if (request.total === 'accurate') {
+    const shown = rows.slice(0, request.count);
+    if (reversed) shown.reverse();
+    const position = (row: (typeof rows)[number] | undefined) =>
+      row && { values: Array.from({ length: sortKeys }, (_, i) => row[`k${i}`] ?? null), id: row.id };
+    const result: SearchPage = { versions: shown.map(toVersion), hasMore, first: position(shown[0]), last: position(shown.at(-1)) };
+    if (request.total !== 'none') {
       result.total = Number((this.#prepare(count.sql).get(...count.params) as { n: number }).n);
     }
     return result;
