@@ -27,7 +27,7 @@ export function contentRows(resource: Resource, rows: IndexRow[]): void {
 export function words(text: string): string[] {
   const seen = new Set<string>();
   for (const raw of normalizeString(text).split(/[^\p{L}\p{N}]+/u)) {
-    if (raw.length >= 2 && raw.length <= MAX_WORD_LENGTH) seen.add(raw);
+    if (raw.length >= 1 && raw.length <= MAX_WORD_LENGTH) seen.add(raw);
     if (seen.size >= MAX_WORDS) break;
   }
   return [...seen];

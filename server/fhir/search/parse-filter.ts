@@ -90,7 +90,7 @@ function parseSpecial(code: string, modifier: string | undefined, key: string, v
     // Each value is a phrase whose words must all start words of the text; commas separate phrases.
     const phrases = values.map((v): SearchFilter => {
       const ws = words(v);
-      if (!ws.length) throw badRequest(`'${key}' needs at least one word of two or more letters or digits`, key);
+      if (!ws.length) throw badRequest(`'${key}' needs at least one word (letters or digits)`, key);
       return { kind: 'and', filters: ws.map((w) => ({ kind: 'string', param: code, any: [{ match: 'prefix', value: w }] })) };
     });
     return phrases.length === 1 ? phrases[0] : { kind: 'or', filters: phrases };
