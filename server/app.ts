@@ -3,7 +3,8 @@ import express from 'express';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { loadDefinitions } from './fhir/definitions.ts';
+import { loadCustomSearchParameters } from './fhir/custom-search-parameters.ts';
+import { loadDefinitions, registerCustomSearchParameters } from './fhir/definitions.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
 import { extractIndexRows } from './fhir/search/extract-index.ts';
 import { fhirRouter } from './fhir/rest/fhir-router.ts';
@@ -32,9 +33,15 @@ export interface App {
   repo: Repository;
 }
 
+/** R4 definitions plus our own search parameters; the server, the reindex command and tests share this. */
+export function loadFhirDefinitions(): void {
+  loadDefinitions();
+  registerCustomSearchParameters(loadCustomSearchParameters(join(PROJECT_ROOT, 'fhir-profiles', 'search-parameters')));
+}
+
 /** Assembles the HTTP application from its parts; main.ts owns the process, tests call this directly. */
 export function createApp({ config, engine, logger, isShuttingDown = () => false }: AppDeps): App {
-  loadDefinitions();
+  loadFhirDefinitions();
   const validator = new ResourceValidator(loadProfiles(join(PROJECT_ROOT, 'fhir-profiles')));
   const repo = new VersionedRepository({
     engine,

@@ -77,12 +77,35 @@ export function isKnownResourceType(type: string): boolean {
 }
 
 const STANDARD_PREFIX = 'http://hl7.org/fhir/SearchParameter/';
+const customSearchParameters = new Map<string, SearchParameter>();
+
+/**
+ * Adds our own SearchParameters (checked by custom-search-parameters.ts). They are indexed and
+ * searched exactly like the standard ones; resources written before a parameter existed need
+ * `npm run reindex`. Registering again with the same url replaces the parameter.
+ */
+export function registerCustomSearchParameters(list: SearchParameter[]): void {
+  for (const sp of list) {
+    customSearchParameters.set(sp.url as string, sp);
+    searchParametersByUrl.set(sp.url as string, sp);
+  }
+  searchParamCache.clear();
+  for (const listener of definitionListeners) listener();
+}
+
+const definitionListeners: Array<() => void> = [];
+
+/** Lets modules that cache per-type derived data (compiled expressions) drop it when parameters change. */
+export function onSearchParametersChanged(listener: () => void): void {
+  definitionListeners.push(listener);
+}
 const searchParamCache = new Map<string, Map<string, SearchParameter>>();
 
 /**
  * The standard R4 search parameters of a resource type, by code. @medplum/core also indexes a few
  * parameters of its own product (`_project`, `_compartment`, ...): they are not ours, so only the
- * parameters defined by HL7 (and later our own from fhir-profiles/) are returned.
+ * parameters defined by HL7 and our own (fhir-profiles/search-parameters, registered with
+ * registerCustomSearchParameters) are returned.
  */
 export function searchParametersFor(resourceType: string): Map<string, SearchParameter> {
   let params = searchParamCache.get(resourceType);
@@ -96,6 +119,9 @@ export function searchParametersFor(resourceType: string): Map<string, SearchPar
     for (const [code, sp] of Object.entries(getSearchParameters(resourceType) ?? {})) {
       const standard = sp.url?.startsWith(STANDARD_PREFIX) || common.includes(code);
       if (standard && sp.expression) params.set(code, sp);
+    }
+    for (const sp of customSearchParameters.values()) {
+      if ((sp.base as string[]).includes(resourceType)) params.set(sp.code as string, sp);
     }
     searchParamCache.set(resourceType, params);
   }

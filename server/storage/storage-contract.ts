@@ -255,6 +255,36 @@ export function runStorageContract(name: string, target: ContractTarget, options
         await repo.delete('Patient', resource.id as string);
         assert.deepEqual(await ids('Patient', { family: 'renamedfollow' }), []);
       });
+
+      it('sorts on several keys with missing values last, and pages both ways by position', async () => {
+        const request = { ...search('Patient', { family: 'search', _sort: '-gender,birthdate' }, 2), total: 'accurate' as const };
+        const first = await repo.search(request);
+        assert.deepEqual(first.versions.map((v) => v.id), [made.smith, made.zoe]);
+        assert.equal(first.total, 3);
+        const second = await repo.search({ ...request, page: { direction: 'after', position: first.last! } });
+        assert.deepEqual(second.versions.map((v) => v.id), [made.smythe], 'no gender: last');
+        assert.equal(second.hasMore, false);
+        const back = await repo.search({ ...request, page: { direction: 'before', position: second.first! } });
+        assert.deepEqual(back.versions.map((v) => v.id), [made.smith, made.zoe]);
+        assert.equal(back.hasMore, false);
+      });
+
+      it('chains and _has join through the index', async () => {
+        assert.deepEqual(await ids('Observation', { 'subject:Patient.gender': 'male' }), [made.obs2]);
+        assert.deepEqual(await ids('Patient', { '_has:Observation:subject:date': 'ge2024-02-01' }), [made.smith]);
+        assert.deepEqual(await ids('Patient', { 'gender:missing': 'true', family: 'search' }), [made.smythe]);
+      });
+
+      it('replaceIndex changes what search finds without writing a version, and skips deleted resources', async () => {
+        const { resource } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Reindexme' }] });
+        const renamed = extractIndexRows({ ...resource, name: [{ family: 'Reindexed' }] } as Patient, BASE);
+        await engine.transaction((s) => s.replaceIndex('Patient', resource.id as string, renamed));
+        assert.deepEqual(await ids('Patient', { family: 'reindexed' }), [resource.id]);
+        assert.equal((await repo.history({ resourceType: 'Patient', id: resource.id, count: 10 })).length, 1);
+        await repo.delete('Patient', resource.id as string);
+        await engine.transaction((s) => s.replaceIndex('Patient', resource.id as string, renamed));
+        assert.deepEqual(await ids('Patient', { family: 'reindexed' }), []);
+      });
     });
 
     it('history across types, newest first, with _since and keyset paging', async () => {

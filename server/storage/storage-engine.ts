@@ -40,6 +40,11 @@ export interface WriteSession extends ReadSession {
    * already exists, so that two concurrent writers of one resource cannot both succeed.
    */
   writeVersion(version: StoredVersion, index: IndexRow[]): Promise<void>;
+  /**
+   * Replaces the index rows of a resource's current version without writing a version (reindexing
+   * after search parameters change). Does nothing for an unknown or deleted resource.
+   */
+  replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void>;
 }
 
 export class VersionConflictError extends Error {

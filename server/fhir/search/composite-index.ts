@@ -1,7 +1,7 @@
 import { parseFhirPath } from '@medplum/core';
 import type { FhirPathAtom, TypedValue } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
-import { searchParameterByUrl, searchParametersFor } from '../definitions.ts';
+import { onSearchParametersChanged, searchParameterByUrl, searchParametersFor } from '../definitions.ts';
 import { evaluate, termsFor } from './expressions.ts';
 import type { IndexKind, IndexRow } from './index-rows.ts';
 import { CONVERTERS } from './index-values.ts';
@@ -30,6 +30,7 @@ export interface CompiledComposite {
 }
 
 const compiled = new Map<string, CompiledComposite[]>();
+onSearchParametersChanged(() => compiled.clear());
 
 /** The supported composite parameters of a type, with their expressions parsed once. */
 export function compositesFor(resourceType: string): CompiledComposite[] {

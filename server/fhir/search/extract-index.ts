@@ -1,7 +1,7 @@
 import { parseFhirPath, toTypedValue } from '@medplum/core';
 import type { FhirPathAtom } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import { searchParametersFor } from '../definitions.ts';
+import { onSearchParametersChanged, searchParametersFor } from '../definitions.ts';
 import { compositeRows, compositesFor } from './composite-index.ts';
 import { contentRows } from './content-index.ts';
 import { evaluate, termsFor } from './expressions.ts';
@@ -32,6 +32,7 @@ interface CompiledParameter {
 }
 
 const compiled = new Map<string, CompiledParameter[]>();
+onSearchParametersChanged(() => compiled.clear());
 
 /**
  * The indexable parameters of a type with their FHIRPath parsed once. Standard expressions are

@@ -78,7 +78,7 @@ export function fromDocument(doc: HistoryDocument | CurrentDocument): StoredVers
   return version;
 }
 
-function toIndexArrays(rows: IndexRow[]): IndexArrays {
+export function toIndexArrays(rows: IndexRow[]): IndexArrays {
   const idx: IndexArrays = { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
   for (const row of rows) {
     switch (row.kind) {

@@ -7,7 +7,7 @@ import { VersionConflictError } from '../storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
 import { compileHistory } from './compile-search.ts';
 import { runSearch } from './search-runner.ts';
-import { fromDocument, toCurrentDocument, toHistoryDocument } from './documents.ts';
+import { fromDocument, toCurrentDocument, toHistoryDocument, toIndexArrays } from './documents.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
 
 export interface MongoEngineOptions {
@@ -131,6 +131,10 @@ class MongoSession implements WriteSession {
     }
     const doc = toCurrentDocument(version, index);
     await this.#resources.replaceOne({ _id: doc._id }, doc, { upsert: true, session: this.#session });
+  }
+
+  async replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void> {
+    await this.#resources.updateOne({ _id: `${resourceType}/${id}`, deleted: false }, { $set: { idx: toIndexArrays(index) } }, { session: this.#session });
   }
 }
 

@@ -168,6 +168,11 @@ class SqliteSession implements WriteSession {
     this.#replaceIndex(type, id, index);
   }
 
+  async replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void> {
+    const current = this.#prepare('SELECT deleted FROM resources WHERE type = ? AND id = ?').get(resourceType, id) as { deleted: number } | undefined;
+    if (current && current.deleted === 0) this.#replaceIndex(resourceType, id, index);
+  }
+
   #replaceIndex(type: string, id: string, rows: IndexRow[]): void {
     for (const table of INDEX_TABLES) this.#prepare(`DELETE FROM idx_${table} WHERE type = ? AND id = ?`).run(type, id);
     for (const row of rows) {
