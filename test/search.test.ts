@@ -165,6 +165,7 @@ describe('search over HTTP', () => {
       await rejects('Patient?_include=Observation:subject', /must start with Patient/);
       await rejects('Patient?_elements=na$me', /Invalid element name/);
       await rejects('Patient?gender:missing=maybe', /true or false/);
+      await rejects('Patient?gender:in=http://example.org/no-such-valueset', /no local expansion/);
     });
 
     it('the server still answers', async () => {

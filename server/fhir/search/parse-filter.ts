@@ -6,7 +6,8 @@ import { words } from './content-index.ts';
 import type { IndexKind } from './index-rows.ts';
 import { localReference } from './index-values.ts';
 import { parseDate, parseNumber, parseOfType, parseQuantity, parseString, parseToken, parseUri, splitValues } from './parse-values.ts';
-import type { SearchFilter } from './search-request.ts';
+import type { SearchFilter, TokenCondition } from './search-request.ts';
+import { expandValueSet } from './value-sets.ts';
 
 /**
  * Parses one `key=value` search criterion into a filter, including modifiers, chains
@@ -126,9 +127,21 @@ function parseTokenFilter(code: string, key: string, modifier: string | undefine
       return { kind: 'token', param: code, any: values.map((v) => ({ text: parseString('prefix', v).value })) };
     case 'of-type':
       return { kind: 'token', param: `${code}:of-type`, any: values.map((v) => parseOfType(key, v)) };
+    case 'in':
+      return { kind: 'token', param: code, any: values.flatMap((v) => valueSetCodes(key, v)) };
+    case 'not-in':
+      return { kind: 'not', filter: { kind: 'token', param: code, any: values.flatMap((v) => valueSetCodes(key, v)) } };
     default:
       return noModifier(key, modifier) as never;
   }
+}
+
+function valueSetCodes(key: string, url: string): TokenCondition[] {
+  const codes = expandValueSet(url);
+  if (!codes) throw notSupported(`'${key}': the ValueSet ${url.slice(0, 200)} has no local expansion (unknown, filtered, or larger than allowed)`, key);
+  // Elements of type `code` (Patient.gender, ...) are indexed without a system, which their
+  // binding implies; such rows match by code alone.
+  return codes.flatMap(({ system, code }): TokenCondition[] => [{ system, code }, { system: null, code }]);
 }
 
 function parseUriFilter(code: string, key: string, modifier: string | undefined, values: string[]): SearchFilter {

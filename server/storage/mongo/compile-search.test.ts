@@ -90,6 +90,8 @@ const QUERIES: Array<[string, SearchQuery]> = [
   ['Patient', { 'identifier:of-type': 'http://terminology.hl7.org/CodeSystem/v2-0203|MR|A1' }], ['Patient', { 'general-practitioner:identifier': 'urn:npi|99' }],
   ['Patient', { _profile: 'http://example.org/fhir/StructureDefinition/a/b' }], ['Patient', { '_profile:below': 'http://example.org/fhir/StructureDefinition' }],
   ['Patient', { '_profile:above': 'http://example.org/fhir/StructureDefinition/a/b/c' }], ['Patient', { '_profile:below': 'http://example.org/fhir/Struct' }],
+  ['Patient', { 'gender:in': 'http://hl7.org/fhir/ValueSet/administrative-gender' }], ['Patient', { 'gender:not-in': 'http://hl7.org/fhir/ValueSet/administrative-gender' }],
+  ['Observation', { 'category:in': 'http://hl7.org/fhir/ValueSet/observation-category' }],
   ['Patient', { _content: 'zoe' }], ['Patient', { _content: 'smi jo' }], ['Organization', { _content: 'clinic north,group' }],
   // chains and reverse chains
   ['Observation', { 'subject:Patient.name': 'smi' }], ['Observation', { 'patient.organization.name': 'clinic' }],
@@ -194,6 +196,8 @@ describe('MongoDB queries executed by mingo agree with SQLite', () => {
     assert.deepEqual(await mingoIds(request('Observation', { 'component-code-value-quantity': '8480-6$120' })), ['o5']);
     assert.deepEqual(await mingoIds(request('Observation', { 'component-code-value-quantity': '8480-6$80' })), [], 'components match within one element');
     assert.deepEqual(await mingoIds(request('Observation', { 'patient.organization.name': 'clinic' })), ['o1', 'o5']);
+    assert.deepEqual(await mingoIds(request('Patient', { 'gender:not-in': 'http://hl7.org/fhir/ValueSet/administrative-gender' })), ['p5']);
+    assert.deepEqual(await mingoIds(request('Observation', { 'category:in': 'http://hl7.org/fhir/ValueSet/observation-category' })), ['o3']);
     assert.deepEqual(await mingoIds(request('Organization', { '_has:Patient:organization:_has:Observation:patient:code': '85354-9' })), ['org1']);
   });
 
