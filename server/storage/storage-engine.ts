@@ -1,6 +1,7 @@
 import type { IndexRow } from '../fhir/search/index-rows.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
+import type { KeyValueStore } from './key-value-store.ts';
 
 /**
  * What a storage engine must do. It is deliberately small and knows nothing of FHIR rules
@@ -21,6 +22,12 @@ export interface StorageEngine {
    * rejects with work's error). Transactions do not interleave their writes.
    */
   transaction<T>(work: (session: WriteSession) => Promise<T>): Promise<T>;
+  /**
+   * Namespaced records with expiry for non-FHIR state (the authorization server's tokens and
+   * sessions), kept in the same database; see key-value-store.ts. Its writes are independent of
+   * `transaction` (never part of one): do not call them from within transaction work.
+   */
+  readonly keyValue: KeyValueStore;
 }
 
 export interface ReadSession {

@@ -9,6 +9,9 @@ import { compileHistory } from './compile-search.ts';
 import { runSearch } from './search-runner.ts';
 import { fromDocument, toCurrentDocument, toHistoryDocument, toIndexArrays } from './documents.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
+import type { Clock, KeyValueStore } from '../key-value-store.ts';
+import { MongoKeyValueStore, createKeyValueIndexes } from './mongo-key-value.ts';
+import type { KvDocument } from './mongo-key-value.ts';
 
 export interface MongoEngineOptions {
   uri: string;
@@ -16,6 +19,8 @@ export interface MongoEngineOptions {
   /** Production refuses a standalone server (no multi-document transactions). */
   production: boolean;
   logger?: { warn(obj: object, msg: string): void };
+  /** Milliseconds since the epoch; decides key-value expiry (tests inject one). */
+  clock?: Clock;
 }
 
 /**
@@ -29,9 +34,15 @@ export class MongoEngine implements StorageEngine {
   #db?: Db;
   #transactions = true;
   #reader?: MongoSession;
+  /** The `kv` collection: single-document writes, never part of a FHIR transaction. */
+  readonly keyValue: KeyValueStore;
 
   constructor(options: MongoEngineOptions) {
     this.#options = options;
+    this.keyValue = new MongoKeyValueStore(() => {
+      if (!this.#db) throw new Error('MongoDB store is not open');
+      return this.#db.collection<KvDocument>('kv');
+    }, options.clock ?? Date.now);
   }
 
   async open(): Promise<void> {
@@ -52,6 +63,7 @@ export class MongoEngine implements StorageEngine {
       this.#options.logger?.warn({ mongodb: where }, 'DEV ONLY: standalone MongoDB, transactions are NOT atomic; never run production like this');
     }
     await createIndexes(db);
+    await createKeyValueIndexes(db);
     this.#client = client;
     this.#db = db;
     this.#reader = new MongoSession(db);

@@ -3,6 +3,8 @@
  * each resource's current version; the `idx_*` tables hold the write-time search index of current
  * versions (one table per kind of index row, see fhir/search/index-rows.ts). The lookup indexes end
  * with `id` so that finding the matching resources never reads the index tables themselves.
+ * `kv` is the key-value store for non-FHIR state (key-value-store.ts, sqlite-key-value.ts): times are
+ * milliseconds since the epoch, the payload is JSON text.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -49,6 +51,16 @@ CREATE INDEX IF NOT EXISTS idx_quantity_owner ON idx_quantity (type, id);
 CREATE TABLE IF NOT EXISTS idx_uri (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_uri_lookup ON idx_uri (type, param, value, id);
 CREATE INDEX IF NOT EXISTS idx_uri_owner ON idx_uri (type, id);
+
+CREATE TABLE IF NOT EXISTS kv (
+  namespace TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, expires_at INTEGER,
+  grant_id TEXT, user_code TEXT, uid TEXT, consumed_at INTEGER, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (namespace, id)
+);
+CREATE INDEX IF NOT EXISTS kv_by_uid ON kv (namespace, uid) WHERE uid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS kv_by_user_code ON kv (namespace, user_code) WHERE user_code IS NOT NULL;
+CREATE INDEX IF NOT EXISTS kv_by_grant ON kv (grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
 `;
 
 export const INDEX_TABLES = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;

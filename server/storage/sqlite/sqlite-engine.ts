@@ -7,6 +7,8 @@ import type { SearchRequest } from '../../fhir/search/search-request.ts';
 import type { ReadSession, StorageEngine, WriteSession } from '../storage-engine.ts';
 import { VersionConflictError } from '../storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
+import type { Clock, KeyValueStore } from '../key-value-store.ts';
+import { SqliteKeyValueStore } from './sqlite-key-value.ts';
 import { compileHistory, compileSearch } from './compile-search.ts';
 import { INDEX_TABLES, SCHEMA } from './schema.ts';
 
@@ -25,11 +27,31 @@ export class SqliteEngine implements StorageEngine {
   #writerSession?: SqliteSession;
   /** Tail of the queue of transactions: each waits for the previous one to settle. */
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The `kv` table. Its writes go through the transaction queue (never inside a FHIR transaction,
+   * so never call them from within `transaction` work: that would wait for itself); reads use the reader.
+   */
+  readonly keyValue: KeyValueStore;
 
-  /** `path` is a file path, or ':memory:' is refused because two connections could not share it. */
-  constructor(path: string) {
+  /**
+   * `path` is a file path, or ':memory:' is refused because two connections could not share it.
+   * `clock` (ms since the epoch) decides key-value expiry; tests inject one.
+   */
+  constructor(path: string, options: { clock?: Clock } = {}) {
     if (path === ':memory:') throw new Error('SqliteEngine needs a file path (use a temporary directory in tests)');
     this.#path = path;
+    this.keyValue = new SqliteKeyValueStore({
+      reader: () => {
+        if (!this.#readerDb) throw new Error('SQLite store is not open');
+        return this.#readerDb;
+      },
+      write: (work) =>
+        this.#serial(async () => {
+          if (!this.#writer) throw new Error('SQLite store is not open');
+          return work(this.#writer);
+        }),
+      clock: options.clock ?? Date.now,
+    });
   }
 
   async open(): Promise<void> {
@@ -77,6 +99,11 @@ export class SqliteEngine implements StorageEngine {
         throw err;
       }
     };
+    return this.#serial(run);
+  }
+
+  /** Runs `run` after everything queued before it has settled. */
+  #serial<T>(run: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(run, run);
     this.#queue = result.catch(() => undefined);
     return result;
