@@ -57,11 +57,12 @@ export function parseUri(modifier: 'exact' | 'below' | 'above', value: string): 
   return conditions;
 }
 
-const NUMBER_PATTERN = /^[-+]?(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
+const NUMBER_PATTERN = /^([-+]?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/;
 
 /**
  * A number with the range its precision implies: "100" → [99.5, 100.5), "5.40" → [5.395, 5.405).
- * Bounds are computed on the decimal text, not by float arithmetic, so "5.4" gives exactly 5.35.
+ * The bounds are computed exactly on the decimal digits and converted to a double only at the end,
+ * so that a value with 17 significant digits still contains itself.
  */
 export function parseNumber(key: string, value: string): NumberCondition {
   const [prefix, text] = splitPrefix(value);
@@ -69,22 +70,39 @@ export function parseNumber(key: string, value: string): NumberCondition {
   if (!m) throw badRequest(`Invalid number '${value}' in '${key}'`, key);
   const number = Number(text);
   if (!Number.isFinite(number)) throw badRequest(`Number out of range '${value}' in '${key}'`, key);
-  const decimals = (m[2]?.length ?? 0) - Number(m[3] ?? 0);
-  const half = Number(`5e${-(decimals + 1)}`);
-  let low = number - half;
-  let high = number + half;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  // value = digits × 10^-scale; the precision range is value ± 5 × 10^-(scale+1).
+  const digits = BigInt(`${sign}${whole}${fraction}`) * 10n;
+  const scale = fraction.length - Number(exponent) + 1;
+  let low = scaledToNumber(digits - 5n, scale);
+  // A value with more digits than a double holds has bounds that round onto the value itself; the
+  // range is half-open, so the upper bound must stay above it.
+  let high = Math.max(scaledToNumber(digits + 5n, scale), nextUp(number));
   if (prefix === 'ap') {
     // Approximately: within 10% of the value (and never narrower than its precision).
     const tenth = Math.abs(number) / 10;
     low = Math.min(low, number - tenth);
     high = Math.max(high, number + tenth);
   }
-  return { prefix, value: number, low: roundFloat(low), high: roundFloat(high) };
+  return { prefix, value: number, low, high };
 }
 
-/** Removes binary noise such as 5.3500000000000005 so bounds compare as written. */
-function roundFloat(x: number): number {
-  return Number(x.toPrecision(15));
+/** The smallest double greater than x. */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigInt64(0);
+  view.setBigInt64(0, x > 0 ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
+}
+
+/** `n × 10^-scale` as the nearest double, through its exact decimal text. */
+function scaledToNumber(n: bigint, scale: number): number {
+  if (scale <= 0) return Number(`${n}e${-scale}`);
+  const negative = n < 0n;
+  const text = (negative ? -n : n).toString().padStart(scale + 1, '0');
+  return Number(`${negative ? '-' : ''}${text.slice(0, -scale)}.${text.slice(-scale)}`);
 }
 
 /** `[prefix]number|system|code` or `[prefix]number||code` or `[prefix]number`. */

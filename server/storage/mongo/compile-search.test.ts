@@ -69,7 +69,7 @@ const QUERIES: Array<[string, SearchQuery]> = [
   ['Patient', { birthdate: '1980-02' }], ['Patient', { birthdate: 'ge1990-06-01' }], ['Patient', { birthdate: 'lt1990' }], ['Patient', { birthdate: 'le1990' }],
   ['Patient', { birthdate: 'gt1980' }], ['Patient', { birthdate: 'ne1990' }], ['Patient', { birthdate: 'sa1980' }], ['Patient', { birthdate: 'eb1990' }],
   ['Patient', { birthdate: 'ap1990-05' }], ['Patient', { birthdate: ['ge1976', 'le2000'] }], ['Patient', { birthdate: 'eq1975-12-31,eq2001' }],
-  ['Patient', { _id: 'p1,p3,nope' }], ['Patient', { _lastUpdated: 'ge2025-01-01' }], ['Patient', { _lastUpdated: 'lt2025-01-01' }],
+  ['Patient', { _id: 'p1,p3,nope' }], ['Patient', { _lastUpdated: 'ge2025-01-01' }], ['Observation', { _lastUpdated: '2025-01-09' }], ['Observation', { _lastUpdated: 'ap2025-01-11' }], ['Patient', { _lastUpdated: 'lt2025-01-01' }],
   ['Observation', { subject: 'Patient/p2' }], ['Observation', { patient: 'p1' }], ['Observation', { 'subject:Patient': 'p3' }],
   ['Observation', { subject: `${BASE}/Patient/p1` }], ['Observation', { code: 'http://loinc.org|8867-4' }], ['Observation', { code: '29463-7,8867-4', subject: 'Patient/p2' }],
   ['Observation', { date: '2024' }], ['Observation', { date: 'ge2024-01-10T08:00:00Z' }], ['Observation', { date: 'lt2024-01-01' }], ['Observation', { date: '2020-03' }],
@@ -192,6 +192,9 @@ describe('MongoDB queries executed by mingo agree with SQLite', () => {
     for (const [type, query] of QUERIES) if ((await mingoIds(request(type, query))).length > 0) nonEmpty++;
     assert.ok(nonEmpty >= QUERIES.length * 0.6, `${nonEmpty} of ${QUERIES.length}`);
     assert.deepEqual(await mingoIds(request('Patient', { family: 'smythe' })), [], 'deleted resources are excluded');
+    // Both bounds of an eq/ap range on the one lastUpdated field (one object would keep only one).
+    assert.deepEqual(await mingoIds(request('Observation', { _lastUpdated: '2025-01-10' })), ['o3']);
+    assert.deepEqual(await mingoIds(request('Observation', { _lastUpdated: 'ap2025-01-10' })), ['o3']);
     assert.deepEqual(await mingoIds(request('Patient', { 'family:contains': '(a+)+$' })), ['p4']);
     assert.deepEqual(await mingoIds(request('Observation', { 'component-code-value-quantity': '8480-6$120' })), ['o5']);
     assert.deepEqual(await mingoIds(request('Observation', { 'component-code-value-quantity': '8480-6$80' })), [], 'components match within one element');

@@ -208,7 +208,8 @@ function uriCondition(c: UriCondition): Document {
 function dateCondition(low: string, high: string, c: DateCondition): Document {
   switch (c.prefix) {
     case 'eq':
-      return { [low]: { $gte: c.low }, [high]: { $lte: c.high } };
+      // $and, not one object: for _lastUpdated `low` and `high` are the same field.
+      return { $and: [{ [low]: { $gte: c.low } }, { [high]: { $lte: c.high } }] };
     case 'ne':
       return { $or: [{ [low]: { $lt: c.low } }, { [high]: { $gt: c.high } }] };
     case 'lt':
@@ -224,7 +225,7 @@ function dateCondition(low: string, high: string, c: DateCondition): Document {
     case 'eb':
       return { [high]: { $lt: c.low } };
     case 'ap':
-      return { [low]: { $lte: c.high }, [high]: { $gte: c.low } };
+      return { $and: [{ [low]: { $lte: c.high } }, { [high]: { $gte: c.low } }] };
   }
 }
 

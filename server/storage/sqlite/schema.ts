@@ -2,7 +2,9 @@
  * The embedded store's tables. Content lives once per version in `history`; `resources` points at
  * each resource's current version; the `idx_*` tables hold the write-time search index of current
  * versions (one table per kind of index row, see fhir/search/index-rows.ts). The lookup indexes end
- * with `id` so that finding the matching resources never reads the index tables themselves.
+ * with `id` so that finding the matching resources never reads the index tables themselves; the
+ * `_by_owner` indexes (type, id, param, value columns) serve replacing a resource's rows and the
+ * per-resource sort keys of `_sort` (without them SQLite scans every row of the parameter per match).
  * `kv` is the key-value store for non-FHIR state (key-value-store.ts, sqlite-key-value.ts): times are
  * milliseconds since the epoch, the payload is JSON text.
  */
@@ -26,31 +28,38 @@ CREATE INDEX IF NOT EXISTS resources_by_time ON resources (type, last_updated);
 
 CREATE TABLE IF NOT EXISTS idx_string (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL, exact TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_string_lookup ON idx_string (type, param, value, id);
-CREATE INDEX IF NOT EXISTS idx_string_owner ON idx_string (type, id);
+DROP INDEX IF EXISTS idx_string_owner;
+CREATE INDEX IF NOT EXISTS idx_string_by_owner ON idx_string (type, id, param, value);
 
 CREATE TABLE IF NOT EXISTS idx_token (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, text TEXT);
 CREATE INDEX IF NOT EXISTS idx_token_lookup ON idx_token (type, param, code, system, id);
-CREATE INDEX IF NOT EXISTS idx_token_owner ON idx_token (type, id);
+DROP INDEX IF EXISTS idx_token_owner;
+CREATE INDEX IF NOT EXISTS idx_token_by_owner ON idx_token (type, id, param, code);
 
 CREATE TABLE IF NOT EXISTS idx_reference (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, target TEXT NOT NULL, target_type TEXT);
 CREATE INDEX IF NOT EXISTS idx_reference_lookup ON idx_reference (type, param, target, id);
-CREATE INDEX IF NOT EXISTS idx_reference_owner ON idx_reference (type, id);
+DROP INDEX IF EXISTS idx_reference_owner;
+CREATE INDEX IF NOT EXISTS idx_reference_by_owner ON idx_reference (type, id, param, target);
 
 CREATE TABLE IF NOT EXISTS idx_date (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, low TEXT NOT NULL, high TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_date_lookup ON idx_date (type, param, low, high, id);
-CREATE INDEX IF NOT EXISTS idx_date_owner ON idx_date (type, id);
+DROP INDEX IF EXISTS idx_date_owner;
+CREATE INDEX IF NOT EXISTS idx_date_by_owner ON idx_date (type, id, param, low, high);
 
 CREATE TABLE IF NOT EXISTS idx_number (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, low REAL NOT NULL, high REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_number_lookup ON idx_number (type, param, low, high, id);
-CREATE INDEX IF NOT EXISTS idx_number_owner ON idx_number (type, id);
+DROP INDEX IF EXISTS idx_number_owner;
+CREATE INDEX IF NOT EXISTS idx_number_by_owner ON idx_number (type, id, param, low, high);
 
 CREATE TABLE IF NOT EXISTS idx_quantity (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, low REAL NOT NULL, high REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_quantity_lookup ON idx_quantity (type, param, code, low, high, id);
-CREATE INDEX IF NOT EXISTS idx_quantity_owner ON idx_quantity (type, id);
+DROP INDEX IF EXISTS idx_quantity_owner;
+CREATE INDEX IF NOT EXISTS idx_quantity_by_owner ON idx_quantity (type, id, param, low, high);
 
 CREATE TABLE IF NOT EXISTS idx_uri (type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS idx_uri_lookup ON idx_uri (type, param, value, id);
-CREATE INDEX IF NOT EXISTS idx_uri_owner ON idx_uri (type, id);
+DROP INDEX IF EXISTS idx_uri_owner;
+CREATE INDEX IF NOT EXISTS idx_uri_by_owner ON idx_uri (type, id, param, value);
 
 CREATE TABLE IF NOT EXISTS kv (
   namespace TEXT NOT NULL, id TEXT NOT NULL, payload TEXT NOT NULL, expires_at INTEGER,
