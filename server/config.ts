@@ -33,6 +33,19 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** For commands (server, reindex): a bad configuration prints its message and exits with 2. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const int = (name: string, fallback: number, min: number, max: number): number => {

@@ -1,23 +1,14 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { seedDemoData, storeIsEmpty } from './demo/demo-data.ts';
 import { createLogger } from './ops/logging.ts';
 import { openStorage } from './storage/open-storage.ts';
 
 /** The process: configuration, store, HTTP server, demo data, graceful shutdown. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const engine = await openStorage(config, logger);
   let shuttingDown = false;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { loadFhirDefinitions } from '../app.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 import { getResourceTypes, isKnownResourceType } from '../fhir/definitions.ts';
 import { extractIndexRows } from '../fhir/search/extract-index.ts';
 import type { PagePosition } from '../fhir/search/search-request.ts';
@@ -37,16 +37,7 @@ export async function reindex(engine: StorageEngine, types: readonly string[], b
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger: Logger = createLogger(config.logLevel);
   loadFhirDefinitions();
   const wanted = process.argv.slice(2);
