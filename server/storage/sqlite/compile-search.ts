@@ -87,35 +87,59 @@ function keysetCondition({ keys, idDescending }: EffectiveOrder, position: { val
   return anyOf(alternatives);
 }
 
+/**
+ * The conditions on one `resources` alias. One filter, the likeliest to be selective, *drives*:
+ * it is compiled as `id IN (lookup)`, which SQLite answers from the lookup index. Every other filter
+ * is a correlated `EXISTS` probe on the `(type, id, param, ...)` owner index, so its cost is per
+ * candidate rather than per match: `category=vital-signs` no longer builds a set of every
+ * vital-sign Observation just to intersect it with one patient's few. Without a driver (only
+ * ranges, negations, _id or _lastUpdated), resources are walked in the page order and probed, which
+ * stops as soon as the page is full.
+ */
 function whereOf(type: string, filters: SearchFilter[], alias: string, depth: number): CompiledSql {
-  return allOf([{ sql: `${alias}.type = ? AND ${alias}.deleted = 0`, params: [type] }, ...filters.map((f) => compileFilter(type, f, alias, depth))]);
+  const driver = chooseDriver(filters);
+  return allOf([
+    { sql: `${alias}.type = ? AND ${alias}.deleted = 0`, params: [type] },
+    ...filters.map((f, i) => compileFilter(type, f, alias, depth, i === driver)),
+  ]);
 }
 
-function compileFilter(type: string, filter: SearchFilter, a: string, depth: number): CompiledSql {
+/** Kinds that make a good driver, most selective first; ranges and negations never drive. */
+const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = { compartment: 1, reference: 2, has: 3, chain: 4, token: 5, uri: 6, string: 7 };
+
+function chooseDriver(filters: SearchFilter[]): number {
+  if (filters.some((f) => f.kind === 'id')) return -1; // the primary key already drives
+  let best = -1;
+  filters.forEach((f, i) => {
+    const rank = DRIVER_RANK[f.kind];
+    if (rank === undefined || (f.kind === 'string' && f.any.some((c) => c.match === 'contains')) || (f.kind === 'token' && f.any.some((c) => 'text' in c))) return;
+    if (best < 0 || rank < (DRIVER_RANK[(filters[best] as SearchFilter).kind] as number)) best = i;
+  });
+  return best;
+}
+
+function compileFilter(type: string, filter: SearchFilter, a: string, depth: number, drive = false): CompiledSql {
   switch (filter.kind) {
     case 'id':
       return { sql: `${a}.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
     case 'lastUpdated':
       return anyOf(filter.any.map((c) => dateCondition(`${a}.last_updated`, `${a}.last_updated`, c)));
     case 'string':
-      return indexed(type, a, 'string', filter.param, anyOf(filter.any.map(stringCondition)));
+      return indexed(type, a, 'string', filter.param, anyOf(filter.any.map(stringCondition)), drive);
     case 'token':
-      return indexed(type, a, 'token', filter.param, anyOf(filter.any.map(tokenCondition)));
+      return indexed(type, a, 'token', filter.param, anyOf(filter.any.map(tokenCondition)), drive);
     case 'reference':
-      return indexed(type, a, 'reference', filter.param, { sql: `target IN (${filter.any.map(() => '?').join(', ')})`, params: filter.any.map((c) => c.target) });
+      return indexed(type, a, 'reference', filter.param, { sql: `target IN (${filter.any.map(() => '?').join(', ')})`, params: filter.any.map((c) => c.target) }, drive);
     case 'uri':
-      return indexed(type, a, 'uri', filter.param, anyOf(filter.any.map(uriCondition)));
+      return indexed(type, a, 'uri', filter.param, anyOf(filter.any.map(uriCondition)), drive);
     case 'date':
-      return indexed(type, a, 'date', filter.param, anyOf(filter.any.map((c) => dateCondition('low', 'high', c))));
+      return indexed(type, a, 'date', filter.param, anyOf(filter.any.map((c) => dateCondition('low', 'high', c))), drive);
     case 'number':
-      return indexed(type, a, 'number', filter.param, anyOf(filter.any.map(numberCondition)));
+      return indexed(type, a, 'number', filter.param, anyOf(filter.any.map(numberCondition)), drive);
     case 'quantity':
-      return indexed(type, a, 'quantity', filter.param, anyOf(filter.any.map(quantityCondition)));
+      return indexed(type, a, 'quantity', filter.param, anyOf(filter.any.map(quantityCondition)), drive);
     case 'missing':
-      return {
-        sql: `${a}.id ${filter.missing ? 'NOT IN' : 'IN'} (SELECT id FROM idx_${filter.index} WHERE type = ? AND param = ?)`,
-        params: [type, filter.param],
-      };
+      return { sql: `${filter.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${filter.index} WHERE type = ${a}.type AND id = ${a}.id AND param = ?)`, params: [filter.param] };
     case 'not': {
       const inner = compileFilter(type, filter.filter, a, depth);
       return { sql: `NOT (${inner.sql})`, params: inner.params };
@@ -125,27 +149,19 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
     case 'and':
       return allOf(filter.filters.map((f) => compileFilter(type, f, a, depth)));
     case 'compartment':
-      return {
-        sql: `${a}.id IN (SELECT id FROM idx_reference WHERE type = ? AND param IN (${filter.params.map(() => '?').join(', ')}) AND target = ?)`,
-        params: [type, ...filter.params, filter.target],
-      };
+      return indexedAny(type, a, 'reference', filter.params, { sql: 'target = ?', params: [filter.target] }, drive);
     case 'chain':
-      return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth)));
+      return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth, drive)));
     case 'has':
       return has(type, a, filter.sourceType, filter.param, filter.filters, depth);
   }
 }
 
 /** Resources whose `param` points at a current `targetType` resource matching `filters`. */
-function chain(type: string, a: string, param: string, targetType: string, filters: SearchFilter[], depth: number): CompiledSql {
+function chain(type: string, a: string, param: string, targetType: string, filters: SearchFilter[], depth: number, drive: boolean): CompiledSql {
   const b = `r${depth + 1}`;
   const inner = whereOf(targetType, filters, b, depth + 1);
-  return {
-    sql:
-      `${a}.id IN (SELECT id FROM idx_reference WHERE type = ? AND param = ? AND target IN ` +
-      `(SELECT ? || ${b}.id FROM resources ${b} WHERE ${inner.sql}))`,
-    params: [type, param, `${targetType}/`, ...inner.params],
-  };
+  return indexed(type, a, 'reference', param, { sql: `target IN (SELECT ? || ${b}.id FROM resources ${b} WHERE ${inner.sql})`, params: [`${targetType}/`, ...inner.params] }, drive);
 }
 
 /** Resources pointed at by the `param` of a current `sourceType` resource matching `filters`. */
@@ -160,11 +176,18 @@ function has(type: string, a: string, sourceType: string, param: string, filters
   };
 }
 
-function indexed(type: string, a: string, table: string, param: string, condition: CompiledSql): CompiledSql {
-  return {
-    sql: `${a}.id IN (SELECT id FROM idx_${table} WHERE type = ? AND param = ? AND ${condition.sql})`,
-    params: [type, param, ...condition.params],
-  };
+/** Rows of `param` in an index table that satisfy `condition`: as the driving lookup or as a probe. */
+function indexed(type: string, a: string, table: string, param: string, condition: CompiledSql, drive: boolean): CompiledSql {
+  return indexedAny(type, a, table, [param], condition, drive);
+}
+
+/** The driving form is uncorrelated (the type is a bound value), so SQLite evaluates it once. */
+function indexedAny(type: string, a: string, table: string, params: string[], condition: CompiledSql, drive: boolean): CompiledSql {
+  const paramSql = params.length === 1 ? 'param = ?' : `param IN (${params.map(() => '?').join(', ')})`;
+  if (drive) {
+    return { sql: `${a}.id IN (SELECT id FROM idx_${table} WHERE type = ? AND ${paramSql} AND ${condition.sql})`, params: [type, ...params, ...condition.params] };
+  }
+  return { sql: `EXISTS (SELECT 1 FROM idx_${table} WHERE type = ${a}.type AND id = ${a}.id AND ${paramSql} AND ${condition.sql})`, params: [...params, ...condition.params] };
 }
 
 function anyOf(parts: CompiledSql[]): CompiledSql {
