@@ -1,92 +1,393 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { startServerProcess } from '../support/server-process.ts';
+import type { ServerProcess } from '../support/server-process.ts';
+import { syntheaBundles } from '../support/shared-data.ts';
+import { loadDirect } from './direct-load.ts';
 import { rawSqliteInsertRate } from './raw-sqlite.ts';
-import { NAME_PREFIXES, random, syntheticPatient } from './synthetic-patients.ts';
+import { clonePatient, KEEP, loadCloneSource, namePrefix, requireSyntheaBundles, rng, transactionEntries } from './synthea-clones.ts';
+import type { CloneSource } from './synthea-clones.ts';
+import { syntheticPatient } from './synthetic-patients.ts';
 
 /**
- * `npm run bench`: a server child process on a temporary embedded store, loaded with synthetic
- * patients through the API (transaction Bundles), measured with autocannon on loopback.
- * Env: BENCH_SCALES (default 10000,100000), BENCH_DURATION seconds per measurement (default 10),
- * BENCH_CONNECTIONS (default 10). Not a test: figures go to docs/benchmarks.md.
+ * `npm run bench`: a server child process (`node server/main.ts`) on temporary embedded stores,
+ * measured with autocannon on loopback. Not a test: the figures go to docs/benchmarks.md.
+ *
+ * 1. On an empty store: the 7 Synthea transaction Bundles imported through `POST /fhir/R4`
+ *    (resources/s), then `POST /Patient` (req/s).
+ * 2. On a second store, for each scale: synthetic patients cloned from the Synthea records and
+ *    re-identified (synthea-clones.ts) are added up to that many patients (through the API as
+ *    transaction Bundles, or, for large steps, directly into the SQLite file: direct-load.ts), then
+ *    a read and the searches the apps and US Core clients make most are measured, with requests
+ *    varied per request so that no cache flatters them.
+ * 3. Raw node:sqlite insert rates, to put the write figures in proportion.
+ *
+ * Env: BENCH_SCALES (patients, ascending; default 1000,64000), BENCH_DURATION (s per measurement,
+ * default 10), BENCH_CONNECTIONS (default 10), BENCH_IMPORT_ROUNDS (times the 7 Synthea Bundles
+ * are imported, default 3), BENCH_LOAD (auto | http | direct; auto loads steps of up to 1000
+ * patients through the API and larger ones directly), BENCH_KEEP=1 (keep the synthetic store and print
+ * its path, e.g. for EXPLAIN QUERY PLAN; it is large: ~0.3 MiB per patient).
+ * Needs ../shared/data/synthea-r4-bundles (read at run time; the bench stops with a message if absent).
  */
-const SCALES = (process.env.BENCH_SCALES ?? '10000,100000').split(',').map(Number);
+const SCALES = (process.env.BENCH_SCALES ?? '1000,64000').split(',').map(Number);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const IMPORT_ROUNDS = Number(process.env.BENCH_IMPORT_ROUNDS ?? 3);
+const LOAD = process.env.BENCH_LOAD ?? 'auto';
+const KEEP_STORE = process.env.BENCH_KEEP === '1';
+/** BENCH_LOAD=auto: steps of at most this many patients go through the API. */
+const HTTP_LOAD_MAX = 1000;
+const TODAY = new Date().toISOString().slice(0, 10);
+const SERVER_ENV = { SEARCH_MAX_COUNT: '1000', BUNDLE_MAX_ENTRIES: '1000' };
 const JSON_HEADERS = { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' };
+const SAMPLES = 20;
+/** autocannon's per-request timeout; a timed-out request counts as failed and as slower than this. */
+const TIMEOUT_S = 10;
 
-interface Row { measure: string; scale: string; rate: string; p50: string; p99: string }
+/** The issue's targets (2-core box, load generator on it). */
+const TARGET = { searchRps: 1000, searchP99Ms: 50, p50Growth: 2, importRps: 1000 };
+
+interface Row { measure: string; scale: string; rate: string; p50: string; p99: string; notes: string }
+interface Result { rps: number; p50: number; p99: number; failed: number }
+interface Patient { id: string; family: string }
+
 const rows: Row[] = [];
+const warnings: string[] = [];
+/** Search results by query key and scale, for the target checks. */
+const searches = new Map<string, { name: string; byScale: Map<number, Result & { ignored: boolean }> }>();
 
-async function measure(name: string, scale: string, options: autocannon.Options): Promise<void> {
-  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
-  const bad = result.non2xx + result.errors + result.timeouts;
-  rows.push({
-    measure: name,
-    scale,
-    rate: `${Math.round(result.requests.average)} req/s${bad ? ` (${bad} failed)` : ''}`,
-    p50: `${result.latency.p50} ms`,
-    p99: `${result.latency.p99} ms`,
-  });
-  console.error(`  ${name} @ ${scale}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+const ms = (x: number): string => (Number.isNaN(x) ? '–' : x === Infinity ? `> ${TIMEOUT_S} s` : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);
+const int = (rnd: () => number, min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
+const addDays = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+function warn(text: string): void {
+  warnings.push(text);
+  console.error(`  WARNING: ${text}`);
 }
 
-/** Loads patients [from, to) with transaction Bundles of 1000 entries; returns ids and the rate. */
-async function load(fhirUrl: string, from: number, to: number, ids: string[]): Promise<number> {
-  const start = performance.now();
-  for (let i = from; i < to; i += 1000) {
-    const entry = [];
-    for (let j = i; j < Math.min(to, i + 1000); j++) entry.push({ resource: syntheticPatient(j), request: { method: 'POST', url: 'Patient' } });
-    const res = await fetch(fhirUrl, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }) });
-    if (res.status !== 200) throw new Error(`load failed: ${res.status} ${(await res.text()).slice(0, 300)}`);
-    for (const e of ((await res.json()) as any).entry) ids.push(e.resource.id);
+/**
+ * autocannon with the latency of every response kept (its own histogram rounds to whole ms);
+ * requests that timed out count as infinitely slow, so a percentile among them reads "> 10 s".
+ */
+function run(options: autocannon.Options): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    const instance = autocannon({ connections: CONNECTIONS, duration: DURATION, timeout: TIMEOUT_S, ...options }, (err, result) => {
+      if (err) return reject(err);
+      for (let k = 0; k < result.timeouts; k++) latencies.push(Infinity);
+      latencies.sort((a, b) => a - b);
+      const at = (q: number): number => (latencies.length ? (latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number) : NaN);
+      resolve({ rps: result.requests.average, p50: at(0.5), p99: at(0.99), failed: result.non2xx + result.errors + result.timeouts });
+    });
+    instance.on('response', (_client, _status, _bytes, time) => latencies.push(time));
+  });
+}
+
+function record(measure: string, scale: string, result: Result, unit: string, notes: string[]): void {
+  if (result.failed) notes.unshift(`**${result.failed} failed (non-2xx, errors or timeouts after ${TIMEOUT_S} s)**`);
+  rows.push({ measure, scale, rate: `${Math.round(result.rps)} ${unit}${result.failed ? ` (${result.failed} failed)` : ''}`, p50: ms(result.p50), p99: ms(result.p99), notes: notes.join('; ') });
+  console.error(`  ${measure} @ ${scale}: ${Math.round(result.rps)} ${unit}, p50 ${ms(result.p50)}, p99 ${ms(result.p99)}${result.failed ? `, ${result.failed} FAILED` : ''}`);
+}
+
+/** A read or search as clients send it; `path` draws a new request each time. */
+interface Query {
+  key: string;
+  name: string;
+  /** Counts for the search targets (the searches the issue names). */
+  target: boolean;
+  /** Send `Prefer: handling=strict` (unknown parameters are 400) rather than lenient handling. */
+  strict: boolean;
+  path: (rnd: () => number) => string;
+  note?: string;
+  /** A problem with a sample result, if any. */
+  check?: (bundle: Bundle) => string | undefined;
+}
+
+function queries(patients: Patient[]): Query[] {
+  const patient = (rnd: () => number): Patient => patients[Math.floor(rnd() * patients.length)] as Patient;
+  const prefixes = new Map<string, number>();
+  for (const p of patients) prefixes.set(namePrefix(p.family), (prefixes.get(namePrefix(p.family)) ?? 0) + 1);
+  const broad = [...prefixes].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  const broadShare = broad.reduce((sum, [, n]) => sum + n, 0) / broad.length / patients.length;
+  const resources = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource as any);
+  return [
+    {
+      key: 'read', name: 'read Patient/[id]', target: false, strict: false,
+      path: (rnd) => `/fhir/R4/Patient/${patient(rnd).id}`,
+    },
+    {
+      key: 'broad', name: 'search Patient?name=[3 letters]&_count=20', target: false, strict: false,
+      note: `the 12 commonest prefixes, each ~${(broadShare * 100).toFixed(1)}% of patients`,
+      path: (rnd) => `/fhir/R4/Patient?name=${broad[Math.floor(rnd() * broad.length)]?.[0]}&_count=20`,
+    },
+    {
+      key: 'vitals', name: 'Observation?patient=X&category=vital-signs&date=ge[date]&_sort=-date', target: true, strict: false,
+      path: (rnd) => `/fhir/R4/Observation?patient=${patient(rnd).id}&category=vital-signs&date=ge${addDays(TODAY, -int(rnd, 30, 730))}&_sort=-date`,
+      check: (b) => {
+        const dates = resources(b).map((o) => String(o.effectiveDateTime ?? ''));
+        if (dates.some((d, i) => i > 0 && d > (dates[i - 1] as string))) return 'not sorted by -date';
+        return resources(b).every((o) => JSON.stringify(o.category).includes('vital-signs')) ? undefined : 'an Observation without category vital-signs';
+      },
+    },
+    {
+      key: 'appointments', name: 'Appointment?patient=X&date=ge[today]', target: true, strict: false,
+      path: (rnd) => `/fhir/R4/Appointment?patient=${patient(rnd).id}&date=ge${TODAY}`,
+      check: (b) => (resources(b).every((a) => String(a.start) >= TODAY) ? undefined : 'an Appointment before today'),
+    },
+    {
+      key: 'invoices', name: 'Invoice?subject=Patient/X&status=issued', target: true, strict: false,
+      path: (rnd) => `/fhir/R4/Invoice?subject=Patient/${patient(rnd).id}&status=issued`,
+      check: (b) => (resources(b).every((i) => i.status === 'issued') ? undefined : 'an Invoice not issued'),
+    },
+    {
+      key: 'patients', name: 'Patient?name=[3 letters]&birthdate=ge[year]', target: true, strict: false,
+      // Prefixes as a front desk types them: the first letters of a patient's surname.
+      path: (rnd) => `/fhir/R4/Patient?name=${namePrefix(patient(rnd).family)}&birthdate=ge${int(rnd, 1940, 1990)}`,
+    },
+  ];
+}
+
+/**
+ * Sends a few requests of the query before it is measured: they must succeed and pass the query's
+ * check, and a Bundle entry with search.mode 'outcome' (a parameter the server ignored) is reported.
+ */
+async function sample(server: ServerProcess, query: Query, headers: Record<string, string>, seed: number): Promise<string[]> {
+  const rnd = rng(seed, 99);
+  const ignored = new Set<string>();
+  const problems = new Set<string>();
+  let matches = 0;
+  let pages = 0;
+  const deadline = performance.now() + 15_000;
+  for (let k = 0; k < SAMPLES && (k < 3 || performance.now() < deadline); k++) {
+    const path = query.path(rnd);
+    const res = await fetch(`${server.baseUrl}${path}`, { headers });
+    const text = await res.text();
+    if (res.status !== 200) {
+      problems.add(`HTTP ${res.status} for ${path}: ${text.slice(0, 300)}`);
+      continue;
+    }
+    const body = JSON.parse(text) as Bundle;
+    if (body.resourceType !== 'Bundle') continue;
+    pages++;
+    for (const e of body.entry ?? []) {
+      if (e.search?.mode === 'match') matches++;
+      if (e.search?.mode === 'outcome') for (const issue of (e.resource as any)?.issue ?? []) ignored.add(issue.details?.text ?? issue.diagnostics ?? 'an outcome entry');
+    }
+    const problem = query.check?.(body);
+    if (problem) problems.add(`${problem} (${path})`);
   }
-  return (to - from) / ((performance.now() - start) / 1000);
+  const notes: string[] = query.note ? [query.note] : [];
+  if (pages) notes.push(`${(matches / pages).toFixed(1)} matches/page`);
+  if (ignored.size) {
+    warn(`${query.name}: the server reported ignored parameters: ${[...ignored].join(' | ')}`);
+    notes.push(`⚠ server ignored parameters: ${[...ignored].join(' | ')}`);
+  }
+  for (const problem of problems) {
+    warn(`${query.name}: ${problem}`);
+    notes.push(`⚠ ${problem.slice(0, 200)}`);
+  }
+  return notes;
+}
+
+async function measureQueries(server: ServerProcess, patients: Patient[], scale: number): Promise<void> {
+  for (const query of queries(patients)) {
+    const headers = { accept: 'application/fhir+json', prefer: `handling=${query.strict ? 'strict' : 'lenient'}` };
+    const notes = await sample(server, query, headers, scale);
+    const rnd = rng(scale, 42);
+    const result = await run({
+      url: server.baseUrl,
+      headers,
+      requests: [{ setupRequest: (req) => ({ ...req, path: query.path(rnd) }) }],
+    });
+    record(query.name, `${scale} patients`, result, 'req/s', notes);
+    if (query.target) {
+      const entry = searches.get(query.key) ?? { name: query.name, byScale: new Map() };
+      entry.byScale.set(scale, { ...result, ignored: notes.some((n) => n.startsWith('⚠')) });
+      searches.set(query.key, entry);
+    }
+  }
+}
+
+async function postBundle(server: ServerProcess, body: string): Promise<Bundle> {
+  const res = await fetch(server.fhirUrl, { method: 'POST', headers: JSON_HEADERS, body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`transaction failed: HTTP ${res.status} ${text.slice(0, 1000)}`);
+  return JSON.parse(text) as Bundle;
+}
+
+/** The 7 Synthea Bundles as they are, `IMPORT_ROUNDS` times, one after the other. */
+async function importSynthea(server: ServerProcess): Promise<number> {
+  const bundles = syntheaBundles();
+  const times: number[] = [];
+  let resources = 0;
+  for (let round = 0; round < IMPORT_ROUNDS; round++) {
+    for (const { name, text } of bundles) {
+      const start = performance.now();
+      const response = await postBundle(server, text).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}`);
+      });
+      times.push(performance.now() - start);
+      resources += response.entry?.length ?? 0;
+    }
+  }
+  const seconds = times.reduce((a, b) => a + b, 0) / 1000;
+  const rate = resources / seconds;
+  times.sort((a, b) => a - b);
+  rows.push({
+    measure: 'import the Synthea transaction Bundles (POST /fhir/R4)', scale: 'empty store', rate: `${Math.round(rate)} resources/s`, p50: '', p99: '',
+    notes: `${bundles.length} Bundles × ${IMPORT_ROUNDS} rounds, ${resources} resources, one at a time; median Bundle ${ms(times[Math.floor(times.length / 2)] as number)}, slowest ${ms(times.at(-1) as number)}`,
+  });
+  console.error(`  Synthea import: ${resources} resources at ${Math.round(rate)} resources/s`);
+  return rate;
+}
+
+/** The Synthea practices (Organization, Practitioner) once, with their Synthea ids. */
+async function loadPractices(server: ServerProcess, source: CloneSource): Promise<void> {
+  const entry = source.practices.map((resource) => ({ resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } }));
+  await postBundle(server, JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }));
+}
+
+/** Synthetic patients [from, to) through the API: transaction Bundles of whole patients, ≤ 1000 entries. */
+async function loadHttp(server: ServerProcess, source: CloneSource, from: number, to: number, patients: Patient[]): Promise<{ resources: number; seconds: number }> {
+  let resources = 0;
+  let busy = 0;
+  for (let i = from; i < to;) {
+    const entry: BundleEntry[] = [];
+    const clones: Array<{ family: string; at: number }> = [];
+    while (i < to) {
+      const clone = clonePatient(source, i, TODAY);
+      const entries = transactionEntries(clone);
+      if (entry.length && entry.length + entries.length > 1000) break;
+      clones.push({ family: clone.family, at: entry.length });
+      entry.push(...entries);
+      i++;
+    }
+    const body = JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry });
+    const start = performance.now();
+    const response = await postBundle(server, body);
+    busy += performance.now() - start;
+    for (const c of clones) patients.push({ id: (response.entry?.[c.at]?.resource?.id) as string, family: c.family });
+    resources += entry.length;
+  }
+  return { resources, seconds: busy / 1000 };
+}
+
+function storeSize(dataDir: string): string {
+  const bytes = ['fhir.sqlite', 'fhir.sqlite-wal'].map((f) => join(dataDir, f)).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
+  return bytes > 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+function checks(syntheaRate: number): string[] {
+  const lines: string[] = [];
+  const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
+  lines.push(`- Synthea transaction import ≥ ${TARGET.importRps} resources/s: ${Math.round(syntheaRate)} resources/s → ${verdict(syntheaRate >= TARGET.importRps)}`);
+  const smallest = SCALES[0] as number;
+  const largest = SCALES.at(-1) as number;
+  for (const [, { name, byScale }] of searches) {
+    const small = byScale.get(smallest);
+    if (small) {
+      const ok = small.rps >= TARGET.searchRps && small.p99 <= TARGET.searchP99Ms && small.failed === 0;
+      lines.push(`- ${name} at ${smallest} patients, ≥ ${TARGET.searchRps} req/s and p99 ≤ ${TARGET.searchP99Ms} ms: ${Math.round(small.rps)} req/s, p99 ${ms(small.p99)}${small.failed ? `, ${small.failed} failed` : ''} → ${verdict(ok)}${small.ignored ? ' (⚠ see warnings)' : ''}`);
+    }
+    const large = byScale.get(largest);
+    if (small && large && largest !== smallest) {
+      const ratio = large.p50 / small.p50;
+      const ok = ratio <= TARGET.p50Growth && large.failed === 0;
+      const times = Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : `> ${Math.floor((TIMEOUT_S * 1000) / small.p50)}×`;
+      lines.push(`- ${name}, p50 at ${largest} ≤ ${TARGET.p50Growth}× p50 at ${smallest} patients: ${ms(small.p50)} → ${ms(large.p50)} (${times})${large.failed ? `, ${large.failed} failed` : ''} → ${verdict(ok)}${large.ignored ? ' (⚠ see warnings)' : ''}`);
+    }
+  }
+  return lines;
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const server = await startServerProcess(dataDir, { SEARCH_MAX_COUNT: '1000', BUNDLE_MAX_ENTRIES: '1000' });
-  const ids: string[] = [];
+  if (!SCALES.every((s, i) => Number.isInteger(s) && s > 0 && (i === 0 || s > (SCALES[i - 1] as number)))) throw new Error(`BENCH_SCALES must be ascending positive integers, got '${process.env.BENCH_SCALES}'`);
+  if (!['auto', 'http', 'direct'].includes(LOAD)) throw new Error(`BENCH_LOAD must be auto, http or direct, got '${LOAD}'`);
+  requireSyntheaBundles();
+  const source = loadCloneSource();
+  const benchStart = performance.now();
+  console.error(`benchmark: ${DURATION} s per measurement, ${CONNECTIONS} connections, scales ${SCALES.join(', ')}, today ${TODAY}`);
+
+  // 1. An empty store: Synthea import, then single creates.
+  const emptyDir = mkdtempSync(join(tmpdir(), 'bench-empty-'));
+  let server = await startServerProcess(emptyDir, SERVER_ENV);
+  let syntheaRate: number;
   try {
-    console.error(`benchmark: ${DURATION} s per measurement, ${CONNECTIONS} connections, scales ${SCALES.join(', ')}`);
+    syntheaRate = await importSynthea(server);
     let created = 0;
-    await measure('create Patient (POST)', 'empty store', {
+    const result = await run({
       url: `${server.fhirUrl}/Patient`,
       method: 'POST',
       headers: JSON_HEADERS,
       requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticPatient(10_000_000 + created++)) }) }],
     });
+    record('create Patient (POST)', 'empty store', result, 'req/s', []);
+  } finally {
+    await server.stop();
+    rmSync(emptyDir, { recursive: true, force: true });
+  }
+
+  // 2. Synthetic patients, scale by scale.
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const patients: Patient[] = [];
+  let cloned = 0;
+  server = await startServerProcess(dataDir, SERVER_ENV);
+  try {
+    await loadPractices(server, source);
     let loaded = 0;
     for (const scale of SCALES) {
-      const rate = await load(server.fhirUrl, loaded, scale, ids);
-      rows.push({ measure: 'import (transaction Bundles of 1000)', scale: `${loaded}→${scale}`, rate: `${Math.round(rate)} resources/s`, p50: '', p99: '' });
-      console.error(`  loaded ${scale} patients at ${Math.round(rate)} resources/s`);
+      const direct = LOAD === 'direct' || (LOAD === 'auto' && scale - loaded > HTTP_LOAD_MAX);
+      if (direct) {
+        await server.stop();
+        const result = await loadDirect(dataDir, server.fhirUrl, TODAY, loaded, scale);
+        patients.push(...result.patients);
+        cloned += result.resources;
+        server = await startServerProcess(dataDir, SERVER_ENV);
+        rows.push({
+          measure: `load clones directly into SQLite (bench process, ${result.workers} worker threads; not the API)`, scale: `${loaded}→${scale}`,
+          rate: `${Math.round(result.resources / result.seconds)} resources/s`, p50: '', p99: '',
+          notes: `${result.resources} resources, including ${Math.round(result.indexSeconds)} s re-creating the indexes; store ${storeSize(dataDir)}`,
+        });
+        console.error(`  loaded ${loaded}→${scale} patients directly: ${result.resources} resources in ${Math.round(result.seconds)} s`);
+      } else {
+        const result = await loadHttp(server, source, loaded, scale, patients);
+        cloned += result.resources;
+        rows.push({
+          measure: 'load clones through the API (transaction Bundles of ≤ 1000 entries)', scale: `${loaded}→${scale}`,
+          rate: `${Math.round(result.resources / result.seconds)} resources/s`, p50: '', p99: '',
+          notes: `${result.resources} resources; store ${storeSize(dataDir)}`,
+        });
+        console.error(`  loaded ${loaded}→${scale} patients through the API: ${result.resources} resources at ${Math.round(result.resources / result.seconds)} resources/s`);
+      }
       loaded = scale;
-      const pick = random(scale);
-      await measure('read Patient/[id]', `${scale} patients`, {
-        url: server.fhirUrl,
-        requests: [{ setupRequest: (req) => ({ ...req, path: `/fhir/R4/Patient/${ids[Math.floor(pick() * ids.length)]}` }) }],
-      });
-      await measure('search Patient?name=[3 letters]&_count=20', `${scale} patients`, {
-        url: server.fhirUrl,
-        requests: [{ setupRequest: (req) => ({ ...req, path: `/fhir/R4/Patient?name=${encodeURIComponent(NAME_PREFIXES[Math.floor(pick() * NAME_PREFIXES.length)] as string)}&_count=20` }) }],
-      });
+      await measureQueries(server, patients, scale);
     }
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (KEEP_STORE) console.error(`  kept the store of ${patients.length} synthetic patients: ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
+
+  // 3. What the storage alone allows.
   const single = rawSqliteInsertRate(2000, 1);
   const batched = rawSqliteInsertRate(100_000, 1000);
-  rows.push({ measure: 'raw node:sqlite insert, 1 row per transaction', scale: '', rate: `${Math.round(single)} rows/s`, p50: '', p99: '' });
-  rows.push({ measure: 'raw node:sqlite insert, 1000 rows per transaction', scale: '', rate: `${Math.round(batched)} rows/s`, p50: '', p99: '' });
+  rows.push({ measure: 'raw node:sqlite insert, 1 row per transaction', scale: '', rate: `${Math.round(single)} rows/s`, p50: '', p99: '', notes: '' });
+  rows.push({ measure: 'raw node:sqlite insert, 1000 rows per transaction', scale: '', rate: `${Math.round(batched)} rows/s`, p50: '', p99: '', notes: '' });
+
   const cpu = cpus();
-  console.log(`\n${new Date().toISOString().slice(0, 10)} · ${cpu[0]?.model ?? 'cpu'} · ${cpu.length} cores · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${DURATION} s × ${CONNECTIONS} connections\n`);
-  console.log('| measure | scale | throughput | p50 | p99 |\n| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.measure} | ${r.scale} | ${r.rate} | ${r.p50} | ${r.p99} |`);
+  console.log(`\n${TODAY} · ${cpu[0]?.model ?? 'cpu'} · ${cpu.length} cores · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${DURATION} s × ${CONNECTIONS} connections · ${Math.round((performance.now() - benchStart) / 60_000)} min in all\n`);
+  console.log(`Synthetic patients: clones of the ${source.records.length} Synthea records, ${(cloned / patients.length).toFixed(1)} resources each on average (Patient, ≤ ${KEEP.vitalSigns} vital-signs and ≤ ${KEEP.otherObservations} other Observations, ≤ ${KEEP.conditions} Conditions, ≤ ${KEEP.encounters} Encounters, ${KEEP.appointments} Appointments, ${KEEP.invoices} Invoices).\n`);
+  console.log('| measure | scale | throughput | p50 | p99 | notes |\n| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.measure} | ${r.scale} | ${r.rate} | ${r.p50} | ${r.p99} | ${r.notes} |`);
+  console.log('\nTargets:\n');
+  for (const line of checks(syntheaRate)) console.log(line);
+  if (warnings.length) {
+    console.log('\nWarnings:\n');
+    for (const w of warnings) console.log(`- ${w}`);
+  }
 }
 
 main().catch((err) => {
