@@ -45,7 +45,9 @@ export function partitionedSource(docs: CurrentDocument[]): DocumentSource {
   const byType = new Map<string, Document[]>();
   for (const d of docs) {
     deepFreeze(d);
-    byType.set(d.type, [...(byType.get(d.type) ?? []), d]);
+    const list = byType.get(d.type);
+    if (list) list.push(d);
+    else byType.set(d.type, [d]);
   }
   const run = (pipeline: Document[], list: Document[]): Promise<Document[]> =>
     Promise.resolve(new Aggregator(pipeline).run(list.map((d) => ({ ...d }))) as Document[]);

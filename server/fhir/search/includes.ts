@@ -1,8 +1,9 @@
-import { evalFhirPath } from '@medplum/core';
+import { parseFhirPath, toTypedValue } from '@medplum/core';
+import type { FhirPathAtom } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Repository } from '../../storage/repository.ts';
 import { searchParametersFor } from '../definitions.ts';
-import { termsFor } from './expressions.ts';
+import { evaluate, termsFor } from './expressions.ts';
 import { localReference } from './index-values.ts';
 import type { IncludeParam, ResultShaping } from './parse-search.ts';
 import type { SearchFilter } from './search-request.ts';
@@ -103,22 +104,29 @@ function referenceParams(type: string): string[] {
   return [...searchParametersFor(type)].filter(([, sp]) => sp.type === 'reference').map(([code]) => code);
 }
 
+/** Parsed reference expressions per `type/param` (undefined when none applies to the type). */
+const parsedExpressions = new Map<string, FhirPathAtom | undefined>();
+
+function referenceExpression(type: string, code: string): FhirPathAtom | undefined {
+  const key = `${type}/${code}`;
+  if (!parsedExpressions.has(key)) {
+    const sp = searchParametersFor(type).get(code);
+    const expression = sp?.expression && termsFor(type, sp.expression);
+    parsedExpressions.set(key, expression ? parseFhirPath(expression) : undefined);
+  }
+  return parsedExpressions.get(key);
+}
+
 /** The local references (`Type/id`) a reference parameter (or `*`: all of them) yields on a resource. */
 function referencesOf(resource: Resource, param: string, baseUrl: string): string[] {
   const params = param === '*' ? referenceParams(resource.resourceType) : [param];
+  const typed = [toTypedValue(resource)];
   const refs: string[] = [];
   for (const code of params) {
-    const sp = searchParametersFor(resource.resourceType).get(code);
-    const expression = sp?.expression && termsFor(resource.resourceType, sp.expression);
-    if (!expression) continue;
-    let values: unknown[];
-    try {
-      values = evalFhirPath(expression, resource);
-    } catch {
-      continue; // an expression this FHIRPath engine cannot evaluate yields nothing (as in indexing)
-    }
-    for (const v of values) {
-      const ref = typeof v === 'string' ? v : (v as { reference?: unknown } | null)?.reference;
+    const expression = referenceExpression(resource.resourceType, code);
+    // evaluate() yields nothing for an expression this FHIRPath engine cannot run (as in indexing).
+    for (const { value } of expression ? evaluate(expression, typed) : []) {
+      const ref = typeof value === 'string' ? value : (value as { reference?: unknown } | null)?.reference;
       if (typeof ref === 'string') refs.push(localReference(ref, baseUrl));
     }
   }

@@ -13,8 +13,6 @@ import type { Query as SearchQuery } from '../../fhir/search/parse-search.ts';
 import type { SearchRequest } from '../../fhir/search/search-request.ts';
 import { SqliteEngine } from '../sqlite/sqlite-engine.ts';
 import type { SearchPage, StoredVersion } from '../stored-version.ts';
-
-type SearchPageLike = SearchPage;
 import { compileHistory, escapeRegex } from './compile-search.ts';
 import { runSearch } from './search-runner.ts';
 import { toCurrentDocument, toHistoryDocument } from './documents.ts';
@@ -151,7 +149,7 @@ describe('MongoDB queries executed by mingo agree with SQLite', () => {
   }
 
   /** Every page forward from the start, then every page backward from the end, as id lists. */
-  async function walk(search: (r: SearchRequest) => Promise<SearchPageLike>, req: SearchRequest): Promise<string[][]> {
+  async function walk(search: (r: SearchRequest) => Promise<SearchPage>, req: SearchRequest): Promise<string[][]> {
     const pages: string[][] = [];
     let page = await search(req);
     pages.push(page.versions.map((v) => v.id));
