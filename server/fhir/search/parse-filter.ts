@@ -22,7 +22,7 @@ export interface FilterContext {
 }
 
 /** Parameter types the engines answer. */
-export const SEARCHABLE_TYPES = new Set(['string', 'token', 'reference', 'date', 'uri', 'number', 'quantity', 'composite']);
+const SEARCHABLE_TYPES = new Set(['string', 'token', 'reference', 'date', 'uri', 'number', 'quantity', 'composite']);
 
 /** Every search parameter of a type the parser accepts (for the CapabilityStatement). */
 export function isSearchable(sp: SearchParameter): boolean {

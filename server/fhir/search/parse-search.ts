@@ -4,7 +4,7 @@ import type { IndexKind } from './index-rows.ts';
 import { parseFilter } from './parse-filter.ts';
 import type { PagePosition, SearchRequest, SortKey } from './search-request.ts';
 
-export { SEARCHABLE_TYPES, isSearchable } from './parse-filter.ts';
+export { isSearchable } from './parse-filter.ts';
 
 /** Result parameters handled here rather than as filters. */
 const CONTROL_PARAMS = new Set(['_count', '_cursor', '_total', '_format', '_pretty', '_sort', '_summary', '_elements', '_include', '_revinclude', '_include:iterate', '_revinclude:iterate']);
