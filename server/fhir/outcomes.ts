@@ -31,6 +31,8 @@ export function issuesOutcome(issues: OperationOutcomeIssue[]): OperationOutcome
 export const badRequest = (text: string, expression?: string): FhirError =>
   new FhirError(400, outcome('invalid', text, expression));
 export const invalidResource = (issues: OperationOutcomeIssue[]): FhirError => new FhirError(400, issuesOutcome(issues));
+/** The caller is known but may not do this (never used where "not found" would hide existence). */
+export const forbidden = (text: string): FhirError => new FhirError(403, outcome('forbidden', text));
 export const notFound = (text = 'Not found'): FhirError => new FhirError(404, outcome('not-found', text));
 export const gone = (text = 'Deleted'): FhirError => new FhirError(410, outcome('deleted', text));
 export const conflict = (text: string): FhirError => new FhirError(409, outcome('conflict', text));

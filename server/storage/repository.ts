@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { badRequest, conflict, FhirError, gone, notFound, preconditionFailed, unprocessable } from '../fhir/outcomes.ts';
+import { badRequest, conflict, FhirError, forbidden, gone, notFound, preconditionFailed, unprocessable } from '../fhir/outcomes.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
+import type { AccessInteraction, AccessScope } from './access-scope.ts';
 import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
 import { VersionConflictError } from './storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
@@ -27,6 +28,12 @@ export interface Repository {
   search(request: SearchRequest): Promise<SearchPage>;
   /** Runs `work` atomically: all its writes are kept, or (when it throws) none. */
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T>;
+  /**
+   * The same repository seen by one caller: every read, search, history and write is limited by
+   * `scope` inside the storage query. A resource the caller may not see behaves exactly like one
+   * that does not exist.
+   */
+  withScope(scope: AccessScope): Repository;
 }
 
 /** `created`: a new resource (201); false: an existing one was updated or matched (200). */
@@ -41,6 +48,11 @@ export interface RepositoryDeps {
   validate: (resource: Resource) => void;
   /** Computes the search index rows of a resource version. */
   index: (resource: Resource) => IndexRow[];
+  /**
+   * The rows a deletion keeps (the access rows of the last version: owner, compartments), so that
+   * reads can answer 410 to callers who could see the resource and 404 to everyone else.
+   */
+  tombstoneIndex?: (resource: Resource) => IndexRow[];
   now?: () => Date;
 }
 
@@ -48,10 +60,32 @@ export class VersionedRepository implements Repository {
   readonly #deps: RepositoryDeps;
   /** Set when this repository works inside a transaction; all calls then share it. */
   readonly #session?: WriteSession;
+  /** Set when this repository acts for one caller (withScope); absent for the server's own work. */
+  readonly #scope?: AccessScope;
 
-  constructor(deps: RepositoryDeps, session?: WriteSession) {
+  constructor(deps: RepositoryDeps, session?: WriteSession, scope?: AccessScope) {
     this.#deps = deps;
     this.#session = session;
+    this.#scope = scope;
+  }
+
+  withScope(scope: AccessScope): Repository {
+    return new VersionedRepository(this.#deps, this.#session, scope);
+  }
+
+  /** `request` limited to what the caller may reach with `interaction` (unchanged without a scope). */
+  #scoped(request: SearchRequest, interaction: AccessInteraction): SearchRequest {
+    return this.#scope ? { ...request, access: this.#scope.rule(interaction) } : request;
+  }
+
+  /**
+   * The current version (possibly a tombstone) if the caller may reach it with `interaction`:
+   * one query with the caller's rule, so an unseen resource and a missing one look the same.
+   */
+  async #currentFor(session: ReadSession, resourceType: string, id: string, interaction: AccessInteraction): Promise<StoredVersion | undefined> {
+    if (!this.#scope) return session.readCurrent(resourceType, id);
+    const request = this.#scoped({ resourceType, filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none', includeDeleted: true }, interaction);
+    return (await session.search(request)).versions[0];
   }
 
   get #reader(): ReadSession {
@@ -63,13 +97,13 @@ export class VersionedRepository implements Repository {
   }
 
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
-    return this.#write((session) => work(new VersionedRepository(this.#deps, session)));
+    return this.#write((session) => work(new VersionedRepository(this.#deps, session, this.#scope)));
   }
 
   async create<T extends Resource>(resource: T, options: { ifNoneExist?: SearchRequest } = {}): Promise<WriteResult<T>> {
     return this.#write(async (session) => {
       if (options.ifNoneExist) {
-        const existing = await matchesOf(session, options.ifNoneExist);
+        const existing = await matchesOf(session, this.#scoped(options.ifNoneExist, 'r'));
         if (existing.length > 1) throw preconditionFailed('If-None-Exist matched more than one resource');
         if (existing[0]) return { resource: existing[0].resource as T, created: false };
       }
@@ -79,13 +113,14 @@ export class VersionedRepository implements Repository {
   }
 
   async read<T extends Resource>(resourceType: string, id: string): Promise<T> {
-    const current = await this.#reader.readCurrent(resourceType, id);
+    const current = await this.#currentFor(this.#reader, resourceType, id, 'r');
     if (!current) throw notFound(`${resourceType}/${id} not found`);
     if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
     return current.resource as T;
   }
 
   async vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
+    if (this.#scope && !(await this.#currentFor(this.#reader, resourceType, id, 'r'))) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
     const version = await this.#reader.readVersion(resourceType, id, versionId);
     if (!version) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
     if (version.deleted) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
@@ -95,7 +130,7 @@ export class VersionedRepository implements Repository {
   async update<T extends Resource>(resource: T, options: { ifMatch?: string } = {}): Promise<WriteResult<T>> {
     if (!resource.id) throw badRequest('Resource id is required for update', `${resource.resourceType}.id`);
     return this.#write(async (session) => {
-      const current = await session.readCurrent(resource.resourceType, resource.id as string);
+      const current = await this.#existingFor(session, resource.resourceType, resource.id as string, 'u');
       checkIfMatch(current, options.ifMatch);
       const saved = await this.#saveVersion(session, resource, current);
       return { resource: saved, created: !current || current.deleted };
@@ -104,12 +139,12 @@ export class VersionedRepository implements Repository {
 
   async conditionalUpdate<T extends Resource>(resource: T, search: SearchRequest): Promise<WriteResult<T>> {
     return this.#write(async (session) => {
-      const matches = await matchesOf(session, search);
+      const matches = await matchesOf(session, this.#scoped(search, 'u'));
       if (matches.length > 1) throw preconditionFailed('The search matched more than one resource');
       const match = matches[0];
       if (!match) {
         // No match: a client-supplied id is honoured (create-on-update), else the server assigns one.
-        const current = resource.id ? await session.readCurrent(resource.resourceType, resource.id) : undefined;
+        const current = resource.id ? await this.#existingFor(session, resource.resourceType, resource.id, 'u') : undefined;
         if (current && !current.deleted) throw conflict(`${resource.resourceType}/${resource.id} exists but does not match the search`);
         const saved = await this.#saveVersion(session, { ...resource, id: resource.id ?? randomUUID() }, current);
         return { resource: saved, created: true };
@@ -124,7 +159,7 @@ export class VersionedRepository implements Repository {
 
   async patch<T extends Resource>(resourceType: string, id: string, patch: unknown, options: { ifMatch?: string } = {}): Promise<WriteResult<T>> {
     return this.#write(async (session) => {
-      const current = await session.readCurrent(resourceType, id);
+      const current = await this.#currentFor(session, resourceType, id, 'u');
       if (!current) throw notFound(`${resourceType}/${id} not found`);
       if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
       checkIfMatch(current, options.ifMatch);
@@ -139,7 +174,8 @@ export class VersionedRepository implements Repository {
 
   async delete(resourceType: string, id: string, options: { ifMatch?: string } = {}): Promise<void> {
     await this.#write(async (session) => {
-      const current = await session.readCurrent(resourceType, id);
+      // A resource the caller may not delete is, for them, one that does not exist: nothing happens.
+      const current = await this.#currentFor(session, resourceType, id, 'd');
       checkIfMatch(current, options.ifMatch);
       if (current && !current.deleted) await this.#writeTombstone(session, current);
     });
@@ -147,30 +183,53 @@ export class VersionedRepository implements Repository {
 
   async conditionalDelete(search: SearchRequest): Promise<void> {
     await this.#write(async (session) => {
-      const matches = await matchesOf(session, search);
+      const matches = await matchesOf(session, this.#scoped(search, 'd'));
       if (matches.length > 1) throw preconditionFailed('The search matched more than one resource');
       if (matches[0]) await this.#writeTombstone(session, matches[0]);
     });
   }
 
-  history(query: HistoryQuery): Promise<StoredVersion[]> {
-    return this.#reader.history(query);
+  async history(query: HistoryQuery): Promise<StoredVersion[]> {
+    if (!this.#scope) return this.#reader.history(query);
+    if (query.resourceType !== undefined && query.id !== undefined) {
+      // One resource: visible (now) or not at all.
+      return (await this.#currentFor(this.#reader, query.resourceType, query.id, 'r')) ? this.#reader.history(query) : [];
+    }
+    return this.#reader.history({ ...query, access: this.#scope.rule('r') });
   }
 
   search(request: SearchRequest): Promise<SearchPage> {
-    return this.#reader.search(request);
+    return this.#reader.search(this.#scoped(request, 's'));
+  }
+
+  /**
+   * For writes by id: the current version when the caller may reach it with `interaction`, undefined
+   * when the id was never used, and 404 when it exists but is not theirs (they may not reuse its id).
+   */
+  async #existingFor(session: ReadSession, resourceType: string, id: string, interaction: AccessInteraction): Promise<StoredVersion | undefined> {
+    const current = await session.readCurrent(resourceType, id);
+    if (!current || !this.#scope) return current;
+    if (!(await this.#currentFor(session, resourceType, id, interaction))) throw notFound(`${resourceType}/${id} not found`);
+    return current;
   }
 
   /** Sets meta, validates, indexes and appends the next version of `resource`. */
   async #saveVersion<T extends Resource>(session: WriteSession, resource: T, current: StoredVersion | undefined): Promise<T> {
     const versionId = String(current ? Number(current.versionId) + 1 : 1);
     const lastUpdated = (this.#deps.now?.() ?? new Date()).toISOString();
+    const live = current && !current.deleted ? current.resource : undefined;
+    const prepared = this.#scope ? ((await this.#scope.prepareWrite(resource, live, (r) => matchesOf(session, r, 1000))) as T) : resource;
     // Clients never set versionId or lastUpdated: whatever they sent is replaced here.
-    const { resourceType, id, meta, ...rest } = resource;
+    const { resourceType, id, meta, ...rest } = prepared;
     const saved = { resourceType, id, meta: { ...meta, versionId, lastUpdated }, ...rest } as T;
     this.#deps.validate(saved);
     const version: StoredVersion = { resourceType: saved.resourceType, id: saved.id as string, versionId, lastUpdated, deleted: false, resource: saved };
     await writeChecked(session, version, this.#deps.index(saved));
+    // The caller must be able to see what they wrote, under the same rule the queries use; if not
+    // (another practice's compartment, a scope that does not cover it), the transaction is undone.
+    if (this.#scope && !(await this.#currentFor(session, saved.resourceType, saved.id as string, live ? 'u' : 'c'))) {
+      throw forbidden(`You may not ${live ? 'update' : 'create'} this ${saved.resourceType}: it would be outside the records you can write`);
+    }
     return saved;
   }
 
@@ -182,7 +241,7 @@ export class VersionedRepository implements Repository {
       lastUpdated: (this.#deps.now?.() ?? new Date()).toISOString(),
       deleted: true,
     };
-    await writeChecked(session, version, []);
+    await writeChecked(session, version, current.resource ? (this.#deps.tombstoneIndex?.(current.resource) ?? []) : []);
   }
 }
 
@@ -195,10 +254,10 @@ async function writeChecked(session: WriteSession, version: StoredVersion, rows:
   }
 }
 
-/** Up to two matches: enough to tell none, one and many apart. */
-async function matchesOf(session: ReadSession, search: SearchRequest): Promise<StoredVersion[]> {
+/** Up to `count` matches (by default two: enough to tell none, one and many apart). */
+async function matchesOf(session: ReadSession, search: SearchRequest, count = 2): Promise<StoredVersion[]> {
   const { page: _ignored, ...criteria } = search;
-  return (await session.search({ ...criteria, sort: [], count: 2, total: 'none' })).versions;
+  return (await session.search({ ...criteria, sort: [], count, total: 'none' })).versions;
 }
 
 /** If-Match carries a weak ETag, W/"<versionId>"; a bare version id is accepted too. */

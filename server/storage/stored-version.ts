@@ -1,4 +1,4 @@
-import type { PagePosition } from '../fhir/search/search-request.ts';
+import type { AccessRule, PagePosition } from '../fhir/search/search-request.ts';
 import type { Resource } from '@medplum/fhirtypes';
 
 /**
@@ -24,6 +24,11 @@ export interface HistoryQuery {
   count: number;
   /** Keyset paging over (lastUpdated desc, resourceType, id, versionId desc): the last one returned. */
   before?: { lastUpdated: string; resourceType: string; id: string; versionId: string };
+  /**
+   * Only versions of resources the caller may see, decided by each resource's current version
+   * (a tombstone keeps its last access rows). Absent for the server's own work.
+   */
+  access?: AccessRule;
 }
 
 export interface SearchPage {

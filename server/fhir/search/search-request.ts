@@ -20,6 +20,33 @@ export interface SearchRequest {
   page?: { position: PagePosition; direction: 'after' | 'before' };
   /** Whether the caller wants Bundle.total (`estimate` is answered exactly: it is as cheap here). */
   total: 'none' | 'estimate' | 'accurate';
+  /**
+   * What the caller may see. Engines apply it to EVERY set of resources a query reads (the matches,
+   * chain targets, `_has` sources, the count), so nothing outside it can influence a result.
+   * Absent only for the server's own work (imports, entitlement lookups, demo data).
+   */
+  access?: AccessRule;
+  /**
+   * Also match deleted resources (tombstones keep the access rows of their last version). Used by
+   * reads, which must tell 410 from 404 only for resources the caller may see.
+   */
+  includeDeleted?: boolean;
+}
+
+/**
+ * Visibility per resource type: a resource is visible when it matches its type's entry. `all` and
+ * `none` avoid a filter; `otherTypes` covers every type not listed. See server/auth/access-policy.ts.
+ */
+export interface AccessRule {
+  types: Readonly<Record<string, AccessFilter>>;
+  otherTypes: AccessFilter;
+}
+
+export type AccessFilter = SearchFilter | 'all' | 'none';
+
+export function accessFilterFor(rule: AccessRule | undefined, resourceType: string): AccessFilter {
+  if (!rule) return 'all';
+  return Object.hasOwn(rule.types, resourceType) ? (rule.types[resourceType] as AccessFilter) : rule.otherTypes;
 }
 
 export type DatePrefix = 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge' | 'sa' | 'eb' | 'ap';

@@ -1,8 +1,9 @@
 import type { Document } from 'mongodb';
 import { tooCostly } from '../../fhir/outcomes.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
+import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
-  DateCondition, NumberCondition, PagePosition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+  AccessRule, DateCondition, NumberCondition, PagePosition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
 } from '../../fhir/search/search-request.ts';
 import { effectiveOrder } from '../search-order.ts';
 import type { EffectiveOrder, OrderKey } from '../search-order.ts';
@@ -38,8 +39,11 @@ const SORT_FIELDS: Record<IndexKind, [string, string]> = {
   string: ['v', 'v'], token: ['c', 'c'], reference: ['r', 'r'], date: ['lo', 'hi'], number: ['lo', 'hi'], quantity: ['lo', 'hi'], uri: ['v', 'v'],
 };
 
+/** Threaded through every nested query: the caller's access rule applies to each set of resources read. */
+interface Scope { source: DocumentSource; access?: AccessRule }
+
 export async function compileSearch(request: SearchRequest, source: DocumentSource): Promise<CompiledSearch> {
-  const match = await matchOf(request.resourceType, request.filters, source);
+  const match = await matchOf(request.resourceType, request.filters, { source, access: request.access }, request.includeDeleted);
   const order = effectiveOrder(request);
   const countPipeline = [{ $match: match }, { $count: 'n' }];
   const limit = { $limit: request.count + 1 };
@@ -94,12 +98,18 @@ function keysetCondition({ keys, idDescending }: EffectiveOrder, position: PageP
   return { $or: alternatives };
 }
 
-async function matchOf(type: string, filters: SearchFilter[], source: DocumentSource): Promise<Document> {
-  const parts = await Promise.all(filters.map((f) => compileFilter(type, f, source)));
-  return { $and: [{ type }, { deleted: false }, ...parts] };
+async function matchOf(type: string, filters: SearchFilter[], scope: Scope, includeDeleted = false): Promise<Document> {
+  const access = accessFilterFor(scope.access, type);
+  if (access === 'none') return NOTHING;
+  const all = access === 'all' ? filters : [...filters, access];
+  const parts = await Promise.all(all.map((f) => compileFilter(type, f, scope)));
+  return { $and: [{ type }, ...(includeDeleted ? [] : [{ deleted: false }]), ...parts] };
 }
 
-async function compileFilter(type: string, filter: SearchFilter, source: DocumentSource): Promise<Document> {
+/** Matches no document (an empty `$or` is not allowed). */
+const NOTHING: Document = { $or: [{ _id: { $exists: false } }] };
+
+async function compileFilter(type: string, filter: SearchFilter, scope: Scope): Promise<Document> {
   switch (filter.kind) {
     case 'id':
       return { id: { $in: filter.ids } };
@@ -124,25 +134,25 @@ async function compileFilter(type: string, filter: SearchFilter, source: Documen
       return filter.missing ? { $nor: [has] } : has;
     }
     case 'not':
-      return { $nor: [await compileFilter(type, filter.filter, source)] };
+      return { $nor: [await compileFilter(type, filter.filter, scope)] };
     case 'or':
-      return anyOf(await Promise.all(filter.filters.map((f) => compileFilter(type, f, source))));
+      return anyOf(await Promise.all(filter.filters.map((f) => compileFilter(type, f, scope))));
     case 'and':
-      return { $and: [{}, ...(await Promise.all(filter.filters.map((f) => compileFilter(type, f, source))))] };
+      return { $and: [{}, ...(await Promise.all(filter.filters.map((f) => compileFilter(type, f, scope))))] };
     case 'compartment':
       return { 'idx.reference': { $elemMatch: { p: { $in: filter.params }, r: filter.target } } };
     case 'chain': {
       const targets: string[] = [];
       for (const target of filter.targets) {
-        const ids = await idsOf(source, await matchOf(target.type, target.filters, source));
+        const ids = await idsOf(scope.source, await matchOf(target.type, target.filters, scope));
         targets.push(...ids.map((id) => `${target.type}/${id}`));
         checkJoinSize(targets.length);
       }
       return { 'idx.reference': { $elemMatch: { p: filter.param, r: { $in: targets } } } };
     }
     case 'has': {
-      const match = await matchOf(filter.sourceType, filter.filters, source);
-      const docs = await source.aggregate([
+      const match = await matchOf(filter.sourceType, filter.filters, scope);
+      const docs = await scope.source.aggregate([
         { $match: match },
         { $project: { _id: 0, ref: '$idx.reference' } },
         { $unwind: '$ref' },
@@ -173,7 +183,7 @@ function elemMatch(kind: string, param: string, any: Document[]): Document {
 /** One alternative is used as it is; several become `$or` (an empty list matches nothing). */
 function anyOf(parts: Document[]): Document {
   if (parts.length === 1) return parts[0] as Document;
-  return parts.length === 0 ? { $or: [{ _id: { $exists: false } }] } : { $or: parts };
+  return parts.length === 0 ? NOTHING : { $or: parts };
 }
 
 function stringCondition(c: StringCondition): Document {
@@ -278,4 +288,45 @@ export function compileHistory(query: HistoryQuery): { filter: Document; sort: D
     });
   }
   return { filter: and.length ? { $and: and } : {}, sort: { lastUpdated: -1, type: -1, id: -1, versionId: -1 }, limit: query.count };
+}
+
+/**
+ * History for a caller with an access rule: the versions of resources whose current document
+ * (a tombstone keeps its access rows) the rule lets them see. Each version looks up its resource's
+ * document by `_id` (an index seek per version, stopped by `$limit` once the page is full).
+ */
+export async function compileHistoryPipeline(query: HistoryQuery, source: DocumentSource): Promise<Document[]> {
+  const { filter, sort, limit } = compileHistory(query);
+  const pipeline: Document[] = [{ $match: filter }, { $sort: sort }];
+  if (query.access) {
+    const visible = await accessMatch(query.access, query.resourceType, source);
+    pipeline.push(
+      {
+        $lookup: {
+          from: 'resources',
+          let: { rid: { $concat: ['$type', '/', '$id'] } },
+          pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$rid'] } } }, { $match: visible }, { $limit: 1 }, { $project: { _id: 1 } }],
+          as: '_visible',
+        },
+      },
+      { $match: { '_visible.0': { $exists: true } } },
+      { $project: { _visible: 0 } },
+    );
+  }
+  pipeline.push({ $limit: limit });
+  return pipeline;
+}
+
+/** The access rule as a match on `resources` documents, for one type or (system history) any type. */
+async function accessMatch(rule: AccessRule, type: string | undefined, source: DocumentSource): Promise<Document> {
+  const scope: Scope = { source, access: rule };
+  if (type !== undefined) return matchOf(type, [], scope, true);
+  const listed = Object.keys(rule.types);
+  const alternatives = await Promise.all(listed.map((t) => matchOf(t, [], scope, true)));
+  const others = rule.otherTypes;
+  if (others !== 'none') {
+    const condition = others === 'all' ? {} : await compileFilter('', others, scope);
+    alternatives.push({ $and: [{ type: { $nin: listed } }, condition] });
+  }
+  return anyOf(alternatives);
 }

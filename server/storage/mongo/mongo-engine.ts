@@ -1,11 +1,11 @@
 import { MongoClient, MongoServerError } from 'mongodb';
-import type { ClientSession, Collection, Db } from 'mongodb';
+import type { ClientSession, Collection, Db, Document } from 'mongodb';
 import type { IndexRow } from '../../fhir/search/index-rows.ts';
 import type { SearchRequest } from '../../fhir/search/search-request.ts';
 import type { ReadSession, StorageEngine, WriteSession } from '../storage-engine.ts';
 import { VersionConflictError } from '../storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
-import { compileHistory } from './compile-search.ts';
+import { compileHistory, compileHistoryPipeline } from './compile-search.ts';
 import { runSearch } from './search-runner.ts';
 import { fromDocument, toCurrentDocument, toHistoryDocument, toIndexArrays } from './documents.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
@@ -125,6 +125,11 @@ class MongoSession implements WriteSession {
   }
 
   async history(query: HistoryQuery): Promise<StoredVersion[]> {
+    if (query.access) {
+      const source = { aggregate: (pipeline: Document[]) => this.#resources.aggregate(pipeline, { session: this.#session }).toArray() };
+      const pipeline = await compileHistoryPipeline(query, source);
+      return (await this.#history.aggregate<HistoryDocument>(pipeline, { session: this.#session }).toArray()).map(fromDocument);
+    }
     const { filter, sort, limit } = compileHistory(query);
     const docs = await this.#history.find(filter, { session: this.#session }).sort(sort).limit(limit).toArray();
     return docs.map(fromDocument);

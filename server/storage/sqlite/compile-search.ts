@@ -1,6 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
+import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
-  DateCondition, NumberCondition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+  AccessRule, DateCondition, NumberCondition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
 } from '../../fhir/search/search-request.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
 import { effectiveOrder } from '../search-order.ts';
@@ -25,8 +26,11 @@ const SORT_COLUMNS: Record<IndexKind, [string, string]> = {
 
 export interface CompiledSearch { page: CompiledSql; count: CompiledSql; sortKeys: number; reversed: boolean }
 
+/** Threaded through every nested query: the caller's access rule applies to each `resources` alias. */
+interface Scope { access?: AccessRule }
+
 export function compileSearch(request: SearchRequest): CompiledSearch {
-  const where = whereOf(request.resourceType, request.filters, 'r', 0);
+  const where = whereOf(request.resourceType, request.filters, 'r', 0, { access: request.access }, request.includeDeleted);
   const count = { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, params: [...where.params] };
   const order = effectiveOrder(request);
   const keyColumns = order.keys.map(sortExpression);
@@ -96,21 +100,28 @@ function keysetCondition({ keys, idDescending }: EffectiveOrder, position: { val
  * ranges, negations, _id or _lastUpdated), resources are walked in the page order and probed, which
  * stops as soon as the page is full.
  */
-function whereOf(type: string, filters: SearchFilter[], alias: string, depth: number): CompiledSql {
-  const driver = chooseDriver(filters);
+function whereOf(type: string, filters: SearchFilter[], alias: string, depth: number, scope: Scope, includeDeleted = false): CompiledSql {
+  const access = accessFilterFor(scope.access, type);
+  if (access === 'none') return { sql: '0', params: [] };
+  // The access filter is one more ANDed filter. It may drive only when it is a reference (a patient's
+  // compartments: few rows); a practice's ownership would select every resource of the practice.
+  const all = access === 'all' ? filters : [...filters, access];
+  const driver = chooseDriver(all, access !== 'all' && access.kind !== 'reference' ? filters.length : all.length);
   return allOf([
-    { sql: `${alias}.type = ? AND ${alias}.deleted = 0`, params: [type] },
-    ...filters.map((f, i) => compileFilter(type, f, alias, depth, i === driver)),
+    { sql: includeDeleted ? `${alias}.type = ?` : `${alias}.type = ? AND ${alias}.deleted = 0`, params: [type] },
+    ...all.map((f, i) => compileFilter(type, f, alias, depth, scope, i === driver)),
   ]);
 }
 
 /** Kinds that make a good driver, most selective first; ranges and negations never drive. */
 const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = { compartment: 1, reference: 2, has: 3, chain: 4, token: 5, uri: 6, string: 7 };
 
-function chooseDriver(filters: SearchFilter[]): number {
+/** The index of the driving filter among the first `eligible` ones, or -1. */
+function chooseDriver(filters: SearchFilter[], eligible: number): number {
   if (filters.some((f) => f.kind === 'id')) return -1; // the primary key already drives
   let best = -1;
   filters.forEach((f, i) => {
+    if (i >= eligible) return;
     const rank = DRIVER_RANK[f.kind];
     if (rank === undefined || (f.kind === 'string' && f.any.some((c) => c.match === 'contains')) || (f.kind === 'token' && f.any.some((c) => 'text' in c))) return;
     if (best < 0 || rank < (DRIVER_RANK[(filters[best] as SearchFilter).kind] as number)) best = i;
@@ -118,7 +129,7 @@ function chooseDriver(filters: SearchFilter[]): number {
   return best;
 }
 
-function compileFilter(type: string, filter: SearchFilter, a: string, depth: number, drive = false): CompiledSql {
+function compileFilter(type: string, filter: SearchFilter, a: string, depth: number, scope: Scope, drive = false): CompiledSql {
   switch (filter.kind) {
     case 'id':
       return { sql: `${a}.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
@@ -141,33 +152,33 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
     case 'missing':
       return { sql: `${filter.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${filter.index} WHERE type = ${a}.type AND id = ${a}.id AND param = ?)`, params: [filter.param] };
     case 'not': {
-      const inner = compileFilter(type, filter.filter, a, depth);
+      const inner = compileFilter(type, filter.filter, a, depth, scope);
       return { sql: `NOT (${inner.sql})`, params: inner.params };
     }
     case 'or':
-      return anyOf(filter.filters.map((f) => compileFilter(type, f, a, depth)));
+      return anyOf(filter.filters.map((f) => compileFilter(type, f, a, depth, scope)));
     case 'and':
-      return allOf(filter.filters.map((f) => compileFilter(type, f, a, depth)));
+      return allOf(filter.filters.map((f) => compileFilter(type, f, a, depth, scope)));
     case 'compartment':
       return indexedAny(type, a, 'reference', filter.params, { sql: 'target = ?', params: [filter.target] }, drive);
     case 'chain':
-      return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth, drive)));
+      return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth, scope, drive)));
     case 'has':
-      return has(type, a, filter.sourceType, filter.param, filter.filters, depth);
+      return has(type, a, filter.sourceType, filter.param, filter.filters, depth, scope);
   }
 }
 
 /** Resources whose `param` points at a current `targetType` resource matching `filters`. */
-function chain(type: string, a: string, param: string, targetType: string, filters: SearchFilter[], depth: number, drive: boolean): CompiledSql {
+function chain(type: string, a: string, param: string, targetType: string, filters: SearchFilter[], depth: number, scope: Scope, drive: boolean): CompiledSql {
   const b = `r${depth + 1}`;
-  const inner = whereOf(targetType, filters, b, depth + 1);
+  const inner = whereOf(targetType, filters, b, depth + 1, scope);
   return indexed(type, a, 'reference', param, { sql: `target IN (SELECT ? || ${b}.id FROM resources ${b} WHERE ${inner.sql})`, params: [`${targetType}/`, ...inner.params] }, drive);
 }
 
 /** Resources pointed at by the `param` of a current `sourceType` resource matching `filters`. */
-function has(type: string, a: string, sourceType: string, param: string, filters: SearchFilter[], depth: number): CompiledSql {
+function has(type: string, a: string, sourceType: string, param: string, filters: SearchFilter[], depth: number, scope: Scope): CompiledSql {
   const b = `r${depth + 1}`;
-  const inner = whereOf(sourceType, filters, b, depth + 1);
+  const inner = whereOf(sourceType, filters, b, depth + 1, scope);
   return {
     sql:
       `${a}.id IN (SELECT substr(target, ?) FROM idx_reference WHERE type = ? AND param = ? AND target_type = ? AND id IN ` +
@@ -290,6 +301,11 @@ export function compileHistory(query: HistoryQuery): CompiledSql {
     const b = query.before;
     add('(last_updated, type, id, version_id) < (?, ?, ?, ?)', b.lastUpdated, b.resourceType, b.id, Number(b.versionId));
   }
+  if (query.access) {
+    // A version is visible when its resource's current row (a tombstone keeps its access rows) is.
+    const visible = accessCondition(query.access, query.resourceType, 'r');
+    add(`EXISTS (SELECT 1 FROM resources r WHERE r.type = history.type AND r.id = history.id AND ${visible.sql})`, ...visible.params);
+  }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   return {
     sql:
@@ -297,4 +313,24 @@ export function compileHistory(query: HistoryQuery): CompiledSql {
       `ORDER BY last_updated DESC, type DESC, id DESC, version_id DESC LIMIT ?`,
     params: [...params, query.count],
   };
+}
+
+/**
+ * The access rule as a condition on the `resources` alias `a`, for one type or (system history)
+ * for any type: one alternative per listed type and one for all other types.
+ */
+function accessCondition(rule: AccessRule, type: string | undefined, a: string): CompiledSql {
+  const scope: Scope = { access: rule };
+  const condition = (t: string | undefined, filter: ReturnType<typeof accessFilterFor>): CompiledSql => {
+    if (filter === 'none') return { sql: '0', params: [] };
+    if (filter === 'all') return { sql: '1', params: [] };
+    // compileFilter needs a type only for driving lookups; probes correlate on the alias's own type.
+    return compileFilter(t ?? '', filter, a, 0, scope);
+  };
+  if (type !== undefined) return condition(type, accessFilterFor(rule, type));
+  const listed = Object.keys(rule.types);
+  const alternatives = listed.map((t) => allOf([{ sql: `${a}.type = ?`, params: [t] }, condition(t, accessFilterFor(rule, t))]));
+  const others = listed.length ? { sql: `${a}.type NOT IN (${listed.map(() => '?').join(', ')})`, params: listed } : { sql: '1', params: [] };
+  alternatives.push(allOf([others, condition(undefined, rule.otherTypes)]));
+  return anyOf(alternatives);
 }

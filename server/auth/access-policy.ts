@@ -1,0 +1,267 @@
+import type { Coding, Person, Resource } from '@medplum/fhirtypes';
+import { FhirError, forbidden, outcome, unprocessable } from '../fhir/outcomes.ts';
+import { patientCompartmentParams } from '../fhir/definitions.ts';
+import { parseFilter } from '../fhir/search/parse-filter.ts';
+import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
+import type { AccessInteraction, AccessScope, Lookup } from '../storage/access-scope.ts';
+import { COMPARTMENT_PARAM, compartmentsOf, DIRECTORY_LISTED, DIRECTORY_SYSTEM, indexWithAccess, OWNER_SYSTEM, ownerOf } from './access-index.ts';
+import type { Principal, ResourceScope } from './principal.ts';
+
+/**
+ * Who may reach what (docs/security.md). A Principal's rights, narrowed by its token's scopes, become
+ * one AccessRule per interaction; the repository applies it inside every storage query. Rights:
+ *
+ * - practitioners and backend clients: every resource their practices own;
+ * - patients and family members: every resource in the compartments of the Patient records they may
+ *   act for, their own Person, and their practices' reference data (schedules, slots,
+ *   practitioners, questionnaires...), read-only;
+ * - everyone, signed in or not: the public directory (listed practitioners, roles, practices,
+ *   locations, services), read-only.
+ *
+ * Scopes then narrow: `patient/` scopes to the launch patient's compartment, `user/` scopes to the
+ * user's rights, `system/` scopes to a backend client's practice; granular scopes add their query.
+ */
+export const DIRECTORY_TYPES = ['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'HealthcareService'] as const;
+
+/** What patients may read of their practices' data outside their own compartment. */
+export const PRACTICE_REFERENCE_TYPES = [
+  'Organization', 'Practitioner', 'PractitionerRole', 'Location', 'HealthcareService', 'Endpoint',
+  'Schedule', 'Slot', 'Questionnaire', 'Medication', 'Substance', 'ValueSet', 'CodeSystem',
+] as const;
+
+/**
+ * Compartment types patients never see even when they are in them: a Group lists its other members.
+ */
+export const HIDDEN_FROM_PATIENTS = ['Group'] as const;
+
+const READS: ReadonlySet<AccessInteraction> = new Set(['r', 's']);
+
+export interface AccessPolicyOptions {
+  /** The FHIR base URL (index rows store references relative to it). */
+  fhirBaseUrl: string;
+}
+
+/** The scope of a caller with a valid token. */
+export function accessScopeFor(principal: Principal, options: AccessPolicyOptions): AccessScope {
+  const rules = new Map<AccessInteraction, AccessRule>();
+  const rule = (interaction: AccessInteraction): AccessRule => {
+    let r = rules.get(interaction);
+    if (!r) rules.set(interaction, (r = ruleFor(principal, interaction, options)));
+    return r;
+  };
+  return {
+    rule,
+    prepareWrite: (resource, current, lookup) => prepareWrite(principal, rule, resource, current, lookup, options),
+  };
+}
+
+/** The scope of a request without a token: the public directory, read-only. */
+export function publicScope(): AccessScope {
+  const directory = rulesOf(Object.fromEntries(DIRECTORY_TYPES.map((t) => [t, listedFilter()])), 'none');
+  const nothing = rulesOf({}, 'none');
+  return {
+    rule: (interaction) => (READS.has(interaction) ? directory : nothing),
+    prepareWrite: async () => {
+      throw new FhirError(401, outcome('login', 'Sign in to write'));
+    },
+  };
+}
+
+function rulesOf(types: Record<string, AccessFilter>, otherTypes: AccessFilter): AccessRule {
+  return { types, otherTypes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+function ruleFor(principal: Principal, interaction: AccessInteraction, options: AccessPolicyOptions): AccessRule {
+  const scopes = principal.scopes.filter((s) => s.interactions.includes(interaction) && scopeFits(principal, s));
+  // Types whose filter differs from the generic one: named in a scope, or special for this principal.
+  const special = new Set<string>([...DIRECTORY_TYPES, ...PRACTICE_REFERENCE_TYPES, ...HIDDEN_FROM_PATIENTS, 'Person']);
+  for (const s of scopes) if (s.resourceType !== '*') special.add(s.resourceType);
+  const types: Record<string, AccessFilter> = {};
+  for (const type of special) types[type] = filterFor(principal, interaction, type, scopes, options);
+  // Every other type is treated as a compartment type (a type outside the Patient compartment has
+  // no `_compartment` rows, so a compartment filter matches none of it).
+  return rulesOf(types, filterFor(principal, interaction, ANY_OTHER_TYPE, scopes, options));
+}
+
+/** Stands for every type not listed in a rule; treated as a Patient-compartment type. */
+const ANY_OTHER_TYPE = '*other*';
+
+/** A `system/` scope only counts for a backend client, `user/` and `patient/` only for a user. */
+function scopeFits(principal: Principal, scope: ResourceScope): boolean {
+  return scope.context === 'system' ? principal.kind === 'system' : principal.kind !== 'system';
+}
+
+function filterFor(principal: Principal, interaction: AccessInteraction, type: string, scopes: ResourceScope[], options: AccessPolicyOptions): AccessFilter {
+  const alternatives: SearchFilter[] = [];
+  let all = false;
+  for (const scope of scopes) {
+    if (scope.resourceType !== '*' && scope.resourceType !== type) continue;
+    const filter = scopeFilter(principal, interaction, type, scope, options);
+    if (filter === 'none') continue;
+    if (filter === 'all') all = true;
+    else alternatives.push(filter);
+  }
+  // The public directory stays readable whatever the scopes.
+  if (READS.has(interaction) && (DIRECTORY_TYPES as readonly string[]).includes(type)) alternatives.push(listedFilter());
+  if (all) return 'all';
+  if (alternatives.length === 0) return 'none';
+  return alternatives.length === 1 ? (alternatives[0] as SearchFilter) : { kind: 'or', filters: alternatives };
+}
+
+/** What one scope grants on `type`: the principal's rights, narrowed by the scope's context and query. */
+function scopeFilter(principal: Principal, interaction: AccessInteraction, type: string, scope: ResourceScope, options: AccessPolicyOptions): AccessFilter {
+  const rights = rightsFilter(principal, interaction, type);
+  if (rights === 'none') return 'none';
+  const parts: SearchFilter[] = rights === 'all' ? [] : [rights];
+  if (scope.context === 'patient' && isCompartmentType(type)) {
+    if (!principal.launchPatient) return 'none';
+    parts.push(compartmentFilter([principal.launchPatient]));
+  }
+  if (scope.query !== undefined) {
+    const granular = granularFilters(type, scope.query, options);
+    if (!granular) return 'none';
+    parts.push(...granular);
+  }
+  if (parts.length === 0) return 'all';
+  return parts.length === 1 ? (parts[0] as SearchFilter) : { kind: 'and', filters: parts };
+}
+
+/** The principal's own rights on `type`, before any scope. */
+function rightsFilter(principal: Principal, interaction: AccessInteraction, type: string): AccessFilter {
+  switch (principal.kind) {
+    case 'practitioner':
+    case 'system':
+      return ownedBy(principal.practices);
+    case 'patient':
+    case 'related-person': {
+      if (type === 'Person') {
+        const own = principal.fhirUser?.startsWith('Person/') ? principal.fhirUser.slice('Person/'.length) : undefined;
+        return own && READS.has(interaction) ? { kind: 'id', ids: [own] } : 'none';
+      }
+      if ((HIDDEN_FROM_PATIENTS as readonly string[]).includes(type)) return 'none';
+      // Reference data of their practices (a Schedule is in the compartment of its actor, yet a
+      // patient booking an appointment must see the practitioner's schedules).
+      const reference = READS.has(interaction) && (PRACTICE_REFERENCE_TYPES as readonly string[]).includes(type) ? ownedBy(principal.practices) : 'none';
+      const own = isCompartmentType(type) && principal.patients.length ? compartmentFilter(principal.patients) : 'none';
+      return anyOfFilters([own, reference]);
+    }
+  }
+}
+
+function anyOfFilters(filters: AccessFilter[]): AccessFilter {
+  if (filters.includes('all')) return 'all';
+  const real = filters.filter((f): f is SearchFilter => f !== 'none');
+  if (real.length === 0) return 'none';
+  return real.length === 1 ? (real[0] as SearchFilter) : { kind: 'or', filters: real };
+}
+
+function isCompartmentType(type: string): boolean {
+  return type === ANY_OTHER_TYPE || type === 'Patient' || patientCompartmentParams().has(type);
+}
+
+function ownedBy(practices: string[]): AccessFilter {
+  if (practices.length === 0) return 'none';
+  return { kind: 'token', param: '_tag', any: practices.map((code) => ({ system: OWNER_SYSTEM, code })) };
+}
+
+function compartmentFilter(patients: string[]): SearchFilter {
+  return { kind: 'reference', param: COMPARTMENT_PARAM, any: patients.map((id) => ({ target: `Patient/${id}` })) };
+}
+
+function listedFilter(): SearchFilter {
+  return { kind: 'token', param: '_tag', any: [{ ...DIRECTORY_LISTED }] };
+}
+
+/**
+ * A granular scope's query (`category=…|vital-signs`) as filters on `type`; undefined when it names
+ * a parameter `type` does not have (the scope then grants nothing on it).
+ */
+function granularFilters(type: string, query: string, options: AccessPolicyOptions): SearchFilter[] | undefined {
+  const filters: SearchFilter[] = [];
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (key.startsWith('_') && key !== '_id' && key !== '_tag' && key !== '_profile' && key !== '_security') return undefined;
+    const filter = parseFilter(type, key, value, { baseUrl: options.fhirBaseUrl, maxOrValues: 100, maxChainDepth: 1 });
+    if (!filter) return undefined;
+    filters.push(filter);
+  }
+  return filters;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+async function prepareWrite(
+  principal: Principal,
+  rule: (i: AccessInteraction) => AccessRule,
+  resource: Resource,
+  current: Resource | undefined,
+  lookup: Lookup,
+  options: AccessPolicyOptions,
+): Promise<Resource> {
+  const interaction = current ? 'u' : 'c';
+  const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
+  if (filter === 'none') throw forbidden(`Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`);
+  await checkCompartments(resource, rule, lookup, options);
+  if (resource.resourceType === 'Person') await checkPersonLinks(resource as Person, rule, lookup);
+  const owner = ownerOf(current) ?? (await chooseOwner(principal, resource, lookup, options));
+  return withProtectedMeta(principal, resource, current, owner);
+}
+
+/** Every patient whose compartment the resource would be in must be one the caller can read. */
+async function checkCompartments(resource: Resource, rule: (i: AccessInteraction) => AccessRule, lookup: Lookup, options: AccessPolicyOptions): Promise<void> {
+  const targets = compartmentsOf(resource, indexWithAccess(resource, options.fhirBaseUrl)).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+  if (targets.length === 0) return;
+  const visible = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: targets }], sort: [], count: targets.length, total: 'none', access: rule('r') });
+  if (visible.length !== new Set(targets).size) throw forbidden('The resource refers to a patient record you cannot access');
+}
+
+/** Person.link may only point at records the caller can read (a link grants portal access). */
+async function checkPersonLinks(person: Person, rule: (i: AccessInteraction) => AccessRule, lookup: Lookup): Promise<void> {
+  for (const link of person.link ?? []) {
+    const [type, id, ...rest] = (link.target?.reference ?? '').split('/');
+    if (!type || !id || rest.length) throw unprocessable('Person.link.target must be a relative reference Type/id', 'Person.link.target');
+    const found = await lookup({ resourceType: type, filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none', access: rule('r') });
+    if (found.length === 0) throw forbidden(`Person.link refers to ${type}/${id}, which you cannot access`);
+  }
+}
+
+/**
+ * The practice that will own a new resource: the practice of the patient whose compartment it is
+ * in, else (practitioners, clients) the one practice they work for, or the one they name in the
+ * owner tag when they work for several.
+ */
+async function chooseOwner(principal: Principal, resource: Resource, lookup: Lookup, options: AccessPolicyOptions): Promise<string> {
+  const patients = compartmentsOf(resource, indexWithAccess(resource, options.fhirBaseUrl)).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+  if (patients.length) {
+    const found = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: [patients[0] as string] }], sort: [], count: 1, total: 'none' });
+    const owner = ownerOf(found[0]?.resource);
+    if (owner) return owner;
+  }
+  if (principal.kind === 'patient' || principal.kind === 'related-person') {
+    throw forbidden(`You may only create ${resource.resourceType} resources about a patient record you can access`);
+  }
+  const named = ownerOf(resource);
+  if (named && principal.practices.includes(named)) return named;
+  if (principal.practices.length === 1) return principal.practices[0] as string;
+  throw unprocessable(`You work for several practices: name the owning one with a meta.tag of system ${OWNER_SYSTEM}`, 'meta.tag');
+}
+
+/**
+ * Fields the caller may not set: the owner tag always comes from `owner`; security labels and the
+ * directory listing are kept from the current version unless the caller works for the practice.
+ */
+function withProtectedMeta(principal: Principal, resource: Resource, current: Resource | undefined, owner: string): Resource {
+  const staff = principal.kind === 'practitioner' || principal.kind === 'system';
+  const isProtected = (t: Coding): boolean => t.system === OWNER_SYSTEM || (!staff && t.system === DIRECTORY_SYSTEM);
+  const keptTags = (current?.meta?.tag ?? []).filter((t) => !staff && t.system === DIRECTORY_SYSTEM);
+  const tags = [...(resource.meta?.tag ?? []).filter((t) => !isProtected(t)), ...keptTags, { system: OWNER_SYSTEM, code: owner }];
+  const meta = { ...resource.meta, tag: tags };
+  if (!staff) {
+    if (current?.meta?.security) meta.security = current.meta.security;
+    else delete meta.security;
+  }
+  return { ...resource, meta } as Resource;
+}

@@ -1,0 +1,30 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { AccessRule, SearchRequest } from '../fhir/search/search-request.ts';
+import type { StoredVersion } from './stored-version.ts';
+
+/**
+ * What a repository needs to know about a caller to keep them to their data (server/auth builds
+ * it from a Principal: access-policy.ts). The repository applies `rule` inside every query it
+ * runs for the caller and calls `prepareWrite` before each write; after a write it checks, with
+ * the same rule and inside the same transaction, that the caller could see what they wrote
+ * (otherwise the transaction is undone).
+ */
+export interface AccessScope {
+  /**
+   * The resources each interaction may reach: `r` read/vread/history and included resources,
+   * `s` search matches, `c` created and `u` updated resources (checked after the write), `d` deletes.
+   */
+  rule(interaction: AccessInteraction): AccessRule;
+  /**
+   * Completes and checks a resource about to be written by the caller: sets what the caller may
+   * not set (the owning practice, security labels), refuses writes the caller's rights do not
+   * cover (FhirError 403) and references to records they cannot reach (FhirError 403).
+   * `current` is the caller-visible current version (undefined for a create).
+   */
+  prepareWrite(resource: Resource, current: Resource | undefined, lookup: Lookup): Promise<Resource>;
+}
+
+export type AccessInteraction = 'c' | 'r' | 'u' | 'd' | 's';
+
+/** Runs a search inside the current transaction (the scope's own lookups: owners, reference targets). */
+export type Lookup = (request: SearchRequest) => Promise<StoredVersion[]>;
