@@ -3,16 +3,28 @@ import express from 'express';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { auditMiddleware } from './audit/audit-middleware.ts';
+import { AuditTrail } from './audit/audit-trail.ts';
+import { indexWithAccess, tombstoneRows } from './auth/access-index.ts';
+import { AUTH_MOUNT_PATH, accountRoutes } from './auth/accounts/account-routes.ts';
+import { PasswordAccountService } from './auth/accounts/account-service.ts';
+import { PasswordResets } from './auth/accounts/password-reset.ts';
+import { createAuthRateLimiter } from './auth/accounts/rate-limit.ts';
+import { ehrLaunchRouter } from './auth/ehr-launch-route.ts';
+import { patientChoices, requestAccess } from './auth/request-access.ts';
+import { registerFirstPartyApps } from './auth/smart/first-party-apps.ts';
+import { createSmartAuth } from './auth/smart/smart-auth.ts';
+import type { SmartAuth } from './auth/smart/smart-auth.ts';
 import { loadCustomSearchParameters } from './fhir/custom-search-parameters.ts';
 import { loadDefinitions, registerCustomSearchParameters } from './fhir/definitions.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
-import { extractIndexRows } from './fhir/search/extract-index.ts';
 import { fhirRouter } from './fhir/rest/fhir-router.ts';
 import { ROUTES } from './fhir/rest/routes.ts';
 import { loadProfiles, ResourceValidator } from './fhir/validation/validator.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/logging.ts';
 import { staticApps } from './ops/static-apps.ts';
+import { createMailer } from './mail/mailer.ts';
 import { VersionedRepository } from './storage/repository.ts';
 import type { Repository } from './storage/repository.ts';
 import type { StorageEngine } from './storage/storage-engine.ts';
@@ -30,7 +42,13 @@ export interface AppDeps {
 
 export interface App {
   express: Express;
+  /** The unscoped repository: the server's own work (seeding, operations); never a caller's. */
   repo: Repository;
+  accounts: PasswordAccountService;
+  smart: SmartAuth;
+  audit: AuditTrail;
+  /** Call once the HTTP server has stopped: writes the queued audit records, stops timers, closes the mailer; the engine belongs to the caller. */
+  close(): Promise<void>;
 }
 
 /** R4 definitions plus our own search parameters; the server, the reindex command and tests share this. */
@@ -40,15 +58,35 @@ export function loadFhirDefinitions(): void {
 }
 
 /** Assembles the HTTP application from its parts; main.ts owns the process, tests call this directly. */
-export function createApp({ config, engine, logger, isShuttingDown = () => false }: AppDeps): App {
+export async function createApp({ config, engine, logger, isShuttingDown = () => false }: AppDeps): Promise<App> {
   loadFhirDefinitions();
   const validator = new ResourceValidator(loadProfiles(join(PROJECT_ROOT, 'fhir-profiles')));
   const repo = new VersionedRepository({
     engine,
     validate: (resource) => validator.validate(resource),
-    index: (resource) => extractIndexRows(resource, config.fhirBaseUrl),
+    index: (resource) => indexWithAccess(resource, config.fhirBaseUrl),
+    tombstoneIndex: (resource) => tombstoneRows(resource, config.fhirBaseUrl),
   });
   const capability = buildCapabilityStatement(ROUTES, { baseUrl: config.fhirBaseUrl, software: 'patient-portal-platform', version: VERSION });
+
+  const keyValue = engine.keyValue;
+  const accounts = new PasswordAccountService({ keyValue, logger });
+  const findAccount = (id: string) => accounts.findById(id);
+  const signInLimiter = createAuthRateLimiter();
+  const smart = await createSmartAuth({
+    baseUrl: config.baseUrl,
+    fhirBaseUrl: config.fhirBaseUrl,
+    keyValue,
+    accounts,
+    patientChoices: patientChoices({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl }),
+    logger,
+    signInLimiter,
+  });
+  await registerFirstPartyApps(smart, config.baseUrl);
+  const audit = new AuditTrail({ repo, logger, fhirBaseUrl: config.fhirBaseUrl });
+  const mailer = createMailer({ mail: config.mail, production: config.production, logger });
+  const resets = new PasswordResets({ keyValue, accounts, mailer, resetPageUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/reset-password`, logger });
+  const accessFor = requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl });
 
   const app = express();
   app.disable('x-powered-by');
@@ -57,7 +95,22 @@ export function createApp({ config, engine, logger, isShuttingDown = () => false
   app.set('trust proxy', false);
   app.use(requestLogger(logger));
   app.use(healthRouter(engine, isShuttingDown));
-  app.use('/fhir/R4', fhirRouter({ repo, validator, config }, capability));
+  app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
+  app.use(smart.router);
+  app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
+  // The audit middleware comes first so that refused tokens (401) are recorded too.
+  app.use('/fhir/R4', auditMiddleware(audit, { logger }), smart.bearer, fhirRouter({ repo, validator, config, accessFor }, capability));
   app.use(staticApps(PROJECT_ROOT));
-  return { express: app, repo };
+  return {
+    express: app,
+    repo,
+    accounts,
+    smart,
+    audit,
+    close: async () => {
+      await audit.close();
+      smart.stop();
+      mailer.close();
+    },
+  };
 }

@@ -16,6 +16,12 @@ export interface Config {
   fhirBaseUrl: string;
   production: boolean;
   seedDemo: boolean;
+  mail: {
+    /** smtp:// or smtps:// URL of the mail relay; absent only outside production (mail is then logged, not sent). */
+    smtpUrl?: string;
+    /** The From of every e-mail the server sends, e.g. `Patient portal <no-reply@portal.example.org>`. */
+    from: string;
+  };
   logLevel: string;
   limits: {
     bodyBytes: number;
@@ -72,6 +78,8 @@ export function loadConfig(env: Env = process.env): Config {
   const baseUrl = parseBaseUrl(env.BASE_URL, port, problems);
   const mongodbUri = env.MONGODB_URI || undefined;
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) problems.push(`MONGODB_URI must start with mongodb:// or mongodb+srv://`);
+  const production = env.NODE_ENV === 'production';
+  const mail = parseMail(env, baseUrl, production, problems);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`LOG_LEVEL '${logLevel}' is not a pino level`);
 
@@ -83,9 +91,10 @@ export function loadConfig(env: Env = process.env): Config {
     mongodbDatabase: env.MONGODB_DATABASE || 'patient_portal',
     baseUrl,
     fhirBaseUrl: `${baseUrl}/fhir/R4`,
-    production: env.NODE_ENV === 'production',
+    production,
     seedDemo: bool('SEED_DEMO', true),
     logLevel,
+    mail,
     limits: {
       bodyBytes: int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       jsonDepth: int('JSON_DEPTH_LIMIT', 64, 8, 1000),
@@ -110,4 +119,26 @@ function parseBaseUrl(raw: string | undefined, port: number, problems: string[])
     problems.push(`BASE_URL must be an http(s) URL without query, fragment or credentials, got '${raw}'`);
     return `http://localhost:${port}`;
   }
+}
+
+const MAILBOX = /^[^\s@<>]+@[^\s@<>]+$/;
+
+function parseMail(env: Env, baseUrl: string, production: boolean, problems: string[]): Config['mail'] {
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl) {
+    let protocol = '';
+    try {
+      protocol = new URL(smtpUrl).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol !== 'smtp:' && protocol !== 'smtps:') problems.push(`SMTP_URL must be an smtp:// or smtps:// URL`); // never echo it: it may hold a password
+  } else if (production) {
+    problems.push('SMTP_URL is required when NODE_ENV=production (password-reset e-mails must be sent, not logged)');
+  }
+  const from = env.MAIL_FROM || `Patient portal <no-reply@${new URL(baseUrl).hostname}>`;
+  // `Name <address>` or a bare address; no line breaks (they would inject headers).
+  const address = /<([^<>]*)>\s*$/.exec(from)?.[1] ?? from;
+  if (/[\r\n]/.test(from) || !MAILBOX.test(address.trim())) problems.push(`MAIL_FROM must be an address or 'Name <address>', got '${from}'`);
+  return { ...(smtpUrl ? { smtpUrl } : {}), from };
 }

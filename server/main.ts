@@ -12,14 +12,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const engine = await openStorage(config, logger);
   let shuttingDown = false;
-  const { express, repo } = createApp({ config, engine, logger, isShuttingDown: () => shuttingDown });
+  const app = await createApp({ config, engine, logger, isShuttingDown: () => shuttingDown });
 
-  if (config.seedDemo && (await storeIsEmpty(repo))) {
-    const count = await seedDemoData(repo);
+  if (config.seedDemo && (await storeIsEmpty(app.repo))) {
+    const count = await seedDemoData(app.repo);
     logger.info({ resources: count }, 'demo data loaded into the empty store (SEED_DEMO=false turns this off)');
   }
 
-  const server = createServer(express);
+  const server = createServer(app.express);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     // Stop accepting; idle keep-alive connections are closed now, busy ones after their response.
     server.close(async () => {
+      await app.close();
       await engine.close();
       logger.info('shut down cleanly');
       process.exit(0);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startServerProcess } from './support/server-process.ts';
+import { authedFetch } from './support/test-server.ts';
 
 /**
  * Acknowledged writes survive a SIGKILL of the server (no shutdown code runs), and SIGTERM drains
@@ -18,7 +19,7 @@ const tempDir = (): string => {
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const create = (fhirUrl: string, i: number) =>
-  fetch(`${fhirUrl}/Patient`, {
+  authedFetch(`${fhirUrl}/Patient`, {
     method: 'POST',
     headers: { 'content-type': 'application/fhir+json' },
     body: JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'urn:durability', value: String(i) }], name: [{ family: `Durable${i}` }] }),
@@ -28,7 +29,7 @@ async function allIds(fhirUrl: string): Promise<Set<string>> {
   const ids = new Set<string>();
   let url: string | undefined = `${fhirUrl}/Patient?_count=1000`;
   for (let pages = 0; url && pages < 100; pages++) {
-    const bundle = (await (await fetch(url)).json()) as any;
+    const bundle = (await (await authedFetch(url)).json()) as any;
     for (const e of bundle.entry) ids.add(e.resource.id);
     url = bundle.link.find((l: any) => l.relation === 'next')?.url;
   }
@@ -57,7 +58,7 @@ describe('durability', () => {
     const second = await startServerProcess(dataDir);
     try {
       for (const [id, json] of acknowledged) {
-        const res = await fetch(`${second.fhirUrl}/Patient/${id}`);
+        const res = await authedFetch(`${second.fhirUrl}/Patient/${id}`);
         assert.equal(res.status, 200);
         assert.deepEqual(await res.json(), JSON.parse(json));
       }

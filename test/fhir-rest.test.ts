@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fhirFetch, startTestServer } from './support/test-server.ts';
+import { authedFetch, fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
 
 /** The FHIR R4 REST interactions over real HTTP on the embedded store. */
@@ -153,7 +153,7 @@ describe('FHIR REST', () => {
     assert.equal(pages, 3);
     assert.equal(seen.length, 7);
     assert.equal(new Set(seen).size, 7);
-    const form = await fetch(`${F}/Patient/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=pagingfam&_count=100' });
+    const form = await authedFetch(`${F}/Patient/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=pagingfam&_count=100' });
     assert.equal(((await form.json()) as any).entry.length, 7);
   });
 

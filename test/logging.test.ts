@@ -10,11 +10,13 @@ import { pino } from 'pino';
 import { createApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { SqliteEngine } from '../server/storage/sqlite/sqlite-engine.ts';
+import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 
 /** Request logs are structured, carry a request id, and never contain patient data. */
 describe('request logging', () => {
   const lines: Array<Record<string, any>> = [];
   let base = '';
+  let authorization = '';
   let close: () => Promise<void>;
 
   before(async () => {
@@ -27,13 +29,17 @@ describe('request logging', () => {
     });
     const engine = new SqliteEngine(join(dir, 'fhir.sqlite'));
     await engine.open();
-    const { express } = createApp({ config: loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false' }), engine, logger: pino({ level: 'info' }, stream) });
-    const server = createServer(express);
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const app = await createApp({ config: loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false', BASE_URL: base }), engine, logger: pino({ level: 'info' }, stream) });
+    server.on('request', app.express);
+    const tokens = new BackendTokens(base, await provisionPractice(app));
+    authorization = `Bearer ${await tokens.token()}`;
     close = async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await app.close();
       await engine.close();
       rmSync(dir, { recursive: true, force: true });
     };
@@ -43,10 +49,10 @@ describe('request logging', () => {
   it('logs method, path, status and request id as JSON, without query strings or bodies', async () => {
     await fetch(`${base}/fhir/R4/Patient`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'req-log-1' },
+      headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'req-log-1', authorization },
       body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Secretfamily' }], birthDate: '1961-07-04' }),
     });
-    await fetch(`${base}/fhir/R4/Patient?name=Secretfamily&birthdate=1961-07-04`, { headers: { 'x-request-id': 'req-log-2' } });
+    await fetch(`${base}/fhir/R4/Patient?name=Secretfamily&birthdate=1961-07-04`, { headers: { 'x-request-id': 'req-log-2', authorization } });
     const text = JSON.stringify(lines);
     assert.ok(!text.includes('Secretfamily'), 'no names in logs');
     assert.ok(!text.includes('1961-07-04'), 'no birth dates in logs');

@@ -3,7 +3,7 @@ import { FhirError, forbidden, outcome, unprocessable } from '../fhir/outcomes.t
 import { patientCompartmentParams } from '../fhir/definitions.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
-import type { AccessInteraction, AccessScope, Lookup } from '../storage/access-scope.ts';
+import type { AccessInteraction, AccessScope, Defer, Lookup } from '../storage/access-scope.ts';
 import { COMPARTMENT_PARAM, compartmentsOf, DIRECTORY_LISTED, DIRECTORY_SYSTEM, indexWithAccess, OWNER_SYSTEM, ownerOf } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 
@@ -30,9 +30,17 @@ export const PRACTICE_REFERENCE_TYPES = [
 ] as const;
 
 /**
- * Compartment types patients never see even when they are in them: a Group lists its other members.
+ * Compartment types patients never see even when they are in them: a Group lists its other members;
+ * an AuditEvent names the staff and apps who looked at the record (a practice answers a patient's
+ * request for an access report itself).
  */
-export const HIDDEN_FROM_PATIENTS = ['Group'] as const;
+export const HIDDEN_FROM_PATIENTS = ['Group', 'AuditEvent'] as const;
+
+/**
+ * Types only the server writes (server/audit): readable by the practice concerned, never created,
+ * changed or deleted through the API, whatever the scopes, so that nobody edits the audit trail.
+ */
+export const SERVER_WRITTEN_TYPES = ['AuditEvent'] as const;
 
 const READS: ReadonlySet<AccessInteraction> = new Set(['r', 's']);
 
@@ -51,7 +59,7 @@ export function accessScopeFor(principal: Principal, options: AccessPolicyOption
   };
   return {
     rule,
-    prepareWrite: (resource, current, lookup) => prepareWrite(principal, rule, resource, current, lookup, options),
+    prepareWrite: (resource, current, lookup, defer) => prepareWrite(principal, rule, resource, current, lookup, options, defer),
   };
 }
 
@@ -77,7 +85,7 @@ function rulesOf(types: Record<string, AccessFilter>, otherTypes: AccessFilter):
 function ruleFor(principal: Principal, interaction: AccessInteraction, options: AccessPolicyOptions): AccessRule {
   const scopes = principal.scopes.filter((s) => s.interactions.includes(interaction) && scopeFits(principal, s));
   // Types whose filter differs from the generic one: named in a scope, or special for this principal.
-  const special = new Set<string>([...DIRECTORY_TYPES, ...PRACTICE_REFERENCE_TYPES, ...HIDDEN_FROM_PATIENTS, 'Person']);
+  const special = new Set<string>([...DIRECTORY_TYPES, ...PRACTICE_REFERENCE_TYPES, ...HIDDEN_FROM_PATIENTS, ...SERVER_WRITTEN_TYPES, 'Person']);
   for (const s of scopes) if (s.resourceType !== '*') special.add(s.resourceType);
   const types: Record<string, AccessFilter> = {};
   for (const type of special) types[type] = filterFor(principal, interaction, type, scopes, options);
@@ -131,6 +139,7 @@ function scopeFilter(principal: Principal, interaction: AccessInteraction, type:
 
 /** The principal's own rights on `type`, before any scope. */
 function rightsFilter(principal: Principal, interaction: AccessInteraction, type: string): AccessFilter {
+  if ((SERVER_WRITTEN_TYPES as readonly string[]).includes(type) && !READS.has(interaction)) return 'none';
   switch (principal.kind) {
     case 'practitioner':
     case 'system':
@@ -200,22 +209,29 @@ async function prepareWrite(
   current: Resource | undefined,
   lookup: Lookup,
   options: AccessPolicyOptions,
+  defer?: Defer,
 ): Promise<Resource> {
   const interaction = current ? 'u' : 'c';
   const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
   if (filter === 'none') throw forbidden(`Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`);
-  await checkCompartments(resource, rule, lookup, options);
+  await checkCompartments(resource, rule, lookup, options, defer);
   if (resource.resourceType === 'Person') await checkPersonLinks(resource as Person, rule, lookup);
   const owner = ownerOf(current) ?? (await chooseOwner(principal, resource, lookup, options));
   return withProtectedMeta(principal, resource, current, owner);
 }
 
-/** Every patient whose compartment the resource would be in must be one the caller can read. */
-async function checkCompartments(resource: Resource, rule: (i: AccessInteraction) => AccessRule, lookup: Lookup, options: AccessPolicyOptions): Promise<void> {
-  const targets = compartmentsOf(resource, indexWithAccess(resource, options.fhirBaseUrl)).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+/**
+ * Every patient whose compartment the resource would be in must be one the caller can read. In a
+ * transaction the patient may be created by a later entry (urn:uuid references): the check then
+ * waits until every entry is written.
+ */
+async function checkCompartments(resource: Resource, rule: (i: AccessInteraction) => AccessRule, lookup: Lookup, options: AccessPolicyOptions, defer?: Defer): Promise<void> {
+  const targets = [...new Set(compartmentsOf(resource, indexWithAccess(resource, options.fhirBaseUrl)).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id)))];
   if (targets.length === 0) return;
   const visible = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: targets }], sort: [], count: targets.length, total: 'none', access: rule('r') });
-  if (visible.length !== new Set(targets).size) throw forbidden('The resource refers to a patient record you cannot access');
+  if (visible.length === targets.length) return;
+  if (defer) return defer(() => checkCompartments(resource, rule, lookup, options));
+  throw forbidden('The resource refers to a patient record you cannot access');
 }
 
 /** Person.link may only point at records the caller can read (a link grants portal access). */

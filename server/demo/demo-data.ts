@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Organization, Patient, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
+import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../auth/access-index.ts';
 import type { Repository } from '../storage/repository.ts';
 
 /**
@@ -33,17 +35,25 @@ export async function seedDemoData(repo: Repository): Promise<number> {
       written++;
       return (await tx.create(resource)).resource;
     };
-    const practice = await save<Organization>({
+    // The server writes the demo itself (no caller), so it sets the owning practice explicitly;
+    // the practice and its practitioners opted in to the public directory.
+    const practiceId = randomUUID();
+    const owned = (listed = false): Resource['meta'] => ({ tag: [{ system: OWNER_SYSTEM, code: practiceId }, ...(listed ? [{ ...DIRECTORY_LISTED }] : [])] });
+    const practice = (await tx.update<Organization>({
       resourceType: 'Organization',
+      id: practiceId,
+      meta: owned(true),
       identifier: [{ system: DEMO_SYSTEM, value: 'practice-harbour' }],
       active: true,
       name: 'Harbourside Family Practice',
       telecom: [{ system: 'phone', value: '+61 2 5550 1000' }],
       address: [{ line: ['12 Quay Street'], city: 'Sydney', state: 'NSW', postalCode: '2000', country: 'AU' }],
-    });
+    })).resource;
+    written++;
     for (const p of PRACTITIONERS) {
       const practitioner = await save<Practitioner>({
         resourceType: 'Practitioner',
+        meta: owned(true),
         identifier: [{ system: DEMO_SYSTEM, value: `practitioner-${p.key}` }],
         active: true,
         name: [{ given: [p.given], family: p.family, prefix: ['Dr'] }],
@@ -51,6 +61,7 @@ export async function seedDemoData(repo: Repository): Promise<number> {
       });
       await save<PractitionerRole>({
         resourceType: 'PractitionerRole',
+        meta: owned(true),
         active: true,
         practitioner: { reference: `Practitioner/${practitioner.id}`, display: `Dr ${p.given} ${p.family}` },
         organization: { reference: `Organization/${practice.id}`, display: practice.name },
@@ -60,6 +71,7 @@ export async function seedDemoData(repo: Repository): Promise<number> {
     for (const [i, p] of PATIENTS.entries()) {
       await save<Patient>({
         resourceType: 'Patient',
+        meta: owned(),
         identifier: [{ system: DEMO_SYSTEM, value: `patient-${i + 1}` }],
         active: true,
         name: [{ given: [p.given], family: p.family }],

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { loadFhirDefinitions } from '../app.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { getResourceTypes, isKnownResourceType } from '../fhir/definitions.ts';
-import { extractIndexRows } from '../fhir/search/extract-index.ts';
+import { indexWithAccess } from '../auth/access-index.ts';
 import type { PagePosition } from '../fhir/search/search-request.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { StorageEngine } from '../storage/storage-engine.ts';
@@ -24,7 +24,7 @@ export async function reindex(engine: StorageEngine, types: readonly string[], b
     for (;;) {
       const page = await engine.reader.search({ resourceType: type, filters: [], sort: [], count: PAGE, total: 'none', ...(after ? { page: { direction: 'after' as const, position: after } } : {}) });
       await engine.transaction(async (session) => {
-        for (const v of page.versions) if (v.resource) await session.replaceIndex(type, v.id, extractIndexRows(v.resource, baseUrl));
+        for (const v of page.versions) if (v.resource) await session.replaceIndex(type, v.id, indexWithAccess(v.resource, baseUrl));
       });
       count += page.versions.length;
       if (!page.hasMore || !page.last) break;

@@ -20,9 +20,14 @@ export interface AccessScope {
    * not set (the owning practice, security labels), refuses writes the caller's rights do not
    * cover (FhirError 403) and references to records they cannot reach (FhirError 403).
    * `current` is the caller-visible current version (undefined for a create).
+   * `defer` is given inside a transaction: a check about references to other records (which later
+   * entries of the same transaction may create) can be handed to it; it then runs, in the same
+   * transaction, once every entry is written, and a failure there undoes the whole transaction.
    */
-  prepareWrite(resource: Resource, current: Resource | undefined, lookup: Lookup): Promise<Resource>;
+  prepareWrite(resource: Resource, current: Resource | undefined, lookup: Lookup, defer?: Defer): Promise<Resource>;
 }
+
+export type Defer = (check: () => Promise<void>) => void;
 
 export type AccessInteraction = 'c' | 'r' | 'u' | 'd' | 's';
 

@@ -62,15 +62,18 @@ export class VersionedRepository implements Repository {
   readonly #session?: WriteSession;
   /** Set when this repository acts for one caller (withScope); absent for the server's own work. */
   readonly #scope?: AccessScope;
+  /** Inside a transaction: access checks that wait until every entry is written (AccessScope.prepareWrite). */
+  readonly #deferred?: Array<() => Promise<void>>;
 
-  constructor(deps: RepositoryDeps, session?: WriteSession, scope?: AccessScope) {
+  constructor(deps: RepositoryDeps, session?: WriteSession, scope?: AccessScope, deferred?: Array<() => Promise<void>>) {
     this.#deps = deps;
     this.#session = session;
     this.#scope = scope;
+    this.#deferred = deferred;
   }
 
   withScope(scope: AccessScope): Repository {
-    return new VersionedRepository(this.#deps, this.#session, scope);
+    return new VersionedRepository(this.#deps, this.#session, scope, this.#deferred);
   }
 
   /** `request` limited to what the caller may reach with `interaction` (unchanged without a scope). */
@@ -97,7 +100,13 @@ export class VersionedRepository implements Repository {
   }
 
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
-    return this.#write((session) => work(new VersionedRepository(this.#deps, session, this.#scope)));
+    if (this.#session) return work(this);
+    return this.#write(async (session) => {
+      const deferred: Array<() => Promise<void>> = [];
+      const result = await work(new VersionedRepository(this.#deps, session, this.#scope, deferred));
+      for (const check of deferred) await check();
+      return result;
+    });
   }
 
   async create<T extends Resource>(resource: T, options: { ifNoneExist?: SearchRequest } = {}): Promise<WriteResult<T>> {
@@ -218,7 +227,9 @@ export class VersionedRepository implements Repository {
     const versionId = String(current ? Number(current.versionId) + 1 : 1);
     const lastUpdated = (this.#deps.now?.() ?? new Date()).toISOString();
     const live = current && !current.deleted ? current.resource : undefined;
-    const prepared = this.#scope ? ((await this.#scope.prepareWrite(resource, live, (r) => matchesOf(session, r, 1000))) as T) : resource;
+    const deferred = this.#deferred;
+    const defer = deferred ? (check: () => Promise<void>) => void deferred.push(check) : undefined;
+    const prepared = this.#scope ? ((await this.#scope.prepareWrite(resource, live, (r) => matchesOf(session, r, 1000), defer)) as T) : resource;
     // Clients never set versionId or lastUpdated: whatever they sent is replaced here.
     const { resourceType, id, meta, ...rest } = prepared;
     const saved = { resourceType, id, meta: { ...meta, versionId, lastUpdated }, ...rest } as T;

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { SHARED_DATA, syntheaBundles } from '../support/shared-data.ts';
+import { authedFetch } from '../support/test-server.ts';
 
 /**
  * The oracle's data: the Synthea bulk export (10 patients, NDJSON) and the 7 Synthea transaction
@@ -127,7 +128,7 @@ function augment(bulk: Resource[]): void {
 
 /** Posts JSON to the FHIR base and returns the parsed Bundle, or throws with the server's answer. */
 async function postBundle(fhirUrl: string, body: string, what: string): Promise<Bundle> {
-  const res = await fetch(fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body });
+  const res = await authedFetch(fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${text.slice(0, 800)}`);
   return JSON.parse(text) as Bundle;

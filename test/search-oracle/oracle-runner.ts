@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { FeatureName, GeneratedQuery } from './query-generators.ts';
 import { queryString } from './query-generators.ts';
 import type { ReferenceModel } from './reference-evaluator.ts';
+import { authedFetch } from '../support/test-server.ts';
 
 /** Runs generated queries against an engine and compares with the reference evaluator. */
 
@@ -38,7 +39,7 @@ export function httpEngine(fhirUrl: string): Engine {
     let url: string | undefined = `${fhirUrl}/${g.query.resourceType}?${queryString(g.query, extra)}`;
     const result: EngineResult = { ids: [], pages: 0, pageSizes: [] };
     while (url && result.pages < maxPages) {
-      const res = await fetch(url, { headers: { accept: 'application/fhir+json', prefer: 'handling=strict' } });
+      const res = await authedFetch(url, { headers: { accept: 'application/fhir+json', prefer: 'handling=strict' } });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`GET ${url} → HTTP ${res.status}: ${text.slice(0, 600)}`);
       const body = JSON.parse(text) as { total?: number; entry?: Array<{ resource?: Resource; search?: { mode?: string } }>; link?: Array<{ relation: string; url: string }> };

@@ -1,3 +1,4 @@
+import type { Resource } from '@medplum/fhirtypes';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import fc from 'fast-check';
@@ -49,7 +50,9 @@ export async function setUpOracle(): Promise<Oracle> {
   const server = await startTestServer();
   const stored = await loadOverHttp(server.fhirUrl, readOracleData());
   const loaded = performance.now();
-  const model = new ReferenceModel(stored, server.fhirUrl);
+  // The store also holds the practice the test server acts for (its Organization); so does the model.
+  const practice = await server.repo.read<Resource>('Organization', server.practice.practiceId);
+  const model = new ReferenceModel([...stored, practice], server.fhirUrl);
   const ctx: GenContext = { pools: new Pools(model), enabled: new Set(FEATURES), baseUrl: server.fhirUrl, avoid: AVOID };
   console.log(
     `# search oracle: ${stored.length} resources loaded over HTTP in ${((loaded - started) / 1000).toFixed(1)} s, ` +

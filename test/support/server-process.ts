@@ -2,11 +2,22 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pino } from 'pino';
+import { createApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
+import { actAs, BackendTokens, provisionPractice } from './practice-client.ts';
+import type { PracticeClient } from './practice-client.ts';
 
-/** A server in a child process (`node server/main.ts`), for tests and benchmarks that need a real process. */
+/**
+ * A server in a child process (`node server/main.ts`), for tests and benchmarks that need a real
+ * process. Its data directory is provisioned once with a practice and a backend client (in this
+ * process, on the same SQLite file), and `fhirFetch`/`authedFetch` act as that client.
+ */
 export interface ServerProcess {
   baseUrl: string;
   fhirUrl: string;
+  tokens: BackendTokens;
   child: ChildProcess;
   output: () => string;
   /** SIGTERM, then wait for the exit code. */
@@ -25,7 +36,28 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+const provisioned = new Map<string, PracticeClient>();
+
+/** The practice and backend client of a data directory, created on first use. */
+export async function practiceOf(dataDir: string): Promise<PracticeClient> {
+  let client = provisioned.get(dataDir);
+  if (!client) {
+    const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
+    await engine.open();
+    const app = await createApp({ config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false' }), engine, logger: pino({ level: 'silent' }) });
+    try {
+      client = await provisionPractice(app);
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+    provisioned.set(dataDir, client);
+  }
+  return client;
+}
+
 export async function startServerProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const practice = await practiceOf(dataDir);
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'server', 'main.ts')], {
     cwd: ROOT,
@@ -51,9 +83,12 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const tokens = new BackendTokens(baseUrl, practice);
+  actAs(baseUrl, tokens);
   return {
     baseUrl,
     fhirUrl: `${baseUrl}/fhir/R4`,
+    tokens,
     child,
     output: () => output,
     stop: async () => {

@@ -8,15 +8,24 @@ import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import type { Repository } from '../../server/storage/repository.ts';
+import type { App } from '../../server/app.ts';
+import { actAs, authorizationFor, BackendTokens, forget, provisionPractice } from './practice-client.ts';
+import type { PracticeClient } from './practice-client.ts';
 
 /**
  * A real server for tests: the whole Express app on a fresh embedded store, listening on a free
- * loopback port. Tests talk to it over HTTP with fetch.
+ * loopback port. Tests talk to it over HTTP with fetch. By default `fhirFetch` acts as a backend
+ * client of one practice (`practice`), with real tokens from the server's token endpoint; pass an
+ * `authorization` header (or `anonymous: true`) to act otherwise.
  */
 export interface TestServer {
   baseUrl: string;
   fhirUrl: string;
+  /** The unscoped repository (seeding test data as the server itself would). */
   repo: Repository;
+  app: App;
+  practice: PracticeClient;
+  tokens: BackendTokens;
   close(): Promise<void>;
 }
 
@@ -28,15 +37,23 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, SEED_DEMO: 'false', ...env });
   const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
   await engine.open();
-  const { express, repo } = createApp({ config, engine, logger: pino({ level: 'silent' }) });
-  server.on('request', express);
+  const app = await createApp({ config, engine, logger: pino({ level: 'silent' }) });
+  server.on('request', app.express);
+  const practice = await provisionPractice(app);
+  const tokens = new BackendTokens(config.baseUrl, practice);
+  actAs(config.baseUrl, tokens);
   return {
     baseUrl: config.baseUrl,
     fhirUrl: config.fhirBaseUrl,
-    repo,
+    repo: app.repo,
+    app,
+    practice,
+    tokens,
     close: async () => {
+      forget(config.baseUrl);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await app.close();
       await engine.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -46,8 +63,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 export const FHIR_JSON = 'application/fhir+json';
 
 /** fetch with FHIR JSON headers; returns status, headers and the parsed body (if any). */
-export async function fhirFetch(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function fhirFetch(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; anonymous?: boolean } = {}) {
   const headers: Record<string, string> = { accept: FHIR_JSON, ...init.headers };
+  if (!init.anonymous && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
+    const authorization = await authorizationFor(url);
+    if (authorization) headers.authorization = authorization;
+  }
   let body: string | undefined;
   if (init.body !== undefined) {
     body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
@@ -62,4 +83,12 @@ export async function fhirFetch(url: string, init: { method?: string; body?: unk
     json = text;
   }
   return { status: res.status, headers: res.headers, body: json };
+}
+
+/** Plain fetch, with the Authorization of the identity registered for the URL's server (see fhirFetch). */
+export async function authedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const authorization = headers.has('authorization') ? undefined : await authorizationFor(url);
+  if (authorization) headers.set('authorization', authorization);
+  return fetch(url, { ...init, headers });
 }

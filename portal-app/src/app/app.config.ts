@@ -1,6 +1,8 @@
-import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { type ApplicationConfig, provideBrowserGlobalErrorListeners, provideZonelessChangeDetection } from '@angular/core';
 import { provideRouter } from '@angular/router';
+import { provideAuth } from './auth/auth-config';
+import { authInterceptor } from './auth/auth.interceptor';
 import { routes } from './app.routes';
 
 export const appConfig: ApplicationConfig = {
@@ -9,6 +11,9 @@ export const appConfig: ApplicationConfig = {
     // No zone.js: signals tell Angular what to re-render (and the bundle is smaller).
     provideZonelessChangeDetection(),
     provideRouter(routes),
-    provideHttpClient(),
+    // The bearer token goes on FHIR API requests (and only those); see auth/auth.interceptor.ts.
+    provideHttpClient(withInterceptors([authInterceptor])),
+    // The public client the server registers for the portal (server/auth/smart/first-party-apps.ts).
+    provideAuth({ clientId: 'patient-portal' }),
   ],
 };

@@ -1,17 +1,37 @@
 import type { Routes } from '@angular/router';
+import { signedInGuard } from './auth/auth.guard';
 
-/** Pages are lazy: the first paint only needs the shell and the page the user opened. */
+/**
+ * Pages are lazy: the first paint only needs the shell and the page the user opened. Every page needs
+ * a signed-in user (the guard starts sign-in) except the two pages of the sign-in flow itself.
+ */
 export const routes: Routes = [
-  // The directory is the only public page so far, so it is also the home page.
-  { path: '', pathMatch: 'full', redirectTo: 'practitioners' },
   {
-    path: 'practitioners',
-    title: 'Find a practitioner · Patient Portal',
-    loadComponent: () => import('./practitioners/practitioner-directory/practitioner-directory').then((m) => m.PractitionerDirectory),
+    path: 'signed-in',
+    title: 'Signing in · Patient Portal',
+    loadComponent: () => import('./auth/signed-in/signed-in').then((m) => m.SignedIn),
   },
   {
-    path: '**',
-    title: 'Page not found · Patient Portal',
-    loadComponent: () => import('./not-found/not-found').then((m) => m.NotFound),
+    path: 'signed-out',
+    title: 'Signed out · Patient Portal',
+    loadComponent: () => import('./auth/signed-out/signed-out').then((m) => m.SignedOut),
+  },
+  {
+    path: '',
+    canActivateChild: [signedInGuard],
+    children: [
+      // The directory is the only page so far, so it is also the home page.
+      { path: '', pathMatch: 'full', redirectTo: 'practitioners' },
+      {
+        path: 'practitioners',
+        title: 'Find a practitioner · Patient Portal',
+        loadComponent: () => import('./practitioners/practitioner-directory/practitioner-directory').then((m) => m.PractitionerDirectory),
+      },
+      {
+        path: '**',
+        title: 'Page not found · Patient Portal',
+        loadComponent: () => import('./not-found/not-found').then((m) => m.NotFound),
+      },
+    ],
   },
 ];

@@ -1,9 +1,10 @@
-import { Component } from '@angular/core';
+import { Component, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { AuthService } from './auth/auth.service';
 
-/** The portal's frame: the product name and top navigation above the routed page. */
+/** The portal's frame: the product name, top navigation and who is signed in above the routed page. */
 @Component({
   selector: 'pp-root',
   imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule],
@@ -15,6 +16,11 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
         <nav aria-label="Main">
           <a mat-button routerLink="/practitioners" routerLinkActive="active" ariaCurrentWhenActive="page">Find a practitioner</a>
         </nav>
+        <span class="spacer"></span>
+        @if (auth.signedIn()) {
+          <span class="user">Signed in as <strong>{{ auth.fhirUser() ?? 'unknown user' }}</strong></span>
+          <button mat-button type="button" (click)="signOut()">Sign out</button>
+        }
       </mat-toolbar>
     </header>
     <main id="main" tabindex="-1">
@@ -27,6 +33,13 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
       color: inherit;
       font-size: 1.25rem;
       text-decoration: none;
+    }
+    .spacer {
+      flex: 1 1 auto;
+    }
+    .user {
+      margin-right: 0.5rem;
+      font-size: 0.875rem;
     }
     .active {
       text-decoration: underline;
@@ -44,4 +57,10 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
     }
   `,
 })
-export class App {}
+export class App {
+  protected readonly auth = inject(AuthService);
+
+  protected signOut(): void {
+    void this.auth.signOut();
+  }
+}

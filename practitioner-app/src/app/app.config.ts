@@ -1,6 +1,8 @@
-import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { type ApplicationConfig, provideBrowserGlobalErrorListeners, provideZonelessChangeDetection } from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { provideAuth } from './auth/auth-config';
+import { authInterceptor } from './auth/auth.interceptor';
 import { routes } from './app.routes';
 
 export const appConfig: ApplicationConfig = {
@@ -10,6 +12,9 @@ export const appConfig: ApplicationConfig = {
     provideZonelessChangeDetection(),
     // Route parameters arrive as component inputs (PatientForm's `id`).
     provideRouter(routes, withComponentInputBinding()),
-    provideHttpClient(),
+    // The bearer token goes on FHIR API requests (and only those); see auth/auth.interceptor.ts.
+    provideHttpClient(withInterceptors([authInterceptor])),
+    // The public client the server registers for the console (server/auth/smart/first-party-apps.ts).
+    provideAuth({ clientId: 'practitioner-console' }),
   ],
 };

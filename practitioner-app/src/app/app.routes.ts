@@ -1,26 +1,46 @@
 import type { Routes } from '@angular/router';
+import { signedInGuard } from './auth/auth.guard';
 
-/** Pages are lazy: the first paint only needs the shell and the page the user opened. */
+/**
+ * Pages are lazy: the first paint only needs the shell and the page the user opened. Every page needs
+ * a signed-in user (the guard starts sign-in) except the two pages of the sign-in flow itself.
+ */
 export const routes: Routes = [
-  { path: '', pathMatch: 'full', redirectTo: 'patients' },
   {
-    path: 'patients',
-    title: 'Patients · Practice Console',
-    loadComponent: () => import('./patients/patient-list/patient-list').then((m) => m.PatientList),
+    path: 'signed-in',
+    title: 'Signing in · Practice Console',
+    loadComponent: () => import('./auth/signed-in/signed-in').then((m) => m.SignedIn),
   },
   {
-    path: 'patients/new',
-    title: 'New patient · Practice Console',
-    loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
+    path: 'signed-out',
+    title: 'Signed out · Practice Console',
+    loadComponent: () => import('./auth/signed-out/signed-out').then((m) => m.SignedOut),
   },
   {
-    path: 'patients/:id',
-    title: 'Edit patient · Practice Console',
-    loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
-  },
-  {
-    path: '**',
-    title: 'Page not found · Practice Console',
-    loadComponent: () => import('./not-found/not-found').then((m) => m.NotFound),
+    path: '',
+    canActivateChild: [signedInGuard],
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'patients' },
+      {
+        path: 'patients',
+        title: 'Patients · Practice Console',
+        loadComponent: () => import('./patients/patient-list/patient-list').then((m) => m.PatientList),
+      },
+      {
+        path: 'patients/new',
+        title: 'New patient · Practice Console',
+        loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
+      },
+      {
+        path: 'patients/:id',
+        title: 'Edit patient · Practice Console',
+        loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
+      },
+      {
+        path: '**',
+        title: 'Page not found · Practice Console',
+        loadComponent: () => import('./not-found/not-found').then((m) => m.NotFound),
+      },
+    ],
   },
 ];

@@ -1,42 +1,94 @@
-import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { App } from './app';
 import { routes } from './app.routes';
+import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthTesting, PENDING_KEY, signInForTest, SMART_CONFIGURATION, until } from './auth/auth-testing';
+import { authInterceptor } from './auth/auth.interceptor';
 
 describe('App shell', () => {
   beforeEach(() => {
+    sessionStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideRouter(routes, withComponentInputBinding()), provideHttpClient(), provideHttpClientTesting()],
+      providers: [
+        provideRouter(routes, withComponentInputBinding()),
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        provideAuthTesting(),
+      ],
     });
   });
 
-  it('shows the product name and a Patients link in the toolbar', async () => {
-    const fixture = TestBed.createComponent(App);
-    await fixture.whenStable();
-    const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
-    expect(toolbar.textContent).toContain('Practice Console');
-    const link = toolbar.querySelector('nav a') as HTMLAnchorElement;
-    expect(link.textContent?.trim()).toBe('Patients');
-    expect(link.getAttribute('href')).toBe('/patients');
+  afterEach(() => sessionStorage.clear());
+
+  describe('signed in', () => {
+    beforeEach(() => signInForTest({ access_token: 'access-1' }, 'Practitioner/p1'));
+
+    it('shows the product name and a Patients link in the toolbar', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
+      expect(toolbar.textContent).toContain('Practice Console');
+      const link = toolbar.querySelector('nav a') as HTMLAnchorElement;
+      expect(link.textContent?.trim()).toBe('Patients');
+      expect(link.getAttribute('href')).toBe('/patients');
+    });
+
+    it('shows who is signed in and signs out from the toolbar', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
+      expect(toolbar.querySelector('.user')?.textContent?.trim()).toBe('Signed in as Practitioner/p1');
+      const signOut = Array.from(toolbar.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Sign out')!;
+      signOut.click();
+      await fixture.whenStable();
+      expect(toolbar.querySelector('.user')).toBeNull();
+
+      const http = TestBed.inject(HttpTestingController);
+      await flushDiscovery(http);
+      (await nextRequest(http, isRevocationRequest, 'revocation')).flush(null);
+      await until(() => fakeLocation().assigned.length > 0, 'the end-session redirect');
+      expect(fakeLocation().assigned[0]).toContain(SMART_CONFIGURATION.end_session_endpoint);
+    });
+
+    it('opens the patient list at the root URL, asking the FHIR API with the access token', async () => {
+      const harness = await RouterTestingHarness.create('/');
+      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Patients');
+      const req = TestBed.inject(HttpTestingController).expectOne((r) => r.url === '/fhir/R4/Patient');
+      expect(req.request.headers.get('Authorization')).toBe('Bearer access-1');
+    });
+
+    it('opens the form for an existing patient with the id from the URL', async () => {
+      const harness = await RouterTestingHarness.create('/patients/abc');
+      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Edit patient');
+      TestBed.inject(HttpTestingController).expectOne('/fhir/R4/Patient/abc');
+    });
+
+    it('answers unknown URLs with a not-found page', async () => {
+      const harness = await RouterTestingHarness.create('/nowhere');
+      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Page not found');
+    });
   });
 
-  it('opens the patient list at the root URL', async () => {
-    const harness = await RouterTestingHarness.create('/');
-    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Patients');
-    TestBed.inject(HttpTestingController).expectOne((r) => r.url === '/fhir/R4/Patient');
-  });
+  describe('signed out', () => {
+    it('sends the user to sign in instead of opening a page, and back to it afterwards', async () => {
+      const harness = await RouterTestingHarness.create();
+      const navigation = harness.navigateByUrl('/patients/abc');
+      await flushDiscovery(TestBed.inject(HttpTestingController));
+      await navigation;
+      const authorize = new URL(fakeLocation().assigned[0]!);
+      expect(`${authorize.origin}${authorize.pathname}`).toBe(SMART_CONFIGURATION.authorization_endpoint);
+      expect(harness.routeNativeElement?.querySelector('h1')).toBeFalsy();
+      expect(JSON.parse(sessionStorage.getItem(PENDING_KEY)!).returnTo).toBe('/patients/abc');
+      TestBed.inject(HttpTestingController).expectNone('/fhir/R4/Patient/abc');
+    });
 
-  it('opens the form for an existing patient with the id from the URL', async () => {
-    const harness = await RouterTestingHarness.create('/patients/abc');
-    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Edit patient');
-    TestBed.inject(HttpTestingController).expectOne('/fhir/R4/Patient/abc');
-  });
-
-  it('answers unknown URLs with a not-found page', async () => {
-    const harness = await RouterTestingHarness.create('/nowhere');
-    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Page not found');
+    it('shows the signed-out page without signing in', async () => {
+      const harness = await RouterTestingHarness.create('/signed-out');
+      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Signed out');
+      expect(fakeLocation().assigned).toEqual([]);
+    });
   });
 });

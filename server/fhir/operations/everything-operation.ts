@@ -59,13 +59,17 @@ interface EverythingOptions {
   after?: { type: string; id: string };
 }
 
+const NOT_IN_EVERYTHING: ReadonlySet<string> = new Set(['AuditEvent']);
+
 function parseOptions(query: Record<string, string | string[] | undefined>, ctx: FhirContext): EverythingOptions {
   const single = (name: string): string | undefined => {
     const v = query[name];
     if (Array.isArray(v)) throw badRequest(`${name} may be given once`, name);
     return v;
   };
-  const compartment = [...new Set(['Patient', ...patientCompartmentParams().keys()])].sort();
+  // The record, not its audit trail: AuditEvents (who looked at the record) are in the compartment
+  // too, but they are the practice's log about the record (read with AuditEvent?patient=).
+  const compartment = [...new Set(['Patient', ...patientCompartmentParams().keys()])].filter((t) => !NOT_IN_EVERYTHING.has(t)).sort();
   let types = compartment;
   const typeParam = single('_type');
   if (typeParam !== undefined) {

@@ -22,14 +22,23 @@ export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStat
   });
   router.get('/metadata', (_req, res) => sendJson(res, 200, capabilityStatement));
   for (const route of ROUTES) {
-    const handle = route.handler(ctx);
-    router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => handle(req, res).catch(next));
+    const unscoped = ctx.accessFor ? undefined : route.handler(ctx);
+    router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
+      const handle = unscoped ? Promise.resolve(unscoped) : callerContext(ctx, req, res).then((scoped) => route.handler(scoped));
+      handle.then((h) => h(req, res)).catch(next);
+    });
   }
   router.use((req: Request) => {
     throw new FhirError(404, outcome('not-supported', `${req.method} ${req.path} is not supported`));
   });
   router.use(fhirErrorHandler(ctx.config.limits.bodyBytes));
   return router;
+}
+
+/** The context of one request: the repository seen through the caller's access scope. */
+async function callerContext(ctx: FhirContext, req: Request, res: Response): Promise<FhirContext> {
+  const scope = await ctx.accessFor?.(req, res);
+  return scope ? { ...ctx, repo: ctx.repo.withScope(scope) } : ctx;
 }
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);

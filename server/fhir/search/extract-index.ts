@@ -21,9 +21,19 @@ export function extractIndexRows(resource: Resource, baseUrl: string): IndexRow[
     for (const value of evaluate(expression, typed)) convert(code, value, rows, baseUrl);
   }
   for (const composite of compositesFor(resource.resourceType)) compositeRows(composite, typed, rows, baseUrl);
-  contentRows(resource, rows);
+  if (!NO_FULL_TEXT.has(resource.resourceType)) contentRows(resource, rows);
   return dedupe(rows);
 }
+
+/**
+ * Types without `_content`/`_text` rows. AuditEvent: the server writes one per FHIR request, and its
+ * searches are by agent, entity, date, patient, outcome and the like (access reviews: "who read this
+ * patient's record", "what did this client do"), never by free text. Its words (a request id, a
+ * client id, `HTTP 200`, the observer's name) were ~37 of its ~50 index rows and about half of the
+ * cost of indexing and writing it (docs/benchmarks.md, audit trail). `AuditEvent?_content=…` and
+ * `_text=…` therefore match nothing; the parameters work as before for every other type.
+ */
+export const NO_FULL_TEXT: ReadonlySet<string> = new Set(['AuditEvent']);
 
 interface CompiledParameter {
   code: string;

@@ -1,0 +1,74 @@
+import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpInterceptorFn, type HttpRequest } from '@angular/common/http';
+import { inject } from '@angular/core';
+import { Router } from '@angular/router';
+import { catchError, from, type Observable, switchMap, throwError } from 'rxjs';
+import { FHIR_BASE } from '../fhir/fhir-client';
+import { BrowserLocation } from './auth-config';
+import { AuthService } from './auth.service';
+
+/**
+ * Adds `Authorization: Bearer <access token>` to requests for this origin's FHIR API, and to nothing
+ * else: the token must never leave for another origin or another path of this one. On a 401 it gets a
+ * new token once (AuthService.refreshAfter: single flight, rotation) and repeats the request; if that
+ * fails, or the repeat is refused too, the session is over and sign-in starts again (immediately
+ * signed in again while the server's session lasts). The request then fails with the 401.
+ */
+export const authInterceptor: HttpInterceptorFn = (req, next) => {
+  const location = inject(BrowserLocation);
+  if (!isFhirApiRequest(req.url, location.origin(), location.appBase())) return next(req);
+  const auth = inject(AuthService);
+  const router = inject(Router);
+
+  const restartSignIn = (error: HttpErrorResponse): Observable<never> => {
+    // signIn() navigates away; if it cannot start (server down) the failed request tells the user.
+    auth.signIn(router.url).catch(() => undefined);
+    return throwError(() => error);
+  };
+
+  const token = auth.accessToken();
+  if (token === null) {
+    return restartSignIn(new HttpErrorResponse({ status: 401, statusText: 'Not signed in', url: req.url }));
+  }
+  return next(withToken(req, token)).pipe(
+    catchError((error: unknown) => {
+      if (!(error instanceof HttpErrorResponse) || error.status !== 401) return throwError(() => error);
+      return from(auth.refreshAfter(token)).pipe(
+        catchError(() => restartSignIn(error)),
+        switchMap((fresh) => retryOnce(req, fresh, next, restartSignIn)),
+      );
+    }),
+  );
+};
+
+function retryOnce(
+  req: HttpRequest<unknown>,
+  token: string,
+  next: HttpHandlerFn,
+  restartSignIn: (error: HttpErrorResponse) => Observable<never>,
+): Observable<HttpEvent<unknown>> {
+  return next(withToken(req, token)).pipe(
+    catchError((error: unknown) => (error instanceof HttpErrorResponse && error.status === 401 ? restartSignIn(error) : throwError(() => error))),
+  );
+}
+
+function withToken(req: HttpRequest<unknown>, token: string): HttpRequest<unknown> {
+  return req.clone({ setHeaders: { Authorization: `Bearer ${token}` } });
+}
+
+/**
+ * True for this origin's `/fhir/R4` and the paths below it, resolved the way the browser will resolve
+ * the request URL; false for other origins, other paths (`/oauth/…`, `/fhir/R4x`) and the public
+ * discovery documents under `/fhir/R4/.well-known/`.
+ */
+export function isFhirApiRequest(url: string, origin: string, documentBase: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(url, documentBase);
+  } catch {
+    return false;
+  }
+  if (target.origin !== origin) return false;
+  const path = target.pathname;
+  if (path !== FHIR_BASE && !path.startsWith(`${FHIR_BASE}/`)) return false;
+  return !path.startsWith(`${FHIR_BASE}/.well-known/`);
+}

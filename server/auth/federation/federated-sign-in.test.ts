@@ -1,0 +1,307 @@
+import assert from 'node:assert/strict';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import express from 'express';
+import Provider from 'oidc-provider';
+import { pino } from 'pino';
+import type { Account } from '../accounts/account.ts';
+import { PasswordAccountService } from '../accounts/account-service.ts';
+import { createPasswordHasher } from '../accounts/password-hash.ts';
+import { openTestEngine, startHttp, TEST_SCRYPT } from '../accounts/test-support.ts';
+import type { TestEngine, TestHttpServer } from '../accounts/test-support.ts';
+import { FLOW_NAMESPACE, federatedSignInRoutes, federationRedirectUri } from './federated-sign-in.ts';
+import type { SignInDetails } from './federated-sign-in.ts';
+import { enrolAccount, findLinkedAccountId, linkIdentity } from './identity-links.ts';
+import { FederationInputError, getPracticeProvider, setPracticeProvider } from './practice-providers.ts';
+
+/**
+ * Federated sign-in against a SECOND, real oidc-provider on loopback playing a practice's own
+ * identity provider. A test "browser" (fetch with manual redirects and a cookie jar per origin) goes
+ * through its real login and consent pages (oidc-provider's development interactions, acceptable
+ * for this external provider only).
+ */
+const CLIENT_ID = 'portal-at-riverside';
+const CLIENT_SECRET = 'riverside-test-only-client-secret-long-enough';
+
+/** The people the external provider knows (sub → claims). */
+const people: Record<string, { email?: string; email_verified?: boolean }> = {
+  'ext-ann': { email: 'ann.at.riverside@riverside.example', email_verified: true },
+  'ext-bob': { email: 'bob@example.org', email_verified: true },
+  'ext-carol': { email: 'carol@example.org', email_verified: true },
+  'ext-mallory': { email: 'bob@example.org', email_verified: false },
+  'ext-dave': { email: 'dave@nowhere.example', email_verified: true },
+  'ext-noemail': {},
+};
+
+class Browser {
+  readonly jars = new Map<string, Map<string, string>>();
+
+  jar(origin: string): Map<string, string> {
+    let jar = this.jars.get(origin);
+    if (!jar) this.jars.set(origin, (jar = new Map()));
+    return jar;
+  }
+
+  async request(url: URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+    const cookies = [...this.jar(url.origin)].map(([k, v]) => `${k}=${v}`).join('; ');
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      redirect: 'manual',
+      headers: { ...(cookies ? { cookie: cookies } : {}), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: init.form ? new URLSearchParams(init.form) : undefined,
+    });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = header.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const expired = !value || attributes.some((a) => /expires=.*1970/i.test(a) || /max-age=0\b/i.test(a.trim()));
+      if (expired) this.jar(url.origin).delete(name);
+      else this.jar(url.origin).set(name, value);
+    }
+    return response;
+  }
+}
+
+describe('federated sign-in through a practice OpenID provider', () => {
+  let t: TestEngine;
+  let ours: TestHttpServer;
+  let external: TestHttpServer;
+  let accounts: PasswordAccountService;
+  const signedIn: Array<{ account: Account; details: SignInDetails }> = [];
+  const users: Record<string, Account> = {};
+
+  before(async () => {
+    t = await openTestEngine('federation', Date.now());
+    accounts = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher: createPasswordHasher(TEST_SCRYPT) });
+    for (const name of ['ann', 'bob', 'carol']) {
+      users[name] = await accounts.createAccount({ email: `${name}@example.org`, kind: 'practitioner', fhirUser: `Practitioner/${name}` });
+    }
+
+    ours = await startHttp();
+    external = await startHttp();
+    const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JsonWebKey;
+    const provider = new Provider(external.url, {
+      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [federationRedirectUri(ours.url)], response_types: ['code'], grant_types: ['authorization_code'] }],
+      findAccount: async (_ctx, sub) => (people[sub] ? { accountId: sub, claims: async () => ({ sub, ...people[sub] }) } : undefined),
+      claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+      jwks: { keys: [jwk as Record<string, string>] },
+      cookies: { keys: ['external-test-only-cookie-key'] },
+      features: { devInteractions: { enabled: true } },
+      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
+    });
+    external.setHandler(provider.callback());
+
+    await setPracticeProvider(t.engine.keyValue, { practiceId: 'riverside', issuer: external.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, displayName: 'Riverside Clinic' }, false);
+    await linkIdentity(t.engine.keyValue, external.url, 'ext-ann', users.ann!.id);
+    await enrolAccount(t.engine.keyValue, 'riverside', users.bob!.id);
+
+    const app = express();
+    app.set('trust proxy', false);
+    app.use(
+      '/auth',
+      federatedSignInRoutes({
+        keyValue: t.engine.keyValue,
+        accounts,
+        baseUrl: ours.url,
+        production: false,
+        logger: pino({ level: 'silent' }),
+        onSignedIn: (_req, res, account, details) => {
+          signedIn.push({ account, details });
+          res.json({ accountId: account.id, ...details });
+        },
+      }),
+    );
+    ours.setHandler(app);
+  });
+  after(async () => {
+    await ours.close();
+    await external.close();
+    await t.close();
+  });
+  beforeEach(() => {
+    signedIn.length = 0;
+  });
+
+  /**
+   * Starts at our server and goes through the external provider's pages as `login` until it redirects
+   * back to our callback; answers that callback URL (not yet requested). `cancel` aborts at the login page.
+   */
+  async function throughExternalProvider(browser: Browser, login: string, options: { cancel?: boolean } = {}): Promise<{ callback: URL; authorization: URL }> {
+    const start = await browser.request(new URL(`${ours.url}/auth/federated/riverside/start`));
+    assert.equal(start.status, 303, await start.text());
+    let url = new URL(start.headers.get('location') ?? '');
+    const authorization = url;
+    for (let steps = 0; steps < 12; steps++) {
+      if (url.origin === ours.url) return { callback: url, authorization };
+      let response = await browser.request(url);
+      if (response.status === 200) {
+        const page = await response.text();
+        const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
+        assert.ok(action, `a form on ${url.pathname}`);
+        const form: Record<string, string> = {};
+        for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)) form[name as string] = value as string;
+        if (form.prompt === 'login') {
+          if (options.cancel) {
+            response = await browser.request(new URL(`${url.pathname}/abort`, url));
+          } else {
+            response = await browser.request(new URL(action, url), { method: 'POST', form: { ...form, login, password: 'anything' } });
+          }
+        } else {
+          response = await browser.request(new URL(action, url), { method: 'POST', form });
+        }
+      }
+      assert.ok(response.status >= 300 && response.status < 400, `a redirect from ${url.pathname}, got ${response.status}`);
+      url = new URL(response.headers.get('location') ?? '', url);
+    }
+    throw new Error('the external provider never redirected back');
+  }
+
+  async function signIn(login: string): Promise<{ status: number; body: string }> {
+    const browser = new Browser();
+    const { callback } = await throughExternalProvider(browser, login);
+    const response = await browser.request(callback);
+    return { status: response.status, body: await response.text() };
+  }
+
+  it('signs in an identity linked to an account, with PKCE S256, state and nonce', async () => {
+    const browser = new Browser();
+    const { callback, authorization } = await throughExternalProvider(browser, 'ext-ann');
+    assert.equal(authorization.origin, external.url);
+    assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
+    assert.match(authorization.searchParams.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
+    assert.ok(authorization.searchParams.get('state'));
+    assert.ok(authorization.searchParams.get('nonce'));
+    assert.equal(authorization.searchParams.get('redirect_uri'), `${ours.url}/auth/federated/callback`);
+    assert.equal(authorization.searchParams.get('client_id'), CLIENT_ID);
+    assert.equal(callback.searchParams.get('iss'), external.url, 'the provider says who it is (RFC 9207)');
+
+    const response = await browser.request(callback);
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(await response.json(), { accountId: users.ann!.id, practiceId: 'riverside', issuer: external.url });
+    assert.equal(signedIn.length, 1);
+    assert.equal(signedIn[0]?.account.email, 'ann@example.org', 'our account, not the external e-mail');
+    assert.equal(browser.jar(ours.url).size, 0, 'the flow cookie is cleared');
+  });
+
+  it('binds the flow to the browser with an HttpOnly, SameSite=Lax cookie scoped to the federation paths', async () => {
+    const start = await fetch(`${ours.url}/auth/federated/riverside/start`, { redirect: 'manual' });
+    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('portal_federation=')) ?? '';
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Lax/);
+    assert.match(cookie, /Path=\/auth\/federated/);
+    assert.equal(decodeURIComponent(/^portal_federation=([^;]+)/.exec(cookie)?.[1] ?? ''), new URL(start.headers.get('location') ?? '').searchParams.get('state'));
+  });
+
+  it('matches an enrolled account by the verified e-mail once, then by the stored link', async () => {
+    const first = await signIn('ext-bob');
+    assert.equal(first.status, 200, first.body);
+    assert.equal(JSON.parse(first.body).accountId, users.bob!.id);
+    assert.equal(await findLinkedAccountId(t.engine.keyValue, external.url, 'ext-bob'), users.bob!.id, 'the identity is now linked');
+    people['ext-bob'] = { email: 'robert@elsewhere.example', email_verified: true };
+    const later = await signIn('ext-bob');
+    assert.equal(JSON.parse(later.body).accountId, users.bob!.id, 'the link holds when the e-mail changes');
+  });
+
+  it('refuses an identity that is not linked, whose account is not enrolled with the practice, or whose e-mail is not verified', async () => {
+    for (const login of ['ext-carol', 'ext-mallory', 'ext-dave', 'ext-noemail']) {
+      const { status, body } = await signIn(login);
+      assert.equal(status, 403, login);
+      assert.match(body, /Your Riverside Clinic account is not connected to an account here/);
+      assert.equal(await findLinkedAccountId(t.engine.keyValue, external.url, login), undefined, `${login} was not linked`);
+    }
+    assert.equal(signedIn.length, 0, 'onSignedIn was never called');
+  });
+
+  it('refuses a callback whose state does not match the browser, and one without the flow cookie', async () => {
+    const browser = new Browser();
+    const { callback } = await throughExternalProvider(browser, 'ext-ann');
+    const tampered = new URL(callback);
+    tampered.searchParams.set('state', 'attacker-chosen-state-value');
+    const wrongState = await browser.request(tampered);
+    assert.equal(wrongState.status, 400);
+    assert.match(await wrongState.text(), /could not be completed/);
+
+    const victim = new Browser(); // login CSRF: the attacker's callback URL opened in another browser
+    const other = await throughExternalProvider(new Browser(), 'ext-ann');
+    const noCookie = await victim.request(other.callback);
+    assert.equal(noCookie.status, 400);
+    assert.equal(signedIn.length, 0);
+  });
+
+  it('uses a flow once: replaying the callback fails even with the cookie', async () => {
+    const browser = new Browser();
+    const { callback } = await throughExternalProvider(browser, 'ext-ann');
+    const cookie = new Map(browser.jar(ours.url));
+    assert.equal((await browser.request(callback)).status, 200);
+    const state = callback.searchParams.get('state') ?? '';
+    const flow = await t.engine.keyValue.find(FLOW_NAMESPACE, createHash('sha256').update(state).digest('base64url'));
+    assert.equal(typeof flow?.consumedAt, 'number', 'the flow record is consumed, not just the provider\'s code');
+    browser.jars.set(ours.url, cookie);
+    const replay = await browser.request(callback);
+    assert.equal(replay.status, 400);
+    assert.equal(signedIn.length, 1);
+  });
+
+  it('refuses a flow older than 10 minutes', async () => {
+    const browser = new Browser();
+    const { callback } = await throughExternalProvider(browser, 'ext-ann');
+    t.clock.advance(10 * 60_000 + 1);
+    const late = await browser.request(callback);
+    assert.equal(late.status, 400);
+    assert.equal(signedIn.length, 0);
+  });
+
+  it('says so when the person cancels at the provider', async () => {
+    const browser = new Browser();
+    const { callback } = await throughExternalProvider(browser, 'ext-ann', { cancel: true });
+    assert.equal(callback.searchParams.get('error'), 'access_denied');
+    const response = await browser.request(callback);
+    assert.equal(response.status, 403);
+    assert.match(await response.text(), /The sign-in at Riverside Clinic was cancelled or refused/);
+    assert.equal(signedIn.length, 0);
+  });
+
+  it('answers an unknown practice with 404 and an unreachable provider with 502', async () => {
+    assert.equal((await fetch(`${ours.url}/auth/federated/nowhere/start`, { redirect: 'manual' })).status, 404);
+    assert.equal((await fetch(`${ours.url}/auth/federated/${encodeURIComponent('<bad id>')}/start`, { redirect: 'manual' })).status, 404);
+    const closed = await startHttp();
+    const closedUrl = closed.url;
+    await closed.close();
+    await setPracticeProvider(t.engine.keyValue, { practiceId: 'offline', issuer: closedUrl, clientId: 'x', clientSecret: 'y' }, false);
+    const response = await fetch(`${ours.url}/auth/federated/offline/start`, { redirect: 'manual' });
+    assert.equal(response.status, 502);
+    assert.match(await response.text(), /cannot be reached right now/);
+  });
+});
+
+describe('practice provider settings', () => {
+  let t: TestEngine;
+  before(async () => {
+    t = await openTestEngine('federation-settings');
+  });
+  after(() => t.close());
+
+  it('stores and reads back a practice provider', async () => {
+    await setPracticeProvider(t.engine.keyValue, { practiceId: 'org-1', issuer: 'https://login.example.org/tenant', clientId: 'c', clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_post' }, true);
+    assert.deepEqual(await getPracticeProvider(t.engine.keyValue, 'org-1'), {
+      practiceId: 'org-1',
+      issuer: 'https://login.example.org/tenant',
+      clientId: 'c',
+      clientSecret: 's',
+      tokenEndpointAuthMethod: 'client_secret_post',
+      displayName: 'org-1',
+    });
+    assert.equal(await getPracticeProvider(t.engine.keyValue, 'org-2'), undefined);
+  });
+
+  it('refuses bad settings with every problem named, and plain http in production', async () => {
+    await assert.rejects(
+      setPracticeProvider(t.engine.keyValue, { practiceId: 'bad id', issuer: 'ftp://x', clientId: '', clientSecret: '' }, false),
+      (err: unknown) => err instanceof FederationInputError && ['practice id', 'issuer', 'client id', 'client secret'].every((p) => err.message.includes(p)),
+    );
+    await assert.rejects(setPracticeProvider(t.engine.keyValue, { practiceId: 'org-3', issuer: 'http://idp.example.org', clientId: 'c', clientSecret: 's' }, true), /issuer must be an https URL/);
+    await setPracticeProvider(t.engine.keyValue, { practiceId: 'org-3', issuer: 'http://localhost:9000', clientId: 'c', clientSecret: 's' }, false);
+  });
+});

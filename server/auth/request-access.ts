@@ -1,0 +1,65 @@
+import type { Patient } from '@medplum/fhirtypes';
+import type { Request, Response } from 'express';
+import type { SearchFilter } from '../fhir/search/search-request.ts';
+import type { AccessScope } from '../storage/access-scope.ts';
+import type { Repository } from '../storage/repository.ts';
+import { accessScopeFor, publicScope } from './access-policy.ts';
+import type { Account } from './accounts/account.ts';
+import { resolvePrincipal } from './entitlements.ts';
+import type { TokenGrant } from './principal.ts';
+
+/**
+ * The glue between the bearer-token check and the storage layer: for each FHIR request, the caller's
+ * AccessScope. A request without a token gets the public scope (the practitioner directory,
+ * read-only); a request with a valid token gets its principal's scope, recomputed from the records
+ * at every request. The principal is left in `res.locals.principal` for the audit trail.
+ */
+export interface RequestAccessDeps {
+  /** The unscoped repository (entitlements are looked up by the server itself). */
+  repo: Repository;
+  findAccount: (id: string) => Promise<Account | undefined>;
+  fhirBaseUrl: string;
+}
+
+export function requestAccess(deps: RequestAccessDeps): (req: Request, res: Response) => Promise<AccessScope> {
+  const anonymous = publicScope();
+  return async (_req, res) => {
+    const grant = res.locals.grant as TokenGrant | undefined;
+    if (!grant) return anonymous;
+    const principal = await resolvePrincipal(grant, deps);
+    res.locals.principal = principal;
+    return accessScopeFor(principal, { fhirBaseUrl: deps.fhirBaseUrl });
+  };
+}
+
+/** How many patients a practitioner's standalone-launch picker lists (by family name). */
+export const PICKER_LIMIT = 200;
+
+/**
+ * The patient records an account may pick at a standalone launch (`launch/patient`): those its
+ * entitlements reach, with a display name, read through the account's own access scope. For a
+ * practitioner that is the patients of their practices (the first PICKER_LIMIT by family name; a
+ * search box in the picker is a follow-up), for a patient or family member the linked records.
+ */
+export function patientChoices(deps: Pick<RequestAccessDeps, 'repo' | 'findAccount' | 'fhirBaseUrl'>) {
+  return async (accountId: string): Promise<Array<{ id: string; display: string }>> => {
+    const principal = await resolvePrincipal({ accountId, clientId: '', scope: 'user/Patient.rs' }, deps);
+    const scoped = deps.repo.withScope(accessScopeFor(principal, { fhirBaseUrl: deps.fhirBaseUrl }));
+    const filters: SearchFilter[] = principal.kind === 'practitioner' ? [] : [{ kind: 'id', ids: principal.patients }];
+    if (principal.kind !== 'practitioner' && principal.patients.length === 0) return [];
+    const page = await scoped.search({
+      resourceType: 'Patient',
+      filters,
+      sort: [{ source: { kind: 'index', index: 'string', param: 'family' }, descending: false }],
+      count: PICKER_LIMIT,
+      total: 'none',
+    });
+    return page.versions.flatMap((v) => (v.resource ? [{ id: v.resource.id as string, display: displayName(v.resource as Patient) }] : []));
+  };
+}
+
+function displayName(patient: Patient): string {
+  const name = patient.name?.[0];
+  const text = name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ');
+  return text || `Patient ${patient.id}`;
+}

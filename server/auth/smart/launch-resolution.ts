@@ -1,0 +1,68 @@
+import type { GrantContext } from './grant-context.ts';
+import type { InteractionState } from './interaction-state.ts';
+import type { LaunchStore } from './launch-store.ts';
+import { scopeTokens } from './scopes.ts';
+
+/** The patients an account may act for (its own record, family members' records…), with a display name. */
+export type PatientChoices = (accountId: string) => Promise<Array<{ id: string; display: string }>>;
+
+/** What the consent step needs to know about the launch context of an authorization request. */
+export type LaunchResolution =
+  | { kind: 'ready'; context: GrantContext; launch?: string; patientLine?: string }
+  | { kind: 'pick'; choices: Array<{ id: string; display: string }> }
+  | { kind: 'error'; title: string; message: string };
+
+export interface ResolveInput {
+  params: Record<string, unknown>;
+  accountId: string;
+  state: InteractionState;
+  launches: LaunchStore;
+  patientChoices: PatientChoices;
+}
+
+/**
+ * EHR launch (`launch` parameter): the stored launch's patient and encounter, for the practitioner
+ * who created it only. Standalone launch with `launch/patient`: the patient the user picked, or the
+ * only one they may act for; none is an error. Otherwise: no patient context.
+ */
+export async function resolveLaunch(input: ResolveInput): Promise<LaunchResolution> {
+  const launchValue = input.params.launch;
+  if (typeof launchValue === 'string') return resolveEhrLaunch(launchValue, input);
+  if (scopeTokens(input.params.scope as string | undefined).includes('launch/patient')) return resolveStandalonePatient(input);
+  return { kind: 'ready', context: { needPatientBanner: false } };
+}
+
+async function resolveEhrLaunch(launchValue: string, { accountId, launches }: ResolveInput): Promise<LaunchResolution> {
+  const launch = await launches.find(launchValue);
+  if (!launch) {
+    return { kind: 'error', title: 'This launch has ended', message: 'The launch has expired or was already used. Open the app again from the practice console.' };
+  }
+  if (launch.practitionerAccountId !== accountId) {
+    return { kind: 'error', title: 'This launch is not yours', message: 'The app was launched by another user. Sign in as that user, or open the app again from your own console.' };
+  }
+  const context: GrantContext = { patient: launch.patient, needPatientBanner: launch.needPatientBanner };
+  if (launch.encounter) context.encounter = launch.encounter;
+  return { kind: 'ready', context, launch: launchValue, patientLine: `It will work on the record of patient ${launch.patient}.` };
+}
+
+async function resolveStandalonePatient({ accountId, state, patientChoices }: ResolveInput): Promise<LaunchResolution> {
+  const choices = await patientChoices(accountId);
+  const picked = choices.find((choice) => choice.id === state.patient) ?? (choices.length === 1 ? choices[0] : undefined);
+  if (picked) {
+    return { kind: 'ready', context: { patient: picked.id, needPatientBanner: true }, patientLine: `It will work on the record of ${picked.display}.` };
+  }
+  if (!choices.length) {
+    return { kind: 'error', title: 'No patient record', message: 'There is no patient record you can open with this app.' };
+  }
+  return { kind: 'pick', choices };
+}
+
+/** The launch context the granted scopes allow: no patient without `launch` (EHR) or `launch/patient`. */
+export function grantedContext(resolution: Extract<LaunchResolution, { kind: 'ready' }>, granted: ReadonlySet<string>): GrantContext {
+  const { context, launch } = resolution;
+  const patientGranted = launch ? granted.has('launch') || granted.has('launch/patient') : granted.has('launch/patient');
+  if (!patientGranted || !context.patient) return { needPatientBanner: false };
+  const out: GrantContext = { patient: context.patient, needPatientBanner: context.needPatientBanner };
+  if (context.encounter && (granted.has('launch') || granted.has('launch/encounter'))) out.encounter = context.encounter;
+  return out;
+}

@@ -1,0 +1,149 @@
+import cors from 'cors';
+import express from 'express';
+import type { RequestHandler, Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { Clock, KeyValueStore } from '../../storage/key-value-store.ts';
+import type { AccountService } from '../accounts/account.ts';
+import { normalizeAuthorizeRequest } from './authorize-request.ts';
+import { bearerMiddleware } from './bearer.ts';
+import { registerClient } from './clients.ts';
+import type { ClientRegistration, RegisteredClient } from './clients.ts';
+import { smartConfiguration, smartStyle, styleUrl } from './discovery.ts';
+import { GrantContextStore } from './grant-context.ts';
+import { sendPage } from './html.ts';
+import { messagePage } from './interaction-pages.ts';
+import { interactionRouter } from './interaction-routes.ts';
+import { InteractionStateStore } from './interaction-state.ts';
+import type { PatientChoices } from './launch-resolution.ts';
+import { LaunchStore } from './launch-store.ts';
+import type { LaunchInput } from './launch-store.ts';
+import { createProvider, DEFAULT_TTL } from './provider.ts';
+import type { SmartTtl } from './provider.ts';
+import { mountProvider } from './provider-mount.ts';
+import { schedulePurge } from './purge-schedule.ts';
+import { DISCOVERY_PATHS, ISSUER_ROUTES, SMART_CONFIGURATION_PATH, STYLE_PATH } from './routes.ts';
+import { loadOrCreateSecrets } from './signing-keys.ts';
+
+export interface SmartAuthOptions {
+  /** The server's public URL (no trailing slash); it is the issuer. */
+  baseUrl: string;
+  /** `${baseUrl}/fhir/R4`: the only audience of access tokens. */
+  fhirBaseUrl: string;
+  keyValue: KeyValueStore;
+  accounts: AccountService;
+  /** The patients an account may act for; drives the standalone-launch patient picker. */
+  patientChoices: PatientChoices;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** ms since the epoch; used for token expiry at the FHIR API and client-assertion lifetimes. */
+  clock?: Clock;
+  ttl?: Partial<SmartTtl>;
+  /** Per-IP limit of sign-in attempts (e.g. the accounts module's rate-limit factory); default 20 per 15 min. */
+  signInLimiter?: RequestHandler;
+  /** How often expired records are purged from the key-value store; default every 10 minutes. */
+  purgeIntervalMs?: number;
+}
+
+export interface SmartAuth {
+  /** Mount at the application root, before the FHIR router (see README.md). */
+  router: Router;
+  /** Mount on /fhir/R4, before the FHIR router: sets res.locals.grant for valid bearer tokens. */
+  bearer: RequestHandler;
+  provider: Provider;
+  registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
+  /** EHR launch: stores the context and answers the opaque `launch` value for the app's launch URL. */
+  createLaunch(input: LaunchInput): Promise<string>;
+  /** Stops the periodic purge of expired records. */
+  stop(): void;
+}
+
+export const SIGN_IN_LIMIT = { windowMs: 15 * 60 * 1000, limit: 20 };
+
+/** Builds the SMART-on-FHIR authorization server over the key-value store (see README.md). */
+export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartAuth> {
+  const { baseUrl, fhirBaseUrl, keyValue, logger } = options;
+  checkUrls(baseUrl, fhirBaseUrl, logger);
+  const clock = options.clock ?? Date.now;
+  const ttl: SmartTtl = { ...DEFAULT_TTL, ...options.ttl };
+  const launches = new LaunchStore(keyValue);
+  const grantContexts = new GrantContextStore(keyValue);
+  const secrets = await loadOrCreateSecrets(keyValue);
+  const provider = createProvider({ baseUrl, fhirBaseUrl, keyValue, accounts: options.accounts, secrets, grantContexts, launches, ttl, clock, styleUrl: styleUrl(baseUrl) });
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
+
+  const router = express.Router();
+  router.use(openCorsPaths(fhirBaseUrl), openCors());
+  router.get(`${new URL(fhirBaseUrl).pathname}${SMART_CONFIGURATION_PATH}`, (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').json(smartConfiguration(baseUrl));
+  });
+  router.get(STYLE_PATH, (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').json(smartStyle()));
+  router.use(interactionRouter({
+    provider,
+    accounts: options.accounts,
+    patientChoices: options.patientChoices,
+    launches,
+    grantContexts,
+    states: new InteractionStateStore(keyValue),
+    fhirBaseUrl,
+    grantTtlSeconds: ttl.grant,
+    signInLimiter: options.signInLimiter ?? defaultSignInLimiter(),
+    logger,
+    clock,
+  }));
+  router.use(normalizeAuthorizeRequest(ISSUER_ROUTES.authorization));
+  router.use(mountProvider(provider, baseUrl));
+
+  const purge = schedulePurge(keyValue, options.purgeIntervalMs ?? 10 * 60 * 1000, logger);
+  return {
+    router,
+    bearer: bearerMiddleware({ provider, fhirBaseUrl, clock, logger }),
+    provider,
+    registerClient: (registration) => registerClient(provider, registration),
+    createLaunch: (input) => launches.createLaunch(input),
+    stop: () => purge.stop(),
+  };
+}
+
+/** The endpoints browser apps call cross-origin (no cookies: they authenticate with tokens or PKCE). */
+function openCorsPaths(fhirBaseUrl: string): string[] {
+  return [
+    `${new URL(fhirBaseUrl).pathname}${SMART_CONFIGURATION_PATH}`,
+    STYLE_PATH,
+    ...DISCOVERY_PATHS,
+    ISSUER_ROUTES.token,
+    ISSUER_ROUTES.introspection,
+    ISSUER_ROUTES.revocation,
+    ISSUER_ROUTES.jwks,
+  ];
+}
+
+function openCors(): RequestHandler {
+  return cors({
+    origin: '*',
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
+    exposedHeaders: ['WWW-Authenticate'],
+    maxAge: 3600,
+  });
+}
+
+function defaultSignInLimiter(): RequestHandler {
+  return rateLimit({
+    ...SIGN_IN_LIMIT,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      sendPage(res, 429, messagePage('Too many sign-in attempts', 'Too many sign-in attempts came from your network. Wait a few minutes and try again.'));
+    },
+  });
+}
+
+function checkUrls(baseUrl: string, fhirBaseUrl: string, logger: Pick<Logger, 'warn'>): void {
+  const base = URL.parse(baseUrl);
+  if (!base || base.search || base.hash || baseUrl.endsWith('/')) throw new Error(`createSmartAuth: baseUrl must be an absolute URL without a trailing slash, got ${baseUrl}`);
+  if (!fhirBaseUrl.startsWith(`${baseUrl}/`)) throw new Error(`createSmartAuth: fhirBaseUrl (${fhirBaseUrl}) must be under baseUrl (${baseUrl})`);
+  if (base.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(base.hostname)) {
+    logger.warn({ baseUrl }, 'THE AUTHORIZATION SERVER IS NOT ON HTTPS: tokens, passwords and cookies travel in clear text. Only acceptable for local development.');
+  }
+}
