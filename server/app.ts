@@ -11,6 +11,8 @@ import { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { PasswordResets } from './auth/accounts/password-reset.ts';
 import { createAuthRateLimiter } from './auth/accounts/rate-limit.ts';
 import { ehrLaunchRouter } from './auth/ehr-launch-route.ts';
+import { PracticeClients } from './auth/practice-clients.ts';
+import { practiceClientsRouter } from './auth/practice-clients-routes.ts';
 import { patientChoices, requestAccess } from './auth/request-access.ts';
 import { registerFirstPartyApps } from './auth/smart/first-party-apps.ts';
 import { createSmartAuth } from './auth/smart/smart-auth.ts';
@@ -97,6 +99,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use(healthRouter(engine, isShuttingDown));
   app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
   app.use(smart.router);
+  app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
   app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
   // The audit middleware comes first so that refused tokens (401) are recorded too.
   app.use('/fhir/R4', auditMiddleware(audit, { logger }), smart.bearer, fhirRouter({ repo, validator, config, accessFor }, capability));

@@ -11,12 +11,14 @@ import { parseScope, ScopeError, scopeTokens } from './scopes.ts';
  * - `smart_scope`: the full list of scopes the client may ask for, wildcards included
  *   (`patient/*.rs`). oidc-provider's own `scope` metadata may only name the provider's static
  *   scopes (openid, launch, …), never resource scopes, so it holds just those and this holds all;
- * - `first_party`: true only for the platform's own apps (first-party-apps.ts); they skip consent.
+ * - `first_party`: true only for the platform's own apps (first-party-apps.ts); they skip consent;
+ * - `smart_launch_uri`: the app's launch URL for EHR launches from the console (SMART "launch URL";
+ *   oidc-provider's `initiate_login_uri` would insist on https even for local development).
  */
 export const CLIENT_KINDS = ['public', 'confidential-symmetric', 'confidential-asymmetric', 'backend'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
-export const CLIENT_METADATA = ['practice_id', 'smart_client_kind', 'smart_scope', 'first_party'] as const;
+export const CLIENT_METADATA = ['practice_id', 'smart_client_kind', 'smart_scope', 'first_party', 'smart_launch_uri'] as const;
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -36,6 +38,9 @@ export function validateClientMetadata(_ctx: unknown, key: string, value: unknow
   }
   if (key === 'smart_client_kind' && !isClientKind(value)) {
     throw new errors.InvalidClientMetadata(`smart_client_kind must be one of ${CLIENT_KINDS.join(', ')}`);
+  }
+  if (key === 'smart_launch_uri' && (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))) {
+    throw new errors.InvalidClientMetadata('smart_launch_uri must be an absolute http(s) URL');
   }
   if (key === 'first_party' && typeof value !== 'boolean') {
     throw new errors.InvalidClientMetadata('first_party must be a boolean');

@@ -34,6 +34,8 @@ export interface ClientRegistration {
   firstParty?: boolean;
   /** Where the app may send the user after signing out (first-party apps). */
   postLogoutRedirectUris?: string[];
+  /** The app's launch URL for EHR launches from the console (not for backend clients). */
+  launchUri?: string;
 }
 
 export interface RegisteredClient {
@@ -89,6 +91,7 @@ export function clientMetadata(registration: ClientRegistration): Record<string,
     ...authentication(registration),
     ...flows(registration),
     ...logoutRedirects(registration),
+    ...launchUri(registration),
   };
   return metadata;
 }
@@ -116,6 +119,13 @@ function flows(registration: ClientRegistration): Record<string, unknown> {
   if (!redirectUris.length) throw new ClientRegistrationError('at least one redirect URI is required');
   redirectUris.forEach(checkRedirectUri);
   return { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: redirectUris };
+}
+
+function launchUri(registration: ClientRegistration): Record<string, unknown> {
+  if (registration.launchUri === undefined) return {};
+  if (registration.kind === 'backend') throw new ClientRegistrationError('a backend client is not launched');
+  checkRedirectUri(registration.launchUri);
+  return { smart_launch_uri: registration.launchUri };
 }
 
 function logoutRedirects(registration: ClientRegistration): Record<string, unknown> {

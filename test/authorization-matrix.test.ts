@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import type { Resource } from '@medplum/fhirtypes';
+import { after, before, describe, it } from 'node:test';
+import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../server/auth/access-index.ts';
+import { ADMIN_ROLE } from '../server/auth/practice-clients.ts';
+import { BackendTokens, provisionPractice } from './support/practice-client.ts';
+import { fhirFetch, startTestServer } from './support/test-server.ts';
+import type { TestServer } from './support/test-server.ts';
+import { registerTestApp, userTokens } from './support/user-tokens.ts';
+
+/**
+ * The authorization matrix (issue #4): practitioners of practices X and Y, patients A (at X) and B
+ * (at X and at Y, one Person linking both records), an app with a granular scope, patient-launch
+ * scopes, backend clients of X and Y, and nobody (no token). Every identity gets real tokens from the
+ * server's own endpoints and, over HTTP, for every kind of interaction gets exactly what it is entitled
+ * to: reads, searches, totals, _include, _revinclude, chains, _has, history, $everything, batch
+ * entries, and writes (refused ones store nothing). A hidden resource answers exactly like a missing one.
+ */
+const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const PASSWORD = 'matrix password 12345';
+
+/** What the test knows about each resource it wrote, to compute each identity's entitled set. */
+interface Known {
+  key: string;
+  owner: 'X' | 'Y';
+  /** The patient records (keys) whose compartment it is in. */
+  patients: string[];
+  listed?: boolean;
+  vital?: boolean;
+  /** Person records: readable only by their own account. */
+  person?: string;
+}
+
+type Who = 'pX' | 'pY' | 'patientA' | 'patientB' | 'patientBlaunchY' | 'granularX' | 'backendX' | 'backendY' | 'anonymous';
+const EVERYONE: Who[] = ['pX', 'pY', 'patientA', 'patientB', 'patientBlaunchY', 'granularX', 'backendX', 'backendY', 'anonymous'];
+const REFERENCE_TYPES = new Set(['Organization', 'Practitioner', 'PractitionerRole']);
+
+describe('authorization matrix over HTTP', () => {
+  let server: TestServer;
+  const known = new Map<string, Known>();
+  const ids = new Map<string, string>(); // key -> Type/id
+  const tokens = new Map<Who, string | undefined>();
+  let practiceX = '';
+  let practiceY = '';
+  const F = () => server.fhirUrl;
+
+  /** Whether `who` may read the resource (the rules of server/auth/access-policy.ts, restated). */
+  function entitled(who: Who, k: Known): boolean {
+    const type = ids.get(k.key)!.split('/')[0]!;
+    if (k.listed && REFERENCE_TYPES.has(type)) return true;
+    const practices = { patientA: ['X'], patientB: ['X', 'Y'], patientBlaunchY: ['X', 'Y'] } as Record<string, string[]>;
+    switch (who) {
+      case 'pX': case 'backendX': return k.owner === 'X';
+      case 'pY': case 'backendY': return k.owner === 'Y';
+      case 'granularX': return k.owner === 'X' && type === 'Observation' && !!k.vital;
+      case 'anonymous': return false;
+      case 'patientA': case 'patientB': case 'patientBlaunchY': {
+        if (type === 'Person') return k.person === who.replace('launchY', '');
+        if (REFERENCE_TYPES.has(type)) return practices[who]!.includes(k.owner);
+        const mine = who === 'patientA' ? ['A'] : who === 'patientB' ? ['BX', 'BY'] : ['BY'];
+        return k.patients.some((p) => mine.includes(p));
+      }
+    }
+  }
+
+  const as = (who: Who) => {
+    const token = tokens.get(who);
+    return token ? { headers: { authorization: `Bearer ${token}` } } : { anonymous: true };
+  };
+  const expectedOf = (who: Who, type: string): string[] =>
+    [...known.values()].filter((k) => ids.get(k.key)!.startsWith(`${type}/`) && entitled(who, k)).map((k) => ids.get(k.key)!).sort();
+  const refsOf = (bundle: any, mode = 'match'): string[] =>
+    (bundle.entry ?? []).filter((e: any) => (e.search?.mode ?? 'match') === mode).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+  const keyOf = (ref: string): Known => [...known.values()].find((k) => ids.get(k.key) === ref)!;
+
+  before(async () => {
+    server = await startTestServer();
+    practiceX = server.practice.practiceId;
+    const y = await provisionPractice(server.app, 'Practice Y');
+    practiceY = y.practiceId;
+    const backend = { X: server.tokens, Y: new BackendTokens(server.baseUrl, y) };
+
+    const write = async (key: string, owner: 'X' | 'Y', resource: Record<string, unknown>, facts: Omit<Known, 'key' | 'owner'> = { patients: [] }) => {
+      const res = await fhirFetch(`${F()}/${resource.resourceType}`, { method: 'POST', body: resource, headers: { authorization: `Bearer ${await backend[owner].token()}` } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      ids.set(key, `${res.body.resourceType}/${res.body.id}`);
+      known.set(key, { key, owner, ...facts });
+      return res.body as Resource;
+    };
+    const ref = (key: string) => ({ reference: ids.get(key)! });
+    const obs = (key: string, owner: 'X' | 'Y', patient: string, vital: boolean) =>
+      write(key, owner, { resourceType: 'Observation', status: 'final', category: [{ coding: [{ system: CATEGORY, code: vital ? 'vital-signs' : 'laboratory' }] }], code: { text: key }, subject: ref(patient) }, { patients: [patient], vital });
+
+    ids.set('orgX', `Organization/${practiceX}`);
+    known.set('orgX', { key: 'orgX', owner: 'X', patients: [] });
+    ids.set('orgY', `Organization/${practiceY}`);
+    known.set('orgY', { key: 'orgY', owner: 'Y', patients: [] });
+    await write('pracX', 'X', { resourceType: 'Practitioner', meta: { tag: [DIRECTORY_LISTED] }, name: [{ family: 'Xavier' }] }, { patients: [], listed: true });
+    await write('roleX', 'X', { resourceType: 'PractitionerRole', meta: { tag: [DIRECTORY_LISTED] }, practitioner: ref('pracX'), organization: { reference: `Organization/${practiceX}` }, code: [{ coding: [ADMIN_ROLE] }] }, { patients: [], listed: true });
+    await write('pracY', 'Y', { resourceType: 'Practitioner', name: [{ family: 'Yoshida' }] });
+    await write('roleY', 'Y', { resourceType: 'PractitionerRole', practitioner: ref('pracY'), organization: { reference: `Organization/${practiceY}` } });
+    await write('A', 'X', { resourceType: 'Patient', name: [{ family: 'Alpha' }] }, { patients: ['A'] });
+    await write('BX', 'X', { resourceType: 'Patient', name: [{ family: 'Shared' }] }, { patients: ['BX'] });
+    await write('BY', 'Y', { resourceType: 'Patient', name: [{ family: 'Shared' }] }, { patients: ['BY'] });
+    await obs('obsA-vital', 'X', 'A', true);
+    await obs('obsA-lab', 'X', 'A', false);
+    await obs('obsBX-vital', 'X', 'BX', true);
+    await obs('obsBY-vital', 'Y', 'BY', true);
+    await obs('obsBY-lab', 'Y', 'BY', false);
+    await write('condA', 'X', { resourceType: 'Condition', subject: ref('A'), code: { text: 'asthma' } }, { patients: ['A'] });
+    await write('condBY', 'Y', { resourceType: 'Condition', subject: ref('BY'), code: { text: 'migraine' } }, { patients: ['BY'] });
+
+    // The portal invitation links a person to their records; the server writes it (no caller could:
+    // nobody else can read both of B's records).
+    const person = async (key: string, links: string[]) => {
+      const saved = await server.repo.create({ resourceType: 'Person', meta: { tag: [{ system: OWNER_SYSTEM, code: practiceX }] }, link: links.map((l) => ({ target: ref(l) })) } as Resource);
+      ids.set(key, `Person/${saved.resource.id}`);
+      known.set(key, { key, owner: 'X', patients: links, person: key === 'personA' ? 'patientA' : 'patientB' });
+    };
+    await person('personA', ['A']);
+    await person('personB', ['BX', 'BY']);
+
+    const account = async (email: string, kind: 'practitioner' | 'patient', fhirUser: string) => {
+      await server.app.accounts.createAccount({ email, kind, fhirUser, password: PASSWORD });
+      return { email, password: PASSWORD };
+    };
+    const users = {
+      pX: await account('px@example.org', 'practitioner', ids.get('pracX')!),
+      pY: await account('py@example.org', 'practitioner', ids.get('pracY')!),
+      patientA: await account('a@example.org', 'patient', ids.get('personA')!),
+      patientB: await account('b@example.org', 'patient', ids.get('personB')!),
+    };
+    const granular = `user/Observation.rs?category=${CATEGORY}|vital-signs`;
+    const app = await registerTestApp(server, practiceX, `openid fhirUser launch/patient user/*.cruds patient/*.rs ${granular}`);
+    const get = async (user: { email: string; password: string }, scope: string, patient?: string) =>
+      (await userTokens(server, user, { ...app, scope, ...(patient ? { patient } : {}) })).access_token;
+    tokens.set('pX', await get(users.pX, 'openid fhirUser user/*.cruds'));
+    tokens.set('pY', await get(users.pY, 'openid fhirUser user/*.cruds'));
+    tokens.set('patientA', await get(users.patientA, 'openid fhirUser user/*.cruds'));
+    tokens.set('patientB', await get(users.patientB, 'openid fhirUser user/*.cruds'));
+    tokens.set('patientBlaunchY', await get(users.patientB, 'openid fhirUser launch/patient patient/*.rs', ids.get('BY')!.split('/')[1]));
+    tokens.set('granularX', await get(users.pX, granular));
+    tokens.set('backendX', await backend.X.token());
+    tokens.set('backendY', await backend.Y.token());
+    tokens.set('anonymous', undefined);
+  });
+  after(() => server?.close());
+
+  const TYPES = ['Patient', 'Observation', 'Condition', 'Person', 'Practitioner', 'PractitionerRole', 'Organization'];
+
+  it('searches return exactly the entitled resources, with totals that count only those', async () => {
+    for (const who of EVERYONE) {
+      for (const type of TYPES) {
+        const res = await fhirFetch(`${F()}/${type}?_count=100&_total=accurate`, as(who));
+        assert.equal(res.status, 200, `${who} ${type}: ${JSON.stringify(res.body)}`);
+        assert.deepEqual(refsOf(res.body), expectedOf(who, type), `${who} searching ${type}`);
+        assert.equal(res.body.total, expectedOf(who, type).length, `${who} ${type} total`);
+        const count = await fhirFetch(`${F()}/${type}?_summary=count`, as(who));
+        assert.equal(count.body.total, expectedOf(who, type).length, `${who} ${type} _summary=count`);
+      }
+    }
+  });
+
+  it('reads answer 200 for entitled resources and, for the rest, exactly what a missing id answers', async () => {
+    for (const who of EVERYONE) {
+      for (const k of known.values()) {
+        const reference = ids.get(k.key)!;
+        const res = await fhirFetch(`${F()}/${reference}`, as(who));
+        const missing = await fhirFetch(`${F()}/${reference.split('/')[0]}/does-not-exist-${k.key}`, as(who));
+        if (entitled(who, k)) {
+          assert.equal(res.status, 200, `${who} reading ${k.key}`);
+          const history = await fhirFetch(`${F()}/${reference}/_history`, as(who));
+          assert.equal(history.body.entry.length, 1, `${who} history of ${k.key}`);
+        } else {
+          assert.equal(res.status, 404, `${who} reading ${k.key}`);
+          assert.equal(res.body.issue[0].code, missing.body.issue[0].code);
+          const vread = await fhirFetch(`${F()}/${reference}/_history/1`, as(who));
+          assert.equal(vread.status, 404, `${who} vread ${k.key}`);
+          const history = await fhirFetch(`${F()}/${reference}/_history`, as(who));
+          assert.ok(history.status === 404 || history.body.entry?.length === undefined || history.body.entry.length === 0, `${who} history of ${k.key}`);
+        }
+      }
+    }
+  });
+
+  it('_include, _revinclude, chains and _has never reach past the entitled set', async () => {
+    for (const who of EVERYONE) {
+      const allowed = (refs: string[]) => refs.filter((r) => !entitled(who, keyOf(r)));
+      const included = await fhirFetch(`${F()}/Observation?_include=Observation:subject&_count=100`, as(who));
+      assert.deepEqual(allowed(refsOf(included.body, 'include')), [], `${who} _include`);
+      const expectedIncludes = [...new Set(expectedOf(who, 'Observation').map((r) => keyOf(r).patients[0]!).map((p) => ids.get(p)!))]
+        .filter((r) => entitled(who, keyOf(r))).sort();
+      assert.deepEqual(refsOf(included.body, 'include'), expectedIncludes, `${who} _include set`);
+
+      const revincluded = await fhirFetch(`${F()}/Patient?_revinclude=Observation:subject&_count=100`, as(who));
+      assert.deepEqual(allowed(refsOf(revincluded.body, 'include')), [], `${who} _revinclude`);
+      const wildcard = await fhirFetch(`${F()}/Patient?_revinclude=*&_include=*&_count=100`, as(who));
+      assert.deepEqual(allowed([...refsOf(wildcard.body, 'include'), ...refsOf(wildcard.body)]), [], `${who} _include=*`);
+
+      const chained = await fhirFetch(`${F()}/Observation?subject:Patient.family=Shared&_count=100`, as(who));
+      const expectedChain = expectedOf(who, 'Observation').filter((r) => {
+        const patient = keyOf(ids.get(keyOf(r).patients[0]!)!);
+        return ['BX', 'BY'].includes(patient.key) && entitled(who, patient);
+      });
+      assert.deepEqual(refsOf(chained.body), expectedChain, `${who} chain`);
+
+      const has = await fhirFetch(`${F()}/Patient?_has:Observation:subject:category=vital-signs&_count=100`, as(who));
+      const expectedHas = expectedOf(who, 'Patient').filter((p) =>
+        expectedOf(who, 'Observation').some((o) => keyOf(o).vital && ids.get(keyOf(o).patients[0]!) === p));
+      assert.deepEqual(refsOf(has.body), expectedHas, `${who} _has`);
+    }
+  });
+
+  it('type history, $everything and batch entries follow the same rules', async () => {
+    for (const who of EVERYONE) {
+      const history = await fhirFetch(`${F()}/Observation/_history?_count=100`, as(who));
+      assert.deepEqual([...new Set(refsOf(history.body))], expectedOf(who, 'Observation'), `${who} type history`);
+
+      for (const patient of ['A', 'BX', 'BY']) {
+        const ref = ids.get(patient)!;
+        const everything = await fhirFetch(`${F()}/${ref}/$everything?_count=100`, as(who));
+        if (!entitled(who, known.get(patient)!)) {
+          assert.equal(everything.status, 404, `${who} $everything ${patient}`);
+          continue;
+        }
+        const expected = [...known.values()].filter((k) => k.patients.includes(patient) && entitled(who, k) && !ids.get(k.key)!.startsWith('Person/')).map((k) => ids.get(k.key)!).sort();
+        assert.deepEqual(refsOf(everything.body).filter((r) => !r.startsWith('Person/')), expected, `${who} $everything ${patient}`);
+      }
+
+      const all = [...known.values()];
+      const batch = await fhirFetch(F(), { ...as(who), method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: all.map((k) => ({ request: { method: 'GET', url: ids.get(k.key) } })) } });
+      assert.equal(batch.status, 200, `${who} batch: ${JSON.stringify(batch.body).slice(0, 300)}`);
+      batch.body.entry.forEach((e: any, i: number) => assert.equal(e.response.status.split(' ')[0], entitled(who, all[i]!) ? '200' : '404', `${who} batch GET ${all[i]!.key}`));
+    }
+  });
+
+  it('writes into a compartment or practice the caller cannot write are refused and store nothing', async () => {
+    const observationsBefore = (await server.repo.search({ resourceType: 'Observation', filters: [], sort: [], count: 1000, total: 'none' })).versions.length;
+    // Patients record their own data (diaries, device readings) in their own records; read-only
+    // scopes (patient/*.rs, the granular .rs) write nothing.
+    const canWrite: Record<Who, string[]> = {
+      pX: ['A', 'BX'], backendX: ['A', 'BX'], pY: ['BY'], backendY: ['BY'],
+      patientA: ['A'], patientB: ['BX', 'BY'], patientBlaunchY: [], granularX: [], anonymous: [],
+    };
+    let created = 0;
+    for (const who of EVERYONE) {
+      for (const patient of ['A', 'BX', 'BY']) {
+        const body = { resourceType: 'Observation', status: 'final', code: { text: 'written' }, subject: { reference: ids.get(patient) } };
+        const res = await fhirFetch(`${F()}/Observation`, { ...as(who), method: 'POST', body });
+        if (canWrite[who].includes(patient)) {
+          assert.equal(res.status, 201, `${who} writing for ${patient}: ${JSON.stringify(res.body)}`);
+          created++;
+        } else {
+          assert.ok([401, 403].includes(res.status), `${who} writing for ${patient}: ${res.status}`);
+        }
+        const transaction = await fhirFetch(F(), { ...as(who), method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [
+          { fullUrl: 'urn:uuid:ok', resource: { ...body, subject: { reference: ids.get(canWrite[who][0] ?? patient) } }, request: { method: 'POST', url: 'Observation' } },
+          { resource: body, request: { method: 'POST', url: 'Observation' } },
+        ] } });
+        if (canWrite[who].includes(patient)) {
+          assert.equal(transaction.status, 200, `${who} transaction for ${patient}`);
+          created += 2;
+        } else {
+          assert.ok([401, 403].includes(transaction.status), `${who} transaction for ${patient}: ${transaction.status}`);
+        }
+      }
+    }
+    const observationsAfter = (await server.repo.search({ resourceType: 'Observation', filters: [], sort: [], count: 1000, total: 'none' })).versions.length;
+    assert.equal(observationsAfter - observationsBefore, created, 'refused writes stored nothing');
+  });
+
+  it('clients cannot set the owning practice, nor link a Person to records they cannot read', async () => {
+    const pX = as('pX');
+    const foreign = await fhirFetch(`${F()}/Observation`, { ...pX, method: 'POST', body: { resourceType: 'Observation', meta: { tag: [{ system: OWNER_SYSTEM, code: practiceY }] }, status: 'final', code: { text: 'x' }, subject: { reference: ids.get('A') } } });
+    assert.equal(foreign.status, 201);
+    assert.deepEqual(foreign.body.meta.tag.filter((t: any) => t.system === OWNER_SYSTEM).map((t: any) => t.code), [practiceX]);
+    const link = await fhirFetch(`${F()}/Person`, { ...pX, method: 'POST', body: { resourceType: 'Person', link: [{ target: { reference: ids.get('BY') } }] } });
+    assert.equal(link.status, 403);
+    const patientWrite = await fhirFetch(`${F()}/${ids.get('personB')}`, { ...as('patientB'), method: 'PUT', body: { resourceType: 'Person', id: ids.get('personB')!.split('/')[1], link: [{ target: { reference: ids.get('A') } }] } });
+    assert.ok([403, 404].includes(patientWrite.status), `a patient re-linking their Person: ${patientWrite.status}`);
+    const audit = await fhirFetch(`${F()}/AuditEvent`, { ...pX, method: 'POST', body: { resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: new Date().toISOString(), agent: [{ requestor: true }], source: { observer: { display: 'x' } } } });
+    assert.equal(audit.status, 403, 'nobody writes the audit trail through the API');
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { Browser, signInAndConsent } from '../../server/auth/smart/test-support.ts';
+import type { TestServer } from './test-server.ts';
+
+/**
+ * Access tokens for signed-in users, obtained the way a SMART app gets them: a public client of the
+ * practice, the authorization endpoint with PKCE, our sign-in (and patient picker, consent) pages
+ * walked by a cookie-keeping browser, the code exchanged at the token endpoint.
+ */
+export interface UserTokenRequest {
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  /** The patient to pick when the picker shows (standalone `launch/patient`). */
+  patient?: string;
+  /** The scopes to tick on the consent page (default: all offered). */
+  grant?: string[];
+  launch?: string;
+}
+
+export interface UserTokens {
+  access_token: string;
+  refresh_token?: string;
+  scope: string;
+  patient?: string;
+}
+
+export const TEST_REDIRECT = 'http://127.0.0.1:9/callback';
+
+/** Registers a public PKCE app of the practice for tests (redirect URI never followed). */
+export async function registerTestApp(server: TestServer, practiceId: string, scope: string): Promise<{ clientId: string; redirectUri: string }> {
+  const { clientId } = await server.app.smart.registerClient({ practiceId, name: 'Test app', kind: 'public', redirectUris: [TEST_REDIRECT], scope });
+  return { clientId, redirectUri: TEST_REDIRECT };
+}
+
+export async function userTokens(server: TestServer, user: { email: string; password: string }, request: UserTokenRequest): Promise<UserTokens> {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const url = new URL(`${server.baseUrl}/oauth/authorize`);
+  const params: Record<string, string> = {
+    response_type: 'code',
+    client_id: request.clientId,
+    redirect_uri: request.redirectUri,
+    scope: request.scope,
+    state,
+    aud: server.fhirUrl,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...(request.launch ? { launch: request.launch } : {}),
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const { redirect } = await signInAndConsent(new Browser(server.baseUrl), url, user, { ...(request.patient ? { patient: request.patient } : {}), ...(request.grant ? { grant: request.grant } : {}) });
+  assert.equal(redirect.searchParams.get('state'), state);
+  const code = redirect.searchParams.get('code');
+  assert.ok(code, `no code: ${redirect.href}`);
+  const res = await fetch(`${server.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: request.redirectUri, client_id: request.clientId, code_verifier: verifier }),
+  });
+  const body = (await res.json()) as UserTokens;
+  assert.equal(res.status, 200, JSON.stringify(body));
+  return body;
+}
