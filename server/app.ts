@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import cors from 'cors';
 import express from 'express';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -101,6 +102,9 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use(smart.router);
   app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
   app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
+  // Browser apps on other origins call the API with bearer tokens, never cookies: any origin may, and
+  // preflights are answered before the audit trail and the token check (they carry no token).
+  app.use('/fhir/R4', fhirCors());
   // The audit middleware comes first so that refused tokens (401) are recorded too.
   app.use('/fhir/R4', auditMiddleware(audit, { logger }), smart.bearer, fhirRouter({ repo, validator, config, accessFor }, capability));
   app.use(staticApps(PROJECT_ROOT));
@@ -116,4 +120,16 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
       mailer.close();
     },
   };
+}
+
+/** CORS for the FHIR API: any origin, no credentials (auth is by bearer token), FHIR's headers. */
+function fhirCors() {
+  return cors({
+    origin: '*',
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'],
+    exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id'],
+    maxAge: 600,
+  });
 }
