@@ -14,6 +14,7 @@ describe('loadConfig', () => {
     assert.equal(config.limits.bodyBytes, 16 * 1024 * 1024);
     assert.equal(config.production, false);
     assert.equal(config.mail.smtpUrl, undefined, 'outside production, mail is logged when no relay is configured');
+    assert.equal(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://relay.example.org' }).seedDemo, false, 'no demo accounts by default in production');
     assert.equal(config.mail.from, 'Patient portal <no-reply@localhost>');
   });
 

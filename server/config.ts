@@ -92,7 +92,8 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl,
     fhirBaseUrl: `${baseUrl}/fhir/R4`,
     production,
-    seedDemo: bool('SEED_DEMO', true),
+    // Demo data comes with demo accounts (a published password): never by default in production.
+    seedDemo: bool('SEED_DEMO', !production),
     logLevel,
     mail,
     limits: {

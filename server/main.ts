@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { createApp } from './app.ts';
 import { loadConfigOrExit } from './config.ts';
-import { seedDemoData, storeIsEmpty } from './demo/demo-data.ts';
+import { DEMO_PASSWORD, seedDemoData, storeIsEmpty } from './demo/demo-data.ts';
 import { createLogger } from './ops/logging.ts';
 import { openStorage } from './storage/open-storage.ts';
 
@@ -15,8 +15,12 @@ async function main(): Promise<void> {
   const app = await createApp({ config, engine, logger, isShuttingDown: () => shuttingDown });
 
   if (config.seedDemo && (await storeIsEmpty(app.repo))) {
-    const count = await seedDemoData(app.repo);
-    logger.info({ resources: count }, 'demo data loaded into the empty store (SEED_DEMO=false turns this off)');
+    const seed = await seedDemoData(app.repo, app.accounts);
+    logger.info({ resources: seed.resources }, 'demo data loaded into the empty store (SEED_DEMO=false turns this off)');
+    logger.warn(
+      { accounts: seed.accounts.map((a) => `${a.email} (${a.kind})`) },
+      `!!! DEMO ACCOUNTS with the password "${DEMO_PASSWORD}" were created: for trying the product only; start production stores with SEED_DEMO=false !!!`,
+    );
   }
 
   const server = createServer(app.express);

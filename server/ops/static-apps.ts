@@ -14,7 +14,7 @@ export function staticApps(rootDir: string): Router {
     router.use(mount, express.static(dir, { index: 'index.html', fallthrough: true, maxAge: '1h', setHeaders: noCacheForHtml }));
     router.get(`${mount}/{*rest}`, (_req, res) => {
       const index = join(dir, 'index.html');
-      if (existsSync(index)) res.set('Cache-Control', 'no-cache').sendFile(index);
+      if (existsSync(index)) res.set('Cache-Control', 'no-cache').set('Content-Security-Policy', APP_CSP).sendFile(index);
       else res.status(503).type('text/plain').send(`${app} is not built: run "npm run build:apps"`);
     });
   }
@@ -24,8 +24,28 @@ export function staticApps(rootDir: string): Router {
   return router;
 }
 
+/**
+ * The apps hold access tokens in memory: script injection is the threat that matters
+ * (docs/decisions/0008-browser-app-sign-in.md). Scripts only from our origin, plus the inline loader
+ * Angular's build emits (allowed by its hash in the meta policy `security.autoCsp` writes into
+ * index.html; both policies apply, so inline scripts need the hash). No framing, no plugins, API
+ * calls only to our own origin.
+ */
+export const APP_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 function noCacheForHtml(res: express.Response, path: string): void {
-  if (path.endsWith('.html')) res.set('Cache-Control', 'no-cache');
+  if (path.endsWith('.html')) res.set('Cache-Control', 'no-cache').set('Content-Security-Policy', APP_CSP);
 }
 
 const LANDING_PAGE = `<!doctype html>

@@ -41,6 +41,8 @@ export function smartConfiguration(baseUrl: string): Record<string, unknown> {
     token_endpoint: url(ISSUER_ROUTES.token),
     introspection_endpoint: url(ISSUER_ROUTES.introspection),
     revocation_endpoint: url(ISSUER_ROUTES.revocation),
+    // RP-initiated logout: the first-party apps end the server session when the user signs out.
+    end_session_endpoint: url(ISSUER_ROUTES.end_session),
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types_supported: ['code'],
     token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_PASSWORD, seedDemoData } from '../server/demo/demo-data.ts';
+import type { DemoSeed } from '../server/demo/demo-data.ts';
+import { fhirFetch, startTestServer } from './support/test-server.ts';
+import type { TestServer } from './support/test-server.ts';
+import { registerTestApp, userTokens } from './support/user-tokens.ts';
+
+/**
+ * The demo `npm start` loads: every demo account signs in with the published password and sees what
+ * the README promises (Olivia both of her practices, Ava only her daughter, each practitioner only
+ * their practice).
+ */
+describe('demo data', () => {
+  let server: TestServer;
+  let seed: DemoSeed;
+  const SCOPE = 'openid fhirUser user/*.cruds';
+  const tokenOf = async (emailPrefix: string) => {
+    const account = seed.accounts.find((a) => a.email.startsWith(emailPrefix));
+    assert.ok(account, emailPrefix);
+    const app = await registerTestApp(server, server.practice.practiceId, SCOPE);
+    return (await userTokens(server, { email: account.email, password: DEMO_PASSWORD }, { ...app, scope: SCOPE })).access_token;
+  };
+  const patientsSeenBy = async (token: string) =>
+    (await fhirFetch(`${server.fhirUrl}/Patient?_count=100`, { headers: { authorization: `Bearer ${token}` } })).body.entry?.map((e: any) => `${e.resource.name[0].given[0]} ${e.resource.name[0].family}`).sort() ?? [];
+
+  before(async () => {
+    server = await startTestServer();
+    seed = await seedDemoData(server.repo, server.app.accounts);
+  });
+  after(() => server?.close());
+
+  it('creates accounts of every kind', () => {
+    assert.deepEqual([...new Set(seed.accounts.map((a) => a.kind))].sort(), ['patient', 'practitioner', 'related-person']);
+    assert.ok(seed.resources > 20);
+  });
+
+  it('Olivia sees her records at both practices; Ava only her daughter; Noah only himself', async () => {
+    assert.deepEqual(await patientsSeenBy(await tokenOf('olivia.smith')), ['Olivia Smith', 'Olivia Smith']);
+    assert.deepEqual(await patientsSeenBy(await tokenOf('ava.garcia.family')), ['Maya Patel']);
+    assert.deepEqual(await patientsSeenBy(await tokenOf('noah.smithson')), ['Noah Smithson']);
+  });
+
+  it('practitioners see their own practice only', async () => {
+    const harbour = await patientsSeenBy(await tokenOf('amara.okafor'));
+    assert.equal(harbour.length, 8);
+    assert.deepEqual(await patientsSeenBy(await tokenOf('sam.rivera')), ['Olivia Smith']);
+  });
+});
