@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AuditEvent, Observation, Patient } from '@medplum/fhirtypes';
-import { OWNER_SYSTEM } from '../auth/access-index.ts';
+import { indexWithAccess, OWNER_SYSTEM } from '../auth/access-index.ts';
 import { badRequest } from '../fhir/outcomes.ts';
+import type { FhirError } from '../fhir/outcomes.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AuditRecord } from './audit-record.ts';
-import { AuditTrail } from './audit-trail.ts';
+import { auditEventId, AuditTrail, trailRepository } from './audit-trail.ts';
 import { captureLog, eventually, manualClock, openTestStore, searchIds, TEST_BASE_URL } from './test-support.ts';
 import type { CapturedLog, ManualClock, TestStore } from './test-support.ts';
 
@@ -44,11 +45,11 @@ class FlakyRepo {
     const invalid = this.invalid;
     return new Proxy(tx, {
       get(target, prop, receiver) {
-        if (prop !== 'create') return bound(target, prop, receiver);
+        if (prop !== 'create' && prop !== 'update') return bound(target, prop, receiver);
         return (resource: AuditEvent) => {
           const requestId = resource.entity?.find((e) => e.type?.code === 'XrequestId')?.what?.identifier?.value;
           if (requestId && invalid.has(requestId)) return Promise.reject(badRequest('invalid AuditEvent'));
-          return target.create(resource);
+          return prop === 'create' ? target.create(resource) : target.update(resource);
         };
       },
     });
@@ -90,8 +91,9 @@ describe('AuditTrail', () => {
     await store.close();
   });
 
-  function newTrail(options: { maxBatch?: number; maxQueue?: number; flushIntervalMs?: number } = {}): AuditTrail {
-    trail = new AuditTrail({ repo: flaky.repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock, flushIntervalMs: 1000, maxBatch: 200, ...options });
+  function newTrail(options: { maxBatch?: number; maxQueue?: number; flushIntervalMs?: number; maxTransactionMs?: number } = {}): AuditTrail {
+    // No time cap by default: these tests count transactions, and a loaded machine must not split them.
+    trail = new AuditTrail({ repo: flaky.repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock, flushIntervalMs: 1000, maxBatch: 200, maxTransactionMs: Infinity, ...options });
     return trail;
   }
 
@@ -118,6 +120,38 @@ describe('AuditTrail', () => {
     assert.equal(t.stats.batches, 3);
     assert.equal(t.stats.written, 450);
     assert.equal((await auditEvents(store.repo)).length, 450);
+  });
+
+  it('ends a transaction that reaches maxTransactionMs and writes the rest, in order, in the next ones', async () => {
+    const t = newTrail({ maxTransactionMs: 0 });
+    for (let i = 0; i < 4; i++) t.record(record(i));
+    await t.flush();
+    assert.equal(flaky.transactions, 4, 'one record per transaction when every transaction is out of time at once');
+    assert.equal(t.stats.written, 4);
+    assert.equal(t.pending, 0);
+    const events = await auditEvents(store.repo);
+    assert.deepEqual(requestIds(events), ['req-0', 'req-1', 'req-2', 'req-3']);
+    const byId = [...events].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1));
+    assert.deepEqual(byId.map((e) => requestIds([e])[0]), ['req-0', 'req-1', 'req-2', 'req-3'], 'ids sort in writing order');
+  });
+
+  it('gives AuditEvents time-ordered ids (UUID v7), strictly increasing, valid FHIR ids', () => {
+    const ids = Array.from({ length: 10_000 }, () => auditEventId());
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] as string)), 'strictly increasing, even 10,000 in a few ms');
+    const ms = Number.parseInt((ids[0] as string).replace('-', '').slice(0, 12), 16);
+    assert.ok(Math.abs(ms - Date.now()) < 5000, 'the first 48 bits are the time in ms');
+  });
+
+  it('trailRepository writes AuditEvents without the validator, and refuses anything else', async () => {
+    const repo = trailRepository({ engine: store.engine, validate: () => assert.fail('the validator is not called'), index: (r) => indexWithAccess(r, TEST_BASE_URL) });
+    const t = new AuditTrail({ repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock });
+    t.record(record(1));
+    await t.close();
+    assert.equal(t.stats.written, 1);
+    assert.equal((await auditEvents(store.repo)).length, 1);
+    await assert.rejects(repo.create<Patient>({ resourceType: 'Patient' }), (err: FhirError) => err.status === 400);
+    await assert.rejects(repo.create({ resourceType: 'AuditEvent' } as AuditEvent), (err: FhirError) => err.status === 400);
   });
 
   it('close() writes everything still queued, before the interval, and later records are refused', async () => {

@@ -23,7 +23,7 @@ import { VersionedRepository } from '../../server/storage/repository.ts';
  * `_content`/`_text` rows AuditEvents had before they were excluded (re-added here to compare).
  *
  * 1. capacity: AUDIT_BENCH_EVENTS records (default 6000) queued at once, then flushed: events/s.
- * AUDIT_BENCH_VARIANTS: a comma-separated subset of before, validated, after (default all).
+ * AUDIT_BENCH_VARIANTS: a comma-separated subset of before, no-text, no-validation, validated, after (default all).
  * 2. sustained: AUDIT_BENCH_RATE records/s (default 1000) for AUDIT_BENCH_SECONDS (default 8),
  *    arriving as requests would (every 5 ms), with the default trail settings: CPU the trail takes
  *    (% of one core), event-loop delay (what every request in the process would wait: p50/p99/max),
@@ -44,13 +44,17 @@ interface Variant {
   name: string;
   validate: boolean;
   content: boolean;
+  /** Random UUIDs (the repository's `create`) instead of the trail's time-ordered ids. */
+  randomIds: boolean;
   sustained: boolean;
 }
 
 const VARIANTS: Variant[] = [
-  { key: 'before', name: 'before: validated, with `_content`/`_text` rows', validate: true, content: true, sustained: true },
-  { key: 'validated', name: 'validated, no full-text rows', validate: true, content: false, sustained: false },
-  { key: 'after', name: 'after: trail repository (no per-event validation), no full-text rows', validate: false, content: false, sustained: true },
+  { key: 'before', name: 'before: validated, `_content`/`_text` rows, random ids', validate: true, content: true, randomIds: true, sustained: true },
+  { key: 'no-text', name: 'validated, no full-text rows, random ids', validate: true, content: false, randomIds: true, sustained: false },
+  { key: 'no-validation', name: 'trail repository (no per-event validation), no full-text rows, random ids', validate: false, content: false, randomIds: true, sustained: false },
+  { key: 'validated', name: 'validated (server/app.ts until it wires trailRepository), no full-text rows, time-ordered ids', validate: true, content: false, randomIds: false, sustained: true },
+  { key: 'after', name: 'after: trail repository, no full-text rows, time-ordered ids', validate: false, content: false, randomIds: false, sustained: true },
 ];
 
 const PRACTICE = 'org-bench';
@@ -90,6 +94,28 @@ function records(patients: string[]): (n: number) => AuditRecord {
   };
 }
 
+/**
+ * The trail writes `update` with a time-ordered id; this makes each such write a `create` (the
+ * repository draws a random UUID), as the trail did before.
+ */
+function withRandomIds(repo: Repository): Repository {
+  const tx = (inner: Repository): Repository =>
+    new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'update') return (resource: Resource) => target.create(resource);
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(repo, {
+    get(target, prop) {
+      if (prop === 'transaction') return <T>(work: (r: Repository) => Promise<T>) => target.transaction((inner) => work(tx(inner)));
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** The repository deps server/app.ts uses, with the variant's validation and (re-added) full-text rows. */
 function depsFor(base: RepositoryDeps, variant: Variant): RepositoryDeps {
   const index = (resource: Resource): IndexRow[] => {
@@ -110,7 +136,8 @@ async function measure(variant: Variant): Promise<AuditBenchRow> {
       tombstoneIndex: (resource) => tombstoneRows(resource, TEST_BASE_URL),
     };
     const deps = depsFor(base, variant);
-    const repo = variant.validate ? new VersionedRepository(deps) : trailRepository(deps);
+    const inner = variant.validate ? new VersionedRepository(deps) : trailRepository(deps);
+    const repo = variant.randomIds ? withRandomIds(inner) : inner;
     const patients = await seed(new VersionedRepository(base), 200);
     const make = records(patients);
     const logger = pino({ level: 'warn' });

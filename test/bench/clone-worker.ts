@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadFhirDefinitions } from '../../server/app.ts';
-import { extractIndexRows } from '../../server/fhir/search/extract-index.ts';
+import { indexWithAccess, OWNER_SYSTEM } from '../../server/auth/access-index.ts';
 import type { IndexRow } from '../../server/fhir/search/index-rows.ts';
 import { loadProfiles, ResourceValidator } from '../../server/fhir/validation/validator.ts';
 import { clonePatient, loadCloneSource, withLocalReferences } from './synthea-clones.ts';
@@ -10,7 +10,7 @@ import { clonePatient, loadCloneSource, withLocalReferences } from './synthea-cl
 /**
  * Worker thread of the direct loader (direct-load.ts): builds the clones of a range of patients as
  * the repository would store them (meta.versionId 1, meta.lastUpdated now) and computes their
- * search index rows with the server's extractor, so that the main thread only has to write rows.
+ * search index rows with the server's extractor (with the access rows: owner tag, compartments), so that the main thread only has to write rows.
  * Every resource of every VALIDATE_EVERY-th patient is validated with the server's validator
  * (validation is a third of the work; all clones come from the same 7 records by the same code,
  * and the patients loaded through the API are all validated by the server).
@@ -27,7 +27,9 @@ export interface CloneResult {
   error?: string;
 }
 
-const { today, baseUrl } = workerData as { today: string; baseUrl: string };
+/** `practiceId`: the practice whose backend client the bench acts as; it owns every clone (as a write of that client would). */
+const { today, baseUrl, practiceId } = workerData as { today: string; baseUrl: string; practiceId: string };
+const ownerTag = { system: OWNER_SYSTEM, code: practiceId };
 loadFhirDefinitions(); // as the server: R4 definitions plus our own search parameters
 const validator = new ResourceValidator(loadProfiles(join(import.meta.dirname, '..', '..', 'fhir-profiles')));
 const source = loadCloneSource();
@@ -39,11 +41,12 @@ parentPort?.on('message', ({ from, to }: CloneJob) => {
       const clone = clonePatient(source, i, today);
       result.patients.push({ id: clone.patientId, family: clone.family });
       for (const { resourceType, id, meta, ...rest } of withLocalReferences(clone)) {
-        // The shape VersionedRepository#saveVersion gives a first version.
         const lastUpdated = new Date().toISOString();
-        const saved = { resourceType, id, meta: { ...meta, versionId: '1', lastUpdated }, ...rest } as Resource;
+        // The shape VersionedRepository#saveVersion gives a first version written by the practice's client.
+        const tag = [...(meta?.tag ?? []).filter((t) => t.system !== OWNER_SYSTEM), ownerTag];
+        const saved = { resourceType, id, meta: { ...meta, tag, versionId: '1', lastUpdated }, ...rest } as Resource;
         if (i % VALIDATE_EVERY === 0) validator.validate(saved);
-        result.items.push({ type: resourceType, id: id as string, lastUpdated, content: JSON.stringify(saved), rows: extractIndexRows(saved, baseUrl) });
+        result.items.push({ type: resourceType, id: id as string, lastUpdated, content: JSON.stringify(saved), rows: indexWithAccess(saved, baseUrl) });
       }
     }
   } catch (err) {

@@ -94,7 +94,7 @@ function schemaIndexes(): string[] {
   }
 }
 
-export async function loadDirect(dataDir: string, baseUrl: string, today: string, from: number, to: number): Promise<DirectLoad> {
+export async function loadDirect(dataDir: string, baseUrl: string, today: string, from: number, to: number, practiceId: string): Promise<DirectLoad> {
   const path = join(dataDir, 'fhir.sqlite');
   const creator = new SqliteEngine(path);
   await creator.open(); // creates the file and schema when the store is new
@@ -122,7 +122,7 @@ export async function loadDirect(dataDir: string, baseUrl: string, today: string
   };
 
   const workerCount = Math.max(1, Math.min(cpus().length, 4));
-  const workers = Array.from({ length: workerCount }, () => new Worker(new URL('./clone-worker.ts', import.meta.url), { workerData: { today, baseUrl } }));
+  const workers = Array.from({ length: workerCount }, () => new Worker(new URL('./clone-worker.ts', import.meta.url), { workerData: { today, baseUrl, practiceId } }));
   const patients: ClonedPatient[] = new Array(to - from);
   let resources = 0;
   let next = from;

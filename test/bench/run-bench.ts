@@ -1,11 +1,14 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
-import { startServerProcess } from '../support/server-process.ts';
+import { practiceOf, startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
 import { syntheaBundles } from '../support/shared-data.ts';
+import { authedFetch } from '../support/test-server.ts';
+import { auditBench, auditBenchMarkdown } from './audit-bench.ts';
 import { loadDirect } from './direct-load.ts';
 import { rawSqliteInsertRate } from './raw-sqlite.ts';
 import { clonePatient, KEEP, loadCloneSource, namePrefix, requireSyntheaBundles, rng, transactionEntries } from './synthea-clones.ts';
@@ -24,6 +27,18 @@ import { syntheticPatient } from './synthetic-patients.ts';
  *    a read and the searches the apps and US Core clients make most are measured, with requests
  *    varied per request so that no cache flatters them.
  * 3. Raw node:sqlite insert rates, to put the write figures in proportion.
+ * 4. The audit trail alone (audit-bench.ts): AuditEvents/s it stores, and what 1,000/s costs.
+ *
+ * Every request is authenticated, as the practice's backend client that server-process.ts
+ * provisions in each data directory (SMART Backend Services, scope system/*.cruds): fetches go
+ * through `authedFetch`, autocannon runs get `authorization: Bearer …` with a token fetched just
+ * before each run (tokens live 5 minutes; a run lasts BENCH_DURATION s). Everything loaded is owned
+ * by that practice (through the API, as the client's writes; the direct load tags the clones with
+ * it), so the searches run under that client's access rule, as a practice's integration would.
+ * Every request is audited too: after each run the bench counts the AuditEvents in the store (a
+ * read-only SQLite connection, as the server's trail commits them) and reports, in the row's notes,
+ * how many of the run's requests were audited and how long after the run the trail had caught up;
+ * at the end, after each server's graceful stop, the AuditEvents stored against the requests sent.
  *
  * Env: BENCH_SCALES (patients, ascending; default 1000,64000), BENCH_DURATION (s per measurement,
  * default 10), BENCH_CONNECTIONS (default 10), BENCH_IMPORT_ROUNDS (times the 7 Synthea Bundles
@@ -41,6 +56,8 @@ const KEEP_STORE = process.env.BENCH_KEEP === '1';
 /** BENCH_LOAD=auto: steps of at most this many patients go through the API. */
 const HTTP_LOAD_MAX = 1000;
 const TODAY = new Date().toISOString().slice(0, 10);
+/** How long after a run the trail may take to store the run's AuditEvents before the row says it fell behind. */
+const AUDIT_CATCH_UP_MS = 10_000;
 const SERVER_ENV = { SEARCH_MAX_COUNT: '1000', BUNDLE_MAX_ENTRIES: '1000' };
 const JSON_HEADERS = { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' };
 const SAMPLES = 20;
@@ -51,7 +68,7 @@ const TIMEOUT_S = 10;
 const TARGET = { searchRps: 1000, searchP99Ms: 50, p50Growth: 2, importRps: 1000 };
 
 interface Row { measure: string; scale: string; rate: string; p50: string; p99: string; notes: string }
-interface Result { rps: number; p50: number; p99: number; failed: number }
+interface Result { rps: number; p50: number; p99: number; failed: number; requests: number }
 interface Patient { id: string; family: string }
 
 const rows: Row[] = [];
@@ -80,11 +97,59 @@ function run(options: autocannon.Options): Promise<Result> {
       for (let k = 0; k < result.timeouts; k++) latencies.push(Infinity);
       latencies.sort((a, b) => a - b);
       const at = (q: number): number => (latencies.length ? (latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number) : NaN);
-      resolve({ rps: result.requests.average, p50: at(0.5), p99: at(0.99), failed: result.non2xx + result.errors + result.timeouts });
+      resolve({ rps: result.requests.average, p50: at(0.5), p99: at(0.99), failed: result.non2xx + result.errors + result.timeouts, requests: result.requests.total });
     });
     instance.on('response', (_client, _status, _bytes, time) => latencies.push(time));
   });
 }
+
+/** `authorization` for the server's backend client: a fresh token (5 minutes) for each load run. */
+async function bearer(server: ServerProcess): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await server.tokens.token()}` };
+}
+
+/** FHIR requests the bench sent to each data directory (all audited but /metadata, which it never calls). */
+const sent = new Map<string, number>();
+const count = (dataDir: string, n = 1): void => void sent.set(dataDir, (sent.get(dataDir) ?? 0) + n);
+
+/** AuditEvents stored in a data directory's SQLite file (read-only; the server may be running: WAL). */
+function auditEventsIn(dataDir: string): number {
+  const db = new DatabaseSync(join(dataDir, 'fhir.sqlite'), { readOnly: true });
+  try {
+    return Number((db.prepare("SELECT COUNT(*) AS n FROM resources WHERE type = 'AuditEvent'").get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * After a load run of `requests` requests that began with `before` AuditEvents stored: waits until
+ * the trail has stored them all (or AUDIT_CATCH_UP_MS) and says how long that took after the run.
+ */
+async function auditCaughtUp(dataDir: string, before: number, requests: number): Promise<string> {
+  const start = performance.now();
+  for (;;) {
+    const audited = auditEventsIn(dataDir) - before;
+    const waited = performance.now() - start;
+    if (audited >= requests) return `audit: ${audited} events for ${requests} requests, stored ${waited < 50 ? 'by the end of the run' : `${(waited / 1000).toFixed(1)} s after it`}`;
+    if (waited > AUDIT_CATCH_UP_MS) {
+      warn(`the audit trail stored ${audited} AuditEvents for ${requests} requests ${AUDIT_CATCH_UP_MS / 1000} s after the run: it falls behind`);
+      return `⚠ audit: only ${audited} events for ${requests} requests ${AUDIT_CATCH_UP_MS / 1000} s after the run`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** After a graceful stop (the trail wrote everything queued): AuditEvents stored against requests sent. */
+function auditTotal(dataDir: string, label: string): void {
+  const stored = auditEventsIn(dataDir);
+  const requests = sent.get(dataDir) ?? 0;
+  const line = `${label}: ${stored} AuditEvents stored for ${requests} FHIR requests sent${stored < requests ? ` (**${requests - stored} missing**)` : ''}`;
+  auditLines.push(line);
+  if (stored < requests) warn(line);
+  console.error(`  ${line}`);
+}
+const auditLines: string[] = [];
 
 function record(measure: string, scale: string, result: Result, unit: string, notes: string[]): void {
   if (result.failed) notes.unshift(`**${result.failed} failed (non-2xx, errors or timeouts after ${TIMEOUT_S} s)**`);
@@ -154,7 +219,7 @@ function queries(patients: Patient[]): Query[] {
  * Sends a few requests of the query before it is measured: they must succeed and pass the query's
  * check, and a Bundle entry with search.mode 'outcome' (a parameter the server ignored) is reported.
  */
-async function sample(server: ServerProcess, query: Query, headers: Record<string, string>, seed: number): Promise<string[]> {
+async function sample(server: ServerProcess, dataDir: string, query: Query, headers: Record<string, string>, seed: number): Promise<string[]> {
   const rnd = rng(seed, 99);
   const ignored = new Set<string>();
   const problems = new Set<string>();
@@ -163,7 +228,8 @@ async function sample(server: ServerProcess, query: Query, headers: Record<strin
   const deadline = performance.now() + 15_000;
   for (let k = 0; k < SAMPLES && (k < 3 || performance.now() < deadline); k++) {
     const path = query.path(rnd);
-    const res = await fetch(`${server.baseUrl}${path}`, { headers });
+    const res = await authedFetch(`${server.baseUrl}${path}`, { headers });
+    count(dataDir);
     const text = await res.text();
     if (res.status !== 200) {
       problems.add(`HTTP ${res.status} for ${path}: ${text.slice(0, 300)}`);
@@ -192,16 +258,19 @@ async function sample(server: ServerProcess, query: Query, headers: Record<strin
   return notes;
 }
 
-async function measureQueries(server: ServerProcess, patients: Patient[], scale: number): Promise<void> {
+async function measureQueries(server: ServerProcess, dataDir: string, patients: Patient[], scale: number): Promise<void> {
   for (const query of queries(patients)) {
     const headers = { accept: 'application/fhir+json', prefer: `handling=${query.strict ? 'strict' : 'lenient'}` };
-    const notes = await sample(server, query, headers, scale);
+    const notes = await sample(server, dataDir, query, headers, scale);
     const rnd = rng(scale, 42);
+    const audited = auditEventsIn(dataDir);
     const result = await run({
       url: server.baseUrl,
-      headers,
+      headers: { ...headers, ...(await bearer(server)) },
       requests: [{ setupRequest: (req) => ({ ...req, path: query.path(rnd) }) }],
     });
+    count(dataDir, result.requests);
+    notes.push(await auditCaughtUp(dataDir, audited, result.requests));
     record(query.name, `${scale} patients`, result, 'req/s', notes);
     if (query.target) {
       const entry = searches.get(query.key) ?? { name: query.name, byScale: new Map() };
@@ -212,10 +281,20 @@ async function measureQueries(server: ServerProcess, patients: Patient[], scale:
 }
 
 async function postBundle(server: ServerProcess, body: string): Promise<Bundle> {
-  const res = await fetch(server.fhirUrl, { method: 'POST', headers: JSON_HEADERS, body });
+  const res = await authedFetch(server.fhirUrl, { method: 'POST', headers: JSON_HEADERS, body });
+  count(dataDirs.get(server) as string);
   const text = await res.text();
   if (res.status !== 200) throw new Error(`transaction failed: HTTP ${res.status} ${text.slice(0, 1000)}`);
   return JSON.parse(text) as Bundle;
+}
+
+/** The data directory of each server process started. */
+const dataDirs = new Map<ServerProcess, string>();
+
+async function startServer(dataDir: string): Promise<ServerProcess> {
+  const server = await startServerProcess(dataDir, SERVER_ENV);
+  dataDirs.set(server, dataDir);
+  return server;
 }
 
 /** The 7 Synthea Bundles as they are, `IMPORT_ROUNDS` times, one after the other. */
@@ -313,20 +392,23 @@ async function main(): Promise<void> {
 
   // 1. An empty store: Synthea import, then single creates.
   const emptyDir = mkdtempSync(join(tmpdir(), 'bench-empty-'));
-  let server = await startServerProcess(emptyDir, SERVER_ENV);
+  let server = await startServer(emptyDir);
   let syntheaRate: number;
   try {
     syntheaRate = await importSynthea(server);
     let created = 0;
+    const audited = auditEventsIn(emptyDir);
     const result = await run({
       url: `${server.fhirUrl}/Patient`,
       method: 'POST',
-      headers: JSON_HEADERS,
+      headers: { ...JSON_HEADERS, ...(await bearer(server)) },
       requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticPatient(10_000_000 + created++)) }) }],
     });
-    record('create Patient (POST)', 'empty store', result, 'req/s', []);
+    count(emptyDir, result.requests);
+    record('create Patient (POST)', 'empty store', result, 'req/s', [await auditCaughtUp(emptyDir, audited, result.requests)]);
   } finally {
     await server.stop();
+    auditTotal(emptyDir, 'empty store (import, creates)');
     rmSync(emptyDir, { recursive: true, force: true });
   }
 
@@ -334,7 +416,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   const patients: Patient[] = [];
   let cloned = 0;
-  server = await startServerProcess(dataDir, SERVER_ENV);
+  server = await startServer(dataDir);
   try {
     await loadPractices(server, source);
     let loaded = 0;
@@ -342,10 +424,10 @@ async function main(): Promise<void> {
       const direct = LOAD === 'direct' || (LOAD === 'auto' && scale - loaded > HTTP_LOAD_MAX);
       if (direct) {
         await server.stop();
-        const result = await loadDirect(dataDir, server.fhirUrl, TODAY, loaded, scale);
+        const result = await loadDirect(dataDir, server.fhirUrl, TODAY, loaded, scale, (await practiceOf(dataDir)).practiceId);
         patients.push(...result.patients);
         cloned += result.resources;
-        server = await startServerProcess(dataDir, SERVER_ENV);
+        server = await startServer(dataDir);
         rows.push({
           measure: `load clones directly into SQLite (bench process, ${result.workers} worker threads; not the API)`, scale: `${loaded}→${scale}`,
           rate: `${Math.round(result.resources / result.seconds)} resources/s`, p50: '', p99: '',
@@ -363,10 +445,11 @@ async function main(): Promise<void> {
         console.error(`  loaded ${loaded}→${scale} patients through the API: ${result.resources} resources at ${Math.round(result.resources / result.seconds)} resources/s`);
       }
       loaded = scale;
-      await measureQueries(server, patients, scale);
+      await measureQueries(server, dataDir, patients, scale);
     }
   } finally {
     await server.stop();
+    auditTotal(dataDir, 'synthetic patients store (loads, samples, load runs)');
     if (KEEP_STORE) console.error(`  kept the store of ${patients.length} synthetic patients: ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
   }
@@ -377,11 +460,19 @@ async function main(): Promise<void> {
   rows.push({ measure: 'raw node:sqlite insert, 1 row per transaction', scale: '', rate: `${Math.round(single)} rows/s`, p50: '', p99: '', notes: '' });
   rows.push({ measure: 'raw node:sqlite insert, 1000 rows per transaction', scale: '', rate: `${Math.round(batched)} rows/s`, p50: '', p99: '', notes: '' });
 
+  // 4. The audit trail alone.
+  console.error('audit trail micro-benchmark (test/bench/audit-bench.ts)');
+  const audit = await auditBench();
+
   const cpu = cpus();
   console.log(`\n${TODAY} · ${cpu[0]?.model ?? 'cpu'} · ${cpu.length} cores · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${DURATION} s × ${CONNECTIONS} connections · ${Math.round((performance.now() - benchStart) / 60_000)} min in all\n`);
   console.log(`Synthetic patients: clones of the ${source.records.length} Synthea records, ${(cloned / patients.length).toFixed(1)} resources each on average (Patient, ≤ ${KEEP.vitalSigns} vital-signs and ≤ ${KEEP.otherObservations} other Observations, ≤ ${KEEP.conditions} Conditions, ≤ ${KEEP.encounters} Encounters, ${KEEP.appointments} Appointments, ${KEEP.invoices} Invoices).\n`);
   console.log('| measure | scale | throughput | p50 | p99 | notes |\n| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.measure} | ${r.scale} | ${r.rate} | ${r.p50} | ${r.p99} | ${r.notes} |`);
+  console.log('\nAudit (every FHIR request above was audited):\n');
+  for (const line of auditLines) console.log(`- ${line}`);
+  console.log('');
+  for (const line of auditBenchMarkdown(audit)) console.log(line);
   console.log('\nTargets:\n');
   for (const line of checks(syntheaRate)) console.log(line);
   if (warnings.length) {

@@ -53,4 +53,17 @@ describe('extractIndexRows', () => {
     const rows = extractIndexRows({ resourceType: 'Patient', name: [{ family: 'Same' }, { family: 'Same' }] }, BASE);
     assert.equal(rows.filter((r) => r.kind === 'string' && r.param === 'family').length, 1);
   });
+
+  it('indexes _content and _text words, except for AuditEvent (searched by agent, entity, date, patient, never by text)', () => {
+    const text = { status: 'generated' as const, div: '<div xmlns="http://www.w3.org/1999/xhtml">Blood pressure</div>' };
+    const obs = extractIndexRows({ resourceType: 'Observation', status: 'final', code: { text: 'Body weight' }, text }, BASE);
+    assert.ok(obs.some((r) => r.kind === 'string' && r.param === '_content' && r.value === 'weight'));
+    assert.ok(obs.some((r) => r.kind === 'string' && r.param === '_text' && r.value === 'blood'));
+    const audit = extractIndexRows(
+      { resourceType: 'AuditEvent', text, type: { code: 'rest' }, action: 'R', recorded: '2025-01-01T00:00:00Z', outcomeDesc: 'HTTP 200', agent: [{ requestor: true, who: { display: 'someone' } }], source: { observer: { display: 'server' } } },
+      BASE,
+    );
+    assert.deepEqual(audit.filter((r) => r.param === '_content' || r.param === '_text'), []);
+    assert.ok(audit.some((r) => r.kind === 'token' && r.param === 'action' && r.code === 'R'), 'its search parameters are indexed as before');
+  });
 });
