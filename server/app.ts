@@ -12,6 +12,8 @@ import { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { PasswordResets } from './auth/accounts/password-reset.ts';
 import { createAuthRateLimiter } from './auth/accounts/rate-limit.ts';
 import { ehrLaunchRouter } from './auth/ehr-launch-route.ts';
+import { smartFederatedSignIn } from './auth/federation/smart-federation.ts';
+import type { SmartFederation } from './auth/federation/smart-federation.ts';
 import { PracticeClients } from './auth/practice-clients.ts';
 import { practiceClientsRouter } from './auth/practice-clients-routes.ts';
 import { patientChoices, requestAccess } from './auth/request-access.ts';
@@ -49,6 +51,8 @@ export interface App {
   repo: Repository;
   accounts: PasswordAccountService;
   smart: SmartAuth;
+  /** Sign-in through practices' own OpenID providers: provider settings, enrolments, identity links. */
+  federation: SmartFederation;
   audit: AuditTrail;
   /** Call once the HTTP server has stopped: writes the queued audit records, stops timers, closes the mailer; the engine belongs to the caller. */
   close(): Promise<void>;
@@ -77,6 +81,8 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   const accounts = new PasswordAccountService({ keyValue, logger });
   const findAccount = (id: string) => accounts.findById(id);
   const signInLimiter = createAuthRateLimiter();
+  // Finishing a federated sign-in needs the SMART provider, created just below (read only at callback time).
+  const federation = smartFederatedSignIn({ keyValue, accounts, baseUrl: config.baseUrl, production: config.production, rateLimit: signInLimiter, logger, provider: () => smart.provider });
   const smart = await createSmartAuth({
     baseUrl: config.baseUrl,
     fhirBaseUrl: config.fhirBaseUrl,
@@ -85,6 +91,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     patientChoices: patientChoices({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl }),
     logger,
     signInLimiter,
+    federation: federation.interactions,
   });
   await registerFirstPartyApps(smart, config.baseUrl);
   // The trail writes only AuditEvents it builds itself (shapes validated by its tests): it skips
@@ -102,6 +109,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use(requestLogger(logger));
   app.use(healthRouter(engine, isShuttingDown));
   app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
+  app.use(AUTH_MOUNT_PATH, federation.router);
   app.use(smart.router);
   app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
   app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
@@ -116,6 +124,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     repo,
     accounts,
     smart,
+    federation,
     audit,
     close: async () => {
       await audit.close();

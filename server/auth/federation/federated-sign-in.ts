@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { KeyValueStore } from '../../storage/key-value-store.ts';
 import type { Account, AccountService } from '../accounts/account.ts';
 import { html, sendPage } from '../accounts/html-page.ts';
+import type { SafeHtml } from '../accounts/html-page.ts';
 import { findLinkedAccountId, isEnrolled, linkIdentity } from './identity-links.ts';
 import { getPracticeProvider, isPracticeId } from './practice-providers.ts';
 import type { PracticeProvider } from './practice-providers.ts';
@@ -14,14 +15,20 @@ import type { PracticeProvider } from './practice-providers.ts';
  * Sign-in through a practice's own OpenID provider (authorization code flow with PKCE S256, state
  * and nonce), as a relying party built on openid-client:
  *
- * - `GET /auth/federated/:practiceId/start` keeps the flow's secrets server-side (namespace
+ * - `start(res, practiceId, binding)` keeps the flow's secrets server-side (namespace
  *   `federation-flow`, 10 minutes, keyed by a hash of `state`) and binds the flow to this browser
- *   with an HttpOnly cookie holding `state`, then redirects to the practice's provider.
+ *   with an HttpOnly cookie holding `state`, then redirects to the practice's provider. The SMART
+ *   sign-in page calls it from a POST that carries the interaction's cookie and CSRF token
+ *   (smart/interaction-routes.ts); the `binding` (which authorization-server interaction this
+ *   sign-in completes, and where to send the person back) is kept in the flow record only, never
+ *   read from the callback URL. `GET /auth/federated/:practiceId/start` (no binding) exists only
+ *   with `standaloneStart`.
  * - `GET /auth/federated/callback` requires the cookie to match `state` (so an attacker cannot make
  *   a victim's browser finish the attacker's sign-in: login CSRF), uses the flow once (atomic
  *   `consume`), lets openid-client check the response (state, `iss`, code exchange with the PKCE
  *   verifier, ID token signature, audience, expiry and nonce), then maps the identity to one of our
- *   accounts (identity-links.ts) and hands it to `onSignedIn`. No account is ever created here.
+ *   accounts (identity-links.ts) and hands it, with the flow's binding, to `onSignedIn`. No account
+ *   is ever created here.
  *
  * URLs sent to the provider and checked against its answer are built from BASE_URL, never from the
  * request's Host header.
@@ -31,9 +38,32 @@ export const FLOW_NAMESPACE = 'federation-flow';
 const COOKIE = 'portal_federation';
 const SCOPE = 'openid email profile';
 
+/** What a federated sign-in completes: one interaction of the authorization server. */
+export interface InteractionBinding {
+  /** The oidc-provider interaction uid (kept in the server-side flow record only). */
+  interactionUid: string;
+  /** A path on this server where a failed sign-in sends the person back (the interaction's sign-in page). */
+  returnPath: string;
+}
+
 export interface SignInDetails {
   practiceId: string;
   issuer: string;
+  /** The interaction the flow was started for; absent only for a standalone start. */
+  interaction?: InteractionBinding;
+}
+
+export interface FederatedSignIn {
+  /** The callback (and, with `standaloneStart`, the GET start); mount at `mountPath`. */
+  router: Router;
+  /** The practice's provider to offer, if the practice configured one. */
+  providerFor(practiceId: string): Promise<PracticeProvider | undefined>;
+  /**
+   * Starts a sign-in at the practice's provider bound to `binding`, and answers `res` (a redirect to
+   * the provider, or an error page). The caller must already have checked that the request belongs
+   * to the interaction (its cookie and CSRF token).
+   */
+  start(res: Response, practiceId: string, binding: InteractionBinding): Promise<void>;
 }
 
 export interface FederatedSignInDeps {
@@ -53,6 +83,11 @@ export interface FederatedSignInDeps {
   discoveryCacheMs?: number;
   /** Mount path of this router; `/auth` unless told otherwise. */
   mountPath?: string;
+  /**
+   * Whether `GET <mountPath>/federated/:practiceId/start` starts a flow bound to no interaction.
+   * `federatedSignInRoutes` enables it; `createFederatedSignIn` does not unless told.
+   */
+  standaloneStart?: boolean;
 }
 
 /** The redirect URI to register at each practice's provider. */
@@ -63,6 +98,8 @@ export function federationRedirectUri(baseUrl: string, mountPath = '/auth'): str
 class SignInFailure extends Error {
   readonly status: number;
   readonly userMessage: string;
+  /** Where the failure page links back to (the interaction's sign-in page), when known from the flow record. */
+  returnPath?: string;
   constructor(status: number, userMessage: string, detail: string) {
     super(detail);
     this.status = status;
@@ -70,7 +107,17 @@ class SignInFailure extends Error {
   }
 }
 
+/** Only a path on this server (no scheme, no host, no `//`): the failure page links to it. */
+function isLocalPath(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') && value.length <= 512;
+}
+
+/** The router alone, with the standalone GET start (the original interface). */
 export function federatedSignInRoutes(deps: FederatedSignInDeps): Router {
+  return createFederatedSignIn({ standaloneStart: true, ...deps }).router;
+}
+
+export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignIn {
   const { keyValue, baseUrl, logger, flowTtlSeconds = 600 } = deps;
   const redirectUri = federationRedirectUri(baseUrl, deps.mountPath);
   const cookiePath = new URL(`${deps.mountPath ?? '/auth'}${FEDERATION_PATH}`, baseUrl).pathname;
@@ -89,16 +136,25 @@ export function federatedSignInRoutes(deps: FederatedSignInDeps): Router {
     }
   });
 
-  router.get(`${FEDERATION_PATH}/:practiceId/start`, ...limited, async (req, res) => {
+  if (deps.standaloneStart) {
+    router.get(`${FEDERATION_PATH}/:practiceId/start`, ...limited, (req, res) => start(res, String(req.params.practiceId)));
+  }
+
+  async function providerFor(practiceId: string): Promise<PracticeProvider | undefined> {
+    return isPracticeId(practiceId) ? getPracticeProvider(keyValue, practiceId) : undefined;
+  }
+
+  async function start(res: Response, practiceId: string, binding?: InteractionBinding): Promise<void> {
     try {
-      const practiceId = String(req.params.practiceId);
-      const provider = isPracticeId(practiceId) ? await getPracticeProvider(keyValue, practiceId) : undefined;
+      if (binding && (!binding.interactionUid || !isLocalPath(binding.returnPath))) throw new Error('start: invalid interaction binding');
+      const provider = await providerFor(practiceId);
       if (!provider) throw new SignInFailure(404, 'This practice does not offer sign-in with its own account system.', `no provider for practice ${practiceId}`);
       const config = await discoverOrFail(provider);
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
-      await keyValue.upsert(FLOW_NAMESPACE, hash(state), { practiceId, codeVerifier, nonce }, flowTtlSeconds);
+      const bound = binding ? { interactionUid: binding.interactionUid, returnPath: binding.returnPath } : {};
+      await keyValue.upsert(FLOW_NAMESPACE, hash(state), { practiceId, codeVerifier, nonce, ...bound }, flowTtlSeconds);
       res.cookie(COOKIE, state, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: cookiePath, maxAge: flowTtlSeconds * 1000 });
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
@@ -110,9 +166,10 @@ export function federatedSignInRoutes(deps: FederatedSignInDeps): Router {
       });
       res.set('Cache-Control', 'no-store').redirect(303, url.href);
     } catch (err) {
+      if (err instanceof SignInFailure && binding) err.returnPath = binding.returnPath;
       fail(res, err);
     }
-  });
+  }
 
   async function finish(req: Request, res: Response): Promise<{ account: Account; details: SignInDetails }> {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
@@ -122,13 +179,20 @@ export function federatedSignInRoutes(deps: FederatedSignInDeps): Router {
     if (!state || !cookieState || !sameText(state, cookieState)) throw new SignInFailure(400, restart, 'state does not match the browser cookie');
     const flow = await keyValue.find(FLOW_NAMESPACE, hash(state));
     if (!flow || !(await keyValue.consume(FLOW_NAMESPACE, hash(state)))) throw new SignInFailure(400, restart, 'unknown, expired or used state');
-    const { practiceId, codeVerifier, nonce } = flow.payload as Record<string, string>;
-    const provider = await getPracticeProvider(keyValue, practiceId ?? '');
-    if (!provider || !codeVerifier || !nonce) throw new SignInFailure(400, restart, `practice ${practiceId} has no provider any more`);
-    const config = await discoverOrFail(provider);
-    const claims = await exchange(config, provider, req, { state, codeVerifier, nonce });
-    const account = await mapToAccount(provider, claims);
-    return { account, details: { practiceId: provider.practiceId, issuer: claims.issuer } };
+    const { practiceId, codeVerifier, nonce, interactionUid, returnPath } = flow.payload as Record<string, string | undefined>;
+    const interaction = interactionUid && isLocalPath(returnPath) ? { interactionUid, returnPath } : undefined;
+    try {
+      const provider = await getPracticeProvider(keyValue, practiceId ?? '');
+      if (!provider || !codeVerifier || !nonce) throw new SignInFailure(400, restart, `practice ${practiceId} has no provider any more`);
+      const config = await discoverOrFail(provider);
+      const claims = await exchange(config, provider, req, { state, codeVerifier, nonce });
+      const account = await mapToAccount(provider, claims);
+      return { account, details: { practiceId: provider.practiceId, issuer: claims.issuer, ...(interaction ? { interaction } : {}) } };
+    } catch (err) {
+      // From here on the flow record says which sign-in page the person came from: offer the way back.
+      if (err instanceof SignInFailure && interaction) err.returnPath = interaction.returnPath;
+      throw err;
+    }
   }
 
   async function exchange(config: oidc.Configuration, provider: PracticeProvider, req: Request, flow: { state: string; codeVerifier: string; nonce: string }) {
@@ -194,13 +258,18 @@ export function federatedSignInRoutes(deps: FederatedSignInDeps): Router {
   function fail(res: Response, err: unknown): void {
     if (err instanceof SignInFailure) {
       logger.warn({ event: 'federated-sign-in-failed', status: err.status, reason: err.message }, 'federated sign-in failed');
-      return sendPage(res, err.status, 'Sign-in not completed', html`<p class="error" role="alert">${err.userMessage}</p>`);
+      return sendPage(res, err.status, 'Sign-in not completed', html`<p class="error" role="alert">${err.userMessage}</p>${wayBack(err.returnPath)}`);
     }
     logger.error({ err }, 'federated sign-in failed unexpectedly');
     sendPage(res, 500, 'Sign-in not completed', html`<p class="error" role="alert">Something went wrong on our side. Please try again later.</p>`);
   }
 
-  return router;
+  return { router, providerFor, start: (res, practiceId, binding) => start(res, practiceId, binding) };
+}
+
+/** A failure page's link back to where the sign-in started (the SMART sign-in page of the interaction). */
+export function wayBack(returnPath: string | undefined): SafeHtml | undefined {
+  return isLocalPath(returnPath) ? html`<p><a href="${returnPath}">Back to the sign-in page</a></p>` : undefined;
 }
 
 /** Discovery results per practice, reused for a while and refreshed when the stored settings change. */

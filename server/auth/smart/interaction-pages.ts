@@ -25,11 +25,19 @@ function errorBox(message: string | undefined): string {
   return message ? `<div class="error" role="alert" id="form-error">${escapeHtml(message)}</div>` : '';
 }
 
-export function signInPage(form: FormContext, options: { email?: string; error?: string } = {}): string {
+export interface SignInPageOptions {
+  email?: string;
+  error?: string;
+  /** The display name of the app's practice's own OpenID provider: shows "Sign in with <name>". */
+  federatedProvider?: string;
+}
+
+export function signInPage(form: FormContext, options: SignInPageOptions = {}): string {
   const described = options.error ? ' aria-describedby="form-error"' : '';
   return layout('Sign in', `
 <p>Sign in to continue to <strong>${escapeHtml(form.clientName)}</strong>.</p>
 ${errorBox(options.error)}
+${options.federatedProvider ? federatedForm(form, options.federatedProvider) : ''}
 <form method="post" action="${action(form.uid, 'login')}" novalidate>
 ${hiddenCsrf(form.csrf)}
 <label for="email">E-mail address</label>
@@ -39,6 +47,19 @@ ${hiddenCsrf(form.csrf)}
 <button type="submit">Sign in</button>
 </form>
 ${cancelForm(form)}`);
+}
+
+/**
+ * A POST (with the CSRF token) rather than a link: only the page of this interaction, in the browser
+ * holding its cookie, can start the federated sign-in. The answer redirects to the practice's
+ * provider, which is why the pages' CSP sets no `form-action`.
+ */
+function federatedForm(form: FormContext, providerName: string): string {
+  return `<form method="post" action="${action(form.uid, 'federated')}">
+${hiddenCsrf(form.csrf)}
+<button type="submit">Sign in with ${escapeHtml(providerName)}</button>
+</form>
+<p>Or sign in with your e-mail address and password:</p>`;
 }
 
 export function patientPickerPage(form: FormContext, choices: ReadonlyArray<{ id: string; display: string }>): string {

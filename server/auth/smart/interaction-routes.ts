@@ -5,11 +5,11 @@ import type { Client } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
-import { allowedScope, isFirstParty } from './client-metadata.ts';
+import { allowedScope, clientPractice, isFirstParty } from './client-metadata.ts';
 import type { GrantContextStore } from './grant-context.ts';
 import { sendPage } from './html.ts';
 import { consentPage, messagePage, patientPickerPage, signInPage } from './interaction-pages.ts';
-import type { FormContext } from './interaction-pages.ts';
+import type { FormContext, SignInPageOptions } from './interaction-pages.ts';
 import { csrfMatches, InteractionStateStore } from './interaction-state.ts';
 import type { InteractionState } from './interaction-state.ts';
 import { grantedContext, resolveLaunch } from './launch-resolution.ts';
@@ -23,7 +23,26 @@ import { NON_RESOURCE_SCOPES, scopesBeyond, scopeTokens } from './scopes.ts';
  * patient choice (standalone launch with `launch/patient`) and consent. Every POST must come with
  * the interaction cookie (checked by oidc-provider's interactionDetails) and the interaction's CSRF
  * token; the sign-in POST is rate limited per IP.
+ *
+ * Sign-in through the practice's own OpenID provider (`federation`, see ../federation/): for an app
+ * whose practice (client metadata `practice_id`) configured a provider, the sign-in page also shows
+ * "Sign in with <provider>", a POST form (interaction cookie + CSRF token, rate limited) to
+ * `/oauth/interaction/:uid/federated`, which starts the federated flow bound to this interaction and
+ * redirects to the provider. When that flow comes back signed in, `finishFederatedLogin` records the
+ * login on the interaction (found by the uid kept in the flow's server-side record) and the browser
+ * resumes the authorization at `returnTo`, which oidc-provider only accepts with the resume cookie of
+ * the browser that started it; consent and the patient picker then follow as after a password.
  */
+export interface InteractionFederation {
+  /** The display name of the practice's own OpenID provider, if the practice has one. */
+  offerFor(practiceId: string): Promise<{ displayName: string } | undefined>;
+  /**
+   * Starts the sign-in at the practice's provider for this interaction and answers `res` (a redirect
+   * to the provider, or an error page linking back to `returnPath`).
+   */
+  start(res: Response, request: { practiceId: string; interactionUid: string; returnPath: string }): Promise<void>;
+}
+
 export interface InteractionDeps {
   provider: Provider;
   accounts: AccountService;
@@ -36,6 +55,8 @@ export interface InteractionDeps {
   signInLimiter: RequestHandler;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   clock: Clock;
+  /** Sign-in through the app's practice's own OpenID provider; absent: password sign-in only. */
+  federation?: InteractionFederation;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -54,6 +75,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const at = (step: string) => `${INTERACTION_PREFIX}/:uid/${step}`;
   router.get(`${INTERACTION_PREFIX}/:uid`, handle(deps, show));
   router.post(at('login'), deps.signInLimiter, form, handle(deps, login));
+  router.post(at('federated'), deps.signInLimiter, form, handle(deps, federated));
   router.post(at('patient'), form, handle(deps, pickPatient));
   router.post(at('consent'), form, handle(deps, consent));
   router.post(at('abort'), form, handle(deps, abort));
@@ -111,7 +133,7 @@ async function loadInteraction(deps: InteractionDeps, req: Request, res: Respons
 
 async function show(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response): Promise<void> {
   if (loaded.details.prompt.name === 'login') {
-    sendPage(res, 200, signInPage(loaded.form));
+    sendPage(res, 200, signInPage(loaded.form, await signInOptions(deps, loaded)));
     return;
   }
   // The platform's own apps: consent is implied, for what they asked within what they may ask.
@@ -143,17 +165,59 @@ async function login(deps: InteractionDeps, loaded: Loaded, req: Request, res: R
   const body = req.body as Record<string, unknown>;
   const email = typeof body.email === 'string' ? body.email : '';
   const password = typeof body.password === 'string' ? body.password : '';
+  const page = async (error: string) => signInPage(loaded.form, { ...(await signInOptions(deps, loaded)), email, error });
   if (!email || !password) {
-    return void sendPage(res, 400, signInPage(loaded.form, { email, error: 'Enter your e-mail address and your password.' }));
+    return void sendPage(res, 400, await page('Enter your e-mail address and your password.'));
   }
   const result = await deps.accounts.authenticate(email, password);
   if (!result.ok && result.reason === 'locked') {
-    const error = 'Too many failed attempts: sign-in to this account is paused for a while. Try again later, or reset your password.';
-    return void sendPage(res, 429, signInPage(loaded.form, { email, error }));
+    return void sendPage(res, 429, await page('Too many failed attempts: sign-in to this account is paused for a while. Try again later, or reset your password.'));
   }
-  if (!result.ok) return void sendPage(res, 401, signInPage(loaded.form, { email, error: 'The e-mail address or the password is not correct.' }));
+  if (!result.ok) return void sendPage(res, 401, await page('The e-mail address or the password is not correct.'));
   deps.logger.info({ event: 'smart-sign-in', accountId: result.account.id }, 'signed in for an app');
   await deps.provider.interactionFinished(req, res, { login: { accountId: result.account.id } }, { mergeWithLastSubmission: false });
+}
+
+/** The practice's provider offered on the sign-in page, if the app's practice configured one. */
+async function signInOptions(deps: InteractionDeps, loaded: Loaded): Promise<SignInPageOptions> {
+  const practiceId = clientPractice(loaded.client);
+  if (!deps.federation || !practiceId) return {};
+  const offer = await deps.federation.offerFor(practiceId);
+  return offer ? { federatedProvider: offer.displayName } : {};
+}
+
+/** "Sign in with <practice provider>": starts the federated flow bound to this interaction. */
+async function federated(deps: InteractionDeps, loaded: Loaded, _req: Request, res: Response): Promise<void> {
+  if (loaded.details.prompt.name !== 'login') return void sendPage(res, 409, messagePage('Already signed in', 'Go back to the app and start again.'));
+  const practiceId = clientPractice(loaded.client);
+  if (!deps.federation || !practiceId || !(await deps.federation.offerFor(practiceId))) {
+    return void sendPage(res, 404, messagePage('Not available', 'This app\'s practice does not offer sign-in with its own account system. Sign in with your e-mail address and password.', loaded.form));
+  }
+  // Only the server's records tie the flow to this interaction: the uid is stored with the flow, never read back from the provider's redirect.
+  await deps.federation.start(res, { practiceId, interactionUid: loaded.details.uid, returnPath: interactionPath(loaded.details.uid) });
+}
+
+export type FederatedLoginOutcome = { ok: true; returnTo: string } | { ok: false; reason: 'expired' | 'not-signing-in' | 'other-practice' };
+
+/**
+ * Records a sign-in that happened elsewhere (the practice's OpenID provider) as the login of
+ * interaction `uid`, the way `interactionFinished` would with the interaction's cookie: `result =
+ * { login: { accountId } }`, saved for the interaction's remaining lifetime. Answers where the
+ * browser resumes the authorization (`returnTo`); oidc-provider accepts that only with the resume
+ * cookie of the browser that started the authorization request. Refused when the interaction has
+ * expired, is not at its sign-in step, or belongs to an app of another practice than the provider's.
+ */
+export async function finishFederatedLogin(provider: Provider, uid: string, accountId: string, practiceId: string): Promise<FederatedLoginOutcome> {
+  const interaction = await provider.Interaction.find(uid);
+  if (!interaction) return { ok: false, reason: 'expired' };
+  const ttl = (interaction.exp ?? 0) - Math.floor(Date.now() / 1000);
+  if (ttl <= 0) return { ok: false, reason: 'expired' };
+  if (interaction.prompt.name !== 'login' || interaction.result) return { ok: false, reason: 'not-signing-in' };
+  const client = await provider.Client.find(String(interaction.params.client_id));
+  if (!client || clientPractice(client) !== practiceId) return { ok: false, reason: 'other-practice' };
+  interaction.result = { login: { accountId } };
+  await interaction.save(ttl);
+  return { ok: true, returnTo: interaction.returnTo };
 }
 
 async function pickPatient(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response): Promise<void> {

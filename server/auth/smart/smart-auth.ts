@@ -15,6 +15,7 @@ import { GrantContextStore } from './grant-context.ts';
 import { sendPage } from './html.ts';
 import { messagePage } from './interaction-pages.ts';
 import { interactionRouter } from './interaction-routes.ts';
+import type { InteractionFederation } from './interaction-routes.ts';
 import { InteractionStateStore } from './interaction-state.ts';
 import type { PatientChoices } from './launch-resolution.ts';
 import { LaunchStore } from './launch-store.ts';
@@ -43,6 +44,8 @@ export interface SmartAuthOptions {
   signInLimiter?: RequestHandler;
   /** How often expired records are purged from the key-value store; default every 10 minutes. */
   purgeIntervalMs?: number;
+  /** Sign-in through the app's practice's own OpenID provider (../federation/smart-federation.ts); default: none. */
+  federation?: InteractionFederation;
 }
 
 export interface SmartAuth {
@@ -90,6 +93,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     signInLimiter: options.signInLimiter ?? defaultSignInLimiter(),
     logger,
     clock,
+    ...(options.federation ? { federation: options.federation } : {}),
   }));
   router.use(normalizeAuthorizeRequest(ISSUER_ROUTES.authorization));
   router.use(mountProvider(provider, baseUrl));
