@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { TestContext } from 'node:test';
 import Provider from 'oidc-provider';
 import { startHttp } from '../server/auth/accounts/test-support.ts';
 import type { TestHttpServer } from '../server/auth/accounts/test-support.ts';

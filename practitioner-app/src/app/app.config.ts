@@ -12,7 +12,7 @@ export const appConfig: ApplicationConfig = {
     provideZonelessChangeDetection(),
     // Route parameters arrive as component inputs (PatientForm's `id`).
     provideRouter(routes, withComponentInputBinding()),
-    // The bearer token goes on FHIR API requests (and only those); see auth/auth.interceptor.ts.
+    // The bearer token goes on this origin's /fhir/R4 and /api/ requests (and only those); see auth/auth.interceptor.ts.
     provideHttpClient(withInterceptors([authInterceptor])),
     // The public client the server registers for the console (server/auth/smart/first-party-apps.ts).
     provideAuth({ clientId: 'practitioner-console' }),

@@ -37,6 +37,12 @@ export const routes: Routes = [
         loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
       },
       {
+        // Offered in the toolbar to practice administrators only; the page explains a 403 to anyone else.
+        path: 'apps',
+        title: 'Connected apps · Practice Console',
+        loadComponent: () => import('./apps/connected-apps/connected-apps').then((m) => m.ConnectedApps),
+      },
+      {
         path: '**',
         title: 'Page not found · Practice Console',
         loadComponent: () => import('./not-found/not-found').then((m) => m.NotFound),

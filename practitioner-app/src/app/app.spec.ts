@@ -7,6 +7,7 @@ import { App } from './app';
 import { routes } from './app.routes';
 import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthTesting, PENDING_KEY, signInForTest, SMART_CONFIGURATION, until } from './auth/auth-testing';
 import { authInterceptor } from './auth/auth.interceptor';
+import { expectPracticesRequest, flushPractices } from './practices/practices-testing';
 
 describe('App shell', () => {
   beforeEach(() => {
@@ -34,6 +35,49 @@ describe('App shell', () => {
       const link = toolbar.querySelector('nav a') as HTMLAnchorElement;
       expect(link.textContent?.trim()).toBe('Patients');
       expect(link.getAttribute('href')).toBe('/patients');
+    });
+
+    it('shows “Connected apps” in the toolbar to practice administrators only', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      const http = TestBed.inject(HttpTestingController);
+      const navTexts = () => Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')).map((a) => a.textContent?.trim());
+      expect(navTexts()).toEqual(['Patients']);
+
+      flushPractices(http, [
+        { id: 'o1', name: 'Riverside', admin: false },
+        { id: 'o2', name: 'Hilltop', admin: true },
+      ]);
+      await fixture.whenStable();
+      expect(navTexts()).toEqual(['Patients', 'Connected apps']);
+      const link = (fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')[1]!;
+      expect(link.getAttribute('href')).toBe('/apps');
+    });
+
+    it('hides “Connected apps” from practitioners who administer no practice', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: false }]);
+      await fixture.whenStable();
+      const links = Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')).map((a) => a.textContent?.trim());
+      expect(links).toEqual(['Patients']);
+      expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
+    });
+
+    it('hides “Connected apps” when the practices cannot be read', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      expectPracticesRequest(TestBed.inject(HttpTestingController)).flush({}, { status: 500, statusText: 'Error' });
+      await fixture.whenStable();
+      expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
+    });
+
+    it('opens the Connected apps page at /apps', async () => {
+      const harness = await RouterTestingHarness.create('/apps');
+      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Connected apps');
+      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: true }]);
+      await harness.fixture.whenStable();
+      TestBed.inject(HttpTestingController).expectOne('/api/practices/o1/clients');
     });
 
     it('shows who is signed in and signs out from the toolbar', async () => {

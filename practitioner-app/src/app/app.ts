@@ -1,10 +1,15 @@
-import { Component, inject } from '@angular/core';
+import { Component, effect, inject, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AuthService } from './auth/auth.service';
+import { PracticeService } from './practices/practice.service';
 
-/** The console's frame: a toolbar with the product name, navigation and who is signed in above the routed page. */
+/**
+ * The console's frame: a toolbar with the product name, navigation and who is signed in above the
+ * routed page. "Connected apps" is offered only to administrators of a practice, so the signed-in
+ * practitioner's practices are read as soon as someone is signed in.
+ */
 @Component({
   selector: 'pc-root',
   imports: [RouterOutlet, RouterLink, RouterLinkActive, MatToolbarModule, MatButtonModule],
@@ -15,6 +20,9 @@ import { AuthService } from './auth/auth.service';
         <a class="product" routerLink="/">Practice Console</a>
         <nav aria-label="Main">
           <a mat-button routerLink="/patients" routerLinkActive="active" ariaCurrentWhenActive="page">Patients</a>
+          @if (practices.adminPractices().length > 0) {
+            <a mat-button routerLink="/apps" routerLinkActive="active" ariaCurrentWhenActive="page">Connected apps</a>
+          }
         </nav>
         <span class="spacer"></span>
         @if (auth.signedIn()) {
@@ -59,6 +67,13 @@ import { AuthService } from './auth/auth.service';
 })
 export class App {
   protected readonly auth = inject(AuthService);
+  protected readonly practices = inject(PracticeService);
+
+  constructor() {
+    effect(() => {
+      if (this.auth.fhirUser() !== null) untracked(() => this.practices.load());
+    });
+  }
 
   protected signOut(): void {
     void this.auth.signOut();

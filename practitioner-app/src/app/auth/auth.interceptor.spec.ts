@@ -16,7 +16,7 @@ import {
   SMART_CONFIGURATION,
   until,
 } from './auth-testing';
-import { authInterceptor, isFhirApiRequest } from './auth.interceptor';
+import { authInterceptor, isAppApiRequest, isFhirApiRequest } from './auth.interceptor';
 import { AuthService } from './auth.service';
 
 const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
@@ -60,8 +60,34 @@ describe('authInterceptor', () => {
     expect(authorization(http.expectOne('/fhir/R4'))).toBe('Bearer access-1');
   });
 
+  it('adds the bearer token to requests for this origin’s /api/ (EHR launch, practice apps and clients)', () => {
+    const post = client.post('/api/ehr-launch', { patient: 'a1' });
+    post.subscribe();
+    get(`${ORIGIN}/api/practices/o1/clients`);
+    expect(authorization(http.expectOne('/api/ehr-launch'))).toBe('Bearer access-1');
+    expect(authorization(http.expectOne(`${ORIGIN}/api/practices/o1/clients`))).toBe('Bearer access-1');
+  });
+
+  it('on 401 from /api/ refreshes and repeats the request with the new token', async () => {
+    const result = get('/api/practices/o1/apps');
+    http.expectOne('/api/practices/o1/apps').flush(expired, UNAUTHORIZED);
+    await flushDiscovery(http);
+    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({ access_token: 'access-2', token_type: 'Bearer', refresh_token: 'refresh-2' });
+    const retry = await nextRequest(http, (r) => r.url === '/api/practices/o1/apps', 'the repeat');
+    expect(authorization(retry)).toBe('Bearer access-2');
+    retry.flush([]);
+    expect(result.value).toEqual([]);
+  });
+
   it('adds nothing to any other request', () => {
     const others = [
+      'https://evil.example/api/ehr-launch',
+      '//evil.example/api/ehr-launch',
+      'http://app.example/api/ehr-launch',
+      '/api',
+      '/apix/ehr-launch',
+      'api/ehr-launch', // relative to the app base: /console/api/ehr-launch
+      '/console/api/ehr-launch',
       'https://evil.example/fhir/R4/Patient',
       '//evil.example/fhir/R4/Patient',
       '/fhir/R4x/Patient',
@@ -186,5 +212,20 @@ describe('isFhirApiRequest', () => {
     expect(check('/fhir/R4/../../oauth/token')).toBeFalse();
     expect(check('/fhir/R4/.well-known/smart-configuration')).toBeFalse();
     expect(check(SMART_CONFIGURATION.token_endpoint)).toBeFalse();
+  });
+});
+
+describe('isAppApiRequest', () => {
+  const check = (url: string) => isAppApiRequest(url, ORIGIN, APP_BASE);
+
+  it('is true below this origin’s /api/ only', () => {
+    expect(check('/api/ehr-launch')).toBeTrue();
+    expect(check(`${ORIGIN}/api/practices/o1/clients/c1`)).toBeTrue();
+    expect(check('/api')).toBeFalse();
+    expect(check('/apis/x')).toBeFalse();
+    expect(check('api/ehr-launch')).toBeFalse();
+    expect(check('https://evil.example/api/ehr-launch')).toBeFalse();
+    expect(check('/api/../oauth/token')).toBeFalse();
+    expect(check('/fhir/R4/Patient')).toBeFalse();
   });
 });

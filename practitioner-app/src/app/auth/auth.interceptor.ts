@@ -7,15 +7,16 @@ import { BrowserLocation } from './auth-config';
 import { AuthService } from './auth.service';
 
 /**
- * Adds `Authorization: Bearer <access token>` to requests for this origin's FHIR API, and to nothing
- * else: the token must never leave for another origin or another path of this one. On a 401 it gets a
+ * Adds `Authorization: Bearer <access token>` to requests for this origin's FHIR API (`/fhir/R4`) and
+ * its console API (`/api/…`: EHR launch, the practice's apps and clients), and to nothing else: the
+ * token must never leave for another origin or another path of this one (`/oauth/…`, the app's own files). On a 401 it gets a
  * new token once (AuthService.refreshAfter: single flight, rotation) and repeats the request; if that
  * fails, or the repeat is refused too, the session is over and sign-in starts again (immediately
  * signed in again while the server's session lasts). The request then fails with the 401.
  */
 export const authInterceptor: HttpInterceptorFn = (req, next) => {
   const location = inject(BrowserLocation);
-  if (!isFhirApiRequest(req.url, location.origin(), location.appBase())) return next(req);
+  if (!isBearerRequest(req.url, location.origin(), location.appBase())) return next(req);
   const auth = inject(AuthService);
   const router = inject(Router);
 
@@ -55,20 +56,41 @@ function withToken(req: HttpRequest<unknown>, token: string): HttpRequest<unknow
   return req.clone({ setHeaders: { Authorization: `Bearer ${token}` } });
 }
 
+/** The same-origin API below which requests carry the access token, besides the FHIR API. */
+export const APP_API_BASE = '/api';
+
+/** True for the requests that carry the access token: this origin's FHIR API or its `/api/` paths. */
+export function isBearerRequest(url: string, origin: string, documentBase: string): boolean {
+  return isFhirApiRequest(url, origin, documentBase) || isAppApiRequest(url, origin, documentBase);
+}
+
+/**
+ * True for the paths below this origin's `/api/` (resolved the way the browser will resolve the
+ * request URL); false for other origins, `/api` itself, `/apix/…` and relative `api/…` (which is
+ * below the app's base, `/console/api/…`).
+ */
+export function isAppApiRequest(url: string, origin: string, documentBase: string): boolean {
+  const target = resolve(url, documentBase);
+  return target !== undefined && target.origin === origin && target.pathname.startsWith(`${APP_API_BASE}/`);
+}
+
 /**
  * True for this origin's `/fhir/R4` and the paths below it, resolved the way the browser will resolve
  * the request URL; false for other origins, other paths (`/oauth/…`, `/fhir/R4x`) and the public
  * discovery documents under `/fhir/R4/.well-known/`.
  */
 export function isFhirApiRequest(url: string, origin: string, documentBase: string): boolean {
-  let target: URL;
-  try {
-    target = new URL(url, documentBase);
-  } catch {
-    return false;
-  }
-  if (target.origin !== origin) return false;
+  const target = resolve(url, documentBase);
+  if (target === undefined || target.origin !== origin) return false;
   const path = target.pathname;
   if (path !== FHIR_BASE && !path.startsWith(`${FHIR_BASE}/`)) return false;
   return !path.startsWith(`${FHIR_BASE}/.well-known/`);
+}
+
+function resolve(url: string, documentBase: string): URL | undefined {
+  try {
+    return new URL(url, documentBase);
+  } catch {
+    return undefined;
+  }
 }

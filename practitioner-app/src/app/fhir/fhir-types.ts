@@ -42,6 +42,38 @@ export interface Patient extends Resource {
   birthDate?: string;
 }
 
+export interface Coding {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+
+export interface CodeableConcept {
+  coding?: Coding[];
+  text?: string;
+}
+
+export interface Reference {
+  reference?: string;
+  display?: string;
+}
+
+/** A practice is an Organization. */
+export interface Organization extends Resource {
+  resourceType: 'Organization';
+  active?: boolean;
+  name?: string;
+}
+
+/** A practitioner's membership of a practice; `code` says what they are there (e.g. practice admin). */
+export interface PractitionerRole extends Resource {
+  resourceType: 'PractitionerRole';
+  active?: boolean;
+  practitioner?: Reference;
+  organization?: Reference;
+  code?: CodeableConcept[];
+}
+
 export interface BundleLink {
   relation: string;
   url: string;
@@ -50,6 +82,8 @@ export interface BundleLink {
 export interface BundleEntry<T extends Resource> {
   fullUrl?: string;
   resource?: T;
+  /** `match` for what was searched for, `include` for what `_include` added. */
+  search?: { mode?: 'match' | 'include' | 'outcome' };
 }
 
 export interface Bundle<T extends Resource = Resource> {

@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
+import { provideAuthTesting } from '../../auth/auth-testing';
 import type { Patient } from '../../fhir/fhir-types';
 import { VERSION_CONFLICT_MESSAGE } from '../../fhir/operation-outcome';
 import { PatientForm } from './patient-form';
@@ -48,7 +49,7 @@ describe('PatientForm', () => {
   const alertText = () => page.querySelector('[role=alert]')?.textContent ?? '';
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
+    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
     http = TestBed.inject(HttpTestingController);
     navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
   });
@@ -62,6 +63,10 @@ describe('PatientForm', () => {
       const labels = Array.from(page.querySelectorAll('mat-label')).map((l) => l.textContent?.trim());
       expect(labels).toEqual(['Given name(s)', 'Family name', 'Gender', 'Birth date', 'Phone', 'Email']);
       expect(page.querySelector('h1')?.textContent).toBe('New patient');
+    });
+
+    it('offers no “Launch app” before the patient exists', () => {
+      expect(page.querySelector('pc-launch-app-menu')).toBeNull();
     });
 
     it('POSTs the new patient and goes back to the list', () => {
@@ -116,6 +121,11 @@ describe('PatientForm', () => {
       create('p1');
       http.expectOne('/fhir/R4/Patient/p1').flush(stored);
       fixture.detectChanges();
+    });
+
+    it('offers “Launch app” for this patient', () => {
+      const launch = page.querySelector('.heading pc-launch-app-menu button');
+      expect(launch?.textContent?.trim()).toBe('Launch app');
     });
 
     it('fills the form from the stored patient', () => {

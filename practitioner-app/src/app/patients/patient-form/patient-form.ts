@@ -7,16 +7,17 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { Router, RouterLink } from '@angular/router';
+import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { FhirClient } from '../../fhir/fhir-client';
 import type { AdministrativeGender, Patient } from '../../fhir/fhir-types';
 import { errorMessages, isVersionConflict } from '../../fhir/operation-outcome';
 import { applyFormValue, EMPTY_PATIENT_FORM, toFormValue } from '../patient-form-model';
 import { birthDateValidator, PHONE_PATTERN } from '../patient-validators';
 
-/** Creates a patient (/patients/new) or edits one (/patients/:id). */
+/** Creates a patient (/patients/new) or edits one (/patients/:id, with "Launch app" for that patient). */
 @Component({
   selector: 'pc-patient-form',
-  imports: [ReactiveFormsModule, RouterLink, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
+  imports: [ReactiveFormsModule, RouterLink, LaunchAppMenu, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
   templateUrl: './patient-form.html',
   styleUrl: './patient-form.css',
 })

@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
+import { provideAuthTesting } from '../../auth/auth-testing';
 import type { Bundle, Patient } from '../../fhir/fhir-types';
 import { PatientList, SEARCH_DEBOUNCE_MS } from './patient-list';
 
@@ -24,7 +25,7 @@ describe('PatientList', () => {
   let page: HTMLElement;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
+    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
     http = TestBed.inject(HttpTestingController);
     fixture = TestBed.createComponent(PatientList);
     page = fixture.nativeElement;
@@ -36,7 +37,7 @@ describe('PatientList', () => {
   const firstPage = () => http.expectOne('/fhir/R4/Patient?_count=20');
   const rowTexts = () =>
     Array.from(page.querySelectorAll('tbody tr')).map((tr) =>
-      Array.from(tr.querySelectorAll('td'))
+      Array.from(tr.querySelectorAll('td:not(.actions)'))
         .map((td) => td.textContent?.trim())
         .join(' | '),
     );
@@ -56,6 +57,14 @@ describe('PatientList', () => {
     expect(page.querySelector('mat-progress-bar')).toBeNull();
     expect(rowTexts()).toEqual(['Lovelace, Ada | 1815-12-10 | female', 'Turing, Alan | — | male']);
     expect(page.querySelector('tbody a')?.getAttribute('href')).toBe('/patients/a1');
+  });
+
+  it('offers “Launch app” for each patient, naming the patient', () => {
+    firstPage().flush(bundle([ada, alan]));
+    fixture.detectChanges();
+    const launchButtons = Array.from(page.querySelectorAll('tbody td.actions pc-launch-app-menu button'));
+    expect(launchButtons.map((b) => b.textContent?.trim())).toEqual(['Launch app', 'Launch app']);
+    expect(launchButtons.map((b) => b.getAttribute('aria-label'))).toEqual(['Launch an app for Lovelace, Ada', 'Launch an app for Turing, Alan']);
   });
 
   it('searches by name once the user stops typing', () => {

@@ -7,6 +7,7 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { catchError, debounceTime, distinctUntilChanged, EMPTY, map, merge, type Observable, startWith, Subject, switchMap, tap } from 'rxjs';
+import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { FhirClient } from '../../fhir/fhir-client';
 import type { Bundle, Patient } from '../../fhir/fhir-types';
 import { errorMessages } from '../../fhir/operation-outcome';
@@ -23,10 +24,10 @@ interface PatientRow {
   gender: string;
 }
 
-/** The practice's patients, searched by name, one server page at a time. */
+/** The practice's patients, searched by name, one server page at a time, each with "Launch app". */
 @Component({
   selector: 'pc-patient-list',
-  imports: [ReactiveFormsModule, RouterLink, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule],
+  imports: [ReactiveFormsModule, RouterLink, LaunchAppMenu, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule],
   templateUrl: './patient-list.html',
   styleUrl: './patient-list.css',
 })
