@@ -109,6 +109,9 @@ describe('authorization matrix over HTTP', () => {
     await obs('obsBY-lab', 'Y', 'BY', false);
     await write('condA', 'X', { resourceType: 'Condition', subject: ref('A'), code: { text: 'asthma' } }, { patients: ['A'] });
     await write('condBY', 'Y', { resourceType: 'Condition', subject: ref('BY'), code: { text: 'migraine' } }, { patients: ['BY'] });
+    // A referral letter for A (its securityContext puts it in A's compartment) and a practice-only file.
+    await write('letterA', 'X', { resourceType: 'Binary', contentType: 'text/plain', securityContext: ref('A'), data: Buffer.from('Dear colleague').toString('base64') }, { patients: ['A'] });
+    await write('fileX', 'X', { resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from('rota').toString('base64') });
 
     // The portal invitation links a person to their records; the server writes it (no caller could:
     // nobody else can read both of B's records).
@@ -146,7 +149,7 @@ describe('authorization matrix over HTTP', () => {
   });
   after(() => server?.close());
 
-  const TYPES = ['Patient', 'Observation', 'Condition', 'Person', 'Practitioner', 'PractitionerRole', 'Organization'];
+  const TYPES = ['Patient', 'Observation', 'Condition', 'Person', 'Practitioner', 'PractitionerRole', 'Organization', 'Binary'];
 
   it('searches return exactly the entitled resources, with totals that count only those', async () => {
     for (const who of EVERYONE) {

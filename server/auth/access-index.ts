@@ -47,10 +47,24 @@ function compartmentRows(resource: Resource, rows: IndexRow[]): ReferenceRow[] {
   const params = new Set(patientCompartmentParams().get(resource.resourceType) ?? []);
   const targets = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) targets.add(`Patient/${resource.id}`);
+  const context = binaryPatient(resource);
+  if (context) targets.add(context);
   for (const row of rows) {
     if (row.kind === 'reference' && params.has(row.param) && row.targetType === 'Patient' && row.target.startsWith('Patient/')) targets.add(row.target);
   }
   return [...targets].map((target) => ({ kind: 'reference', param: COMPARTMENT_PARAM, target, targetType: 'Patient' }));
+}
+
+/**
+ * A Binary is in no compartment of the R4 CompartmentDefinition; its `securityContext` says whose
+ * it is (R4 Binary: "access is controlled by the security context"). A Binary whose context is a
+ * Patient is in that patient's compartment, so the patient (and their family members) can read the
+ * letter or image they or their practice uploaded; without one, only the owning practice can.
+ */
+function binaryPatient(resource: Resource): string | undefined {
+  if (resource.resourceType !== 'Binary') return undefined;
+  const reference = (resource as { securityContext?: { reference?: string } }).securityContext?.reference;
+  return reference && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(reference) ? reference : undefined;
 }
 
 /** The owning practice (Organization id) recorded on a resource, if any. */

@@ -168,7 +168,8 @@ function anyOfFilters(filters: AccessFilter[]): AccessFilter {
 }
 
 function isCompartmentType(type: string): boolean {
-  return type === ANY_OTHER_TYPE || type === 'Patient' || patientCompartmentParams().has(type);
+  // Binary: in a patient's compartment through its securityContext (access-index.ts).
+  return type === ANY_OTHER_TYPE || type === 'Patient' || type === 'Binary' || patientCompartmentParams().has(type);
 }
 
 function ownedBy(practices: string[]): AccessFilter {

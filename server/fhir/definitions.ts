@@ -113,12 +113,17 @@ export function searchParametersFor(resourceType: string): Map<string, SearchPar
     params = new Map();
     // Parameters of all resources (_tag, _profile, ...) are defined once, on Resource; the copies
     // @medplum/core makes per type carry no url, so they are recognised by code.
-    const common = Object.entries(getSearchParameters('Resource') ?? {})
-      .filter(([, sp]) => sp.url?.startsWith(STANDARD_PREFIX))
-      .map(([code]) => code);
+    const commonParams = Object.entries(getSearchParameters('Resource') ?? {}).filter(([, sp]) => sp.url?.startsWith(STANDARD_PREFIX));
+    const common = commonParams.map(([code]) => code);
     for (const [code, sp] of Object.entries(getSearchParameters(resourceType) ?? {})) {
       const standard = sp.url?.startsWith(STANDARD_PREFIX) || common.includes(code);
       if (standard && sp.expression) params.set(code, sp);
+    }
+    // @medplum/core defines no parameters at all for a few types (Binary): the ones of every
+    // resource still apply to them (R4: Resource-tag, -profile, -security, -source...), with the
+    // expression on the type itself (FHIRPath does not match `Resource.` against a Binary).
+    for (const [code, sp] of commonParams) {
+      if (sp.expression && !params.has(code)) params.set(code, { ...sp, expression: sp.expression.replace(/^Resource\./, `${resourceType}.`) });
     }
     for (const sp of customSearchParameters.values()) {
       if ((sp.base as string[]).includes(resourceType)) params.set(sp.code as string, sp);

@@ -8,6 +8,7 @@ import { queryString } from '../rest/bundles.ts';
 import type { FhirContext } from '../rest/fhir-context.ts';
 import { sendJson } from '../rest/http.ts';
 import { idParam, queryOf, resourceTypeParam } from '../rest/request-input.ts';
+import { COMPARTMENT_PARAM } from '../../auth/access-index.ts';
 
 /**
  * `Patient/[id]/$everything`: the patient and every resource in their compartment (R4 Patient
@@ -49,6 +50,8 @@ export function everythingOperation(ctx: FhirContext) {
 
 function filtersFor(type: string, patientId: string): SearchFilter[] {
   if (type === 'Patient') return [{ kind: 'id', ids: [patientId] }];
+  // A Binary is the patient's through its securityContext, recorded in the compartment rows.
+  if (type === 'Binary') return [{ kind: 'reference', param: COMPARTMENT_PARAM, any: [{ target: `Patient/${patientId}` }] }];
   return [{ kind: 'compartment', params: patientCompartmentParams().get(type) as string[], target: `Patient/${patientId}` }];
 }
 
@@ -69,7 +72,7 @@ function parseOptions(query: Record<string, string | string[] | undefined>, ctx:
   };
   // The record, not its audit trail: AuditEvents (who looked at the record) are in the compartment
   // too, but they are the practice's log about the record (read with AuditEvent?patient=).
-  const compartment = [...new Set(['Patient', ...patientCompartmentParams().keys()])].filter((t) => !NOT_IN_EVERYTHING.has(t)).sort();
+  const compartment = [...new Set(['Patient', 'Binary', ...patientCompartmentParams().keys()])].filter((t) => !NOT_IN_EVERYTHING.has(t)).sort();
   let types = compartment;
   const typeParam = single('_type');
   if (typeParam !== undefined) {
