@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { patientCompartmentParams } from '../fhir/definitions.ts';
-import { extractIndexRows } from '../fhir/search/extract-index.ts';
+import { extractIndexRows, extractIndexRowsOf } from '../fhir/search/extract-index.ts';
 import type { IndexRow, ReferenceRow } from '../fhir/search/index-rows.ts';
 
 /**
@@ -41,6 +41,15 @@ export function isAccessRow(row: IndexRow): boolean {
 /** The Patient ids whose compartment `resource` is in (computed from its index rows). */
 export function compartmentsOf(resource: Resource, rows: IndexRow[]): string[] {
   return compartmentRows(resource, rows).map((r) => r.target.slice('Patient/'.length));
+}
+
+/**
+ * The Patient ids whose compartment `resource` would be in, evaluating only the compartment's
+ * parameters (a write checks them before the full index is computed).
+ */
+export function compartmentTargets(resource: Resource, baseUrl: string): string[] {
+  const params = new Set(patientCompartmentParams().get(resource.resourceType) ?? []);
+  return compartmentsOf(resource, params.size ? extractIndexRowsOf(resource, baseUrl, params) : []);
 }
 
 function compartmentRows(resource: Resource, rows: IndexRow[]): ReferenceRow[] {

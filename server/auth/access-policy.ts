@@ -4,7 +4,7 @@ import { patientCompartmentParams } from '../fhir/definitions.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope, Defer, Lookup } from '../storage/access-scope.ts';
-import { COMPARTMENT_PARAM, compartmentsOf, DIRECTORY_LISTED, DIRECTORY_SYSTEM, indexWithAccess, OWNER_SYSTEM, ownerOf } from './access-index.ts';
+import { COMPARTMENT_PARAM, compartmentTargets, DIRECTORY_LISTED, DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 
 /**
@@ -57,10 +57,23 @@ export function accessScopeFor(principal: Principal, options: AccessPolicyOption
     if (!r) rules.set(interaction, (r = ruleFor(principal, interaction, options)));
     return r;
   };
+  // Patients seen readable by this caller during the request, with their owning practice: a
+  // transaction about one patient checks that patient once, not once per entry. Only positive
+  // answers are kept (a later entry may create a patient an earlier one refers to); a patient's
+  // owner never changes (prepareWrite keeps it from the current version).
+  const readablePatients = new Map<string, string | undefined>();
+  const writer: Writer = { principal, rule, options, readablePatients };
   return {
     rule,
-    prepareWrite: (resource, current, lookup, defer) => prepareWrite(principal, rule, resource, current, lookup, options, defer),
+    prepareWrite: (resource, current, lookup, defer) => prepareWrite(writer, resource, current, lookup, defer),
   };
+}
+
+interface Writer {
+  principal: Principal;
+  rule: (i: AccessInteraction) => AccessRule;
+  options: AccessPolicyOptions;
+  readablePatients: Map<string, string | undefined>;
 }
 
 /** The scope of a request without a token: the public directory, read-only. */
@@ -203,21 +216,15 @@ function granularFilters(type: string, query: string, options: AccessPolicyOptio
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-async function prepareWrite(
-  principal: Principal,
-  rule: (i: AccessInteraction) => AccessRule,
-  resource: Resource,
-  current: Resource | undefined,
-  lookup: Lookup,
-  options: AccessPolicyOptions,
-  defer?: Defer,
-): Promise<Resource> {
+async function prepareWrite(writer: Writer, resource: Resource, current: Resource | undefined, lookup: Lookup, defer?: Defer): Promise<Resource> {
+  const { principal, rule } = writer;
   const interaction = current ? 'u' : 'c';
   const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
   if (filter === 'none') throw forbidden(`Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`);
-  await checkCompartments(resource, rule, lookup, options, defer);
+  const patients = compartmentTargets(resource, writer.options.fhirBaseUrl).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+  await checkCompartments(writer, patients, lookup, defer);
   if (resource.resourceType === 'Person') await checkPersonLinks(resource as Person, rule, lookup);
-  const owner = ownerOf(current) ?? (await chooseOwner(principal, resource, lookup, options));
+  const owner = ownerOf(current) ?? (await chooseOwner(writer, resource, patients, lookup));
   return withProtectedMeta(principal, resource, current, owner);
 }
 
@@ -226,12 +233,13 @@ async function prepareWrite(
  * transaction the patient may be created by a later entry (urn:uuid references): the check then
  * waits until every entry is written.
  */
-async function checkCompartments(resource: Resource, rule: (i: AccessInteraction) => AccessRule, lookup: Lookup, options: AccessPolicyOptions, defer?: Defer): Promise<void> {
-  const targets = [...new Set(compartmentsOf(resource, indexWithAccess(resource, options.fhirBaseUrl)).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id)))];
-  if (targets.length === 0) return;
-  const visible = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: targets }], sort: [], count: targets.length, total: 'none', access: rule('r') });
-  if (visible.length === targets.length) return;
-  if (defer) return defer(() => checkCompartments(resource, rule, lookup, options));
+async function checkCompartments(writer: Writer, patients: string[], lookup: Lookup, defer?: Defer): Promise<void> {
+  const unknown = patients.filter((id) => !writer.readablePatients.has(id));
+  if (unknown.length === 0) return;
+  const visible = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: unknown }], sort: [], count: unknown.length, total: 'none', access: writer.rule('r') });
+  for (const v of visible) if (v.resource) writer.readablePatients.set(v.id, ownerOf(v.resource));
+  if (visible.length === unknown.length) return;
+  if (defer) return defer(() => checkCompartments(writer, patients, lookup));
   throw forbidden('The resource refers to a patient record you cannot access');
 }
 
@@ -250,11 +258,11 @@ async function checkPersonLinks(person: Person, rule: (i: AccessInteraction) => 
  * in, else (practitioners, clients) the one practice they work for, or the one they name in the
  * owner tag when they work for several.
  */
-async function chooseOwner(principal: Principal, resource: Resource, lookup: Lookup, options: AccessPolicyOptions): Promise<string> {
-  const patients = compartmentsOf(resource, indexWithAccess(resource, options.fhirBaseUrl)).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
-  if (patients.length) {
-    const found = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: [patients[0] as string] }], sort: [], count: 1, total: 'none' });
-    const owner = ownerOf(found[0]?.resource);
+async function chooseOwner(writer: Writer, resource: Resource, patients: string[], lookup: Lookup): Promise<string> {
+  const { principal } = writer;
+  const first = patients[0];
+  if (first) {
+    const owner = writer.readablePatients.get(first) ?? ownerOf((await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: [first] }], sort: [], count: 1, total: 'none' }))[0]?.resource);
     if (owner) return owner;
   }
   if (principal.kind === 'patient' || principal.kind === 'related-person') {

@@ -26,6 +26,19 @@ export function extractIndexRows(resource: Resource, baseUrl: string): IndexRow[
 }
 
 /**
+ * Only the rows of the parameters named in `codes` (no composites, no full text): for callers that
+ * need a few parameters' values before a write (access control's compartment references).
+ */
+export function extractIndexRowsOf(resource: Resource, baseUrl: string, codes: ReadonlySet<string>): IndexRow[] {
+  const rows: IndexRow[] = [];
+  const typed = [toTypedValue(resource)];
+  for (const { code, convert, expression } of compiledParametersFor(resource.resourceType)) {
+    if (codes.has(code)) for (const value of evaluate(expression, typed)) convert(code, value, rows, baseUrl);
+  }
+  return dedupe(rows);
+}
+
+/**
  * Types without `_content`/`_text` rows. AuditEvent: the server writes one per FHIR request, and its
  * searches are by agent, entity, date, patient, outcome and the like (access reviews: "who read this
  * patient's record", "what did this client do"), never by free text. Its words (a request id, a
