@@ -1,4 +1,5 @@
 import type { Routes } from '@angular/router';
+import type { Observable } from 'rxjs';
 import { signedInGuard } from './auth/auth.guard';
 
 /**
@@ -41,6 +42,8 @@ export const routes: Routes = [
         path: 'apps',
         title: 'Connected apps · Practice Console',
         loadComponent: () => import('./apps/connected-apps/connected-apps').then((m) => m.ConnectedApps),
+        // A new client's secret is shown once, on this page: leaving it asks first.
+        canDeactivate: [(component: { confirmLeave(): boolean | Observable<boolean> }) => component.confirmLeave()],
       },
       {
         path: '**',

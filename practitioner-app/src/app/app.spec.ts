@@ -1,7 +1,7 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter, withComponentInputBinding } from '@angular/router';
+import { provideRouter, Router, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { App } from './app';
 import { routes } from './app.routes';
@@ -78,6 +78,15 @@ describe('App shell', () => {
       flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: true }]);
       await harness.fixture.whenStable();
       TestBed.inject(HttpTestingController).expectOne('/api/practices/o1/clients');
+    });
+
+    it('asks the Connected apps page before leaving it', async () => {
+      const harness = await RouterTestingHarness.create('/apps');
+      const page = harness.routeDebugElement!.componentInstance as { confirmLeave(): boolean };
+      const confirmLeave = spyOn(page, 'confirmLeave').and.returnValue(false);
+      await harness.navigateByUrl('/patients');
+      expect(confirmLeave).toHaveBeenCalled();
+      expect(TestBed.inject(Router).url).toBe('/apps');
     });
 
     it('shows who is signed in and signs out from the toolbar', async () => {

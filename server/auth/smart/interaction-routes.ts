@@ -17,6 +17,8 @@ import type { LaunchResolution, PatientChoices } from './launch-resolution.ts';
 import type { LaunchStore } from './launch-store.ts';
 import { INTERACTION_PREFIX, interactionPath } from './routes.ts';
 import { NON_RESOURCE_SCOPES, scopesBeyond, scopeTokens } from './scopes.ts';
+import { passwordSignIn } from '../accounts/password-strategy.ts';
+import type { PassportAuthenticator } from '../accounts/password-strategy.ts';
 
 /**
  * The interaction pages oidc-provider sends the browser to (`/oauth/interaction/:uid`): sign-in,
@@ -46,6 +48,8 @@ export interface InteractionFederation {
 export interface InteractionDeps {
   provider: Provider;
   accounts: AccountService;
+  /** Passport with the password strategy (accounts/password-strategy.ts) that checks the sign-in form. */
+  passport: PassportAuthenticator;
   patientChoices: PatientChoices;
   launches: LaunchStore;
   grantContexts: GrantContextStore;
@@ -166,10 +170,8 @@ async function login(deps: InteractionDeps, loaded: Loaded, req: Request, res: R
   const email = typeof body.email === 'string' ? body.email : '';
   const password = typeof body.password === 'string' ? body.password : '';
   const page = async (error: string) => signInPage(loaded.form, { ...(await signInOptions(deps, loaded)), email, error });
-  if (!email || !password) {
-    return void sendPage(res, 400, await page('Enter your e-mail address and your password.'));
-  }
-  const result = await deps.accounts.authenticate(email, password);
+  const result = await passwordSignIn(deps.passport, req, res);
+  if (!result.ok && result.reason === 'missing') return void sendPage(res, 400, await page('Enter your e-mail address and your password.'));
   if (!result.ok && result.reason === 'locked') {
     return void sendPage(res, 429, await page('Too many failed attempts: sign-in to this account is paused for a while. Try again later, or reset your password.'));
   }

@@ -26,6 +26,9 @@ import { mountProvider } from './provider-mount.ts';
 import { schedulePurge } from './purge-schedule.ts';
 import { DISCOVERY_PATHS, ISSUER_ROUTES, SMART_CONFIGURATION_PATH, STYLE_PATH } from './routes.ts';
 import { loadOrCreateSecrets } from './signing-keys.ts';
+import { Passport } from 'passport';
+import { createPasswordStrategy, PASSWORD_STRATEGY } from '../accounts/password-strategy.ts';
+import type { PassportAuthenticator } from '../accounts/password-strategy.ts';
 
 export interface SmartAuthOptions {
   /** The server's public URL (no trailing slash); it is the issuer. */
@@ -84,6 +87,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   router.use(interactionRouter({
     provider,
     accounts: options.accounts,
+    passport: passwordPassport(options.accounts),
     patientChoices: options.patientChoices,
     launches,
     grantContexts,
@@ -130,6 +134,13 @@ function openCors(): RequestHandler {
     exposedHeaders: ['WWW-Authenticate'],
     maxAge: 3600,
   });
+}
+
+/** A Passport instance of its own (no global state, no sessions) with the password strategy. */
+function passwordPassport(accounts: AccountService): PassportAuthenticator {
+  const passport = new Passport();
+  passport.use(PASSWORD_STRATEGY, createPasswordStrategy(accounts));
+  return passport as unknown as PassportAuthenticator;
 }
 
 function defaultSignInLimiter(): RequestHandler {
