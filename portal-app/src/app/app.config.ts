@@ -1,9 +1,14 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { type ApplicationConfig, provideBrowserGlobalErrorListeners, provideZonelessChangeDetection } from '@angular/core';
 import { provideRouter } from '@angular/router';
-import { provideAuth } from './auth/auth-config';
-import { authInterceptor } from './auth/auth.interceptor';
+import { type AuthOptions, authInterceptor, provideAuth } from '@web-shared/auth';
 import { routes } from './app.routes';
+
+/**
+ * The public client the server registers for the portal (server/auth/smart/first-party-apps.ts); only
+ * the FHIR API gets the token. Exported for the specs, which sign in the way the app does.
+ */
+export const AUTH_OPTIONS: AuthOptions = { clientId: 'patient-portal', productName: 'Patient Portal' };
 
 export const appConfig: ApplicationConfig = {
   providers: [
@@ -11,9 +16,8 @@ export const appConfig: ApplicationConfig = {
     // No zone.js: signals tell Angular what to re-render (and the bundle is smaller).
     provideZonelessChangeDetection(),
     provideRouter(routes),
-    // The bearer token goes on FHIR API requests (and only those); see auth/auth.interceptor.ts.
+    // The bearer token goes on FHIR API requests (and only those); see web-shared/auth/auth.interceptor.ts.
     provideHttpClient(withInterceptors([authInterceptor])),
-    // The public client the server registers for the portal (server/auth/smart/first-party-apps.ts).
-    provideAuth({ clientId: 'patient-portal' }),
+    provideAuth(AUTH_OPTIONS),
   ],
 };

@@ -1,21 +1,13 @@
 import type { Routes } from '@angular/router';
-import { signedInGuard } from './auth/auth.guard';
+import { signedInGuard, signInRoutes } from '@web-shared/auth';
 
 /**
  * Pages are lazy: the first paint only needs the shell and the page the user opened. Every page needs
- * a signed-in user (the guard starts sign-in) except the two pages of the sign-in flow itself.
+ * a signed-in user (the guard starts sign-in) except the two pages of the sign-in flow itself
+ * (`signed-in`, `signed-out`: signInRoutes, titled with the product name from provideAuth).
  */
 export const routes: Routes = [
-  {
-    path: 'signed-in',
-    title: 'Signing in · Patient Portal',
-    loadComponent: () => import('./auth/signed-in/signed-in').then((m) => m.SignedIn),
-  },
-  {
-    path: 'signed-out',
-    title: 'Signed out · Patient Portal',
-    loadComponent: () => import('./auth/signed-out/signed-out').then((m) => m.SignedOut),
-  },
+  ...signInRoutes,
   {
     path: '',
     canActivateChild: [signedInGuard],

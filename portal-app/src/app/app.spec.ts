@@ -3,16 +3,17 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import { authInterceptor, pendingSignInKey } from '@web-shared/auth';
+import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthTesting, signInForTest, SMART_CONFIGURATION, until } from '@web-shared/auth/testing';
 import { App } from './app';
+import { AUTH_OPTIONS } from './app.config';
 import { routes } from './app.routes';
-import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, PENDING_KEY, provideAuthTesting, signInForTest, SMART_CONFIGURATION, until } from './auth/auth-testing';
-import { authInterceptor } from './auth/auth.interceptor';
 
 describe('App shell', () => {
   beforeEach(() => {
     sessionStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideRouter(routes), provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideAuthTesting()],
+      providers: [provideRouter(routes), provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideAuthTesting(AUTH_OPTIONS)],
     });
   });
 
@@ -72,7 +73,7 @@ describe('App shell', () => {
       expect(`${authorize.origin}${authorize.pathname}`).toBe(SMART_CONFIGURATION.authorization_endpoint);
       expect(authorize.searchParams.get('client_id')).toBe('patient-portal');
       expect(harness.routeNativeElement?.querySelector('h1')).toBeFalsy();
-      expect(JSON.parse(sessionStorage.getItem(PENDING_KEY)!).returnTo).toBe('/practitioners');
+      expect(JSON.parse(sessionStorage.getItem(pendingSignInKey(AUTH_OPTIONS.clientId))!).returnTo).toBe('/practitioners');
       TestBed.inject(HttpTestingController).expectNone('/fhir/R4/Practitioner?_count=100');
     });
 

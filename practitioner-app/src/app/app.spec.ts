@@ -3,10 +3,11 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import { authInterceptor, pendingSignInKey } from '@web-shared/auth';
+import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthTesting, signInForTest, SMART_CONFIGURATION, until } from '@web-shared/auth/testing';
 import { App } from './app';
+import { AUTH_OPTIONS } from './app.config';
 import { routes } from './app.routes';
-import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthTesting, PENDING_KEY, signInForTest, SMART_CONFIGURATION, until } from './auth/auth-testing';
-import { authInterceptor } from './auth/auth.interceptor';
 import { expectPracticesRequest, flushPractices } from './practices/practices-testing';
 
 describe('App shell', () => {
@@ -17,7 +18,7 @@ describe('App shell', () => {
         provideRouter(routes, withComponentInputBinding()),
         provideHttpClient(withInterceptors([authInterceptor])),
         provideHttpClientTesting(),
-        provideAuthTesting(),
+        provideAuthTesting(AUTH_OPTIONS),
       ],
     });
   });
@@ -134,7 +135,7 @@ describe('App shell', () => {
       const authorize = new URL(fakeLocation().assigned[0]!);
       expect(`${authorize.origin}${authorize.pathname}`).toBe(SMART_CONFIGURATION.authorization_endpoint);
       expect(harness.routeNativeElement?.querySelector('h1')).toBeFalsy();
-      expect(JSON.parse(sessionStorage.getItem(PENDING_KEY)!).returnTo).toBe('/patients/abc');
+      expect(JSON.parse(sessionStorage.getItem(pendingSignInKey(AUTH_OPTIONS.clientId))!).returnTo).toBe('/patients/abc');
       TestBed.inject(HttpTestingController).expectNone('/fhir/R4/Patient/abc');
     });
 

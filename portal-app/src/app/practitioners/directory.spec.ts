@@ -1,4 +1,4 @@
-import type { Practitioner, PractitionerRole } from '../fhir/fhir-types';
+import type { Practitioner, PractitionerRole } from '@web-shared/fhir';
 import { buildDirectory, formatName, matchesName, practitionerId } from './directory';
 
 const zoe: Practitioner = { resourceType: 'Practitioner', id: 'p1', name: [{ family: 'Zwart', given: ['Zoë'], prefix: ['Dr.'] }] };

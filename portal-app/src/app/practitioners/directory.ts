@@ -1,4 +1,4 @@
-import type { CodeableConcept, HumanName, Practitioner, PractitionerRole } from '../fhir/fhir-types';
+import type { CodeableConcept, HumanName, Practitioner, PractitionerRole } from '@web-shared/fhir';
 
 /** One practitioner as the directory lists them. */
 export interface DirectoryEntry {

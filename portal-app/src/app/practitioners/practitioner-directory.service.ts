@@ -1,7 +1,6 @@
 import { inject, Injectable } from '@angular/core';
 import { forkJoin, map, type Observable } from 'rxjs';
-import { FhirClient, resourcesOf } from '../fhir/fhir-client';
-import type { Practitioner, PractitionerRole } from '../fhir/fhir-types';
+import { FhirClient, type Practitioner, type PractitionerRole, resourcesOf } from '@web-shared/fhir';
 import { buildDirectory, type DirectoryEntry } from './directory';
 
 /** A practice has a handful of practitioners; one page of each covers it (no paging UI needed yet). */

@@ -1,4 +1,4 @@
-import type { Patient } from '../fhir/fhir-types';
+import type { Patient } from '@web-shared/fhir';
 import { applyFormValue, EMPTY_PATIENT_FORM, toFormValue } from './patient-form-model';
 
 describe('patient form model', () => {

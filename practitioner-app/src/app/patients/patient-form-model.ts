@@ -1,4 +1,4 @@
-import type { AdministrativeGender, ContactPoint, HumanName, Patient } from '../fhir/fhir-types';
+import type { AdministrativeGender, ContactPoint, HumanName, Patient } from '@web-shared/fhir';
 import { primaryNameIndex } from './patient-name';
 
 /** What the patient form edits. Strings throughout: an empty string means "not recorded". */

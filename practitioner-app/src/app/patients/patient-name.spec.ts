@@ -1,4 +1,4 @@
-import type { Patient } from '../fhir/fhir-types';
+import type { Patient } from '@web-shared/fhir';
 import { displayName, primaryNameIndex } from './patient-name';
 
 describe('patient names', () => {

@@ -1,4 +1,4 @@
-import type { HumanName, Patient } from '../fhir/fhir-types';
+import type { HumanName, Patient } from '@web-shared/fhir';
 
 /**
  * The name the console shows and edits: the official one, else the usual one, else the first.

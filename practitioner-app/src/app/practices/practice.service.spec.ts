@@ -2,9 +2,10 @@ import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { provideAuthTesting, signInForTest } from '../auth/auth-testing';
-import { authInterceptor } from '../auth/auth.interceptor';
-import type { Bundle, Organization, PractitionerRole } from '../fhir/fhir-types';
+import { authInterceptor } from '@web-shared/auth';
+import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
+import type { Bundle, Organization, PractitionerRole } from '@web-shared/fhir';
+import { AUTH_OPTIONS } from '../app.config';
 import { isAdminRole, PRACTICE_ROLE_SYSTEM, PracticeService, practicesOf, practitionerIdOf } from './practice.service';
 import { expectPracticesRequest, flushPractices, operationOutcome, rolesBundle } from './practices-testing';
 
@@ -14,7 +15,7 @@ describe('PracticeService', () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideRouter([]), provideAuthTesting()],
+      providers: [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideRouter([]), provideAuthTesting(AUTH_OPTIONS)],
     });
     http = TestBed.inject(HttpTestingController);
     service = TestBed.inject(PracticeService);

@@ -1,9 +1,7 @@
 import { computed, inject, Injectable, signal } from '@angular/core';
 import { EMPTY, expand, map, type Observable, of, reduce, shareReplay, tap } from 'rxjs';
-import { AuthService } from '../auth/auth.service';
-import { FhirClient } from '../fhir/fhir-client';
-import type { Bundle, Organization, PractitionerRole } from '../fhir/fhir-types';
-import { errorMessages } from '../fhir/operation-outcome';
+import { AuthService } from '@web-shared/auth';
+import { type Bundle, errorMessages, FhirClient, type Organization, type PractitionerRole } from '@web-shared/fhir';
 
 /** The code system of a practitioner's role in a practice (PractitionerRole.code). */
 export const PRACTICE_ROLE_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/practice-role';

@@ -1,6 +1,6 @@
 // Test support for specs only (nothing in the app imports this file).
 import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
-import type { Bundle, Organization, PractitionerRole } from '../fhir/fhir-types';
+import type { Bundle, Organization, PractitionerRole } from '@web-shared/fhir';
 import { PRACTICE_ADMIN_CODE, PRACTICE_ROLE_SYSTEM } from './practice.service';
 
 export interface TestMembership {

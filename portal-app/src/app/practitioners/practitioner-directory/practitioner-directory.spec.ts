@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
-import type { Bundle, Practitioner, PractitionerRole } from '../../fhir/fhir-types';
+import type { Bundle, Practitioner, PractitionerRole } from '@web-shared/fhir';
 import { PractitionerDirectory } from './practitioner-directory';
 
 const practitioners: Bundle<Practitioner> = {

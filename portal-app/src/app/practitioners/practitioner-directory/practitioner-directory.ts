@@ -4,7 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { errorMessages } from '../../fhir/operation-outcome';
+import { errorMessages } from '@web-shared/fhir';
 import { type DirectoryEntry, matchesName } from '../directory';
 import { PractitionerCard } from '../practitioner-card/practitioner-card';
 import { PractitionerDirectoryService } from '../practitioner-directory.service';

@@ -10,8 +10,9 @@ import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
 import type { Observable } from 'rxjs';
-import { provideAuthTesting, signInForTest } from '../../auth/auth-testing';
-import { authInterceptor } from '../../auth/auth.interceptor';
+import { authInterceptor } from '@web-shared/auth';
+import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
+import { AUTH_OPTIONS } from '../../app.config';
 import { expectPracticesRequest, flushPractices, operationOutcome, type TestMembership } from '../../practices/practices-testing';
 import type { RegisteredClient } from '../practice-apps-api';
 import { ConnectedApps } from './connected-apps';
@@ -38,7 +39,7 @@ describe('ConnectedApps', () => {
         provideHttpClient(withInterceptors([authInterceptor])),
         provideHttpClientTesting(),
         provideRouter([]),
-        provideAuthTesting(),
+        provideAuthTesting(AUTH_OPTIONS),
         { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
       ],
     });

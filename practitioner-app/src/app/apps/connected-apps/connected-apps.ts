@@ -9,7 +9,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { filter, map, type Observable, type Subscription, switchMap } from 'rxjs';
-import { errorMessages } from '../../fhir/operation-outcome';
+import { errorMessages } from '@web-shared/fhir';
 import { PracticeService } from '../../practices/practice.service';
 import { ConfirmDialog, type ConfirmDialogData } from '../confirm-dialog/confirm-dialog';
 import { type ClientKind, PracticeAppsApi, type RegisteredClient } from '../practice-apps-api';

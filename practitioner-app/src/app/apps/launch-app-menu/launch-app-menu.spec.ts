@@ -7,8 +7,9 @@ import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { MatMenuHarness } from '@angular/material/menu/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
-import { provideAuthTesting, signInForTest } from '../../auth/auth-testing';
-import { authInterceptor } from '../../auth/auth.interceptor';
+import { authInterceptor } from '@web-shared/auth';
+import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
+import { AUTH_OPTIONS } from '../../app.config';
 import { flushPractices, operationOutcome } from '../../practices/practices-testing';
 import { AppWindow, type LaunchableApp } from '../practice-apps-api';
 import { LaunchAppMenu } from './launch-app-menu';
@@ -36,7 +37,7 @@ describe('LaunchAppMenu', () => {
         provideHttpClient(withInterceptors([authInterceptor])),
         provideHttpClientTesting(),
         provideRouter([]),
-        provideAuthTesting(),
+        provideAuthTesting(AUTH_OPTIONS),
         { provide: AppWindow, useClass: FakeAppWindow },
         { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
       ],

@@ -5,7 +5,7 @@ import { MatMenuModule } from '@angular/material/menu';
 import { MatProgressSpinnerModule } from '@angular/material/progress-spinner';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { forkJoin, map, of, type Subscription, switchMap } from 'rxjs';
-import { errorMessages } from '../../fhir/operation-outcome';
+import { errorMessages } from '@web-shared/fhir';
 import { type Practice, PracticeService } from '../../practices/practice.service';
 import { AppWindow, type EhrLaunchRequest, type LaunchableApp, launchUrl, PracticeAppsApi } from '../practice-apps-api';
 

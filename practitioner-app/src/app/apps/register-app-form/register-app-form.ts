@@ -7,7 +7,7 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
-import { errorMessages } from '../../fhir/operation-outcome';
+import { errorMessages } from '@web-shared/fhir';
 import {
   CLIENT_KINDS,
   type ClientFormValue,

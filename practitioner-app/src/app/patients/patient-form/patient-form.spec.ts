@@ -2,9 +2,9 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
-import { provideAuthTesting } from '../../auth/auth-testing';
-import type { Patient } from '../../fhir/fhir-types';
-import { VERSION_CONFLICT_MESSAGE } from '../../fhir/operation-outcome';
+import { provideAuthTesting } from '@web-shared/auth/testing';
+import { type Patient, VERSION_CONFLICT_MESSAGE } from '@web-shared/fhir';
+import { AUTH_OPTIONS } from '../../app.config';
 import { PatientForm } from './patient-form';
 
 const stored = {
@@ -49,7 +49,7 @@ describe('PatientForm', () => {
   const alertText = () => page.querySelector('[role=alert]')?.textContent ?? '';
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
+    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting(AUTH_OPTIONS)] });
     http = TestBed.inject(HttpTestingController);
     navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
   });

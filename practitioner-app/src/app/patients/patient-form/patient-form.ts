@@ -7,10 +7,8 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { Router, RouterLink } from '@angular/router';
+import { type AdministrativeGender, errorMessages, FhirClient, isVersionConflict, type Patient } from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
-import { FhirClient } from '../../fhir/fhir-client';
-import type { AdministrativeGender, Patient } from '../../fhir/fhir-types';
-import { errorMessages, isVersionConflict } from '../../fhir/operation-outcome';
 import { applyFormValue, EMPTY_PATIENT_FORM, toFormValue } from '../patient-form-model';
 import { birthDateValidator, PHONE_PATTERN } from '../patient-validators';
 

@@ -2,8 +2,9 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { provideAuthTesting } from '../../auth/auth-testing';
-import type { Bundle, Patient } from '../../fhir/fhir-types';
+import { provideAuthTesting } from '@web-shared/auth/testing';
+import type { Bundle, Patient } from '@web-shared/fhir';
+import { AUTH_OPTIONS } from '../../app.config';
 import { PatientList, SEARCH_DEBOUNCE_MS } from './patient-list';
 
 function bundle(patients: Patient[], next?: string): Bundle<Patient> {
@@ -25,7 +26,7 @@ describe('PatientList', () => {
   let page: HTMLElement;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
+    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting(AUTH_OPTIONS)] });
     http = TestBed.inject(HttpTestingController);
     fixture = TestBed.createComponent(PatientList);
     page = fixture.nativeElement;

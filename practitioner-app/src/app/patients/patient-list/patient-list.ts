@@ -7,10 +7,8 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { catchError, debounceTime, distinctUntilChanged, EMPTY, map, merge, type Observable, startWith, Subject, switchMap, tap } from 'rxjs';
+import { type Bundle, errorMessages, FhirClient, type Patient } from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
-import { FhirClient } from '../../fhir/fhir-client';
-import type { Bundle, Patient } from '../../fhir/fhir-types';
-import { errorMessages } from '../../fhir/operation-outcome';
 import { displayName } from '../patient-name';
 
 /** Long enough that typing a name sends one search, short enough to feel live. */
