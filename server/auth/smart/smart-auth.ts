@@ -45,6 +45,8 @@ export interface SmartAuthOptions {
   ttl?: Partial<SmartTtl>;
   /** Per-IP limit of sign-in attempts (e.g. the accounts module's rate-limit factory); default 20 per 15 min. */
   signInLimiter?: RequestHandler;
+  /** Per-IP limit of requests to the token, introspection and revocation endpoints; default TOKEN_ENDPOINT_LIMIT. */
+  tokenEndpointLimit?: { windowMs: number; limit: number };
   /** How often expired records are purged from the key-value store; default every 10 minutes. */
   purgeIntervalMs?: number;
   /** Sign-in through the app's practice's own OpenID provider (../federation/smart-federation.ts); default: none. */
@@ -65,6 +67,12 @@ export interface SmartAuth {
 }
 
 export const SIGN_IN_LIMIT = { windowMs: 15 * 60 * 1000, limit: 20 };
+/**
+ * Client secrets and assertions are guessed at the token endpoint, and codes and refresh tokens
+ * replayed there: bounded per IP. Generous, because a practice's servers behind one address may
+ * each fetch tokens (they live 5 minutes for backend services) and apps refresh.
+ */
+export const TOKEN_ENDPOINT_LIMIT = { windowMs: 60 * 1000, limit: 300 };
 
 /** Builds the SMART-on-FHIR authorization server over the key-value store (see README.md). */
 export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartAuth> {
@@ -99,6 +107,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     clock,
     ...(options.federation ? { federation: options.federation } : {}),
   }));
+  router.use([ISSUER_ROUTES.token, ISSUER_ROUTES.introspection, ISSUER_ROUTES.revocation], tokenEndpointLimiter(options.tokenEndpointLimit ?? TOKEN_ENDPOINT_LIMIT));
   router.use(normalizeAuthorizeRequest(ISSUER_ROUTES.authorization));
   router.use(mountProvider(provider, baseUrl));
 
@@ -141,6 +150,19 @@ function passwordPassport(accounts: AccountService): PassportAuthenticator {
   const passport = new Passport();
   passport.use(PASSWORD_STRATEGY, createPasswordStrategy(accounts));
   return passport as unknown as PassportAuthenticator;
+}
+
+/** 429 with an OAuth-style JSON error (the callers are programs) and Retry-After. */
+function tokenEndpointLimiter(limit: { windowMs: number; limit: number }): RequestHandler {
+  return rateLimit({
+    ...limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    validate: { xForwardedForHeader: false },
+    handler: (_req, res) => {
+      res.set('Cache-Control', 'no-store').status(429).json({ error: 'too_many_requests', error_description: 'Too many requests to the token endpoints from this address; retry after the Retry-After delay' });
+    },
+  });
 }
 
 function defaultSignInLimiter(): RequestHandler {

@@ -50,6 +50,8 @@ export interface SmartServerOptions {
   ttl?: Partial<SmartTtl>;
   /** An existing SQLite file to serve (e.g. one a CLI wrote); default a fresh temporary one. */
   sqliteFile?: string;
+  /** The token endpoints' per-IP limit (default: the production one). */
+  tokenEndpointLimit?: { windowMs: number; limit: number };
 }
 
 /** A SQLite engine on an existing file with the same movable clock as openTestEngine's; the file is left in place. */
@@ -82,6 +84,7 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
     clock: t.clock,
     ...(options.ttl ? { ttl: options.ttl } : {}),
     signInLimiter: passThrough,
+    ...(options.tokenEndpointLimit ? { tokenEndpointLimit: options.tokenEndpointLimit } : {}),
     purgeIntervalMs: 60 * 60 * 1000,
   });
   const echo: RequestHandler = (_req, res) => void res.json({ grant: res.locals.grant ?? null });
