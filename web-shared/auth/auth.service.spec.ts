@@ -20,7 +20,7 @@ import {
   SMART_CONFIGURATION,
   tokenResponse,
 } from './testing';
-import { AuthService, fhirUserOf, safeReturnTo, SignInError } from './auth.service';
+import { AuthService, fhirUserOf, nameOf, safeReturnTo, SignInError } from './auth.service';
 import { codeChallengeS256 } from './pkce';
 
 describe('AuthService', () => {
@@ -61,7 +61,7 @@ describe('AuthService', () => {
         response_type: 'code',
         client_id: CLIENT_ID,
         redirect_uri: `${ORIGIN}/app/signed-in`,
-        scope: 'openid fhirUser offline_access user/*.cruds',
+        scope: 'openid fhirUser profile offline_access user/*.cruds',
         state: pending.state,
         aud: `${ORIGIN}/fhir/R4`,
         code_challenge: await codeChallengeS256(pending.verifier),
@@ -263,6 +263,24 @@ describe('fhirUserOf', () => {
   it('gives undefined for tokens without the claim or that are not JWTs', () => {
     expect(fhirUserOf(fakeIdToken({}), ORIGIN)).toBeUndefined();
     expect(fhirUserOf('garbage', ORIGIN)).toBeUndefined();
+  });
+});
+
+describe('nameOf and displayName', () => {
+  it('reads the name claim, trimmed; nothing for a missing, blank or non-string one', () => {
+    expect(nameOf(fakeIdToken({ name: ' Dr Amara Okafor ' }))).toBe('Dr Amara Okafor');
+    expect(nameOf(fakeIdToken({ name: '  ' }))).toBeUndefined();
+    expect(nameOf(fakeIdToken({ name: 42 }))).toBeUndefined();
+    expect(nameOf('garbage')).toBeUndefined();
+  });
+
+  it('shows the name when the ID token has one, else the fhirUser', () => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
+    const auth = TestBed.inject(AuthService);
+    auth.accept({ access_token: 'a', token_type: 'Bearer', id_token: fakeIdToken({ fhirUser: 'Practitioner/p1' }) });
+    expect(auth.displayName()).toBe('Practitioner/p1');
+    auth.accept({ access_token: 'b', token_type: 'Bearer', id_token: fakeIdToken({ fhirUser: 'Practitioner/p1', name: 'Dr Amara Okafor' }) });
+    expect(auth.displayName()).toBe('Dr Amara Okafor');
   });
 });
 

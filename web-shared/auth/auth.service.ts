@@ -42,6 +42,8 @@ interface Session {
   refreshToken?: string;
   idToken?: string;
   fhirUser?: string;
+  /** The ID token's `name` claim (scope `profile`). */
+  name?: string;
 }
 
 /** The only thing kept across the redirect to the server and back, in sessionStorage, deleted on return. */
@@ -72,6 +74,8 @@ export class AuthService {
   readonly signedIn = computed(() => this.accessToken() !== null);
   /** Who is signed in, from the ID token's `fhirUser` claim: `Practitioner/123`, `Patient/456`… */
   readonly fhirUser = computed(() => this.session()?.fhirUser ?? null);
+  /** What to call the signed-in user: their name (ID token, scope `profile`), else their fhirUser. */
+  readonly displayName = computed(() => this.session()?.name ?? this.session()?.fhirUser ?? null);
 
   private discovery?: Promise<SmartConfiguration>;
   private redirecting?: Promise<void>;
@@ -218,6 +222,8 @@ export class AuthService {
       session.idToken = idToken;
       const fhirUser = fhirUserOf(idToken, this.location.origin());
       if (fhirUser) session.fhirUser = fhirUser;
+      const name = nameOf(idToken);
+      if (name) session.name = name;
     }
     this.session.set(session);
   }
@@ -291,6 +297,16 @@ export function fhirUserOf(idToken: string, origin: string): string | undefined 
     if (typeof payload.fhirUser !== 'string' || !payload.fhirUser) return undefined;
     const base = `${new URL(FHIR_BASE, origin).href}/`;
     return payload.fhirUser.startsWith(base) ? payload.fhirUser.slice(base.length) : payload.fhirUser;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ID token's `name` claim, if it is a non-empty string (same trust as fhirUserOf). */
+export function nameOf(idToken: string): string | undefined {
+  try {
+    const payload = JSON.parse(base64urlDecodeText(idToken.split('.')[1] ?? '')) as { name?: unknown };
+    return typeof payload.name === 'string' && payload.name.trim() ? payload.name.trim() : undefined;
   } catch {
     return undefined;
   }
