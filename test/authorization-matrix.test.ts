@@ -214,6 +214,20 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
+  it('_include:iterate follows links only within the entitled set', async () => {
+    for (const who of EVERYONE) {
+      const res = await fhirFetch(`${F()}/Person?_include=Person:link&_include:iterate=Patient:link&_revinclude:iterate=Observation:subject&_count=100`, as(who));
+      assert.equal(res.status, 200, `${who}: ${JSON.stringify(res.body).slice(0, 200)}`);
+      const all = [...refsOf(res.body), ...refsOf(res.body, 'include')];
+      assert.deepEqual(all.filter((r) => !entitled(who, keyOf(r))), [], `${who} _include:iterate`);
+      if (who === 'patientB') {
+        // Not vacuous: B's Person → both records → their observations, through the iteration.
+        const expected = ['obsBX-vital', 'obsBY-vital', 'obsBY-lab', 'BX', 'BY'].map((k) => ids.get(k)!);
+        assert.deepEqual(expected.filter((r) => !all.includes(r)), [], 'the iteration reached B\'s records and observations');
+      }
+    }
+  });
+
   it('type history, $everything and batch entries follow the same rules', async () => {
     for (const who of EVERYONE) {
       const history = await fhirFetch(`${F()}/Observation/_history?_count=100`, as(who));
@@ -270,6 +284,28 @@ describe('authorization matrix over HTTP', () => {
     }
     const observationsAfter = (await server.repo.search({ resourceType: 'Observation', filters: [], sort: [], count: 1000, total: 'none' })).versions.length;
     assert.equal(observationsAfter - observationsBefore, created, 'refused writes stored nothing');
+  });
+
+  it('conditional create, update and delete never match, change or remove a hidden resource', async () => {
+    const pY = as('pY');
+    const hidden = ids.get('obsA-vital')!;
+    const hiddenId = hidden.split('/')[1]!;
+    const versionOf = async () => (await fhirFetch(`${F()}/${hidden}`, as('pX'))).body.meta.versionId;
+    const before = await versionOf();
+    const body = { resourceType: 'Observation', status: 'final', code: { text: 'conditional' }, subject: { reference: ids.get('BY') } };
+
+    const deleted = await fhirFetch(`${F()}/Observation?_id=${hiddenId}`, { ...pY, method: 'DELETE' });
+    assert.ok([200, 204].includes(deleted.status), `conditional delete without a visible match: ${deleted.status}`);
+    const updated = await fhirFetch(`${F()}/Observation?_id=${hiddenId}`, { ...pY, method: 'PUT', body });
+    assert.equal(updated.status, 201, 'no visible match: the update creates a new resource');
+    assert.notEqual(updated.body.id, hiddenId);
+    const created = await fhirFetch(`${F()}/Observation`, { ...pY, method: 'POST', body, headers: { ...pY.headers, 'if-none-exist': `_id=${hiddenId}` } });
+    assert.equal(created.status, 201, 'If-None-Exist does not see the hidden match');
+    const byId = await fhirFetch(`${F()}/Observation/${hiddenId}`, { ...pY, method: 'PUT', body: { ...body, id: hiddenId } });
+    assert.equal(byId.status, 404, 'an update by id of a hidden resource answers like a missing one, and does not take its id');
+
+    assert.equal((await fhirFetch(`${F()}/${hidden}`, as('pX'))).status, 200, 'still there');
+    assert.equal(await versionOf(), before, 'unchanged');
   });
 
   it('clients cannot set the owning practice, nor link a Person to records they cannot read', async () => {
