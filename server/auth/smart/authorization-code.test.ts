@@ -28,6 +28,7 @@ describe('authorization code with PKCE', () => {
     let page = await browser.go(String(request.url));
     assert.equal(page.status, 200);
     assert.equal(page.title, 'Sign in');
+    assert.match(page.body, /<a href="\/auth\/forgot-password">Forgot your password\?<\/a>/);
     page = await browser.submit(page, 'login', { email: user.email, password: 'wrong password' });
     assert.equal(page.status, 401, 'a wrong password shows the form again');
     page = await browser.submit(page, 'login', { email: user.email, password: user.password });

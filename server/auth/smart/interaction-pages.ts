@@ -1,3 +1,4 @@
+import { AUTH_MOUNT_PATH } from '../accounts/account-routes.ts';
 import { escapeHtml, layout } from './html.ts';
 import { interactionPath } from './routes.ts';
 import { describeScope } from './scope-descriptions.ts';
@@ -6,6 +7,9 @@ import { describeScope } from './scope-descriptions.ts';
  * The pages of the sign-in, patient-choice and consent interactions. Every value is escaped; every
  * form carries the interaction's CSRF token and posts to the interaction's own URL.
  */
+
+/** The password-reset form (accounts/account-routes.ts); a reset e-mail's link brings the user back to sign in. */
+const FORGOT_PASSWORD_PATH = `${AUTH_MOUNT_PATH}/forgot-password`;
 
 export interface FormContext {
   uid: string;
@@ -46,6 +50,7 @@ ${hiddenCsrf(form.csrf)}
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
 <button type="submit">Sign in</button>
 </form>
+<p><a href="${escapeHtml(FORGOT_PASSWORD_PATH)}">Forgot your password?</a></p>
 ${cancelForm(form)}`);
 }
 
