@@ -1,6 +1,6 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { sendPage } from './html.ts';
+import { sendPage } from '../html-layout.ts';
 import { messagePage } from './interaction-pages.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { AUTH_MOUNT_PATH } from '../accounts/account-routes.ts';
-import { escapeHtml, layout } from './html.ts';
+import { escapeHtml, layout } from '../html-layout.ts';
 import { interactionPath } from './routes.ts';
 import { describeScope } from './scope-descriptions.ts';
 

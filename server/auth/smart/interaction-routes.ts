@@ -7,7 +7,7 @@ import type { Clock } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
 import { allowedScope, clientPractice, isFirstParty } from './client-metadata.ts';
 import type { GrantContextStore } from './grant-context.ts';
-import { sendPage } from './html.ts';
+import { sendPage } from '../html-layout.ts';
 import { consentPage, messagePage, patientPickerPage, signInPage } from './interaction-pages.ts';
 import type { FormContext, SignInPageOptions } from './interaction-pages.ts';
 import { csrfMatches, InteractionStateStore } from './interaction-state.ts';

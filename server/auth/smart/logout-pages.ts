@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { escapeHtml, layout, pageHeaders } from './html.ts';
+import { escapeHtml, layout, pageHeaders } from '../html-layout.ts';
 
 /**
  * The pages of RP-initiated logout (`/oauth/logout`), which the first-party apps use to end the

@@ -7,7 +7,7 @@ import { createOidcAdapter } from '../oidc-adapter.ts';
 import { CLIENT_METADATA, validateClientMetadata } from './client-metadata.ts';
 import type { GrantContextStore } from './grant-context.ts';
 import type { LaunchStore } from './launch-store.ts';
-import { pageHeaders } from './html.ts';
+import { pageHeaders } from '../html-layout.ts';
 import { jwksFetch } from './jwks-fetch.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { renderProviderError } from './interaction-pages.ts';

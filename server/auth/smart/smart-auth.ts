@@ -12,7 +12,7 @@ import { registerClient } from './clients.ts';
 import type { ClientRegistration, RegisteredClient } from './clients.ts';
 import { smartConfiguration, smartStyle, styleUrl } from './discovery.ts';
 import { GrantContextStore } from './grant-context.ts';
-import { sendPage } from './html.ts';
+import { sendPage } from '../html-layout.ts';
 import { messagePage } from './interaction-pages.ts';
 import { interactionRouter } from './interaction-routes.ts';
 import type { InteractionFederation } from './interaction-routes.ts';

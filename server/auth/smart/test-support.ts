@@ -224,7 +224,7 @@ export class Page {
   }
 
   formAction(step: string): string {
-    const actions = [...this.body.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'));
+    const actions = [...this.body.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => decodeEntities(m[1]!));
     const action = actions.find((a) => a.endsWith(`/${step}`));
     assert.ok(action, `no "${step}" form on the page "${this.title}" (${this.status}): ${actions.join(', ')}`);
     return new URL(action, this.url).href;
@@ -232,7 +232,7 @@ export class Page {
 
   /** The values of the checkboxes/radios named `name` (e.g. the scopes on the consent page). */
   choices(name: string): string[] {
-    return [...this.body.matchAll(new RegExp(`name="${name}" value="([^"]+)"`, 'g'))].map((m) => m[1]!.replaceAll('&amp;', '&').replaceAll('&quot;', '"'));
+    return [...this.body.matchAll(new RegExp(`name="${name}" value="([^"]+)"`, 'g'))].map((m) => decodeEntities(m[1]!));
   }
 }
 
@@ -279,4 +279,14 @@ export async function postForm(url: string, form: Record<string, string>, header
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+}
+
+/** Undoes the pages' escaping (html-layout.ts: numeric entities; named ones for good measure). */
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replaceAll('&quot;', '"')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
 }

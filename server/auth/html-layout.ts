@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
 
-/** Server-rendered pages of the authorization server: escaping, one layout, safe headers. */
+/**
+ * The server-rendered pages (sign-in, patient choice, consent, sign-out, password reset): escaping,
+ * one layout and style, safe headers. Used by smart/ and accounts/ so every page looks and behaves
+ * the same.
+ */
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML element content and double-quoted attribute values. */
+/** Escapes text for HTML element content and quoted attribute values (also ` and =, for unquoted mistakes). */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return String(value ?? '').replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const STYLE = [
   'body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f6f8;color:#1b1f24;line-height:1.5}',
   'main{max-width:32rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}',
   'h1{font-size:1.5rem;margin-top:0}label{display:block;font-weight:600;margin:1rem 0 .25rem}',
+  '.hint{color:#4b5563;font-size:.9rem}',
   'input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #6b7280;border-radius:4px}',
   'fieldset{border:1px solid #d1d5db;border-radius:4px;margin:1rem 0;padding:.5rem 1rem}legend{font-weight:600;padding:0 .25rem}',
   '.choice{display:flex;gap:.5rem;align-items:flex-start;margin:.5rem 0}.choice label{font-weight:400;margin:0}.choice code{font-size:.8rem;color:#4b5563}',
@@ -24,7 +27,11 @@ const STYLE = [
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
-/** No scripts at all, no framing (clickjacking on the consent page), nothing but our own style. */
+/**
+ * No scripts at all, no framing (clickjacking on the consent page), nothing but our own style. No
+ * `form-action` by default: the sign-in page's "Sign in with <practice provider>" form is answered
+ * with a redirect to that provider; pages whose forms stay on this server pass `formsStayHere`.
+ */
 const CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'`;
 
 /** A whole page; `body` must already be escaped HTML. */
@@ -47,10 +54,10 @@ ${body}
 </html>`;
 }
 
-export function pageHeaders(): Record<string, string> {
+export function pageHeaders(options: { formsStayHere?: boolean } = {}): Record<string, string> {
   return {
     'Content-Type': 'text/html; charset=utf-8',
-    'Content-Security-Policy': CSP,
+    'Content-Security-Policy': options.formsStayHere ? `${CSP}; form-action 'self'` : CSP,
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
