@@ -4,6 +4,7 @@ import express from 'express';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { apiAuditTarget } from './audit/audit-interaction.ts';
 import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail, trailRepository } from './audit/audit-trail.ts';
 import { indexWithAccess, tombstoneRows } from './auth/access-index.ts';
@@ -111,6 +112,8 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
   app.use(AUTH_MOUNT_PATH, federation.router);
   app.use(smart.router);
+  // The console's API changes who may reach the data (apps) or starts a launch: audited too.
+  app.use('/api', auditMiddleware(audit, { logger, target: apiAuditTarget }));
   app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
   app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
   // Browser apps on other origins call the API with bearer tokens, never cookies: any origin may, and

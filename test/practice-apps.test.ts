@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { ADMIN_ROLE } from '../server/auth/practice-clients.ts';
+import { OPERATION_SYSTEM } from '../server/audit/audit-event.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
@@ -84,6 +85,16 @@ describe('practice apps and EHR launch API', () => {
     assert.equal((await fhirFetch(`${server.fhirUrl}/Observation`, { headers: { authorization: `Bearer ${feedToken}` } })).status, 401, 'tokens of a removed client stop working');
     assert.equal((await api(`/api/practices/${x}/clients/${registered.body.clientId}`, admin, { method: 'DELETE' })).status, 404);
     assert.deepEqual((await api(`/api/practices/${x}/clients`, admin)).body.map((c: any) => c.name), ['Growth charts']);
+
+    // Every call is in the audit trail: who, which operation, on which practice, with what outcome.
+    await server.app.audit.flush();
+    const events = (await server.repo.search({ resourceType: 'AuditEvent', filters: [], sort: [], count: 1000, total: 'none' })).versions.map((v) => v.resource as any);
+    const operations = events
+      .map((e) => ({ op: e.subtype?.find((c: any) => c.system === OPERATION_SYSTEM)?.code, outcome: e.outcome, entity: e.entity?.[0]?.what?.reference, who: e.agent?.[0]?.who?.reference }))
+      .filter((e) => e.op && e.op !== 'ehr-launch');
+    assert.ok(operations.some((e) => e.op === 'register-client' && e.outcome === '0' && e.entity === `Organization/${x}` && e.who?.startsWith('Practitioner/')), JSON.stringify(operations.slice(0, 5)));
+    assert.ok(operations.some((e) => e.op === 'remove-client' && e.outcome === '0'));
+    assert.ok(operations.some((e) => e.op === 'list-clients' && e.outcome === '4'), 'refused calls are recorded too');
   });
 
   it('EHR launches are created for the practitioner\'s own patients only', async () => {

@@ -50,6 +50,29 @@ export function auditTarget(facts: RequestFacts): AuditTarget {
   }
 }
 
+/**
+ * The console's API (server/auth/ehr-launch-route.ts, practice-clients-routes.ts), below `/api`:
+ * each call is an operation on the practice (Organization) or, for an EHR launch, on the patient.
+ */
+export function apiAuditTarget(facts: RequestFacts, body: unknown): AuditTarget {
+  const segments = facts.path.split('/').filter((s) => s !== '').map(decodeSegment);
+  const method = isRead(facts.method) ? 'GET' : facts.method.toUpperCase();
+  if (segments.length === 1 && segments[0] === 'ehr-launch' && method === 'POST') {
+    const patient = (body as { patient?: unknown } | undefined)?.patient;
+    return { interaction: 'operation', operation: 'ehr-launch', ...(typeof patient === 'string' && ID.test(patient) ? { entity: `Patient/${patient}` } : {}) };
+  }
+  const [practices, practice, collection] = segments;
+  if (practices !== 'practices' || !practice || !ID.test(practice)) return {};
+  const entity = `Organization/${practice}`;
+  const operation =
+    collection === 'apps' && segments.length === 3 && method === 'GET' ? 'list-apps'
+    : collection === 'clients' && segments.length === 3 && method === 'GET' ? 'list-clients'
+    : collection === 'clients' && segments.length === 3 && method === 'POST' ? 'register-client'
+    : collection === 'clients' && segments.length === 4 && method === 'DELETE' ? 'remove-client'
+    : undefined;
+  return operation ? { interaction: 'operation', operation, entity } : { entity };
+}
+
 function systemLevel(method: string, bundleType: string | undefined): AuditTarget {
   if (method === 'POST') return { interaction: bundleType === 'transaction' ? 'transaction' : 'batch' };
   if (method === 'GET') return { interaction: 'search-system' };

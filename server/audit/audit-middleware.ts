@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Principal, TokenGrant } from '../auth/principal.ts';
 import { auditTarget, isAudited } from './audit-interaction.ts';
+import type { AuditTarget, RequestFacts } from './audit-interaction.ts';
 import type { AuditRecord, AuditWho } from './audit-record.ts';
 import { actionOf, QUERY_LIMIT } from './audit-record.ts';
 
@@ -13,6 +14,11 @@ export interface AuditSink {
 export interface AuditMiddlewareOptions {
   logger: Logger;
   now?: () => Date;
+  /**
+   * What the request was asked to do; the FHIR REST reading (audit-interaction.ts#auditTarget) by
+   * default, apiAuditTarget for the console's /api/ routes.
+   */
+  target?: (facts: RequestFacts, body: unknown) => AuditTarget;
 }
 
 /** Facts read when the request arrives: the path and the socket may be gone by the time it ends. */
@@ -42,7 +48,7 @@ export function auditMiddleware(sink: AuditSink, options: AuditMiddlewareOptions
         if (done) return;
         done = true;
         try {
-          sink.record(recordOf(arrival, req, res, now()));
+          sink.record(recordOf(arrival, req, res, now(), options.target ?? auditTarget));
         } catch (err) {
           // A listener that throws would take the process down: log and carry on.
           options.logger.error({ err }, 'audit: could not build the audit record of a request');
@@ -57,15 +63,18 @@ export function auditMiddleware(sink: AuditSink, options: AuditMiddlewareOptions
   };
 }
 
-function recordOf(arrival: Arrival, req: Request, res: Response, at: Date): AuditRecord {
+function recordOf(arrival: Arrival, req: Request, res: Response, at: Date, targetOf: NonNullable<AuditMiddlewareOptions['target']>): AuditRecord {
   const aborted = !res.writableFinished;
   const outcome = aborted && !res.headersSent ? 499 : res.statusCode;
-  const target = auditTarget({
-    method: arrival.method,
-    path: arrival.path,
-    bundleType: arrival.method === 'POST' && isSystemPath(arrival.path) ? bundleTypeOf(req.body) : undefined,
-    location: headerOf(res, 'location'),
-  });
+  const target = targetOf(
+    {
+      method: arrival.method,
+      path: arrival.path,
+      bundleType: arrival.method === 'POST' && isSystemPath(arrival.path) ? bundleTypeOf(req.body) : undefined,
+      location: headerOf(res, 'location'),
+    },
+    req.body,
+  );
   const fullQuery = searchBody(arrival, req, target.interaction) ?? arrival.query;
   const query = fullQuery && fullQuery.length > QUERY_LIMIT ? fullQuery.slice(0, QUERY_LIMIT) : fullQuery;
   const who = outcome === 401 ? undefined : (whoOf(res.locals.principal) ?? whoOfGrant(res.locals.grant));
