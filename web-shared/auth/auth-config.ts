@@ -30,7 +30,7 @@ export interface AuthConfig {
 }
 
 /** The scope the server lets the first-party apps ask for (and grants without a consent page). */
-export const FIRST_PARTY_SCOPE = 'openid fhirUser profile offline_access user/*.cruds';
+export const FIRST_PARTY_SCOPE = 'openid fhirUser profile online_access user/*.cruds';
 
 export const AUTH_CONFIG = new InjectionToken<AuthConfig>('AUTH_CONFIG');
 

@@ -61,7 +61,7 @@ describe('AuthService', () => {
         response_type: 'code',
         client_id: CLIENT_ID,
         redirect_uri: `${ORIGIN}/app/signed-in`,
-        scope: 'openid fhirUser profile offline_access user/*.cruds',
+        scope: 'openid fhirUser profile online_access user/*.cruds',
         state: pending.state,
         aud: `${ORIGIN}/fhir/R4`,
         code_challenge: await codeChallengeS256(pending.verifier),

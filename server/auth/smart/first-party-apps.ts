@@ -11,7 +11,7 @@ import type { SmartAuth } from './smart-auth.ts';
  * registerFirstPartyApps upserts both clients with fixed ids; call it at every start-up so a
  * changed BASE_URL takes effect.
  */
-export const FIRST_PARTY_SCOPE = 'openid fhirUser profile offline_access user/*.cruds';
+export const FIRST_PARTY_SCOPE = 'openid fhirUser profile online_access user/*.cruds';
 
 export const FIRST_PARTY_APPS = [
   { clientId: 'practitioner-console', name: 'Practitioner console', path: '/console/' },
