@@ -17,7 +17,7 @@ const STYLE = [
   'main{max-width:32rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}',
   'h1{font-size:1.5rem;margin-top:0}label{display:block;font-weight:600;margin:1rem 0 .25rem}',
   '.hint{color:#4b5563;font-size:.9rem}',
-  'input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #6b7280;border-radius:4px}',
+  'input[type=email],input[type=password],input[type=search]{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #6b7280;border-radius:4px}',
   'fieldset{border:1px solid #d1d5db;border-radius:4px;margin:1rem 0;padding:.5rem 1rem}legend{font-weight:600;padding:0 .25rem}',
   '.choice{display:flex;gap:.5rem;align-items:flex-start;margin:.5rem 0}.choice label{font-weight:400;margin:0}.choice code{font-size:.8rem;color:#4b5563}',
   'button{font-size:1rem;padding:.6rem 1.2rem;border-radius:4px;border:1px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer;margin:1rem .5rem 0 0}',

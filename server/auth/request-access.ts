@@ -1,6 +1,8 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
+import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
+import type { PatientFilter } from './smart/launch-resolution.ts';
 import type { AccessScope } from '../storage/access-scope.ts';
 import type { Repository } from '../storage/repository.ts';
 import { accessScopeFor, publicScope } from './access-policy.ts';
@@ -32,21 +34,28 @@ export function requestAccess(deps: RequestAccessDeps): (req: Request, res: Resp
   };
 }
 
-/** How many patients a practitioner's standalone-launch picker lists (by family name). */
-export const PICKER_LIMIT = 200;
+/** How many patients the standalone-launch picker lists at once (a name search narrows them). */
+export const PICKER_LIMIT = 50;
 
 /**
  * The patient records an account may pick at a standalone launch (`launch/patient`): those its
  * entitlements reach, with a display name, read through the account's own access scope. For a
- * practitioner that is the patients of their practices (the first PICKER_LIMIT by family name; a
- * search box in the picker is a follow-up), for a patient or family member the linked records.
+ * practitioner that is the patients of their practices (the first PICKER_LIMIT by family name, or
+ * those whose name starts with `filter.name`), for a patient or family member the linked records.
+ * `filter.id` answers whether one given record is among them (the picker's choice is checked so).
  */
 export function patientChoices(deps: Pick<RequestAccessDeps, 'repo' | 'findAccount' | 'fhirBaseUrl'>) {
-  return async (accountId: string): Promise<Array<{ id: string; display: string }>> => {
+  return async (accountId: string, filter: PatientFilter = {}): Promise<Array<{ id: string; display: string }>> => {
     const principal = await resolvePrincipal({ accountId, clientId: '', scope: 'user/Patient.rs' }, deps);
+    if (principal.kind !== 'practitioner' && principal.patients.length === 0) return [];
     const scoped = deps.repo.withScope(accessScopeFor(principal, { fhirBaseUrl: deps.fhirBaseUrl }));
     const filters: SearchFilter[] = principal.kind === 'practitioner' ? [] : [{ kind: 'id', ids: principal.patients }];
-    if (principal.kind !== 'practitioner' && principal.patients.length === 0) return [];
+    if (filter.id !== undefined) filters.push({ kind: 'id', ids: [filter.id] });
+    const name = filter.name?.trim();
+    if (name) {
+      const byName = parseFilter('Patient', 'name', name.slice(0, 100), { baseUrl: deps.fhirBaseUrl, maxOrValues: 1, maxChainDepth: 0 });
+      if (byName) filters.push(byName);
+    }
     const page = await scoped.search({
       resourceType: 'Patient',
       filters,

@@ -67,18 +67,25 @@ ${hiddenCsrf(form.csrf)}
 <p>Or sign in with your e-mail address and password:</p>`;
 }
 
-export function patientPickerPage(form: FormContext, choices: ReadonlyArray<{ id: string; display: string }>): string {
-  const options = choices.map((choice, i) => `
+export function patientPickerPage(form: FormContext, choices: ReadonlyArray<{ id: string; display: string }>, options: { query?: string } = {}): string {
+  const radios = choices.map((choice, i) => `
 <div class="choice"><input type="radio" id="patient-${i}" name="patient" value="${escapeHtml(choice.id)}" required${i === 0 ? ' checked' : ''}>
 <label for="patient-${i}">${escapeHtml(choice.display)}</label></div>`).join('');
+  const none = `<p>No patient's name starts with “${escapeHtml(options.query ?? '')}”.</p>`;
   return layout('Choose a patient', `
 <p><strong>${escapeHtml(form.clientName)}</strong> will work with the records of one patient. Whose records should it use?</p>
-<form method="post" action="${action(form.uid, 'patient')}">
+<form method="post" action="${action(form.uid, 'patient')}" role="search">
 ${hiddenCsrf(form.csrf)}
-<fieldset><legend>Patient</legend>${options}
+<label for="q">Find a patient by name</label>
+<input id="q" name="q" type="search" value="${escapeHtml(options.query ?? '')}">
+<button type="submit" class="secondary">Search</button>
+</form>
+${choices.length ? `<form method="post" action="${action(form.uid, 'patient')}">
+${hiddenCsrf(form.csrf)}
+<fieldset><legend>Patient</legend>${radios}
 </fieldset>
 <button type="submit">Continue</button>
-</form>
+</form>` : none}
 ${cancelForm(form)}`);
 }
 

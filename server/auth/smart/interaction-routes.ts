@@ -225,10 +225,16 @@ export async function finishFederatedLogin(provider: Provider, uid: string, acco
 async function pickPatient(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response): Promise<void> {
   const accountId = loaded.details.session?.accountId;
   if (loaded.details.prompt.name !== 'consent' || !accountId) return void sendPage(res, 409, messagePage('Not signed in', 'Go back to the app and start again.'));
-  const patient = (req.body as Record<string, unknown>).patient;
-  const choices = await deps.patientChoices(accountId);
-  if (typeof patient !== 'string' || !choices.some((choice) => choice.id === patient)) {
-    return void sendPage(res, 400, patientPickerPage(loaded.form, choices));
+  const body = req.body as Record<string, unknown>;
+  const patient = body.patient;
+  // The search box: the same page with the patients whose name starts with what was typed.
+  if (patient === undefined && typeof body.q === 'string') {
+    const query = body.q.slice(0, 100);
+    return void sendPage(res, 200, patientPickerPage(loaded.form, await deps.patientChoices(accountId, { name: query }), { query }));
+  }
+  const chosen = typeof patient === 'string' && patient ? await deps.patientChoices(accountId, { id: patient }) : [];
+  if (typeof patient !== 'string' || !chosen.some((choice) => choice.id === patient)) {
+    return void sendPage(res, 400, patientPickerPage(loaded.form, await deps.patientChoices(accountId)));
   }
   await deps.states.save(loaded.details.uid, { ...loaded.state, patient }, loaded.ttl);
   res.redirect(303, interactionPath(loaded.details.uid));

@@ -3,8 +3,17 @@ import type { InteractionState } from './interaction-state.ts';
 import type { LaunchStore } from './launch-store.ts';
 import { scopeTokens } from './scopes.ts';
 
-/** The patients an account may act for (its own record, family members' records…), with a display name. */
-export type PatientChoices = (accountId: string) => Promise<Array<{ id: string; display: string }>>;
+/** Narrows the choices: by the start of a name (the picker's search box), or to one record (checking a choice). */
+export interface PatientFilter {
+  name?: string;
+  id?: string;
+}
+
+/**
+ * The patients an account may act for (its own record, family members' records, a practitioner's
+ * practices' patients), with a display name; at most a page of them, narrowed by `filter`.
+ */
+export type PatientChoices = (accountId: string, filter?: PatientFilter) => Promise<Array<{ id: string; display: string }>>;
 
 /** What the consent step needs to know about the launch context of an authorization request. */
 export type LaunchResolution =
@@ -46,8 +55,11 @@ async function resolveEhrLaunch(launchValue: string, { accountId, launches }: Re
 }
 
 async function resolveStandalonePatient({ accountId, state, patientChoices }: ResolveInput): Promise<LaunchResolution> {
+  // A choice made on the picker is checked again here, against the account's rights of now.
+  const chosen = state.patient ? (await patientChoices(accountId, { id: state.patient })).find((choice) => choice.id === state.patient) : undefined;
+  if (chosen) return { kind: 'ready', context: { patient: chosen.id, needPatientBanner: true }, patientLine: `It will work on the record of ${chosen.display}.` };
   const choices = await patientChoices(accountId);
-  const picked = choices.find((choice) => choice.id === state.patient) ?? (choices.length === 1 ? choices[0] : undefined);
+  const picked = choices.length === 1 ? choices[0] : undefined;
   if (picked) {
     return { kind: 'ready', context: { patient: picked.id, needPatientBanner: true }, patientLine: `It will work on the record of ${picked.display}.` };
   }

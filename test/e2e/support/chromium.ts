@@ -86,7 +86,7 @@ export async function runLaunch(browser: Browser, input: LaunchInput): Promise<L
       } else if (title === 'Choose a patient') {
         outcome.pickerChoices = await values(page, 'input[name=patient]');
         if (input.patient) await page.check(`input[name=patient][value="${input.patient}"]`);
-        await page.click('form[action$="/patient"] button[type=submit]');
+        await page.click('button:text("Continue")');
       } else if (title === 'Allow access?') {
         outcome.consentScopes = await values(page, 'input[name=scope]');
         for (const scope of input.untick ?? []) {
