@@ -17,9 +17,11 @@ export interface AuthRateLimitOptions {
   /** Requests allowed per IP per window. A clinic behind one NAT address signs in together: not too low. */
   limit?: number;
   windowMs?: number;
+  /** The 429 answer (Retry-After is already set); by default a page, or JSON for JSON clients. */
+  respond?: (req: Request, res: Response) => void;
 }
 
-export function createAuthRateLimiter({ limit = 50, windowMs = 15 * 60_000 }: AuthRateLimitOptions = {}): RequestHandler {
+export function createAuthRateLimiter({ limit = 50, windowMs = 15 * 60_000, respond = tooManyRequests }: AuthRateLimitOptions = {}): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
@@ -29,7 +31,7 @@ export function createAuthRateLimiter({ limit = 50, windowMs = 15 * 60_000 }: Au
     // a stack trace to stderr whenever anyone sends one.
     validate: { xForwardedForHeader: false },
     // Retry-After (seconds) is set by express-rate-limit before this runs, from the window's reset time.
-    handler: (req: Request, res: Response) => tooManyRequests(req, res),
+    handler: (req: Request, res: Response) => respond(req, res),
   });
 }
 

@@ -1,7 +1,6 @@
 import cors from 'cors';
 import express from 'express';
 import type { RequestHandler, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock, KeyValueStore } from '../../storage/key-value-store.ts';
@@ -12,8 +11,6 @@ import { registerClient } from './clients.ts';
 import type { ClientRegistration, RegisteredClient } from './clients.ts';
 import { smartConfiguration, smartStyle, styleUrl } from './discovery.ts';
 import { GrantContextStore } from './grant-context.ts';
-import { sendPage } from '../html-layout.ts';
-import { messagePage } from './interaction-pages.ts';
 import { interactionRouter } from './interaction-routes.ts';
 import type { InteractionFederation } from './interaction-routes.ts';
 import { InteractionStateStore } from './interaction-state.ts';
@@ -28,6 +25,7 @@ import { DISCOVERY_PATHS, ISSUER_ROUTES, SMART_CONFIGURATION_PATH, STYLE_PATH } 
 import { loadOrCreateSecrets } from './signing-keys.ts';
 import { Passport } from 'passport';
 import { createPasswordStrategy, PASSWORD_STRATEGY } from '../accounts/password-strategy.ts';
+import { createAuthRateLimiter } from '../accounts/rate-limit.ts';
 import type { PassportAuthenticator } from '../accounts/password-strategy.ts';
 
 export interface SmartAuthOptions {
@@ -43,8 +41,8 @@ export interface SmartAuthOptions {
   /** ms since the epoch; used for token expiry at the FHIR API and client-assertion lifetimes. */
   clock?: Clock;
   ttl?: Partial<SmartTtl>;
-  /** Per-IP limit of sign-in attempts (e.g. the accounts module's rate-limit factory); default 20 per 15 min. */
-  signInLimiter?: RequestHandler;
+  /** Per-IP limit of sign-in attempts (accounts/rate-limit.ts), shared with the other auth routes. */
+  signInLimiter: RequestHandler;
   /** Per-IP limit of requests to the token, introspection and revocation endpoints; default TOKEN_ENDPOINT_LIMIT. */
   tokenEndpointLimit?: { windowMs: number; limit: number };
   /** How often expired records are purged from the key-value store; default every 10 minutes. */
@@ -66,7 +64,6 @@ export interface SmartAuth {
   stop(): void;
 }
 
-export const SIGN_IN_LIMIT = { windowMs: 15 * 60 * 1000, limit: 20 };
 /**
  * Client secrets and assertions are guessed at the token endpoint, and codes and refresh tokens
  * replayed there: bounded per IP. Generous, because a practice's servers behind one address may
@@ -102,7 +99,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     states: new InteractionStateStore(keyValue),
     fhirBaseUrl,
     grantTtlSeconds: ttl.grant,
-    signInLimiter: options.signInLimiter ?? defaultSignInLimiter(),
+    signInLimiter: options.signInLimiter,
     logger,
     clock,
     ...(options.federation ? { federation: options.federation } : {}),
@@ -152,26 +149,12 @@ function passwordPassport(accounts: AccountService): PassportAuthenticator {
   return passport as unknown as PassportAuthenticator;
 }
 
-/** 429 with an OAuth-style JSON error (the callers are programs) and Retry-After. */
+/** The per-IP limiter of accounts/rate-limit.ts, answering like an OAuth endpoint (the callers are programs). */
 function tokenEndpointLimiter(limit: { windowMs: number; limit: number }): RequestHandler {
-  return rateLimit({
+  return createAuthRateLimiter({
     ...limit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    validate: { xForwardedForHeader: false },
-    handler: (_req, res) => {
+    respond: (_req, res) => {
       res.set('Cache-Control', 'no-store').status(429).json({ error: 'too_many_requests', error_description: 'Too many requests to the token endpoints from this address; retry after the Retry-After delay' });
-    },
-  });
-}
-
-function defaultSignInLimiter(): RequestHandler {
-  return rateLimit({
-    ...SIGN_IN_LIMIT,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, res) => {
-      sendPage(res, 429, messagePage('Too many sign-in attempts', 'Too many sign-in attempts came from your network. Wait a few minutes and try again.'));
     },
   });
 }
