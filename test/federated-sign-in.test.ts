@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import Provider from 'oidc-provider';
 import { startHttp } from '../server/auth/accounts/test-support.ts';
 import type { TestHttpServer } from '../server/auth/accounts/test-support.ts';
 import { federationRedirectUri } from '../server/auth/federation/federated-sign-in.ts';
@@ -12,6 +10,7 @@ import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
 import { registerTestApp } from './support/user-tokens.ts';
+import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider } from '../server/auth/federation/test-support.ts';
 
 /**
  * "Sign in with <practice's provider>" on the SMART sign-in page, over HTTP against the whole app
@@ -23,8 +22,6 @@ import { registerTestApp } from './support/user-tokens.ts';
  * the practice's provider → our federation callback → back into the authorization → consent → code
  * → token of the linked/enrolled account → FHIR reads as that practitioner.
  */
-const CLIENT_ID = 'portal-at-riverside';
-const CLIENT_SECRET = 'riverside-test-only-client-secret-long-enough';
 const SCOPE = 'openid fhirUser user/*.rs';
 
 /** The people the practice's provider knows (sub → claims). */
@@ -118,20 +115,9 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     patientX = (await post({ resourceType: 'Patient', name: [{ family: 'Px' }] })).id;
     patientY = (await post({ resourceType: 'Patient', name: [{ family: 'Py' }] }, new BackendTokens(server.baseUrl, y))).id;
 
-    external = await startHttp();
-    const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JsonWebKey;
-    const provider = new Provider(external.url, {
-      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [federationRedirectUri(server.baseUrl)], response_types: ['code'], grant_types: ['authorization_code'] }],
-      findAccount: async (_ctx, sub) => (people[sub] ? { accountId: sub, claims: async () => ({ sub, ...people[sub] }) } : undefined),
-      claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-      jwks: { keys: [jwk as Record<string, string>] },
-      cookies: { keys: ['external-test-only-cookie-key'] },
-      features: { devInteractions: { enabled: true } },
-      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
-    });
-    external.setHandler(provider.callback());
+    external = await startExternalProvider(federationRedirectUri(server.baseUrl), people);
 
-    await federation.setPracticeProvider({ practiceId: practiceX, issuer: external.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, displayName: 'Riverside Clinic' });
+    await federation.setPracticeProvider({ practiceId: practiceX, issuer: external.url, clientId: EXTERNAL_CLIENT_ID, clientSecret: EXTERNAL_CLIENT_SECRET, displayName: 'Riverside Clinic' });
     await federation.linkIdentity(external.url, 'ext-ann', accountIds.ann!);
     await federation.enrolAccount(practiceX, accountIds.bob!);
 
@@ -233,7 +219,7 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     assert.ok(formAction(page, 'login'), 'the password form stays');
 
     const authorization = await pressFederated(browser, page);
-    assert.equal(authorization.searchParams.get('client_id'), CLIENT_ID);
+    assert.equal(authorization.searchParams.get('client_id'), EXTERNAL_CLIENT_ID);
     assert.equal(authorization.searchParams.get('redirect_uri'), `${server.baseUrl}/auth/federated/callback`);
     assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(browser.jar(server.baseUrl).has('portal_federation'), 'the flow is bound to this browser');

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import express from 'express';
-import Provider from 'oidc-provider';
 import { pino } from 'pino';
 import type { Account } from '../accounts/account.ts';
 import { PasswordAccountService } from '../accounts/account-service.ts';
@@ -14,6 +12,7 @@ import { FLOW_NAMESPACE, federatedSignInRoutes, federationRedirectUri } from './
 import type { SignInDetails } from './federated-sign-in.ts';
 import { enrolAccount, findLinkedAccountId, linkIdentity } from './identity-links.ts';
 import { FederationInputError, getPracticeProvider, setPracticeProvider } from './practice-providers.ts';
+import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider } from './test-support.ts';
 
 /**
  * Federated sign-in against a SECOND, real oidc-provider on loopback playing a practice's own
@@ -21,8 +20,6 @@ import { FederationInputError, getPracticeProvider, setPracticeProvider } from '
  * through its real login and consent pages (oidc-provider's development interactions, acceptable
  * for this external provider only).
  */
-const CLIENT_ID = 'portal-at-riverside';
-const CLIENT_SECRET = 'riverside-test-only-client-secret-long-enough';
 
 /** The people the external provider knows (sub → claims). */
 const people: Record<string, { email?: string; email_verified?: boolean }> = {
@@ -80,20 +77,9 @@ describe('federated sign-in through a practice OpenID provider', () => {
     }
 
     ours = await startHttp();
-    external = await startHttp();
-    const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JsonWebKey;
-    const provider = new Provider(external.url, {
-      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [federationRedirectUri(ours.url)], response_types: ['code'], grant_types: ['authorization_code'] }],
-      findAccount: async (_ctx, sub) => (people[sub] ? { accountId: sub, claims: async () => ({ sub, ...people[sub] }) } : undefined),
-      claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-      jwks: { keys: [jwk as Record<string, string>] },
-      cookies: { keys: ['external-test-only-cookie-key'] },
-      features: { devInteractions: { enabled: true } },
-      ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
-    });
-    external.setHandler(provider.callback());
+    external = await startExternalProvider(federationRedirectUri(ours.url), people);
 
-    await setPracticeProvider(t.engine.keyValue, { practiceId: 'riverside', issuer: external.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, displayName: 'Riverside Clinic' }, false);
+    await setPracticeProvider(t.engine.keyValue, { practiceId: 'riverside', issuer: external.url, clientId: EXTERNAL_CLIENT_ID, clientSecret: EXTERNAL_CLIENT_SECRET, displayName: 'Riverside Clinic' }, false);
     await linkIdentity(t.engine.keyValue, external.url, 'ext-ann', users.ann!.id);
     await enrolAccount(t.engine.keyValue, 'riverside', users.bob!.id);
 
@@ -174,7 +160,7 @@ describe('federated sign-in through a practice OpenID provider', () => {
     assert.ok(authorization.searchParams.get('state'));
     assert.ok(authorization.searchParams.get('nonce'));
     assert.equal(authorization.searchParams.get('redirect_uri'), `${ours.url}/auth/federated/callback`);
-    assert.equal(authorization.searchParams.get('client_id'), CLIENT_ID);
+    assert.equal(authorization.searchParams.get('client_id'), EXTERNAL_CLIENT_ID);
     assert.equal(callback.searchParams.get('iss'), external.url, 'the provider says who it is (RFC 9207)');
 
     const response = await browser.request(callback);
