@@ -24,6 +24,7 @@ import type { SmartAuth } from './auth/smart/smart-auth.ts';
 import { loadCustomSearchParameters } from './fhir/custom-search-parameters.ts';
 import { loadDefinitions, registerCustomSearchParameters } from './fhir/definitions.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
+import { fhirErrorHandler } from './fhir/rest/error-handler.ts';
 import { fhirRouter } from './fhir/rest/fhir-router.ts';
 import { ROUTES } from './fhir/rest/routes.ts';
 import { loadProfiles, ResourceValidator } from './fhir/validation/validator.ts';
@@ -116,6 +117,8 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use('/api', auditMiddleware(audit, { logger, target: apiAuditTarget }));
   app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
   app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
+  // Body errors of the /api routes (bad JSON, too large) answer like the FHIR API: an OperationOutcome.
+  app.use('/api', fhirErrorHandler(config.limits.bodyBytes));
   // Browser apps on other origins call the API with bearer tokens, never cookies: any origin may, and
   // preflights are answered before the audit trail and the token check (they carry no token).
   app.use('/fhir/R4', fhirCors());

@@ -105,6 +105,12 @@ describe('practice apps and EHR launch API', () => {
     assert.equal((await api('/api/ehr-launch', staff, { method: 'POST', body: { patient: patientY } })).status, 404, 'another practice\'s patient looks missing');
     assert.equal((await api('/api/ehr-launch', staff, { method: 'POST', body: { patient: 'nope' } })).status, 404);
     assert.equal((await api('/api/ehr-launch', staff, { method: 'POST', body: { patient: { $ne: 1 } } })).status, 400);
+    for (const [body, status] of [['{not json', 400], [JSON.stringify({ patient: 'x'.repeat(10_000) }), 413]] as const) {
+      const res = await fetch(`${server.baseUrl}/api/ehr-launch`, { method: 'POST', headers: { authorization: `Bearer ${staff}`, 'content-type': 'application/json' }, body });
+      assert.equal(res.status, status);
+      const outcome = (await res.json()) as any;
+      assert.equal(outcome.resourceType, 'OperationOutcome', 'bad bodies get an OperationOutcome, not an HTML stack trace');
+    }
     assert.equal((await api('/api/ehr-launch', undefined, { method: 'POST', body: { patient: patientX } })).status, 401);
     assert.equal((await api('/api/ehr-launch', await server.tokens.token(), { method: 'POST', body: { patient: patientX } })).status, 401, 'a backend client is not a practitioner');
   });

@@ -23,8 +23,10 @@ export function fhirErrorHandler(limitBytes: number) {
 
 function toFhirError(err: unknown, limitBytes: number): FhirError {
   if (err instanceof FhirError) return err;
-  const e = err as { type?: string; status?: number } | undefined;
-  if (e?.type === 'entity.too.large') return payloadTooLarge(`The body is larger than the limit of ${limitBytes} bytes`);
+  const e = err as { type?: string; status?: number; limit?: number } | undefined;
+  // body-parser says which limit applied (routes may set their own).
+  if (e?.type === 'entity.too.large') return payloadTooLarge(`The body is larger than the limit of ${e.limit ?? limitBytes} bytes`);
+  if (e?.type === 'entity.parse.failed') return new FhirError(400, outcome('structure', 'The body is not valid JSON'));
   if (e?.type === 'request.aborted') return new FhirError(400, outcome('incomplete', 'The request was aborted'));
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new FhirError(415, outcome('not-supported', 'Unsupported body encoding'));
