@@ -48,11 +48,14 @@ export function everythingOperation(ctx: FhirContext) {
   };
 }
 
+/**
+ * The patient itself, and for every other type the resources whose compartment rows (written with
+ * each version by auth/access-index.ts from the CompartmentDefinition, and for a Binary from its
+ * securityContext) name the patient: one definition of the compartment for access and $everything.
+ */
 function filtersFor(type: string, patientId: string): SearchFilter[] {
   if (type === 'Patient') return [{ kind: 'id', ids: [patientId] }];
-  // A Binary is the patient's through its securityContext, recorded in the compartment rows.
-  if (type === 'Binary') return [{ kind: 'reference', param: COMPARTMENT_PARAM, any: [{ target: `Patient/${patientId}` }] }];
-  return [{ kind: 'compartment', params: patientCompartmentParams().get(type) as string[], target: `Patient/${patientId}` }];
+  return [{ kind: 'reference', param: COMPARTMENT_PARAM, any: [{ target: `Patient/${patientId}` }] }];
 }
 
 interface EverythingOptions {

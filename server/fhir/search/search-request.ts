@@ -87,8 +87,6 @@ export type SearchFilter =
   | { kind: 'or'; filters: SearchFilter[] }
   /** Matches when all of `filters` match (the words of one `_content` value). */
   | { kind: 'and'; filters: SearchFilter[] }
-  /** Membership of a compartment: a reference row of any of `params` equals `target` (e.g. Patient/1). */
-  | { kind: 'compartment'; params: string[]; target: string }
   /**
    * Chaining (`subject:Patient.name=x`): a reference row of `param` points at a current resource of
    * one of the `targets` types that matches all of that target's filters.
@@ -136,7 +134,6 @@ export interface PagePosition { values: Array<string | number | null>; id: strin
  * - reference:   row.target = target.
  * - uri:         exact: row.value = value; below: row.value = value or starts with value + '/'.
  *                (`:above` is parsed into exact conditions on the value and its '/'-ancestors.)
- * - compartment: some reference row whose param is one of `params` has target = `target`.
  * - date:        with the row's range [r.low, r.high] and the condition's [c.low, c.high]:
  *                eq: r.low >= c.low and r.high <= c.high   ne: not eq
  *                lt: r.low < c.low        le: r.low <= c.high

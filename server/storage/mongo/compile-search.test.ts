@@ -202,17 +202,6 @@ describe('MongoDB queries executed by mingo agree with SQLite', () => {
     assert.deepEqual(await mingoIds(request('Organization', { '_has:Patient:organization:_has:Observation:patient:code': '85354-9' })), ['org1']);
   });
 
-  it('compartment membership agrees with SQLite', async () => {
-    for (const target of ['Patient/p1', 'Patient/p2', 'Patient/p3', 'Patient/none']) {
-      for (const params of [['subject'], ['patient', 'performer'], ['performer']]) {
-        const req: SearchRequest = { resourceType: 'Observation', filters: [{ kind: 'compartment', params, target }], sort: [], count: 100, total: 'none' };
-        assert.deepEqual(await mingoIds(req), (await sqlite.reader.search(req)).versions.map((v) => v.id), `${target} ${params}`);
-      }
-    }
-    const p2: SearchRequest = { resourceType: 'Observation', filters: [{ kind: 'compartment', params: ['subject'], target: 'Patient/p2' }], sort: [], count: 100, total: 'none' };
-    assert.deepEqual(await mingoIds(p2), ['o2', 'o3']);
-  });
-
   it('pages by id like SQLite, with totals', async () => {
     const first = { ...request('Observation', {}, 2), total: 'accurate' as const };
     const page = await runSearch(mingoSource(docs), first);

@@ -139,8 +139,6 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
       return anyOf(await Promise.all(filter.filters.map((f) => compileFilter(type, f, scope))));
     case 'and':
       return { $and: [{}, ...(await Promise.all(filter.filters.map((f) => compileFilter(type, f, scope))))] };
-    case 'compartment':
-      return { 'idx.reference': { $elemMatch: { p: { $in: filter.params }, r: filter.target } } };
     case 'chain': {
       const targets: string[] = [];
       for (const target of filter.targets) {

@@ -114,7 +114,7 @@ function whereOf(type: string, filters: SearchFilter[], alias: string, depth: nu
 }
 
 /** Kinds that make a good driver, most selective first; ranges and negations never drive. */
-const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = { compartment: 1, reference: 2, has: 3, chain: 4, token: 5, uri: 6, string: 7 };
+const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = { reference: 1, has: 2, chain: 3, token: 4, uri: 5, string: 6 };
 
 /** The index of the driving filter among the first `eligible` ones, or -1. */
 function chooseDriver(filters: SearchFilter[], eligible: number): number {
@@ -159,8 +159,6 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
       return anyOf(filter.filters.map((f) => compileFilter(type, f, a, depth, scope)));
     case 'and':
       return allOf(filter.filters.map((f) => compileFilter(type, f, a, depth, scope)));
-    case 'compartment':
-      return indexedAny(type, a, 'reference', filter.params, { sql: 'target = ?', params: [filter.target] }, drive);
     case 'chain':
       return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth, scope, drive)));
     case 'has':
