@@ -8,7 +8,7 @@ import { PasswordAccountService } from '../accounts/account-service.ts';
 import { createPasswordHasher } from '../accounts/password-hash.ts';
 import { openTestEngine, startHttp, TEST_SCRYPT } from '../accounts/test-support.ts';
 import type { TestEngine, TestHttpServer } from '../accounts/test-support.ts';
-import { FLOW_NAMESPACE, federatedSignInRoutes, federationRedirectUri } from './federated-sign-in.ts';
+import { createFederatedSignIn, FLOW_NAMESPACE, federationRedirectUri } from './federated-sign-in.ts';
 import type { SignInDetails } from './federated-sign-in.ts';
 import { enrolAccount, findLinkedAccountId, linkIdentity } from './identity-links.ts';
 import { FederationInputError, getPracticeProvider, setPracticeProvider } from './practice-providers.ts';
@@ -61,6 +61,8 @@ class Browser {
   }
 }
 
+const BINDING = { interactionUid: 'interaction-1', returnPath: '/oauth/interaction/interaction-1' };
+
 describe('federated sign-in through a practice OpenID provider', () => {
   let t: TestEngine;
   let ours: TestHttpServer;
@@ -85,20 +87,21 @@ describe('federated sign-in through a practice OpenID provider', () => {
 
     const app = express();
     app.set('trust proxy', false);
-    app.use(
-      '/auth',
-      federatedSignInRoutes({
-        keyValue: t.engine.keyValue,
-        accounts,
-        baseUrl: ours.url,
-        production: false,
-        logger: pino({ level: 'silent' }),
-        onSignedIn: (_req, res, account, details) => {
-          signedIn.push({ account, details });
-          res.json({ accountId: account.id, ...details });
-        },
-      }),
-    );
+    const federation = createFederatedSignIn({
+      keyValue: t.engine.keyValue,
+      accounts,
+      baseUrl: ours.url,
+      production: false,
+      logger: pino({ level: 'silent' }),
+      onSignedIn: (_req, res, account, details) => {
+        signedIn.push({ account, details });
+        res.json({ accountId: account.id, practiceId: details.practiceId, issuer: details.issuer });
+      },
+    });
+    app.use('/auth', federation.router);
+    // What the SMART sign-in page's federated form does (smart/interaction-routes.ts), reduced to a GET
+    // bound to a fixed interaction: these tests are about the flow with the practice's provider.
+    app.get('/auth/federated/:practiceId/start', (req, res) => federation.start(res, String(req.params.practiceId), BINDING));
     ours.setHandler(app);
   });
   after(async () => {

@@ -21,8 +21,7 @@ import type { PracticeProvider } from './practice-providers.ts';
  *   sign-in page calls it from a POST that carries the interaction's cookie and CSRF token
  *   (smart/interaction-routes.ts); the `binding` (which authorization-server interaction this
  *   sign-in completes, and where to send the person back) is kept in the flow record only, never
- *   read from the callback URL. `GET /auth/federated/:practiceId/start` (no binding) exists only
- *   with `standaloneStart`.
+ *   read from the callback URL. There is no start without an interaction.
  * - `GET /auth/federated/callback` requires the cookie to match `state` (so an attacker cannot make
  *   a victim's browser finish the attacker's sign-in: login CSRF), uses the flow once (atomic
  *   `consume`), lets openid-client check the response (state, `iss`, code exchange with the PKCE
@@ -49,12 +48,12 @@ export interface InteractionBinding {
 export interface SignInDetails {
   practiceId: string;
   issuer: string;
-  /** The interaction the flow was started for; absent only for a standalone start. */
+  /** The interaction the flow was started for (absent only in a flow record of an older version). */
   interaction?: InteractionBinding;
 }
 
 export interface FederatedSignIn {
-  /** The callback (and, with `standaloneStart`, the GET start); mount at `mountPath`. */
+  /** The callback; mount at `mountPath`. */
   router: Router;
   /** The practice's provider to offer, if the practice configured one. */
   providerFor(practiceId: string): Promise<PracticeProvider | undefined>;
@@ -83,11 +82,6 @@ export interface FederatedSignInDeps {
   discoveryCacheMs?: number;
   /** Mount path of this router; `/auth` unless told otherwise. */
   mountPath?: string;
-  /**
-   * Whether `GET <mountPath>/federated/:practiceId/start` starts a flow bound to no interaction.
-   * `federatedSignInRoutes` enables it; `createFederatedSignIn` does not unless told.
-   */
-  standaloneStart?: boolean;
 }
 
 /** The redirect URI to register at each practice's provider. */
@@ -112,11 +106,6 @@ function isLocalPath(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') && value.length <= 512;
 }
 
-/** The router alone, with the standalone GET start (the original interface). */
-export function federatedSignInRoutes(deps: FederatedSignInDeps): Router {
-  return createFederatedSignIn({ standaloneStart: true, ...deps }).router;
-}
-
 export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignIn {
   const { keyValue, baseUrl, logger, flowTtlSeconds = 600 } = deps;
   const redirectUri = federationRedirectUri(baseUrl, deps.mountPath);
@@ -136,25 +125,20 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
     }
   });
 
-  if (deps.standaloneStart) {
-    router.get(`${FEDERATION_PATH}/:practiceId/start`, ...limited, (req, res) => start(res, String(req.params.practiceId)));
-  }
-
   async function providerFor(practiceId: string): Promise<PracticeProvider | undefined> {
     return isPracticeId(practiceId) ? getPracticeProvider(keyValue, practiceId) : undefined;
   }
 
-  async function start(res: Response, practiceId: string, binding?: InteractionBinding): Promise<void> {
+  async function start(res: Response, practiceId: string, binding: InteractionBinding): Promise<void> {
     try {
-      if (binding && (!binding.interactionUid || !isLocalPath(binding.returnPath))) throw new Error('start: invalid interaction binding');
+      if (!binding.interactionUid || !isLocalPath(binding.returnPath)) throw new Error('start: invalid interaction binding');
       const provider = await providerFor(practiceId);
       if (!provider) throw new SignInFailure(404, 'This practice does not offer sign-in with its own account system.', `no provider for practice ${practiceId}`);
       const config = await discoverOrFail(provider);
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
-      const bound = binding ? { interactionUid: binding.interactionUid, returnPath: binding.returnPath } : {};
-      await keyValue.upsert(FLOW_NAMESPACE, hash(state), { practiceId, codeVerifier, nonce, ...bound }, flowTtlSeconds);
+      await keyValue.upsert(FLOW_NAMESPACE, hash(state), { practiceId, codeVerifier, nonce, interactionUid: binding.interactionUid, returnPath: binding.returnPath }, flowTtlSeconds);
       res.cookie(COOKIE, state, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: cookiePath, maxAge: flowTtlSeconds * 1000 });
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
@@ -166,7 +150,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
       });
       res.set('Cache-Control', 'no-store').redirect(303, url.href);
     } catch (err) {
-      if (err instanceof SignInFailure && binding) err.returnPath = binding.returnPath;
+      if (err instanceof SignInFailure) err.returnPath = binding.returnPath;
       fail(res, err);
     }
   }

@@ -28,7 +28,7 @@ import type { PracticeProvider, PracticeProviderInput } from './practice-provide
  * Wiring (server/app.ts): create this before createSmartAuth, pass `interactions` as its
  * `federation` option, give it `provider: () => smart.provider`, mount `router` at `/auth`.
  */
-export interface SmartFederationDeps extends Omit<FederatedSignInDeps, 'onSignedIn' | 'standaloneStart'> {
+export interface SmartFederationDeps extends Omit<FederatedSignInDeps, 'onSignedIn'> {
   /** The authorization server's provider; read only when a sign-in finishes (createSmartAuth may run after this). */
   provider: () => Provider;
 }
@@ -48,7 +48,6 @@ export function smartFederatedSignIn(deps: SmartFederationDeps): SmartFederation
   const { logger, keyValue } = deps;
   const federation = createFederatedSignIn({
     ...deps,
-    standaloneStart: false,
     onSignedIn: async (_req, res, account, details) => {
       if (!details.interaction) return refuse(res, 'This sign-in was not started from an app. Go back to the app and start again.');
       const { interactionUid, returnPath } = details.interaction;
