@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../server/auth/access-index.ts';
-import { ADMIN_ROLE } from '../server/auth/practice-clients.ts';
+import { ADMIN_ROLE } from '../server/auth/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';

@@ -1,10 +1,13 @@
-import type { Coding, Person, Resource } from '@medplum/fhirtypes';
+import type { Coding, Resource } from '@medplum/fhirtypes';
 import { FhirError, forbidden, outcome, unprocessable } from '../fhir/outcomes.ts';
+import type { StoredVersion } from '../storage/stored-version.ts';
 import { patientCompartmentParams } from '../fhir/definitions.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope, Defer, Lookup } from '../storage/access-scope.ts';
 import { COMPARTMENT_PARAM, compartmentTargets, DIRECTORY_LISTED, DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
+import { checkGrantChange, grantOwner } from './grants/grant-rules.ts';
+import type { GrantContext } from './grants/grant-context.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 
 /**
@@ -47,6 +50,8 @@ const READS: ReadonlySet<AccessInteraction> = new Set(['r', 's']);
 export interface AccessPolicyOptions {
   /** The FHIR base URL (index rows store references relative to it). */
   fhirBaseUrl: string;
+  /** The clock the grant rules judge terms by (role periods). */
+  now?: () => Date;
 }
 
 /** The scope of a caller with a valid token. */
@@ -66,6 +71,7 @@ export function accessScopeFor(principal: Principal, options: AccessPolicyOption
   return {
     rule,
     prepareWrite: (resource, current, lookup, defer) => prepareWrite(writer, resource, current, lookup, defer),
+    prepareDelete: (current, lookup) => prepareDelete(writer, current, lookup),
   };
 }
 
@@ -83,6 +89,9 @@ export function publicScope(): AccessScope {
   return {
     rule: (interaction) => (READS.has(interaction) ? directory : nothing),
     prepareWrite: async () => {
+      throw new FhirError(401, outcome('login', 'Sign in to write'));
+    },
+    prepareDelete: async () => {
       throw new FhirError(401, outcome('login', 'Sign in to write'));
     },
   };
@@ -221,11 +230,37 @@ async function prepareWrite(writer: Writer, resource: Resource, current: Resourc
   const interaction = current ? 'u' : 'c';
   const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
   if (filter === 'none') throw forbidden(`Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`);
-  const patients = compartmentTargets(resource, writer.options.fhirBaseUrl).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+  const patients = patientsOf(writer, resource);
   await checkCompartments(writer, patients, lookup, defer);
-  if (resource.resourceType === 'Person') await checkPersonLinks(resource as Person, rule, lookup);
-  const owner = ownerOf(current) ?? (await chooseOwner(writer, resource, patients, lookup));
+  await checkGrantChange({ before: current, after: resource }, grantContext(writer, lookup));
+  const owner = ownerOf(current) ?? grantOwner(resource) ?? (await chooseOwner(writer, resource, patients, lookup));
   return withProtectedMeta(principal, resource, current, owner);
+}
+
+/**
+ * A delete passes the checks of an update: the caller's rule for deletes already selected the
+ * resource; every patient it concerns must be one the caller can reach (a group appointment or an
+ * observation the caller only performed is not theirs to delete), and the grant rules apply.
+ */
+async function prepareDelete(writer: Writer, current: Resource, lookup: Lookup): Promise<void> {
+  await checkCompartments(writer, patientsOf(writer, current), lookup);
+  await checkGrantChange({ before: current }, grantContext(writer, lookup));
+}
+
+/**
+ * The patients whose compartments the resource is in (a Patient's own record aside). A Person is in
+ * the compartments of the records it links; its links are judged by the grant rule instead
+ * (grants/person-rule.ts), which requires the caller's own practice for every link it adds or
+ * removes and keeps other practices' links exactly as they are.
+ */
+function patientsOf(writer: Writer, resource: Resource): string[] {
+  if (resource.resourceType === 'Person') return [];
+  return compartmentTargets(resource, writer.options.fhirBaseUrl).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+}
+
+function grantContext(writer: Writer, lookup: Lookup): GrantContext {
+  const find = async (request: Parameters<Lookup>[0]) => (await lookup(request)).flatMap((v: StoredVersion) => (v.resource ? [v.resource] : []));
+  return { principal: writer.principal, find, now: writer.options.now?.() ?? new Date() };
 }
 
 /**
@@ -241,16 +276,6 @@ async function checkCompartments(writer: Writer, patients: string[], lookup: Loo
   if (visible.length === unknown.length) return;
   if (defer) return defer(() => checkCompartments(writer, patients, lookup));
   throw forbidden('The resource refers to a patient record you cannot access');
-}
-
-/** Person.link may only point at records the caller can read (a link grants portal access). */
-async function checkPersonLinks(person: Person, rule: (i: AccessInteraction) => AccessRule, lookup: Lookup): Promise<void> {
-  for (const link of person.link ?? []) {
-    const [type, id, ...rest] = (link.target?.reference ?? '').split('/');
-    if (!type || !id || rest.length) throw unprocessable('Person.link.target must be a relative reference Type/id', 'Person.link.target');
-    const found = await lookup({ resourceType: type, filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none', access: rule('r') });
-    if (found.length === 0) throw forbidden(`Person.link refers to ${type}/${id}, which you cannot access`);
-  }
 }
 
 /**

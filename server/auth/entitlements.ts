@@ -1,21 +1,26 @@
-import type { Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import type { Organization, Patient, Person, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '../fhir/outcomes.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
 import type { Repository } from '../storage/repository.ts';
 import { ownerOf } from './access-index.ts';
 import type { Account } from './accounts/account.ts';
 import type { Principal, TokenGrant } from './principal.ts';
+import { familyAccessOpen, minorProxyAge } from './grants/family-terms.ts';
+import { practicesOfPractitioner } from './grants/practice-roles.ts';
+import type { FindResources } from './grants/practice-roles.ts';
+import { localId } from './grants/record-refs.ts';
 import { parseScopes } from './smart/scopes.ts';
 
 /**
  * What a token's user may reach in the data, looked up at each request from the records themselves
  * (so a role ended or a portal link removed takes effect at once, whatever tokens are out):
  *
- * - a practitioner: the practices of their active PractitionerRoles;
+ * - a practitioner: the practices of their current PractitionerRoles (grants/practice-roles.ts);
  * - a patient: the Patient records their Person links to (a practice links a record when it invites
  *   the patient to the portal) and the practices owning them;
- * - a family member (RelatedPerson): the patient it relates to;
- * - a backend client: its own practice.
+ * - a family member: the patient of her RelatedPerson (the account's own, or those her Person links
+ *   to), while its terms hold (grants/family-terms.ts: active, period, a parent's age limit);
+ * - a backend client: its own practice (and whether it was registered to manage access).
  *
  * The server's own reads here use the unscoped repository: they decide the scope.
  */
@@ -23,6 +28,7 @@ export interface EntitlementDeps {
   /** The unscoped repository. */
   repo: Repository;
   findAccount: (id: string) => Promise<Account | undefined>;
+  now?: () => Date;
 }
 
 const MAX_LINKS = 100;
@@ -31,43 +37,53 @@ export async function resolvePrincipal(grant: TokenGrant, deps: EntitlementDeps)
   const scopes = parseScopes(grant.scope);
   const base = { clientId: grant.clientId, scopes, ...(grant.patient ? { launchPatient: grant.patient } : {}) };
   if (!grant.accountId) {
-    return { kind: 'system', subject: grant.clientId, practices: grant.clientPractice ? [grant.clientPractice] : [], patients: [], ...base };
+    const practices = grant.clientPractice ? [grant.clientPractice] : [];
+    return { kind: 'system', subject: grant.clientId, practices, patients: [], ...base, ...(grant.clientManagesAccess ? { managesAccess: true } : {}) };
   }
   const account = await deps.findAccount(grant.accountId);
   if (!account) throw new FhirError(401, outcome('login', 'The account of this token no longer exists'));
   const who = { subject: account.id, fhirUser: account.fhirUser, ...base };
   const [type, id] = account.fhirUser.split('/') as [string, string];
+  const now = deps.now?.() ?? new Date();
+  const find = finder(deps.repo);
   switch (account.kind) {
     case 'practitioner':
-      return { kind: 'practitioner', ...who, practices: type === 'Practitioner' ? await practicesOf(deps.repo, id) : [], patients: [] };
+      return { kind: 'practitioner', ...who, practices: type === 'Practitioner' ? await practicesOfPractitioner(find, id, now) : [], patients: [] };
     case 'patient': {
       const records = type === 'Person' ? await linkedPatients(deps.repo, id) : [];
       return { kind: 'patient', ...who, patients: records.map((r) => r.id as string), practices: owners(records) };
     }
     case 'related-person': {
-      const records = type === 'RelatedPerson' ? await relatedPatients(deps.repo, id) : type === 'Person' ? await linkedPatients(deps.repo, id) : [];
+      const relatedIds = type === 'RelatedPerson' ? [id] : type === 'Person' ? await linkedIds(deps.repo, id, 'RelatedPerson') : [];
+      const records = await familyPatients(deps.repo, relatedIds, now);
       return { kind: 'related-person', ...who, patients: records.map((r) => r.id as string), practices: owners(records) };
     }
   }
 }
 
-async function practicesOf(repo: Repository, practitionerId: string): Promise<string[]> {
-  const roles = await find<PractitionerRole>(repo, 'PractitionerRole', [{ kind: 'reference', param: 'practitioner', any: [{ target: `Practitioner/${practitionerId}` }] }]);
-  const practices = roles.filter((r) => r.active !== false).map((r) => localId(r.organization?.reference, 'Organization'));
-  return unique(practices);
+function finder(repo: Repository): FindResources {
+  return async (request) => (await repo.search(request)).versions.flatMap((v) => (v.resource ? [v.resource] : []));
 }
 
 async function linkedPatients(repo: Repository, personId: string): Promise<Resource[]> {
-  const person = await readOrUndefined<Person>(repo, 'Person', personId);
-  if (!person || person.active === false) return [];
-  const ids = unique((person.link ?? []).map((l) => localId(l.target?.reference, 'Patient'))).slice(0, MAX_LINKS);
-  return patients(repo, ids);
+  return patients(repo, await linkedIds(repo, personId, 'Patient'));
 }
 
-async function relatedPatients(repo: Repository, relatedPersonId: string): Promise<Resource[]> {
-  const related = await readOrUndefined<RelatedPerson>(repo, 'RelatedPerson', relatedPersonId);
-  if (!related || related.active === false) return [];
-  return patients(repo, unique([localId(related.patient?.reference, 'Patient')]));
+/** The ids of the records of `type` an active Person links to. */
+async function linkedIds(repo: Repository, personId: string, type: string): Promise<string[]> {
+  const person = await readOrUndefined<Person>(repo, 'Person', personId);
+  if (!person || person.active === false) return [];
+  return unique((person.link ?? []).map((l) => localId(l.target?.reference, type))).slice(0, MAX_LINKS);
+}
+
+/** The patients of these RelatedPersons whose family access is open now (family-terms.ts). */
+async function familyPatients(repo: Repository, relatedIds: string[], now: Date): Promise<Resource[]> {
+  if (relatedIds.length === 0) return [];
+  const related = await find<RelatedPerson>(repo, 'RelatedPerson', [{ kind: 'id', ids: relatedIds }]);
+  const records = (await patients(repo, unique(related.map((r) => localId(r.patient?.reference, 'Patient'))))) as Patient[];
+  const practices = await find<Organization>(repo, 'Organization', [{ kind: 'id', ids: owners(records) }]);
+  const ageLimit = (patient: Patient) => minorProxyAge(practices.find((o) => o.id === ownerOf(patient)));
+  return records.filter((patient) => related.some((r) => localId(r.patient?.reference, 'Patient') === patient.id && familyAccessOpen(r, patient, ageLimit(patient), now)));
 }
 
 async function patients(repo: Repository, ids: string[]): Promise<Resource[]> {
@@ -77,6 +93,7 @@ async function patients(repo: Repository, ids: string[]): Promise<Resource[]> {
 }
 
 async function find<T extends Resource>(repo: Repository, resourceType: string, filters: SearchFilter[]): Promise<T[]> {
+  if (filters.some((f) => f.kind === 'id' && f.ids.length === 0)) return [];
   const page = await repo.search({ resourceType, filters, sort: [], count: MAX_LINKS, total: 'none' });
   return page.versions.map((v) => v.resource as T);
 }
@@ -92,12 +109,6 @@ async function readOrUndefined<T extends Resource>(repo: Repository, type: strin
 
 function owners(records: Resource[]): string[] {
   return unique(records.map((r) => ownerOf(r)));
-}
-
-/** The id of a relative reference `Type/id` of the expected type, else undefined. */
-function localId(reference: string | undefined, type: string): string | undefined {
-  const match = reference ? /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference) : null;
-  return match && match[1] === type ? match[2] : undefined;
 }
 
 function unique(values: Array<string | undefined>): string[] {

@@ -80,7 +80,7 @@ function handle(deps: PracticeClientsRouteDeps, needs: 'member' | 'admin', work:
 /** The fields an administrator may set; anything else in the body is refused, not ignored. */
 function registrationOf(body: unknown): Omit<ClientRegistration, 'practiceId' | 'clientId' | 'firstParty'> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a JSON object');
-  const allowed = new Set(['name', 'kind', 'redirectUris', 'launchUri', 'scope', 'jwksUri', 'jwks']);
+  const allowed = new Set(['name', 'kind', 'redirectUris', 'launchUri', 'scope', 'jwksUri', 'jwks', 'managesAccess']);
   const unknown = Object.keys(body).filter((k) => !allowed.has(k));
   if (unknown.length) throw badRequest(`Unknown fields: ${unknown.join(', ').slice(0, 200)}`, unknown[0]);
   const b = body as Record<string, unknown>;
@@ -95,6 +95,7 @@ function registrationOf(body: unknown): Omit<ClientRegistration, 'practiceId' | 
   const redirectUris = strings(b.redirectUris, 'redirectUris');
   if (b.launchUri !== undefined && typeof b.launchUri !== 'string') throw badRequest('launchUri must be a URL', 'launchUri');
   if (b.jwksUri !== undefined && typeof b.jwksUri !== 'string') throw badRequest('jwksUri must be a URL', 'jwksUri');
+  if (b.managesAccess !== undefined && typeof b.managesAccess !== 'boolean') throw badRequest('managesAccess must be true or false', 'managesAccess');
   if (b.jwks !== undefined && (typeof b.jwks !== 'object' || b.jwks === null || !Array.isArray((b.jwks as { keys?: unknown }).keys))) throw badRequest('jwks must be a JWKS object {"keys": [...]}', 'jwks');
   return {
     name: b.name,
@@ -104,5 +105,6 @@ function registrationOf(body: unknown): Omit<ClientRegistration, 'practiceId' | 
     ...(typeof b.launchUri === 'string' ? { launchUri: b.launchUri } : {}),
     ...(typeof b.jwksUri === 'string' ? { jwksUri: b.jwksUri } : {}),
     ...(b.jwks ? { jwks: b.jwks as { keys: Array<Record<string, unknown>> } } : {}),
+    ...(b.managesAccess === true ? { managesAccess: true } : {}),
   };
 }

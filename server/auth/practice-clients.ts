@@ -1,8 +1,9 @@
-import type { PractitionerRole } from '@medplum/fhirtypes';
+import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type Provider from 'oidc-provider';
 import type { Adapter } from 'oidc-provider';
 import type { Repository } from '../storage/repository.ts';
 import type { KeyValueStore } from '../storage/key-value-store.ts';
+import { isAdministrator } from './grants/practice-roles.ts';
 import type { Principal } from './principal.ts';
 import { registerClient } from './smart/clients.ts';
 import type { ClientRegistration, RegisteredClient } from './smart/clients.ts';
@@ -16,8 +17,6 @@ import type { ClientRegistration, RegisteredClient } from './smart/clients.ts';
  * from the list (the client itself stays valid) — acceptable for an administrator's occasional action.
  */
 export const PRACTICE_CLIENTS_NAMESPACE = 'practice-clients';
-export const PRACTICE_ROLE_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/practice-role';
-export const ADMIN_ROLE = { system: PRACTICE_ROLE_SYSTEM, code: 'admin', display: 'Practice administrator' };
 
 export interface ClientSummary {
   clientId: string;
@@ -27,6 +26,7 @@ export interface ClientSummary {
   scope: string;
   launchUri?: string;
   jwksUri?: string;
+  managesAccess?: boolean;
 }
 
 export class PracticeClients {
@@ -53,6 +53,7 @@ export class PracticeClients {
         scope: String(metadata.smart_scope ?? ''),
         ...(typeof metadata.smart_launch_uri === 'string' ? { launchUri: metadata.smart_launch_uri } : {}),
         ...(typeof metadata.jwks_uri === 'string' ? { jwksUri: metadata.jwks_uri } : {}),
+        ...(metadata.manages_access === true ? { managesAccess: true } : {}),
       });
     }
     return summaries;
@@ -100,21 +101,9 @@ export function worksAt(principal: Principal | undefined, practiceId: string): b
   return principal?.kind === 'practitioner' && principal.practices.includes(practiceId);
 }
 
-/** Whether the principal administers the practice: an active PractitionerRole there with the admin code. */
+/** Whether the principal administers the practice: a current PractitionerRole there with the admin code. */
 export async function administers(repo: Repository, principal: Principal | undefined, practiceId: string): Promise<boolean> {
   if (principal?.kind !== 'practitioner' || !principal.fhirUser?.startsWith('Practitioner/')) return false;
-  const page = await repo.search({
-    resourceType: 'PractitionerRole',
-    filters: [
-      { kind: 'reference', param: 'practitioner', any: [{ target: principal.fhirUser }] },
-      { kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] },
-    ],
-    sort: [],
-    count: 20,
-    total: 'none',
-  });
-  return page.versions.some((v) => {
-    const role = v.resource as PractitionerRole | undefined;
-    return role?.active !== false && (role?.code ?? []).some((c) => (c.coding ?? []).some((k) => k.system === ADMIN_ROLE.system && k.code === ADMIN_ROLE.code));
-  });
+  const find = async (request: SearchRequest) => (await repo.search(request)).versions.flatMap((v) => (v.resource ? [v.resource] : []));
+  return isAdministrator(find, principal.fhirUser, practiceId, new Date());
 }

@@ -26,6 +26,8 @@ export interface TokenGrant {
   clientId: string;
   /** The Organization id of the practice that registered the client (client metadata `practice`). */
   clientPractice?: string;
+  /** The client was registered to manage its practice's memberships and grants (`manages_access`). */
+  clientManagesAccess?: boolean;
   /** The granted scope string, space-separated, exactly as issued. */
   scope: string;
   /** Launch context: the patient the `patient/` scopes apply to (a Patient id). */
@@ -58,4 +60,9 @@ export interface Principal {
   launchPatient?: string;
   /** The resource scopes the token grants. */
   scopes: ResourceScope[];
+  /**
+   * A backend client registered to manage its practice's memberships and access grants
+   * (server/auth/grants): it may write them like an administrator of its practice.
+   */
+  managesAccess?: boolean;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Observation, Organization, Patient, Person, Practitioner, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../auth/access-index.ts';
 import type { AccountKind } from '../auth/accounts/account.ts';
-import { ADMIN_ROLE } from '../auth/practice-clients.ts';
+import { ADMIN_ROLE } from '../auth/grants/practice-roles.ts';
 import type { Repository } from '../storage/repository.ts';
 
 /**

@@ -24,6 +24,8 @@ export const USAGE = `Usage: node server/ops/register-client.ts --practice <Orga
   --jwks-file      a JSON file with the client's public keys ({"keys": [...]}); confidential-asymmetric and backend
   --jwks-uri       or the https URL where the client publishes them
   --client-id      re-register (replace) the client with this id instead of creating a new one
+  --manages-access backend only: the client may create, change and end the practice's memberships and
+                   access grants (PractitionerRole, Person links, RelatedPerson, Consent) like its administrators
 
 Example: node server/ops/register-client.ts --practice 7f3c… --name "Lab feed" --kind backend --jwks-file lab.jwks.json --scope "system/*.rs"`;
 
@@ -48,6 +50,7 @@ export function parseRegistration(args: string[], readFile: (path: string) => st
         'jwks-file': { type: 'string' },
         'jwks-uri': { type: 'string' },
         'client-id': { type: 'string' },
+        'manages-access': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -65,6 +68,7 @@ export function parseRegistration(args: string[], readFile: (path: string) => st
   if (values['redirect-uri']) registration.redirectUris = values['redirect-uri'];
   if (values['jwks-uri']) registration.jwksUri = values['jwks-uri'];
   if (values['client-id']) registration.clientId = values['client-id'];
+  if (values['manages-access']) registration.managesAccess = true;
   if (values['jwks-file']) registration.jwks = readJwks(values['jwks-file'], readFile);
   return registration;
 }

@@ -25,6 +25,11 @@ export interface AccessScope {
    * transaction, once every entry is written, and a failure there undoes the whole transaction.
    */
   prepareWrite(resource: Resource, current: Resource | undefined, lookup: Lookup, defer?: Defer): Promise<Resource>;
+  /**
+   * Checks a delete of `current` (which the caller's delete rule already selected) by the rules of a
+   * write: the patients it concerns and the rules for resources that grant access (FhirError 403/409).
+   */
+  prepareDelete(current: Resource, lookup: Lookup): Promise<void>;
 }
 
 export type Defer = (check: () => Promise<void>) => void;

@@ -4,6 +4,8 @@ import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { badRequest, conflict, FhirError, forbidden, gone, notFound, preconditionFailed, unprocessable } from '../fhir/outcomes.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
+import { rowsMatch } from '../fhir/search/match-index-rows.ts';
+import { accessFilterFor } from '../fhir/search/search-request.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope } from './access-scope.ts';
 import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
@@ -55,6 +57,9 @@ export interface RepositoryDeps {
   tombstoneIndex?: (resource: Resource) => IndexRow[];
   now?: () => Date;
 }
+
+/** How many batches a scoped history reads at most to fill one page with versions the caller may see. */
+const HISTORY_FILL_ROUNDS = 10;
 
 export class VersionedRepository implements Repository {
   readonly #deps: RepositoryDeps;
@@ -131,7 +136,7 @@ export class VersionedRepository implements Repository {
   async vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
     if (this.#scope && !(await this.#currentFor(this.#reader, resourceType, id, 'r'))) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
     const version = await this.#reader.readVersion(resourceType, id, versionId);
-    if (!version) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
+    if (!version || !this.#versionVisible(version)) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
     if (version.deleted) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
     return version.resource as T;
   }
@@ -169,6 +174,7 @@ export class VersionedRepository implements Repository {
   async patch<T extends Resource>(resourceType: string, id: string, patch: unknown, options: { ifMatch?: string } = {}): Promise<WriteResult<T>> {
     return this.#write(async (session) => {
       const current = await this.#currentFor(session, resourceType, id, 'u');
+      if (!current) await this.#refuseIfVisible(session, resourceType, id, 'update');
       if (!current) throw notFound(`${resourceType}/${id} not found`);
       if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
       checkIfMatch(current, options.ifMatch);
@@ -185,8 +191,9 @@ export class VersionedRepository implements Repository {
     await this.#write(async (session) => {
       // A resource the caller may not delete is, for them, one that does not exist: nothing happens.
       const current = await this.#currentFor(session, resourceType, id, 'd');
+      if (!current) await this.#refuseIfVisible(session, resourceType, id, 'delete');
       checkIfMatch(current, options.ifMatch);
-      if (current && !current.deleted) await this.#writeTombstone(session, current);
+      if (current && !current.deleted) await this.#delete(session, current);
     });
   }
 
@@ -194,17 +201,48 @@ export class VersionedRepository implements Repository {
     await this.#write(async (session) => {
       const matches = await matchesOf(session, this.#scoped(search, 'd'));
       if (matches.length > 1) throw preconditionFailed('The search matched more than one resource');
-      if (matches[0]) await this.#writeTombstone(session, matches[0]);
+      if (matches[0]) await this.#delete(session, matches[0]);
     });
   }
 
   async history(query: HistoryQuery): Promise<StoredVersion[]> {
     if (!this.#scope) return this.#reader.history(query);
     if (query.resourceType !== undefined && query.id !== undefined) {
-      // One resource: visible (now) or not at all.
-      return (await this.#currentFor(this.#reader, query.resourceType, query.id, 'r')) ? this.#reader.history(query) : [];
+      // One resource: visible (now) or not at all; then each version on its own content.
+      if (!(await this.#currentFor(this.#reader, query.resourceType, query.id, 'r'))) return [];
     }
-    return this.#reader.history({ ...query, access: this.#scope.rule('r') });
+    return this.#visibleHistory({ ...query, access: this.#scope.rule('r') });
+  }
+
+  /**
+   * The engine selects versions of resources the caller may see now (their current access rows);
+   * each version is then judged on its own content too, so a resource re-filed from one patient to
+   * another never shows its earlier content to the new patient (nor the new content to the old).
+   * Hidden versions are skipped and the page is filled from further versions, a bounded number of
+   * times. Version ids are sequential, so skipping one reveals nothing its neighbours do not.
+   */
+  async #visibleHistory(query: HistoryQuery): Promise<StoredVersion[]> {
+    const visible: StoredVersion[] = [];
+    let before = query.before;
+    for (let round = 0; round < HISTORY_FILL_ROUNDS && visible.length < query.count; round++) {
+      const batch = await this.#reader.history({ ...query, ...(before ? { before } : {}) });
+      for (const version of batch) if (this.#versionVisible(version)) visible.push(version);
+      const last = batch.at(-1);
+      if (batch.length < query.count || !last) break;
+      before = { lastUpdated: last.lastUpdated, resourceType: last.resourceType, id: last.id, versionId: last.versionId };
+    }
+    return visible.slice(0, query.count);
+  }
+
+  /**
+   * Whether the caller may read this version's own content (a tombstone carries none: it is visible
+   * whenever the resource is). Computed from the version's index rows, as the query would for it.
+   */
+  #versionVisible(version: StoredVersion): boolean {
+    if (!this.#scope || version.deleted || !version.resource) return true;
+    const filter = accessFilterFor(this.#scope.rule('r'), version.resourceType);
+    if (filter === 'all' || filter === 'none') return filter === 'all';
+    return rowsMatch(filter, { id: version.id }, this.#deps.index(version.resource));
   }
 
   search(request: SearchRequest): Promise<SearchPage> {
@@ -218,8 +256,20 @@ export class VersionedRepository implements Repository {
   async #existingFor(session: ReadSession, resourceType: string, id: string, interaction: AccessInteraction): Promise<StoredVersion | undefined> {
     const current = await session.readCurrent(resourceType, id);
     if (!current || !this.#scope) return current;
-    if (!(await this.#currentFor(session, resourceType, id, interaction))) throw notFound(`${resourceType}/${id} not found`);
+    if (!(await this.#currentFor(session, resourceType, id, interaction))) {
+      await this.#refuseIfVisible(session, resourceType, id, 'update');
+      throw notFound(`${resourceType}/${id} not found`);
+    }
     return current;
+  }
+
+  /**
+   * A resource the caller can read but not change answers 403 (saying so reveals nothing they do not
+   * see); one they cannot read at all stays indistinguishable from a missing one.
+   */
+  async #refuseIfVisible(session: ReadSession, resourceType: string, id: string, action: 'update' | 'delete'): Promise<void> {
+    const visible = await this.#currentFor(session, resourceType, id, 'r');
+    if (visible && !visible.deleted) throw forbidden(`Your access does not allow you to ${action} ${resourceType}/${id}`);
   }
 
   /** Sets meta, validates, indexes and appends the next version of `resource`. */
@@ -229,11 +279,13 @@ export class VersionedRepository implements Repository {
     const live = current && !current.deleted ? current.resource : undefined;
     const deferred = this.#deferred;
     const defer = deferred ? (check: () => Promise<void>) => void deferred.push(check) : undefined;
-    const prepared = this.#scope ? ((await this.#scope.prepareWrite(resource, live, (r) => matchesOf(session, r, 1000), defer)) as T) : resource;
-    // Clients never set versionId or lastUpdated: whatever they sent is replaced here.
-    const { resourceType, id, meta, ...rest } = prepared;
-    const saved = { resourceType, id, meta: { ...meta, versionId, lastUpdated }, ...rest } as T;
-    this.#deps.validate(saved);
+    // Validation runs before anything else reads the body (the access checks evaluate FHIRPath and
+    // references): a wrongly-typed field is a 400 naming its path, never a crash further on. What
+    // prepareWrite then changes (the owner tag, kept security labels) is built by the server.
+    const stamped = stamp(resource, versionId, lastUpdated);
+    this.#deps.validate(stamped);
+    const prepared = this.#scope ? ((await this.#scope.prepareWrite(stamped, live, (r) => matchesOf(session, r, 1000), defer)) as T) : stamped;
+    const saved = stamp(prepared, versionId, lastUpdated);
     const version: StoredVersion = { resourceType: saved.resourceType, id: saved.id as string, versionId, lastUpdated, deleted: false, resource: saved };
     await writeChecked(session, version, this.#deps.index(saved));
     // The caller must be able to see what they wrote, under the same rule the queries use; if not
@@ -242,6 +294,12 @@ export class VersionedRepository implements Repository {
       throw forbidden(`You may not ${live ? 'update' : 'create'} this ${saved.resourceType}: it would be outside the records you can write`);
     }
     return saved;
+  }
+
+  /** A delete passes the same write checks as an update (every patient it concerns, grant rules). */
+  async #delete(session: WriteSession, current: StoredVersion): Promise<void> {
+    if (this.#scope && current.resource) await this.#scope.prepareDelete(current.resource, (r) => matchesOf(session, r, 1000));
+    await this.#writeTombstone(session, current);
   }
 
   async #writeTombstone(session: WriteSession, current: StoredVersion): Promise<void> {
@@ -254,6 +312,14 @@ export class VersionedRepository implements Repository {
     };
     await writeChecked(session, version, current.resource ? (this.#deps.tombstoneIndex?.(current.resource) ?? []) : []);
   }
+}
+
+/** The resource with the server's versionId and lastUpdated (clients never set them: theirs are replaced). */
+function stamp<T extends Resource>(resource: T, versionId: string, lastUpdated: string): T {
+  const { resourceType, id, meta, ...rest } = resource;
+  // A meta that is not an object is left as sent, for validation to name (spreading a string would hide it).
+  const stamped = meta === undefined || (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) ? { ...meta, versionId, lastUpdated } : meta;
+  return { resourceType, id, meta: stamped, ...rest } as T;
 }
 
 async function writeChecked(session: WriteSession, version: StoredVersion, rows: IndexRow[]): Promise<void> {

@@ -20,14 +20,24 @@ export interface PracticeClient {
 
 export const BACKEND_SCOPE = 'system/*.cruds';
 
-/** Creates the practice's Organization (owning itself) and registers the client, in-process. */
-export async function provisionPractice(app: Pick<App, 'repo' | 'smart'>, name = 'Test practice', scope = BACKEND_SCOPE): Promise<PracticeClient> {
+/**
+ * Creates the practice's Organization (owning itself) and registers a backend client of it,
+ * in-process. The client is registered to manage access (`managesAccess`) unless told otherwise, so
+ * that tests can set up practitioners' roles, portal links and family members through the API as a
+ * practice's provisioning integration would; the escalation tests also use clients without it.
+ */
+export async function provisionPractice(app: Pick<App, 'repo' | 'smart'>, name = 'Test practice', scope = BACKEND_SCOPE, options: { managesAccess?: boolean } = {}): Promise<PracticeClient> {
   const practiceId = randomUUID();
   await app.repo.update<Organization>({ resourceType: 'Organization', id: practiceId, meta: { tag: [{ system: OWNER_SYSTEM, code: practiceId }] }, active: true, name });
+  return registerBackendClient(app, practiceId, `${name} backend`, scope, options);
+}
+
+/** Registers a backend-services client (ES384 key made here) of an existing practice. */
+export async function registerBackendClient(app: Pick<App, 'smart'>, practiceId: string, name: string, scope = BACKEND_SCOPE, options: { managesAccess?: boolean } = {}): Promise<PracticeClient> {
   const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', use: 'sig', kid };
-  const { clientId } = await app.smart.registerClient({ practiceId, name: `${name} backend`, kind: 'backend', jwks: { keys: [jwk] }, scope });
+  const { clientId } = await app.smart.registerClient({ practiceId, name, kind: 'backend', jwks: { keys: [jwk] }, scope, managesAccess: options.managesAccess ?? true });
   return { practiceId, clientId, privateKey, kid };
 }
 

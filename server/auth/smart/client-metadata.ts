@@ -13,12 +13,15 @@ import { parseScope, ScopeError, scopeTokens } from './scopes.ts';
  *   scopes (openid, launch, …), never resource scopes, so it holds just those and this holds all;
  * - `first_party`: true only for the platform's own apps (first-party-apps.ts); they skip consent;
  * - `smart_launch_uri`: the app's launch URL for EHR launches from the console (SMART "launch URL";
- *   oidc-provider's `initiate_login_uri` would insist on https even for local development).
+ *   oidc-provider's `initiate_login_uri` would insist on https even for local development);
+ * - `manages_access`: true only for a backend client its practice registered to manage who has
+ *   access (PractitionerRole, Person links, RelatedPerson, Consent); without it a backend client
+ *   cannot write those, whatever its scopes (server/auth/grants/README.md).
  */
 export const CLIENT_KINDS = ['public', 'confidential-symmetric', 'confidential-asymmetric', 'backend'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
-export const CLIENT_METADATA = ['practice_id', 'smart_client_kind', 'smart_scope', 'first_party', 'smart_launch_uri'] as const;
+export const CLIENT_METADATA = ['practice_id', 'smart_client_kind', 'smart_scope', 'first_party', 'smart_launch_uri', 'manages_access'] as const;
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -42,7 +45,8 @@ export function validateClientMetadata(_ctx: unknown, key: string, value: unknow
   if (key === 'smart_launch_uri' && (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))) {
     throw new errors.InvalidClientMetadata('smart_launch_uri must be an absolute http(s) URL');
   }
-  if (key === 'first_party' && typeof value !== 'boolean') {
+  if ((key === 'first_party' || key === 'manages_access') && typeof value !== 'boolean') {
+    if (key === 'manages_access') throw new errors.InvalidClientMetadata('manages_access must be a boolean');
     throw new errors.InvalidClientMetadata('first_party must be a boolean');
   }
   if (key === 'smart_scope') {
@@ -70,6 +74,11 @@ export function allowedScope(client: Client): string {
 export function clientPractice(client: Client): string | undefined {
   const value = metadata(client).practice_id;
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Whether the (backend) client was registered to manage its practice's memberships and access grants. */
+export function managesAccess(client: Client): boolean {
+  return metadata(client).manages_access === true;
 }
 
 export function isFirstParty(client: Client): boolean {

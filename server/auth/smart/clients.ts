@@ -36,6 +36,11 @@ export interface ClientRegistration {
   postLogoutRedirectUris?: string[];
   /** The app's launch URL for EHR launches from the console (not for backend clients). */
   launchUri?: string;
+  /**
+   * Backend clients only: may create, change and end its practice's memberships and access grants
+   * (PractitionerRole, Person links, RelatedPerson, Consent) like an administrator of the practice.
+   */
+  managesAccess?: boolean;
 }
 
 export interface RegisteredClient {
@@ -92,6 +97,7 @@ export function clientMetadata(registration: ClientRegistration): Record<string,
     ...flows(registration),
     ...logoutRedirects(registration),
     ...launchUri(registration),
+    ...accessManagement(registration),
   };
   return metadata;
 }
@@ -119,6 +125,13 @@ function flows(registration: ClientRegistration): Record<string, unknown> {
   if (!redirectUris.length) throw new ClientRegistrationError('at least one redirect URI is required');
   redirectUris.forEach(checkRedirectUri);
   return { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: redirectUris };
+}
+
+function accessManagement(registration: ClientRegistration): Record<string, unknown> {
+  if (registration.managesAccess === undefined || registration.managesAccess === false) return {};
+  if (registration.managesAccess !== true) throw new ClientRegistrationError('managesAccess must be true or false');
+  if (registration.kind !== 'backend') throw new ClientRegistrationError('only a backend client can be registered to manage access');
+  return { manages_access: true };
 }
 
 function launchUri(registration: ClientRegistration): Record<string, unknown> {

@@ -1,0 +1,38 @@
+import type { Consent, Patient, Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import { checkConsent } from './consent-rule.ts';
+import type { GrantChange, GrantContext } from './grant-context.ts';
+import { checkPatient } from './patient-rule.ts';
+import { checkPerson } from './person-rule.ts';
+import { checkPractitionerRole, practitionerRoleOwner } from './practitioner-role-rule.ts';
+import { checkRelatedPerson } from './related-person-rule.ts';
+
+/**
+ * The one place that decides who may create, change and end a resource that grants access
+ * (README.md here has the table). Access policy calls it for every write and delete, on every path
+ * (REST, PATCH, conditional interactions, batch and transaction entries, the console's /api), after
+ * the ordinary checks (the caller's rule for the type, every patient the resource concerns) passed.
+ * The server's own writes (CLIs, demo data, invitations it makes) run unscoped and are not checked.
+ */
+type Rule = (change: GrantChange, ctx: GrantContext) => Promise<void>;
+
+const RULES: Record<string, Rule> = {
+  PractitionerRole: (c, ctx) => checkPractitionerRole(c as GrantChange<PractitionerRole>, ctx),
+  Person: (c, ctx) => checkPerson(c as GrantChange<Person>, ctx),
+  RelatedPerson: (c, ctx) => checkRelatedPerson(c as GrantChange<RelatedPerson>, ctx),
+  Patient: (c, ctx) => checkPatient(c as GrantChange<Patient>, ctx),
+  Consent: (c, ctx) => checkConsent(c as GrantChange<Consent>, ctx),
+};
+
+/** The types whose writes the grant rules check. */
+export const GRANT_TYPES = Object.keys(RULES);
+
+export async function checkGrantChange(change: GrantChange, ctx: GrantContext): Promise<void> {
+  const type = (change.after ?? change.before)?.resourceType;
+  const rule = type !== undefined && Object.hasOwn(RULES, type) ? RULES[type] : undefined;
+  if (rule) await rule(change, ctx);
+}
+
+/** The practice that must own a new grant resource, when the resource itself says (a role's practice). */
+export function grantOwner(resource: Resource): string | undefined {
+  return resource.resourceType === 'PractitionerRole' ? practitionerRoleOwner(resource as PractitionerRole) : undefined;
+}
