@@ -25,7 +25,11 @@ export function searchParameterByUrl(url: string): SearchParameter | undefined {
 
 export function loadDefinitions(): void {
   if (loaded) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  const types = readJson('fhir/r4/profiles-types.json') as Bundle;
+  indexStructureDefinitionBundle(types);
+  // Extension is the base our own extension definitions (fhir-profiles/) derive their snapshot from.
+  const extension = (types.entry ?? []).find((e) => (e.resource as StructureDefinition | undefined)?.url === 'http://hl7.org/fhir/StructureDefinition/Extension');
+  if (extension?.resource) baseDefinitions.set('Extension', extension.resource as StructureDefinition);
   const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
   indexStructureDefinitionBundle(resources);
   const searchParameters = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;

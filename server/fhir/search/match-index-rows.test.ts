@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IndexRow } from './index-rows.ts';
+import { rowsMatch } from './match-index-rows.ts';
+
+const ROWS: IndexRow[] = [
+  { kind: 'token', param: '_tag', system: 'https://owner', code: 'x', text: null },
+  { kind: 'token', param: 'category', system: 'http://cat', code: 'vital-signs', text: 'vital signs' },
+  { kind: 'reference', param: '_compartment', target: 'Patient/a', targetType: 'Patient' },
+  { kind: 'string', param: 'name', value: 'garcia', exact: 'García' },
+  { kind: 'uri', param: 'url', value: 'http://a/b/c' },
+];
+const me = { id: 'r1' };
+
+describe('matching a filter against one version\'s index rows', () => {
+  it('answers all, none, id, token, reference, string and uri filters as the engines do', () => {
+    assert.equal(rowsMatch('all', me, []), true);
+    assert.equal(rowsMatch('none', me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'id', ids: ['r1'] }, me, []), true);
+    assert.equal(rowsMatch({ kind: 'token', param: '_tag', any: [{ system: 'https://owner', code: 'x' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'token', param: '_tag', any: [{ system: 'https://owner', code: 'y' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'token', param: 'category', any: [{ code: 'vital-signs' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'token', param: 'category', any: [{ system: null, code: 'vital-signs' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'token', param: 'category', any: [{ system: 'http://cat' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'token', param: 'category', any: [{ text: 'sig' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'reference', param: '_compartment', any: [{ target: 'Patient/b' }, { target: 'Patient/a' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'reference', param: '_compartment', any: [{ target: 'Patient/b' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'string', param: 'name', any: [{ match: 'prefix', value: 'gar' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'string', param: 'name', any: [{ match: 'exact', value: 'garcia' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'uri', param: 'url', any: [{ match: 'below', value: 'http://a/b' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'uri', param: 'url', any: [{ match: 'below', value: 'http://a/b/' }] }, me, ROWS), false);
+  });
+
+  it('combines with and, or, not and missing', () => {
+    const owner = { kind: 'token', param: '_tag', any: [{ system: 'https://owner', code: 'x' }] } as const;
+    const other = { kind: 'reference', param: '_compartment', any: [{ target: 'Patient/b' }] } as const;
+    assert.equal(rowsMatch({ kind: 'and', filters: [owner, other] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'or', filters: [owner, other] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'not', filter: other }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'missing', index: 'date', param: 'date', missing: true }, me, ROWS), true);
+  });
+
+  it('answers false for kinds it does not evaluate (the safe side: an older version stays hidden)', () => {
+    assert.equal(rowsMatch({ kind: 'date', param: 'date', any: [{ prefix: 'ge', low: '2000-01-01T00:00:00.000Z', high: '2000-01-01T23:59:59.999Z' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'chain', param: 'subject', targets: [] }, me, ROWS), false);
+  });
+});
