@@ -45,8 +45,7 @@ describe('authorization matrix over HTTP', () => {
   const F = () => server.fhirUrl;
 
   /** Whether `who` may read the resource (the rules of server/auth/access-policy.ts, restated). */
-  function entitled(who: Who, k: Known): boolean {
-    const type = ids.get(k.key)!.split('/')[0]!;
+  function entitled(who: Who, k: Known, type = ids.get(k.key)!.split('/')[0]!): boolean {
     if (k.listed && REFERENCE_TYPES.has(type)) return true;
     const practices = { patientA: ['X'], patientB: ['X', 'Y'], patientBlaunchY: ['X', 'Y'] } as Record<string, string[]>;
     switch (who) {
@@ -319,5 +318,84 @@ describe('authorization matrix over HTTP', () => {
     assert.ok([403, 404].includes(patientWrite.status), `a patient re-linking their Person: ${patientWrite.status}`);
     const audit = await fhirFetch(`${F()}/AuditEvent`, { ...pX, method: 'POST', body: { resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: new Date().toISOString(), agent: [{ requestor: true }], source: { observer: { display: 'x' } } } });
     assert.equal(audit.status, 403, 'nobody writes the audit trail through the API');
+  });
+
+  /** Who may write (so delete) resources in each patient's records: as in the writes row above. */
+  const WRITERS: Record<Who, string[]> = {
+    pX: ['A', 'BX'], backendX: ['A', 'BX'], pY: ['BY'], backendY: ['BY'],
+    patientA: ['A'], patientB: ['BX', 'BY'], patientBlaunchY: [], granularX: [], anonymous: [],
+  };
+  const ownerOfPatient = (patient: string): 'X' | 'Y' => (patient === 'BY' ? 'Y' : 'X');
+
+  it('deletes and conditional deletes remove exactly what the caller may write; seen-but-not-writable is 403, unseen is left alone', async () => {
+    for (const who of EVERYONE) {
+      for (const patient of ['A', 'BX', 'BY']) {
+        for (const conditional of [false, true]) {
+          const obs = await server.repo.create({ resourceType: 'Observation', meta: { tag: [{ system: OWNER_SYSTEM, code: ownerOfPatient(patient) === 'X' ? practiceX : practiceY }] }, status: 'final', category: [{ coding: [{ system: CATEGORY, code: 'vital-signs' }] }], code: { text: 'to delete' }, subject: { reference: ids.get(patient)! } } as Resource);
+          const id = obs.resource.id!;
+          const url = conditional ? `${F()}/Observation?_id=${id}` : `${F()}/Observation/${id}`;
+          const res = await fhirFetch(url, { ...as(who), method: 'DELETE' });
+          const exists = await server.repo.read('Observation', id).then(() => true, () => false);
+          const visible = entitled(who, { key: 'new', owner: ownerOfPatient(patient), patients: [patient], vital: true }, 'Observation');
+          const label = `${who} ${conditional ? 'conditional ' : ''}DELETE of ${patient}'s observation → ${res.status}`;
+          if (WRITERS[who].includes(patient)) {
+            assert.ok([200, 204].includes(res.status) && !exists, label);
+          } else if (who === 'anonymous') {
+            assert.ok(res.status === 401 && exists, label);
+          } else if (visible) {
+            assert.ok(res.status === 403 && exists, label);
+          } else {
+            assert.ok([200, 204].includes(res.status) && exists, `${label}: answered like a missing id, and left alone`);
+          }
+        }
+      }
+    }
+  });
+
+  it('history of a re-filed resource: each version only to those entitled to its own content', async () => {
+    const v1 = await server.repo.create({ resourceType: 'Observation', meta: { tag: [{ system: OWNER_SYSTEM, code: practiceX }] }, status: 'final', category: [{ coding: [{ system: CATEGORY, code: 'vital-signs' }] }], code: { text: 'filed for A' }, subject: { reference: ids.get('A')! } } as Resource);
+    const id = v1.resource.id!;
+    await server.repo.update({ ...v1.resource, code: { text: 're-filed to BX' }, subject: { reference: ids.get('BX')! } } as Resource);
+    const asA = { key: 'v1', owner: 'X' as const, patients: ['A'], vital: true };
+    const asBX = { key: 'v2', owner: 'X' as const, patients: ['BX'], vital: true };
+    for (const who of EVERYONE) {
+      const current = entitled(who, asBX, 'Observation');
+      const expected = [current ? '2' : undefined, current && entitled(who, asA, 'Observation') ? '1' : undefined].filter(Boolean);
+      const instance = await fhirFetch(`${F()}/Observation/${id}/_history`, as(who));
+      const versions = (instance.body?.entry ?? []).map((e: any) => e.resource.meta.versionId);
+      assert.deepEqual(versions, expected, `${who} instance history`);
+      for (const version of ['1', '2']) {
+        const vread = await fhirFetch(`${F()}/Observation/${id}/_history/${version}`, as(who));
+        assert.equal(vread.status === 200, expected.includes(version), `${who} vread ${version} → ${vread.status}`);
+      }
+      const type = await fhirFetch(`${F()}/Observation/_history?_count=1000`, as(who));
+      const ofIt = (type.body?.entry ?? []).filter((e: any) => e.resource?.id === id).map((e: any) => e.resource.meta.versionId);
+      assert.deepEqual(ofIt, expected, `${who} type history`);
+    }
+  });
+
+  it('an expired or ended family member\'s access reaches nothing, on every interaction', async () => {
+    const related = await server.repo.create({ resourceType: 'RelatedPerson', meta: { tag: [{ system: OWNER_SYSTEM, code: practiceX }] }, active: true, patient: { reference: ids.get('A')! }, relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'SPS' }] }] } as Resource);
+    await server.app.accounts.createAccount({ email: 'spouse.a@example.org', kind: 'related-person', fhirUser: `RelatedPerson/${related.resource.id}`, password: PASSWORD });
+    const app = await registerTestApp(server, practiceX, 'openid fhirUser user/*.cruds');
+    const token = (await userTokens(server, { email: 'spouse.a@example.org', password: PASSWORD }, { ...app, scope: 'openid fhirUser user/*.cruds' })).access_token;
+    const proxy = { headers: { authorization: `Bearer ${token}` } };
+    const reachable = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      for (const type of TYPES) seen.push(...refsOf((await fhirFetch(`${F()}/${type}?_count=100`, proxy)).body).filter((r) => !REFERENCE_TYPES.has(r.split('/')[0]!)));
+      const read = await fhirFetch(`${F()}/${ids.get('A')}`, proxy);
+      if (read.status === 200) seen.push(`read ${ids.get('A')}`);
+      const everything = await fhirFetch(`${F()}/${ids.get('A')}/$everything`, proxy);
+      if (everything.status === 200) seen.push('$everything');
+      const history = await fhirFetch(`${F()}/Observation/_history?_count=100`, proxy);
+      seen.push(...(history.body?.entry ?? []).filter((e: any) => e.resource).map((e: any) => `history Observation/${e.resource.id}`));
+      return seen;
+    };
+    const open = await reachable();
+    assert.ok(open.includes(ids.get('A')!) && open.includes('$everything'), 'while the terms hold: A\'s records');
+    for (const ended of [{ period: { end: '2020-01-01' } }, { active: false }, { period: { start: '2999-01-01' } }]) {
+      await server.repo.update({ ...related.resource, ...ended } as Resource);
+      assert.deepEqual(await reachable(), [], `ended by ${JSON.stringify(ended)}`);
+    }
   });
 });

@@ -202,6 +202,10 @@ export class VersionedRepository implements Repository {
       const matches = await matchesOf(session, this.#scoped(search, 'd'));
       if (matches.length > 1) throw preconditionFailed('The search matched more than one resource');
       if (matches[0]) await this.#delete(session, matches[0]);
+      // Nothing the caller may delete matched: say so when it matched what they can see (as delete by id does).
+      else if (this.#scope && (await matchesOf(session, this.#scoped(search, 'r'))).length > 0) {
+        throw forbidden(`Your access does not allow you to delete the ${search.resourceType} this search matches`);
+      }
     });
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IndexRow } from './index-rows.ts';
 import { rowsMatch } from './match-index-rows.ts';
+import type { SearchFilter } from './search-request.ts';
 
 const ROWS: IndexRow[] = [
   { kind: 'token', param: '_tag', system: 'https://owner', code: 'x', text: null },
@@ -32,8 +33,8 @@ describe('matching a filter against one version\'s index rows', () => {
   });
 
   it('combines with and, or, not and missing', () => {
-    const owner = { kind: 'token', param: '_tag', any: [{ system: 'https://owner', code: 'x' }] } as const;
-    const other = { kind: 'reference', param: '_compartment', any: [{ target: 'Patient/b' }] } as const;
+    const owner: SearchFilter = { kind: 'token', param: '_tag', any: [{ system: 'https://owner', code: 'x' }] };
+    const other: SearchFilter = { kind: 'reference', param: '_compartment', any: [{ target: 'Patient/b' }] };
     assert.equal(rowsMatch({ kind: 'and', filters: [owner, other] }, me, ROWS), false);
     assert.equal(rowsMatch({ kind: 'or', filters: [owner, other] }, me, ROWS), true);
     assert.equal(rowsMatch({ kind: 'not', filter: other }, me, ROWS), true);
