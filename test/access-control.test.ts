@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Appointment, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { DIRECTORY_LISTED, indexWithAccess, OWNER_SYSTEM, ownerOf, tombstoneRows } from '../server/auth/access-index.ts';
 import { accessScopeFor, publicScope } from '../server/auth/access-policy.ts';
 import type { Principal, ResourceScope } from '../server/auth/principal.ts';
@@ -293,6 +293,33 @@ for (const engineCase of ENGINES) {
         });
         assert.equal(await status(attempt), 403);
         assert.equal((await internal.history({ count: 1000 })).length, count);
+      });
+
+      it('vread and history judge each version on its own content (a re-filed record), and pages fill past hidden versions', async () => {
+        const patientB = internal.withScope(accessScopeFor(principal({ kind: 'patient', fhirUser: 'Person/person-b', practices: ['ox', 'oy'], patients: ['bx', 'by'] }, ['user/*.rs']), { fhirBaseUrl: BASE }));
+        let current = (await px().create(observation('ignored', 'ox', 'ax', '9-9', 'laboratory'))).resource;
+        for (let i = 0; i < 11; i++) current = (await px().update({ ...current, status: i % 2 ? 'final' : 'amended' })).resource;
+        const refiled = (await px().update({ ...current, subject: { reference: 'Patient/bx' } })).resource;
+        const id = refiled.id as string;
+        assert.equal(refiled.meta?.versionId, '13');
+        assert.equal(await status(patientB.vread('Observation', id, '13')), 200);
+        assert.equal(await status(patientB.vread('Observation', id, '12')), 404, 'a version filed for A');
+        assert.deepEqual((await patientB.history({ resourceType: 'Observation', id, count: 100 })).map((v) => v.versionId), ['13']);
+        const typePage = await patientB.history({ resourceType: 'Observation', count: 2 });
+        assert.deepEqual(typePage.filter((v) => v.id === id).map((v) => v.versionId), ['13']);
+        assert.ok(typePage.length >= 1 && typePage.every((v) => v.id !== id || v.versionId === '13'));
+        assert.deepEqual(await patientA().history({ resourceType: 'Observation', id, count: 100 }), [], 'A no longer sees the record at all');
+        assert.equal((await px().history({ resourceType: 'Observation', id, count: 100 })).length, 13, 'the practice sees every version');
+      });
+
+      it('a delete passes the checks of an update: a patient cannot delete what also concerns another patient', async () => {
+        const group = (await internal.create<Appointment>({ resourceType: 'Appointment', meta: owned('ox'), status: 'booked', start: '2026-12-20T09:00:00Z', end: '2026-12-20T09:30:00Z', participant: [{ actor: { reference: 'Patient/ax' }, status: 'accepted' }, { actor: { reference: 'Patient/bx' }, status: 'accepted' }] })).resource;
+        assert.equal(await status(patientA().delete('Appointment', group.id as string)), 403);
+        assert.equal(await status(patientA().conditionalDelete(parseSearch('Appointment', { _id: group.id as string }, { defaultCount: 2, maxCount: 2, maxOrValues: 2, baseUrl: BASE, strict: true }).request)), 403);
+        assert.equal(await status(internal.read('Appointment', group.id as string)), 200, 'still there');
+        const own = (await internal.create<Appointment>({ resourceType: 'Appointment', meta: owned('ox'), status: 'booked', start: '2026-12-21T09:00:00Z', end: '2026-12-21T09:30:00Z', participant: [{ actor: { reference: 'Patient/ax' }, status: 'accepted' }] })).resource;
+        await patientA().delete('Appointment', own.id as string);
+        assert.equal(await status(internal.read('Appointment', own.id as string)), 410, 'her own appointment she may delete');
       });
 
       it('read-only scopes cannot write; system/ scopes do nothing for a user', async () => {
