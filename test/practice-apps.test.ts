@@ -78,6 +78,15 @@ describe('practice apps and EHR launch API', () => {
     const extra = await api(`/api/practices/${x}/clients`, admin, { method: 'POST', body: { name: 'n', kind: 'backend', scope: 'system/*.rs', jwks, practiceId: otherPractice } });
     assert.equal(extra.status, 400, 'the practice comes from the URL, never the body');
 
+    // Registering a client that manages the practice's memberships and grants is the administrators' choice.
+    const manager = await api(`/api/practices/${x}/clients`, admin, { method: 'POST', body: { name: 'HR sync', kind: 'backend', scope: 'system/PractitionerRole.cruds', jwks, managesAccess: true } });
+    assert.equal(manager.status, 201, JSON.stringify(manager.body));
+    assert.equal((await api(`/api/practices/${x}/clients`, admin)).body.find((c: any) => c.name === 'HR sync')?.managesAccess, true);
+    const publicManager = await api(`/api/practices/${x}/clients`, admin, { method: 'POST', body: { name: 'n', kind: 'public', scope: 'patient/*.rs', redirectUris: ['https://a.example.org/cb'], managesAccess: true } });
+    assert.equal(publicManager.status, 400, 'only backend clients manage access');
+    assert.equal((await api(`/api/practices/${x}/clients`, admin, { method: 'POST', body: { name: 'n', kind: 'backend', scope: 'system/*.rs', jwks, managesAccess: 'yes' } })).status, 400);
+    assert.equal((await api(`/api/practices/${x}/clients/${manager.body.clientId}`, admin, { method: 'DELETE' })).status, 204);
+
     const feed = new BackendTokens(server.baseUrl, { practiceId: x, clientId: registered.body.clientId, privateKey, kid: 'k1' });
     const feedToken = await feed.token('system/Observation.rs');
     assert.equal((await fhirFetch(`${server.fhirUrl}/Observation`, { headers: { authorization: `Bearer ${feedToken}` } })).status, 200);

@@ -104,4 +104,11 @@ describe('register-client command', () => {
     assert.throws(() => parseRegistration(['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 's', '--jwks-file', 'f'], () => '{"nokeys":1}'), UsageError);
     assert.throws(() => parseRegistration(['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 's', '--jwks-file', 'f'], () => 'not json'), UsageError);
   });
+
+  it('registers a client to manage access only when asked (--manages-access)', () => {
+    const args = ['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 'system/*.rs'];
+    assert.equal(parseRegistration(args).managesAccess, undefined);
+    assert.equal(parseRegistration([...args, '--manages-access']).managesAccess, true);
+    assert.throws(() => parseRegistration([...args, '--manages-access=yes']), UsageError);
+  });
 });
