@@ -103,7 +103,7 @@ export async function runAccountCommand(args: string[], deps: CommandDeps): Prom
     case 'set-password': {
       const account = await accountByEmail(required('email'));
       await accounts.setPassword(account.id, passwordFromArgs() ?? (await deps.io.readNewPassword()));
-      deps.io.print(`Password set for ${account.email}; any sign-in lockout is lifted.`);
+      deps.io.print(`Password set for ${account.email}; every session and token of the account is ended, any sign-in lockout lifted.`);
       return;
     }
     case 'federation-provider': {

@@ -67,7 +67,7 @@ export function accountRoutes({ resets, rateLimit, logger }: AccountRoutesDeps):
     }
     const outcome = await resets.complete(token, password);
     if (outcome.ok) {
-      const message = 'Your password was changed. You can now sign in with it.';
+      const message = 'Your password was changed, and every device and app signed in to your account was signed out. You can now sign in with the new password.';
       return answer(req, res, 200, 'Password changed', 'password_changed', message, html`<p role="status">${message}</p>`);
     }
     if (outcome.problem === 'token') return answer(req, res, 400, 'Link not valid', 'invalid_token', outcome.message, badLink());

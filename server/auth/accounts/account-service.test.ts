@@ -129,12 +129,34 @@ describe('password account service', () => {
     assert.deepEqual(await service.authenticate(email, PASSWORD), { ok: false, reason: 'invalid' });
   });
 
+  it('setPassword voids what was issued until now: the epoch is the next whole second, reached before it answers', async () => {
+    const account = await service.findByEmail(email);
+    assert.ok(account);
+    assert.equal(account.sessionsValidAfter, undefined);
+    const before = Date.now();
+    await service.setPassword(account.id, 'a brand new password');
+    const epoch = (await service.findById(account.id))?.sessionsValidAfter;
+    assert.ok(epoch !== undefined && epoch > before / 1000 && epoch <= Math.floor(before / 1000) + 2, 'the whole second after the change, on the wall clock oidc-provider stamps its tokens with');
+    assert.ok(Date.now() >= epoch * 1000, 'a sign-in after setPassword answered is stamped at or after the epoch');
+    const result = await service.authenticate(email, 'a brand new password');
+    assert.equal(result.ok && result.account.sessionsValidAfter, epoch);
+  });
+
+  it('a failed setPassword (rules) leaves the epoch alone', async () => {
+    const account = await service.findByEmail(email);
+    assert.ok(account);
+    await assert.rejects(service.setPassword(account.id, 'password1234'), /too common/);
+    assert.equal((await service.findById(account.id))?.sessionsValidAfter, undefined);
+    assert.equal((await service.authenticate(email, PASSWORD)).ok, true, 'the old password still works');
+  });
+
   it('upgrades a hash made with a lower cost at the next successful sign-in', async () => {
     const stronger = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher: createPasswordHasher({ ln: 11, r: 8, p: 1 }) });
     assert.equal(parseHash((await service.store.findRecordByEmail(email))?.passwordHash ?? '')?.params.ln, 10);
     assert.equal((await stronger.authenticate(email, PASSWORD)).ok, true);
     assert.equal(parseHash((await service.store.findRecordByEmail(email))?.passwordHash ?? '')?.params.ln, 11);
     assert.equal((await service.authenticate(email, PASSWORD)).ok, true, 'the upgraded hash still verifies');
+    assert.equal((await service.findByEmail(email))?.sessionsValidAfter, undefined, 'an upgrade is not a password change: it ends nothing');
   });
 
   it('refuses an account without a password, and input that is not text', async () => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock, KeyValueStore } from '../../storage/key-value-store.ts';
 import type { Account, AccountKind, AccountService, SignInResult } from './account.ts';
 import { AccountInputError, AccountStore, normalizeEmail } from './account-store.ts';
+import { epochAfter, untilEpoch } from './credentials-epoch.ts';
 import { createPasswordHasher } from './password-hash.ts';
 import type { PasswordHasher } from './password-hash.ts';
 import { checkPassword } from './password-rules.ts';
@@ -74,13 +75,22 @@ export class PasswordAccountService implements AccountService {
     return this.store.create({ email: input.email, kind: input.kind, fhirUser: input.fhirUser, name: input.name, passwordHash });
   }
 
-  /** Sets a new password (rules enforced) and lifts any lockout of the account's e-mail. */
+  /**
+   * Sets a new password (rules enforced), ends every session, code, access and refresh token of the
+   * account issued until now (credentials-epoch.ts), and lifts any lockout of the account's e-mail.
+   * Answers once the epoch's second has begun (at most a second later), so a sign-in with the new
+   * password right after is never taken for one from before the change.
+   */
   async setPassword(accountId: string, password: string): Promise<void> {
     const account = await this.store.findById(accountId);
     if (!account) throw new AccountInputError(`No account with id ${accountId}`);
     checkPassword(password, account.email);
-    await this.store.setPasswordHash(accountId, await this.#hasher.hash(password));
+    const hash = await this.#hasher.hash(password);
+    const epoch = epochAfter(Date.now());
+    await this.store.changePassword(accountId, hash, epoch);
+    this.#logger?.info({ event: 'sessions-ended', accountId, sessionsValidAfter: epoch }, 'password changed: earlier sessions and tokens of the account are void');
     await this.#throttle.clear(account.email);
+    await untilEpoch(epoch);
   }
 
   async #attempt(email: string, password: string): Promise<SignInResult> {
@@ -93,15 +103,15 @@ export class PasswordAccountService implements AccountService {
       return { ok: false, reason: locked ? 'locked' : 'invalid' };
     }
     await this.#throttle.recordSuccess(email);
-    if (this.#hasher.needsRehash(record.passwordHash as string)) await this.#upgradeHash(record.id, password);
+    if (this.#hasher.needsRehash(record.passwordHash as string)) await this.#upgradeHash(record.id, password, record.passwordHash as string);
     const { passwordHash: _hash, createdAt: _c, updatedAt: _u, ...account } = record;
     return { ok: true, account };
   }
 
   /** Re-hashes with the current cost; a failure here must not fail the sign-in, the old hash still works. */
-  async #upgradeHash(accountId: string, password: string): Promise<void> {
+  async #upgradeHash(accountId: string, password: string, verifiedHash: string): Promise<void> {
     try {
-      await this.store.setPasswordHash(accountId, await this.#hasher.hash(password));
+      await this.store.setPasswordHash(accountId, await this.#hasher.hash(password), verifiedHash);
     } catch (err) {
       this.#logger?.error({ err, accountId }, 'could not upgrade a password hash');
     }

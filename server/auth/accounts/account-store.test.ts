@@ -65,6 +65,29 @@ describe('account store (SQLite key-value)', () => {
     assert.equal((await store.findRecordByEmail('hash@example.org'))?.passwordHash, '$scrypt$other');
   });
 
+  it('changes the password and the credentials epoch in one write; the epoch never moves back', async () => {
+    const account = await store.create({ email: 'epoch@example.org', kind: 'patient', fhirUser: 'Person/e', passwordHash: '$scrypt$first' });
+    assert.equal((await store.findById(account.id))?.sessionsValidAfter, undefined, 'no epoch while the password never changed');
+    await store.changePassword(account.id, '$scrypt$second', 2_000);
+    const changed = await store.findRecordById(account.id);
+    assert.equal(changed?.passwordHash, '$scrypt$second');
+    assert.equal(changed?.sessionsValidAfter, 2_000);
+    assert.equal((await store.findById(account.id))?.sessionsValidAfter, 2_000, 'the public Account carries the epoch for the token checks');
+    await store.changePassword(account.id, '$scrypt$third', 1_500);
+    assert.equal((await store.findById(account.id))?.sessionsValidAfter, 2_000, 'a change with an earlier clock does not revive older tokens');
+  });
+
+  it('upgrades a hash only while it is still the one that was verified, and keeps the epoch', async () => {
+    const account = await store.create({ email: 'upgrade@example.org', kind: 'patient', fhirUser: 'Person/u', passwordHash: '$scrypt$old-cost' });
+    await store.changePassword(account.id, '$scrypt$new-password', 3_000);
+    await store.setPasswordHash(account.id, '$scrypt$old-password-rehashed', '$scrypt$old-cost');
+    const record = await store.findRecordById(account.id);
+    assert.equal(record?.passwordHash, '$scrypt$new-password', 'a late upgrade of the old password does not bring it back');
+    await store.setPasswordHash(account.id, '$scrypt$new-password-rehashed', '$scrypt$new-password');
+    assert.equal((await store.findRecordById(account.id))?.passwordHash, '$scrypt$new-password-rehashed');
+    assert.equal((await store.findById(account.id))?.sessionsValidAfter, 3_000, 'a re-hash of the same password ends nothing');
+  });
+
   it('answers "not found" for hostile or impossible lookups', async () => {
     assert.equal(await store.findById('x'.repeat(5000)), undefined);
     assert.equal(await store.findById('__proto__'), undefined);

@@ -132,8 +132,22 @@ export class AccountStore {
     return record?.email === normalized ? record : undefined;
   }
 
-  setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    return this.#update(id, (record) => ({ ...record, passwordHash }));
+  /**
+   * Re-encodes the same password (a cost upgrade): sessions and tokens stay valid. With `replacing`,
+   * only while the stored hash is still that one, so an upgrade racing a password change in this
+   * process cannot bring the old password back (across processes the window shrinks to one read and
+   * write: the store has no compare-and-set).
+   */
+  setPasswordHash(id: string, passwordHash: string, replacing?: string): Promise<void> {
+    return this.#update(id, (record) => (replacing === undefined || record.passwordHash === replacing ? { ...record, passwordHash } : record));
+  }
+
+  /**
+   * A new password, and in the same write the credentials epoch (credentials-epoch.ts) that voids
+   * every session and token issued before `sessionsValidAfter`. The epoch never moves back.
+   */
+  changePassword(id: string, passwordHash: string, sessionsValidAfter: number): Promise<void> {
+    return this.#update(id, (record) => ({ ...record, passwordHash, sessionsValidAfter: Math.max(sessionsValidAfter, record.sessionsValidAfter ?? 0) }));
   }
 
   /** Points the account at the FHIR resource that stands for the person (checked against its kind). */
@@ -167,7 +181,14 @@ function checkName(name: unknown): string | undefined {
 }
 
 function toAccount(record: AccountRecord): Account {
-  return { id: record.id, email: record.email, kind: record.kind, fhirUser: record.fhirUser, ...(record.name ? { name: record.name } : {}) };
+  return {
+    id: record.id,
+    email: record.email,
+    kind: record.kind,
+    fhirUser: record.fhirUser,
+    ...(record.name ? { name: record.name } : {}),
+    ...(record.sessionsValidAfter !== undefined ? { sessionsValidAfter: record.sessionsValidAfter } : {}),
+  };
 }
 
 function toPayload(record: AccountRecord): Record<string, unknown> {
@@ -177,7 +198,7 @@ function toPayload(record: AccountRecord): Record<string, unknown> {
 
 /** A record read back; anything malformed (hand-edited, from an older version) is treated as absent. */
 function fromPayload(id: string, payload: Record<string, unknown>): AccountRecord | undefined {
-  const { email, kind, fhirUser, name, passwordHash, createdAt, updatedAt } = payload;
+  const { email, kind, fhirUser, name, passwordHash, sessionsValidAfter, createdAt, updatedAt } = payload;
   if (typeof email !== 'string' || typeof fhirUser !== 'string' || !ACCOUNT_KINDS.includes(kind as AccountKind)) return undefined;
   return {
     id,
@@ -186,6 +207,7 @@ function fromPayload(id: string, payload: Record<string, unknown>): AccountRecor
     fhirUser,
     ...(typeof name === 'string' ? { name } : {}),
     ...(typeof passwordHash === 'string' ? { passwordHash } : {}),
+    ...(typeof sessionsValidAfter === 'number' ? { sessionsValidAfter } : {}),
     createdAt: typeof createdAt === 'string' ? createdAt : '',
     updatedAt: typeof updatedAt === 'string' ? updatedAt : '',
   };

@@ -15,6 +15,11 @@ export interface Account {
   /** `Practitioner/…` for practitioners, `Person/…` for patients, `RelatedPerson/…` or `Person/…` for family members. */
   fhirUser: string;
   name?: string;
+  /**
+   * Epoch seconds: sessions, codes and tokens of this account issued before this instant are void.
+   * Set on every password change (credentials-epoch.ts); absent while the password never changed.
+   */
+  sessionsValidAfter?: number;
 }
 
 export type SignInResult =

@@ -80,7 +80,8 @@ export class PasswordResets {
   /**
    * Sets the new password if the token is usable and the password meets the rules. A password that
    * breaks the rules leaves the token usable (the person corrects it and submits again); a successful
-   * reset consumes it and lifts any sign-in lockout of the account.
+   * reset consumes it, ends every session, access and refresh token of the account (setPassword's
+   * credentials epoch) and lifts any sign-in lockout of the account.
    */
   async complete(token: unknown, password: unknown): Promise<ResetOutcome> {
     const account = await this.accountFor(token);

@@ -5,14 +5,17 @@ import type { Logger } from 'pino';
 import { outcome } from '../../fhir/outcomes.ts';
 import { sendJson } from '../../fhir/rest/http.ts';
 import type { Clock } from '../../storage/key-value-store.ts';
+import type { AccountService } from '../accounts/account.ts';
+import { issuedBeforeEpoch } from '../accounts/credentials-epoch.ts';
 import type { TokenGrant } from '../principal.ts';
-import { clientPractice } from './client-metadata.ts';
+import { clientPractice, managesAccess } from './client-metadata.ts';
 
 /**
  * The FHIR API's bearer-token check. `Authorization: Bearer <token>` must name an access token
  * (authorization code / refresh flows) or a client-credentials token (backend services) issued by our
  * provider, unexpired, for the FHIR base URL as audience, of a client that still exists and (for
- * user tokens) of a grant that was not revoked. It then sets `res.locals.grant` (a TokenGrant).
+ * user tokens) of a grant that was not revoked and an account whose password has not changed since
+ * the token was issued (credentials-epoch.ts). It then sets `res.locals.grant` (a TokenGrant).
  * Otherwise: 401, `WWW-Authenticate: Bearer realm=…, error="invalid_token"` and an OperationOutcome.
  * A request without an Authorization header passes through without a grant (the FHIR layer decides
  * what is public).
@@ -22,12 +25,16 @@ export interface BearerDeps {
   fhirBaseUrl: string;
   clock: Clock;
   logger: Pick<Logger, 'warn' | 'error'>;
+  /** Read at every user-token request: the account's credentials epoch lives in the shared store. */
+  accounts: Pick<AccountService, 'findById'>;
 }
 
 type Verdict = { grant: TokenGrant } | { problem: string; expired?: boolean };
 
 interface StoredToken {
   kind: string;
+  /** Epoch seconds of issue. */
+  iat?: number;
   exp?: number;
   aud?: string | string[];
   clientId?: string;
@@ -67,10 +74,26 @@ async function verify(deps: BearerDeps, header: string): Promise<Verdict> {
   const audiences = Array.isArray(token.aud) ? token.aud : [token.aud];
   if (!audiences.includes(deps.fhirBaseUrl)) return { problem: 'The access token is not for this FHIR server' };
   if (token.isSenderConstrained()) return { problem: 'Sender-constrained tokens are not accepted' };
-  const client = token.clientId ? await provider.Client.find(token.clientId) : undefined;
+  // Independent lookups, run together so a networked store adds one round trip, not three.
+  const [client, userProblem] = await Promise.all([
+    token.clientId ? provider.Client.find(token.clientId) : undefined,
+    token.kind === 'AccessToken' ? userTokenProblem(deps, token) : undefined,
+  ]);
   if (!client) return { problem: 'The access token belongs to an unknown client' };
-  if (token.kind === 'AccessToken' && !(await grantIsValid(provider, token))) return { problem: 'The authorization behind the access token was revoked' };
+  if (userProblem) return { problem: userProblem };
   return { grant: toGrant(token, client) };
+}
+
+/** A user token needs its grant and its account, and must postdate the account's last password change. */
+async function userTokenProblem(deps: BearerDeps, token: StoredToken): Promise<string | undefined> {
+  const [grantValid, account] = await Promise.all([
+    grantIsValid(deps.provider, token),
+    token.accountId ? deps.accounts.findById(token.accountId) : undefined,
+  ]);
+  if (!grantValid) return 'The authorization behind the access token was revoked';
+  if (!account) return 'The account of the access token no longer exists';
+  if (issuedBeforeEpoch(account, token.iat)) return 'The access token was issued before the account\'s password changed; sign in again';
+  return undefined;
 }
 
 async function grantIsValid(provider: Provider, token: StoredToken): Promise<boolean> {
@@ -84,6 +107,7 @@ function toGrant(token: StoredToken, client: Client): TokenGrant {
   // Read from the client as it is now (not copied into the token), so re-registering takes effect.
   const practice = clientPractice(client);
   if (practice) grant.clientPractice = practice;
+  if (managesAccess(client)) grant.clientManagesAccess = true;
   if (token.kind === 'AccessToken' && token.accountId) grant.accountId = token.accountId;
   const patient = token.extra?.patient;
   const encounter = token.extra?.encounter;

@@ -2,7 +2,8 @@ import Provider, { errors, interactionPolicy } from 'oidc-provider';
 import type { Account as OidcAccount, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../../storage/key-value-store.ts';
 import type { KeyValueStore } from '../../storage/key-value-store.ts';
-import type { AccountService } from '../accounts/account.ts';
+import type { Account, AccountService } from '../accounts/account.ts';
+import { issuedBeforeEpoch } from '../accounts/credentials-epoch.ts';
 import { createOidcAdapter } from '../oidc-adapter.ts';
 import { CLIENT_METADATA, validateClientMetadata } from './client-metadata.ts';
 import type { GrantContextStore } from './grant-context.ts';
@@ -127,7 +128,7 @@ function providerConfiguration(deps: ProviderDeps): Configuration {
       launch: (ctx, value) => checkLaunch(ctx, value, deps.launches),
     },
     assertJwtClientAuthClaimsAndHeader: (_ctx, claims, header, client) => checkClientAssertion(claims, header, client, deps.clock),
-    findAccount: (_ctx, sub) => findAccount(deps, sub),
+    findAccount: (_ctx, sub, token) => findAccount(deps, sub, token),
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'AccessToken') return undefined;
       const context = await deps.grantContexts.find((token as { grantId?: string }).grantId);
@@ -146,7 +147,7 @@ function providerConfiguration(deps: ProviderDeps): Configuration {
       const grantId = ctx.oidc.result?.consent?.grantId;
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
-    interactions: { policy: smartPolicy(), url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    interactions: { policy: smartPolicy(deps.accounts), url: (_ctx, interaction) => interactionPath(interaction.uid) },
     renderError: async (ctx, out) => {
       ctx.set(pageHeaders());
       ctx.body = renderProviderError(out as unknown as Record<string, unknown>);
@@ -200,9 +201,27 @@ function checkClientAssertion(claims: Record<string, unknown>, header: Record<st
   }
 }
 
-async function findAccount(deps: ProviderDeps, sub: string): Promise<OidcAccount | undefined> {
+/** What oidc-provider passes as `token` to findAccount: the code or refresh token being exchanged. */
+interface IssuedToken {
+  iat?: number;
+  /** A rotated refresh token: when the first of its chain was issued. */
+  iiat?: number;
+  /** When the user signed in for it. */
+  authTime?: number;
+}
+
+/**
+ * The provider asks for the account with a `token` when a code or a refresh token is exchanged at the
+ * token endpoint (helpers/grant_common.js, actions/grants/refresh_token.js): one issued, or signed in
+ * for, before the account's last password change is refused as if the account were gone, which the
+ * provider answers `invalid_grant`. Without a token (the sign-in session being reused,
+ * actions/authorization/session.js) the account is answered and the login check of smartPolicy
+ * decides, so the provider's own flow (grant loading, prompts) stays intact.
+ */
+async function findAccount(deps: ProviderDeps, sub: string, token?: IssuedToken): Promise<OidcAccount | undefined> {
   const account = await deps.accounts.findById(sub);
   if (!account) return undefined;
+  if (token && issuedBeforeEpoch(account, token.iat, token.iiat, token.authTime)) return undefined;
   return {
     accountId: account.id,
     claims: () => ({
@@ -213,14 +232,28 @@ async function findAccount(deps: ProviderDeps, sub: string): Promise<OidcAccount
   };
 }
 
-/** The provider's login + consent prompts, plus: consent is asked on every authorization request. */
-function smartPolicy(): ReturnType<typeof interactionPolicy.base> {
+/**
+ * The provider's login + consent prompts, plus: a sign-in session from before the account's last
+ * password change must sign in again, and consent is asked on every authorization request.
+ */
+function smartPolicy(accounts: AccountService): ReturnType<typeof interactionPolicy.base> {
   const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('credentials_changed', 'the password changed since this sign-in', 'login_required', async (ctx) =>
+      (await sessionPredatesPasswordChange(accounts, ctx.oidc.session)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
+  );
   policy.get('consent')!.checks.add(
     new interactionPolicy.Check('smart_authorization', 'every SMART authorization is confirmed by the user', (ctx) =>
       ctx.oidc.result?.consent ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
   );
   return policy;
+}
+
+/** A session signed in before the account's password changed (or whose account is gone) is not signed in any more. */
+async function sessionPredatesPasswordChange(accounts: AccountService, session: { accountId?: string; authTime(): number | undefined } | undefined): Promise<boolean> {
+  if (!session?.accountId) return false; // not signed in: the base check no_session asks for it
+  const account: Account | undefined = await accounts.findById(session.accountId);
+  return !account || issuedBeforeEpoch(account, session.authTime());
 }
 
 /** A rotated refresh token never outlives the grant it belongs to. */

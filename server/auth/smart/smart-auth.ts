@@ -111,7 +111,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const purge = schedulePurge(keyValue, options.purgeIntervalMs ?? 10 * 60 * 1000, logger);
   return {
     router,
-    bearer: bearerMiddleware({ provider, fhirBaseUrl, clock, logger }),
+    bearer: bearerMiddleware({ provider, fhirBaseUrl, clock, logger, accounts: options.accounts }),
     provider,
     registerClient: (registration) => registerClient(provider, registration),
     createLaunch: (input) => launches.createLaunch(input),

@@ -92,7 +92,7 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
   app.set('trust proxy', false);
   app.use(smart.router);
   app.get(`/fhir/R4${ECHO_PATH}`, smart.bearer, echo);
-  const other = bearerMiddleware({ provider: smart.provider, fhirBaseUrl: `${base}${OTHER_FHIR_PATH}`, clock: t.clock, logger });
+  const other = bearerMiddleware({ provider: smart.provider, fhirBaseUrl: `${base}${OTHER_FHIR_PATH}`, clock: t.clock, logger, accounts });
   app.get(`${OTHER_FHIR_PATH}${ECHO_PATH}`, other, echo);
   http.setHandler(app);
 
