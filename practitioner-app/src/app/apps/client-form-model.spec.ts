@@ -5,6 +5,7 @@ import {
   jwksUriValidator,
   jwksValidator,
   lines,
+  mayManageAccess,
   normalizeScope,
   launchUriValidator,
   MAX_REDIRECT_URIS,
@@ -121,6 +122,7 @@ describe('client form model', () => {
       scope: ' launch  openid ',
       jwksUri: '',
       jwks: '',
+      managesAccess: false,
       ...overrides,
     });
 
@@ -148,6 +150,28 @@ describe('client form model', () => {
         redirectUris: ['https://growth.example/cb', 'https://growth.example/cb2'],
         jwksUri: 'https://growth.example/jwks',
       });
+    });
+
+    it('sends managesAccess: true for a backend service with the box ticked, and nothing without it', () => {
+      const backend = { kind: 'backend' as const, jwksUri: 'https://sync.example/jwks', scope: 'system/PractitionerRole.cruds system/RelatedPerson.cruds' };
+      expect(toRegistration(value({ ...backend, managesAccess: true }))).toEqual({
+        name: 'Growth charts',
+        kind: 'backend',
+        scope: 'system/PractitionerRole.cruds system/RelatedPerson.cruds',
+        jwksUri: 'https://sync.example/jwks',
+        managesAccess: true,
+      });
+      const unticked = toRegistration(value({ ...backend, managesAccess: false }));
+      expect('managesAccess' in unticked).withContext('no managesAccess: false either').toBeFalse();
+    });
+
+    it('ignores a ticked box for every kind but a backend service', () => {
+      for (const kind of ['public', 'confidential-symmetric', 'confidential-asymmetric'] as const) {
+        const registration = toRegistration(value({ kind, jwksUri: 'https://growth.example/jwks', managesAccess: true }));
+        expect('managesAccess' in registration).withContext(kind).toBeFalse();
+        expect(mayManageAccess(kind)).withContext(kind).toBeFalse();
+      }
+      expect(mayManageAccess('backend')).toBeTrue();
     });
 
     it('sends no keys for a client secret client', () => {

@@ -19,6 +19,14 @@ export function needsJwks(kind: ClientKind): boolean {
   return kind === 'confidential-asymmetric' || kind === 'backend';
 }
 
+/**
+ * Kinds that may be registered to manage the practice's memberships and access grants
+ * (PractitionerRole, portal links, family access, Consent): backend services only, as the server checks.
+ */
+export function mayManageAccess(kind: ClientKind): boolean {
+  return kind === 'backend';
+}
+
 /** The form's raw value (text fields as typed). */
 export interface ClientFormValue {
   name: string;
@@ -28,6 +36,8 @@ export interface ClientFormValue {
   scope: string;
   jwksUri: string;
   jwks: string;
+  /** "Manage memberships and family access" (backend services only; ignored for other kinds). */
+  managesAccess: boolean;
 }
 
 /** The lines of a "one per line" field, trimmed, without blanks and repeats. */
@@ -179,7 +189,10 @@ export function jwksRequiredValidator(): ValidatorFn {
   };
 }
 
-/** The POST body for a valid form: only the fields this kind uses, text trimmed, empty ones left out. */
+/**
+ * The POST body for a valid form: only the fields this kind uses, text trimmed, empty ones left out;
+ * `managesAccess: true` only for a backend service with the box ticked (never `false`).
+ */
 export function toRegistration(value: ClientFormValue): ClientRegistration {
   const registration: ClientRegistration = { name: value.name.trim(), kind: value.kind, scope: normalizeScope(value.scope) };
   if (needsRedirectUris(value.kind)) {
@@ -196,5 +209,7 @@ export function toRegistration(value: ClientFormValue): ClientRegistration {
       if (typeof parsed !== 'string') registration.jwks = parsed;
     }
   }
+  // Sent only when granted: the server treats a missing field as "does not manage access".
+  if (mayManageAccess(value.kind) && value.managesAccess === true) registration.managesAccess = true;
   return registration;
 }

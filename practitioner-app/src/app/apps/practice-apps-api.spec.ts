@@ -34,6 +34,14 @@ describe('PracticeAppsApi', () => {
     expect(launch.request.body).toEqual({ patient: 'p1' });
     for (const req of [apps, register, launch]) req.flush({});
   });
+
+  it('posts managesAccess as given, for a backend service that manages access', () => {
+    const registration = { name: 'Roster sync', kind: 'backend' as const, scope: 'system/PractitionerRole.cruds', jwksUri: 'https://sync.example/jwks', managesAccess: true };
+    api.registerClient('o1', registration).subscribe();
+    const register = http.expectOne({ method: 'POST', url: '/api/practices/o1/clients' });
+    expect(register.request.body).toEqual(registration);
+    register.flush({ clientId: 'c-sync' });
+  });
 });
 
 describe('launchUrl', () => {

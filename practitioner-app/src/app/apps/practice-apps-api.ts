@@ -35,6 +35,8 @@ export interface RegisteredClient {
   scope: string;
   launchUri?: string;
   jwksUri?: string;
+  /** A backend service registered to manage the practice's memberships and access grants. */
+  managesAccess?: boolean;
 }
 
 /** A JSON Web Key Set (RFC 7517 §5): public keys only. */
@@ -51,6 +53,11 @@ export interface ClientRegistration {
   scope: string;
   jwksUri?: string;
   jwks?: Jwks;
+  /**
+   * Backend services only (the server answers 400 for other kinds): may create, change and end the
+   * practice's memberships and access grants like an administrator. Sent only as `true`.
+   */
+  managesAccess?: boolean;
 }
 
 /** The answer to a registration: the secret (confidential-symmetric only) is sent this once. */

@@ -26,6 +26,15 @@ const growth: RegisteredClient = {
   launchUri: 'https://growth.example/launch',
 };
 const nightly: RegisteredClient = { clientId: 'c-nightly', name: 'Nightly export', kind: 'backend', redirectUris: [], scope: 'system/*.rs', jwksUri: 'https://nightly.example/jwks' };
+const rosterSync: RegisteredClient = {
+  clientId: 'c-roster',
+  name: 'Roster sync',
+  kind: 'backend',
+  redirectUris: [],
+  scope: 'system/PractitionerRole.cruds',
+  jwksUri: 'https://roster.example/jwks',
+  managesAccess: true,
+};
 const SECRET = 'Zm9vYmFyYmF6cXV4LXRoZS1vbmUtdGltZS1zZWNyZXQ';
 
 describe('ConnectedApps', () => {
@@ -99,6 +108,22 @@ describe('ConnectedApps', () => {
     expect(firstRow).toContain('Launch: https://growth.example/launch');
     expect(firstRow).toContain('patient/*.rs launch openid fhirUser');
     expect(button('Register app')).toBeDefined();
+  });
+
+  it('says in words which apps manage memberships and family access, and only those', async () => {
+    await openAsAdminWith([nightly, rosterSync, growth]);
+    expect(rowTexts()).toEqual(['Growth charts', 'Nightly export', 'Roster sync']);
+    const badges = (name: string) => {
+      const row = Array.from(page.querySelectorAll('tbody tr')).find((tr) => tr.querySelector('td')?.firstChild?.textContent?.trim() === name)!;
+      return Array.from(row.querySelectorAll('.manages-access-badge')).map((b) => b.textContent?.trim());
+    };
+    expect(badges('Roster sync')).toEqual(['Manages memberships and family access']);
+    expect(badges('Nightly export')).withContext('a backend service without it').toEqual([]);
+    expect(badges('Growth charts')).toEqual([]);
+    // Visible text, not hidden from assistive technology.
+    const badge = page.querySelector('.manages-access-badge')!;
+    expect(badge.closest('[aria-hidden=true]')).toBeNull();
+    expect(badge.classList).not.toContain('visually-hidden');
   });
 
   it('says clearly when the server answers 403, with its OperationOutcome text', async () => {

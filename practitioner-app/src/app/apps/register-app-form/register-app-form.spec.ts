@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { MatCheckboxHarness } from '@angular/material/checkbox/testing';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { operationOutcome } from '../../practices/practices-testing';
@@ -154,6 +155,74 @@ describe('RegisterAppForm', () => {
     type('jwks', JSON.stringify(PUBLIC_JWKS));
     await submit();
     expect(http.expectOne('/api/practices/o1/clients').request.body).toEqual({ name: 'Nightly export', kind: 'backend', scope: 'system/*.rs', jwks: PUBLIC_JWKS });
+  });
+
+  describe('managing memberships and family access', () => {
+    const checkboxes = () => TestbedHarnessEnvironment.loader(fixture).getAllHarnesses(MatCheckboxHarness.with({ label: 'Manage memberships and family access' }));
+
+    async function fillBackend(): Promise<void> {
+      await chooseKind(/Backend/);
+      type('name', 'Roster sync');
+      type('scope', 'system/PractitionerRole.cruds system/RelatedPerson.cruds');
+      type('jwksUri', 'https://sync.example/jwks');
+    }
+
+    it('offers the box to backend services only, unticked, with a hint the checkbox is described by', async () => {
+      expect(await checkboxes()).withContext('public').toEqual([]);
+      await chooseKind(/client secret/);
+      expect(await checkboxes()).withContext('client secret').toEqual([]);
+      await chooseKind(/private key JWT/);
+      expect(await checkboxes()).withContext('private key JWT').toEqual([]);
+
+      await chooseKind(/Backend/);
+      const [box] = await checkboxes();
+      expect(await box.isChecked()).toBeFalse();
+      expect(await box.isDisabled()).toBeFalse();
+      const input = page.querySelector<HTMLInputElement>('.manages-access input[type=checkbox]')!;
+      const hint = page.querySelector(`#${input.getAttribute('aria-describedby')}`)?.textContent ?? '';
+      expect(hint).toContain('staff memberships');
+      expect(hint).toContain('family access');
+      expect(hint).toContain('Most integrations, such as lab feeds or EHR sync, do not need this');
+    });
+
+    it('sends managesAccess: true when the box is ticked', async () => {
+      await fillBackend();
+      const [box] = await checkboxes();
+      await box.check();
+      await submit();
+      expect(http.expectOne({ method: 'POST', url: '/api/practices/o1/clients' }).request.body).toEqual({
+        name: 'Roster sync',
+        kind: 'backend',
+        scope: 'system/PractitionerRole.cruds system/RelatedPerson.cruds',
+        jwksUri: 'https://sync.example/jwks',
+        managesAccess: true,
+      });
+    });
+
+    it('sends no managesAccess when the box is left unticked', async () => {
+      await fillBackend();
+      await submit();
+      const body = http.expectOne('/api/practices/o1/clients').request.body;
+      expect(body.kind).toBe('backend');
+      expect('managesAccess' in body).toBeFalse();
+    });
+
+    it('clears a tick when another kind is chosen, so it is neither sent nor carried back', async () => {
+      await fillBackend();
+      await (await checkboxes())[0].check();
+      await chooseKind(/client secret/);
+      expect(await checkboxes()).toEqual([]);
+      await chooseKind(/Backend/);
+      expect(await (await checkboxes())[0].isChecked()).toBeFalse();
+
+      await chooseKind(/client secret/);
+      type('redirectUris', 'https://sync.example/cb');
+      type('scope', 'user/*.rs openid');
+      await submit();
+      const body = http.expectOne('/api/practices/o1/clients').request.body;
+      expect(body.kind).toBe('confidential-symmetric');
+      expect('managesAccess' in body).toBeFalse();
+    });
   });
 
   it('checks the scopes fit the kind, again when the kind changes', async () => {

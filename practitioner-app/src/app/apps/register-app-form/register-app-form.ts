@@ -2,6 +2,7 @@ import { Component, DestroyRef, ElementRef, inject, input, output, signal } from
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { type AbstractControl, FormControl, FormGroup, type FormGroupDirective, type NgForm, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
+import { MatCheckboxModule } from '@angular/material/checkbox';
 import { type ErrorStateMatcher } from '@angular/material/core';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -17,6 +18,7 @@ import {
   needsJwks,
   needsRedirectUris,
   launchUriValidator,
+  mayManageAccess,
   redirectUrisValidator,
   scopeFitsKindValidator,
   scopeValidator,
@@ -43,12 +45,12 @@ class JwksErrorStateMatcher implements ErrorStateMatcher {
  * "Register app": a practice administrator registers a SMART client for the practice
  * (`POST /api/practices/{practiceId}/clients`). Which fields apply depends on the kind: redirect URIs
  * (and an optional launch URI) for all but backend services; a JWKS URL or pasted JWKS for private
- * key JWT clients and backend services. Fields that do not apply are disabled, so they are neither
- * validated nor sent.
+ * key JWT clients and backend services; "Manage memberships and family access" for backend services
+ * only. Fields that do not apply are disabled, so they are neither validated nor sent.
  */
 @Component({
   selector: 'pc-register-app-form',
-  imports: [ReactiveFormsModule, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
+  imports: [ReactiveFormsModule, MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
   templateUrl: './register-app-form.html',
   styleUrl: './register-app-form.css',
 })
@@ -75,6 +77,7 @@ export class RegisterAppForm {
       scope: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.maxLength(2000), notBlank, scopeValidator(), scopeFitsKindValidator()] }),
       jwksUri: new FormControl({ value: '', disabled: true }, { nonNullable: true, validators: [jwksUriValidator()] }),
       jwks: new FormControl({ value: '', disabled: true }, { nonNullable: true, validators: [jwksValidator()] }),
+      managesAccess: new FormControl({ value: false, disabled: true }, { nonNullable: true }),
     },
     { validators: [jwksRequiredValidator()] },
   );
@@ -93,6 +96,10 @@ export class RegisterAppForm {
 
   protected needsJwks(): boolean {
     return needsJwks(this.kind());
+  }
+
+  protected mayManageAccess(): boolean {
+    return mayManageAccess(this.kind());
   }
 
   protected kindHint(): string {
@@ -128,7 +135,7 @@ export class RegisterAppForm {
   /** Enables the fields this kind uses and disables the others (disabled fields are not validated or sent). */
   private applyKind(kind: ClientKind): void {
     this.kind.set(kind);
-    const { redirectUris, launchUri, jwksUri, jwks } = this.form.controls;
+    const { redirectUris, launchUri, jwksUri, jwks, managesAccess } = this.form.controls;
     for (const control of [redirectUris, launchUri]) {
       if (needsRedirectUris(kind)) control.enable({ emitEvent: false });
       else control.disable({ emitEvent: false });
@@ -137,6 +144,10 @@ export class RegisterAppForm {
       if (needsJwks(kind)) control.enable({ emitEvent: false });
       else control.disable({ emitEvent: false });
     }
+    // Managing access is a backend service's privilege: leaving that kind clears the box, so a
+    // hidden tick is never carried back or sent.
+    if (mayManageAccess(kind)) managesAccess.enable({ emitEvent: false });
+    else managesAccess.reset({ value: false, disabled: true }, { emitEvent: false });
     // The scope's validity depends on the kind (system/ scopes for backend services only).
     this.form.controls.scope.updateValueAndValidity({ emitEvent: false });
     this.form.updateValueAndValidity();
