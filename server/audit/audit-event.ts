@@ -74,6 +74,7 @@ export function concernedPractices(record: AuditRecord, context: AuditEventConte
 }
 
 export function toAuditEvent(record: AuditRecord, source: AuditEventSource = DEFAULT_SOURCE, context: AuditEventContext = {}): AuditEvent {
+  if (record.count !== undefined) return aggregateEvent(record, source);
   const subtype: Coding[] = [];
   if (record.interaction) subtype.push({ system: RESTFUL_INTERACTION_SYSTEM, code: record.interaction });
   if (record.operation) subtype.push({ system: OPERATION_SYSTEM, code: record.operation, display: `$${record.operation}` });
@@ -91,6 +92,34 @@ export function toAuditEvent(record: AuditRecord, source: AuditEventSource = DEF
     agent: agentsOf(record),
     source: { observer: { display: source.observer }, type: [APPLICATION_SERVER] },
     ...(entity.length ? { entity } : {}),
+  };
+}
+
+/** The description of an aggregate's entity (audit-aggregates.ts). */
+export const AGGREGATE_DESCRIPTION = 'requests counted together: without a valid token, or throttled (429), per minute, address, status and caller';
+/** `entity.detail.type` of the number of requests an aggregate counts. */
+export const AGGREGATE_COUNT = 'requests';
+
+/**
+ * Requests counted together (audit-aggregates.ts): no subtype, target, query or request id; the
+ * caller (anonymous unless a valid token was throttled) and address as usual; `period` from the
+ * first to the last request; the count in `entity.detail` and `outcomeDesc`.
+ */
+function aggregateEvent(record: AuditRecord, source: AuditEventSource): AuditEvent {
+  const owners = concernedPractices(record);
+  const count = record.count ?? 0;
+  return {
+    resourceType: 'AuditEvent',
+    ...(owners.length ? { meta: { tag: owners.map((code) => ({ system: OWNER_SYSTEM, code })) } } : {}),
+    type: AUDIT_EVENT_TYPE,
+    action: 'E',
+    period: { start: record.firstAt ?? record.at, end: record.at },
+    recorded: record.at,
+    outcome: outcomeOf(record.outcome),
+    outcomeDesc: `HTTP ${record.outcome}, ${count} request${count === 1 ? '' : 's'}${record.ip ? '' : ' from addresses not counted one by one'}`,
+    agent: agentsOf(record),
+    source: { observer: { display: source.observer }, type: [APPLICATION_SERVER] },
+    entity: [{ description: AGGREGATE_DESCRIPTION, detail: [{ type: AGGREGATE_COUNT, valueString: String(count) }] }],
   };
 }
 

@@ -35,6 +35,12 @@ export interface AuditRecord {
   query?: string;
   /** True when `query` was cut at QUERY_LIMIT characters. */
   queryTruncated?: boolean;
+  /**
+   * For an aggregate (audit-aggregates.ts): how many requests it counts; `firstAt` is the first of
+   * them and `at` the last. An aggregate names no target, query or request id.
+   */
+  count?: number;
+  firstAt?: string;
 }
 
 /** Longest query kept (characters); longer ones are cut and marked. */

@@ -6,6 +6,7 @@ import { compartmentsOf, indexWithAccess, ownerOf } from '../auth/access-index.t
 import { badRequest, FhirError } from '../fhir/outcomes.ts';
 import { VersionedRepository } from '../storage/repository.ts';
 import type { Repository, RepositoryDeps } from '../storage/repository.ts';
+import { isAggregated, RequestAggregates } from './audit-aggregates.ts';
 import { DEFAULT_SOURCE, toAuditEvent } from './audit-event.ts';
 import type { AuditEventContext, AuditEventSource } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';
@@ -24,6 +25,10 @@ import type { AuditRecord } from './audit-record.ts';
  * exponential back-off (an error is logged each time). The queue is capped: beyond `maxQueue` the
  * oldest records are dropped, loudly and counted. A record the repository refuses as invalid (a bug)
  * is logged and dropped alone, so it cannot block the records behind it.
+ *
+ * Requests nobody can be held to (no valid token, any 401) and throttled ones (429) are counted, not
+ * queued one by one: one AuditEvent per minute, address, status and caller (audit-aggregates.ts),
+ * queued when its minute is over.
  *
  * Writing a batch also reads, in the same transaction, the resources that successful instance-level
  * requests acted on: their owning practice becomes the event's owner tag and the patients whose
@@ -48,6 +53,8 @@ export interface AuditTrailOptions {
   maxTransactionMs?: number;
   /** Hard cap on queued records (memory bound while the store is down). */
   maxQueue?: number;
+  /** Most open aggregate counters (audit-aggregates.ts); default 10,000. */
+  maxAggregates?: number;
   /** Longest wait between retries after store failures. */
   maxBackoffMs?: number;
   /** Timers (tests drive them by hand); the default ones are unref'd. */
@@ -78,8 +85,10 @@ export class AuditTrail {
   readonly #clock: TrailClock;
   readonly #source: AuditEventSource;
   #queue: AuditRecord[] = [];
-  /** The one pending timer; `immediate` when armed because a batch is full. */
-  #timer: { handle: unknown; immediate: boolean } | undefined;
+  /** Anonymous and throttled requests, counted until their minute is over. */
+  readonly #aggregates: RequestAggregates;
+  /** The one pending timer and when it fires (ms since the epoch). */
+  #timer: { handle: unknown; at: number } | undefined;
   /** Writes run one after another, in record order. */
   #chain: Promise<void> = Promise.resolve();
   /** Consecutive failed writes: sets the back-off. */
@@ -104,11 +113,12 @@ export class AuditTrail {
     this.#maxBackoff = options.maxBackoffMs ?? 30_000;
     this.#clock = options.clock ?? UNREF_TIMERS;
     this.#source = options.source ?? DEFAULT_SOURCE;
+    this.#aggregates = new RequestAggregates(options.maxAggregates);
   }
 
-  /** Records queued or being written, not yet committed (what a crash now would lose). */
+  /** AuditEvents queued, being written or counting (aggregates), not yet committed (what a crash now would lose). */
   get pending(): number {
-    return this.#queue.length + this.#inFlight;
+    return this.#queue.length + this.#inFlight + this.#aggregates.size;
   }
 
   /** Counters for the benchmark and the logs. */
@@ -123,8 +133,11 @@ export class AuditTrail {
         this.#logger.error({ requestId: entry.requestId }, 'audit: a record arrived after the trail was closed and is not written');
         return;
       }
-      this.#queue.push(entry);
-      this.#enforceCap();
+      if (isAggregated(entry)) this.#aggregates.add(entry);
+      else {
+        this.#queue.push(entry);
+        this.#enforceCap();
+      }
       this.#schedule();
     } catch (err) {
       this.#logQuietly(err);
@@ -132,11 +145,21 @@ export class AuditTrail {
   }
 
   /**
-   * Writes every record queued now, a batch per transaction. Rejects with the store's error when a
-   * batch fails (its records stay queued and a retry is scheduled).
+   * Writes every record queued now, and the aggregates still counting, a batch per transaction.
+   * Rejects with the store's error when a batch fails (its records stay queued and a retry is
+   * scheduled).
    */
   flush(): Promise<void> {
-    const run = this.#chain.then(() => this.#writeQueued());
+    return this.#write(Number.POSITIVE_INFINITY);
+  }
+
+  /** The timer's write: the queue, and the aggregates whose minute is over. */
+  #write(aggregatesEndedBy: number): Promise<void> {
+    const run = this.#chain.then(() => {
+      this.#queue.push(...this.#aggregates.take(aggregatesEndedBy));
+      this.#enforceCap();
+      return this.#writeQueued();
+    });
     this.#chain = run.catch(() => undefined);
     return run;
   }
@@ -324,19 +347,35 @@ export class AuditTrail {
     this.#dropped += excess;
   }
 
-  /** Arms the one timer: at once when a batch is full, else after the interval (or the back-off after a failure). */
+  /**
+   * Arms the one timer: at once when a batch is full, else after the interval (or the back-off after
+   * a failure); with only aggregates counting, when the oldest one's minute is over. A timer already
+   * armed to fire sooner is kept.
+   */
   #schedule(): void {
-    if (this.#closed || this.#queue.length === 0) return;
-    const full = this.#failures === 0 && this.#queue.length >= this.#maxBatch;
-    if (this.#timer && (this.#timer.immediate || !full)) return;
+    if (this.#closed) return;
+    const ms = this.#nextWriteInMs();
+    if (ms === undefined) return;
+    const at = Date.now() + ms;
+    if (this.#timer && this.#timer.at <= at) return;
     this.#disarm();
-    const ms = full ? 0 : this.#failures > 0 ? this.#backoffMs() : this.#interval;
     const handle = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       // Background write: a failure is already logged and rescheduled by #failed.
-      this.flush().catch(() => undefined);
+      this.#write(Date.now()).catch(() => undefined);
     }, ms);
-    this.#timer = { handle, immediate: full };
+    this.#timer = { handle, at };
+  }
+
+  /** Milliseconds until the next background write, or undefined when nothing waits. */
+  #nextWriteInMs(): number | undefined {
+    if (this.#queue.length > 0) {
+      if (this.#failures > 0) return this.#backoffMs();
+      return this.#queue.length >= this.#maxBatch ? 0 : this.#interval;
+    }
+    const due = this.#aggregates.nextDue();
+    if (due === undefined) return undefined;
+    return this.#failures > 0 ? this.#backoffMs() : Math.max(0, due - Date.now());
   }
 
   #disarm(): void {
