@@ -24,12 +24,16 @@ import type { SmartAuth } from './auth/smart/smart-auth.ts';
 import { loadCustomSearchParameters } from './fhir/custom-search-parameters.ts';
 import { loadDefinitions, registerCustomSearchParameters } from './fhir/definitions.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
+import { FhirError, outcome } from './fhir/outcomes.ts';
 import { fhirErrorHandler } from './fhir/rest/error-handler.ts';
 import { fhirRouter } from './fhir/rest/fhir-router.ts';
 import { ROUTES } from './fhir/rest/routes.ts';
 import { loadProfiles, ResourceValidator } from './fhir/validation/validator.ts';
+import { errorPage, notFoundPage } from './ops/error-pages.ts';
+import { fhirRateLimits } from './ops/fhir-rate-limits.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/logging.ts';
+import { securityHeaders } from './ops/security-headers.ts';
 import { staticApps } from './ops/static-apps.ts';
 import { createMailer } from './mail/mailer.ts';
 import { VersionedRepository } from './storage/repository.ts';
@@ -102,6 +106,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   const mailer = createMailer({ mail: config.mail, production: config.production, logger });
   const resets = new PasswordResets({ keyValue, accounts, mailer, resetPageUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/reset-password`, logger });
   const accessFor = requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl });
+  const fhirLimits = fhirRateLimits(config.rateLimits);
 
   const app = express();
   app.disable('x-powered-by');
@@ -109,6 +114,8 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.set('query parser', 'simple');
   app.set('trust proxy', false);
   app.use(requestLogger(logger));
+  // nosniff on every response, and a Content-Security-Policy on any that does not set its own.
+  app.use(securityHeaders());
   app.use(healthRouter(engine, isShuttingDown));
   app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
   app.use(AUTH_MOUNT_PATH, federation.router);
@@ -117,14 +124,24 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use('/api', auditMiddleware(audit, { logger, target: apiAuditTarget }));
   app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
   app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
-  // Body errors of the /api routes (bad JSON, too large) answer like the FHIR API: an OperationOutcome.
-  app.use('/api', fhirErrorHandler(config.limits.bodyBytes));
+  // Unknown /api paths and body errors of the /api routes (bad JSON, too large) answer like the FHIR
+  // API: an OperationOutcome.
+  app.use('/api', (req) => {
+    throw new FhirError(404, outcome('not-found', `${req.method} /api${req.path} is not supported`));
+  });
+  app.use('/api', fhirErrorHandler(config.limits.bodyBytes, config.fhirBaseUrl));
   // Browser apps on other origins call the API with bearer tokens, never cookies: any origin may, and
   // preflights are answered before the audit trail and the token check (they carry no token).
   app.use('/fhir/R4', fhirCors());
-  // The audit middleware comes first so that refused tokens (401) are recorded too.
-  app.use('/fhir/R4', auditMiddleware(audit, { logger }), smart.bearer, fhirRouter({ repo, validator, config, accessFor }, capability));
+  // The audit middleware comes first so that refused tokens (401) and throttled requests (429) are
+  // recorded too; the per-IP limit before the token check (it counts refused tokens), the per-token
+  // limit after it. Their 429s are answered by the error handler after the router.
+  app.use('/fhir/R4', auditMiddleware(audit, { logger }), fhirLimits.anonymous, smart.bearer, fhirLimits.perToken, fhirRouter({ repo, validator, config, accessFor }, capability));
+  app.use('/fhir/R4', fhirErrorHandler(config.limits.bodyBytes, config.fhirBaseUrl));
   app.use(staticApps(PROJECT_ROOT));
+  // Everything else: a plain 404 page, and a plain error page without internals (ops/error-pages.ts).
+  app.use(notFoundPage());
+  app.use(errorPage());
   return {
     express: app,
     repo,
@@ -147,7 +164,7 @@ function fhirCors() {
     credentials: false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'],
-    exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id'],
+    exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
 }

@@ -31,6 +31,14 @@ export interface Config {
     searchMaxOrValues: number;
     bundleMaxEntries: number;
   };
+  /** FHIR API rate limits (server/ops/fhir-rate-limits.ts, docs/decisions/0012): requests per window. */
+  rateLimits: {
+    windowMs: number;
+    /** Per client IP, counting the requests that end without a valid token. */
+    anonymousPerIp: number;
+    /** Per access token. */
+    perToken: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +111,11 @@ export function loadConfig(env: Env = process.env): Config {
       searchMaxCount: int('SEARCH_MAX_COUNT', 1000, 1, 10000),
       searchMaxOrValues: int('SEARCH_MAX_OR_VALUES', 100, 1, 10000),
       bundleMaxEntries: int('BUNDLE_MAX_ENTRIES', 5000, 1, 100000),
+    },
+    rateLimits: {
+      windowMs: int('FHIR_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 3600) * 1000,
+      anonymousPerIp: int('FHIR_RATE_LIMIT_ANONYMOUS', 1000, 1, 1_000_000_000),
+      perToken: int('FHIR_RATE_LIMIT_PER_TOKEN', 120_000, 1, 1_000_000_000),
     },
   };
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../server/auth/access-index.ts';
+import { DIRECTORY_TYPES } from '../server/auth/access-policy.ts';
 import { ADMIN_ROLE } from '../server/auth/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
@@ -66,6 +67,8 @@ describe('authorization matrix over HTTP', () => {
     const token = tokens.get(who);
     return token ? { headers: { authorization: `Bearer ${token}` } } : { anonymous: true };
   };
+  /** Without a token only reads and searches of the public directory are answered; the rest is 401 (decision 0012). */
+  const refusedAnonymously = (who: Who, type: string): boolean => who === 'anonymous' && !(DIRECTORY_TYPES as readonly string[]).includes(type);
   const expectedOf = (who: Who, type: string): string[] =>
     [...known.values()].filter((k) => ids.get(k.key)!.startsWith(`${type}/`) && entitled(who, k)).map((k) => ids.get(k.key)!).sort();
   const refsOf = (bundle: any, mode = 'match'): string[] =>
@@ -154,6 +157,10 @@ describe('authorization matrix over HTTP', () => {
     for (const who of EVERYONE) {
       for (const type of TYPES) {
         const res = await fhirFetch(`${F()}/${type}?_count=100&_total=accurate`, as(who));
+        if (refusedAnonymously(who, type)) {
+          assert.equal(res.status, 401, `${who} ${type}`);
+          continue;
+        }
         assert.equal(res.status, 200, `${who} ${type}: ${JSON.stringify(res.body)}`);
         assert.deepEqual(refsOf(res.body), expectedOf(who, type), `${who} searching ${type}`);
         assert.equal(res.body.total, expectedOf(who, type).length, `${who} ${type} total`);
@@ -172,7 +179,13 @@ describe('authorization matrix over HTTP', () => {
         if (entitled(who, k)) {
           assert.equal(res.status, 200, `${who} reading ${k.key}`);
           const history = await fhirFetch(`${F()}/${reference}/_history`, as(who));
-          assert.equal(history.body.entry.length, 1, `${who} history of ${k.key}`);
+          if (who === 'anonymous') assert.equal(history.status, 401, `${who} history of ${k.key}: only reads and searches are public`);
+          else assert.equal(history.body.entry.length, 1, `${who} history of ${k.key}`);
+        } else if (who === 'anonymous') {
+          // 401 for any id outside the directory, existing or not; the directory answers like to anyone.
+          assert.equal(res.status, refusedAnonymously(who, reference.split('/')[0]!) ? 401 : 404, `${who} reading ${k.key}`);
+          assert.equal(missing.status, res.status, `${who} reading a missing id like ${k.key}`);
+          assert.equal((await fhirFetch(`${F()}/${reference}/_history/1`, as(who))).status, 401, `${who} vread ${k.key}`);
         } else {
           assert.equal(res.status, 404, `${who} reading ${k.key}`);
           assert.equal(res.body.issue[0].code, missing.body.issue[0].code);
@@ -216,7 +229,7 @@ describe('authorization matrix over HTTP', () => {
   it('_include:iterate follows links only within the entitled set', async () => {
     for (const who of EVERYONE) {
       const res = await fhirFetch(`${F()}/Person?_include=Person:link&_include:iterate=Patient:link&_revinclude:iterate=Observation:subject&_count=100`, as(who));
-      assert.equal(res.status, 200, `${who}: ${JSON.stringify(res.body).slice(0, 200)}`);
+      assert.equal(res.status, refusedAnonymously(who, 'Person') ? 401 : 200, `${who}: ${JSON.stringify(res.body).slice(0, 200)}`);
       const all = [...refsOf(res.body), ...refsOf(res.body, 'include')];
       assert.deepEqual(all.filter((r) => !entitled(who, keyOf(r))), [], `${who} _include:iterate`);
       if (who === 'patientB') {
@@ -236,7 +249,7 @@ describe('authorization matrix over HTTP', () => {
         const ref = ids.get(patient)!;
         const everything = await fhirFetch(`${F()}/${ref}/$everything?_count=100`, as(who));
         if (!entitled(who, known.get(patient)!)) {
-          assert.equal(everything.status, 404, `${who} $everything ${patient}`);
+          assert.equal(everything.status, who === 'anonymous' ? 401 : 404, `${who} $everything ${patient}`);
           continue;
         }
         const expected = [...known.values()].filter((k) => k.patients.includes(patient) && entitled(who, k) && !ids.get(k.key)!.startsWith('Person/')).map((k) => ids.get(k.key)!).sort();
@@ -245,6 +258,10 @@ describe('authorization matrix over HTTP', () => {
 
       const all = [...known.values()];
       const batch = await fhirFetch(F(), { ...as(who), method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: all.map((k) => ({ request: { method: 'GET', url: ids.get(k.key) } })) } });
+      if (who === 'anonymous') {
+        assert.equal(batch.status, 401, 'no batch without a token');
+        continue;
+      }
       assert.equal(batch.status, 200, `${who} batch: ${JSON.stringify(batch.body).slice(0, 300)}`);
       batch.body.entry.forEach((e: any, i: number) => assert.equal(e.response.status.split(' ')[0], entitled(who, all[i]!) ? '200' : '404', `${who} batch GET ${all[i]!.key}`));
     }

@@ -1,5 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
+import type { AskedInteraction } from '../fhir/rest/fhir-context.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
 import type { PatientFilter } from './smart/launch-resolution.ts';
@@ -7,14 +8,17 @@ import type { AccessScope } from '../storage/access-scope.ts';
 import type { Repository } from '../storage/repository.ts';
 import { accessScopeFor, publicScope } from './access-policy.ts';
 import type { Account } from './accounts/account.ts';
+import { anonymousMay, tokenRequired } from './anonymous-access.ts';
 import { resolvePrincipal } from './entitlements.ts';
 import type { TokenGrant } from './principal.ts';
 
 /**
  * The glue between the bearer-token check and the storage layer: for each FHIR request, the caller's
  * AccessScope. A request without a token gets the public scope (the practitioner directory,
- * read-only); a request with a valid token gets its principal's scope, recomputed from the records
- * at every request. The principal is left in `res.locals.principal` for the audit trail.
+ * read-only) when it asks what anonymous-access.ts allows, and 401 otherwise (`asked` is what the
+ * FHIR router says the request is; the console's routes check for a grant themselves); a request
+ * with a valid token gets its principal's scope, recomputed from the records at every request. The
+ * principal is left in `res.locals.principal` for the audit trail.
  */
 export interface RequestAccessDeps {
   /** The unscoped repository (entitlements are looked up by the server itself). */
@@ -23,11 +27,14 @@ export interface RequestAccessDeps {
   fhirBaseUrl: string;
 }
 
-export function requestAccess(deps: RequestAccessDeps): (req: Request, res: Response) => Promise<AccessScope> {
+export function requestAccess(deps: RequestAccessDeps): (req: Request, res: Response, asked?: AskedInteraction) => Promise<AccessScope> {
   const anonymous = publicScope();
-  return async (_req, res) => {
+  return async (_req, res, asked) => {
     const grant = res.locals.grant as TokenGrant | undefined;
-    if (!grant) return anonymous;
+    if (!grant) {
+      if (asked && !anonymousMay(asked)) throw tokenRequired();
+      return anonymous;
+    }
     const principal = await resolvePrincipal(grant, deps);
     res.locals.principal = principal;
     return accessScopeFor(principal, { fhirBaseUrl: deps.fhirBaseUrl });

@@ -8,11 +8,14 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 export class FhirError extends Error {
   readonly status: number;
   readonly outcome: OperationOutcome;
+  /** HTTP headers the answer needs besides the status (`Retry-After` of a 429, `WWW-Authenticate` of a 401). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, outcome: OperationOutcome) {
+  constructor(status: number, outcome: OperationOutcome, headers: Record<string, string> = {}) {
     super(outcome.issue?.map((i) => i.details?.text ?? i.diagnostics ?? i.code).join('; ') ?? 'error');
     this.status = status;
     this.outcome = outcome;
+    this.headers = headers;
   }
 }
 
@@ -45,6 +48,15 @@ export const notSupported = (text: string, expression?: string): FhirError => ne
 export const tooCostly = (text: string, expression?: string): FhirError => new FhirError(400, outcome('too-costly', text, expression));
 export const unprocessable = (text: string, expression?: string): FhirError =>
   new FhirError(422, outcome('processing', text, expression));
+/**
+ * A request that needs an access token and came without one (RFC 6750: no error code then). The
+ * error handler adds `WWW-Authenticate: Bearer realm="<FHIR base>"` to every 401.
+ */
+export const unauthorized = (text = 'This request needs an access token (SMART App Launch or Backend Services)'): FhirError =>
+  new FhirError(401, outcome('login', text));
+/** A rate limit was reached: 429 with `Retry-After` (whole seconds). */
+export const tooManyRequests = (text: string, retryAfterSeconds: number): FhirError =>
+  new FhirError(429, outcome('throttled', text), { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 export const serverError = (): FhirError => new FhirError(500, outcome('exception', 'Internal server error'));
 
 export function allOk(text = 'All OK'): OperationOutcome {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
 import type { Router } from 'express';
+import { layout, sendPage } from '../auth/html-layout.ts';
 
 /** Serves the built Angular apps (dist/<app>/browser) with a fallback to index.html for their routes. */
 export function staticApps(rootDir: string): Router {
@@ -18,9 +19,8 @@ export function staticApps(rootDir: string): Router {
       else res.status(503).type('text/plain').send(`${app} is not built: run "npm run build:apps"`);
     });
   }
-  router.get('/', (_req, res) => {
-    res.type('html').send(LANDING_PAGE);
-  });
+  // The shared page layout and headers (auth/html-layout.ts): its Content-Security-Policy, no framing.
+  router.get('/', (_req, res) => sendPage(res, 200, LANDING_PAGE));
   return router;
 }
 
@@ -48,14 +48,11 @@ function noCacheForHtml(res: express.Response, path: string): void {
   if (path.endsWith('.html')) res.set('Cache-Control', 'no-cache').set('Content-Security-Policy', APP_CSP);
 }
 
-const LANDING_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Patient Portal Platform</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
-<h1>Patient Portal Platform</h1>
-<ul>
+const LANDING_PAGE = layout(
+  'Patient Portal Platform',
+  `<ul>
 <li><a href="/console/">Practitioner console</a></li>
 <li><a href="/portal/">Patient portal</a></li>
 <li><a href="/fhir/R4/metadata">FHIR R4 API (CapabilityStatement)</a></li>
-</ul>
-</body></html>`;
+</ul>`,
+);

@@ -5,11 +5,13 @@ import { FhirError, outcome, payloadTooLarge, serverError } from '../outcomes.ts
 import { sendJson } from './http.ts';
 
 /**
- * The one place where errors become HTTP responses. FhirErrors carry their status and
- * OperationOutcome; errors from the body reader are mapped; anything else is a 500 whose details
- * go to the log only (never to the client: they might contain patient data or internals).
+ * The one place where errors become HTTP responses. FhirErrors carry their status,
+ * OperationOutcome and headers; errors from the body reader are mapped; anything else is a 500 whose
+ * details go to the log only (never to the client: they might contain patient data or internals).
+ * Every 401 says how to authenticate (RFC 6750, SMART App Launch): `WWW-Authenticate: Bearer
+ * realm="<realm>"` unless the error names its own challenge.
  */
-export function fhirErrorHandler(limitBytes: number) {
+export function fhirErrorHandler(limitBytes: number, realm?: string) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const fhirError = toFhirError(err, limitBytes);
     if (fhirError.status >= 500) req.log?.error({ err }, 'request failed');
@@ -17,6 +19,8 @@ export function fhirErrorHandler(limitBytes: number) {
       res.end();
       return;
     }
+    res.set(fhirError.headers);
+    if (fhirError.status === 401 && !res.get('WWW-Authenticate')) res.set('WWW-Authenticate', realm ? `Bearer realm="${realm.replace(/["\\]/g, '')}"` : 'Bearer');
     sendJson(res, fhirError.status, fhirError.outcome);
   };
 }

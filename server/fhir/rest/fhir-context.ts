@@ -4,6 +4,17 @@ import type { AccessScope } from '../../storage/access-scope.ts';
 import type { Repository } from '../../storage/repository.ts';
 import type { ResourceValidator } from '../validation/validator.ts';
 
+/**
+ * What a request asks of the FHIR API, as the route table names it: the CapabilityStatement
+ * interaction (`read`, `search-type`, `batch|transaction`…), `$<name>` for an operation, or
+ * `unsupported` for a request no route serves; and the resource type in the path, if any. The
+ * caller's access is decided with it (a caller without a token may do little: auth/anonymous-access.ts).
+ */
+export interface AskedInteraction {
+  interaction: string;
+  resourceType?: string;
+}
+
 /** What the FHIR REST handlers depend on, passed in explicitly (no module-level singletons). */
 export interface FhirContext {
   /** The caller's view of the data once the router has applied `accessFor` (unscoped before). */
@@ -11,8 +22,10 @@ export interface FhirContext {
   /**
    * Who the caller is, as an AccessScope the repository applies inside every query
    * (server/auth/access-policy.ts); undefined only when the server runs without authorization.
+   * The router passes what the request asks; a request its caller may not make at all (without a
+   * token: anything but the public directory) throws a FhirError (401).
    */
-  accessFor?: (req: Request, res: Response) => Promise<AccessScope | undefined>;
+  accessFor?: (req: Request, res: Response, asked?: AskedInteraction) => Promise<AccessScope | undefined>;
   validator: ResourceValidator;
   config: Pick<Config, 'fhirBaseUrl' | 'limits'>;
 }

@@ -3,9 +3,10 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '../outcomes.ts';
 import { fhirErrorHandler } from './error-handler.ts';
-import type { FhirContext } from './fhir-context.ts';
+import type { AskedInteraction, FhirContext } from './fhir-context.ts';
 import { sendJson } from './http.ts';
 import { ROUTES } from './routes.ts';
+import type { Route } from './routes.ts';
 
 /** The FHIR R4 endpoint, mounted at /fhir/R4: content negotiation, the route table, errors. */
 export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStatement): Router {
@@ -23,21 +24,33 @@ export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStat
   router.get('/metadata', (_req, res) => sendJson(res, 200, capabilityStatement));
   for (const route of ROUTES) {
     const unscoped = ctx.accessFor ? undefined : route.handler(ctx);
+    const interaction = interactionOf(route);
     router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
-      const handle = unscoped ? Promise.resolve(unscoped) : callerContext(ctx, req, res).then((scoped) => route.handler(scoped));
+      const asked: AskedInteraction = { interaction, ...(typeof req.params.type === 'string' ? { resourceType: req.params.type } : {}) };
+      const handle = unscoped ? Promise.resolve(unscoped) : callerContext(ctx, req, res, asked).then((scoped) => route.handler(scoped));
       handle.then((h) => h(req, res)).catch(next);
     });
   }
-  router.use((req: Request) => {
-    throw new FhirError(404, outcome('not-supported', `${req.method} ${req.path} is not supported`));
+  // No route: 404, once the caller may know that (without a token: 401, like every other request
+  // outside the public directory, the base URL included).
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    callerContext(ctx, req, res, { interaction: 'unsupported' })
+      .then(() => next(new FhirError(404, outcome('not-supported', `${req.method} ${req.path} is not supported`))))
+      .catch(next);
   });
-  router.use(fhirErrorHandler(ctx.config.limits.bodyBytes));
+  router.use(fhirErrorHandler(ctx.config.limits.bodyBytes, ctx.config.fhirBaseUrl));
   return router;
 }
 
+/** The route's CapabilityStatement interaction (`batch|transaction` for the Bundle route), or `$<operation>`. */
+function interactionOf(route: Route): string {
+  if (route.operation) return `$${route.operation}`;
+  return [route.interaction ?? 'unsupported'].flat().join('|');
+}
+
 /** The context of one request: the repository seen through the caller's access scope. */
-async function callerContext(ctx: FhirContext, req: Request, res: Response): Promise<FhirContext> {
-  const scope = await ctx.accessFor?.(req, res);
+async function callerContext(ctx: FhirContext, req: Request, res: Response, asked: AskedInteraction): Promise<FhirContext> {
+  const scope = await ctx.accessFor?.(req, res, asked);
   return scope ? { ...ctx, repo: ctx.repo.withScope(scope) } : ctx;
 }
 
