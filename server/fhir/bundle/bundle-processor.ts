@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Binary, Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Repository, WriteResult } from '../../storage/repository.ts';
-import { badRequest, FhirError, issuesOutcome, preconditionFailed } from '../outcomes.ts';
+import { badRequest, FhirError, invalidResource, issuesOutcome, preconditionFailed } from '../outcomes.ts';
 import { parseSearch } from '../search/parse-search.ts';
 import type { Query } from '../search/parse-search.ts';
 import type { SearchRequest } from '../search/search-request.ts';
@@ -10,6 +10,9 @@ import { searchBundle } from '../rest/search-bundle.ts';
 import { parseEntryUrl } from './entry-url.ts';
 import type { EntryTarget } from './entry-url.ts';
 import { rewriteReferences } from './rewrite-references.ts';
+import { parseJsonBody } from '../rest/json-guard.ts';
+import { jsonPatchOperations, queryFromHeader, queryFromText } from '../rest/request-input.ts';
+import { structureIssues } from '../validation/structure.ts';
 
 /**
  * `POST [base]` with a batch or transaction Bundle (R4 semantics).
@@ -35,6 +38,10 @@ interface PlannedEntry {
 }
 
 export async function processBundle(ctx: FhirContext, bundle: Bundle): Promise<Bundle> {
+  // The Bundle's own shape first (types of type, entry, request.method/url/ifMatch, fullUrl...);
+  // each entry's resource is checked with its entry (planEntry), so a bad one fails only its entry of a batch.
+  const shape = structureIssues(withoutEntryResources(bundle), { expectedType: 'Bundle' });
+  if (shape.length) throw invalidResource(shape);
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
     throw badRequest(`Bundle.type must be batch or transaction, got '${String(bundle.type)}'`, 'Bundle.type');
   }
@@ -49,9 +56,13 @@ export async function processBundle(ctx: FhirContext, bundle: Bundle): Promise<B
 function planEntry(ctx: FhirContext, entry: BundleEntry, index: number): PlannedEntry {
   const at = `Bundle.entry[${index}]`;
   const method = entry.request?.method as Method | undefined;
-  if (!method || !(method in ORDER)) throw badRequest(`request.method must be GET, POST, PUT, PATCH or DELETE`, `${at}.request.method`);
+  if (!method || !Object.hasOwn(ORDER, method)) throw badRequest(`request.method must be GET, POST, PUT, PATCH or DELETE`, `${at}.request.method`);
   if (!entry.request?.url) throw badRequest('request.url is required', `${at}.request.url`);
   const target = parseEntryUrl(entry.request.url, ctx.config.fhirBaseUrl, at);
+  if (entry.resource !== undefined) {
+    const issues = structureIssues(entry.resource, { path: `${at}.resource` });
+    if (issues.length) throw invalidResource(issues);
+  }
   const planned: PlannedEntry = { index, method, target, fullUrl: entry.fullUrl, ifMatch: entry.request.ifMatch, ifNoneExist: entry.request.ifNoneExist };
   if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
     if (!entry.resource) throw badRequest(`A ${method} entry needs a resource`, `${at}.resource`);
@@ -61,7 +72,8 @@ function planEntry(ctx: FhirContext, entry: BundleEntry, index: number): Planned
     planned.resource = entry.resource;
   }
   if (method === 'POST' && (target.id || target.hasQuery)) throw badRequest('POST entries take a type URL', `${at}.request.url`);
-  if ((method === 'PUT' || method === 'PATCH') && !target.id && !target.hasQuery) throw badRequest(`${method} entries need an id or search criteria`, `${at}.request.url`);
+  if ((method === 'PUT' || method === 'PATCH' || method === 'DELETE') && !target.id && !target.hasQuery) throw badRequest(`${method} entries need an id or search criteria`, `${at}.request.url`);
+  if (target.versionId && method !== 'GET') throw badRequest(`Only GET entries may name a version (_history)`, `${at}.request.url`);
   return planned;
 }
 
@@ -90,7 +102,7 @@ async function assignIds(ctx: FhirContext, tx: Repository, planned: PlannedEntry
     const { type } = entry.target;
     try {
       if (entry.method === 'POST') {
-        const match = entry.ifNoneExist ? await singleMatch(ctx, tx, type, queryOf(entry.ifNoneExist), 'ifNoneExist') : undefined;
+        const match = entry.ifNoneExist ? await singleMatch(ctx, tx, type, queryFromHeader(entry.ifNoneExist), 'ifNoneExist') : undefined;
         entry.existing = match !== undefined;
         entry.assignedId = match ?? randomUUID();
       } else if (entry.method === 'PUT' && entry.target.hasQuery) {
@@ -123,15 +135,6 @@ function strictSearch(ctx: FhirContext, type: string, query: Query, what: string
   return request;
 }
 
-function queryOf(text: string): Query {
-  const query: Query = {};
-  for (const [key, value] of new URLSearchParams(text.replace(/^[^?]*\?/, ''))) {
-    const prior = query[key];
-    query[key] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
-  }
-  return query;
-}
-
 type Resolver = (reference: string) => Promise<string | undefined>;
 
 /** fullUrls map to assigned ids; `Type?criteria` references resolve to their single match. */
@@ -148,7 +151,7 @@ function conditionalResolver(ctx: FhirContext, tx: Repository, ids: Map<string, 
     let resolved = cache.get(reference);
     if (!resolved) {
       const [, type, search] = conditional as unknown as [string, string, string];
-      const id = await singleMatch(ctx, tx, type, queryOf(search), `Conditional reference '${reference}'`);
+      const id = await singleMatch(ctx, tx, type, queryFromText(search), `Conditional reference '${reference}'`);
       if (!id) throw preconditionFailed(`Conditional reference '${reference}' matched nothing`);
       resolved = `${type}/${id}`;
       cache.set(reference, resolved);
@@ -185,7 +188,7 @@ async function runEntry(ctx: FhirContext, tx: Repository, entry: PlannedEntry): 
     case 'PUT':
       return written(await tx.update({ ...(entry.resource as Resource), id: entry.assignedId }, { ifMatch: entry.ifMatch }));
     case 'PATCH':
-      return written(await tx.patch(type, await patchTargetId(ctx, tx, entry), jsonPatchOf(entry.resource as Resource), { ifMatch: entry.ifMatch }));
+      return written(await tx.patch(type, await patchTargetId(ctx, tx, entry), jsonPatchOf(ctx, entry.resource as Resource), { ifMatch: entry.ifMatch }));
     case 'DELETE':
       if (entry.target.hasQuery) await tx.conditionalDelete(strictSearch(ctx, type, entry.target.query, 'request.url'));
       else await tx.delete(type, id as string, { ifMatch: entry.ifMatch });
@@ -203,16 +206,13 @@ async function patchTargetId(ctx: FhirContext, tx: Repository, entry: PlannedEnt
 }
 
 /** In a Bundle a JSON Patch travels as a Binary of contentType application/json-patch+json. */
-function jsonPatchOf(resource: Resource): unknown {
+function jsonPatchOf(ctx: FhirContext, resource: Resource): unknown {
   const binary = resource as Binary;
   if (binary.resourceType !== 'Binary' || binary.contentType !== 'application/json-patch+json' || !binary.data) {
     throw badRequest('A PATCH entry carries a Binary with contentType application/json-patch+json');
   }
-  try {
-    return JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'));
-  } catch {
-    throw badRequest('The PATCH Binary does not hold JSON');
-  }
+  // The same checks as a PATCH body over HTTP: depth, keys, then the operations' types.
+  return jsonPatchOperations(parseJsonBody(Buffer.from(binary.data, 'base64').toString('utf8'), ctx.config.limits.jsonDepth));
 }
 
 async function readEntry(ctx: FhirContext, repo: Repository, entry: PlannedEntry): Promise<BundleEntry> {
@@ -277,3 +277,16 @@ function atEntry(err: unknown, index: number): unknown {
   return new FhirError(err.status, outcome);
 }
 
+/** The Bundle with its entries' resources left out (they are checked entry by entry). */
+function withoutEntryResources(bundle: Bundle): unknown {
+  const entries: unknown = bundle.entry;
+  if (!Array.isArray(entries)) return bundle;
+  return {
+    ...bundle,
+    entry: entries.map((e: unknown) => {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return e;
+      const { resource: _checkedWithItsEntry, ...rest } = e as Record<string, unknown>;
+      return rest;
+    }),
+  };
+}

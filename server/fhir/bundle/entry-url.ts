@@ -1,6 +1,7 @@
 import { badRequest } from '../outcomes.ts';
 import { isKnownResourceType } from '../definitions.ts';
 import type { Query } from '../search/parse-search.ts';
+import { queryFromText } from '../rest/request-input.ts';
 
 /** The target of a Bundle entry's request.url: `Patient`, `Patient/1`, `Patient?x=y`, `Patient/1/_history/2`. */
 export interface EntryTarget {
@@ -17,13 +18,16 @@ const PATH = new RegExp(`^([A-Z][A-Za-z]+)(?:/(${ID})(?:/_history/(${ID}))?)?$`)
 export function parseEntryUrl(url: string, baseUrl: string, at: string): EntryTarget {
   let text = url.startsWith(`${baseUrl}/`) ? url.slice(baseUrl.length + 1) : url;
   text = text.replace(/^\//, '');
-  const [path = '', search] = text.split('?', 2) as [string, string | undefined];
+  const mark = text.indexOf('?');
+  const path = mark < 0 ? text : text.slice(0, mark);
+  const search = mark < 0 ? undefined : text.slice(mark + 1);
   const match = PATH.exec(path);
   if (!match || !isKnownResourceType(match[1] as string)) throw badRequest(`Unsupported request.url '${url.slice(0, 200)}'`, `${at}.request.url`);
-  const query: Query = {};
-  for (const [key, value] of new URLSearchParams(search ?? '')) {
-    const prior = query[key];
-    query[key] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
+  let query: Query;
+  try {
+    query = queryFromText(search ?? '');
+  } catch (err) {
+    throw badRequest(`Unsupported request.url '${url.slice(0, 200)}': ${(err as Error).message}`, `${at}.request.url`);
   }
   return { type: match[1] as string, id: match[2], versionId: match[3], query, hasQuery: search !== undefined };
 }

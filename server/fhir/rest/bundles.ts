@@ -7,7 +7,7 @@ import type { HistoryQuery, StoredVersion } from '../../storage/stored-version.t
 export function queryString(query: Query, replace: Record<string, string | undefined> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (key in replace) continue;
+    if (Object.hasOwn(replace, key)) continue;
     for (const v of Array.isArray(value) ? value : [value ?? '']) params.append(key, v);
   }
   for (const [key, value] of Object.entries(replace)) if (value !== undefined) params.append(key, value);

@@ -4,6 +4,7 @@ import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { invalidResource } from '../outcomes.ts';
 import { withSnapshot } from './snapshot.ts';
+import { structureIssues } from './structure.ts';
 
 /**
  * Validates resources against the R4 StructureDefinitions (loaded once by definitions.ts) and
@@ -27,8 +28,14 @@ export class ResourceValidator {
     if (issues.length) throw invalidResource(issues);
   }
 
-  /** All issues (errors and warnings), for $validate. */
+  /**
+   * All issues (errors and warnings), for $validate. The JSON shape is checked first (structure.ts):
+   * a resource of the wrong shape gets only those issues, and the values are checked (here, and by
+   * everything after validation) only once the shape is known to be right.
+   */
   issues(resource: Resource): OperationOutcomeIssue[] {
+    const shape = structureIssues(resource);
+    if (shape.length) return shape;
     const issues: OperationOutcomeIssue[] = [];
     const run = (profile?: StructureDefinition): void => {
       try {
