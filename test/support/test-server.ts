@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
@@ -29,7 +30,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `logger`: where the app logs (silent by default); the fuzz test keeps the errors behind a 500. */
+export async function startTestServer(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-test-'));
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,7 +39,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, SEED_DEMO: 'false', ...env });
   const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
   await engine.open();
-  const app = await createApp({ config, engine, logger: pino({ level: 'silent' }) });
+  const app = await createApp({ config, engine, logger: options.logger ?? pino({ level: 'silent' }) });
   server.on('request', app.express);
   const practice = await provisionPractice(app);
   const tokens = new BackendTokens(config.baseUrl, practice);
