@@ -232,8 +232,9 @@ async function prepareWrite(writer: Writer, resource: Resource, current: Resourc
   if (filter === 'none') throw forbidden(`Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`);
   const patients = patientsOf(writer, resource);
   await checkCompartments(writer, patients, lookup, defer);
-  await checkGrantChange({ before: current, after: resource }, grantContext(writer, lookup));
-  const owner = ownerOf(current) ?? grantOwner(resource) ?? (await chooseOwner(writer, resource, patients, lookup));
+  const grants = grantContext(writer, lookup);
+  await checkGrantChange({ before: current, after: resource }, grants);
+  const owner = ownerOf(current) ?? (await grantOwner(resource, grants)) ?? (await chooseOwner(writer, resource, patients, lookup));
   return withProtectedMeta(principal, resource, current, owner);
 }
 

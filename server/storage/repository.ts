@@ -179,6 +179,7 @@ export class VersionedRepository implements Repository {
       if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
       checkIfMatch(current, options.ifMatch);
       const patched = applyJsonPatch(current.resource as Resource, patch);
+      if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw unprocessable('A patch must leave a resource (a JSON object)');
       if (patched.resourceType !== resourceType || patched.id !== id) {
         throw unprocessable('A patch may not change resourceType or id');
       }

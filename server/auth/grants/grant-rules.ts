@@ -32,7 +32,7 @@ export async function checkGrantChange(change: GrantChange, ctx: GrantContext): 
   if (rule) await rule(change, ctx);
 }
 
-/** The practice that must own a new grant resource, when the resource itself says (a role's practice). */
-export function grantOwner(resource: Resource): string | undefined {
-  return resource.resourceType === 'PractitionerRole' ? practitionerRoleOwner(resource as PractitionerRole) : undefined;
+/** The practice that must own a new grant resource, when the resource itself says (a membership's practice). */
+export async function grantOwner(resource: Resource, ctx: GrantContext): Promise<string | undefined> {
+  return resource.resourceType === 'PractitionerRole' ? practitionerRoleOwner(resource as PractitionerRole, ctx) : undefined;
 }

@@ -1,12 +1,15 @@
 import type { PractitionerRole, Resource } from '@medplum/fhirtypes';
 import type { SearchRequest } from '../../fhir/search/search-request.ts';
+import { ownerOf } from '../access-index.ts';
 import { localId, withinPeriod } from './record-refs.ts';
 
 /**
- * Practice membership: a PractitionerRole of a Practitioner at a practice's Organization makes the
- * practitioner a member while it is current (`active` not false, `period` covering now); the `admin`
- * code of our practice-role code system makes them an administrator. Entitlements, the grant rules
- * and the console's /api read membership through these functions only.
+ * Practice membership: a PractitionerRole of a Practitioner at a practice's Organization, kept by that
+ * practice (owned by it: only its administrators write those, grants/practitioner-role-rule.ts),
+ * makes the practitioner a member while it is current (`active` not false, `period` covering now);
+ * the `admin` code of our practice-role code system makes them an administrator. A role owned by
+ * anyone else (a practice's record of where a practitioner also works) grants nothing. Entitlements,
+ * the grant rules and the console's /api read membership through these functions only.
  */
 export const PRACTICE_ROLE_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/practice-role';
 export const ADMIN_ROLE = { system: PRACTICE_ROLE_SYSTEM, code: 'admin', display: 'Practice administrator' };
@@ -26,7 +29,13 @@ export function hasAdminCode(role: PractitionerRole): boolean {
 }
 
 export function isCurrentAdmin(role: PractitionerRole, now: Date): boolean {
-  return roleIsCurrent(role, now) && hasAdminCode(role) && roleOrganization(role) !== undefined && role.practitioner?.reference !== undefined;
+  return roleIsCurrent(role, now) && hasAdminCode(role) && membershipPractice(role) !== undefined && role.practitioner?.reference !== undefined;
+}
+
+/** The practice a role makes its practitioner a member of: its organization, when that practice keeps the role. */
+export function membershipPractice(role: PractitionerRole): string | undefined {
+  const practice = roleOrganization(role);
+  return practice !== undefined && ownerOf(role) === practice ? practice : undefined;
 }
 
 /** The practice (Organization id) a role is at, when it names one as `Organization/<id>`. */
@@ -37,7 +46,7 @@ export function roleOrganization(role: PractitionerRole): string | undefined {
 /** The practices where the practitioner has a current role. */
 export async function practicesOfPractitioner(find: FindResources, practitionerId: string, now: Date): Promise<string[]> {
   const roles = (await find(rolesQuery([{ kind: 'reference', param: 'practitioner', any: [{ target: `Practitioner/${practitionerId}` }] }]))) as PractitionerRole[];
-  return [...new Set(roles.filter((r) => roleIsCurrent(r, now)).flatMap((r) => roleOrganization(r) ?? []))];
+  return [...new Set(roles.filter((r) => roleIsCurrent(r, now)).flatMap((r) => membershipPractice(r) ?? []))];
 }
 
 /** Whether `Practitioner/<id>` (fhirUser) has a current administrator role at the practice. */
@@ -46,13 +55,13 @@ export async function isAdministrator(find: FindResources, fhirUser: string, pra
     { kind: 'reference', param: 'practitioner', any: [{ target: fhirUser }] },
     { kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] },
   ]))) as PractitionerRole[];
-  return roles.some((r) => isCurrentAdmin(r, now) && roleOrganization(r) === practiceId);
+  return roles.some((r) => isCurrentAdmin(r, now) && membershipPractice(r) === practiceId);
 }
 
 /** The current administrator roles of a practice. */
 export async function administratorRoles(find: FindResources, practiceId: string, now: Date): Promise<PractitionerRole[]> {
   const roles = (await find(rolesQuery([{ kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] }]))) as PractitionerRole[];
-  return roles.filter((r) => isCurrentAdmin(r, now) && roleOrganization(r) === practiceId);
+  return roles.filter((r) => isCurrentAdmin(r, now) && membershipPractice(r) === practiceId);
 }
 
 function rolesQuery(filters: SearchRequest['filters']): SearchRequest {

@@ -1,23 +1,25 @@
-import type { PractitionerRole } from '@medplum/fhirtypes';
+import type { Organization, PractitionerRole } from '@medplum/fhirtypes';
 import { conflict, forbidden, unprocessable } from '../../fhir/outcomes.ts';
 import { ownerOf } from '../access-index.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { administersPractice } from './grant-context.ts';
-import { administratorRoles, isCurrentAdmin, roleOrganization } from './practice-roles.ts';
+import { administratorRoles, isCurrentAdmin, membershipPractice, roleOrganization } from './practice-roles.ts';
 
 /**
- * PractitionerRole makes a practitioner a member (and, with the admin code, an administrator) of a
- * practice. Creating, changing and ending one is for the administrators of *that* practice (or a
- * backend client of it registered to manage access); a role never moves to another practice; and
- * a practice always keeps at least one current administrator.
+ * A PractitionerRole at a practice of this platform (an Organization that owns itself) makes the
+ * practitioner a member of it (and, with the admin code, an administrator). Creating, changing and
+ * ending one is for the administrators of *that* practice (or a backend client of it registered to
+ * manage access); a membership never moves to another practice; and a practice always keeps at
+ * least one current administrator. A role at any other organization (a hospital in imported
+ * records) is ordinary data of the practice that writes it and grants nothing.
  */
 export async function checkPractitionerRole(change: GrantChange<PractitionerRole>, ctx: GrantContext): Promise<void> {
   const { before, after } = change;
-  const practiceAfter = after && roleOrganization(after);
-  if (after && !practiceAfter) throw unprocessable('PractitionerRole.organization must name the practice as Organization/<id>', 'PractitionerRole.organization');
-  const practiceBefore = before && (roleOrganization(before) ?? ownerOf(before));
+  const practiceBefore = before && membershipPractice(before);
+  const practiceAfter = after && (await practiceNamedBy(after, ctx));
+  if (!practiceBefore && !practiceAfter) return;
   if (before && after && practiceBefore !== practiceAfter) {
-    throw unprocessable('A role cannot move to another practice: end it, and an administrator of the other practice creates one there', 'PractitionerRole.organization');
+    throw unprocessable('A membership cannot move to another practice: end it, and an administrator of the other practice creates one there', 'PractitionerRole.organization');
   }
   const practice = (practiceAfter ?? practiceBefore) as string;
   if (!(await administersPractice(ctx, practice))) {
@@ -29,7 +31,15 @@ export async function checkPractitionerRole(change: GrantChange<PractitionerRole
   }
 }
 
-/** The practice that owns a role: the one it is at (never the writer's choice). */
-export function practitionerRoleOwner(role: PractitionerRole): string | undefined {
-  return roleOrganization(role);
+/** The practice a new membership role belongs to (its own practice's record); undefined for other roles. */
+export async function practitionerRoleOwner(role: PractitionerRole, ctx: GrantContext): Promise<string | undefined> {
+  return practiceNamedBy(role, ctx);
+}
+
+/** The role's organization when it is a practice of this platform (an Organization owning itself). */
+async function practiceNamedBy(role: PractitionerRole, ctx: GrantContext): Promise<string | undefined> {
+  const id = roleOrganization(role);
+  if (!id) return undefined;
+  const [organization] = (await ctx.find({ resourceType: 'Organization', filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none' })) as Organization[];
+  return organization && ownerOf(organization) === id ? id : undefined;
 }
