@@ -39,11 +39,27 @@ describe('errorMessages', () => {
     expect(errorMessages(httpError(422, warningOnly))).toEqual(['Just so you know']);
   });
 
-  it('explains a 412 version conflict before the server text', () => {
-    const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'conflict', details: { text: 'Version mismatch' } }] };
-    const error = httpError(412, outcome);
+  it('explains a 412 version conflict in a plain sentence instead of the If-Match text', () => {
+    const outcome: OperationOutcome = {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'conflict', diagnostics: 'If-Match W/"1" does not match the current version (2)' }],
+    };
+    const error = httpError(412, outcome, 'Precondition Failed');
     expect(isVersionConflict(error)).toBeTrue();
-    expect(errorMessages(error)).toEqual([VERSION_CONFLICT_MESSAGE, 'Version mismatch']);
+    expect(errorMessages(error)).toEqual(['Someone else changed this record while you were editing. Reload to see their changes.']);
+    expect(VERSION_CONFLICT_MESSAGE).toBe('Someone else changed this record while you were editing. Reload to see their changes.');
+  });
+
+  it('keeps the other OperationOutcome texts of a 412', () => {
+    const outcome: OperationOutcome = {
+      resourceType: 'OperationOutcome',
+      issue: [
+        { severity: 'error', code: 'conflict', details: { text: 'If-Match W/"1" does not match the current version (2)' } },
+        { severity: 'error', code: 'business-rule', details: { text: 'Records are locked after discharge' } },
+      ],
+    };
+    expect(errorMessages(httpError(412, outcome))).toEqual([VERSION_CONFLICT_MESSAGE, 'Records are locked after discharge']);
+    expect(errorMessages(httpError(412, 'not json'))).toEqual([VERSION_CONFLICT_MESSAGE]);
   });
 
   it('falls back to the status when the body is not an OperationOutcome', () => {

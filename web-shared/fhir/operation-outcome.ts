@@ -1,9 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import type { OperationOutcome, OperationOutcomeIssue } from './fhir-types';
 
-/** Shown first for 412: the server refused the write because the record changed since it was read. */
-export const VERSION_CONFLICT_MESSAGE =
-  'Someone else changed this record since you opened it. Reload it to see their changes, then make your edits again.';
+/**
+ * Shown for 412 instead of the server's own text (`If-Match W/"1" does not match the current
+ * version (2)`), which means nothing to a user: the record changed since it was read.
+ */
+export const VERSION_CONFLICT_MESSAGE = 'Someone else changed this record while you were editing. Reload to see their changes.';
 
 const OFFLINE_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
 
@@ -20,9 +22,13 @@ export function errorMessages(error: unknown): string[] {
   if (error.status === 0) return [OFFLINE_MESSAGE];
 
   const outcome = asOperationOutcome(error.error);
-  const messages = outcome ? relevantIssues(outcome.issue).map(issueMessage) : [];
+  const conflict = isVersionConflict(error);
+  // For 412 the plain sentence replaces the server's version-mismatch issue (code "conflict");
+  // any other issue in the OperationOutcome is still shown.
+  const issues = outcome ? relevantIssues(outcome.issue).filter((i) => !(conflict && i.code === 'conflict')) : [];
+  const messages = issues.map(issueMessage);
+  if (conflict) return [VERSION_CONFLICT_MESSAGE, ...messages];
   if (messages.length === 0) messages.push(`The server could not do this (HTTP ${error.status}${error.statusText ? ' ' + error.statusText : ''}).`);
-  if (isVersionConflict(error)) messages.unshift(VERSION_CONFLICT_MESSAGE);
   return messages;
 }
 

@@ -152,11 +152,12 @@ describe('PatientForm', () => {
       type('family', 'Roe');
       submit();
       http.expectOne({ method: 'PUT', url: '/fhir/R4/Patient/p1' }).flush(
-        { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'conflict', details: { text: 'Version 7 is not current' } }] },
+        { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'conflict', diagnostics: 'If-Match W/"7" does not match the current version (8)' }] },
         { status: 412, statusText: 'Precondition Failed' },
       );
       fixture.detectChanges();
       expect(alertText()).toContain(VERSION_CONFLICT_MESSAGE);
+      expect(alertText()).not.toContain('If-Match');
       expect(navigate).not.toHaveBeenCalled();
 
       const reload = Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Reload patient')!;
