@@ -35,7 +35,7 @@ describe('PatientList', () => {
 
   afterEach(() => http.verify());
 
-  const firstPage = () => http.expectOne('/fhir/R4/Patient?_count=20');
+  const firstPage = () => http.expectOne('/fhir/R4/Patient?_sort=family,given&_count=20');
   const rowTexts = () =>
     Array.from(page.querySelectorAll('tbody tr')).map((tr) =>
       Array.from(tr.querySelectorAll('td:not(.actions)'))
@@ -82,18 +82,18 @@ describe('PatientList', () => {
     } finally {
       jasmine.clock().uninstall();
     }
-    http.expectOne('/fhir/R4/Patient?name=Tur&_count=20').flush(bundle([alan]));
+    http.expectOne('/fhir/R4/Patient?name=Tur&_sort=family,given&_count=20').flush(bundle([alan]));
     fixture.detectChanges();
     expect(rowTexts()).toEqual(['Turing, Alan | — | male']);
   });
 
   it('follows the next link without its origin, and goes back without asking again', () => {
-    firstPage().flush(bundle([ada, alan], 'http://localhost:8080/fhir/R4/Patient?_count=20&_cursor=a2'));
+    firstPage().flush(bundle([ada, alan], 'http://localhost:8080/fhir/R4/Patient?_sort=family,given&_count=20&_cursor=a2'));
     fixture.detectChanges();
     expect(button('Previous page').disabled).toBeTrue();
 
     button('Next page').click();
-    http.expectOne('/fhir/R4/Patient?_count=20&_cursor=a2').flush(bundle([grace]));
+    http.expectOne('/fhir/R4/Patient?_sort=family,given&_count=20&_cursor=a2').flush(bundle([grace]));
     fixture.detectChanges();
     expect(rowTexts()).toEqual(['Hopper, Grace | 1906-12-09 | —']);
     expect(page.querySelector('.pager')?.textContent).toContain('Page 2');
@@ -121,7 +121,7 @@ describe('PatientList', () => {
     } finally {
       jasmine.clock().uninstall();
     }
-    http.expectOne('/fhir/R4/Patient?name=Zz&_count=20').flush(bundle([]));
+    http.expectOne('/fhir/R4/Patient?name=Zz&_sort=family,given&_count=20').flush(bundle([]));
     fixture.detectChanges();
     expect(page.querySelector('.empty')?.textContent).toContain('No patients match “Zz”.');
   });

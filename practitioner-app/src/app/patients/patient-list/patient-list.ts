@@ -14,6 +14,8 @@ import { displayName } from '../patient-name';
 /** Long enough that typing a name sends one search, short enough to feel live. */
 export const SEARCH_DEBOUNCE_MS = 300;
 export const PAGE_SIZE = 20;
+/** Alphabetical, as a practice's patient list is read: by family name, then given name (sorted by the server, across pages). */
+export const PATIENT_SORT = 'family,given';
 
 interface PatientRow {
   id: string;
@@ -50,7 +52,7 @@ export class PatientList {
       map((text) => text.trim()),
       startWith(''),
       distinctUntilChanged(),
-      map((name) => ({ name, request: this.fhir.search<Patient>('Patient', { name, _count: PAGE_SIZE }), fresh: true })),
+      map((name) => ({ name, request: this.fhir.search<Patient>('Patient', { name, _sort: PATIENT_SORT, _count: PAGE_SIZE }), fresh: true })),
     );
     const nextPages = this.nextPageClicks.pipe(
       map((url) => ({ name: this.searchedFor(), request: this.fhir.page<Patient>(url), fresh: false })),
