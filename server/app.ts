@@ -12,11 +12,11 @@ import { AUTH_MOUNT_PATH, accountRoutes } from './auth/accounts/account-routes.t
 import { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { PasswordResets } from './auth/accounts/password-reset.ts';
 import { createAuthRateLimiter } from './auth/accounts/rate-limit.ts';
-import { ehrLaunchRouter } from './auth/ehr-launch-route.ts';
+import { ehrLaunchRouter } from './console-api/ehr-launch-route.ts';
 import { smartFederatedSignIn } from './auth/federation/smart-federation.ts';
 import type { SmartFederation } from './auth/federation/smart-federation.ts';
 import { PracticeClients } from './auth/practice-clients.ts';
-import { practiceClientsRouter } from './auth/practice-clients-routes.ts';
+import { practiceClientsRouter } from './console-api/practice-clients-routes.ts';
 import { patientChoices, requestAccess } from './auth/request-access.ts';
 import { registerFirstPartyApps } from './auth/smart/first-party-apps.ts';
 import { createSmartAuth } from './auth/smart/smart-auth.ts';

@@ -51,7 +51,7 @@ export function auditTarget(facts: RequestFacts): AuditTarget {
 }
 
 /**
- * The console's API (server/auth/ehr-launch-route.ts, practice-clients-routes.ts), below `/api`:
+ * The console's API (server/console-api/), below `/api`:
  * each call is an operation on the practice (Organization) or, for an EHR launch, on the patient.
  */
 export function apiAuditTarget(facts: RequestFacts, body: unknown): AuditTarget {

@@ -1,6 +1,5 @@
 import { unauthorized } from '../fhir/outcomes.ts';
 import type { FhirError } from '../fhir/outcomes.ts';
-import type { AskedInteraction } from '../fhir/rest/fhir-context.ts';
 import { DIRECTORY_TYPES } from './access-policy.ts';
 
 /**
@@ -18,6 +17,16 @@ import { DIRECTORY_TYPES } from './access-policy.ts';
  * the route table), the discovery documents (`.well-known/smart-configuration`, the issuer's
  * `/.well-known/…`: smart/routes.ts) and CORS preflights (app.ts).
  */
+/**
+ * What a request asks, as the FHIR router names it: the CapabilityStatement interaction (`read`,
+ * `search-type`, `$everything`, …) and the resource type when the path has one. (fhir/rest passes
+ * it; auth does not depend on the HTTP layer's types.)
+ */
+export interface AskedInteraction {
+  interaction: string;
+  resourceType?: string;
+}
+
 const ANONYMOUS_INTERACTIONS: ReadonlySet<string> = new Set(['read', 'search-type']);
 const DIRECTORY: ReadonlySet<string> = new Set(DIRECTORY_TYPES);
 

@@ -10,7 +10,7 @@ import type { ClientRegistration, RegisteredClient } from './smart/clients.ts';
 
 /**
  * A practice's SMART clients: registering, listing and removing them (the console's "Connected apps"
- * page, server/auth/practice-clients-routes.ts), and who may. The provider stores clients by id
+ * page, server/console-api/practice-clients-routes.ts), and who may. The provider stores clients by id
  * only, so each practice keeps the list of its client ids in the key-value store
  * (`practice-clients/<practiceId>`). Registrations of one practice are serialized in this process;
  * two server processes registering for the same practice at the same instant could lose one id

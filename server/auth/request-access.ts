@@ -1,6 +1,5 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
-import type { AskedInteraction } from '../fhir/rest/fhir-context.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
 import type { PatientFilter } from './smart/launch-resolution.ts';
@@ -9,6 +8,7 @@ import type { Repository } from '../storage/repository.ts';
 import { accessScopeFor, publicScope } from './access-policy.ts';
 import type { Account } from './accounts/account.ts';
 import { anonymousMay, tokenRequired } from './anonymous-access.ts';
+import type { AskedInteraction } from './anonymous-access.ts';
 import { resolvePrincipal } from './entitlements.ts';
 import type { TokenGrant } from './principal.ts';
 

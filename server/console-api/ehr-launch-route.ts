@@ -3,10 +3,9 @@ import express from 'express';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { badRequest, FhirError, forbidden, outcome } from '../fhir/outcomes.ts';
-import { sendJson } from '../fhir/rest/http.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AccessScope } from '../storage/access-scope.ts';
-import type { TokenGrant } from './principal.ts';
+import type { TokenGrant } from '../auth/principal.ts';
 
 /**
  * `POST /api/ehr-launch`: the practitioner console's "launch app" action (SMART EHR launch). The
@@ -33,15 +32,15 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export function ehrLaunchRouter(deps: EhrLaunchDeps): Router {
   const router = express.Router();
-  router.post(EHR_LAUNCH_PATH, express.json({ limit: '4kb', type: ['application/json', 'application/fhir+json'] }), deps.bearer, async (req, res) => {
+  router.post(EHR_LAUNCH_PATH, express.json({ limit: '4kb', type: ['application/json', 'application/fhir+json'] }), deps.bearer, async (req, res, next) => {
     res.set('Cache-Control', 'no-store');
     try {
       const launch = await createLaunch(deps, req, res);
-      sendJson(res, 201, { launch, iss: deps.fhirBaseUrl });
+      res.status(201).json({ launch, iss: deps.fhirBaseUrl });
     } catch (err) {
-      if (err instanceof FhirError) return sendJson(res, err.status, err.outcome);
-      deps.logger.error({ err }, 'EHR launch failed');
-      sendJson(res, 500, outcome('exception', 'The launch could not be created'));
+      // FhirErrors (and anything unexpected, as a bare 500) are answered by the /api error handler.
+      if (!(err instanceof FhirError)) deps.logger.error({ err }, 'EHR launch failed');
+      next(err);
     }
   });
   return router;

@@ -2,15 +2,14 @@ import express from 'express';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { badRequest, FhirError, forbidden, notFound, outcome } from '../fhir/outcomes.ts';
-import { sendJson } from '../fhir/rest/http.ts';
 import type { AccessScope } from '../storage/access-scope.ts';
 import type { Repository } from '../storage/repository.ts';
-import type { Principal } from './principal.ts';
-import { administers, worksAt } from './practice-clients.ts';
-import type { PracticeClients } from './practice-clients.ts';
-import { ClientRegistrationError } from './smart/clients.ts';
-import type { ClientRegistration } from './smart/clients.ts';
-import { isClientKind } from './smart/client-metadata.ts';
+import type { Principal } from '../auth/principal.ts';
+import { administers, worksAt } from '../auth/practice-clients.ts';
+import type { PracticeClients } from '../auth/practice-clients.ts';
+import { ClientRegistrationError } from '../auth/smart/clients.ts';
+import type { ClientRegistration } from '../auth/smart/clients.ts';
+import { isClientKind } from '../auth/smart/client-metadata.ts';
 
 /**
  * The console's API for a practice's SMART apps (bearer token of a practitioner):
@@ -39,14 +38,14 @@ export function practiceClientsRouter(deps: PracticeClientsRouteDeps): Router {
 
   router.get(`${BASE}/apps`, deps.bearer, handle(deps, 'member', async (practiceId, _req, res) => {
     const apps = (await deps.clients.list(practiceId)).filter((c) => c.launchUri).map(({ clientId, name, launchUri }) => ({ clientId, name, launchUri }));
-    sendJson(res, 200, apps);
+    res.status(200).json(apps);
   }));
   router.get(`${BASE}/clients`, deps.bearer, handle(deps, 'admin', async (practiceId, _req, res) => {
-    sendJson(res, 200, await deps.clients.list(practiceId));
+    res.status(200).json(await deps.clients.list(practiceId));
   }));
   router.post(`${BASE}/clients`, json, deps.bearer, handle(deps, 'admin', async (practiceId, req, res) => {
     const registered = await deps.clients.register(practiceId, registrationOf(req.body));
-    sendJson(res, 201, registered);
+    res.status(201).json(registered);
   }));
   router.delete(`${BASE}/clients/:clientId`, deps.bearer, handle(deps, 'admin', async (practiceId, req, res) => {
     if (!(await deps.clients.remove(practiceId, String(req.params.clientId)))) throw notFound('No such client at this practice');
@@ -57,8 +56,12 @@ export function practiceClientsRouter(deps: PracticeClientsRouteDeps): Router {
 
 type Handler = (practiceId: string, req: Request, res: Response) => Promise<void>;
 
+/**
+ * Runs `work` for a caller who may: errors go on as FhirErrors to the /api error handler (app.ts),
+ * which answers them with an OperationOutcome, as the FHIR API does.
+ */
 function handle(deps: PracticeClientsRouteDeps, needs: 'member' | 'admin', work: Handler): RequestHandler {
-  return async (req, res) => {
+  return async (req, res, next) => {
     res.set('Cache-Control', 'no-store');
     try {
       if (!res.locals.grant) throw new FhirError(401, outcome('login', 'Sign in as a practitioner of this practice'));
@@ -69,10 +72,9 @@ function handle(deps: PracticeClientsRouteDeps, needs: 'member' | 'admin', work:
       if (needs === 'admin' && !(await administers(deps.repo, principal, practiceId))) throw forbidden('Only the practice\'s administrators manage its apps');
       await work(practiceId, req, res);
     } catch (err) {
-      if (err instanceof ClientRegistrationError) return sendJson(res, 400, outcome('invalid', err.message));
-      if (err instanceof FhirError) return sendJson(res, err.status, err.outcome);
-      deps.logger.error({ err }, 'practice clients request failed');
-      sendJson(res, 500, outcome('exception', 'The request could not be completed'));
+      if (err instanceof ClientRegistrationError) return next(new FhirError(400, outcome('invalid', err.message)));
+      if (!(err instanceof FhirError)) deps.logger.error({ err }, 'practice clients request failed');
+      next(err);
     }
   };
 }

@@ -2,8 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Client } from 'oidc-provider';
 import type { Logger } from 'pino';
-import { outcome } from '../../fhir/outcomes.ts';
-import { sendJson } from '../../fhir/rest/http.ts';
+import { FhirError, outcome } from '../../fhir/outcomes.ts';
 import type { Clock } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
 import { issuedBeforeEpoch } from '../accounts/credentials-epoch.ts';
@@ -16,7 +15,8 @@ import { clientPractice, managesAccess } from './client-metadata.ts';
  * provider, unexpired, for the FHIR base URL as audience, of a client that still exists and (for
  * user tokens) of a grant that was not revoked and an account whose password has not changed since
  * the token was issued (credentials-epoch.ts). It then sets `res.locals.grant` (a TokenGrant).
- * Otherwise: 401, `WWW-Authenticate: Bearer realm=…, error="invalid_token"` and an OperationOutcome.
+ * Otherwise it passes on a FhirError 401 (`WWW-Authenticate: Bearer realm=…, error="invalid_token"`), which the
+ * error handler of the mount point answers with an OperationOutcome.
  * A request without an Authorization header passes through without a grant (the FHIR layer decides
  * what is public).
  */
@@ -53,12 +53,12 @@ export function bearerMiddleware(deps: BearerDeps): RequestHandler {
     if (header === undefined) return next();
     try {
       const verdict = await verify(deps, header);
-      if ('problem' in verdict) return unauthorized(res, deps.fhirBaseUrl, verdict.problem, verdict.expired);
+      if ('problem' in verdict) return next(invalidToken(deps.fhirBaseUrl, verdict.problem, verdict.expired));
       res.locals.grant = verdict.grant;
       next();
     } catch (err) {
       deps.logger.error({ err }, 'bearer token check failed');
-      unauthorized(res, deps.fhirBaseUrl, 'The access token could not be checked');
+      next(invalidToken(deps.fhirBaseUrl, 'The access token could not be checked'));
     }
   };
 }
@@ -116,9 +116,11 @@ function toGrant(token: StoredToken, client: Client): TokenGrant {
   return grant;
 }
 
-function unauthorized(res: Response, realm: string, description: string, expired = false): void {
+/** The 401 of a refused token (RFC 6750 §3.1); the error handler of the mount point answers it. */
+function invalidToken(realm: string, description: string, expired = false): FhirError {
   const quoted = (text: string) => `"${text.replace(/["\\]/g, '')}"`;
-  res.set('WWW-Authenticate', `Bearer realm=${quoted(realm)}, error="invalid_token", error_description=${quoted(description)}`);
-  res.set('Cache-Control', 'no-store');
-  sendJson(res, 401, outcome(expired ? 'expired' : 'login', description));
+  return new FhirError(401, outcome(expired ? 'expired' : 'login', description), {
+    'WWW-Authenticate': `Bearer realm=${quoted(realm)}, error="invalid_token", error_description=${quoted(description)}`,
+    'Cache-Control': 'no-store',
+  });
 }

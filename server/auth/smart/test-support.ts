@@ -9,6 +9,7 @@ import { openTestEngine, startHttp, TEST_SCRYPT, testClock } from '../accounts/t
 import { SqliteEngine } from '../../storage/sqlite/sqlite-engine.ts';
 import type { TestEngine, TestHttpServer } from '../accounts/test-support.ts';
 import type { Account, AccountKind } from '../accounts/account.ts';
+import { fhirErrorHandler } from '../../fhir/rest/error-handler.ts';
 import { bearerMiddleware } from './bearer.ts';
 import type { ClientRegistration } from './clients.ts';
 import { createSmartAuth } from './smart-auth.ts';
@@ -94,6 +95,8 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
   app.get(`/fhir/R4${ECHO_PATH}`, smart.bearer, echo);
   const other = bearerMiddleware({ provider: smart.provider, fhirBaseUrl: `${base}${OTHER_FHIR_PATH}`, clock: t.clock, logger, accounts });
   app.get(`${OTHER_FHIR_PATH}${ECHO_PATH}`, other, echo);
+  // The bearer check passes a refused token on as a FhirError; the FHIR error handler answers it, as on /fhir/R4.
+  app.use(fhirErrorHandler(1024));
   http.setHandler(app);
 
   const server: SmartServer = {
