@@ -32,6 +32,22 @@ describe('App shell', () => {
       expect(link.getAttribute('href')).toBe('/practitioners');
     });
 
+    it('wraps the toolbar at 390 px instead of overflowing it', async () => {
+      const fixture = TestBed.createComponent(App);
+      const host = fixture.nativeElement as HTMLElement;
+      host.style.display = 'block';
+      host.style.width = '390px';
+      await fixture.whenStable();
+            const toolbar = host.querySelector('mat-toolbar') as HTMLElement;
+      expect(toolbar.scrollWidth).toBeLessThanOrEqual(toolbar.clientWidth);
+      const edge = toolbar.getBoundingClientRect();
+      for (const item of Array.from(toolbar.querySelectorAll<HTMLElement>('a, button, .user'))) {
+        const box = item.getBoundingClientRect();
+        expect(box.right).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.right + 0.5);
+        expect(box.bottom).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.bottom + 0.5);
+      }
+    });
+
     it('shows who is signed in and signs out from the toolbar', async () => {
       const fixture = TestBed.createComponent(App);
       await fixture.whenStable();
