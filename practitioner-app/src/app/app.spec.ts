@@ -90,6 +90,46 @@ describe('App shell', () => {
       expect(TestBed.inject(Router).url).toBe('/apps');
     });
 
+    it('names the practice the practitioner works in, in the toolbar', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      const practice = () => (fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice');
+      expect(practice()).toBeNull();
+      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice' }]);
+      await fixture.whenStable();
+      expect(practice()?.textContent?.trim()).toBe('Practice: Harbourside Family Practice');
+      expect(practice()?.querySelector('.visually-hidden')?.textContent?.trim()).toBe('Practice:');
+    });
+
+    it('names every practice of a practitioner who works in several', async () => {
+      const fixture = TestBed.createComponent(App);
+      await fixture.whenStable();
+      flushPractices(TestBed.inject(HttpTestingController), [
+        { id: 'o1', name: 'Riverside', admin: false },
+        { id: 'o2', name: 'Hilltop', admin: true },
+      ]);
+      await fixture.whenStable();
+      expect((fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice')?.textContent?.trim()).toBe('Practices: Hilltop, Riverside');
+    });
+
+    it('wraps the toolbar at 390 px instead of overflowing it', async () => {
+      const fixture = TestBed.createComponent(App);
+      const host = fixture.nativeElement as HTMLElement;
+      host.style.display = 'block';
+      host.style.width = '390px';
+      await fixture.whenStable();
+      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice', admin: true }]);
+      await fixture.whenStable();
+      const toolbar = host.querySelector('mat-toolbar') as HTMLElement;
+      expect(toolbar.scrollWidth).toBeLessThanOrEqual(toolbar.clientWidth);
+      const edge = toolbar.getBoundingClientRect();
+      for (const item of Array.from(toolbar.querySelectorAll<HTMLElement>('a, button, .user'))) {
+        const box = item.getBoundingClientRect();
+        expect(box.right).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.right + 0.5);
+        expect(box.bottom).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.bottom + 0.5);
+      }
+    });
+
     it('shows who is signed in and signs out from the toolbar', async () => {
       const fixture = TestBed.createComponent(App);
       await fixture.whenStable();

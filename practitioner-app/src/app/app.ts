@@ -1,4 +1,4 @@
-import { Component, effect, inject, untracked } from '@angular/core';
+import { Component, computed, effect, inject, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
@@ -6,9 +6,10 @@ import { AuthService } from '@web-shared/auth';
 import { PracticeService } from './practices/practice.service';
 
 /**
- * The console's frame: a toolbar with the product name, navigation and who is signed in above the
- * routed page. "Connected apps" is offered only to administrators of a practice, so the signed-in
- * practitioner's practices are read as soon as someone is signed in.
+ * The console's frame: a toolbar with the product name, the practice(s) the practitioner works in,
+ * navigation and who is signed in above the routed page. "Connected apps" is offered only to
+ * administrators of a practice, so the signed-in practitioner's practices are read as soon as someone
+ * is signed in. On a narrow screen the toolbar wraps onto more rows (web-shared/styles.css).
  */
 @Component({
   selector: 'pc-root',
@@ -17,7 +18,12 @@ import { PracticeService } from './practices/practice.service';
     <a class="skip-link" href="#main">Skip to content</a>
     <header>
       <mat-toolbar>
-        <a class="product" routerLink="/">Practice Console</a>
+        <div class="brand">
+          <a class="product" routerLink="/">Practice Console</a>
+          @if (practiceNames(); as names) {
+            <span class="practice"><span class="visually-hidden">{{ practices.practices().length > 1 ? 'Practices:' : 'Practice:' }} </span>{{ names }}</span>
+          }
+        </div>
         <nav aria-label="Main">
           <a mat-button routerLink="/patients" routerLinkActive="active" ariaCurrentWhenActive="page">Patients</a>
           @if (practices.adminPractices().length > 0) {
@@ -36,11 +42,19 @@ import { PracticeService } from './practices/practice.service';
     </main>
   `,
   styles: `
-    .product {
+    .brand {
+      display: flex;
+      flex-direction: column;
       margin-right: 1.5rem;
+      line-height: 1.3;
+    }
+    .product {
       color: inherit;
       font-size: 1.25rem;
       text-decoration: none;
+    }
+    .practice {
+      font-size: 0.8125rem;
     }
     .spacer {
       flex: 1 1 auto;
@@ -68,6 +82,8 @@ import { PracticeService } from './practices/practice.service';
 export class App {
   protected readonly auth = inject(AuthService);
   protected readonly practices = inject(PracticeService);
+  /** The names of the signed-in practitioner's practices, or null until they are known. */
+  protected readonly practiceNames = computed(() => this.practices.practices().map((p) => p.name).join(', ') || null);
 
   constructor() {
     effect(() => {
