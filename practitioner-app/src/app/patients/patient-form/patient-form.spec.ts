@@ -1,11 +1,12 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { MatSnackBar } from '@angular/material/snack-bar';
 import { provideRouter, Router } from '@angular/router';
 import { provideAuthTesting } from '@web-shared/auth/testing';
 import { type Patient, VERSION_CONFLICT_MESSAGE } from '@web-shared/fhir';
 import { AUTH_OPTIONS } from '../../app.config';
-import { PatientForm } from './patient-form';
+import { PatientForm, SAVED_MESSAGE } from './patient-form';
 
 const stored = {
   resourceType: 'Patient',
@@ -22,6 +23,7 @@ describe('PatientForm', () => {
   let fixture: ComponentFixture<PatientForm>;
   let http: HttpTestingController;
   let navigate: jasmine.Spy;
+  let snackBar: jasmine.Spy;
   let page: HTMLElement;
 
   function create(id?: string): void {
@@ -52,7 +54,10 @@ describe('PatientForm', () => {
     TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting(AUTH_OPTIONS)] });
     http = TestBed.inject(HttpTestingController);
     navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
+    snackBar = spyOn(TestBed.inject(MatSnackBar), 'open').and.callThrough();
   });
+
+  afterEach(() => TestBed.inject(MatSnackBar).dismiss());
 
   afterEach(() => http.verify());
 
@@ -89,6 +94,17 @@ describe('PatientForm', () => {
       expect(navigate).not.toHaveBeenCalled();
       req.flush({ ...req.request.body, id: 'new1', meta: { versionId: '1' } }, { status: 201, statusText: 'Created' });
       expect(navigate).toHaveBeenCalledOnceWith(['/patients']);
+      expect(snackBar).toHaveBeenCalledOnceWith('Saved', undefined, jasmine.objectContaining({ politeness: 'polite' }));
+    });
+
+    it('confirms a save with "Saved" in a snack bar, in a polite live region', async () => {
+      type('family', 'Lee');
+      submit();
+      http.expectOne('/fhir/R4/Patient').flush({ resourceType: 'Patient', id: 'new1', meta: { versionId: '1' } }, { status: 201, statusText: 'Created' });
+      await fixture.whenStable();
+      const container = document.querySelector('.mat-mdc-snack-bar-container') as HTMLElement;
+      expect(container?.textContent?.trim()).toBe(SAVED_MESSAGE);
+      expect(container.querySelector('[aria-live=polite]')).not.toBeNull();
     });
 
     it('does not send an invalid form and says what to fix', () => {
@@ -158,6 +174,7 @@ describe('PatientForm', () => {
       fixture.detectChanges();
       expect(alertText()).toContain(VERSION_CONFLICT_MESSAGE);
       expect(alertText()).not.toContain('If-Match');
+      expect(snackBar).not.toHaveBeenCalled();
       expect(navigate).not.toHaveBeenCalled();
 
       const reload = Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Reload patient')!;

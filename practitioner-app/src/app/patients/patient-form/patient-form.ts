@@ -6,13 +6,21 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
+import { MatSnackBar } from '@angular/material/snack-bar';
 import { Router, RouterLink } from '@angular/router';
 import { type AdministrativeGender, errorMessages, FhirClient, isVersionConflict, type Patient } from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { applyFormValue, EMPTY_PATIENT_FORM, toFormValue } from '../patient-form-model';
 import { birthDateValidator, PHONE_PATTERN } from '../patient-validators';
 
-/** Creates a patient (/patients/new) or edits one (/patients/:id, with "Launch app" for that patient). */
+/** What the snack bar says once a save succeeded (read out by screen readers: its live region is polite). */
+export const SAVED_MESSAGE = 'Saved';
+export const SAVED_DURATION_MS = 5000;
+
+/**
+ * Creates a patient (/patients/new) or edits one (/patients/:id, with "Launch app" for that patient).
+ * A successful save goes back to the list and says "Saved" in a snack bar.
+ */
 @Component({
   selector: 'pc-patient-form',
   imports: [ReactiveFormsModule, RouterLink, LaunchAppMenu, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
@@ -27,6 +35,7 @@ export class PatientForm implements OnInit {
   private readonly router = inject(Router);
   private readonly destroyRef = inject(DestroyRef);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly snackBar = inject(MatSnackBar);
 
   protected readonly genders: { value: AdministrativeGender | ''; label: string }[] = [
     { value: '', label: 'Not recorded' },
@@ -97,7 +106,10 @@ export class PatientForm implements OnInit {
     this.errors.set([]);
     this.versionConflict.set(false);
     request.pipe(takeUntilDestroyed(this.destroyRef)).subscribe({
-      next: () => void this.router.navigate(['/patients']),
+      next: () => {
+        this.snackBar.open(SAVED_MESSAGE, undefined, { duration: SAVED_DURATION_MS, politeness: 'polite' });
+        void this.router.navigate(['/patients']);
+      },
       error: (error: unknown) => {
         this.saving.set(false);
         this.errors.set(errorMessages(error));
