@@ -8,19 +8,12 @@ import { apiAuditTarget } from './audit/audit-interaction.ts';
 import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail, trailRepository } from './audit/audit-trail.ts';
 import { indexWithAccess, tombstoneRows } from './auth/access-index.ts';
-import { AUTH_MOUNT_PATH, accountRoutes } from './auth/accounts/account-routes.ts';
-import { PasswordAccountService } from './auth/accounts/account-service.ts';
-import { PasswordResets } from './auth/accounts/password-reset.ts';
-import { createAuthRateLimiter } from './auth/accounts/rate-limit.ts';
-import { ehrLaunchRouter } from './console-api/ehr-launch-route.ts';
-import { smartFederatedSignIn } from './auth/federation/smart-federation.ts';
+import type { PasswordAccountService } from './auth/accounts/account-service.ts';
+import { createAuth } from './auth/create-auth.ts';
 import type { SmartFederation } from './auth/federation/smart-federation.ts';
-import { PracticeClients } from './auth/practice-clients.ts';
-import { practiceClientsRouter } from './console-api/practice-clients-routes.ts';
-import { patientChoices, requestAccess } from './auth/request-access.ts';
-import { registerFirstPartyApps } from './auth/smart/first-party-apps.ts';
-import { createSmartAuth } from './auth/smart/smart-auth.ts';
 import type { SmartAuth } from './auth/smart/smart-auth.ts';
+import { ehrLaunchRouter } from './console-api/ehr-launch-route.ts';
+import { practiceClientsRouter } from './console-api/practice-clients-routes.ts';
 import { loadCustomSearchParameters } from './fhir/custom-search-parameters.ts';
 import { loadDefinitions, registerCustomSearchParameters } from './fhir/definitions.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
@@ -83,29 +76,12 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   const repo = new VersionedRepository(repoDeps);
   const capability = buildCapabilityStatement(ROUTES, { baseUrl: config.fhirBaseUrl, software: 'patient-portal-platform', version: VERSION });
 
-  const keyValue = engine.keyValue;
-  const accounts = new PasswordAccountService({ keyValue, logger });
-  const findAccount = (id: string) => accounts.findById(id);
-  const signInLimiter = createAuthRateLimiter();
-  // Finishing a federated sign-in needs the SMART provider, created just below (read only at callback time).
-  const federation = smartFederatedSignIn({ keyValue, accounts, baseUrl: config.baseUrl, production: config.production, rateLimit: signInLimiter, logger, provider: () => smart.provider });
-  const smart = await createSmartAuth({
-    baseUrl: config.baseUrl,
-    fhirBaseUrl: config.fhirBaseUrl,
-    keyValue,
-    accounts,
-    patientChoices: patientChoices({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl }),
-    logger,
-    signInLimiter,
-    federation: federation.interactions,
-  });
-  await registerFirstPartyApps(smart, config.baseUrl);
+  const mailer = createMailer({ mail: config.mail, production: config.production, logger });
+  const auth = await createAuth({ config, keyValue: engine.keyValue, repo, mailer, logger });
+  const { bearer, accessFor } = auth;
   // The trail writes only AuditEvents it builds itself (shapes validated by its tests): it skips
   // the full validator, which would cost more than the rest of the audit together.
   const audit = new AuditTrail({ repo: trailRepository(repoDeps), logger, fhirBaseUrl: config.fhirBaseUrl });
-  const mailer = createMailer({ mail: config.mail, production: config.production, logger });
-  const resets = new PasswordResets({ keyValue, accounts, mailer, resetPageUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/reset-password`, logger });
-  const accessFor = requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl });
   const fhirLimits = fhirRateLimits(config.rateLimits);
 
   const app = express();
@@ -117,13 +93,12 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   // nosniff on every response, and a Content-Security-Policy on any that does not set its own.
   app.use(securityHeaders());
   app.use(healthRouter(engine, isShuttingDown));
-  app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
-  app.use(AUTH_MOUNT_PATH, federation.router);
-  app.use(smart.router);
+  // Sign-in, password reset, federation and the SMART authorization server (server/auth).
+  app.use(auth.router);
   // The console's API changes who may reach the data (apps) or starts a launch: audited too.
   app.use('/api', auditMiddleware(audit, { logger, target: apiAuditTarget }));
-  app.use(practiceClientsRouter({ bearer: smart.bearer, accessFor, repo, clients: new PracticeClients(smart.provider, keyValue), logger }));
-  app.use(ehrLaunchRouter({ bearer: smart.bearer, accessFor, repo, createLaunch: (input) => smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
+  app.use(practiceClientsRouter({ bearer, accessFor, repo, clients: auth.practiceClients, logger }));
+  app.use(ehrLaunchRouter({ bearer, accessFor, repo, createLaunch: (input) => auth.smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
   // Unknown /api paths and body errors of the /api routes (bad JSON, too large) answer like the FHIR
   // API: an OperationOutcome.
   app.use('/api', (req) => {
@@ -136,7 +111,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   // The audit middleware comes first so that refused tokens (401) and throttled requests (429) are
   // recorded too; the per-IP limit before the token check (it counts refused tokens), the per-token
   // limit after it. Their 429s are answered by the error handler after the router.
-  app.use('/fhir/R4', auditMiddleware(audit, { logger }), fhirLimits.anonymous, smart.bearer, fhirLimits.perToken, fhirRouter({ repo, validator, config, accessFor }, capability));
+  app.use('/fhir/R4', auditMiddleware(audit, { logger }), fhirLimits.anonymous, bearer, fhirLimits.perToken, fhirRouter({ repo, validator, config, accessFor }, capability));
   app.use('/fhir/R4', fhirErrorHandler(config.limits.bodyBytes, config.fhirBaseUrl));
   app.use(staticApps(PROJECT_ROOT));
   // Everything else: a plain 404 page, and a plain error page without internals (ops/error-pages.ts).
@@ -145,13 +120,13 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   return {
     express: app,
     repo,
-    accounts,
-    smart,
-    federation,
+    accounts: auth.accounts,
+    smart: auth.smart,
+    federation: auth.federation,
     audit,
     close: async () => {
       await audit.close();
-      smart.stop();
+      auth.close();
       mailer.close();
     },
   };
