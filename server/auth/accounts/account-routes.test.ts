@@ -109,7 +109,9 @@ describe('password reset over HTTP and SMTP', () => {
 
     const done = await postForm('/auth/reset-password', { token, password: NEW_PASSWORD, confirm: NEW_PASSWORD });
     assert.equal(done.status, 200);
-    assert.match(await done.text(), /Your password was changed/);
+    const donePage = await done.text();
+    assert.match(donePage, /Your password was changed/);
+    for (const href of ['/portal/', '/console/']) assert.ok(donePage.includes(`<a href="${href}">`), `links back to sign in at ${href}`);
     assert.equal((await accounts.authenticate(email, NEW_PASSWORD)).ok, true);
     assert.deepEqual(await accounts.authenticate(email, OLD_PASSWORD), { ok: false, reason: 'invalid' });
 

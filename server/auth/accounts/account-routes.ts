@@ -68,7 +68,13 @@ export function accountRoutes({ resets, rateLimit, logger }: AccountRoutesDeps):
     const outcome = await resets.complete(token, password);
     if (outcome.ok) {
       const message = 'Your password was changed, and every device and app signed in to your account was signed out. You can now sign in with the new password.';
-      return answer(req, res, 200, 'Password changed', 'password_changed', message, html`<p role="status">${message}</p>`);
+      // Not a dead end: opening an app starts its sign-in (the apps are served by ops/static-apps.ts).
+      return answer(req, res, 200, 'Password changed', 'password_changed', message, html`<p role="status">${message}</p>
+<p>Sign in again:</p>
+<ul>
+<li><a href="/portal/">Patient portal</a></li>
+<li><a href="/console/">Practitioner console</a></li>
+</ul>`);
     }
     if (outcome.problem === 'token') return answer(req, res, 400, 'Link not valid', 'invalid_token', outcome.message, badLink());
     answer(req, res, 400, RESET_TITLE, 'weak_password', outcome.message, resetForm(token ?? '', outcome.message));
