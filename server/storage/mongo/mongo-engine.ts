@@ -21,6 +21,11 @@ export interface MongoEngineOptions {
   logger?: { warn(obj: object, msg: string): void };
   /** Milliseconds since the epoch; decides key-value expiry (tests inject one). */
   clock?: Clock;
+  /**
+   * A client to use instead of one for `uri` (tests: test/support/mingo-engine.ts hands in a
+   * stand-in whose collections execute the engine's queries with mingo). Closed by close().
+   */
+  client?: MongoClient;
 }
 
 /**
@@ -46,7 +51,7 @@ export class MongoEngine implements StorageEngine {
   }
 
   async open(): Promise<void> {
-    const client = new MongoClient(this.#options.uri, { writeConcern: { w: 'majority', journal: true }, readConcern: { level: 'majority' } });
+    const client = this.#options.client ?? new MongoClient(this.#options.uri, { writeConcern: { w: 'majority', journal: true }, readConcern: { level: 'majority' } });
     await client.connect();
     const db = client.db(this.#options.dbName ?? 'patient_portal');
     const hello = await db.admin().command({ hello: 1 });
