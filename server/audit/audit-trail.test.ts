@@ -6,7 +6,9 @@ import { badRequest } from '../fhir/outcomes.ts';
 import type { FhirError } from '../fhir/outcomes.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AuditRecord } from './audit-record.ts';
-import { auditEventId, AuditTrail, trailRepository } from './audit-trail.ts';
+import { auditEventId } from './audit-event-id.ts';
+import { AuditTrail } from './audit-trail.ts';
+import { trailRepository } from './trail-repository.ts';
 import { captureLog, eventually, manualClock, openTestStore, searchIds, TEST_BASE_URL } from './test-support.ts';
 import type { CapturedLog, ManualClock, TestStore } from './test-support.ts';
 

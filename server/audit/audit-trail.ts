@@ -1,15 +1,13 @@
-import { getRandomValues } from 'node:crypto';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
-import { compartmentsOf, indexWithAccess, ownerOf } from '../auth/access-index.ts';
-import { badRequest, FhirError } from '../fhir/outcomes.ts';
-import { VersionedRepository } from '../storage/repository.ts';
-import type { Repository, RepositoryDeps } from '../storage/repository.ts';
+import type { Repository } from '../storage/repository.ts';
 import { isAggregated, RequestAggregates } from './audit-aggregates.ts';
+import { auditEventId } from './audit-event-id.ts';
 import { DEFAULT_SOURCE, toAuditEvent } from './audit-event.ts';
-import type { AuditEventContext, AuditEventSource } from './audit-event.ts';
+import type { AuditEventSource } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';
+import { targetContexts } from './audit-targets.ts';
+import { isRefusal } from './trail-repository.ts';
 
 /**
  * The audit trail: requests `record()` what they did (a synchronous push, nothing awaited), and the
@@ -255,7 +253,7 @@ export class AuditTrail {
     return this.#repo.transaction(async (tx) => {
       const began = performance.now();
       let slice = began;
-      const contexts = await this.#contexts(tx, batch);
+      const contexts = await targetContexts(tx, batch, this.#fhirBaseUrl);
       let written = 0;
       for (const [i, entry] of batch.entries()) {
         const { created } = await tx.update({ ...toAuditEvent(entry, this.#source, contexts[i]), id: auditEventId() });
@@ -271,52 +269,6 @@ export class AuditTrail {
       this.#batches++;
       return written;
     });
-  }
-
-  /** Owner and patients of each record's target, read with one search per resource type. */
-  async #contexts(tx: Repository, batch: AuditRecord[]): Promise<AuditEventContext[]> {
-    const wanted = new Map<string, Set<string>>();
-    for (const entry of batch) {
-      const target = lookupTarget(entry);
-      if (target) wanted.set(target.type, (wanted.get(target.type) ?? new Set()).add(target.id));
-    }
-    const found = new Map<string, Resource>();
-    for (const [type, ids] of wanted) {
-      for (const [id, resource] of await this.#lookup(tx, type, [...ids])) found.set(`${type}/${id}`, resource);
-    }
-    // One context per resource: a batch often names the same one many times.
-    const contexts = new Map<string, AuditEventContext>();
-    return batch.map((entry) => {
-      const target = lookupTarget(entry);
-      const key = target && `${target.type}/${target.id}`;
-      const resource = key && found.get(key);
-      if (!key || !resource) return {};
-      let context = contexts.get(key);
-      if (!context) {
-        const owner = ownerOf(resource);
-        const patients = compartmentsOf(resource, indexWithAccess(resource, this.#fhirBaseUrl));
-        context = { ...(owner ? { targetOwner: owner } : {}), ...(patients.length ? { patients } : {}) };
-        contexts.set(key, context);
-      }
-      return context;
-    });
-  }
-
-  /** The current resources (the last live version of a deleted one) among `ids`. */
-  async #lookup(tx: Repository, type: string, ids: string[]): Promise<Array<[string, Resource]>> {
-    try {
-      const page = await tx.search({ resourceType: type, filters: [{ kind: 'id', ids }], sort: [], count: ids.length, total: 'none', includeDeleted: true });
-      const result: Array<[string, Resource]> = [];
-      for (const version of page.versions) {
-        const resource = version.resource ?? (await tx.history({ resourceType: type, id: version.id, count: 2 })).find((v) => v.resource)?.resource;
-        if (resource) result.push([version.id, resource]);
-      }
-      return result;
-    } catch (err) {
-      // A type the store refuses to search (it cannot have answered 2xx): no context, not a failure.
-      if (isRefusal(err)) return [];
-      throw err;
-    }
   }
 
   /** Puts the batch back in front, schedules the retry and rethrows (for flush()'s caller). */
@@ -397,68 +349,5 @@ export class AuditTrail {
   }
 }
 
-/**
- * The repository the trail should write through: the server's (same engine, same index, unscoped)
- * but without per-event validation, which was half of an AuditEvent's cost (~0.8 ms of ~1.6 ms on
- * SQLite). Safe because the trail writes only what `toAuditEvent` builds, and audit-event.test.ts
- * validates every shape it can build with the server's validator (no error, no warning). What it
- * still refuses (400, so the trail drops the record alone and logs it): anything but an AuditEvent
- * — this repository must never write clinical data — and an AuditEvent missing a required element.
- *
- * server/app.ts: `new AuditTrail({ repo: trailRepository(repoDeps), … })` with the deps of its
- * VersionedRepository.
- */
-export function trailRepository(deps: RepositoryDeps): Repository {
-  return new VersionedRepository({ ...deps, validate: checkAuditEvent });
-}
-
-function checkAuditEvent(resource: Resource): void {
-  if (resource.resourceType !== 'AuditEvent') throw badRequest(`The audit trail writes AuditEvents only, not ${resource.resourceType}`);
-  const event = resource as { type?: unknown; recorded?: unknown; agent?: unknown[]; source?: unknown };
-  if (!event.type || typeof event.recorded !== 'string' || !event.agent?.length || !event.source) {
-    throw badRequest('An AuditEvent needs type, recorded, agent and source', 'AuditEvent');
-  }
-}
-
 /** Longest stretch of synchronous work (ms) inside a batch transaction before yielding to the event loop. */
 const YIELD_AFTER_MS = 2;
-
-let lastIdMs = 0;
-let idSequence = 0;
-
-/**
- * A new AuditEvent id: a UUID version 7 (RFC 9562): 48 bits of Unix time in ms, a 12-bit sequence
- * within the ms (rand_a, monotonic in this process: ids sort in the order the trail wrote them) and
- * 62 random bits. Ids of one process increase strictly; ids from several processes or across a
- * clock step stay unique (random bits) but not ordered. The id tells the time the event was written,
- * which `recorded` says anyway.
- */
-export function auditEventId(): string {
-  const now = Date.now();
-  if (now > lastIdMs) {
-    lastIdMs = now;
-    idSequence = 0;
-  } else if (++idSequence > 0xfff) {
-    // More than 4096 ids in one ms, or the clock went back: borrow the next ms to stay ordered.
-    lastIdMs++;
-    idSequence = 0;
-  }
-  const random = getRandomValues(new Uint8Array(8));
-  random[0] = ((random[0] as number) & 0x3f) | 0x80; // variant 10
-  const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  const time = lastIdMs.toString(16).padStart(12, '0');
-  const tail = hex(random);
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${idSequence.toString(16).padStart(3, '0')}-${tail.slice(0, 4)}-${tail.slice(4)}`;
-}
-
-/** The one resource a successful instance-level request or create acted on, if any. */
-function lookupTarget(entry: AuditRecord): { type: string; id: string } | undefined {
-  if (entry.outcome < 200 || entry.outcome > 299 || !entry.entity) return undefined;
-  const [type, id, ...rest] = entry.entity.split('/');
-  return type && id && rest.length === 0 ? { type, id } : undefined;
-}
-
-/** The repository refused the content (FhirError 4xx: validation): retrying would fail again. */
-function isRefusal(err: unknown): boolean {
-  return err instanceof FhirError && err.status < 500;
-}
