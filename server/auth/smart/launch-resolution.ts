@@ -41,7 +41,7 @@ export async function resolveLaunch(input: ResolveInput): Promise<LaunchResoluti
   return { kind: 'ready', context: { needPatientBanner: false } };
 }
 
-async function resolveEhrLaunch(launchValue: string, { accountId, launches }: ResolveInput): Promise<LaunchResolution> {
+async function resolveEhrLaunch(launchValue: string, { accountId, launches, patientChoices }: ResolveInput): Promise<LaunchResolution> {
   const launch = await launches.find(launchValue);
   if (!launch) {
     return { kind: 'error', title: 'This launch has ended', message: 'The launch has expired or was already used. Open the app again from the practice console.' };
@@ -51,7 +51,9 @@ async function resolveEhrLaunch(launchValue: string, { accountId, launches }: Re
   }
   const context: GrantContext = { patient: launch.patient, needPatientBanner: launch.needPatientBanner };
   if (launch.encounter) context.encounter = launch.encounter;
-  return { kind: 'ready', context, launch: launchValue, patientLine: `It will work on the record of patient ${launch.patient}.` };
+  // The consent page names the patient as the picker does; the bare id only if the record is not readable now.
+  const named = (await patientChoices(accountId, { id: launch.patient })).find((choice) => choice.id === launch.patient);
+  return { kind: 'ready', context, launch: launchValue, patientLine: `It will work on the record of ${named?.display ?? `patient ${launch.patient}`}.` };
 }
 
 async function resolveStandalonePatient({ accountId, state, patientChoices }: ResolveInput): Promise<LaunchResolution> {

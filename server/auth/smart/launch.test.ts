@@ -98,6 +98,19 @@ describe('launch context', () => {
       assert.equal(location.searchParams.get('code'), null);
     });
 
+    it('the consent page names the launch\'s patient, not their id', async () => {
+      const doctor = await s.createAccount('practitioner', 'Practitioner/dr-4', [{ id: 'ehr-pat', display: 'Eve Harper' }]);
+      const app = await s.registerPublicApp(SCOPE);
+      const config = await s.rp(app.clientId);
+      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
+      const browser = new Browser(s.base);
+      let page = await browser.go(String(request.url));
+      page = await browser.submit(page, 'login', { email: doctor.email, password: doctor.password });
+      assert.equal(page.title, 'Allow access?');
+      assert.match(page.body, /It will work on the record of Eve Harper\./);
+      assert.doesNotMatch(page.body, /ehr-pat/);
+    });
+
     it('a launch is usable only by the practitioner who created it', async () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-2');
       const intruder = await s.createAccount('practitioner', 'Practitioner/dr-3');
