@@ -18,6 +18,7 @@ describe('static apps', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'index.html'), '<html>console</html>');
     writeFileSync(join(dir, 'main.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     const app = express().use(staticApps(root));
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,6 +50,14 @@ describe('static apps', () => {
     const res = await get('/portal/');
     assert.equal(res.status, 503);
     assert.match(await res.text(), /npm run build:apps/);
+  });
+
+  it('answers /favicon.ico with a built app\'s icon (the server\'s own pages name none)', async () => {
+    const res = await get('/favicon.ico');
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+    assert.equal(await res.text(), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    assert.equal((await get('/console/favicon.svg')).status, 200);
   });
 
   it('links the apps and the API from /', async () => {

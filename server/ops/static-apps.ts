@@ -21,6 +21,13 @@ export function staticApps(rootDir: string): Router {
   }
   // The shared page layout and headers (auth/html-layout.ts): its Content-Security-Policy, no framing.
   router.get('/', (_req, res) => sendPage(res, 200, LANDING_PAGE));
+  // The apps name their icon (<app>/public/favicon.svg); the server's own pages (sign-in, consent,
+  // this one) do not, so browsers ask for /favicon.ico: answer with a built app's icon, not a 404.
+  router.get('/favicon.ico', (_req, res) => {
+    const icon = ['portal-app', 'practitioner-app'].map((app) => join(rootDir, 'dist', app, 'browser', 'favicon.svg')).find((file) => existsSync(file));
+    if (icon) res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').sendFile(icon);
+    else res.status(204).end();
+  });
   return router;
 }
 
