@@ -5,13 +5,14 @@ import { badRequest, FhirError, invalidResource, issuesOutcome, preconditionFail
 import { parseSearch } from '../search/parse-search.ts';
 import type { Query } from '../search/parse-search.ts';
 import type { SearchRequest } from '../search/search-request.ts';
-import type { FhirContext } from '../rest/fhir-context.ts';
-import { searchBundle } from '../rest/search-bundle.ts';
+import type { OperationContext } from '../operation-context.ts';
+import { parseJsonBody } from '../input/json-guard.ts';
+import { queryFromHeader, queryFromText } from '../input/query-text.ts';
+import { jsonPatchOperations } from '../input/resource-input.ts';
 import { parseEntryUrl } from './entry-url.ts';
 import type { EntryTarget } from './entry-url.ts';
 import { rewriteReferences } from './rewrite-references.ts';
-import { parseJsonBody } from '../rest/json-guard.ts';
-import { jsonPatchOperations, queryFromHeader, queryFromText } from '../rest/request-input.ts';
+import { searchBundle } from './search-bundle.ts';
 import { structureIssues } from '../validation/structure.ts';
 
 /**
@@ -37,7 +38,7 @@ interface PlannedEntry {
   existing?: boolean;
 }
 
-export async function processBundle(ctx: FhirContext, bundle: Bundle): Promise<Bundle> {
+export async function processBundle(ctx: OperationContext, bundle: Bundle): Promise<Bundle> {
   // The Bundle's own shape first (types of type, entry, request.method/url/ifMatch, fullUrl...);
   // each entry's resource is checked with its entry (planEntry), so a bad one fails only its entry of a batch.
   const shape = structureIssues(withoutEntryResources(bundle), { expectedType: 'Bundle' });
@@ -53,7 +54,7 @@ export async function processBundle(ctx: FhirContext, bundle: Bundle): Promise<B
   return ctx.repo.transaction((tx) => runTransaction(ctx, tx, planned));
 }
 
-function planEntry(ctx: FhirContext, entry: BundleEntry, index: number): PlannedEntry {
+function planEntry(ctx: OperationContext, entry: BundleEntry, index: number): PlannedEntry {
   const at = `Bundle.entry[${index}]`;
   const method = entry.request?.method as Method | undefined;
   if (!method || !Object.hasOwn(ORDER, method)) throw badRequest(`request.method must be GET, POST, PUT, PATCH or DELETE`, `${at}.request.method`);
@@ -77,7 +78,7 @@ function planEntry(ctx: FhirContext, entry: BundleEntry, index: number): Planned
   return planned;
 }
 
-async function runTransaction(ctx: FhirContext, tx: Repository, planned: PlannedEntry[]): Promise<Bundle> {
+async function runTransaction(ctx: OperationContext, tx: Repository, planned: PlannedEntry[]): Promise<Bundle> {
   const ids = new Map<string, string>();
   await assignIds(ctx, tx, planned, ids);
   const resolveReference = conditionalResolver(ctx, tx, ids);
@@ -97,7 +98,7 @@ async function runTransaction(ctx: FhirContext, tx: Repository, planned: Planned
 }
 
 /** Chooses every created resource's id before anything is written, so references can point at it. */
-async function assignIds(ctx: FhirContext, tx: Repository, planned: PlannedEntry[], ids: Map<string, string>): Promise<void> {
+async function assignIds(ctx: OperationContext, tx: Repository, planned: PlannedEntry[], ids: Map<string, string>): Promise<void> {
   for (const entry of planned) {
     const { type } = entry.target;
     try {
@@ -121,13 +122,13 @@ async function assignIds(ctx: FhirContext, tx: Repository, planned: PlannedEntry
 }
 
 /** At most one match; more is 412. Returns the id of the match, or undefined for none. */
-async function singleMatch(ctx: FhirContext, tx: Repository, type: string, query: Query, what: string): Promise<string | undefined> {
+async function singleMatch(ctx: OperationContext, tx: Repository, type: string, query: Query, what: string): Promise<string | undefined> {
   const page = await tx.search({ ...strictSearch(ctx, type, query, what), count: 2 });
   if (page.versions.length > 1) throw preconditionFailed(`${what} matched more than one ${type}`);
   return page.versions[0]?.id;
 }
 
-function strictSearch(ctx: FhirContext, type: string, query: Query, what: string): SearchRequest {
+function strictSearch(ctx: OperationContext, type: string, query: Query, what: string): SearchRequest {
   const { request } = parseSearch(type, query, {
     defaultCount: 2, maxCount: 2, maxOrValues: ctx.config.limits.searchMaxOrValues, baseUrl: ctx.config.fhirBaseUrl, strict: true,
   });
@@ -138,7 +139,7 @@ function strictSearch(ctx: FhirContext, type: string, query: Query, what: string
 type Resolver = (reference: string) => Promise<string | undefined>;
 
 /** fullUrls map to assigned ids; `Type?criteria` references resolve to their single match. */
-function conditionalResolver(ctx: FhirContext, tx: Repository, ids: Map<string, string>): Resolver {
+function conditionalResolver(ctx: OperationContext, tx: Repository, ids: Map<string, string>): Resolver {
   const cache = new Map<string, string>();
   return async (reference) => {
     const mapped = ids.get(reference);
@@ -179,7 +180,7 @@ async function rewriteAll(resource: Resource, resolve: Resolver, index: number):
   return rewriteReferences(resource, (ref) => found.get(ref));
 }
 
-async function runEntry(ctx: FhirContext, tx: Repository, entry: PlannedEntry): Promise<BundleEntry> {
+async function runEntry(ctx: OperationContext, tx: Repository, entry: PlannedEntry): Promise<BundleEntry> {
   const { type, id } = entry.target;
   switch (entry.method) {
     case 'POST':
@@ -198,7 +199,7 @@ async function runEntry(ctx: FhirContext, tx: Repository, entry: PlannedEntry): 
   }
 }
 
-async function patchTargetId(ctx: FhirContext, tx: Repository, entry: PlannedEntry): Promise<string> {
+async function patchTargetId(ctx: OperationContext, tx: Repository, entry: PlannedEntry): Promise<string> {
   if (entry.target.id) return entry.target.id;
   const id = await singleMatch(ctx, tx, entry.target.type, entry.target.query, 'request.url');
   if (!id) throw new FhirError(404, issuesOutcome([{ severity: 'error', code: 'not-found', details: { text: 'PATCH criteria matched nothing' } }]));
@@ -206,7 +207,7 @@ async function patchTargetId(ctx: FhirContext, tx: Repository, entry: PlannedEnt
 }
 
 /** In a Bundle a JSON Patch travels as a Binary of contentType application/json-patch+json. */
-function jsonPatchOf(ctx: FhirContext, resource: Resource): unknown {
+function jsonPatchOf(ctx: OperationContext, resource: Resource): unknown {
   const binary = resource as Binary;
   if (binary.resourceType !== 'Binary' || binary.contentType !== 'application/json-patch+json' || !binary.data) {
     throw badRequest('A PATCH entry carries a Binary with contentType application/json-patch+json');
@@ -215,7 +216,7 @@ function jsonPatchOf(ctx: FhirContext, resource: Resource): unknown {
   return jsonPatchOperations(parseJsonBody(Buffer.from(binary.data, 'base64').toString('utf8'), ctx.config.limits.jsonDepth));
 }
 
-async function readEntry(ctx: FhirContext, repo: Repository, entry: PlannedEntry): Promise<BundleEntry> {
+async function readEntry(ctx: OperationContext, repo: Repository, entry: PlannedEntry): Promise<BundleEntry> {
   const { type, id, versionId, query, hasQuery } = entry.target;
   if (id) {
     const resource = versionId ? await repo.vread(type, id, versionId) : await repo.read(type, id);
@@ -242,7 +243,7 @@ function written(result: WriteResult<Resource>): BundleEntry {
   };
 }
 
-async function runBatch(ctx: FhirContext, entries: BundleEntry[]): Promise<Bundle> {
+async function runBatch(ctx: OperationContext, entries: BundleEntry[]): Promise<Bundle> {
   const responses: BundleEntry[] = [];
   for (const [index, entry] of entries.entries()) {
     try {

@@ -1,7 +1,7 @@
 import { badRequest } from '../outcomes.ts';
 import { isKnownResourceType } from '../definitions.ts';
 import type { Query } from '../search/parse-search.ts';
-import { queryFromText } from '../rest/request-input.ts';
+import { queryFromText } from '../input/query-text.ts';
 
 /** The target of a Bundle entry's request.url: `Patient`, `Patient/1`, `Patient?x=y`, `Patient/1/_history/2`. */
 export interface EntryTarget {

@@ -1,19 +1,30 @@
 import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
 import { getResourceTypes, searchParametersFor } from '../definitions.ts';
 import { isSearchable } from '../search/parse-search.ts';
-import type { Route } from '../rest/routes.ts';
 
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
 type SystemInteraction = 'transaction' | 'batch' | 'search-system' | 'history-system';
 
 /**
- * Generates the CapabilityStatement from the route table and the search parameters the parser
+ * One thing the server serves, at the system, type or instance level: CapabilityStatement
+ * interaction codes (`read`, `batch`…) or an operation name (`validate`), for the given resource
+ * types (all when absent). fhir/rest/routes.ts derives the list from its route table.
+ */
+export interface ServedInteraction {
+  level: 'system' | 'type' | 'instance';
+  interaction?: string | readonly string[];
+  operation?: string;
+  types?: readonly string[];
+}
+
+/**
+ * Generates the CapabilityStatement from what the server serves and the search parameters the parser
  * accepts, once at start-up: it describes exactly what this build does.
  */
-export function buildCapabilityStatement(routes: Route[], options: { baseUrl: string; software: string; version: string }): CapabilityStatement {
-  const typeInteractions = unique(routes.filter((r) => r.level !== 'system').flatMap((r) => interactionsOf(r) as TypeInteraction[]));
+export function buildCapabilityStatement(served: readonly ServedInteraction[], options: { baseUrl: string; software: string; version: string }): CapabilityStatement {
+  const typeInteractions = unique(served.filter((r) => r.level !== 'system').flatMap((r) => interactionsOf(r) as TypeInteraction[]));
   const operationsOf = (type: string): string[] =>
-    unique(routes.filter((r) => r.level !== 'system' && r.operation && (!r.types || r.types.includes(type))).map((r) => r.operation as string));
+    unique(served.filter((r) => r.level !== 'system' && r.operation && (!r.types || r.types.includes(type))).map((r) => r.operation as string));
   const resource = getResourceTypes().map((type): CapabilityStatementRestResource => ({
     type: type as CapabilityStatementRestResource['type'],
     interaction: typeInteractions.map((code) => ({ code })),
@@ -41,7 +52,7 @@ export function buildCapabilityStatement(routes: Route[], options: { baseUrl: st
       {
         mode: 'server',
         resource,
-        interaction: unique(routes.filter((r) => r.level === 'system').flatMap((r) => interactionsOf(r).map((code) => ({ code: code as SystemInteraction })))),
+        interaction: unique(served.filter((r) => r.level === 'system').flatMap((r) => interactionsOf(r).map((code) => ({ code: code as SystemInteraction })))),
       },
     ],
   };
@@ -61,8 +72,8 @@ function searchParamsOf(type: string): CapabilityStatementRestResourceSearchPara
   return params;
 }
 
-function interactionsOf(route: Route): string[] {
-  return route.interaction === undefined ? [] : [route.interaction].flat();
+function interactionsOf(item: ServedInteraction): string[] {
+  return item.interaction === undefined ? [] : [item.interaction].flat();
 }
 
 function unique<T>(items: T[]): T[] {

@@ -1,13 +1,11 @@
-import type { Request, Response } from 'express';
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import { patientCompartmentParams } from '../definitions.ts';
 import { badRequest, FhirError, outcome } from '../outcomes.ts';
 import { dateRange } from '../search/normalize.ts';
+import type { Query } from '../search/parse-search.ts';
 import type { SearchFilter } from '../search/search-request.ts';
-import { queryString } from '../rest/bundles.ts';
-import type { FhirContext } from '../rest/fhir-context.ts';
-import { sendJson } from '../rest/http.ts';
-import { idParam, queryOf, resourceTypeParam } from '../rest/request-input.ts';
+import { queryString } from '../input/query-text.ts';
+import type { OperationContext } from '../operation-context.ts';
 import { COMPARTMENT_PARAM } from '../../auth/access-index.ts';
 
 /**
@@ -15,37 +13,32 @@ import { COMPARTMENT_PARAM } from '../../auth/access-index.ts';
  * CompartmentDefinition), with `_type`, `_since` and `_count`. Results come type by type, each in id
  * order, and pages resume after the last resource shown (`_cursor=Type/id`), never by offset.
  */
-export function everythingOperation(ctx: FhirContext) {
-  return async (req: Request, res: Response): Promise<void> => {
-    if (resourceTypeParam(req) !== 'Patient') throw new FhirError(404, outcome('not-supported', '$everything is defined on Patient only'));
-    const id = idParam(req);
-    await ctx.repo.read('Patient', id); // 404 / 410 like a read
-    const query = queryOf(req);
-    const options = parseOptions(query, ctx);
-    const entries: BundleEntry[] = [];
-    let remaining = options.count;
-    let last: { type: string; id: string } | undefined;
-    for (const type of options.types) {
-      if (options.after && type < options.after.type) continue;
-      if (remaining === 0) break;
-      const page = await ctx.repo.search({
-        resourceType: type,
-        filters: [...filtersFor(type, id), ...options.since],
-        sort: [],
-        count: remaining,
-        ...(options.after?.type === type ? { page: { direction: 'after' as const, position: { values: [], id: options.after.id } } } : {}),
-        total: 'none',
-      });
-      for (const v of page.versions) entries.push({ fullUrl: `${ctx.config.fhirBaseUrl}/${type}/${v.id}`, resource: v.resource, search: { mode: 'match' } });
-      remaining -= page.versions.length;
-      last = page.versions.at(-1) ? { type, id: page.versions.at(-1)!.id } : last;
-    }
-    const path = `/Patient/${id}/$everything`;
-    const link: BundleLink[] = [{ relation: 'self', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query)}` }];
-    if (remaining === 0 && last) link.push({ relation: 'next', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query, { _cursor: `${last.type}/${last.id}` })}` });
-    const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link, entry: entries };
-    sendJson(res, 200, bundle);
-  };
+export async function everythingOperation(ctx: OperationContext, type: string, id: string, query: Query): Promise<Bundle> {
+  if (type !== 'Patient') throw new FhirError(404, outcome('not-supported', '$everything is defined on Patient only'));
+  await ctx.repo.read('Patient', id); // 404 / 410 like a read
+  const options = parseOptions(query, ctx);
+  const entries: BundleEntry[] = [];
+  let remaining = options.count;
+  let last: { type: string; id: string } | undefined;
+  for (const type of options.types) {
+    if (options.after && type < options.after.type) continue;
+    if (remaining === 0) break;
+    const page = await ctx.repo.search({
+      resourceType: type,
+      filters: [...filtersFor(type, id), ...options.since],
+      sort: [],
+      count: remaining,
+      ...(options.after?.type === type ? { page: { direction: 'after' as const, position: { values: [], id: options.after.id } } } : {}),
+      total: 'none',
+    });
+    for (const v of page.versions) entries.push({ fullUrl: `${ctx.config.fhirBaseUrl}/${type}/${v.id}`, resource: v.resource, search: { mode: 'match' } });
+    remaining -= page.versions.length;
+    last = page.versions.at(-1) ? { type, id: page.versions.at(-1)!.id } : last;
+  }
+  const path = `/Patient/${id}/$everything`;
+  const link: BundleLink[] = [{ relation: 'self', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query)}` }];
+  if (remaining === 0 && last) link.push({ relation: 'next', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query, { _cursor: `${last.type}/${last.id}` })}` });
+  return { resourceType: 'Bundle', type: 'searchset', link, entry: entries };
 }
 
 /**
@@ -67,7 +60,7 @@ interface EverythingOptions {
 
 const NOT_IN_EVERYTHING: ReadonlySet<string> = new Set(['AuditEvent']);
 
-function parseOptions(query: Record<string, string | string[] | undefined>, ctx: FhirContext): EverythingOptions {
+function parseOptions(query: Query, ctx: OperationContext): EverythingOptions {
   const single = (name: string): string | undefined => {
     const v = query[name];
     if (Array.isArray(v)) throw badRequest(`${name} may be given once`, name);

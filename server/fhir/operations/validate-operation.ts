@@ -1,31 +1,37 @@
-import type { Request, Response } from 'express';
-import type { Parameters, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Parameters, Resource } from '@medplum/fhirtypes';
 import { allOk, badRequest, issuesOutcome } from '../outcomes.ts';
-import type { FhirContext } from '../rest/fhir-context.ts';
-import { sendJson } from '../rest/http.ts';
-import { idParam, jsonResourceBody, ofType, resourceTypeParam, shown } from '../rest/request-input.ts';
+import { ofType, shown } from '../input/resource-input.ts';
+import type { OperationContext } from '../operation-context.ts';
+
+/** What `$validate` is asked: the type, the id for an instance, and the body (none: the stored version). */
+export interface ValidateRequest {
+  type: string;
+  id?: string;
+  /** The JSON body (an object, checked for depth and keys, nothing more); absent to validate the stored version. */
+  body?: Resource;
+}
 
 /**
  * `$validate` on a type (`POST /Patient/$validate`) or an instance (`POST /Patient/1/$validate`,
  * or GET to validate the stored version). The body is the resource itself or a Parameters resource
- * whose `resource` parameter holds it. Always answers 200 with an OperationOutcome; nothing is stored.
+ * whose `resource` parameter holds it. The answer is always an OperationOutcome (200); nothing is stored.
  */
-export function validateOperation(ctx: FhirContext, level: 'type' | 'instance') {
-  return async (req: Request, res: Response): Promise<void> => {
-    const type = resourceTypeParam(req);
-    const id = level === 'instance' ? idParam(req) : undefined;
-    const resource = req.method === 'GET' && id ? await ctx.repo.read(type, id) : resourceToValidate(req, ctx, type);
-    // The body is checked by the validator, shape first: nothing here may assume its types.
-    if (id && resource.id !== undefined && resource.id !== id) {
-      throw badRequest(`Resource id ${shown(resource.id)} does not match '${id}' in the URL`, `${type}.id`);
-    }
-    const issues = ctx.validator.issues(resource);
-    sendJson(res, 200, issues.length ? issuesOutcome(issues) : allOk('Validation passed'));
-  };
+export async function validateOperation(ctx: OperationContext, { type, id, body }: ValidateRequest): Promise<OperationOutcome> {
+  const resource = body === undefined ? await ctx.repo.read(type, requiredId(id)) : resourceToValidate(body, type);
+  // The body is checked by the validator, shape first: nothing here may assume its types.
+  if (id && resource.id !== undefined && resource.id !== id) {
+    throw badRequest(`Resource id ${shown(resource.id)} does not match '${id}' in the URL`, `${type}.id`);
+  }
+  const issues = ctx.validator.issues(resource);
+  return issues.length ? issuesOutcome(issues) : allOk('Validation passed');
 }
 
-function resourceToValidate(req: Request, ctx: FhirContext, type: string): Resource {
-  const body = jsonResourceBody(req, ctx);
+function requiredId(id: string | undefined): string {
+  if (id === undefined) throw badRequest('A request body is required');
+  return id;
+}
+
+function resourceToValidate(body: Resource, type: string): Resource {
   if (body.resourceType !== 'Parameters') return ofType(body, type);
   const parameters: unknown = (body as Parameters).parameter;
   const param = Array.isArray(parameters) ? parameters.find((p: unknown) => isObject(p) && p.name === 'resource') : undefined;

@@ -1,8 +1,6 @@
 import type { Request, Response } from 'express';
-import type { Config } from '../../config.ts';
 import type { AccessScope } from '../../storage/access-scope.ts';
-import type { Repository } from '../../storage/repository.ts';
-import type { ResourceValidator } from '../validation/validator.ts';
+import type { OperationContext } from '../operation-context.ts';
 
 /**
  * What a request asks of the FHIR API, as the route table names it: the CapabilityStatement
@@ -15,10 +13,12 @@ export interface AskedInteraction {
   resourceType?: string;
 }
 
-/** What the FHIR REST handlers depend on, passed in explicitly (no module-level singletons). */
-export interface FhirContext {
-  /** The caller's view of the data once the router has applied `accessFor` (unscoped before). */
-  repo: Repository;
+/**
+ * What the FHIR REST handlers depend on, passed in explicitly (no module-level singletons): what the
+ * operations get (`repo` is the caller's view of the data once the router has applied `accessFor`,
+ * unscoped before), and how to find the caller's access from a request.
+ */
+export interface FhirContext extends OperationContext {
   /**
    * Who the caller is, as an AccessScope the repository applies inside every query
    * (server/auth/access-policy.ts); undefined only when the server runs without authorization.
@@ -26,6 +26,4 @@ export interface FhirContext {
    * token: anything but the public directory) throws a FhirError (401).
    */
   accessFor?: (req: Request, res: Response, asked?: AskedInteraction) => Promise<AccessScope | undefined>;
-  validator: ResourceValidator;
-  config: Pick<Config, 'fhirBaseUrl' | 'limits'>;
 }

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { badRequest } from '../outcomes.ts';
 import { dateRange } from '../search/normalize.ts';
 import type { HistoryQuery } from '../../storage/stored-version.ts';
-import { decodeHistoryCursor, historyBundle } from './bundles.ts';
+import { decodeHistoryCursor, historyBundle } from '../bundle/history-bundle.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { sendJson } from './http.ts';
 import { idParam, queryOf, resourceTypeParam } from './request-input.ts';

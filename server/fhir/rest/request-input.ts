@@ -1,15 +1,18 @@
 import type { Request } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import { isKnownResourceType } from '../definitions.ts';
-import { badRequest, FhirError, invalidResource, outcome, unprocessable, unsupportedMediaType } from '../outcomes.ts';
-import { structureIssues } from '../validation/structure.ts';
-import { parseJsonBody, queryKeyProblem } from './json-guard.ts';
+import { badRequest, FhirError, outcome, unsupportedMediaType } from '../outcomes.ts';
+import { parseJsonBody, queryKeyProblem } from '../input/json-guard.ts';
+import { jsonPatchOperations, shapedResource } from '../input/resource-input.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { parsePrefer } from './http.ts';
 import { parseSearch } from '../search/parse-search.ts';
 import type { ParsedSearch, Query } from '../search/parse-search.ts';
 
-/** Turns the parts of a request the handlers need into checked values, or throws a FhirError. */
+/**
+ * Turns the parts of a request the handlers need into checked values, or throws a FhirError. The
+ * checks that do not depend on HTTP (JSON guard, resource shape, JSON Patch, query text) are in ../input/.
+ */
 
 const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -47,30 +50,9 @@ export function jsonResourceBody(req: Request, ctx: FhirContext): Resource {
   return value as Resource;
 }
 
-/** The body's resourceType is the type in the URL (400 naming `resourceType` otherwise). */
-export function ofType(resource: Resource, type: string, expression = 'resourceType'): Resource {
-  if (resource.resourceType !== type) {
-    throw badRequest(`resourceType ${shown(resource.resourceType)} does not match '${type}' in the URL`, expression);
-  }
-  return resource;
-}
-
-/**
- * The JSON body of a create or update: a resource of the type in the URL whose JSON shape is right
- * (validation/structure.ts), so that the handlers and the repository may read its id and meta
- * before the full validation runs. Shape problems are a 400 naming every path.
- */
+/** The JSON body of a create or update: a resource of the type in the URL whose JSON shape is right (input/resource-input.ts). */
 export function resourceBody(req: Request, ctx: FhirContext, type: string, resource = jsonResourceBody(req, ctx)): Resource {
-  ofType(resource, type);
-  const issues = structureIssues(resource);
-  if (issues.length) throw invalidResource(issues);
-  return resource;
-}
-
-/** A value from a request body, quoted for a message whatever its JSON type (never via its own toString). */
-export function shown(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return shapedResource(resource, type);
 }
 
 export function patchBody(req: Request, ctx: FhirContext): unknown[] {
@@ -78,29 +60,6 @@ export function patchBody(req: Request, ctx: FhirContext): unknown[] {
     throw unsupportedMediaType('PATCH supports JSON Patch only: Content-Type must be application/json-patch+json');
   }
   return jsonPatchOperations(parseJsonBody(bodyText(req), ctx.config.limits.jsonDepth));
-}
-
-const PATCH_OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
-
-/**
- * A JSON Patch document (RFC 6902) whose operations have the right types, and that targets parts of
- * the resource, never the whole of it (`"path": ""`: removing or replacing the resource itself is
- * what DELETE and PUT are for, and would leave no resource to check). The patched resource is then
- * validated like any other write.
- */
-export function jsonPatchOperations(patch: unknown): unknown[] {
-  if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
-  patch.forEach((operation: unknown, i) => {
-    if (typeof operation !== 'object' || operation === null || Array.isArray(operation)) throw badRequest(`JSON Patch operation ${i} must be an object`);
-    const { op, path, from } = operation as Record<string, unknown>;
-    if (typeof op !== 'string' || !PATCH_OPS.has(op)) throw badRequest(`JSON Patch operation ${i}: op must be one of ${[...PATCH_OPS].join(', ')}`);
-    if (typeof path !== 'string') throw badRequest(`JSON Patch operation ${i}: path must be a string`);
-    if ((op === 'move' || op === 'copy') && typeof from !== 'string') throw badRequest(`JSON Patch operation ${i}: from must be a string`);
-    if ((path === '' && op !== 'test') || (op === 'move' && from === '')) {
-      throw unprocessable(`JSON Patch operation ${i} may not ${op} the whole resource (use PUT or DELETE)`);
-    }
-  });
-  return patch;
 }
 
 /** Query parameters of the URL, and for POST _search the form body too (they are merged). */
@@ -141,24 +100,4 @@ export function conditionalSearch(ctx: FhirContext, type: string, query: Query, 
 function searchLimits(ctx: FhirContext) {
   const l = ctx.config.limits;
   return { defaultCount: l.searchDefaultCount, maxCount: l.searchMaxCount, maxOrValues: l.searchMaxOrValues };
-}
-
-/** `If-None-Exist: identifier=x|1` (or `Patient?identifier=x|1`) → its query. */
-export function queryFromHeader(value: string): Query {
-  return queryFromText(value.replace(/^[^?]*\?/, ''));
-}
-
-/**
- * A query string (`a=1&a=2&b=3`) → its query, repeated names as arrays; names are checked like a
- * URL's. The object has no prototype, so no name (`__proto__`, `toString`) can mean anything else.
- */
-export function queryFromText(text: string): Query {
-  const query: Query = Object.create(null) as Query;
-  for (const [key, v] of new URLSearchParams(text)) {
-    const problem = queryKeyProblem(key);
-    if (problem) throw badRequest(`Invalid search parameter '${key.slice(0, 80)}': ${problem}`, key);
-    const prior = query[key];
-    query[key] = prior === undefined ? v : [...(Array.isArray(prior) ? prior : [prior]), v];
-  }
-  return query;
 }

@@ -1,27 +1,21 @@
 import type { Request, Response } from 'express';
-import { everythingOperation } from '../operations/everything-operation.ts';
-import { validateOperation } from '../operations/validate-operation.ts';
+import type { ServedInteraction } from '../operations/capability-statement.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { history } from './history-interactions.ts';
+import { everything, validate } from './operation-interactions.ts';
 import { batchOrTransaction } from './system-interactions.ts';
 import { patch, read, remove, update, vread } from './instance-interactions.ts';
 import { conditionalDelete, conditionalUpdate, create, search } from './type-interactions.ts';
 
 /**
  * The table of everything the FHIR endpoint does. The router is built from it and so is the
- * CapabilityStatement, so /metadata can never claim an interaction that is not routed.
+ * CapabilityStatement (from SERVED, the plain list derived below), so /metadata can never claim an
+ * interaction that is not routed.
  */
-export type Level = 'system' | 'type' | 'instance';
-
-export interface Route {
+export interface Route extends ServedInteraction {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
-  level: Level;
-  /** The CapabilityStatement interaction code, or the operation name for `$` operations. */
-  interaction?: string | string[];
-  operation?: string;
-  /** Resource types the route applies to (all when absent). */
-  types?: string[];
+  /** The CapabilityStatement interaction code(s) (`interaction`), or the name of a `$` operation (`operation`). */
   handler: (ctx: FhirContext) => (req: Request, res: Response) => Promise<void>;
 }
 
@@ -30,19 +24,27 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/_history', level: 'system', interaction: 'history-system', handler: (ctx) => history(ctx, 'system') },
   { method: 'get', path: '/:type/_history', level: 'type', interaction: 'history-type', handler: (ctx) => history(ctx, 'type') },
   { method: 'post', path: '/:type/_search', level: 'type', interaction: 'search-type', handler: search },
-  { method: 'post', path: '/:type/\\$validate', level: 'type', operation: 'validate', handler: (ctx) => validateOperation(ctx, 'type') },
+  { method: 'post', path: '/:type/\\$validate', level: 'type', operation: 'validate', handler: (ctx) => validate(ctx, 'type') },
   { method: 'get', path: '/:type', level: 'type', interaction: 'search-type', handler: search },
   { method: 'post', path: '/:type', level: 'type', interaction: 'create', handler: create },
   { method: 'put', path: '/:type', level: 'type', interaction: 'update', handler: conditionalUpdate },
   { method: 'delete', path: '/:type', level: 'type', interaction: 'delete', handler: conditionalDelete },
   { method: 'get', path: '/:type/:id/_history', level: 'instance', interaction: 'history-instance', handler: (ctx) => history(ctx, 'instance') },
   { method: 'get', path: '/:type/:id/_history/:vid', level: 'instance', interaction: 'vread', handler: vread },
-  { method: 'post', path: '/:type/:id/\\$validate', level: 'instance', operation: 'validate', handler: (ctx) => validateOperation(ctx, 'instance') },
-  { method: 'get', path: '/:type/:id/\\$validate', level: 'instance', operation: 'validate', handler: (ctx) => validateOperation(ctx, 'instance') },
-  { method: 'get', path: '/:type/:id/\\$everything', level: 'instance', operation: 'everything', types: ['Patient'], handler: everythingOperation },
-  { method: 'post', path: '/:type/:id/\\$everything', level: 'instance', operation: 'everything', types: ['Patient'], handler: everythingOperation },
+  { method: 'post', path: '/:type/:id/\\$validate', level: 'instance', operation: 'validate', handler: (ctx) => validate(ctx, 'instance') },
+  { method: 'get', path: '/:type/:id/\\$validate', level: 'instance', operation: 'validate', handler: (ctx) => validate(ctx, 'instance') },
+  { method: 'get', path: '/:type/:id/\\$everything', level: 'instance', operation: 'everything', types: ['Patient'], handler: everything },
+  { method: 'post', path: '/:type/:id/\\$everything', level: 'instance', operation: 'everything', types: ['Patient'], handler: everything },
   { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: read },
   { method: 'put', path: '/:type/:id', level: 'instance', interaction: 'update', handler: update },
   { method: 'patch', path: '/:type/:id', level: 'instance', interaction: 'patch', handler: patch },
   { method: 'delete', path: '/:type/:id', level: 'instance', interaction: 'delete', handler: remove },
 ];
+
+/** What the routes serve, without their HTTP side: the input of buildCapabilityStatement. */
+export const SERVED: ServedInteraction[] = ROUTES.map(({ level, interaction, operation, types }) => ({
+  level,
+  ...(interaction === undefined ? {} : { interaction }),
+  ...(operation === undefined ? {} : { operation }),
+  ...(types === undefined ? {} : { types }),
+}));

@@ -3,7 +3,8 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { processBundle } from '../bundle/bundle-processor.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { sendJson } from './http.ts';
-import { jsonResourceBody, ofType } from './request-input.ts';
+import { ofType } from '../input/resource-input.ts';
+import { jsonResourceBody } from './request-input.ts';
 
 /** `POST [base]` with a batch or transaction Bundle. */
 export function batchOrTransaction(ctx: FhirContext) {

@@ -1,9 +1,10 @@
 import type { Request, Response } from 'express';
 import { allOk, badRequest } from '../outcomes.ts';
 import type { FhirContext } from './fhir-context.ts';
-import { searchBundle } from './search-bundle.ts';
+import { searchBundle } from '../bundle/search-bundle.ts';
+import { queryFromHeader } from '../input/query-text.ts';
 import { sendJson, sendWritten } from './http.ts';
-import { conditionalSearch, queryFromHeader, queryOf, resourceBody, resourceTypeParam, searchOf } from './request-input.ts';
+import { conditionalSearch, queryOf, resourceBody, resourceTypeParam, searchOf } from './request-input.ts';
 
 /** Interactions on a resource type: create, search and the conditional update/delete on /[type]?... */
 

@@ -1,19 +1,9 @@
-import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import type { Query } from '../search/parse-search.ts';
+import { queryString } from '../input/query-text.ts';
 import type { HistoryQuery, StoredVersion } from '../../storage/stored-version.ts';
 
-/** Query strings for paging links, and the Bundle history answers with (search: search-bundle.ts). */
-
-export function queryString(query: Query, replace: Record<string, string | undefined> = {}): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (Object.hasOwn(replace, key)) continue;
-    for (const v of Array.isArray(value) ? value : [value ?? '']) params.append(key, v);
-  }
-  for (const [key, value] of Object.entries(replace)) if (value !== undefined) params.append(key, value);
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
+/** The Bundle `_history` answers with, and its paging cursor (searchsets: search-bundle.ts). */
 
 /** History paging resumes strictly after the last version shown, encoded in `_page`. */
 export function encodeHistoryCursor(v: StoredVersion): string {

@@ -6,7 +6,7 @@ import { resolveIncludes } from '../search/includes.ts';
 import { encodeCursor } from '../search/parse-search.ts';
 import type { ParsedSearch, Query } from '../search/parse-search.ts';
 import { subsetOf } from '../search/summary.ts';
-import { queryString } from './bundles.ts';
+import { queryString } from '../input/query-text.ts';
 
 /**
  * Runs a parsed search and builds the searchset Bundle: matches, included resources, outcome
