@@ -21,7 +21,7 @@ import { buildCapabilityStatement } from './fhir/operations/capability-statement
 import { FhirError, outcome } from './fhir/outcomes.ts';
 import { fhirErrorHandler } from './fhir/rest/error-handler.ts';
 import { fhirRouter } from './fhir/rest/fhir-router.ts';
-import { ROUTES } from './fhir/rest/routes.ts';
+import { SERVED } from './fhir/rest/routes.ts';
 import { loadProfiles, ResourceValidator } from './fhir/validation/validator.ts';
 import { errorPage, notFoundPage } from './ops/error-pages.ts';
 import { fhirRateLimits } from './ops/fhir-rate-limits.ts';
@@ -75,7 +75,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     tombstoneIndex: (resource) => tombstoneRows(resource, config.fhirBaseUrl),
   };
   const repo = new VersionedRepository(repoDeps);
-  const capability = buildCapabilityStatement(ROUTES, { baseUrl: config.fhirBaseUrl, software: 'patient-portal-platform', version: VERSION });
+  const capability = buildCapabilityStatement(SERVED, { baseUrl: config.fhirBaseUrl, software: 'patient-portal-platform', version: VERSION });
 
   const mailer = createMailer({ mail: config.mail, production: config.production, logger });
   const auth = await createAuth({ config, keyValue: engine.keyValue, repo, mailer, logger });
