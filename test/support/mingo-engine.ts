@@ -1,4 +1,5 @@
 import { Aggregator, Query, update as applyUpdate } from 'mingo';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoServerError } from 'mongodb';
 import type { Document, MongoClient } from 'mongodb';
 import type { Clock } from '../../server/storage/key-value-store.ts';
@@ -15,21 +16,27 @@ import { MongoEngine } from '../../server/storage/mongo/mongo-engine.ts';
  *
  * - `_id` is unique: a second `insertOne` fails with a MongoServerError code 11000, as on a server.
  * - Documents are copied in and out (BSON semantics: `undefined` is stored as `null`, Dates stay Dates).
- * - Transactions (`session.withTransaction`) write to a private overlay that reads with that session
- *   see and nobody else does; it is applied when the work resolves and dropped when it throws. Reads
- *   and writes without the session go to the committed data, so an operation that forgets its
- *   session escapes the transaction here as it would on a server. Simplification: transactions run
- *   one at a time, where a replica set runs them concurrently and aborts the second writer of a
- *   document with a WriteConflict that withTransaction retries; either way one writer of a version wins.
+ * - Transactions (`session.withTransaction`) run concurrently, as on a replica set: each reads a
+ *   snapshot of the committed data taken when it starts, plus its own writes, which nobody else sees;
+ *   they are applied when the work resolves and dropped when it throws. Writing a document that
+ *   another running transaction has written, or that was committed after the snapshot, fails with a
+ *   WriteConflict labelled TransientTransactionError, and withTransaction retries the work after a
+ *   backoff, like the driver's. Reads and writes without the session go to the committed data, so an
+ *   operation that forgets its session escapes the transaction here as it would on a server.
  * - Unknown options are refused, so a new driver option the engine starts using is noticed here.
  *
  * Not covered (needs a real server, `MONGODB_URI`): the wire protocol, write/read concerns, index
- * creation and use (createIndexes is recorded, not checked), the TTL monitor, concurrent transactions.
+ * creation and use (createIndexes is recorded, not checked), the TTL monitor, a write outside a
+ * transaction to a document a running transaction has written (a server makes it wait; here it throws).
  */
 export class MingoServer {
   readonly collections = new Map<string, Map<string, Document>>();
   readonly indexes = new Map<string, Document[]>();
-  #transactions: Promise<unknown> = Promise.resolve();
+  /** Commit sequence: the last commit that wrote each document, per collection. */
+  #sequence = 0;
+  readonly #writtenAt = new Map<string, Map<string, number>>();
+  /** The transactions running now. */
+  readonly running = new Set<Transaction>();
 
   /** A driver client on this server's data (each engine opens its own; the data outlives it). */
   client(): MongoClient {
@@ -42,12 +49,65 @@ export class MingoServer {
     return docs;
   }
 
-  /** Runs `work` after every transaction started before it has ended. */
-  serialize<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.#transactions.then(work, work);
-    this.#transactions = result.catch(() => undefined);
-    return result;
+  begin(): Transaction {
+    const snapshot = new Map<string, Map<string, Document>>();
+    for (const [name, docs] of this.collections) snapshot.set(name, new Map(docs));
+    const transaction: Transaction = { snapshot, startedAt: this.#sequence, writes: new Map() };
+    this.running.add(transaction);
+    return transaction;
   }
+
+  commit(transaction: Transaction): void {
+    this.running.delete(transaction);
+    const at = ++this.#sequence;
+    for (const [name, writes] of transaction.writes) {
+      const docs = this.committed(name);
+      for (const [id, doc] of writes) {
+        if (doc) docs.set(id, doc);
+        else docs.delete(id);
+        this.#written(name).set(id, at);
+      }
+    }
+  }
+
+  abort(transaction: Transaction): void {
+    this.running.delete(transaction);
+  }
+
+  /** Checks that `transaction` (or a write outside any, when undefined) may write `name`/`id`. */
+  checkWrite(name: string, id: string, transaction?: Transaction): void {
+    for (const other of this.running) {
+      if (other === transaction || !other.writes.get(name)?.has(id)) continue;
+      if (!transaction) throw new Error(`MingoServer: a write outside a transaction to ${name}/${id}, which a running transaction wrote, is not simulated`);
+      throw writeConflict(name, id);
+    }
+    if (transaction && (this.#written(name).get(id) ?? 0) > transaction.startedAt) throw writeConflict(name, id);
+  }
+
+  /** Records a write outside any transaction. */
+  wrote(name: string, id: string): void {
+    this.#written(name).set(id, ++this.#sequence);
+  }
+
+  #written(name: string): Map<string, number> {
+    let written = this.#writtenAt.get(name);
+    if (!written) this.#writtenAt.set(name, (written = new Map()));
+    return written;
+  }
+}
+
+/** A running transaction: its snapshot of the committed data and its own writes (`null`: deleted). */
+interface Transaction {
+  snapshot: Map<string, Map<string, Document>>;
+  startedAt: number;
+  writes: Map<string, Map<string, Document | null>>;
+}
+
+function writeConflict(name: string, id: string): MongoServerError {
+  return new MongoServerError({
+    message: `WriteConflict error: this operation conflicted with another operation (${name}/${id})`,
+    code: 112, codeName: 'WriteConflict', errorLabels: ['TransientTransactionError'],
+  });
 }
 
 /** A MongoDB engine whose driver client is a MingoServer's (a fresh server unless one is given). */
@@ -94,37 +154,35 @@ class MingoDb {
   }
 }
 
-/** A transaction's writes, per collection and `_id` (`null`: deleted), until it commits. */
-type Overlay = Map<string, Map<string, Document | null>>;
-
 class MingoSession {
   readonly #server: MingoServer;
-  overlay?: Overlay;
+  transaction?: Transaction;
   constructor(server: MingoServer) {
     this.#server = server;
   }
-  async withTransaction<T>(work: () => Promise<T>, options: Document = {}): Promise<T> {
+  /** The driver's withTransaction: retries the work on TransientTransactionError, with its backoff. */
+  async withTransaction<T>(work: (session: this) => Promise<T>, options: Document = {}): Promise<T> {
     allowOptions('withTransaction', options, ['readConcern', 'writeConcern']);
-    return this.#server.serialize(async () => {
-      const overlay: Overlay = new Map();
-      this.overlay = overlay;
+    if (this.transaction) throw new Error('MingoServer: a transaction is already running on this session');
+    const deadline = Date.now() + 120_000;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * Math.min(5 * 1.5 ** attempt, 500));
+      const transaction = this.#server.begin();
+      this.transaction = transaction;
       try {
-        const result = await work();
-        for (const [name, writes] of overlay) {
-          const docs = this.#server.committed(name);
-          for (const [id, doc] of writes) {
-            if (doc) docs.set(id, doc);
-            else docs.delete(id);
-          }
-        }
+        const result = await work(this);
+        this.#server.commit(transaction);
         return result;
+      } catch (err) {
+        this.#server.abort(transaction);
+        if (!(err instanceof MongoServerError && err.hasErrorLabel('TransientTransactionError') && Date.now() < deadline)) throw err;
       } finally {
-        this.overlay = undefined;
+        this.transaction = undefined;
       }
-    });
+    }
   }
   async endSession(): Promise<void> {
-    if (this.overlay) throw new Error('MingoServer: endSession inside a transaction');
+    if (this.transaction) throw new Error('MingoServer: endSession inside a transaction');
   }
 }
 
@@ -211,12 +269,14 @@ class MingoCollection {
     return { acknowledged: true, deletedCount: matches.length };
   }
 
-  /** The documents this session sees: the committed ones with its transaction's writes over them. */
+  /** The documents this session sees: committed ones, or its transaction's snapshot and writes. */
   #view(session?: MingoSession): Map<string, Document> {
-    const committed = this.#server.committed(this.#name);
-    const writes = session?.overlay?.get(this.#name);
-    if (!writes) return committed;
-    const view = new Map(committed);
+    const transaction = session?.transaction;
+    if (!transaction) return this.#server.committed(this.#name);
+    const snapshot = transaction.snapshot.get(this.#name) ?? new Map<string, Document>();
+    const writes = transaction.writes.get(this.#name);
+    if (!writes) return snapshot;
+    const view = new Map(snapshot);
     for (const [id, doc] of writes) {
       if (doc) view.set(id, doc);
       else view.delete(id);
@@ -230,20 +290,26 @@ class MingoCollection {
   }
 
   #write(session: MingoSession | undefined, doc: Document): void {
-    this.#target(session).set(String(doc._id), deepFreeze(doc));
+    this.#store(session, String(doc._id), deepFreeze(doc));
   }
 
   #delete(session: MingoSession | undefined, id: string): void {
-    const target = this.#target(session);
-    if (target === this.#server.committed(this.#name)) target.delete(id);
-    else target.set(id, null);
+    this.#store(session, id, null);
   }
 
-  #target(session?: MingoSession): Map<string, Document | null> {
-    if (!session?.overlay) return this.#server.committed(this.#name);
-    let writes = session.overlay.get(this.#name);
-    if (!writes) session.overlay.set(this.#name, (writes = new Map()));
-    return writes;
+  #store(session: MingoSession | undefined, id: string, doc: Document | null): void {
+    const transaction = session?.transaction;
+    this.#server.checkWrite(this.#name, id, transaction);
+    if (transaction) {
+      let writes = transaction.writes.get(this.#name);
+      if (!writes) transaction.writes.set(this.#name, (writes = new Map()));
+      writes.set(id, doc);
+      return;
+    }
+    const committed = this.#server.committed(this.#name);
+    if (doc) committed.set(id, doc);
+    else committed.delete(id);
+    this.#server.wrote(this.#name, id);
   }
 
   /** Runs a pipeline over this collection as the session sees it; `$lookup` reads the same view. */
