@@ -111,6 +111,16 @@ describe('PatientList', () => {
     expect(page.querySelector('table')).toBeNull();
   });
 
+  it('never makes the page scroll sideways at 390 px: the table scrolls in its own box', () => {
+    page.style.display = 'block';
+    page.style.width = '390px';
+    const long = { resourceType: 'Patient', id: 'p9', name: [{ family: 'Featherstonehaugh-Wolfeschlegelsteinhausen', given: ['Bartholomew'] }] } as Patient;
+    firstPage().flush(bundle([long]));
+    fixture.detectChanges();
+    expect(page.scrollWidth).toBeLessThanOrEqual(390);
+    expect(getComputedStyle(page.querySelector('.table-scroll')!).overflowX).toBe('auto');
+  });
+
   it('says when no patient matches the search', () => {
     firstPage().flush(bundle([ada]));
     jasmine.clock().install();
