@@ -54,6 +54,28 @@ describe('batch and transaction', () => {
     assert.equal(await versionCount(), before);
   });
 
+  it('a transaction with a code outside a required binding (Observation.status) stores nothing and names the path', async () => {
+    const before = await versionCount();
+    const res = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:rb-p', resource: { resourceType: 'Patient', name: [{ family: 'Bound' }] }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' }, subject: { reference: 'urn:uuid:rb-p' } }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    assert.ok(res.body.issue.some((i: any) => i.severity === 'error' && i.expression?.includes('Bundle.entry[1].resource.status')), JSON.stringify(res.body));
+    assert.equal(await versionCount(), before);
+    // A plain create is refused the same way; an extensible binding (Encounter.class) takes any code.
+    const create = await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } } });
+    assert.equal(create.status, 400);
+    assert.ok(create.body.issue.some((i: any) => i.expression?.includes('Observation.status')), JSON.stringify(create.body));
+    const encounter = await fhirFetch(`${F}/Encounter`, { method: 'POST', body: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://example.org/classes', code: 'home-visit' } } });
+    assert.equal(encounter.status, 201, JSON.stringify(encounter.body));
+  });
+
   it('resolves conditional references and honours ifNoneExist', async () => {
     await post({
       resourceType: 'Bundle', type: 'transaction',

@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { getResourceTypes } from '../definitions.ts';
 import { invalidResource } from '../outcomes.ts';
+import { bindingIssues, prepareBindings } from './bindings.ts';
 import { withSnapshot } from './snapshot.ts';
 import { structureIssues } from './structure.ts';
 
@@ -10,12 +12,16 @@ import { structureIssues } from './structure.ts';
  * Validates resources against the R4 StructureDefinitions (loaded once by definitions.ts) and
  * against every profile in `meta.profile` that fhir-profiles/ defines. Profiles we do not know
  * are claims made by other systems: they are accepted, as most servers do, and not enforced.
+ * The required bindings of R4 are checked against the value sets that ship with the definitions
+ * (bindings.ts; @medplum/core checks no codes).
  */
 export class ResourceValidator {
   readonly #profiles: Map<string, StructureDefinition>;
 
   constructor(profiles: Map<string, StructureDefinition>) {
     this.#profiles = profiles;
+    // The binding tables are built at start-up rather than on the first write (once per process).
+    if (getResourceTypes().length) prepareBindings();
   }
 
   get profileUrls(): string[] {
@@ -46,6 +52,7 @@ export class ResourceValidator {
       }
     };
     run();
+    issues.push(...bindingIssues(resource as unknown as Record<string, unknown>));
     for (const url of resource.meta?.profile ?? []) {
       const profile = this.#profiles.get(url);
       if (profile) run(profile);
