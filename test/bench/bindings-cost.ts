@@ -1,5 +1,5 @@
 /**
- * `node server/fhir/validation/bindings-cost.ts`: what the required-binding check costs per
+ * `node test/bench/bindings-cost.ts`: what the required-binding check costs per
  * resource, on the Synthea data in ../shared/data (not a test): the 7 transaction bundles and the
  * bulk NDJSON of 10 patients. Times, over every resource, the full validator.validate and bindingIssues alone (the added cost), best of a few
  * rounds, and lists any binding the data does not meet.
@@ -11,11 +11,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { loadDefinitions } from '../definitions.ts';
-import { bindingIssues, prepareBindings } from './bindings.ts';
-import { ResourceValidator } from './validator.ts';
+import { loadDefinitions } from '../../server/fhir/definitions.ts';
+import { bindingIssues, prepareBindings } from '../../server/fhir/validation/bindings.ts';
+import { ResourceValidator } from '../../server/fhir/validation/validator.ts';
 
-const data = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data');
+const data = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 loadDefinitions();
 let started = performance.now();
 prepareBindings();
