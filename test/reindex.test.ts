@@ -50,7 +50,7 @@ describe('custom search parameters and reindex', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('npm run reindex indexes existing resources without writing versions', async () => {
-    const run = spawnSync(process.execPath, [join(ROOT, 'server', 'ops', 'reindex.ts'), 'PractitionerRole'], {
+    const run = spawnSync(process.execPath, [join(ROOT, 'server', 'cli', 'reindex.ts'), 'PractitionerRole'], {
       env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'info', BASE_URL: 'http://localhost:8080' },
       encoding: 'utf8',
     });
@@ -67,7 +67,7 @@ describe('custom search parameters and reindex', () => {
   });
 
   it('refuses unknown resource types', () => {
-    const run = spawnSync(process.execPath, [join(ROOT, 'server', 'ops', 'reindex.ts'), 'Banana'], { env: { ...process.env, DATA_DIR: dir }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(ROOT, 'server', 'cli', 'reindex.ts'), 'Banana'], { env: { ...process.env, DATA_DIR: dir }, encoding: 'utf8' });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /Unknown resource types: Banana/);
   });

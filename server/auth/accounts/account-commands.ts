@@ -9,7 +9,7 @@ import { ACCOUNT_KINDS } from './account-store.ts';
 import type { PasswordHasher } from './password-hash.ts';
 
 /**
- * The operator's account commands (`npm run account -- <command>`, entry point server/ops/account.ts),
+ * The operator's account commands (`npm run account -- <command>`, entry point server/cli/account.ts),
  * kept here, apart from the process handling, so that tests run them against a real store.
  */
 export const USAGE = `Usage: npm run account -- <command> [options]

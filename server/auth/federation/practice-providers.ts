@@ -4,7 +4,7 @@ import type { KeyValueStore } from '../../storage/key-value-store.ts';
  * Each practice may let its staff (or patients) sign in through the practice's own OpenID provider
  * (its Entra ID, Google Workspace, Keycloak …). Its settings are kept in the key-value store
  * (namespace `federation-provider`, keyed by the practice's Organization id) and set by an operator
- * through `setPracticeProvider` (CLI `server/ops/account.ts federation-provider`, later the console).
+ * through `setPracticeProvider` (CLI `server/cli/account.ts federation-provider`, later the console).
  *
  * The client secret is stored as given (the store is the server's own database); rotate it at the
  * provider if the database is exposed.

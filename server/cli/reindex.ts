@@ -6,7 +6,7 @@ import { indexWithAccess } from '../auth/access-index.ts';
 import type { PagePosition } from '../fhir/search/search-request.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { StorageEngine } from '../storage/storage-engine.ts';
-import { createLogger } from './logging.ts';
+import { createLogger } from '../ops/logging.ts';
 
 /**
  * `npm run reindex [-- Type ...]`: recomputes the search index of every current resource (of the

@@ -5,10 +5,10 @@ import { ClientRegistrationError } from '../auth/smart/clients.ts';
 import type { ClientRegistration } from '../auth/smart/clients.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { openStorage } from '../storage/open-storage.ts';
-import { createLogger } from './logging.ts';
+import { createLogger } from '../ops/logging.ts';
 
 /**
- * `node server/ops/register-client.ts --practice <id> --name <n> --kind <kind> [options]`: registers
+ * `node server/cli/register-client.ts --practice <id> --name <n> --kind <kind> [options]`: registers
  * a SMART client of a practice (server/auth/smart/README.md) and prints its client_id and, for a
  * confidential-symmetric client, its secret, which is shown this once only. Opens the store like
  * the server does (MONGODB_URI or DATA_DIR, see server/config.ts); safe while the server runs.
@@ -16,7 +16,7 @@ import { createLogger } from './logging.ts';
  * Exit codes: 0 registered, 2 bad usage or a registration the server refuses (the message says
  * why), 1 anything else.
  */
-export const USAGE = `Usage: node server/ops/register-client.ts --practice <Organization id> --name <name> --kind <kind> --scope "<scopes>" [options]
+export const USAGE = `Usage: node server/cli/register-client.ts --practice <Organization id> --name <name> --kind <kind> --scope "<scopes>" [options]
 
   --kind           public | confidential-symmetric | confidential-asymmetric | backend
   --scope          the scopes the client may ask for, e.g. "system/*.rs" or "openid fhirUser launch/patient patient/*.rs"
@@ -27,7 +27,7 @@ export const USAGE = `Usage: node server/ops/register-client.ts --practice <Orga
   --manages-access backend only: the client may create, change and end the practice's memberships and
                    access grants (PractitionerRole, Person links, RelatedPerson, Consent) like its administrators
 
-Example: node server/ops/register-client.ts --practice 7f3c… --name "Lab feed" --kind backend --jwks-file lab.jwks.json --scope "system/*.rs"`;
+Example: node server/cli/register-client.ts --practice 7f3c… --name "Lab feed" --kind backend --jwks-file lab.jwks.json --scope "system/*.rs"`;
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -6,7 +6,7 @@ import { PasswordRuleError } from '../auth/accounts/password-rules.ts';
 import { FederationInputError } from '../auth/federation/practice-providers.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { openStorage } from '../storage/open-storage.ts';
-import { createLogger } from './logging.ts';
+import { createLogger } from '../ops/logging.ts';
 
 /**
  * `npm run account -- <command>`: creates accounts, sets passwords and configures federated sign-in
