@@ -124,7 +124,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   }
 
   async function cli(args: string[], input: string) {
-    const child = run(process.execPath, [join(import.meta.dirname, '..', '..', 'server', 'ops', 'account.ts'), ...args], {
+    const child = run(process.execPath, [join(import.meta.dirname, '..', '..', 'server', 'cli', 'account.ts'), ...args], {
       env: { ...process.env, DATA_DIR: dataDir, BASE_URL: a.baseUrl, LOG_LEVEL: 'warn', MONGODB_URI: '' },
     });
     child.child.stdin?.end(input);
