@@ -399,12 +399,17 @@ describe('authorization matrix over HTTP', () => {
     const proxy = { headers: { authorization: `Bearer ${token}` } };
     const reachable = async (): Promise<string[]> => {
       const seen: string[] = [];
-      for (const type of TYPES) seen.push(...refsOf((await fhirFetch(`${F()}/${type}?_count=100`, proxy)).body).filter((r) => !REFERENCE_TYPES.has(r.split('/')[0]!)));
+      for (const type of TYPES) {
+        const found = await fhirFetch(`${F()}/${type}?_count=100`, proxy);
+        assert.equal(found.status, 200, `the family member's token still works: ${type}`);
+        seen.push(...refsOf(found.body).filter((r) => !REFERENCE_TYPES.has(r.split('/')[0]!)));
+      }
       const read = await fhirFetch(`${F()}/${ids.get('A')}`, proxy);
       if (read.status === 200) seen.push(`read ${ids.get('A')}`);
       const everything = await fhirFetch(`${F()}/${ids.get('A')}/$everything`, proxy);
       if (everything.status === 200) seen.push('$everything');
       const history = await fhirFetch(`${F()}/Observation/_history?_count=100`, proxy);
+      assert.equal(history.status, 200);
       seen.push(...(history.body?.entry ?? []).filter((e: any) => e.resource).map((e: any) => `history Observation/${e.resource.id}`));
       return seen;
     };

@@ -97,6 +97,8 @@ describe('escalation findings of issue 9', () => {
     const mine = type.body.entry.filter((e: any) => e.resource?.id === obs.id);
     assert.deepEqual(mine.map((e: any) => e.resource.meta.versionId), ['2'], 'type history');
     const system = await fhirFetch(`${F()}/_history?_count=100`, B);
+    assert.equal(system.status, 200);
+    assert.ok(system.body.entry.some((e: any) => e.resource?.id === obs.id), 'system history shows B\'s version');
     assert.ok(!JSON.stringify(system.body).includes('A\'s secret result'), 'system history');
     // The page is filled past hidden versions: _count=1 still finds B's version.
     const first = await fhirFetch(`${F()}/Observation/_history?_count=1`, B);
