@@ -225,6 +225,17 @@ describe('FHIR REST', () => {
     assert.equal(body.rest[0].resource.length > 140, true);
   });
 
+  it('the base URL answers the CapabilityStatement; a system-level search is not served', async () => {
+    const [base, metadata] = await Promise.all([fhirFetch(F), fhirFetch(`${F}/metadata`)]);
+    assert.equal(base.status, 200);
+    assert.deepEqual(base.body, metadata.body);
+    assert.equal(base.headers.get('content-location'), `${F}/metadata`);
+    assert.equal((await fhirFetch(`${F}?_format=json`)).status, 200, 'presentation parameters are not a search');
+    const search = await fhirFetch(`${F}?_id=x`);
+    assert.equal(search.status, 404);
+    assert.equal(search.body.issue[0].code, 'not-supported');
+  });
+
   it('health endpoints and request ids', async () => {
     const live = await fetch(`${server.baseUrl}/healthz`);
     assert.equal(live.status, 200);

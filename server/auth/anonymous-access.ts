@@ -10,11 +10,12 @@ import { DIRECTORY_TYPES } from './access-policy.ts';
  * `_has` reach nothing else). Everything else answers 401 with `WWW-Authenticate: Bearer
  * realm="<FHIR base>"`, before any data is looked at, so the answer never depends on whether a
  * resource exists: other types, vread and history (old versions of a listing are not the listing),
- * operations, writes, batch and transaction Bundles, and paths no route serves (including the base
- * URL itself).
+ * operations, writes, batch and transaction Bundles, system-level search (`GET [base]?…`) and paths
+ * no route serves.
  *
- * Open without a token elsewhere, never reaching this rule: `GET metadata` (fhir-router.ts, before
- * the route table), the discovery documents (`.well-known/smart-configuration`, the issuer's
+ * Open without a token elsewhere, never reaching this rule: `GET metadata` and `GET [base]` without
+ * search parameters, which both answer the CapabilityStatement (fhir-router.ts, before the route
+ * table), the discovery documents (`.well-known/smart-configuration`, the issuer's
  * `/.well-known/…`: smart/routes.ts) and CORS preflights (app.ts).
  */
 /**

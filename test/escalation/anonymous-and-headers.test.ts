@@ -114,7 +114,7 @@ describe('error pages, security headers, anonymous requests', () => {
       assert.deepEqual(existing.body, missing.body, 'nothing tells them apart');
     });
 
-    it('searches, history, $everything, vread, operations, writes, batch, transaction and the base URL answer 401', async () => {
+    it('searches, history, $everything, vread, operations, writes, batch, transaction and system-level search answer 401', async () => {
       await expect401('Observation search', `${F}/Observation?subject=Patient/${patientId}`);
       await expect401('Observation POST _search', `${F}/Observation/_search`, { method: 'POST', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       await expect401('instance history', `${F}/Patient/${patientId}/_history`);
@@ -131,7 +131,7 @@ describe('error pages, security headers, anonymous requests', () => {
       const batch = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Practitioner/${listedId}` } }] };
       await expect401('batch', F, { method: 'POST', body: batch });
       await expect401('transaction', F, { method: 'POST', body: { ...batch, type: 'transaction' } });
-      await expect401('the base URL', F);
+      await expect401('a system-level search', `${F}?_id=${patientId}`);
       await expect401('an unknown interaction', `${F}/Patient/${patientId}/_nonsense`);
       assert.equal((await fhirFetch(`${F}/Patient/${patientId}`)).status, 200, 'with a token it is there');
     });
@@ -144,6 +144,10 @@ describe('error pages, security headers, anonymous requests', () => {
 
     it('metadata, discovery, CORS preflights and the public directory stay open; includes of other types reach nothing', async () => {
       assert.equal((await fhirFetch(`${F}/metadata`, { anonymous: true })).status, 200);
+      const base = await fhirFetch(F, { anonymous: true });
+      assert.equal(base.status, 200, 'the base URL says what the API is');
+      assert.equal(base.body.resourceType, 'CapabilityStatement');
+      assert.equal(base.headers.get('content-location'), `${F}/metadata`);
       assert.equal((await fetch(`${F}/.well-known/smart-configuration`)).status, 200);
       assert.equal((await fetch(`${server.baseUrl}/.well-known/openid-configuration`)).status, 200);
       const preflight = await fetch(`${F}/Patient/${patientId}`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });

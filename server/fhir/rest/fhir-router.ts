@@ -22,6 +22,14 @@ export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStat
     next();
   });
   router.get('/metadata', (_req, res) => sendJson(res, 200, capabilityStatement));
+  // The base URL itself answers what this API is (the CapabilityStatement, as /metadata does), so
+  // a person or client landing on it learns what is served and where. With search parameters it
+  // would be a system-level search, which is not served: that falls through to 401/404 below.
+  router.get('/', (req: Request, res: Response, next: NextFunction) => {
+    if (!isBareBase(req)) return next();
+    res.set('Content-Location', `${ctx.config.fhirBaseUrl}/metadata`);
+    sendJson(res, 200, capabilityStatement);
+  });
   for (const route of ROUTES) {
     const unscoped = ctx.accessFor ? undefined : route.handler(ctx);
     const interaction = interactionOf(route);
@@ -52,6 +60,11 @@ function interactionOf(route: Route): string {
 async function callerContext(ctx: FhirContext, req: Request, res: Response, asked: AskedInteraction): Promise<FhirContext> {
   const scope = await ctx.accessFor?.(req, res, asked);
   return scope ? { ...ctx, repo: ctx.repo.withScope(scope) } : ctx;
+}
+
+/** Only presentation parameters: anything else makes `GET [base]?…` a system-level search. */
+function isBareBase(req: Request): boolean {
+  return Object.keys(req.query).every((name) => name === '_format' || name === '_pretty');
 }
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
