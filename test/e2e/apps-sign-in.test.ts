@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../server/app.ts';
+import { buildChangedApps } from '../../server/cli/start.ts';
 import { DEMO_PASSWORD, seedDemoData } from '../../server/demo/demo-data.ts';
 import { startTestServer } from '../support/test-server.ts';
 import type { TestServer } from '../support/test-server.ts';
@@ -24,8 +25,11 @@ describe('the console and the portal sign in through the server', { skip }, () =
   let browser: Browser;
 
   before(async () => {
-    const ng = join(PROJECT_ROOT, 'node_modules', '.bin', 'ng');
-    for (const app of ['practitioner-app', 'portal-app']) await run(ng, ['build', app], { cwd: PROJECT_ROOT });
+    // Built as `npm start` builds them (skipped when their sources have not changed since), by this
+    // process's own Node: node_modules/.bin/ng would pick whatever `node` is first on PATH.
+    const ng = join(PROJECT_ROOT, 'node_modules', '@angular', 'cli', 'bin', 'ng.js');
+    const build = async (app: string) => void (await run(process.execPath, [ng, 'build', app], { cwd: PROJECT_ROOT }));
+    await buildChangedApps({ rootDir: PROJECT_ROOT, build, log: () => {} });
     server = await startTestServer();
     await seedDemoData(server.repo, server.app.accounts);
     browser = await launchChromium();
