@@ -2,7 +2,7 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import type { TestRequest } from '@angular/common/http/testing';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { Injectable, type Provider } from '@angular/core';
+import { type EnvironmentProviders, Injectable, type Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { type AuthOptions, BrowserLocation, provideAuth } from './auth-config';
 import { authInterceptor } from './auth.interceptor';
@@ -50,7 +50,7 @@ export function provideAuthTesting(options: AuthOptions = TEST_AUTH_OPTIONS): Pr
  * An app's HTTP as its app.config.ts sets it up (authInterceptor: the bearer token on the FHIR API and
  * the `apiBases`) on the testing backend, with sign-in faked as in provideAuthTesting(options).
  */
-export function provideAuthHttpTesting(options: AuthOptions = TEST_AUTH_OPTIONS): Provider[] {
+export function provideAuthHttpTesting(options: AuthOptions = TEST_AUTH_OPTIONS): (Provider | EnvironmentProviders)[] {
   return [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), ...provideAuthTesting(options)];
 }
 

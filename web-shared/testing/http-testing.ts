@@ -1,6 +1,6 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import type { Provider } from '@angular/core';
+import type { EnvironmentProviders, Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 
 /**
@@ -9,7 +9,7 @@ import { TestBed } from '@angular/core/testing';
  * `@web-shared/auth/testing`) plus `providers`; returns the controller that answers the requests.
  * The spec still says `afterEach(() => http.verify())` itself, where a reader looks for it.
  */
-export function configureHttpTesting(providers: Provider[] = []): HttpTestingController {
+export function configureHttpTesting(providers: (Provider | EnvironmentProviders)[] = []): HttpTestingController {
   TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), ...providers] });
   return TestBed.inject(HttpTestingController);
 }
