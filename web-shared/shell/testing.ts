@@ -22,3 +22,8 @@ export function atPhoneWidth(host: HTMLElement): HTMLElement {
   host.style.width = '390px';
   return host;
 }
+
+/** The links of the frame's main navigation inside `host`, as `text → href` in page order. */
+export function mainNavLinks(host: HTMLElement): [text: string, href: string | null][] {
+  return Array.from(host.querySelectorAll<HTMLAnchorElement>('header nav[aria-label="Main"] a')).map((a) => [a.textContent?.trim() ?? '', a.getAttribute('href')]);
+}

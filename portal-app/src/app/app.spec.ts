@@ -3,7 +3,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
-import { atPhoneWidth, expectToolbarFits } from '@web-shared/shell/testing';
+import { atPhoneWidth, expectToolbarFits, mainNavLinks } from '@web-shared/shell/testing';
 import { App } from './app';
 import { AUTH_OPTIONS } from './app.config';
 import { routes } from './app.routes';
@@ -16,14 +16,11 @@ describe('App (the portal in the shared frame)', () => {
     signInForTest({ access_token: 'access-1' }, 'Patient/pat1');
   });
 
-  it('shows the product name and a "Find a practitioner" link', async () => {
+  it('is the Patient Portal, with "Find a practitioner" in the main navigation', async () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
-    const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
-    expect(toolbar.textContent).toContain('Patient Portal');
-    const link = toolbar.querySelector('nav a') as HTMLAnchorElement;
-    expect(link.textContent?.trim()).toBe('Find a practitioner');
-    expect(link.getAttribute('href')).toBe('/practitioners');
+    expect(fixture.nativeElement.querySelector('header .product')?.textContent).toBe('Patient Portal');
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Find a practitioner', '/practitioners']]);
   });
 
   it('wraps the toolbar at 390 px instead of overflowing it', async () => {

@@ -3,7 +3,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
-import { atPhoneWidth, expectToolbarFits } from '@web-shared/shell/testing';
+import { atPhoneWidth, expectToolbarFits, mainNavLinks } from '@web-shared/shell/testing';
 import { App } from './app';
 import { AUTH_OPTIONS } from './app.config';
 import { routes } from './app.routes';
@@ -17,31 +17,28 @@ describe('App (the console in the shared frame)', () => {
     signInForTest({ access_token: 'access-1' }, 'Practitioner/p1');
   });
 
-  it('shows the product name and a Patients link in the toolbar', async () => {
+  it('is the Practice Console, with Patients in the main navigation', async () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
-    const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
-    expect(toolbar.textContent).toContain('Practice Console');
-    const link = toolbar.querySelector('nav a') as HTMLAnchorElement;
-    expect(link.textContent?.trim()).toBe('Patients');
-    expect(link.getAttribute('href')).toBe('/patients');
+    expect(fixture.nativeElement.querySelector('header .product')?.textContent).toBe('Practice Console');
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
   });
 
   it('shows “Connected apps” in the toolbar to practice administrators only', async () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
     const http = TestBed.inject(HttpTestingController);
-    const navTexts = () => Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')).map((a) => a.textContent?.trim());
-    expect(navTexts()).toEqual(['Patients']);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
 
     flushPractices(http, [
       { id: 'o1', name: 'Riverside', admin: false },
       { id: 'o2', name: 'Hilltop', admin: true },
     ]);
     await fixture.whenStable();
-    expect(navTexts()).toEqual(['Patients', 'Connected apps']);
-    const link = (fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')[1]!;
-    expect(link.getAttribute('href')).toBe('/apps');
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([
+      ['Patients', '/patients'],
+      ['Connected apps', '/apps'],
+    ]);
   });
 
   it('hides “Connected apps” from practitioners who administer no practice', async () => {
@@ -49,8 +46,7 @@ describe('App (the console in the shared frame)', () => {
     await fixture.whenStable();
     flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: false }]);
     await fixture.whenStable();
-    const links = Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')).map((a) => a.textContent?.trim());
-    expect(links).toEqual(['Patients']);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
     expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
   });
 
