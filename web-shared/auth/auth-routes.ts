@@ -2,8 +2,8 @@ import { inject } from '@angular/core';
 import type { ResolveFn, Routes } from '@angular/router';
 import { AUTH_CONFIG } from './auth-config';
 
-/** "Signing in · Practice Console": the page, then the product name from provideAuth. */
-const titled =
+/** "Signing in · Practice Console": the page, then the product name from provideAuth (a route's `title`). */
+export const pageTitle =
   (page: string): ResolveFn<string> =>
   () =>
     `${page} · ${inject(AUTH_CONFIG).productName}`;
@@ -16,12 +16,12 @@ const titled =
 export const signInRoutes: Routes = [
   {
     path: 'signed-in',
-    title: titled('Signing in'),
+    title: pageTitle('Signing in'),
     loadComponent: () => import('./signed-in/signed-in').then((m) => m.SignedIn),
   },
   {
     path: 'signed-out',
-    title: titled('Signed out'),
+    title: pageTitle('Signed out'),
     loadComponent: () => import('./signed-out/signed-out').then((m) => m.SignedOut),
   },
 ];

@@ -1,9 +1,9 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { Component } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import { configureHttpTesting } from '../testing';
 import { fakeLocation, flushDiscovery, isDiscoveryRequest, nextRequest, PENDING_KEY, provideAuthTesting, signInForTest, SMART_CONFIGURATION } from './testing';
 import { signedInGuard } from './auth.guard';
 
@@ -18,18 +18,13 @@ describe('signedInGuard', () => {
 
   beforeEach(() => {
     sessionStorage.clear();
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideAuthTesting(),
-        provideRouter([
-          { path: 'signed-out', component: SignedOutPage },
-          { path: '', canActivateChild: [signedInGuard], children: [{ path: 'private', component: PrivatePage }] },
-        ]),
-      ],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting([
+      provideAuthTesting(),
+      provideRouter([
+        { path: 'signed-out', component: SignedOutPage },
+        { path: '', canActivateChild: [signedInGuard], children: [{ path: 'private', component: PrivatePage }] },
+      ]),
+    ]);
   });
 
   afterEach(() => {

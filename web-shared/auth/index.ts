@@ -4,7 +4,7 @@
 export { AUTH_CONFIG, type AuthConfig, type AuthOptions, BrowserLocation, FIRST_PARTY_SCOPE, provideAuth } from './auth-config';
 export { signedInGuard } from './auth.guard';
 export { authInterceptor, isAppApiRequest, isBearerRequest, isFhirApiRequest } from './auth.interceptor';
-export { signInRoutes } from './auth-routes';
+export { pageTitle, signInRoutes } from './auth-routes';
 export {
   type AuthorizationResponse,
   AuthService,

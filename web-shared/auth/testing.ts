@@ -1,9 +1,11 @@
 // Test support for specs only (`@web-shared/auth/testing`; nothing in the apps' code imports this file).
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import type { TestRequest } from '@angular/common/http/testing';
-import { HttpTestingController } from '@angular/common/http/testing';
-import { Injectable, type Provider } from '@angular/core';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { type EnvironmentProviders, Injectable, type Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { type AuthOptions, BrowserLocation, provideAuth } from './auth-config';
+import { authInterceptor } from './auth.interceptor';
 import { AuthService, pendingSignInKey, SMART_CONFIGURATION_URL, type SmartConfiguration, type TokenResponse } from './auth.service';
 import { base64url } from './pkce';
 
@@ -42,6 +44,14 @@ export class FakeBrowserLocation extends BrowserLocation {
  */
 export function provideAuthTesting(options: AuthOptions = TEST_AUTH_OPTIONS): Provider[] {
   return [provideAuth(options), { provide: BrowserLocation, useClass: FakeBrowserLocation }];
+}
+
+/**
+ * An app's HTTP as its app.config.ts sets it up (authInterceptor: the bearer token on the FHIR API and
+ * the `apiBases`) on the testing backend, with sign-in faked as in provideAuthTesting(options).
+ */
+export function provideAuthHttpTesting(options: AuthOptions = TEST_AUTH_OPTIONS): (Provider | EnvironmentProviders)[] {
+  return [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), ...provideAuthTesting(options)];
 }
 
 export function fakeLocation(): FakeBrowserLocation {

@@ -1,6 +1,6 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import { configureHttpTesting } from '../testing';
 import { FhirClient, resourcesOf, sameOriginPath } from './fhir-client';
 import type { Bundle, Patient, Practitioner } from './fhir-types';
 import { errorMessages } from './operation-outcome';
@@ -10,9 +10,8 @@ describe('FhirClient', () => {
   let http: HttpTestingController;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    http = configureHttpTesting();
     client = TestBed.inject(FhirClient);
-    http = TestBed.inject(HttpTestingController);
   });
 
   afterEach(() => http.verify());

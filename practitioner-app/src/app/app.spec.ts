@@ -1,188 +1,127 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router, withComponentInputBinding } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
-import { authInterceptor, pendingSignInKey } from '@web-shared/auth';
-import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthTesting, signInForTest, SMART_CONFIGURATION, until } from '@web-shared/auth/testing';
+import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
+import { atPhoneWidth, expectToolbarFits, mainNavLinks } from '@web-shared/shell/testing';
 import { App } from './app';
 import { AUTH_OPTIONS } from './app.config';
 import { routes } from './app.routes';
 import { expectPracticesRequest, flushPractices } from './practices/practices-testing';
 
-describe('App shell', () => {
+// The frame itself (product name, user, sign-out, skip link) and the guarded routes are specified in
+// web-shared/shell; these are the console's own parts.
+describe('App (the console in the shared frame)', () => {
   beforeEach(() => {
-    sessionStorage.clear();
-    TestBed.configureTestingModule({
-      providers: [
-        provideRouter(routes, withComponentInputBinding()),
-        provideHttpClient(withInterceptors([authInterceptor])),
-        provideHttpClientTesting(),
-        provideAuthTesting(AUTH_OPTIONS),
-      ],
-    });
+    TestBed.configureTestingModule({ providers: [provideRouter(routes, withComponentInputBinding()), provideAuthHttpTesting(AUTH_OPTIONS)] });
+    signInForTest({ access_token: 'access-1' }, 'Practitioner/p1');
   });
 
-  afterEach(() => sessionStorage.clear());
-
-  describe('signed in', () => {
-    beforeEach(() => signInForTest({ access_token: 'access-1' }, 'Practitioner/p1'));
-
-    it('shows the product name and a Patients link in the toolbar', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
-      expect(toolbar.textContent).toContain('Practice Console');
-      const link = toolbar.querySelector('nav a') as HTMLAnchorElement;
-      expect(link.textContent?.trim()).toBe('Patients');
-      expect(link.getAttribute('href')).toBe('/patients');
-    });
-
-    it('shows “Connected apps” in the toolbar to practice administrators only', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      const http = TestBed.inject(HttpTestingController);
-      const navTexts = () => Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')).map((a) => a.textContent?.trim());
-      expect(navTexts()).toEqual(['Patients']);
-
-      flushPractices(http, [
-        { id: 'o1', name: 'Riverside', admin: false },
-        { id: 'o2', name: 'Hilltop', admin: true },
-      ]);
-      await fixture.whenStable();
-      expect(navTexts()).toEqual(['Patients', 'Connected apps']);
-      const link = (fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')[1]!;
-      expect(link.getAttribute('href')).toBe('/apps');
-    });
-
-    it('hides “Connected apps” from practitioners who administer no practice', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: false }]);
-      await fixture.whenStable();
-      const links = Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('mat-toolbar nav a')).map((a) => a.textContent?.trim());
-      expect(links).toEqual(['Patients']);
-      expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
-    });
-
-    it('hides “Connected apps” when the practices cannot be read', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      expectPracticesRequest(TestBed.inject(HttpTestingController)).flush({}, { status: 500, statusText: 'Error' });
-      await fixture.whenStable();
-      expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
-    });
-
-    it('opens the Connected apps page at /apps', async () => {
-      const harness = await RouterTestingHarness.create('/apps');
-      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Connected apps');
-      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: true }]);
-      await harness.fixture.whenStable();
-      TestBed.inject(HttpTestingController).expectOne('/api/practices/o1/clients');
-    });
-
-    it('asks the Connected apps page before leaving it', async () => {
-      const harness = await RouterTestingHarness.create('/apps');
-      const page = harness.routeDebugElement!.componentInstance as { confirmLeave(): boolean };
-      const confirmLeave = spyOn(page, 'confirmLeave').and.returnValue(false);
-      await harness.navigateByUrl('/patients');
-      expect(confirmLeave).toHaveBeenCalled();
-      expect(TestBed.inject(Router).url).toBe('/apps');
-    });
-
-    it('names the practice the practitioner works in, in the toolbar', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      const practice = () => (fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice');
-      expect(practice()).toBeNull();
-      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice' }]);
-      await fixture.whenStable();
-      expect(practice()?.textContent?.trim()).toBe('Practice: Harbourside Family Practice');
-      expect(practice()?.querySelector('.visually-hidden')?.textContent?.trim()).toBe('Practice:');
-    });
-
-    it('names every practice of a practitioner who works in several', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      flushPractices(TestBed.inject(HttpTestingController), [
-        { id: 'o1', name: 'Riverside', admin: false },
-        { id: 'o2', name: 'Hilltop', admin: true },
-      ]);
-      await fixture.whenStable();
-      expect((fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice')?.textContent?.trim()).toBe('Practices: Hilltop, Riverside');
-    });
-
-    it('wraps the toolbar at 390 px instead of overflowing it', async () => {
-      const fixture = TestBed.createComponent(App);
-      const host = fixture.nativeElement as HTMLElement;
-      host.style.display = 'block';
-      host.style.width = '390px';
-      await fixture.whenStable();
-      flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice', admin: true }]);
-      await fixture.whenStable();
-      const toolbar = host.querySelector('mat-toolbar') as HTMLElement;
-      expect(toolbar.scrollWidth).toBeLessThanOrEqual(toolbar.clientWidth);
-      const edge = toolbar.getBoundingClientRect();
-      for (const item of Array.from(toolbar.querySelectorAll<HTMLElement>('a, button, .user'))) {
-        const box = item.getBoundingClientRect();
-        expect(box.right).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.right + 0.5);
-        expect(box.bottom).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.bottom + 0.5);
-      }
-    });
-
-    it('shows who is signed in and signs out from the toolbar', async () => {
-      const fixture = TestBed.createComponent(App);
-      await fixture.whenStable();
-      const toolbar = fixture.nativeElement.querySelector('mat-toolbar') as HTMLElement;
-      expect(toolbar.querySelector('.user')?.textContent?.trim()).toBe('Signed in as Practitioner/p1');
-      const signOut = Array.from(toolbar.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Sign out')!;
-      signOut.click();
-      await fixture.whenStable();
-      expect(toolbar.querySelector('.user')).toBeNull();
-
-      const http = TestBed.inject(HttpTestingController);
-      await flushDiscovery(http);
-      (await nextRequest(http, isRevocationRequest, 'revocation')).flush(null);
-      await until(() => fakeLocation().assigned.length > 0, 'the end-session redirect');
-      expect(fakeLocation().assigned[0]).toContain(SMART_CONFIGURATION.end_session_endpoint);
-    });
-
-    it('opens the patient list at the root URL, asking the FHIR API with the access token', async () => {
-      const harness = await RouterTestingHarness.create('/');
-      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Patients');
-      const req = TestBed.inject(HttpTestingController).expectOne((r) => r.url === '/fhir/R4/Patient');
-      expect(req.request.headers.get('Authorization')).toBe('Bearer access-1');
-    });
-
-    it('opens the form for an existing patient with the id from the URL', async () => {
-      const harness = await RouterTestingHarness.create('/patients/abc');
-      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Edit patient');
-      TestBed.inject(HttpTestingController).expectOne('/fhir/R4/Patient/abc');
-    });
-
-    it('answers unknown URLs with a not-found page', async () => {
-      const harness = await RouterTestingHarness.create('/nowhere');
-      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Page not found');
-    });
+  it('is the Practice Console, with Patients in the main navigation', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    expect(fixture.nativeElement.querySelector('header .product')?.textContent).toBe('Practice Console');
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
   });
 
-  describe('signed out', () => {
-    it('sends the user to sign in instead of opening a page, and back to it afterwards', async () => {
-      const harness = await RouterTestingHarness.create();
-      const navigation = harness.navigateByUrl('/patients/abc');
-      await flushDiscovery(TestBed.inject(HttpTestingController));
-      await navigation;
-      const authorize = new URL(fakeLocation().assigned[0]!);
-      expect(`${authorize.origin}${authorize.pathname}`).toBe(SMART_CONFIGURATION.authorization_endpoint);
-      expect(harness.routeNativeElement?.querySelector('h1')).toBeFalsy();
-      expect(JSON.parse(sessionStorage.getItem(pendingSignInKey(AUTH_OPTIONS.clientId))!).returnTo).toBe('/patients/abc');
-      TestBed.inject(HttpTestingController).expectNone('/fhir/R4/Patient/abc');
-    });
+  it('shows “Connected apps” in the toolbar to practice administrators only', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    const http = TestBed.inject(HttpTestingController);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
 
-    it('shows the signed-out page without signing in', async () => {
-      const harness = await RouterTestingHarness.create('/signed-out');
-      expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Signed out');
-      expect(fakeLocation().assigned).toEqual([]);
-    });
+    flushPractices(http, [
+      { id: 'o1', name: 'Riverside', admin: false },
+      { id: 'o2', name: 'Hilltop', admin: true },
+    ]);
+    await fixture.whenStable();
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([
+      ['Patients', '/patients'],
+      ['Connected apps', '/apps'],
+    ]);
+  });
+
+  it('hides “Connected apps” from practitioners who administer no practice', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: false }]);
+    await fixture.whenStable();
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
+    expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
+  });
+
+  it('hides “Connected apps” when the practices cannot be read', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    expectPracticesRequest(TestBed.inject(HttpTestingController)).flush({}, { status: 500, statusText: 'Error' });
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
+  });
+
+  it('opens the Connected apps page at /apps', async () => {
+    const harness = await RouterTestingHarness.create('/apps');
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Connected apps');
+    flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: true }]);
+    await harness.fixture.whenStable();
+    TestBed.inject(HttpTestingController).expectOne('/api/practices/o1/clients');
+  });
+
+  it('asks the Connected apps page before leaving it', async () => {
+    const harness = await RouterTestingHarness.create('/apps');
+    const page = harness.routeDebugElement!.componentInstance as { confirmLeave(): boolean };
+    const confirmLeave = spyOn(page, 'confirmLeave').and.returnValue(false);
+    await harness.navigateByUrl('/patients');
+    expect(confirmLeave).toHaveBeenCalled();
+    expect(TestBed.inject(Router).url).toBe('/apps');
+  });
+
+  it('names the practice the practitioner works in, in the toolbar', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    const practice = () => (fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice');
+    expect(practice()).toBeNull();
+    flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice' }]);
+    await fixture.whenStable();
+    expect(practice()?.textContent?.trim()).toBe('Practice: Harbourside Family Practice');
+    expect(practice()?.querySelector('.visually-hidden')?.textContent?.trim()).toBe('Practice:');
+  });
+
+  it('names every practice of a practitioner who works in several', async () => {
+    const fixture = TestBed.createComponent(App);
+    await fixture.whenStable();
+    flushPractices(TestBed.inject(HttpTestingController), [
+      { id: 'o1', name: 'Riverside', admin: false },
+      { id: 'o2', name: 'Hilltop', admin: true },
+    ]);
+    await fixture.whenStable();
+    expect((fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice')?.textContent?.trim()).toBe('Practices: Hilltop, Riverside');
+  });
+
+  it('wraps the toolbar at 390 px instead of overflowing it', async () => {
+    const fixture = TestBed.createComponent(App);
+    const host = atPhoneWidth(fixture.nativeElement);
+    await fixture.whenStable();
+    flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice', admin: true }]);
+    await fixture.whenStable();
+    expectToolbarFits(host);
+  });
+
+  it('opens the patient list at the root URL, asking the FHIR API with the access token', async () => {
+    const harness = await RouterTestingHarness.create('/');
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Patients');
+    const req = TestBed.inject(HttpTestingController).expectOne((r) => r.url === '/fhir/R4/Patient');
+    expect(req.request.headers.get('Authorization')).toBe('Bearer access-1');
+  });
+
+  it('opens the form for an existing patient with the id from the URL', async () => {
+    const harness = await RouterTestingHarness.create('/patients/abc');
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Edit patient');
+    TestBed.inject(HttpTestingController).expectOne('/fhir/R4/Patient/abc');
+  });
+
+  it('answers unknown URLs with a not-found page leading back to the patients', async () => {
+    const harness = await RouterTestingHarness.create('/nowhere');
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Page not found');
+    expect(harness.routeNativeElement?.querySelector('a[href="/patients"]')?.textContent?.trim()).toBe('Go to patients');
   });
 });

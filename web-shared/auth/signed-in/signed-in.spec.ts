@@ -1,9 +1,9 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { Component } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import { configureHttpTesting } from '../../testing';
 import { fakeLocation, flushDiscovery, formFields, isTokenRequest, nextRequest, provideAuthTesting, tokenResponse, until } from '../testing';
 import { AuthService } from '../auth.service';
 import { SignedIn } from './signed-in';
@@ -17,18 +17,13 @@ describe('SignedIn (redirect URI page)', () => {
 
   beforeEach(() => {
     sessionStorage.clear();
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideAuthTesting(),
-        provideRouter([
-          { path: 'signed-in', component: SignedIn },
-          { path: 'patients/:id', component: PatientPage },
-        ]),
-      ],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting([
+      provideAuthTesting(),
+      provideRouter([
+        { path: 'signed-in', component: SignedIn },
+        { path: 'patients/:id', component: PatientPage },
+      ]),
+    ]);
     auth = TestBed.inject(AuthService);
   });
 

@@ -1,6 +1,6 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import { configureHttpTesting } from '@web-shared/testing';
 import type { DirectoryEntry } from './directory';
 import { PractitionerDirectoryService } from './practitioner-directory.service';
 
@@ -9,8 +9,7 @@ describe('PractitionerDirectoryService', () => {
   let service: PractitionerDirectoryService;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting();
     service = TestBed.inject(PractitionerDirectoryService);
   });
 

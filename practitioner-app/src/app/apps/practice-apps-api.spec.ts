@@ -1,6 +1,6 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import { configureHttpTesting } from '@web-shared/testing';
 import { AppWindow, launchUrl, PracticeAppsApi } from './practice-apps-api';
 
 describe('PracticeAppsApi', () => {
@@ -8,8 +8,7 @@ describe('PracticeAppsApi', () => {
   let api: PracticeAppsApi;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting();
     api = TestBed.inject(PracticeAppsApi);
   });
 

@@ -1,9 +1,7 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { authInterceptor } from '@web-shared/auth';
-import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
+import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
 import type { Bundle, Organization, PractitionerRole } from '@web-shared/fhir';
 import { AUTH_OPTIONS } from '../app.config';
 import { isAdminRole, PRACTICE_ROLE_SYSTEM, PracticeService, practicesOf, practitionerIdOf } from './practice.service';
@@ -15,7 +13,7 @@ describe('PracticeService', () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideRouter([]), provideAuthTesting(AUTH_OPTIONS)],
+      providers: [provideAuthHttpTesting(AUTH_OPTIONS), provideRouter([])],
     });
     http = TestBed.inject(HttpTestingController);
     service = TestBed.inject(PracticeService);

@@ -1,7 +1,7 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import type { Bundle, Practitioner, PractitionerRole } from '@web-shared/fhir';
+import { configureHttpTesting } from '@web-shared/testing';
 import { PractitionerDirectory } from './practitioner-directory';
 
 const practitioners: Bundle<Practitioner> = {
@@ -34,8 +34,7 @@ describe('PractitionerDirectory', () => {
   let page: HTMLElement;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting();
     fixture = TestBed.createComponent(PractitionerDirectory);
     page = fixture.nativeElement;
     fixture.detectChanges();

@@ -1,5 +1,4 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { Clipboard } from '@angular/cdk/clipboard';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
@@ -10,8 +9,7 @@ import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
 import type { Observable } from 'rxjs';
-import { authInterceptor } from '@web-shared/auth';
-import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
+import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
 import { AUTH_OPTIONS } from '../../app.config';
 import { expectPracticesRequest, flushPractices, operationOutcome, type TestMembership } from '../../practices/practices-testing';
 import type { RegisteredClient } from '../practice-apps-api';
@@ -45,10 +43,8 @@ describe('ConnectedApps', () => {
   beforeEach(() => {
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([authInterceptor])),
-        provideHttpClientTesting(),
+        provideAuthHttpTesting(AUTH_OPTIONS),
         provideRouter([]),
-        provideAuthTesting(AUTH_OPTIONS),
         { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
       ],
     });

@@ -1,5 +1,4 @@
-import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { Injectable } from '@angular/core';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
@@ -7,8 +6,7 @@ import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { MatMenuHarness } from '@angular/material/menu/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { provideRouter } from '@angular/router';
-import { authInterceptor } from '@web-shared/auth';
-import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
+import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
 import { AUTH_OPTIONS } from '../../app.config';
 import { flushPractices, operationOutcome } from '../../practices/practices-testing';
 import { AppWindow, type LaunchableApp } from '../practice-apps-api';
@@ -34,10 +32,8 @@ describe('LaunchAppMenu', () => {
   beforeEach(() => {
     TestBed.configureTestingModule({
       providers: [
-        provideHttpClient(withInterceptors([authInterceptor])),
-        provideHttpClientTesting(),
+        provideAuthHttpTesting(AUTH_OPTIONS),
         provideRouter([]),
-        provideAuthTesting(AUTH_OPTIONS),
         { provide: AppWindow, useClass: FakeAppWindow },
         { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
       ],

@@ -1,10 +1,10 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { MatCheckboxHarness } from '@angular/material/checkbox/testing';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { MatSelectHarness } from '@angular/material/select/testing';
+import { configureHttpTesting } from '@web-shared/testing';
 import { operationOutcome } from '../../practices/practices-testing';
 import { RegisterAppForm, type RegisteredEvent } from './register-app-form';
 
@@ -17,10 +17,7 @@ describe('RegisterAppForm', () => {
   let registered: RegisteredEvent[];
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } }],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting([{ provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } }]);
     fixture = TestBed.createComponent(RegisterAppForm);
     fixture.componentRef.setInput('practiceId', 'o1');
     registered = [];

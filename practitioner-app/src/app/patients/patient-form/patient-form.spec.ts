@@ -1,10 +1,10 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { provideRouter, Router } from '@angular/router';
 import { provideAuthTesting } from '@web-shared/auth/testing';
 import { type Patient, VERSION_CONFLICT_MESSAGE } from '@web-shared/fhir';
+import { configureHttpTesting } from '@web-shared/testing';
 import { AUTH_OPTIONS } from '../../app.config';
 import { PatientForm, SAVED_MESSAGE } from './patient-form';
 
@@ -51,8 +51,7 @@ describe('PatientForm', () => {
   const alertText = () => page.querySelector('[role=alert]')?.textContent ?? '';
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting(AUTH_OPTIONS)] });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting([provideRouter([]), provideAuthTesting(AUTH_OPTIONS)]);
     navigate = spyOn(TestBed.inject(Router), 'navigate').and.resolveTo(true);
     snackBar = spyOn(TestBed.inject(MatSnackBar), 'open').and.callThrough();
   });

@@ -1,9 +1,9 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { provideAuthTesting } from '@web-shared/auth/testing';
 import type { Bundle, Patient } from '@web-shared/fhir';
+import { configureHttpTesting } from '@web-shared/testing';
 import { AUTH_OPTIONS } from '../../app.config';
 import { PatientList, SEARCH_DEBOUNCE_MS } from './patient-list';
 
@@ -26,8 +26,7 @@ describe('PatientList', () => {
   let page: HTMLElement;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting(), provideAuthTesting(AUTH_OPTIONS)] });
-    http = TestBed.inject(HttpTestingController);
+    http = configureHttpTesting([provideRouter([]), provideAuthTesting(AUTH_OPTIONS)]);
     fixture = TestBed.createComponent(PatientList);
     page = fixture.nativeElement;
     fixture.detectChanges();
