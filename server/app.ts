@@ -8,7 +8,7 @@ import { apiAuditTarget } from './audit/audit-interaction.ts';
 import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { trailRepository } from './audit/trail-repository.ts';
-import { indexWithAccess, tombstoneRows } from './auth/access-index.ts';
+import { indexWithAccess, tombstoneRows } from './access/access-index.ts';
 import type { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { createAuth } from './auth/create-auth.ts';
 import type { SmartFederation } from './auth/federation/smart-federation.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { indexWithAccess, tombstoneRows } from '../auth/access-index.ts';
+import { indexWithAccess, tombstoneRows } from '../access/access-index.ts';
 import { loadCustomSearchParameters } from '../fhir/custom-search-parameters.ts';
 import { loadDefinitions, registerCustomSearchParameters } from '../fhir/definitions.ts';
 import { loadProfiles, ResourceValidator } from '../fhir/validation/validator.ts';
