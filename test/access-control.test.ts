@@ -7,7 +7,7 @@ import type { Appointment, Observation, Patient, Resource } from '@medplum/fhirt
 import { DIRECTORY_LISTED, indexWithAccess, OWNER_SYSTEM, ownerOf, tombstoneRows } from '../server/access/access-index.ts';
 import { accessScopeFor, publicScope } from '../server/access/access-policy.ts';
 import type { Principal, ResourceScope } from '../server/access/principal.ts';
-import { loadFhirDefinitions } from '../server/app.ts';
+import { loadFhirDefinitions } from '../server/fhir/load-fhir-definitions.ts';
 import { FhirError } from '../server/fhir/outcomes.ts';
 import { resolveIncludes } from '../server/fhir/search/includes.ts';
 import { parseSearch } from '../server/fhir/search/parse-search.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { loadFhirDefinitions } from '../app.ts';
+import { loadFhirDefinitions } from '../fhir/load-fhir-definitions.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { getResourceTypes, isKnownResourceType } from '../fhir/definitions.ts';
 import { indexWithAccess } from '../access/access-index.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
-import { loadFhirDefinitions } from '../../server/app.ts';
+import { loadFhirDefinitions } from '../../server/fhir/load-fhir-definitions.ts';
 import { indexWithAccess, OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import type { IndexRow } from '../../server/fhir/search/index-rows.ts';
 import { loadProfiles, ResourceValidator } from '../../server/fhir/validation/validator.ts';
