@@ -1,5 +1,4 @@
 import type { Patient } from '@medplum/fhirtypes';
-import type { Request, Response } from 'express';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
 import type { PatientFilter } from '../auth/smart/launch-resolution.ts';
@@ -27,7 +26,15 @@ export interface RequestAccessDeps {
   fhirBaseUrl: string;
 }
 
-export function requestAccess(deps: RequestAccessDeps): (req: Request, res: Response, asked?: AskedInteraction) => Promise<AccessScope> {
+/**
+ * The part of an HTTP exchange access resolution reads and writes: express's `res.locals` (the bearer
+ * check left the grant there). Typed by shape so that access rules do not depend on the HTTP framework.
+ */
+export interface ExchangeLocals {
+  locals: Record<string, unknown>;
+}
+
+export function requestAccess(deps: RequestAccessDeps): (req: unknown, res: ExchangeLocals, asked?: AskedInteraction) => Promise<AccessScope> {
   const anonymous = publicScope();
   return async (_req, res, asked) => {
     const grant = res.locals.grant as TokenGrant | undefined;
