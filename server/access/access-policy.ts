@@ -191,7 +191,7 @@ function anyOfFilters(filters: AccessFilter[]): AccessFilter {
 }
 
 function isCompartmentType(type: string): boolean {
-  // Binary: in a patient's compartment through its securityContext (access-index.ts).
+  // Binary: in a patient's compartment through its securityContext (fhir/search/compartment-index.ts).
   return type === ANY_OTHER_TYPE || type === 'Patient' || type === 'Binary' || patientCompartmentParams().has(type);
 }
 
