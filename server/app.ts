@@ -8,15 +8,14 @@ import { apiAuditTarget } from './audit/audit-interaction.ts';
 import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { trailRepository } from './audit/trail-repository.ts';
-import { indexWithAccess, tombstoneRows } from './auth/access-index.ts';
+import { indexWithAccess, tombstoneRows } from './access/access-index.ts';
 import type { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { createAuth } from './auth/create-auth.ts';
 import type { SmartFederation } from './auth/federation/smart-federation.ts';
 import type { SmartAuth } from './auth/smart/smart-auth.ts';
 import { ehrLaunchRouter } from './console-api/ehr-launch-route.ts';
 import { practiceClientsRouter } from './console-api/practice-clients-routes.ts';
-import { loadCustomSearchParameters } from './fhir/custom-search-parameters.ts';
-import { loadDefinitions, registerCustomSearchParameters } from './fhir/definitions.ts';
+import { loadFhirDefinitions } from './fhir/load-fhir-definitions.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
 import { FhirError, outcome } from './fhir/outcomes.ts';
 import { fhirErrorHandler } from './fhir/rest/error-handler.ts';
@@ -56,12 +55,6 @@ export interface App {
   audit: AuditTrail;
   /** Call once the HTTP server has stopped: writes the queued audit records, stops timers, closes the mailer; the engine belongs to the caller. */
   close(): Promise<void>;
-}
-
-/** R4 definitions plus our own search parameters; the server, the reindex command and tests share this. */
-export function loadFhirDefinitions(): void {
-  loadDefinitions();
-  registerCustomSearchParameters(loadCustomSearchParameters(join(PROJECT_ROOT, 'fhir-profiles', 'search-parameters')));
 }
 
 /** Assembles the HTTP application from its parts; main.ts owns the process, tests call this directly. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
-import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../server/auth/access-index.ts';
-import { DIRECTORY_TYPES } from '../server/auth/access-policy.ts';
-import { ADMIN_ROLE } from '../server/auth/grants/practice-roles.ts';
+import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../server/access/access-index.ts';
+import { DIRECTORY_TYPES } from '../server/access/access-policy.ts';
+import { ADMIN_ROLE } from '../server/access/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
@@ -45,7 +45,7 @@ describe('authorization matrix over HTTP', () => {
   let practiceY = '';
   const F = () => server.fhirUrl;
 
-  /** Whether `who` may read the resource (the rules of server/auth/access-policy.ts, restated). */
+  /** Whether `who` may read the resource (the rules of server/access/access-policy.ts, restated). */
   function entitled(who: Who, k: Known, type = ids.get(k.key)!.split('/')[0]!): boolean {
     if (k.listed && REFERENCE_TYPES.has(type)) return true;
     const practices = { patientA: ['X'], patientB: ['X', 'Y'], patientBlaunchY: ['X', 'Y'] } as Record<string, string[]>;

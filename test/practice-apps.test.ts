@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
-import { ADMIN_ROLE } from '../server/auth/grants/practice-roles.ts';
+import { ADMIN_ROLE } from '../server/access/grants/practice-roles.ts';
 import { OPERATION_SYSTEM } from '../server/audit/audit-event.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';

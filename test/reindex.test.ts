@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Location, PractitionerRole } from '@medplum/fhirtypes';
-import { loadFhirDefinitions } from '../server/app.ts';
+import { loadFhirDefinitions } from '../server/fhir/load-fhir-definitions.ts';
 import { extractIndexRows } from '../server/fhir/search/extract-index.ts';
 import { parseSearch } from '../server/fhir/search/parse-search.ts';
 import type { Query } from '../server/fhir/search/parse-search.ts';

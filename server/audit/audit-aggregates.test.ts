@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { OWNER_SYSTEM } from '../auth/access-index.ts';
+import { OWNER_SYSTEM } from '../access/access-index.ts';
 import { AGGREGATE_WINDOW_MS, isAggregated, RequestAggregates } from './audit-aggregates.ts';
 import { AGGREGATE_COUNT, toAuditEvent } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { indexWithAccess, OWNER_SYSTEM } from '../auth/access-index.ts';
+import { indexWithAccess, OWNER_SYSTEM } from '../access/access-index.ts';
 import { auditTarget, isAudited } from './audit-interaction.ts';
 import {
   CLIENT_ID_SYSTEM,

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
-import { OWNER_SYSTEM } from '../auth/access-index.ts';
+import { OWNER_SYSTEM } from '../access/access-index.ts';
 import type { AuditRecord, AuditWho } from './audit-record.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { AuditRecord, AuditWho } from './audit-record.ts';
  * query as entity, the patient(s) concerned as entity (role Patient), and the request id as its own
  * entity (BALP `XrequestId`).
  *
- * The owner tag (server/auth/access-index.ts OWNER_SYSTEM) names the practices whose staff may read
+ * The owner tag (server/access/access-index.ts OWNER_SYSTEM) names the practices whose staff may read
  * the event (README "Who can read an AuditEvent"); the trail computes them (audit-trail.ts) as
  * `AuditEventContext`.
  */

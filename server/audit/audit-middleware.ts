@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Principal, TokenGrant } from '../auth/principal.ts';
+import type { Principal, TokenGrant } from '../access/principal.ts';
 import { auditTarget, isAudited } from './audit-interaction.ts';
 import type { AuditTarget, RequestFacts } from './audit-interaction.ts';
 import type { AuditRecord, AuditWho } from './audit-record.ts';

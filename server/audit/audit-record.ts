@@ -1,4 +1,4 @@
-import type { PrincipalKind } from '../auth/principal.ts';
+import type { PrincipalKind } from '../access/principal.ts';
 
 /**
  * One audited FHIR request, as the middleware sees it when the response is done. It is plain data
@@ -66,7 +66,7 @@ export type RestfulInteraction =
   | 'operation';
 
 /**
- * The caller, from the request's Principal (server/auth/principal.ts), or from its TokenGrant alone
+ * The caller, from the request's Principal (server/access/principal.ts), or from its TokenGrant alone
  * when the request ended before the router resolved a Principal (406, an unrouted path, an error
  * resolving entitlements): `kind` and `practices` are unknown then.
  */

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { compartmentsOf, indexWithAccess, ownerOf } from '../auth/access-index.ts';
+import { indexWithAccess, ownerOf } from '../access/access-index.ts';
+import { compartmentsOf } from '../fhir/search/compartment-index.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AuditEventContext } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AuditEvent, Observation, Patient } from '@medplum/fhirtypes';
-import { indexWithAccess, OWNER_SYSTEM } from '../auth/access-index.ts';
+import { indexWithAccess, OWNER_SYSTEM } from '../access/access-index.ts';
 import { badRequest } from '../fhir/outcomes.ts';
 import type { FhirError } from '../fhir/outcomes.ts';
 import type { Repository } from '../storage/repository.ts';

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { indexWithAccess, tombstoneRows } from '../auth/access-index.ts';
-import { loadCustomSearchParameters } from '../fhir/custom-search-parameters.ts';
-import { loadDefinitions, registerCustomSearchParameters } from '../fhir/definitions.ts';
+import { indexWithAccess, tombstoneRows } from '../access/access-index.ts';
+import { loadFhirDefinitions } from '../fhir/load-fhir-definitions.ts';
 import { loadProfiles, ResourceValidator } from '../fhir/validation/validator.ts';
 import { parseSearch } from '../fhir/search/parse-search.ts';
 import type { Query } from '../fhir/search/parse-search.ts';
@@ -22,12 +21,6 @@ import type { TrailClock } from './audit-trail.ts';
  */
 export const TEST_BASE_URL = 'http://audit.test/fhir/R4';
 const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
-
-/** What server/app.ts#loadFhirDefinitions does (not imported: app.ts pulls in the whole server). */
-function loadFhirDefinitions(): void {
-  loadDefinitions();
-  registerCustomSearchParameters(loadCustomSearchParameters(join(PROJECT_ROOT, 'fhir-profiles', 'search-parameters')));
-}
 
 export interface TestStore {
   repo: Repository;

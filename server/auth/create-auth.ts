@@ -12,7 +12,7 @@ import { createAuthRateLimiter } from './accounts/rate-limit.ts';
 import { smartFederatedSignIn } from './federation/smart-federation.ts';
 import type { SmartFederation } from './federation/smart-federation.ts';
 import { PracticeClients } from './practice-clients.ts';
-import { patientChoices, requestAccess } from './request-access.ts';
+import { patientChoices, requestAccess } from '../access/request-access.ts';
 import { registerFirstPartyApps } from './smart/first-party-apps.ts';
 import { createSmartAuth } from './smart/smart-auth.ts';
 import type { SmartAuth } from './smart/smart-auth.ts';

@@ -3,8 +3,8 @@ import type Provider from 'oidc-provider';
 import type { Adapter } from 'oidc-provider';
 import type { Repository } from '../storage/repository.ts';
 import type { KeyValueStore } from '../storage/key-value-store.ts';
-import { isAdministrator } from './grants/practice-roles.ts';
-import type { Principal } from './principal.ts';
+import { isAdministrator } from '../access/grants/practice-roles.ts';
+import type { Principal } from '../access/principal.ts';
 import { registerClient } from './smart/clients.ts';
 import type { ClientRegistration, RegisteredClient } from './smart/clients.ts';
 

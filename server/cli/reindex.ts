@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { loadFhirDefinitions } from '../app.ts';
+import { loadFhirDefinitions } from '../fhir/load-fhir-definitions.ts';
 import { loadConfigOrExit } from '../config.ts';
 import { getResourceTypes, isKnownResourceType } from '../fhir/definitions.ts';
-import { indexWithAccess } from '../auth/access-index.ts';
+import { indexWithAccess } from '../access/access-index.ts';
 import type { PagePosition } from '../fhir/search/search-request.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import type { StorageEngine } from '../storage/storage-engine.ts';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { badRequest, FhirError, forbidden, outcome } from '../fhir/outcomes.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AccessScope } from '../storage/access-scope.ts';
-import type { TokenGrant } from '../auth/principal.ts';
+import type { TokenGrant } from '../access/principal.ts';
 
 /**
  * `POST /api/ehr-launch`: the practitioner console's "launch app" action (SMART EHR launch). The
@@ -20,7 +20,7 @@ export const EHR_LAUNCH_PATH = '/api/ehr-launch';
 export interface EhrLaunchDeps {
   /** The bearer-token middleware (sets res.locals.grant). */
   bearer: RequestHandler;
-  /** The caller's access scope (server/auth/request-access.ts); sets res.locals.principal. */
+  /** The caller's access scope (server/access/request-access.ts); sets res.locals.principal. */
   accessFor: (req: Request, res: Response) => Promise<AccessScope>;
   repo: Repository;
   createLaunch: (input: { patient: string; encounter?: string; practitionerAccountId: string }) => Promise<string>;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { badRequest, FhirError, forbidden, notFound, outcome } from '../fhir/outcomes.ts';
 import type { AccessScope } from '../storage/access-scope.ts';
 import type { Repository } from '../storage/repository.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
 import { administers, worksAt } from '../auth/practice-clients.ts';
 import type { PracticeClients } from '../auth/practice-clients.ts';
 import { ClientRegistrationError } from '../auth/smart/clients.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Observation, Organization, Patient, Person, Practitioner, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
-import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../auth/access-index.ts';
+import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../access/access-index.ts';
 import type { AccountKind } from '../auth/accounts/account.ts';
-import { ADMIN_ROLE } from '../auth/grants/practice-roles.ts';
+import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
 import type { Repository } from '../storage/repository.ts';
 
 /**

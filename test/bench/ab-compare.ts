@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
-import { OWNER_SYSTEM } from '../../server/auth/access-index.ts';
+import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
 
 /**

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { pino } from 'pino';
-import { indexWithAccess, OWNER_SYSTEM, tombstoneRows } from '../../server/auth/access-index.ts';
+import { indexWithAccess, OWNER_SYSTEM, tombstoneRows } from '../../server/access/access-index.ts';
 import { AuditTrail } from '../../server/audit/audit-trail.ts';
 import { trailRepository } from '../../server/audit/trail-repository.ts';
 import type { AuditRecord } from '../../server/audit/audit-record.ts';

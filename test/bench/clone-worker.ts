@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Resource } from '@medplum/fhirtypes';
-import { loadFhirDefinitions } from '../../server/app.ts';
-import { indexWithAccess, OWNER_SYSTEM } from '../../server/auth/access-index.ts';
+import { loadFhirDefinitions } from '../../server/fhir/load-fhir-definitions.ts';
+import { indexWithAccess, OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import type { IndexRow } from '../../server/fhir/search/index-rows.ts';
 import { loadProfiles, ResourceValidator } from '../../server/fhir/validation/validator.ts';
 import { clonePatient, loadCloneSource, withLocalReferences } from './synthea-clones.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { PROJECT_ROOT } from '../../server/app.ts';
-import { DIRECTORY_LISTED } from '../../server/auth/access-index.ts';
+import { DIRECTORY_LISTED } from '../../server/access/access-index.ts';
 import { AGGREGATE_COUNT } from '../../server/audit/audit-event.ts';
 import { fhirFetch, startTestServer } from '../support/test-server.ts';
 import type { TestServer } from '../support/test-server.ts';

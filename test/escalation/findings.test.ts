@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Patient, Person, PractitionerRole, RelatedPerson } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_ROLE } from '../../server/auth/grants/practice-roles.ts';
-import { MINOR_PROXY_AGE_URL } from '../../server/auth/grants/family-terms.ts';
+import { ADMIN_ROLE } from '../../server/access/grants/practice-roles.ts';
+import { MINOR_PROXY_AGE_URL } from '../../server/access/grants/family-terms.ts';
 import { buildWorld, fhirFetch, stored } from './world.ts';
 import type { World } from './world.ts';
 

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { OWNER_SYSTEM } from '../../server/auth/access-index.ts';
-import { ADMIN_ROLE } from '../../server/auth/grants/practice-roles.ts';
+import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
+import { ADMIN_ROLE } from '../../server/access/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice, registerBackendClient } from '../support/practice-client.ts';
 import { fhirFetch, startTestServer } from '../support/test-server.ts';
 import type { TestServer } from '../support/test-server.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Patient, Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_ROLE } from '../../server/auth/grants/practice-roles.ts';
+import { ADMIN_ROLE } from '../../server/access/grants/practice-roles.ts';
 import { buildWorld, fhirFetch, stored } from './world.ts';
 import type { Who, World } from './world.ts';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Organization } from '@medplum/fhirtypes';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
-import { OWNER_SYSTEM } from '../../server/auth/access-index.ts';
+import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import type { App } from '../../server/app.ts';
 
 /**

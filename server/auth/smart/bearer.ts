@@ -6,7 +6,7 @@ import { FhirError, outcome } from '../../fhir/outcomes.ts';
 import type { Clock } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
 import { issuedBeforeEpoch } from '../accounts/credentials-epoch.ts';
-import type { TokenGrant } from '../principal.ts';
+import type { TokenGrant } from '../../access/principal.ts';
 import { clientPractice, managesAccess } from './client-metadata.ts';
 
 /**

@@ -16,7 +16,7 @@ import { parseScope, ScopeError, scopeTokens } from './scopes.ts';
  *   oidc-provider's `initiate_login_uri` would insist on https even for local development);
  * - `manages_access`: true only for a backend client its practice registered to manage who has
  *   access (PractitionerRole, Person links, RelatedPerson, Consent); without it a backend client
- *   cannot write those, whatever its scopes (server/auth/grants/README.md).
+ *   cannot write those, whatever its scopes (server/access/grants/README.md).
  */
 export const CLIENT_KINDS = ['public', 'confidential-symmetric', 'confidential-asymmetric', 'backend'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];

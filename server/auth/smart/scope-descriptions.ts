@@ -1,5 +1,5 @@
 import { parseScope } from './scopes.ts';
-import type { ResourceScope } from '../principal.ts';
+import type { ResourceScope } from '../../access/principal.ts';
 
 /** What a scope lets an app do, in plain words, for the consent page. */
 

@@ -1,4 +1,4 @@
-import type { ResourceScope, ScopeInteraction } from '../principal.ts';
+import type { ResourceScope, ScopeInteraction } from '../../access/principal.ts';
 
 /**
  * SMART App Launch scopes (2.2 §3 "Scopes and Launch Context"), v1 and v2 syntax.

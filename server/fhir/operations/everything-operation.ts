@@ -6,7 +6,7 @@ import type { Query } from '../search/parse-search.ts';
 import type { SearchFilter } from '../search/search-request.ts';
 import { queryString } from '../input/query-text.ts';
 import type { OperationContext } from '../operation-context.ts';
-import { COMPARTMENT_PARAM } from '../../auth/access-index.ts';
+import { COMPARTMENT_PARAM } from '../search/compartment-index.ts';
 
 /**
  * `Patient/[id]/$everything`: the patient and every resource in their compartment (R4 Patient
@@ -43,7 +43,7 @@ export async function everythingOperation(ctx: OperationContext, type: string, i
 
 /**
  * The patient itself, and for every other type the resources whose compartment rows (written with
- * each version by auth/access-index.ts from the CompartmentDefinition, and for a Binary from its
+ * each version by search/compartment-index.ts from the CompartmentDefinition, and for a Binary from its
  * securityContext) name the patient: one definition of the compartment for access and $everything.
  */
 function filtersFor(type: string, patientId: string): SearchFilter[] {

@@ -6,7 +6,7 @@ import type { OperationContext } from '../operation-context.ts';
  * What a request asks of the FHIR API, as the route table names it: the CapabilityStatement
  * interaction (`read`, `search-type`, `batch|transaction`…), `$<name>` for an operation, or
  * `unsupported` for a request no route serves; and the resource type in the path, if any. The
- * caller's access is decided with it (a caller without a token may do little: auth/anonymous-access.ts).
+ * caller's access is decided with it (a caller without a token may do little: access/anonymous-access.ts).
  */
 export interface AskedInteraction {
   interaction: string;
@@ -21,7 +21,7 @@ export interface AskedInteraction {
 export interface FhirContext extends OperationContext {
   /**
    * Who the caller is, as an AccessScope the repository applies inside every query
-   * (server/auth/access-policy.ts); undefined only when the server runs without authorization.
+   * (server/access/access-policy.ts); undefined only when the server runs without authorization.
    * The router passes what the request asks; a request its caller may not make at all (without a
    * token: anything but the public directory) throws a FhirError (401).
    */

@@ -35,7 +35,7 @@ export interface SearchRequest {
 
 /**
  * Visibility per resource type: a resource is visible when it matches its type's entry. `all` and
- * `none` avoid a filter; `otherTypes` covers every type not listed. See server/auth/access-policy.ts.
+ * `none` avoid a filter; `otherTypes` covers every type not listed. See server/access/access-policy.ts.
  */
 export interface AccessRule {
   types: Readonly<Record<string, AccessFilter>>;

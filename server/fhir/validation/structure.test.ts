@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { loadFhirDefinitions } from '../../app.ts';
+import { loadFhirDefinitions } from '../load-fhir-definitions.ts';
 import { MAX_STRUCTURE_ISSUES, structureIssues } from './structure.ts';
 
 const paths = (value: unknown, options?: Parameters<typeof structureIssues>[1]): string[] => structureIssues(value, options).flatMap((i) => i.expression ?? []);

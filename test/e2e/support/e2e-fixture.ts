@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Condition, Encounter, Observation, Patient, Person, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
-import { OWNER_SYSTEM } from '../../../server/auth/access-index.ts';
+import { OWNER_SYSTEM } from '../../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../../support/practice-client.ts';
 import type { PracticeClient } from '../../support/practice-client.ts';
 import { FHIR_JSON, startTestServer } from '../../support/test-server.ts';
@@ -20,7 +20,7 @@ import type { TestServer } from '../../support/test-server.ts';
  *
  * The Person is written by the server itself (the unscoped repository, owner tag X): the access
  * policy lets Person.link point only at records the writer can read (checkPersonLinks in
- * server/auth/access-policy.ts), and neither practice's client can read the other's record, so no
+ * server/access/access-policy.ts), and neither practice's client can read the other's record, so no
  * API caller may link both. The fixture first checks that X's client is indeed refused (403).
  */
 export const PASSWORD = 'e2e correct horse battery staple';

@@ -5,7 +5,8 @@ import { patientCompartmentParams } from '../fhir/definitions.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope, Defer, Lookup } from '../storage/access-scope.ts';
-import { COMPARTMENT_PARAM, compartmentTargets, DIRECTORY_LISTED, DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
+import { COMPARTMENT_PARAM, compartmentTargets } from '../fhir/search/compartment-index.ts';
+import { DIRECTORY_LISTED, DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
 import { checkGrantChange, grantOwner } from './grants/grant-rules.ts';
 import type { GrantContext } from './grants/grant-context.ts';
 import type { Principal, ResourceScope } from './principal.ts';
@@ -190,7 +191,7 @@ function anyOfFilters(filters: AccessFilter[]): AccessFilter {
 }
 
 function isCompartmentType(type: string): boolean {
-  // Binary: in a patient's compartment through its securityContext (access-index.ts).
+  // Binary: in a patient's compartment through its securityContext (fhir/search/compartment-index.ts).
   return type === ANY_OTHER_TYPE || type === 'Patient' || type === 'Binary' || patientCompartmentParams().has(type);
 }
 

@@ -3,13 +3,13 @@ import { FhirError, outcome } from '../fhir/outcomes.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
 import type { Repository } from '../storage/repository.ts';
 import { ownerOf } from './access-index.ts';
-import type { Account } from './accounts/account.ts';
+import type { Account } from '../auth/accounts/account.ts';
 import type { Principal, TokenGrant } from './principal.ts';
 import { familyAccessOpen, minorProxyAge } from './grants/family-terms.ts';
 import { practicesOfPractitioner } from './grants/practice-roles.ts';
 import type { FindResources } from './grants/practice-roles.ts';
 import { localId } from './grants/record-refs.ts';
-import { parseScopes } from './smart/scopes.ts';
+import { parseScopes } from '../auth/smart/scopes.ts';
 
 /**
  * What a token's user may reach in the data, looked up at each request from the records themselves

@@ -1,12 +1,11 @@
 import type { Patient } from '@medplum/fhirtypes';
-import type { Request, Response } from 'express';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
-import type { PatientFilter } from './smart/launch-resolution.ts';
+import type { PatientFilter } from '../auth/smart/launch-resolution.ts';
 import type { AccessScope } from '../storage/access-scope.ts';
 import type { Repository } from '../storage/repository.ts';
 import { accessScopeFor, publicScope } from './access-policy.ts';
-import type { Account } from './accounts/account.ts';
+import type { Account } from '../auth/accounts/account.ts';
 import { anonymousMay, tokenRequired } from './anonymous-access.ts';
 import type { AskedInteraction } from './anonymous-access.ts';
 import { resolvePrincipal } from './entitlements.ts';
@@ -27,7 +26,15 @@ export interface RequestAccessDeps {
   fhirBaseUrl: string;
 }
 
-export function requestAccess(deps: RequestAccessDeps): (req: Request, res: Response, asked?: AskedInteraction) => Promise<AccessScope> {
+/**
+ * The part of an HTTP exchange access resolution reads and writes: express's `res.locals` (the bearer
+ * check left the grant there). Typed by shape so that access rules do not depend on the HTTP framework.
+ */
+export interface ExchangeLocals {
+  locals: Record<string, unknown>;
+}
+
+export function requestAccess(deps: RequestAccessDeps): (req: unknown, res: ExchangeLocals, asked?: AskedInteraction) => Promise<AccessScope> {
   const anonymous = publicScope();
   return async (_req, res, asked) => {
     const grant = res.locals.grant as TokenGrant | undefined;

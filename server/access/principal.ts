@@ -1,7 +1,7 @@
 /**
  * Who is calling, as the FHIR layer sees it once a token has been checked. The bearer-token
  * middleware (server/auth/smart) turns a valid access token into a `TokenGrant`; the entitlement
- * resolver (server/auth/entitlements.ts) adds what the user may reach in the data (practices,
+ * resolver (server/access/entitlements.ts) adds what the user may reach in the data (practices,
  * patient records) and yields a `Principal`; access-policy.ts turns a Principal into the rule that
  * every storage query applies (docs/security.md).
  */
@@ -62,7 +62,7 @@ export interface Principal {
   scopes: ResourceScope[];
   /**
    * A backend client registered to manage its practice's memberships and access grants
-   * (server/auth/grants): it may write them like an administrator of its practice.
+   * (server/access/grants): it may write them like an administrator of its practice.
    */
   managesAccess?: boolean;
 }
