@@ -83,13 +83,15 @@ export function negated<F>(c: Condition<F>): Condition<F> {
 }
 
 /**
- * Evaluates a condition in memory. `read` gives a field's value, null when it has none; a
- * comparison with a missing value is false (as in both query languages).
+ * Evaluates a condition in memory. `read` gives a field's value, null when it has none. A
+ * comparison with a missing value is false, and a `not` is pushed down to the leaves first, so a
+ * missing value answers as it does in SQL (`NOT (NULL >= ?)` is not true) and in MongoDB. Strings
+ * compare by UTF-16 code units: the same order as the engines' for the ISO instants of ranges.
  */
 export function evaluate<F>(c: Condition<F>, read: (field: F) => Value | null): boolean {
   if ('all' in c) return c.all.every((x) => evaluate(x, read));
   if ('any' in c) return c.any.some((x) => evaluate(x, read));
-  if ('not' in c) return !evaluate(c.not, read);
+  if ('not' in c) return evaluate(negated(c.not), read);
   const value = read(c.field);
   if ('isNull' in c) return (value === null) === c.isNull;
   if (value === null) return false;
