@@ -10,6 +10,9 @@ const ROWS: IndexRow[] = [
   { kind: 'reference', param: '_compartment', target: 'Patient/a', targetType: 'Patient' },
   { kind: 'string', param: 'name', value: 'garcia', exact: 'García' },
   { kind: 'uri', param: 'url', value: 'http://a/b/c' },
+  { kind: 'date', param: 'effective', low: '2024-03-01T00:00:00.000Z', high: '2024-03-01T23:59:59.999Z' },
+  { kind: 'number', param: 'probability', low: 0.25, high: 0.25 },
+  { kind: 'quantity', param: 'value-quantity', system: 'http://unitsofmeasure.org', code: 'kg', low: 70.5, high: 70.5 },
 ];
 const me = { id: 'r1' };
 
@@ -41,8 +44,30 @@ describe('matching a filter against one version\'s index rows', () => {
     assert.equal(rowsMatch({ kind: 'missing', index: 'date', param: 'date', missing: true }, me, ROWS), true);
   });
 
+  it('answers date, number and quantity filters by the engines\' prefix rules', () => {
+    const day = (prefix: 'eq' | 'ne' | 'lt' | 'ge' | 'sa' | 'ap', d: string): SearchFilter => ({ kind: 'date', param: 'effective', any: [{ prefix, low: `${d}T00:00:00.000Z`, high: `${d}T23:59:59.999Z` }] });
+    assert.equal(rowsMatch(day('eq', '2024-03-01'), me, ROWS), true);
+    assert.equal(rowsMatch(day('ne', '2024-03-01'), me, ROWS), false);
+    assert.equal(rowsMatch(day('lt', '2024-03-01'), me, ROWS), false);
+    assert.equal(rowsMatch(day('ge', '2024-03-01'), me, ROWS), true);
+    assert.equal(rowsMatch(day('sa', '2024-02-29'), me, ROWS), true);
+    assert.equal(rowsMatch(day('ap', '2024-03-02'), me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'date', param: 'other', any: [{ prefix: 'ge', low: '2000-01-01T00:00:00.000Z', high: '2000-01-01T23:59:59.999Z' }] }, me, ROWS), false);
+    // eq uses the precision range [0.245, 0.255), lt the value itself.
+    assert.equal(rowsMatch({ kind: 'number', param: 'probability', any: [{ prefix: 'eq', value: 0.25, low: 0.245, high: 0.255 }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'number', param: 'probability', any: [{ prefix: 'lt', value: 0.25, low: 0.245, high: 0.255 }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'number', param: 'probability', any: [{ prefix: 'le', value: 0.25, low: 0.245, high: 0.255 }] }, me, ROWS), true);
+    const kg = { prefix: 'gt' as const, value: 70, low: 69.5, high: 70.5 };
+    assert.equal(rowsMatch({ kind: 'quantity', param: 'value-quantity', any: [{ ...kg, code: 'kg' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'quantity', param: 'value-quantity', any: [{ ...kg, code: 'g' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'quantity', param: 'value-quantity', any: [{ ...kg, system: 'urn:other' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'quantity', param: 'value-quantity', any: [{ ...kg, prefix: 'sa' }] }, me, ROWS), true);
+    assert.equal(rowsMatch({ kind: 'quantity', param: 'value-quantity', any: [{ ...kg, prefix: 'eb' }] }, me, ROWS), false);
+  });
+
   it('answers false for kinds it does not evaluate (the safe side: an older version stays hidden)', () => {
-    assert.equal(rowsMatch({ kind: 'date', param: 'date', any: [{ prefix: 'ge', low: '2000-01-01T00:00:00.000Z', high: '2000-01-01T23:59:59.999Z' }] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'lastUpdated', any: [{ prefix: 'ge', low: '2000-01-01T00:00:00.000Z', high: '2000-01-01T23:59:59.999Z' }] }, me, ROWS), false);
     assert.equal(rowsMatch({ kind: 'chain', param: 'subject', targets: [] }, me, ROWS), false);
+    assert.equal(rowsMatch({ kind: 'has', sourceType: 'Observation', param: 'subject', filters: [] }, me, ROWS), false);
   });
 });

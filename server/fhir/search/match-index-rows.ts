@@ -1,5 +1,7 @@
+import { dateCondition, evaluate, numberCondition } from '../../storage/value-conditions.ts';
+import type { Condition, RangeField } from '../../storage/value-conditions.ts';
 import type { IndexRow } from './index-rows.ts';
-import type { AccessFilter, SearchFilter, StringCondition, TokenCondition, UriCondition } from './search-request.ts';
+import type { AccessFilter, QuantityCondition, SearchFilter, StringCondition, TokenCondition, UriCondition } from './search-request.ts';
 
 /**
  * Evaluates a filter against one resource version's index rows in memory, by the matching semantics
@@ -9,9 +11,11 @@ import type { AccessFilter, SearchFilter, StringCondition, TokenCondition, UriCo
  * to another must not show its old content to the new patient).
  *
  * It covers the filter kinds access rules are made of (id, token, reference, string, uri, missing,
- * and/or/not). For the others (dates, numbers, quantities, chains, `_has`) it answers false: a caller
- * whose rule needs them sees the current version but not older ones. That is the safe side, and no
- * rule the server builds today uses them (granular scopes name token parameters such as category).
+ * and/or/not) and the range kinds (date, number, quantity), whose prefix rules it takes from the
+ * engines' neutral form (storage/value-conditions.ts). For the others (`_lastUpdated`, which is not
+ * an index row, chains, `_has`) it answers false: a caller whose rule needs them sees the current
+ * version but not older ones. That is the safe side, and no rule the server builds today uses them
+ * (granular scopes name token parameters such as category).
  */
 export function rowsMatch(filter: AccessFilter, resource: { id: string }, rows: readonly IndexRow[]): boolean {
   if (filter === 'all') return true;
@@ -39,6 +43,12 @@ function matches(filter: SearchFilter, resource: { id: string }, rows: readonly 
       return rows.some((r) => r.kind === 'string' && r.param === filter.param && filter.any.some((c) => stringMatches(c, r)));
     case 'uri':
       return rows.some((r) => r.kind === 'uri' && r.param === filter.param && filter.any.some((c) => uriMatches(c, r.value)));
+    case 'date':
+      return rows.some((r) => r.kind === 'date' && r.param === filter.param && filter.any.some((c) => inRange(dateCondition(c), r)));
+    case 'number':
+      return rows.some((r) => r.kind === 'number' && r.param === filter.param && filter.any.some((c) => inRange(numberCondition(c), r)));
+    case 'quantity':
+      return rows.some((r) => r.kind === 'quantity' && r.param === filter.param && filter.any.some((c) => quantityMatches(c, r)));
     default:
       return false;
   }
@@ -64,4 +74,12 @@ function stringMatches(c: StringCondition, row: { value: string; exact: string }
 
 function uriMatches(c: UriCondition, value: string): boolean {
   return c.match === 'exact' ? value === c.value : value === c.value || value.startsWith(`${c.value}/`);
+}
+
+function inRange(condition: Condition<RangeField>, row: { low: string | number; high: string | number }): boolean {
+  return evaluate(condition, (field) => row[field]);
+}
+
+function quantityMatches(c: QuantityCondition, row: { system: string | null; code: string | null; low: number; high: number }): boolean {
+  return inRange(numberCondition(c), row) && (c.code === undefined || row.code === c.code) && (c.system === undefined || row.system === c.system);
 }

@@ -3,10 +3,12 @@ import { tooCostly } from '../../fhir/outcomes.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
 import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
-  AccessRule, DateCondition, NumberCondition, PagePosition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+  AccessRule, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
 } from '../../fhir/search/search-request.ts';
-import { effectiveOrder } from '../search-order.ts';
+import { effectiveOrder, seekAfter } from '../search-order.ts';
 import type { EffectiveOrder, OrderKey } from '../search-order.ts';
+import { dateCondition, negated, numberCondition } from '../value-conditions.ts';
+import type { Condition, Operator, RangeField } from '../value-conditions.ts';
 import type { HistoryQuery } from '../stored-version.ts';
 
 /**
@@ -48,7 +50,7 @@ export async function compileSearch(request: SearchRequest, source: DocumentSour
   const countPipeline = [{ $match: match }, { $count: 'n' }];
   const limit = { $limit: request.count + 1 };
   if (order.keys.length === 0) {
-    const seek = request.page ? [{ id: { [order.idDescending ? '$lt' : '$gt']: request.page.position.id } }] : [];
+    const seek = request.page ? [mongoOf(seekAfter(order, request.page.position), seekField)] : [];
     const pipeline = [{ $match: { $and: [match, ...seek] } }, { $sort: { id: order.idDescending ? -1 : 1 } }, limit, { $project: { idx: 0 } }];
     return { pipeline, countPipeline, order };
   }
@@ -63,7 +65,7 @@ export async function compileSearch(request: SearchRequest, source: DocumentSour
   });
   sort.id = order.idDescending ? -1 : 1;
   const pipeline: Document[] = [{ $match: match }, { $addFields: keys }, { $addFields: flags }];
-  if (request.page) pipeline.push({ $match: keysetCondition(order, request.page.position) });
+  if (request.page) pipeline.push({ $match: mongoOf(seekAfter(order, request.page.position), seekField) });
   pipeline.push({ $sort: sort }, limit, { $project: { idx: 0 } });
   return { pipeline, countPipeline, order };
 }
@@ -77,26 +79,8 @@ function sortExpression(key: OrderKey): Document | string {
   return key.byLargest ? { $max: values } : { $min: values };
 }
 
-/** Documents strictly after `position` in the effective order (see the SQLite twin). */
-function keysetCondition({ keys, idDescending }: EffectiveOrder, position: PagePosition): Document {
-  const alternatives: Document[] = [];
-  const equalSoFar: Document[] = [];
-  keys.forEach((key, i) => {
-    const field = `_k${i}`;
-    const value = position.values[i] ?? null;
-    const cmp = key.descending ? '$lt' : '$gt';
-    if (value === null) {
-      if (key.nullsFirst) alternatives.push({ $and: [...equalSoFar, { [field]: { $ne: null } }] });
-      equalSoFar.push({ [field]: null });
-    } else {
-      const after = key.nullsFirst ? { $and: [{ [field]: { $ne: null } }, { [field]: { [cmp]: value } }] } : { $or: [{ [field]: null }, { [field]: { [cmp]: value } }] };
-      alternatives.push({ $and: [...equalSoFar, after] });
-      equalSoFar.push({ [field]: value });
-    }
-  });
-  alternatives.push({ $and: [...equalSoFar, { id: { [idDescending ? '$lt' : '$gt']: position.id } }] });
-  return { $or: alternatives };
-}
+/** The seek reads the sort keys added as `_k0`, `_k1`, ... (see compileSearch). */
+const seekField = (field: number | 'id'): string => (field === 'id' ? 'id' : `_k${field}`);
 
 async function matchOf(type: string, filters: SearchFilter[], scope: Scope, includeDeleted = false): Promise<Document> {
   const access = accessFilterFor(scope.access, type);
@@ -114,7 +98,7 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
     case 'id':
       return { id: { $in: filter.ids } };
     case 'lastUpdated':
-      return anyOf(filter.any.map((c) => dateCondition('lastUpdated', 'lastUpdated', c)));
+      return anyOf(filter.any.map((c) => mongoOf(dateCondition(c), () => 'lastUpdated')));
     case 'string':
       return elemMatch('string', filter.param, filter.any.map(stringCondition));
     case 'token':
@@ -124,9 +108,9 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
     case 'uri':
       return elemMatch('uri', filter.param, filter.any.map(uriCondition));
     case 'date':
-      return elemMatch('date', filter.param, filter.any.map((c) => dateCondition('lo', 'hi', c)));
+      return elemMatch('date', filter.param, filter.any.map((c) => mongoOf(dateCondition(c), rangeField)));
     case 'number':
-      return elemMatch('number', filter.param, filter.any.map(numberCondition));
+      return elemMatch('number', filter.param, filter.any.map((c) => mongoOf(numberCondition(c), rangeField)));
     case 'quantity':
       return elemMatch('quantity', filter.param, filter.any.map(quantityCondition));
     case 'missing': {
@@ -213,55 +197,35 @@ function uriCondition(c: UriCondition): Document {
   return { $or: [{ v: c.value }, { v: { $gte: `${c.value}/`, $lt: `${c.value}/${MAX_CHAR}` } }] };
 }
 
-function dateCondition(low: string, high: string, c: DateCondition): Document {
-  switch (c.prefix) {
-    case 'eq':
-      // $and, not one object: for _lastUpdated `low` and `high` are the same field.
-      return { $and: [{ [low]: { $gte: c.low } }, { [high]: { $lte: c.high } }] };
-    case 'ne':
-      return { $or: [{ [low]: { $lt: c.low } }, { [high]: { $gt: c.high } }] };
-    case 'lt':
-      return { [low]: { $lt: c.low } };
-    case 'le':
-      return { [low]: { $lte: c.high } };
-    case 'gt':
-      return { [high]: { $gt: c.high } };
-    case 'ge':
-      return { [high]: { $gte: c.low } };
-    case 'sa':
-      return { [low]: { $gt: c.high } };
-    case 'eb':
-      return { [high]: { $lt: c.low } };
-    case 'ap':
-      return { $and: [{ [low]: { $lte: c.high } }, { [high]: { $gte: c.low } }] };
-  }
-}
+/** Index array elements name a range's bounds `lo` and `hi`. */
+const rangeField = (field: RangeField): string => (field === 'low' ? 'lo' : 'hi');
 
-function numberCondition(c: NumberCondition): Document {
-  switch (c.prefix) {
-    case 'eq':
-      return { lo: { $gte: c.low }, hi: { $lt: c.high } };
-    case 'ne':
-      return { $or: [{ lo: { $lt: c.low } }, { hi: { $gte: c.high } }] };
-    case 'lt':
-      return { lo: { $lt: c.value } };
-    case 'eb':
-      return { hi: { $lt: c.value } };
-    case 'le':
-      return { lo: { $lte: c.value } };
-    case 'gt':
-      return { hi: { $gt: c.value } };
-    case 'sa':
-      return { lo: { $gt: c.value } };
-    case 'ge':
-      return { hi: { $gte: c.value } };
-    case 'ap':
-      return { lo: { $lte: c.high }, hi: { $gte: c.low } };
+const OPERATORS: Record<Exclude<Operator, '='>, string> = { '<': '$lt', '<=': '$lte', '>': '$gt', '>=': '$gte', '!=': '$ne' };
+
+/**
+ * A neutral condition (value-conditions.ts) as a filter document on the fields `field` names. A
+ * `not` is pushed down to the leaves (there is no general negation of a field's comparison). An
+ * `all` of leaves on distinct fields is one document, `{ lo: ..., hi: ... }`; when two leaves share
+ * a field (both bounds of `_lastUpdated` are the one field) it is an `$and`.
+ */
+function mongoOf<F>(c: Condition<F>, field: (f: F) => string): Document {
+  if ('not' in c) return mongoOf(negated(c.not), field);
+  if ('all' in c || 'any' in c) {
+    const children = 'all' in c ? c.all : c.any;
+    const parts = children.map((x) => mongoOf(x, field));
+    if (parts.length === 1) return parts[0] as Document;
+    if ('any' in c) return parts.length === 0 ? NOTHING : { $or: parts };
+    const fields = children.map((x) => ('field' in x ? field(x.field) : null));
+    const mergeable = fields.every((f) => f !== null) && new Set(fields).size === fields.length;
+    return mergeable ? Object.assign({}, ...parts) : { $and: parts };
   }
+  const name = field(c.field);
+  if ('isNull' in c) return { [name]: c.isNull ? null : { $ne: null } };
+  return { [name]: c.op === '=' ? c.value : { [OPERATORS[c.op]]: c.value } };
 }
 
 function quantityCondition(c: QuantityCondition): Document {
-  const parts: Document[] = [numberCondition(c)];
+  const parts: Document[] = [mongoOf(numberCondition(c), rangeField)];
   if (c.code !== undefined) parts.push({ c: c.code });
   if (c.system !== undefined) parts.push({ s: c.system });
   return { $and: parts };

@@ -1,11 +1,13 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
-  AccessRule, DateCondition, NumberCondition, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+  AccessRule, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
 } from '../../fhir/search/search-request.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
-import { effectiveOrder } from '../search-order.ts';
-import type { EffectiveOrder, OrderKey } from '../search-order.ts';
+import { effectiveOrder, seekAfter } from '../search-order.ts';
+import type { OrderKey } from '../search-order.ts';
+import { dateCondition, numberCondition } from '../value-conditions.ts';
+import type { Condition, RangeField } from '../value-conditions.ts';
 import type { HistoryQuery } from '../stored-version.ts';
 
 /**
@@ -35,7 +37,8 @@ export function compileSearch(request: SearchRequest): CompiledSearch {
   const order = effectiveOrder(request);
   const keyColumns = order.keys.map(sortExpression);
   const select = ['r.type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', ...keyColumns.map((k, i) => `${k.sql} AS k${i}`)];
-  const keyset = request.page ? keysetCondition(order, request.page.position) : { sql: '1', params: [] };
+  // The seek reads the key columns of the inner select by their aliases `k0`, `k1`, ...
+  const keyset = request.page ? sqlOf(seekAfter(order, request.page.position), (f) => (f === 'id' ? 'id' : `k${f}`)) : { sql: '1', params: [] };
   const orderBy = (p: string): string =>
     [...order.keys.flatMap((k, i) => [`(${p}k${i} IS NULL) ${k.nullsFirst ? 'DESC' : 'ASC'}`, `${p}k${i} ${k.descending ? 'DESC' : 'ASC'}`]), `${p}id ${order.idDescending ? 'DESC' : 'ASC'}`].join(', ');
   // The page is chosen on the narrow `resources` rows first and only then joined with the content:
@@ -60,35 +63,6 @@ function sortExpression(key: OrderKey): CompiledSql {
   const [low, high] = SORT_COLUMNS[source.index];
   const fn = key.byLargest ? `MAX(${high})` : `MIN(${low})`;
   return { sql: `(SELECT ${fn} FROM idx_${source.index} WHERE type = r.type AND id = r.id AND param = ?)`, params: [source.param] };
-}
-
-/**
- * Rows strictly after `position` in the effective order: lexicographic over the sort keys (with
- * their null placement) and then the id.
- */
-function keysetCondition({ keys, idDescending }: EffectiveOrder, position: { values: Array<string | number | null>; id: string }): CompiledSql {
-  const alternatives: CompiledSql[] = [];
-  const equalSoFar: CompiledSql[] = [];
-  keys.forEach((key, i) => {
-    const column = `k${i}`;
-    const value = position.values[i] ?? null;
-    const cmp = key.descending ? '<' : '>';
-    let after: CompiledSql;
-    let equal: CompiledSql;
-    if (value === null) {
-      after = key.nullsFirst ? { sql: `${column} IS NOT NULL`, params: [] } : { sql: '0', params: [] };
-      equal = { sql: `${column} IS NULL`, params: [] };
-    } else {
-      after = key.nullsFirst
-        ? { sql: `(${column} IS NOT NULL AND ${column} ${cmp} ?)`, params: [value] }
-        : { sql: `(${column} IS NULL OR ${column} ${cmp} ?)`, params: [value] };
-      equal = { sql: `${column} = ?`, params: [value] };
-    }
-    alternatives.push(allOf([...equalSoFar, after]));
-    equalSoFar.push(equal);
-  });
-  alternatives.push(allOf([...equalSoFar, { sql: `id ${idDescending ? '<' : '>'} ?`, params: [position.id] }]));
-  return anyOf(alternatives);
 }
 
 /**
@@ -134,7 +108,7 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
     case 'id':
       return { sql: `${a}.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
     case 'lastUpdated':
-      return anyOf(filter.any.map((c) => dateCondition(`${a}.last_updated`, `${a}.last_updated`, c)));
+      return anyOf(filter.any.map((c) => sqlOf(dateCondition(c), () => `${a}.last_updated`)));
     case 'string':
       return indexed(type, a, 'string', filter.param, anyOf(filter.any.map(stringCondition)), drive);
     case 'token':
@@ -144,9 +118,9 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
     case 'uri':
       return indexed(type, a, 'uri', filter.param, anyOf(filter.any.map(uriCondition)), drive);
     case 'date':
-      return indexed(type, a, 'date', filter.param, anyOf(filter.any.map((c) => dateCondition('low', 'high', c))), drive);
+      return indexed(type, a, 'date', filter.param, anyOf(filter.any.map((c) => sqlOf(dateCondition(c), rangeColumn))), drive);
     case 'number':
-      return indexed(type, a, 'number', filter.param, anyOf(filter.any.map(numberCondition)), drive);
+      return indexed(type, a, 'number', filter.param, anyOf(filter.any.map((c) => sqlOf(numberCondition(c), rangeColumn))), drive);
     case 'quantity':
       return indexed(type, a, 'quantity', filter.param, anyOf(filter.any.map(quantityCondition)), drive);
     case 'missing':
@@ -234,52 +208,23 @@ function uriCondition(c: UriCondition): CompiledSql {
   return { sql: '(value = ? OR (value >= ? AND value < ?))', params: [c.value, `${c.value}/`, `${c.value}/${MAX_CHAR}`] };
 }
 
-function dateCondition(low: string, high: string, c: DateCondition): CompiledSql {
-  switch (c.prefix) {
-    case 'eq':
-      return { sql: `(${low} >= ? AND ${high} <= ?)`, params: [c.low, c.high] };
-    case 'ne':
-      return { sql: `NOT (${low} >= ? AND ${high} <= ?)`, params: [c.low, c.high] };
-    case 'lt':
-      return { sql: `${low} < ?`, params: [c.low] };
-    case 'le':
-      return { sql: `${low} <= ?`, params: [c.high] };
-    case 'gt':
-      return { sql: `${high} > ?`, params: [c.high] };
-    case 'ge':
-      return { sql: `${high} >= ?`, params: [c.low] };
-    case 'sa':
-      return { sql: `${low} > ?`, params: [c.high] };
-    case 'eb':
-      return { sql: `${high} < ?`, params: [c.low] };
-    case 'ap':
-      return { sql: `(${low} <= ? AND ${high} >= ?)`, params: [c.high, c.low] };
-  }
-}
+/** The index tables name a range's bounds `low` and `high`, as the neutral form does. */
+const rangeColumn = (field: RangeField): string => field;
 
-function numberCondition(c: NumberCondition): CompiledSql {
-  switch (c.prefix) {
-    case 'eq':
-      return { sql: '(low >= ? AND high < ?)', params: [c.low, c.high] };
-    case 'ne':
-      return { sql: 'NOT (low >= ? AND high < ?)', params: [c.low, c.high] };
-    case 'lt':
-    case 'eb':
-      return { sql: c.prefix === 'lt' ? 'low < ?' : 'high < ?', params: [c.value] };
-    case 'le':
-      return { sql: 'low <= ?', params: [c.value] };
-    case 'gt':
-    case 'sa':
-      return { sql: c.prefix === 'gt' ? 'high > ?' : 'low > ?', params: [c.value] };
-    case 'ge':
-      return { sql: 'high >= ?', params: [c.value] };
-    case 'ap':
-      return { sql: '(low <= ? AND high >= ?)', params: [c.high, c.low] };
+/** A neutral condition (value-conditions.ts) as SQL over the columns `column` names; values are bound. */
+function sqlOf<F>(c: Condition<F>, column: (field: F) => string): CompiledSql {
+  if ('all' in c) return allOf(c.all.map((x) => sqlOf(x, column)));
+  if ('any' in c) return anyOf(c.any.map((x) => sqlOf(x, column)));
+  if ('not' in c) {
+    const inner = sqlOf(c.not, column);
+    return { sql: 'field' in c.not ? `NOT (${inner.sql})` : `NOT ${inner.sql}`, params: inner.params };
   }
+  if ('isNull' in c) return { sql: `${column(c.field)} IS ${c.isNull ? '' : 'NOT '}NULL`, params: [] };
+  return { sql: `${column(c.field)} ${c.op} ?`, params: [c.value] };
 }
 
 function quantityCondition(c: QuantityCondition): CompiledSql {
-  const parts = [numberCondition(c)];
+  const parts = [sqlOf(numberCondition(c), rangeColumn)];
   if (c.code !== undefined) parts.push({ sql: 'code = ?', params: [c.code] });
   if (c.system !== undefined) parts.push({ sql: 'system = ?', params: [c.system] });
   return allOf(parts);
