@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey as JoseCryptoKey } from 'jose';
-import { postForm, startSmartServer } from '../auth/smart/test-support.ts';
+import { startSmartServer } from '../../test/support/smart-server.ts';
+import { postForm } from '../../test/support/smart-sign-in.ts';
 import { parseRegistration, UsageError } from './register-client.ts';
 
 /**

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { PasswordAccountService } from '../../server/auth/accounts/account-service.ts';
 import { openClientRegistry } from '../../server/auth/smart/client-registry.ts';
-import { Browser, postForm, signInAndConsent } from '../../server/auth/smart/test-support.ts';
+import { postForm, signInAndConsent } from '../support/smart-sign-in.ts';
+import { TestBrowser } from '../support/test-browser.ts';
 import { mailText, startTestSmtpServer } from '../../server/mail/test-smtp-server.ts';
 import type { TestSmtpServer } from '../../server/mail/test-smtp-server.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
@@ -81,7 +82,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   }
 
   /** Signs in (or reuses the browser's session) and consents; answers the tokens from A's token endpoint. */
-  async function signIn(browser: Browser, withPassword = password) {
+  async function signIn(browser: TestBrowser, withPassword = password) {
     const request = authorizeUrl();
     const { redirect } = await signInAndConsent(browser, request.url, { email: EMAIL, password: withPassword });
     const code = redirect.searchParams.get('code');
@@ -138,7 +139,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   }
 
   it('after a reset by e-mail on one process, the other refuses the old access token (401), refresh token (invalid_grant) and sign-in session', async () => {
-    const browser = new Browser(a.baseUrl);
+    const browser = new TestBrowser(a.baseUrl);
     const first = await signIn(browser);
     assert.deepEqual((await patients(a, first.access)).ids, [patientId], 'the token works on A');
     assert.deepEqual((await patients(b, first.access)).ids, [patientId], 'and on B: one store, one public URL');
@@ -172,7 +173,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   });
 
   it('refuses password1234 (and other common passwords) on the reset form; the link stays usable and nothing is ended', async () => {
-    const tokens = await signIn(new Browser(a.baseUrl));
+    const tokens = await signIn(new TestBrowser(a.baseUrl));
     const link = await resetLink(a);
     for (const common of ['password1234', 'Password1234!', 'qwertyuiop12']) {
       const refused = await submitReset(a, link, common);
@@ -189,7 +190,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   });
 
   it('the CLI refuses password1234; its set-password, from another process, ends the server\'s tokens', async () => {
-    const tokens = await signIn(new Browser(a.baseUrl));
+    const tokens = await signIn(new TestBrowser(a.baseUrl));
     const weak = await cli(['set-password', '--email', EMAIL], 'password1234\n');
     assert.equal(weak.code, 2, weak.stderr);
     assert.match(weak.stderr, /This password is too common/);
@@ -200,6 +201,6 @@ describe('finding 5: a password reset ends every session and token of the accoun
     assert.equal(done.code, 0, done.stderr);
     assert.equal((await patients(a, tokens.access)).status, 401);
     assert.equal((await refresh(a, tokens.refresh)).body.error, 'invalid_grant');
-    assert.equal((await patients(a, (await signIn(new Browser(a.baseUrl))).access)).status, 200, 'the new password signs in');
+    assert.equal((await patients(a, (await signIn(new TestBrowser(a.baseUrl))).access)).status, 200, 'the new password signs in');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { Browser, signInAndConsent } from '../../server/auth/smart/test-support.ts';
+import { signInAndConsent } from './smart-sign-in.ts';
+import { TestBrowser } from './test-browser.ts';
 import type { TestServer } from './test-server.ts';
 
 /**
@@ -51,7 +52,7 @@ export async function userTokens(server: TestServer, user: { email: string; pass
     ...(request.launch ? { launch: request.launch } : {}),
   };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  const { redirect } = await signInAndConsent(new Browser(server.baseUrl), url, user, { ...(request.patient ? { patient: request.patient } : {}), ...(request.grant ? { grant: request.grant } : {}) });
+  const { redirect } = await signInAndConsent(new TestBrowser(server.baseUrl), url, user, { ...(request.patient ? { patient: request.patient } : {}), ...(request.grant ? { grant: request.grant } : {}) });
   assert.equal(redirect.searchParams.get('state'), state);
   const code = redirect.searchParams.get('code');
   assert.ok(code, `no code: ${redirect.href}`);

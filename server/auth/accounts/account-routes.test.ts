@@ -12,8 +12,11 @@ import { PasswordAccountService } from './account-service.ts';
 import { createPasswordHasher } from './password-hash.ts';
 import { PasswordResets } from './password-reset.ts';
 import { createAuthRateLimiter } from './rate-limit.ts';
-import { openTestEngine, startHttp, TEST_SCRYPT } from './test-support.ts';
-import type { TestEngine, TestHttpServer } from './test-support.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { TEST_SCRYPT } from '../../../test/support/test-accounts.ts';
 
 /**
  * The password-reset flow end to end: a real HTTP server, a real SQLite store, and the e-mail

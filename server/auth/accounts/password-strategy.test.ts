@@ -5,8 +5,11 @@ import passport from 'passport';
 import { PasswordAccountService } from './account-service.ts';
 import { createPasswordHasher } from './password-hash.ts';
 import { createPasswordStrategy, PASSWORD_STRATEGY, passwordSignIn } from './password-strategy.ts';
-import { openTestEngine, startHttp, TEST_SCRYPT } from './test-support.ts';
-import type { TestEngine, TestHttpServer } from './test-support.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { TEST_SCRYPT } from '../../../test/support/test-accounts.ts';
 
 /** The passport-local strategy behind a real sign-in endpoint, as the authorization server will use it. */
 describe('password sign-in strategy (passport-local)', () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { authorizationRequest, Browser, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /** Launch context: the standalone patient picker and the EHR launch (createLaunch → `launch`). */
 describe('launch context', () => {
@@ -23,7 +25,7 @@ describe('launch context', () => {
       const app = await s.registerPublicApp(SCOPE);
       const config = await s.rp(app.clientId);
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-      const browser = new Browser(s.base);
+      const browser = new TestBrowser(s.base);
       let page = await browser.go(String(request.url));
       page = await browser.submit(page, 'login', { email: user.email, password: user.password });
       assert.equal(page.title, 'Choose a patient');
@@ -48,7 +50,7 @@ describe('launch context', () => {
       const app = await s.registerPublicApp(SCOPE);
       const config = await s.rp(app.clientId);
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-      const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user, { grant: ['openid', 'fhirUser', 'patient/*.rs'] });
+      const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, { grant: ['openid', 'fhirUser', 'patient/*.rs'] });
       const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
       assert.equal(tokens.patient, undefined);
       assert.equal(tokens.need_patient_banner, undefined);
@@ -59,7 +61,7 @@ describe('launch context', () => {
       const app = await s.registerPublicApp(SCOPE);
       const config = await s.rp(app.clientId);
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-      const browser = new Browser(s.base);
+      const browser = new TestBrowser(s.base);
       let page = await browser.go(String(request.url));
       page = await browser.submit(page, 'login', { email: user.email, password: user.password });
       assert.equal(page.status, 400);
@@ -80,7 +82,7 @@ describe('launch context', () => {
       const config = await s.rp(app.clientId);
       const launch = await launchFor(doctor.id, 'enc-1');
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch });
-      const browser = new Browser(s.base);
+      const browser = new TestBrowser(s.base);
       const { redirect, consentScopes } = await signInAndConsent(browser, request.url, doctor);
       assert.ok(consentScopes?.includes('launch'));
       const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
@@ -103,7 +105,7 @@ describe('launch context', () => {
       const app = await s.registerPublicApp(SCOPE);
       const config = await s.rp(app.clientId);
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
-      const browser = new Browser(s.base);
+      const browser = new TestBrowser(s.base);
       let page = await browser.go(String(request.url));
       page = await browser.submit(page, 'login', { email: doctor.email, password: doctor.password });
       assert.equal(page.title, 'Allow access?');
@@ -117,7 +119,7 @@ describe('launch context', () => {
       const app = await s.registerPublicApp(SCOPE);
       const config = await s.rp(app.clientId);
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
-      const browser = new Browser(s.base);
+      const browser = new TestBrowser(s.base);
       let page = await browser.go(String(request.url));
       page = await browser.submit(page, 'login', { email: intruder.email, password: intruder.password });
       assert.equal(page.status, 400);
@@ -135,7 +137,7 @@ describe('launch context', () => {
       ];
       for (const params of cases) {
         const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, aud: s.fhirBase, ...params });
-        const page = await new Browser(s.base).go(String(request.url));
+        const page = await new TestBrowser(s.base).go(String(request.url));
         const location = new URL(page.location!);
         assert.equal(location.searchParams.get('error'), 'invalid_request', JSON.stringify(params));
       }

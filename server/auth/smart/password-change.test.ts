@@ -7,9 +7,11 @@ import * as oidc from 'openid-client';
 import { SqliteEngine } from '../../storage/sqlite/sqlite-engine.ts';
 import { PasswordAccountService } from '../accounts/account-service.ts';
 import { createPasswordHasher } from '../accounts/password-hash.ts';
-import { TEST_SCRYPT } from '../accounts/test-support.ts';
-import { authorizationRequest, Browser, postForm, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, postForm, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TEST_SCRYPT } from '../../../test/support/test-accounts.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
  * A password change ends everything the account had: its access tokens at the bearer check, its
@@ -45,7 +47,7 @@ describe('a password change ends the account\'s sessions and tokens', () => {
     const user = await s.createAccount('patient', 'Person/pc', [{ id: 'pat-pc', display: 'Pee Cee' }]);
     const app = await s.registerPublicApp(SCOPE);
     const config = await s.rp(app.clientId);
-    const browser = new Browser(s.base);
+    const browser = new TestBrowser(s.base);
     const request = () => authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
     const first = await request();
     const { redirect } = await signInAndConsent(browser, first.url, user);
