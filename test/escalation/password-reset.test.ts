@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { PasswordAccountService } from '../../server/auth/accounts/account-service.ts';
 import { openClientRegistry } from '../../server/auth/smart/client-registry.ts';
 import { postForm, signInAndConsent } from '../support/smart-sign-in.ts';
 import { TestBrowser } from '../support/test-browser.ts';
-import { mailText, startTestSmtpServer } from '../../server/mail/test-smtp-server.ts';
-import type { TestSmtpServer } from '../../server/mail/test-smtp-server.ts';
+import { mailText, startTestSmtpServer } from '../support/test-smtp-server.ts';
+import type { TestSmtpServer } from '../support/test-smtp-server.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
+import { cliEnv, runCli } from '../support/run-cli.ts';
 import { practiceOf, startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
 import { fhirFetch } from '../support/test-server.ts';
@@ -31,7 +30,6 @@ import { fhirFetch } from '../support/test-server.ts';
 const SCOPE = 'openid fhirUser user/*.rs offline_access';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'reset.victim@example.org';
-const run = promisify(execFile);
 
 describe('finding 5: a password reset ends every session and token of the account; common passwords are refused', () => {
   let smtp: TestSmtpServer;
@@ -124,19 +122,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
     return { status: response.status, body: (await response.json()) as { status?: string; error?: string; message: string } };
   }
 
-  async function cli(args: string[], input: string) {
-    const child = run(process.execPath, [join(import.meta.dirname, '..', '..', 'server', 'cli', 'account.ts'), ...args], {
-      env: { ...process.env, DATA_DIR: dataDir, BASE_URL: a.baseUrl, LOG_LEVEL: 'warn', MONGODB_URI: '' },
-    });
-    child.child.stdin?.end(input);
-    try {
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (args: string[], input: string) => runCli('account', args, { env: cliEnv(dataDir, a.baseUrl), input });
 
   it('after a reset by e-mail on one process, the other refuses the old access token (401), refresh token (invalid_grant) and sign-in session', async () => {
     const browser = new TestBrowser(a.baseUrl);

@@ -25,6 +25,8 @@ const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
 export interface TestEngine {
   engine: SqliteEngine;
+  /** The SQLite file (to open a second connection on the same store, as another process would). */
+  file: string;
   clock: TestClock;
   close(): Promise<void>;
 }
@@ -47,7 +49,7 @@ export async function openEngineOn(file: string, start?: number): Promise<TestEn
   const clock = testClock(start);
   const engine = new SqliteEngine(file, { clock });
   await engine.open();
-  return { engine, clock, close: () => engine.close() };
+  return { engine, clock, file, close: () => engine.close() };
 }
 
 /** What server/app.ts#loadFhirDefinitions does (not imported: app.ts pulls in the whole server). */
