@@ -12,6 +12,8 @@ import type { SmartAuth } from '../../server/auth/smart/smart-auth.ts';
 import { fhirErrorHandler } from '../../server/fhir/rest/error-handler.ts';
 import { startHttp } from './loopback-http.ts';
 import { openEngineOn, openTestEngine } from './repository-setup.ts';
+import { authorizationRequest } from './smart-sign-in.ts';
+import type { PkceRequest } from './smart-sign-in.ts';
 import type { TestEngine } from './repository-setup.ts';
 import { PASSWORD, testAccounts } from './test-accounts.ts';
 
@@ -38,6 +40,11 @@ export interface SmartServer {
   createAccount(kind: AccountKind, fhirUser: string, patients?: Array<{ id: string; display: string }>): Promise<Account & { password: string }>;
   /** Registers a public PKCE app (practice `practice-1`) redirecting to `redirectUri` (default: a loopback URL). */
   registerPublicApp(scope: string, extra?: Partial<ClientRegistration>): Promise<{ clientId: string; redirectUri: string }>;
+  /**
+   * What most flows start with: a public app registered for `scope`, its openid-client
+   * configuration, and an authorization request for that same scope (aud = fhirBase, plus `params`).
+   */
+  appAuthorization(scope: string, params?: Record<string, string>): Promise<{ app: { clientId: string; redirectUri: string }; config: oidc.Configuration; request: PkceRequest }>;
   /** An openid-client configuration for the client (discovered from our issuer, plain http allowed). */
   rp(clientId: string, auth?: oidc.ClientAuth, metadata?: Partial<oidc.ClientMetadata>): Promise<oidc.Configuration>;
   /** GETs an echo route with the token: the status and JSON body (the grant the bearer set, or an OperationOutcome). */
@@ -106,6 +113,12 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
       const redirectUri = extra.redirectUris?.[0] ?? 'http://127.0.0.1:9/app/callback';
       const { clientId } = await smart.registerClient({ practiceId: 'practice-1', name: 'Test app', kind: 'public', redirectUris: [redirectUri], scope, ...extra });
       return { clientId, redirectUri };
+    },
+    async appAuthorization(scope, params = {}) {
+      const app = await server.registerPublicApp(scope);
+      const config = await server.rp(app.clientId);
+      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope, aud: fhirBase, ...params });
+      return { app, config, request };
     },
     async rp(clientId, auth = oidc.None(), metadata = {}) {
       return oidc.discovery(new URL(base), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import type { TestBrowser } from './test-browser.ts';
+import type { Page, TestBrowser } from './test-browser.ts';
 
 /** What a SMART app does around our sign-in pages: the authorization request, the walk through the pages, raw token-endpoint posts. */
 export interface PkceRequest {
@@ -17,6 +17,12 @@ export async function authorizationRequest(config: oidc.Configuration, params: R
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, { response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state, ...params });
   return { url, verifier, challenge, state };
+}
+
+/** Opens the authorization URL and submits the sign-in form as `user`: answers the page that follows (patient picker, consent, or a redirect). */
+export async function signIn(browser: TestBrowser, authorizeUrl: URL | string, user: { email: string; password: string }): Promise<Page> {
+  const page = await browser.go(authorizeUrl);
+  return browser.submit(page, 'login', { email: user.email, password: user.password });
 }
 
 /**

@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { startSmartServer } from '../../../test/support/smart-server.ts';
 import type { SmartServer } from '../../../test/support/smart-server.ts';
-import { authorizationRequest, postForm, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { authorizationRequest, postForm, signIn, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
 import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
@@ -22,9 +22,7 @@ describe('authorization code with PKCE', () => {
 
   it('signs in, consents to less than asked, and gets a SMART token response usable at the FHIR API only', async () => {
     const user = await s.createAccount('patient', 'Person/p-1', [{ id: 'pat-1', display: 'Pat One' }]);
-    const app = await s.registerPublicApp(SCOPE);
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
+    const { app, config, request } = await s.appAuthorization(SCOPE);
     const browser = new TestBrowser(s.base);
 
     let page = await browser.go(String(request.url));
@@ -108,12 +106,9 @@ describe('authorization code with PKCE', () => {
 
   it('denying on the consent page sends access_denied to the app', async () => {
     const user = await s.createAccount('patient', 'Person/p-2');
-    const app = await s.registerPublicApp('openid fhirUser');
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser', aud: s.fhirBase });
+    const { request } = await s.appAuthorization('openid fhirUser');
     const browser = new TestBrowser(s.base);
-    let page = await browser.go(String(request.url));
-    page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+    let page = await signIn(browser, request.url, user);
     page = await browser.submit(page, 'abort');
     const callback = new URL(page.location!);
     assert.equal(callback.searchParams.get('error'), 'access_denied');
@@ -123,9 +118,7 @@ describe('authorization code with PKCE', () => {
 
   it('a form POST without the CSRF token is refused', async () => {
     const user = await s.createAccount('patient', 'Person/p-3');
-    const app = await s.registerPublicApp('openid fhirUser');
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser', aud: s.fhirBase });
+    const { request } = await s.appAuthorization('openid fhirUser');
     const browser = new TestBrowser(s.base);
     const page = await browser.go(String(request.url));
     const forged = await browser.request(page.formAction('login'), { form: { email: user.email, password: user.password, csrf: 'forged' } });
@@ -134,9 +127,7 @@ describe('authorization code with PKCE', () => {
 
   it('authorize-post: a form-encoded POST to the authorization endpoint works like GET', async () => {
     const user = await s.createAccount('patient', 'Person/p-4');
-    const app = await s.registerPublicApp('openid fhirUser');
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser', aud: s.fhirBase });
+    const { config, request } = await s.appAuthorization('openid fhirUser');
     const browser = new TestBrowser(s.base);
     const form = Object.fromEntries(request.url.searchParams);
     let page = await browser.go(`${s.base}/oauth/authorize`, { form });

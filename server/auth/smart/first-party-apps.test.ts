@@ -5,7 +5,7 @@ import { ClientRegistrationError } from './clients.ts';
 import { FIRST_PARTY_SCOPE, registerFirstPartyApps } from './first-party-apps.ts';
 import { startSmartServer } from '../../../test/support/smart-server.ts';
 import type { SmartServer } from '../../../test/support/smart-server.ts';
-import { authorizationRequest } from '../../../test/support/smart-sign-in.ts';
+import { authorizationRequest, signIn } from '../../../test/support/smart-sign-in.ts';
 import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
@@ -83,8 +83,7 @@ describe('first-party apps', () => {
     const config = await s.rp('patient-portal');
     const request = await authorizationRequest(config, { redirect_uri: `${s.base}/portal/signed-in`, scope: 'openid fhirUser', aud: s.fhirBase });
     const browser = new TestBrowser(s.base);
-    let page = await browser.go(String(request.url));
-    page = await browser.submit(page, 'login', { email: patient.email, password: patient.password });
+    let page = await signIn(browser, request.url, patient);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location!), { pkceCodeVerifier: request.verifier, expectedState: request.state });
     const logoutUrl = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${s.base}/portal/` });
     page = await browser.request(logoutUrl.href);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { startSmartServer } from '../../../test/support/smart-server.ts';
 import type { SmartServer } from '../../../test/support/smart-server.ts';
-import { authorizationRequest, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { authorizationRequest, signIn, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
 import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /** Launch context: the standalone patient picker and the EHR launch (createLaunch → `launch`). */
@@ -22,12 +22,9 @@ describe('launch context', () => {
         { id: 'child-1', display: 'First Child' },
         { id: 'child-2', display: 'Second Child' },
       ]);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
+      const { config, request } = await s.appAuthorization(SCOPE);
       const browser = new TestBrowser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+      let page = await signIn(browser, request.url, user);
       assert.equal(page.title, 'Choose a patient');
       assert.deepEqual(page.choices('patient'), ['child-1', 'child-2']);
       assert.match(page.body, /Second Child/);
@@ -47,9 +44,7 @@ describe('launch context', () => {
 
     it('unticking launch/patient gives no patient context', async () => {
       const user = await s.createAccount('patient', 'Person/sp-2', [{ id: 'only-1', display: 'Only One' }]);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
+      const { config, request } = await s.appAuthorization(SCOPE);
       const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, { grant: ['openid', 'fhirUser', 'patient/*.rs'] });
       const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
       assert.equal(tokens.patient, undefined);
@@ -58,12 +53,9 @@ describe('launch context', () => {
 
     it('an account without any patient cannot continue', async () => {
       const user = await s.createAccount('patient', 'Person/sp-3', []);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
+      const { request } = await s.appAuthorization(SCOPE);
       const browser = new TestBrowser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+      let page = await signIn(browser, request.url, user);
       assert.equal(page.status, 400);
       assert.equal(page.title, 'No patient record');
     });
@@ -102,12 +94,9 @@ describe('launch context', () => {
 
     it('the consent page names the launch\'s patient, not their id', async () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-4', [{ id: 'ehr-pat', display: 'Eve Harper' }]);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
+      const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
       const browser = new TestBrowser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: doctor.email, password: doctor.password });
+      let page = await signIn(browser, request.url, doctor);
       assert.equal(page.title, 'Allow access?');
       assert.match(page.body, /It will work on the record of Eve Harper\./);
       assert.doesNotMatch(page.body, /ehr-pat/);
@@ -116,12 +105,9 @@ describe('launch context', () => {
     it('a launch is usable only by the practitioner who created it', async () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-2');
       const intruder = await s.createAccount('practitioner', 'Practitioner/dr-3');
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
+      const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
       const browser = new TestBrowser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: intruder.email, password: intruder.password });
+      let page = await signIn(browser, request.url, intruder);
       assert.equal(page.status, 400);
       assert.equal(page.title, 'This launch is not yours');
     });
