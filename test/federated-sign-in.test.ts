@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider, throughExternalPages } from './support/external-provider.ts';
 import { startHttp } from './support/loopback-http.ts';
@@ -10,6 +9,7 @@ import { finishFederatedLogin } from '../server/auth/smart/interaction-routes.ts
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
+import { pkceAuthorizeUrl } from './support/smart-sign-in.ts';
 import { TestBrowser } from './support/test-browser.ts';
 import type { Page } from './support/test-browser.ts';
 import { registerTestApp } from './support/user-tokens.ts';
@@ -89,13 +89,7 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
 
   /** An authorization request of `app` (PKCE S256); answers the sign-in page it leads to. */
   async function authorize(browser: TestBrowser, app: { clientId: string; redirectUri: string }) {
-    const verifier = randomBytes(32).toString('base64url');
-    const state = randomBytes(16).toString('base64url');
-    const url = new URL(`${server.baseUrl}/oauth/authorize`);
-    for (const [k, v] of Object.entries({
-      response_type: 'code', client_id: app.clientId, redirect_uri: app.redirectUri, scope: SCOPE, state, aud: server.fhirUrl,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    })) url.searchParams.set(k, v);
+    const { url, verifier, state } = pkceAuthorizeUrl(server.baseUrl, { client_id: app.clientId, redirect_uri: app.redirectUri, scope: SCOPE, aud: server.fhirUrl });
     const started = await browser.request(url);
     assert.equal(started.status, 303, started.body);
     assert.match(new URL(started.location!).pathname, /^\/oauth\/interaction\//);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PasswordAccountService } from '../../server/auth/accounts/account-service.ts';
 import { openClientRegistry } from '../../server/auth/smart/client-registry.ts';
-import { postForm, signInAndConsent } from '../support/smart-sign-in.ts';
+import { pkceAuthorizeUrl, postForm, signInAndConsent } from '../support/smart-sign-in.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 import { mailText, startTestSmtpServer } from '../support/test-smtp-server.ts';
 import type { TestSmtpServer } from '../support/test-smtp-server.ts';
@@ -72,11 +71,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
 
   /** An authorization request as the app builds it (PKCE S256, state, aud), always at process A. */
   function authorizeUrl() {
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL(`${a.baseUrl}/oauth/authorize`);
-    const params = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: SCOPE, state: randomBytes(8).toString('hex'), aud: a.fhirUrl, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return { url, verifier };
+    return pkceAuthorizeUrl(a.baseUrl, { client_id: clientId, redirect_uri: REDIRECT, scope: SCOPE, aud: a.fhirUrl });
   }
 
   /** Signs in (or reuses the browser's session) and consents; answers the tokens from A's token endpoint. */

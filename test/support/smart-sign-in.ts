@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Page, TestBrowser } from './test-browser.ts';
 
@@ -23,6 +24,25 @@ export async function authorizationRequest(config: oidc.Configuration, params: R
 export async function signIn(browser: TestBrowser, authorizeUrl: URL | string, user: { email: string; password: string }): Promise<Page> {
   const page = await browser.go(authorizeUrl);
   return browser.submit(page, 'login', { email: user.email, password: user.password });
+}
+
+/**
+ * The same request built by hand, for tests against the whole app (no openid-client discovery):
+ * our /oauth/authorize with PKCE S256 and a random state (unless `params` sets one); `params`
+ * carries client_id, redirect_uri, scope, aud and anything else (launch).
+ */
+export function pkceAuthorizeUrl(serverBase: string, params: Record<string, string>): { url: URL; verifier: string; state: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  const all: Record<string, string> = {
+    response_type: 'code',
+    state: randomBytes(16).toString('base64url'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...params,
+  };
+  const url = new URL(`${serverBase}/oauth/authorize`);
+  for (const [k, v] of Object.entries(all)) url.searchParams.set(k, v);
+  return { url, verifier, state: all.state! };
 }
 
 /**

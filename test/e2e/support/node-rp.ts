@@ -7,7 +7,7 @@ import { TestBrowser } from '../../support/test-browser.ts';
  * `openid-client` v6 as a SMART relying party in Node: the server metadata comes from the FHIR
  * server's `/.well-known/smart-configuration` (what a SMART app discovers from `iss`), the user's
  * part (sign in, patient picker, consent) is played by the cookie-keeping TestBrowser of
- * server/auth/smart/test-support.ts on our HTML forms, the code is exchanged with PKCE (S256).
+ * test/support/test-browser.ts on our HTML forms, the code is exchanged with PKCE (S256).
  */
 export async function smartRelyingParty(fhirUrl: string, clientId: string): Promise<oidc.Configuration> {
   const response = await fetch(`${fhirUrl}/.well-known/smart-configuration`);
