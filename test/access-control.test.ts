@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Appointment, Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { DIRECTORY_LISTED, indexWithAccess, OWNER_SYSTEM, ownerOf, tombstoneRows } from '../server/access/access-index.ts';
+import { DIRECTORY_LISTED, OWNER_SYSTEM, ownerOf } from '../server/access/access-index.ts';
 import { accessScopeFor, publicScope } from '../server/access/access-policy.ts';
 import type { Principal, ResourceScope } from '../server/access/principal.ts';
-import { loadFhirDefinitions } from '../server/fhir/load-fhir-definitions.ts';
-import { FhirError } from '../server/fhir/outcomes.ts';
 import { resolveIncludes } from '../server/fhir/search/includes.ts';
 import { parseSearch } from '../server/fhir/search/parse-search.ts';
 import type { Query } from '../server/fhir/search/parse-search.ts';
 import type { AccessScope } from '../server/storage/access-scope.ts';
-import { VersionedRepository } from '../server/storage/repository.ts';
 import type { Repository } from '../server/storage/repository.ts';
-import { SqliteEngine } from '../server/storage/sqlite/sqlite-engine.ts';
-import type { StorageEngine } from '../server/storage/storage-engine.ts';
-import { MingoEngine } from './support/mingo-engine.ts';
+import { statusOf as status } from './support/fhir-status.ts';
+import { openTestStore, TEST_BASE_URL as BASE } from './support/repository-setup.ts';
+import type { TestStore } from './support/repository-setup.ts';
 
 /**
  * The authorization matrix at the storage contract: two practices (X, Y), their practitioners,
@@ -26,7 +20,6 @@ import { MingoEngine } from './support/mingo-engine.ts';
  * on the embedded engine and on the MongoDB engine's queries (executed by mingo). The same identities
  * are exercised over HTTP with real tokens in test/authorization-matrix.test.ts.
  */
-const BASE = 'http://test.local/fhir/R4';
 const VITALS = 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs';
 
 const owned = (practice: string, listed = false): Resource['meta'] => ({
@@ -141,45 +134,27 @@ function ownerIs(k: string, practice: string): boolean {
 
 const TYPES = [...new Set(FIXTURES.map((r) => r.resourceType))];
 
-const ENGINES: Array<{ name: string; make: (dir: string) => StorageEngine }> = [
-  { name: 'SQLite', make: (dir) => new SqliteEngine(join(dir, 'fhir.sqlite')) },
-  { name: 'MongoDB queries (mingo)', make: () => new MingoEngine() },
+const ENGINES: Array<{ name: string; engine: 'sqlite' | 'mingo' }> = [
+  { name: 'SQLite', engine: 'sqlite' },
+  { name: 'MongoDB queries (mingo)', engine: 'mingo' },
 ];
 
 for (const engineCase of ENGINES) {
   describe(`access control inside queries: ${engineCase.name}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'access-'));
-    const engine = engineCase.make(dir);
+    let store: TestStore;
     let internal: Repository;
 
     before(async () => {
-      loadFhirDefinitions();
-      await engine.open();
-      internal = new VersionedRepository({
-        engine,
-        validate: () => undefined,
-        index: (r) => indexWithAccess(r, BASE),
-        tombstoneIndex: (r) => tombstoneRows(r, BASE),
-      });
+      // The fixtures carry only what the access rules read: stored as they are, unvalidated.
+      store = await openTestStore({ engine: engineCase.engine, validate: false });
+      internal = store.repo;
       for (const r of FIXTURES) await internal.update(r);
     });
-    after(async () => {
-      await engine.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => store.close());
 
     const search = (repo: Repository, type: string, query: Query = {}) =>
       repo.search(parseSearch(type, { _count: '1000', ...query }, { defaultCount: 1000, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true }).request);
     const keysOf = (versions: Array<{ resourceType: string; id: string }>) => versions.map((v) => `${v.resourceType}/${v.id}`).sort();
-    const status = async (work: Promise<unknown>): Promise<number> => {
-      try {
-        await work;
-        return 200;
-      } catch (err) {
-        if (err instanceof FhirError) return err.status;
-        throw err;
-      }
-    };
 
     for (const identity of IDENTITIES) {
       describe(identity.name, () => {

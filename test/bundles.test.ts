@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { authedFetch, fhirFetch, startTestServer } from './support/test-server.ts';
-import type { TestServer } from './support/test-server.ts';
+import { describe, it } from 'node:test';
+import { authedFetch, fhirFetch, startTestServer, testServerForSuite } from './support/test-server.ts';
 import { sharedDataMissing, syntheaBundles } from './support/shared-data.ts';
 
 /** batch and transaction Bundles over HTTP (R4 semantics). */
 describe('batch and transaction', () => {
-  let server: TestServer;
-  let F: string;
-  before(async () => {
-    server = await startTestServer();
-    F = server.fhirUrl;
-  });
-  after(() => server.close());
+  const suite = testServerForSuite();
 
   // Versions of the data (the audit trail's AuditEvents are written in the background, apart).
-  const versionCount = async (): Promise<number> => (await server.repo.history({ count: 100_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
-  const post = (body: unknown) => fhirFetch(F, { method: 'POST', body });
+  const versionCount = async (): Promise<number> => (await suite.server.repo.history({ count: 100_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
+  const post = (body: unknown) => fhirFetch(suite.F, { method: 'POST', body });
 
   it('resolves urn:uuid fullUrls and rewrites every reference to them', async () => {
     const res = await post({
@@ -32,10 +25,10 @@ describe('batch and transaction', () => {
     assert.equal(res.body.type, 'transaction-response');
     assert.deepEqual(res.body.entry.map((e: any) => e.response.status), ['201 Created', '201 Created', '201 Created']);
     const patientId = res.body.entry[2].resource.id;
-    const obs1 = (await fhirFetch(`${F}/${res.body.entry[0].response.location.split('/_history')[0]}`)).body;
+    const obs1 = (await fhirFetch(`${suite.F}/${res.body.entry[0].response.location.split('/_history')[0]}`)).body;
     assert.equal(obs1.subject.reference, `Patient/${patientId}`);
     assert.equal(obs1.hasMember[0].reference, `Observation/${res.body.entry[1].resource.id}`);
-    const search = await fhirFetch(`${F}/Observation?subject=Patient/${patientId}`);
+    const search = await fhirFetch(`${suite.F}/Observation?subject=Patient/${patientId}`);
     assert.equal(search.body.entry.length, 2);
   });
 
@@ -69,10 +62,10 @@ describe('batch and transaction', () => {
     assert.ok(res.body.issue.some((i: any) => i.severity === 'error' && i.expression?.includes('Bundle.entry[1].resource.status')), JSON.stringify(res.body));
     assert.equal(await versionCount(), before);
     // A plain create is refused the same way; an extensible binding (Encounter.class) takes any code.
-    const create = await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } } });
+    const create = await fhirFetch(`${suite.F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } } });
     assert.equal(create.status, 400);
     assert.ok(create.body.issue.some((i: any) => i.expression?.includes('Observation.status')), JSON.stringify(create.body));
-    const encounter = await fhirFetch(`${F}/Encounter`, { method: 'POST', body: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://example.org/classes', code: 'home-visit' } } });
+    const encounter = await fhirFetch(`${suite.F}/Encounter`, { method: 'POST', body: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://example.org/classes', code: 'home-visit' } } });
     assert.equal(encounter.status, 201, JSON.stringify(encounter.body));
   });
 
@@ -101,7 +94,7 @@ describe('batch and transaction', () => {
   });
 
   it('processes DELETE, POST, PUT, GET in R4 order', async () => {
-    const { body: victim } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Victim' }] } });
+    const { body: victim } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Victim' }] } });
     const res = await post({
       resourceType: 'Bundle', type: 'transaction',
       entry: [
@@ -129,7 +122,7 @@ describe('batch and transaction', () => {
     assert.equal(res.body.type, 'batch-response');
     assert.deepEqual(res.body.entry.map((e: any) => e.response.status), ['201 Created', '400 Bad Request', '404 Not Found']);
     assert.equal(res.body.entry[1].response.outcome.resourceType, 'OperationOutcome');
-    assert.equal((await fhirFetch(`${F}/Patient?family=batchgood`)).body.entry.length, 1);
+    assert.equal((await fhirFetch(`${suite.F}/Patient?family=batchgood`)).body.entry.length, 1);
   });
 
   it('rejects malformed Bundles with an OperationOutcome', async () => {
@@ -157,16 +150,12 @@ describe('batch and transaction', () => {
 });
 
 describe('Synthea transaction import', { skip: sharedDataMissing('synthea-r4-bundles') }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(() => server.close());
+  const suite = testServerForSuite();
 
   it('imports all 7 bundles; every stored reference points to a stored resource', async () => {
     let imported = 0;
     for (const { name, text } of syntheaBundles()) {
-      const res = await authedFetch(server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: text });
+      const res = await authedFetch(suite.server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: text });
       const body = (await res.json()) as any;
       assert.equal(res.status, 200, `${name}: ${JSON.stringify(body).slice(0, 500)}`);
       assert.ok(body.entry.every((e: any) => e.response.status === '201 Created'), name);
@@ -174,7 +163,7 @@ describe('Synthea transaction import', { skip: sharedDataMissing('synthea-r4-bun
     }
     // Besides the imported resources: the practice's Organization, written when the test server was
     // provisioned, and the audit trail's AuditEvents about the requests.
-    const versions = (await server.repo.history({ count: 100_000 })).filter((v) => v.id !== server.practice.practiceId && v.resourceType !== 'AuditEvent');
+    const versions = (await suite.server.repo.history({ count: 100_000 })).filter((v) => v.id !== suite.server.practice.practiceId && v.resourceType !== 'AuditEvent');
     assert.equal(versions.length, imported);
     const stored = new Set(versions.map((v) => `${v.resourceType}/${v.id}`));
     const dangling: string[] = [];
@@ -195,14 +184,14 @@ describe('Synthea transaction import', { skip: sharedDataMissing('synthea-r4-bun
 
   it('$everything for an imported patient returns every resource of that patient', async () => {
     const [first] = syntheaBundles();
-    const res = await authedFetch(server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: first!.text });
+    const res = await authedFetch(suite.server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: first!.text });
     const created: string[] = ((await res.json()) as any).entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`);
     const patient = created.find((r) => r.startsWith('Patient/')) as string;
     // Everything Synthea links to the patient is in the compartment; the practice's Organization and
     // Practitioner records are not.
     const expected = created.filter((r) => !r.startsWith('Organization/') && !r.startsWith('Practitioner/')).sort();
     const seen: string[] = [];
-    let url: string | undefined = `${server.fhirUrl}/${patient}/$everything?_count=50`;
+    let url: string | undefined = `${suite.server.fhirUrl}/${patient}/$everything?_count=50`;
     for (let pages = 0; url && pages < 100; pages++) {
       const page = (await (await authedFetch(url)).json()) as any;
       seen.push(...page.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`));

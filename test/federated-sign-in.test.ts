@@ -1,22 +1,24 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startHttp } from '../server/auth/accounts/test-support.ts';
-import type { TestHttpServer } from '../server/auth/accounts/test-support.ts';
+import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider, throughExternalPages } from './support/external-provider.ts';
+import { startHttp } from './support/loopback-http.ts';
+import type { TestHttpServer } from './support/loopback-http.ts';
 import { federationRedirectUri } from '../server/auth/federation/federated-sign-in.ts';
 import type { SmartFederation } from '../server/auth/federation/smart-federation.ts';
 import { finishFederatedLogin } from '../server/auth/smart/interaction-routes.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
+import { pkceAuthorizeUrl } from './support/smart-sign-in.ts';
+import { TestBrowser } from './support/test-browser.ts';
+import type { Page } from './support/test-browser.ts';
 import { registerTestApp } from './support/user-tokens.ts';
-import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider } from '../server/auth/federation/test-support.ts';
 
 /**
  * "Sign in with <practice's provider>" on the SMART sign-in page, over HTTP against the whole app
  * (startTestServer) and a SECOND, real oidc-provider on loopback playing practice X's own identity
- * provider (its development login/consent pages). A test browser keeps one cookie jar per origin and
- * follows nothing by itself: every hop is checked.
+ * provider (its development login/consent pages). The TestBrowser keeps one cookie jar per origin;
+ * only `request` is used here, which follows nothing by itself: every hop is checked.
  *
  * authorize → our sign-in page shows the practice's button → POST (interaction cookie + CSRF) →
  * the practice's provider → our federation callback → back into the authorization → consent → code
@@ -30,57 +32,6 @@ const people: Record<string, { email?: string; email_verified?: boolean }> = {
   'ext-bob': { email: 'bob@x.example', email_verified: true }, // enrolled with practice X: matched by e-mail
   'ext-carol': { email: 'carol@x.example', email_verified: true }, // has an account, not enrolled
   'ext-dave': { email: 'dave@nowhere.example', email_verified: true }, // no account at all
-};
-
-class Browser {
-  readonly jars = new Map<string, Map<string, string>>();
-
-  jar(origin: string): Map<string, string> {
-    let jar = this.jars.get(origin);
-    if (!jar) this.jars.set(origin, (jar = new Map()));
-    return jar;
-  }
-
-  async request(url: URL | string, init: { method?: string; form?: Record<string, string | string[]> } = {}): Promise<{ status: number; location?: URL; body: string; url: URL; setCookies: string[] }> {
-    const target = new URL(url);
-    const cookies = [...this.jar(target.origin)].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: URLSearchParams | undefined;
-    if (init.form) {
-      body = new URLSearchParams();
-      for (const [key, value] of Object.entries(init.form)) for (const v of [value].flat()) body.append(key, v);
-    }
-    const response = await fetch(target, {
-      method: init.method ?? (body ? 'POST' : 'GET'),
-      redirect: 'manual',
-      headers: { ...(cookies ? { cookie: cookies } : {}), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(body ? { body } : {}),
-    });
-    const setCookies = response.headers.getSetCookie();
-    for (const header of setCookies) {
-      const [pair = '', ...attributes] = header.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      const expired = !value || attributes.some((a) => /expires=.*1970/i.test(a) || /^\s*max-age=0\s*$/i.test(a));
-      if (expired) this.jar(target.origin).delete(name);
-      else this.jar(target.origin).set(name, value);
-    }
-    const location = response.headers.get('location');
-    return { status: response.status, body: await response.text(), url: target, setCookies, ...(location ? { location: new URL(location, target) } : {}) };
-  }
-}
-
-type Answer = Awaited<ReturnType<Browser['request']>>;
-
-const title = (page: Answer) => /<h1>([^<]*)<\/h1>/.exec(page.body)?.[1] ?? '';
-const csrf = (page: Answer) => {
-  const match = /name="csrf" value="([^"]+)"/.exec(page.body);
-  assert.ok(match, `no CSRF token on "${title(page)}" (${page.status})`);
-  return match[1]!;
-};
-const formAction = (page: Answer, step: string) => {
-  const action = [...page.body.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&')).find((a) => a.endsWith(`/${step}`));
-  return action ? new URL(action, page.url) : undefined;
 };
 
 describe('SMART sign-in through the practice\'s own OpenID provider', () => {
@@ -137,63 +88,37 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
 
 
   /** An authorization request of `app` (PKCE S256); answers the sign-in page it leads to. */
-  async function authorize(browser: Browser, app: { clientId: string; redirectUri: string }) {
-    const verifier = randomBytes(32).toString('base64url');
-    const state = randomBytes(16).toString('base64url');
-    const url = new URL(`${server.baseUrl}/oauth/authorize`);
-    for (const [k, v] of Object.entries({
-      response_type: 'code', client_id: app.clientId, redirect_uri: app.redirectUri, scope: SCOPE, state, aud: server.fhirUrl,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    })) url.searchParams.set(k, v);
+  async function authorize(browser: TestBrowser, app: { clientId: string; redirectUri: string }) {
+    const { url, verifier, state } = pkceAuthorizeUrl(server.baseUrl, { client_id: app.clientId, redirect_uri: app.redirectUri, scope: SCOPE, aud: server.fhirUrl });
     const started = await browser.request(url);
     assert.equal(started.status, 303, started.body);
-    assert.match(started.location!.pathname, /^\/oauth\/interaction\//);
+    assert.match(new URL(started.location!).pathname, /^\/oauth\/interaction\//);
     const page = await browser.request(started.location!);
     assert.equal(page.status, 200);
-    assert.equal(title(page), 'Sign in');
+    assert.equal(page.title, 'Sign in');
     return { page, verifier, state, app };
   }
 
   /** Presses "Sign in with Riverside Clinic": answers the redirect to the practice's provider. */
-  async function pressFederated(browser: Browser, page: Answer): Promise<URL> {
-    const action = formAction(page, 'federated');
+  async function pressFederated(browser: TestBrowser, page: Page): Promise<URL> {
+    const action = page.findFormAction('federated');
     assert.ok(action, 'the sign-in page has the federated sign-in form');
-    const started = await browser.request(action, { form: { csrf: csrf(page) } });
+    const started = await browser.request(action, { form: { csrf: page.csrf() } });
     assert.equal(started.status, 303, started.body);
-    assert.equal(started.location!.origin, external.url, 'to the practice\'s provider');
-    return started.location!;
-  }
-
-  /** Goes through the practice provider's login and consent pages as `login`; answers our callback URL (not yet requested). */
-  async function atPracticeProvider(browser: Browser, authorization: URL, login: string): Promise<URL> {
-    let url = authorization;
-    for (let steps = 0; steps < 12; steps++) {
-      if (url.origin === server.baseUrl) return url;
-      let response = await browser.request(url);
-      if (response.status === 200) {
-        const action = /<form[^>]*action="([^"]+)"/.exec(response.body)?.[1];
-        assert.ok(action, `a form on ${url.pathname}`);
-        const form: Record<string, string> = {};
-        for (const [, name, value] of response.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)) form[name as string] = value as string;
-        response = await browser.request(new URL(action, url), { form: form.prompt === 'login' ? { ...form, login, password: 'anything' } : form });
-      }
-      assert.ok(response.status >= 300 && response.status < 400 && response.location, `a redirect from ${url.pathname}, got ${response.status}`);
-      url = response.location;
-    }
-    throw new Error('the practice\'s provider never redirected back');
+    assert.equal(new URL(started.location!).origin, external.url, 'to the practice\'s provider');
+    return new URL(started.location!);
   }
 
   /** From our callback on: follows our redirects, consents to everything, answers the redirect to the app. */
-  async function backToTheApp(browser: Browser, callback: URL): Promise<URL> {
+  async function backToTheApp(browser: TestBrowser, callback: URL): Promise<URL> {
     let response = await browser.request(callback);
     for (let hops = 0; hops < 10; hops++) {
-      if (response.status === 200 && title(response) === 'Allow access?') {
-        const scopes = [...response.body.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => m[1]!);
-        response = await browser.request(formAction(response, 'consent')!, { form: { csrf: csrf(response), scope: scopes } });
+      if (response.status === 200 && response.title === 'Allow access?') {
+        response = await browser.request(response.formAction('consent'), { form: { csrf: response.csrf(), scope: response.choices('scope') } });
         continue;
       }
-      assert.equal(response.status, 303, `${response.url.pathname}: ${response.status} "${title(response)}" ${response.body.slice(0, 300)}`);
-      if (!response.location!.href.startsWith(server.baseUrl)) return response.location!;
+      assert.equal(response.status, 303, `${response.url.pathname}: ${response.status} "${response.title}" ${response.body.slice(0, 300)}`);
+      if (!response.location!.startsWith(server.baseUrl)) return new URL(response.location!);
       response = await browser.request(response.location!);
     }
     throw new Error('too many redirects');
@@ -213,10 +138,10 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
   const claimsOf = (idToken: string) => JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
   it('signs a linked identity in through the practice\'s provider, then consent, code, token and FHIR reads as that practitioner', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page, verifier, state, app } = await authorize(browser, appX);
     assert.match(page.body, /<button type="submit">Sign in with Riverside Clinic<\/button>/);
-    assert.ok(formAction(page, 'login'), 'the password form stays');
+    assert.ok(page.findFormAction('login'), 'the password form stays');
 
     const authorization = await pressFederated(browser, page);
     assert.equal(authorization.searchParams.get('client_id'), EXTERNAL_CLIENT_ID);
@@ -224,16 +149,16 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(browser.jar(server.baseUrl).has('portal_federation'), 'the flow is bound to this browser');
 
-    const callback = await atPracticeProvider(browser, authorization, 'ext-ann');
+    const callback = await throughExternalPages(browser, authorization, 'ext-ann', { returnTo: server.baseUrl });
     assert.equal(callback.pathname, '/auth/federated/callback');
     assert.equal(callback.searchParams.get('iss'), external.url);
     assert.deepEqual([...callback.searchParams.keys()].sort(), ['code', 'iss', 'state'], 'the interaction is named by the server-side flow record only');
     const resumed = await browser.request(callback);
     assert.equal(resumed.status, 303, resumed.body);
-    assert.match(resumed.location!.pathname, /^\/oauth\/authorize\//, 'back into the authorization (returnTo)');
+    assert.match(new URL(resumed.location!).pathname, /^\/oauth\/authorize\//, 'back into the authorization (returnTo)');
     assert.ok(!browser.jar(server.baseUrl).has('portal_federation'), 'the flow cookie is cleared');
 
-    const redirect = await backToTheApp(browser, resumed.location!);
+    const redirect = await backToTheApp(browser, new URL(resumed.location!));
     assert.equal(redirect.origin + redirect.pathname, app.redirectUri);
     assert.equal(redirect.searchParams.get('state'), state);
     const code = redirect.searchParams.get('code');
@@ -253,9 +178,9 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
   });
 
   it('matches an account enrolled with the practice by its verified e-mail', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page, verifier, app } = await authorize(browser, appX);
-    const callback = await atPracticeProvider(browser, await pressFederated(browser, page), 'ext-bob');
+    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-bob', { returnTo: server.baseUrl });
     const redirect = await backToTheApp(browser, callback);
     const tokens = await exchange(redirect.searchParams.get('code') ?? '', verifier, app);
     assert.equal(claimsOf(tokens.id_token).sub, accountIds.bob);
@@ -263,9 +188,9 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
 
   it('refuses an identity that is not linked and whose account is not enrolled, with a way back to the sign-in page', async () => {
     for (const login of ['ext-carol', 'ext-dave']) {
-      const browser = new Browser();
+      const browser = new TestBrowser();
       const { page } = await authorize(browser, appX);
-      const callback = await atPracticeProvider(browser, await pressFederated(browser, page), login);
+      const callback = await throughExternalPages(browser, await pressFederated(browser, page), login, { returnTo: server.baseUrl });
       const refused = await browser.request(callback);
       assert.equal(refused.status, 403, login);
       assert.match(refused.body, /Your Riverside Clinic account is not connected to an account here/);
@@ -273,79 +198,79 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
       assert.equal(back, page.url.pathname, 'the link leads back to this interaction\'s sign-in page');
       const again = await browser.request(new URL(back!, server.baseUrl));
       assert.equal(again.status, 200);
-      assert.equal(title(again), 'Sign in', 'still not signed in: the password form and the button are offered again');
-      assert.ok(formAction(again, 'federated'));
+      assert.equal(again.title, 'Sign in', 'still not signed in: the password form and the button are offered again');
+      assert.ok(again.findFormAction('federated'));
     }
   });
 
   it('refuses a callback carried to another browser (login CSRF), and a state that is not this browser\'s', async () => {
-    const attacker = new Browser();
+    const attacker = new TestBrowser();
     const { page } = await authorize(attacker, appX);
-    const attackersCallback = await atPracticeProvider(attacker, await pressFederated(attacker, page), 'ext-ann');
+    const attackersCallback = await throughExternalPages(attacker, await pressFederated(attacker, page), 'ext-ann', { returnTo: server.baseUrl });
 
-    const victim = new Browser();
+    const victim = new TestBrowser();
     const victims = await authorize(victim, appX);
-    const victimsCallback = await atPracticeProvider(victim, await pressFederated(victim, victims.page), 'ext-bob');
+    const victimsCallback = await throughExternalPages(victim, await pressFederated(victim, victims.page), 'ext-bob', { returnTo: server.baseUrl });
     // The victim's browser has its own flow cookie, yet the attacker's state must not match it.
     const forged = await victim.request(attackersCallback);
     assert.equal(forged.status, 400);
     assert.match(forged.body, /could not be completed/);
-    const fresh = await new Browser().request(attackersCallback);
+    const fresh = await new TestBrowser().request(attackersCallback);
     assert.equal(fresh.status, 400, 'no flow cookie at all');
 
     // Neither interaction was signed in: both sign-in pages still ask for a sign-in.
-    assert.equal(title(await attacker.request(page.url)), 'Sign in');
-    assert.equal(title(await victim.request(victims.page.url)), 'Sign in');
+    assert.equal((await attacker.request(page.url)).title, 'Sign in');
+    assert.equal((await victim.request(victims.page.url)).title, 'Sign in');
     void victimsCallback;
   });
 
   it('resuming the authorization needs the browser that started it, even after a successful callback', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page } = await authorize(browser, appX);
-    const callback = await atPracticeProvider(browser, await pressFederated(browser, page), 'ext-ann');
+    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-ann', { returnTo: server.baseUrl });
     const resumed = await browser.request(callback);
     assert.equal(resumed.status, 303);
-    const elsewhere = await new Browser().request(resumed.location!);
+    const elsewhere = await new TestBrowser().request(resumed.location!);
     assert.equal(elsewhere.status, 400, 'oidc-provider wants the resume cookie of the starting browser');
-    assert.doesNotMatch(elsewhere.location?.href ?? '', /code=/);
+    assert.doesNotMatch(elsewhere.location ?? '', /code=/);
   });
 
   it('records a federated login only on an interaction that is still signing in, for an app of the provider\'s practice', async () => {
     const provider = server.app.smart.provider;
     const uidOf = (url: URL) => decodeURIComponent(url.pathname.split('/').pop()!);
-    const elsewhere = new Browser();
+    const elsewhere = new TestBrowser();
     const other = await authorize(elsewhere, appY);
     assert.deepEqual(await finishFederatedLogin(provider, uidOf(other.page.url), accountIds.ann!, practiceX), { ok: false, reason: 'other-practice' });
-    assert.equal(title(await elsewhere.request(other.page.url)), 'Sign in', 'that interaction is still not signed in');
+    assert.equal((await elsewhere.request(other.page.url)).title, 'Sign in', 'that interaction is still not signed in');
     assert.deepEqual(await finishFederatedLogin(provider, 'no-such-interaction', accountIds.ann!, practiceX), { ok: false, reason: 'expired' });
 
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page } = await authorize(browser, appX);
-    const callback = await atPracticeProvider(browser, await pressFederated(browser, page), 'ext-ann');
+    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-ann', { returnTo: server.baseUrl });
     const resumed = await browser.request(callback);
     const consent = await browser.request(resumed.location!);
-    assert.match(consent.location!.pathname, /^\/oauth\/interaction\//);
-    assert.notEqual(uidOf(consent.location!), uidOf(page.url), 'a new interaction for consent');
+    assert.match(new URL(consent.location!).pathname, /^\/oauth\/interaction\//);
+    assert.notEqual(uidOf(new URL(consent.location!)), uidOf(page.url), 'a new interaction for consent');
     assert.deepEqual(await finishFederatedLogin(provider, uidOf(page.url), accountIds.bob!, practiceX), { ok: false, reason: 'expired' }, 'the finished interaction is gone');
-    assert.deepEqual(await finishFederatedLogin(provider, uidOf(consent.location!), accountIds.bob!, practiceX), { ok: false, reason: 'not-signing-in' });
-    assert.equal(title(await browser.request(consent.location!)), 'Allow access?');
+    assert.deepEqual(await finishFederatedLogin(provider, uidOf(new URL(consent.location!)), accountIds.bob!, practiceX), { ok: false, reason: 'not-signing-in' });
+    assert.equal((await browser.request(consent.location!)).title, 'Allow access?');
   });
 
   it('offers no button to apps of a practice without its own provider, and refuses the start there', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page } = await authorize(browser, appY);
     assert.doesNotMatch(page.body, /Sign in with/);
-    assert.equal(formAction(page, 'federated'), undefined);
-    const forced = await browser.request(new URL(`${page.url.pathname}/federated`, server.baseUrl), { form: { csrf: csrf(page) } });
+    assert.equal(page.findFormAction('federated'), undefined);
+    const forced = await browser.request(new URL(`${page.url.pathname}/federated`, server.baseUrl), { form: { csrf: page.csrf() } });
     assert.equal(forced.status, 404);
     assert.match(forced.body, /does not offer sign-in with its own account system/);
   });
 
   it('says so when the practice\'s provider cannot be reached, with a way back to the sign-in page', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page } = await authorize(browser, appZ);
     assert.match(page.body, /Sign in with Zed Health/);
-    const failed = await browser.request(formAction(page, 'federated')!, { form: { csrf: csrf(page) } });
+    const failed = await browser.request(page.findFormAction('federated')!, { form: { csrf: page.csrf() } });
     assert.equal(failed.status, 502);
     assert.match(failed.body, /The sign-in service of Zed Health cannot be reached right now/);
     assert.match(failed.body, new RegExp(`<a href="${page.url.pathname}">Back to the sign-in page</a>`));
@@ -353,12 +278,12 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
   });
 
   it('starts only from the interaction\'s own page: its CSRF token and its cookie', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { page } = await authorize(browser, appX);
-    const action = formAction(page, 'federated')!;
+    const action = page.findFormAction('federated')!;
     const noCsrf = await browser.request(action, { form: { csrf: 'not-the-token' } });
     assert.equal(noCsrf.status, 403);
-    const noCookie = await new Browser().request(action, { form: { csrf: csrf(page) } });
+    const noCookie = await new TestBrowser().request(action, { form: { csrf: page.csrf() } });
     assert.equal(noCookie.status, 400);
     assert.equal((await fetch(`${server.baseUrl}/auth/federated/${practiceX}/start`, { redirect: 'manual' })).status, 404, 'no start outside an interaction');
   });

@@ -1,100 +1,93 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { authedFetch, fhirFetch, startTestServer } from './support/test-server.ts';
-import type { TestServer } from './support/test-server.ts';
+import { describe, it } from 'node:test';
+import { authedFetch, fhirFetch, testServerForSuite } from './support/test-server.ts';
 
 /** The FHIR R4 REST interactions over real HTTP on the embedded store. */
 describe('FHIR REST', () => {
-  let server: TestServer;
-  let F: string;
-  before(async () => {
-    server = await startTestServer();
-    F = server.fhirUrl;
-  });
-  after(() => server.close());
+  const suite = testServerForSuite();
 
   it('create → read → stale If-Match 412 → history 2 versions → delete → read 410', async () => {
-    const created = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Lifecycle' }] } });
+    const created = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Lifecycle' }] } });
     assert.equal(created.status, 201);
     const id = created.body.id;
     assert.equal(created.headers.get('etag'), 'W/"1"');
-    assert.equal(created.headers.get('location'), `${F}/Patient/${id}/_history/1`);
+    assert.equal(created.headers.get('location'), `${suite.F}/Patient/${id}/_history/1`);
     assert.ok(created.headers.get('last-modified'));
 
-    const read = await fhirFetch(`${F}/Patient/${id}`);
+    const read = await fhirFetch(`${suite.F}/Patient/${id}`);
     assert.equal(read.status, 200);
     assert.equal(read.headers.get('content-type'), 'application/fhir+json; charset=utf-8');
     assert.equal(read.headers.get('cache-control'), 'no-store');
     assert.deepEqual(read.body, created.body);
 
-    const v2 = await fhirFetch(`${F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'female' }, headers: { 'if-match': 'W/"1"' } });
+    const v2 = await fhirFetch(`${suite.F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'female' }, headers: { 'if-match': 'W/"1"' } });
     assert.equal(v2.status, 200);
     assert.equal(v2.body.meta.versionId, '2');
-    const stale = await fhirFetch(`${F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'male' }, headers: { 'if-match': 'W/"1"' } });
+    const stale = await fhirFetch(`${suite.F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'male' }, headers: { 'if-match': 'W/"1"' } });
     assert.equal(stale.status, 412);
     assert.equal(stale.body.resourceType, 'OperationOutcome');
 
-    const history = await fhirFetch(`${F}/Patient/${id}/_history`);
+    const history = await fhirFetch(`${suite.F}/Patient/${id}/_history`);
     assert.equal(history.body.type, 'history');
     assert.deepEqual(history.body.entry.map((e: any) => e.resource.meta.versionId), ['2', '1']);
-    assert.equal((await fhirFetch(`${F}/Patient/${id}/_history/1`)).body.gender, undefined);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${id}/_history/1`)).body.gender, undefined);
 
-    const deleted = await fhirFetch(`${F}/Patient/${id}`, { method: 'DELETE' });
+    const deleted = await fhirFetch(`${suite.F}/Patient/${id}`, { method: 'DELETE' });
     assert.equal(deleted.status, 200);
-    const gone = await fhirFetch(`${F}/Patient/${id}`);
+    const gone = await fhirFetch(`${suite.F}/Patient/${id}`);
     assert.equal(gone.status, 410);
     assert.equal(gone.body.issue[0].code, 'deleted');
-    assert.equal((await fhirFetch(`${F}/Patient/${id}/_history`)).body.entry[0].request.method, 'DELETE');
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${id}/_history`)).body.entry[0].request.method, 'DELETE');
   });
 
   it('rejects an invalid Patient with 400 naming Patient.birthDate and stores nothing', async () => {
-    const before = await fhirFetch(`${F}/Patient/_history?_count=1000`);
-    const res = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', birthDate: 'notadate' } });
+    const before = await fhirFetch(`${suite.F}/Patient/_history?_count=1000`);
+    const res = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', birthDate: 'notadate' } });
     assert.equal(res.status, 400);
     assert.equal(res.body.resourceType, 'OperationOutcome');
     assert.ok(res.body.issue.some((i: any) => i.expression?.includes('Patient.birthDate')), JSON.stringify(res.body));
-    const afterwards = await fhirFetch(`${F}/Patient/_history?_count=1000`);
+    const afterwards = await fhirFetch(`${suite.F}/Patient/_history?_count=1000`);
     assert.equal(afterwards.body.entry.length, before.body.entry.length);
   });
 
   it('enforces our profiles named in meta.profile, and accepts profiles we do not define', async () => {
     const url = 'https://patient-portal.example.org/fhir/StructureDefinition/portal-patient';
-    const missing = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }] } });
+    const missing = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }] } });
     assert.equal(missing.status, 400);
     const paths = missing.body.issue.flatMap((i: any) => i.expression ?? []);
     assert.ok(paths.includes('Patient.birthDate') && paths.includes('Patient.telecom'), JSON.stringify(paths));
     const complete = { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }], birthDate: '1990-01-01', telecom: [{ system: 'email', value: 'p@example.org' }] };
-    assert.equal((await fhirFetch(`${F}/Patient`, { method: 'POST', body: complete })).status, 201);
-    const foreign = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: ['http://example.org/other'] } } });
+    assert.equal((await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: complete })).status, 201);
+    const foreign = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: ['http://example.org/other'] } } });
     assert.equal(foreign.status, 201);
   });
 
   it('answers 404 for unknown ids and 304 for unchanged conditional reads', async () => {
-    assert.equal((await fhirFetch(`${F}/Patient/does-not-exist`)).status, 404);
-    assert.equal((await fhirFetch(`${F}/Patient/does-not-exist/_history`)).status, 404);
-    const { body } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
-    assert.equal((await fhirFetch(`${F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"1"' } })).status, 304);
-    assert.equal((await fhirFetch(`${F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"2"' } })).status, 200);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/does-not-exist`)).status, 404);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/does-not-exist/_history`)).status, 404);
+    const { body } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"1"' } })).status, 304);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"2"' } })).status, 200);
     const later = new Date(Date.parse(body.meta.lastUpdated) + 5000).toUTCString();
     const earlier = new Date(Date.parse(body.meta.lastUpdated) - 5000).toUTCString();
-    assert.equal((await fhirFetch(`${F}/Patient/${body.id}`, { headers: { 'if-modified-since': later } })).status, 304);
-    assert.equal((await fhirFetch(`${F}/Patient/${body.id}`, { headers: { 'if-modified-since': earlier } })).status, 200);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-modified-since': later } })).status, 304);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-modified-since': earlier } })).status, 200);
   });
 
   it('honours Prefer: return=minimal and return=OperationOutcome', async () => {
-    const minimal = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' }, headers: { prefer: 'return=minimal' } });
+    const minimal = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' }, headers: { prefer: 'return=minimal' } });
     assert.equal(minimal.status, 201);
     assert.equal(minimal.body, undefined);
     assert.ok(minimal.headers.get('location'));
-    const oo = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' }, headers: { prefer: 'return=OperationOutcome' } });
+    const oo = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' }, headers: { prefer: 'return=OperationOutcome' } });
     assert.equal(oo.body.resourceType, 'OperationOutcome');
   });
 
   it('creates on update with a client-chosen id (201) and updates it after (200)', async () => {
-    const first = await fhirFetch(`${F}/Patient/client-id-7`, { method: 'PUT', body: { resourceType: 'Patient', id: 'client-id-7' } });
+    const first = await fhirFetch(`${suite.F}/Patient/client-id-7`, { method: 'PUT', body: { resourceType: 'Patient', id: 'client-id-7' } });
     assert.equal(first.status, 201);
-    assert.equal(first.headers.get('location'), `${F}/Patient/client-id-7/_history/1`);
-    const second = await fhirFetch(`${F}/Patient/client-id-7`, { method: 'PUT', body: { resourceType: 'Patient', id: 'client-id-7', active: true } });
+    assert.equal(first.headers.get('location'), `${suite.F}/Patient/client-id-7/_history/1`);
+    const second = await fhirFetch(`${suite.F}/Patient/client-id-7`, { method: 'PUT', body: { resourceType: 'Patient', id: 'client-id-7', active: true } });
     assert.equal(second.status, 200);
     assert.equal(second.body.meta.versionId, '2');
   });
@@ -102,46 +95,46 @@ describe('FHIR REST', () => {
   it('conditional create with If-None-Exist: 0 → 201, 1 → 200, many → 412', async () => {
     const body = { resourceType: 'Patient', identifier: [{ system: 'urn:rest', value: 'ine-1' }] };
     const headers = { 'if-none-exist': 'identifier=urn:rest|ine-1' };
-    const a = await fhirFetch(`${F}/Patient`, { method: 'POST', body, headers });
+    const a = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body, headers });
     assert.equal(a.status, 201);
-    const b = await fhirFetch(`${F}/Patient`, { method: 'POST', body, headers });
+    const b = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body, headers });
     assert.equal(b.status, 200);
     assert.equal(b.body.id, a.body.id);
-    await fhirFetch(`${F}/Patient`, { method: 'POST', body });
-    const c = await fhirFetch(`${F}/Patient`, { method: 'POST', body, headers });
+    await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body });
+    const c = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body, headers });
     assert.equal(c.status, 412);
   });
 
   it('conditional update and delete on /Patient?identifier=...', async () => {
     const body = { resourceType: 'Patient', identifier: [{ system: 'urn:rest', value: 'cu-7' }] };
-    const created = await fhirFetch(`${F}/Patient?identifier=urn:rest|cu-7`, { method: 'PUT', body });
+    const created = await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, { method: 'PUT', body });
     assert.equal(created.status, 201);
-    const updated = await fhirFetch(`${F}/Patient?identifier=urn:rest|cu-7`, { method: 'PUT', body: { ...body, active: false } });
+    const updated = await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, { method: 'PUT', body: { ...body, active: false } });
     assert.equal(updated.status, 200);
     assert.equal(updated.body.id, created.body.id);
-    assert.equal((await fhirFetch(`${F}/Patient?identifier=urn:rest|cu-7`, { method: 'DELETE' })).status, 200);
-    assert.equal((await fhirFetch(`${F}/Patient/${created.body.id}`)).status, 410);
-    assert.equal((await fhirFetch(`${F}/Patient`, { method: 'DELETE' })).status, 400);
+    assert.equal((await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, { method: 'DELETE' })).status, 200);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${created.body.id}`)).status, 410);
+    assert.equal((await fhirFetch(`${suite.F}/Patient`, { method: 'DELETE' })).status, 400);
   });
 
   it('patches with JSON Patch and If-Match', async () => {
-    const { body } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
+    const { body } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
     const patch = [{ op: 'add', path: '/active', value: true }];
     const headers = { 'content-type': 'application/json-patch+json', 'if-match': 'W/"1"' };
-    const ok = await fhirFetch(`${F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers });
+    const ok = await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.active, true);
-    assert.equal((await fhirFetch(`${F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers })).status, 412);
-    const wrongType = await fhirFetch(`${F}/Patient/${body.id}`, { method: 'PATCH', body: patch });
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers })).status, 412);
+    const wrongType = await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch });
     assert.equal(wrongType.status, 415);
   });
 
   it('searches by name with next links that page through every match once', async () => {
     for (let i = 0; i < 7; i++) {
-      await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: `Pagingfamily${i}` }] } });
+      await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: `Pagingfamily${i}` }] } });
     }
     const seen: string[] = [];
-    let url: string | undefined = `${F}/Patient?name=pagingfam&_count=3`;
+    let url: string | undefined = `${suite.F}/Patient?name=pagingfam&_count=3`;
     let pages = 0;
     while (url && pages < 10) {
       const page = await fhirFetch(url);
@@ -153,48 +146,48 @@ describe('FHIR REST', () => {
     assert.equal(pages, 3);
     assert.equal(seen.length, 7);
     assert.equal(new Set(seen).size, 7);
-    const form = await authedFetch(`${F}/Patient/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=pagingfam&_count=100' });
+    const form = await authedFetch(`${suite.F}/Patient/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=pagingfam&_count=100' });
     assert.equal(((await form.json()) as any).entry.length, 7);
   });
 
   it('reports ignored search parameters, and rejects them under Prefer: handling=strict', async () => {
-    const lenient = await fhirFetch(`${F}/Patient?nonsense=1&name=zzz`);
+    const lenient = await fhirFetch(`${suite.F}/Patient?nonsense=1&name=zzz`);
     assert.equal(lenient.status, 200);
     const outcome = lenient.body.entry.find((e: any) => e.search.mode === 'outcome');
     assert.match(outcome.resource.issue[0].details.text, /nonsense/);
-    const strict = await fhirFetch(`${F}/Patient?nonsense=1`, { headers: { prefer: 'handling=strict' } });
+    const strict = await fhirFetch(`${suite.F}/Patient?nonsense=1`, { headers: { prefer: 'handling=strict' } });
     assert.equal(strict.status, 400);
   });
 
   it('$validate on type and instance stores nothing', async () => {
-    const bad = await fhirFetch(`${F}/Patient/$validate`, { method: 'POST', body: { resourceType: 'Patient', birthDate: 'x' } });
+    const bad = await fhirFetch(`${suite.F}/Patient/$validate`, { method: 'POST', body: { resourceType: 'Patient', birthDate: 'x' } });
     assert.equal(bad.status, 200);
     assert.ok(bad.body.issue.some((i: any) => i.severity === 'error' && i.expression?.includes('Patient.birthDate')));
-    const good = await fhirFetch(`${F}/Patient/$validate`, {
+    const good = await fhirFetch(`${suite.F}/Patient/$validate`, {
       method: 'POST',
       body: { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: { resourceType: 'Patient', name: [{ family: 'Valid' }] } }] },
     });
     assert.equal(good.body.issue[0].severity, 'information');
-    assert.equal((await fhirFetch(`${F}/Patient?family=valid`)).body.entry.length, 0);
-    const { body } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
-    assert.equal((await fhirFetch(`${F}/Patient/${body.id}/$validate`)).body.issue[0].severity, 'information');
+    assert.equal((await fhirFetch(`${suite.F}/Patient?family=valid`)).body.entry.length, 0);
+    const { body } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}/$validate`)).body.issue[0].severity, 'information');
   });
 
   it('Patient/$everything returns the patient and its compartment, paged, and nothing of others', async () => {
-    const { body: patient } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Everything' }] } });
-    const { body: other } = await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
+    const { body: patient } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Everything' }] } });
+    const { body: other } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
     const mine: string[] = [`Patient/${patient.id}`];
     for (let i = 0; i < 5; i++) {
-      const obs = await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: `o${i}` }, subject: { reference: `Patient/${patient.id}` } } });
+      const obs = await fhirFetch(`${suite.F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: `o${i}` }, subject: { reference: `Patient/${patient.id}` } } });
       mine.push(`Observation/${obs.body.id}`);
     }
-    const condition = await fhirFetch(`${F}/Condition`, { method: 'POST', body: { resourceType: 'Condition', code: { text: 'asthma' }, subject: { reference: `Patient/${patient.id}` } } });
+    const condition = await fhirFetch(`${suite.F}/Condition`, { method: 'POST', body: { resourceType: 'Condition', code: { text: 'asthma' }, subject: { reference: `Patient/${patient.id}` } } });
     assert.equal(condition.status, 201, JSON.stringify(condition.body));
     mine.push(`Condition/${condition.body.id}`);
-    await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'theirs' }, subject: { reference: `Patient/${other.id}` } } });
+    await fhirFetch(`${suite.F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'theirs' }, subject: { reference: `Patient/${other.id}` } } });
 
     const seen: string[] = [];
-    let url: string | undefined = `${F}/Patient/${patient.id}/$everything?_count=3`;
+    let url: string | undefined = `${suite.F}/Patient/${patient.id}/$everything?_count=3`;
     for (let pages = 0; url && pages < 10; pages++) {
       const page = await fhirFetch(url);
       assert.equal(page.status, 200);
@@ -203,15 +196,15 @@ describe('FHIR REST', () => {
       url = page.body.link.find((l: any) => l.relation === 'next')?.url;
     }
     assert.deepEqual(seen.sort(), mine.sort());
-    const onlyObs = await fhirFetch(`${F}/Patient/${patient.id}/$everything?_type=Observation`);
+    const onlyObs = await fhirFetch(`${suite.F}/Patient/${patient.id}/$everything?_type=Observation`);
     assert.equal(onlyObs.body.entry.length, 5);
-    assert.equal((await fhirFetch(`${F}/Patient/nobody/$everything`)).status, 404);
-    assert.equal((await fhirFetch(`${F}/Observation/x/$everything`)).status, 404);
-    assert.equal((await fhirFetch(`${F}/Patient/${patient.id}/$everything?_type=Banana`)).status, 400);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/nobody/$everything`)).status, 404);
+    assert.equal((await fhirFetch(`${suite.F}/Observation/x/$everything`)).status, 404);
+    assert.equal((await fhirFetch(`${suite.F}/Patient/${patient.id}/$everything?_type=Banana`)).status, 400);
   });
 
   it('serves a CapabilityStatement generated from the routes', async () => {
-    const { status, body } = await fhirFetch(`${F}/metadata`);
+    const { status, body } = await fhirFetch(`${suite.F}/metadata`);
     assert.equal(status, 200);
     assert.equal(body.fhirVersion, '4.0.1');
     const patient = body.rest[0].resource.find((r: any) => r.type === 'Patient');
@@ -226,20 +219,20 @@ describe('FHIR REST', () => {
   });
 
   it('the base URL answers the CapabilityStatement; a system-level search is not served', async () => {
-    const [base, metadata] = await Promise.all([fhirFetch(F), fhirFetch(`${F}/metadata`)]);
+    const [base, metadata] = await Promise.all([fhirFetch(suite.F), fhirFetch(`${suite.F}/metadata`)]);
     assert.equal(base.status, 200);
     assert.deepEqual(base.body, metadata.body);
-    assert.equal(base.headers.get('content-location'), `${F}/metadata`);
-    assert.equal((await fhirFetch(`${F}?_format=json`)).status, 200, 'presentation parameters are not a search');
-    const search = await fhirFetch(`${F}?_id=x`);
+    assert.equal(base.headers.get('content-location'), `${suite.F}/metadata`);
+    assert.equal((await fhirFetch(`${suite.F}?_format=json`)).status, 200, 'presentation parameters are not a search');
+    const search = await fhirFetch(`${suite.F}?_id=x`);
     assert.equal(search.status, 404);
     assert.equal(search.body.issue[0].code, 'not-supported');
   });
 
   it('health endpoints and request ids', async () => {
-    const live = await fetch(`${server.baseUrl}/healthz`);
+    const live = await fetch(`${suite.server.baseUrl}/healthz`);
     assert.equal(live.status, 200);
-    const ready = await fetch(`${server.baseUrl}/readyz`, { headers: { 'x-request-id': 'abc-123' } });
+    const ready = await fetch(`${suite.server.baseUrl}/readyz`, { headers: { 'x-request-id': 'abc-123' } });
     assert.equal(ready.status, 200);
     assert.equal(ready.headers.get('x-request-id'), 'abc-123');
     assert.deepEqual(await ready.json(), { status: 'ready', store: 'sqlite' });

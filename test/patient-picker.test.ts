@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Browser } from '../server/auth/smart/test-support.ts';
+import { pkceAuthorizeUrl, signIn } from './support/smart-sign-in.ts';
+import { TestBrowser } from './support/test-browser.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
@@ -35,13 +35,9 @@ describe('standalone-launch patient picker', () => {
   after(() => server?.close());
 
   async function picker() {
-    const url = new URL(`${server.baseUrl}/oauth/authorize`);
-    const verifier = randomBytes(32).toString('base64url');
-    const params = { response_type: 'code', client_id: app.clientId, redirect_uri: app.redirectUri, scope: 'openid fhirUser launch/patient patient/*.rs', state: 'st-1', aud: server.fhirUrl, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    const browser = new Browser(server.baseUrl);
-    let page = await browser.go(url.href);
-    page = await browser.submit(page, 'login', user);
+    const { url, verifier } = pkceAuthorizeUrl(server.baseUrl, { client_id: app.clientId, redirect_uri: app.redirectUri, scope: 'openid fhirUser launch/patient patient/*.rs', state: 'st-1', aud: server.fhirUrl });
+    const browser = new TestBrowser(server.baseUrl);
+    const page = await signIn(browser, url, user);
     assert.equal(page.title, 'Choose a patient');
     return { browser, page, verifier };
   }

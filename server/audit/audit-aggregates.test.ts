@@ -6,8 +6,12 @@ import { AGGREGATE_WINDOW_MS, isAggregated, RequestAggregates } from './audit-ag
 import { AGGREGATE_COUNT, toAuditEvent } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { AuditTrail } from './audit-trail.ts';
-import { captureLog, eventually, manualClock, openTestStore, searchIds, TEST_BASE_URL } from './test-support.ts';
-import type { ManualClock, TestStore } from './test-support.ts';
+import { captureLog } from '../../test/support/capture-log.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { openTestStore, searchIds, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
+import type { TestStore } from '../../test/support/repository-setup.ts';
+import { manualClock } from '../../test/support/test-clock.ts';
+import type { ManualClock } from '../../test/support/test-clock.ts';
 
 const MINUTE = Date.UTC(2025, 0, 1, 10, 0, 0);
 const staff: AuditRecord['who'] = { subject: 'acct-1', kind: 'practitioner', fhirUser: 'Practitioner/pr-1', clientId: 'console', practices: ['org-a'] };

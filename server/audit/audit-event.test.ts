@@ -15,8 +15,8 @@ import {
 } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { actionOf } from './audit-record.ts';
-import { openTestStore, TEST_BASE_URL } from './test-support.ts';
-import type { TestStore } from './test-support.ts';
+import { openTestStore, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
+import type { TestStore } from '../../test/support/repository-setup.ts';
 
 const practitioner: AuditRecord['who'] = { subject: 'acct-1', kind: 'practitioner', fhirUser: 'Practitioner/pr-1', clientId: 'console', practices: ['org-b', 'org-a'] };
 const patient: AuditRecord['who'] = { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe-1', clientId: 'portal' };

@@ -19,8 +19,10 @@ import { auditMiddleware } from './audit-middleware.ts';
 import type { AuditSink } from './audit-middleware.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { AuditTrail } from './audit-trail.ts';
-import { captureLog, eventually, openTestStore, searchIds, TEST_BASE_URL } from './test-support.ts';
-import type { TestStore } from './test-support.ts';
+import { captureLog } from '../../test/support/capture-log.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { openTestStore, searchIds, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
+import type { TestStore } from '../../test/support/repository-setup.ts';
 
 /**
  * The FHIR endpoint as server/app.ts assembles it (pino-http request ids, the real router with the

@@ -9,8 +9,13 @@ import type { AuditRecord } from './audit-record.ts';
 import { auditEventId } from './audit-event-id.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { trailRepository } from './trail-repository.ts';
-import { captureLog, eventually, manualClock, openTestStore, searchIds, TEST_BASE_URL } from './test-support.ts';
-import type { CapturedLog, ManualClock, TestStore } from './test-support.ts';
+import { captureLog } from '../../test/support/capture-log.ts';
+import type { CapturedLog } from '../../test/support/capture-log.ts';
+import { eventually } from '../../test/support/eventually.ts';
+import { openTestStore, searchIds, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
+import type { TestStore } from '../../test/support/repository-setup.ts';
+import { manualClock } from '../../test/support/test-clock.ts';
+import type { ManualClock } from '../../test/support/test-clock.ts';
 
 const staff: AuditRecord['who'] = { subject: 'acct-1', kind: 'practitioner', fhirUser: 'Practitioner/pr-1', clientId: 'console', practices: ['org-a'] };
 

@@ -1,42 +1,24 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { PasswordAccountService } from '../auth/accounts/account-service.ts';
 import { getPracticeProvider } from '../auth/federation/practice-providers.ts';
 import { SqliteEngine } from '../storage/sqlite/sqlite-engine.ts';
+import { cliEnv, runCli } from '../../test/support/run-cli.ts';
+import type { CliResult } from '../../test/support/run-cli.ts';
 
 /**
  * `npm run account -- …` run as a child process against a temporary SQLite data directory: the
  * accounts and settings it writes are the ones the server then uses (read back through the same
  * services); bad usage exits 2 with a message and writes nothing.
  */
-const run = promisify(execFile);
-const SCRIPT = join(import.meta.dirname, 'account.ts');
-
 describe('account command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'account-cli-'));
-  const env = { ...process.env, DATA_DIR: dir, BASE_URL: 'http://127.0.0.1:8080', LOG_LEVEL: 'warn', MONGODB_URI: '' };
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const child = run(process.execPath, [SCRIPT, ...args], { env });
-    if (input !== undefined) {
-      child.child.stdin?.end(input);
-    } else {
-      child.child.stdin?.end();
-    }
-    try {
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (args: string[], input?: string): Promise<CliResult> => runCli('account', args, { env: cliEnv(dir), ...(input === undefined ? {} : { input }) });
 
   async function withAccounts<T>(work: (accounts: PasswordAccountService, engine: SqliteEngine) => Promise<T>): Promise<T> {
     const engine = new SqliteEngine(join(dir, 'fhir.sqlite'));

@@ -1,37 +1,27 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey as JoseCryptoKey } from 'jose';
-import { postForm, startSmartServer } from '../auth/smart/test-support.ts';
+import { cliEnv, runCli } from '../../test/support/run-cli.ts';
+import type { CliResult } from '../../test/support/run-cli.ts';
+import { startSmartServer } from '../../test/support/smart-server.ts';
+import { postForm } from '../../test/support/smart-sign-in.ts';
 import { parseRegistration, UsageError } from './register-client.ts';
 
 /**
  * The register-client command run as a child process against a temporary SQLite data directory;
  * then a server over that file gives the registered client tokens.
  */
-const run = promisify(execFile);
-const SCRIPT = join(import.meta.dirname, 'register-client.ts');
 
 describe('register-client command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'register-client-'));
-  const env = { ...process.env, DATA_DIR: dir, BASE_URL: 'http://127.0.0.1:8080', LOG_LEVEL: 'warn', NODE_ENV: 'test', MONGODB_URI: '' };
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [SCRIPT, ...args], { env });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (args: string[]): Promise<CliResult> => runCli('register-client', args, { env: cliEnv(dir, undefined, { NODE_ENV: 'test' }) });
 
   let backendId = '';
   let privateKey: JoseCryptoKey;

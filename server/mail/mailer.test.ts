@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createMailer } from './mailer.ts';
-import { mailText, startTestSmtpServer } from './test-smtp-server.ts';
-import type { TestSmtpServer } from './test-smtp-server.ts';
+import { mailText, startTestSmtpServer } from '../../test/support/test-smtp-server.ts';
+import type { TestSmtpServer } from '../../test/support/test-smtp-server.ts';
 
 /** A pino logger whose lines are kept as parsed objects. */
 function capturingLogger() {

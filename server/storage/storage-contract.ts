@@ -11,6 +11,7 @@ import { ResourceValidator } from '../fhir/validation/validator.ts';
 import { VersionedRepository } from './repository.ts';
 import type { Repository } from './repository.ts';
 import type { StorageEngine } from './storage-engine.ts';
+import { statusOf as status } from '../../test/support/fhir-status.ts';
 
 /**
  * The contract every storage engine passes: FHIR semantics through the repository, search over
@@ -45,15 +46,6 @@ export function runStorageContract(name: string, target: ContractTarget, options
       parseSearch(type, query, { defaultCount: count, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true }).request;
     const ids = async (type: string, query: Query): Promise<string[]> =>
       (await repo.search(search(type, query))).versions.map((v) => (v.resource as Resource & { id: string }).id).sort();
-    const status = async (work: Promise<unknown>): Promise<number> => {
-      try {
-        await work;
-        return 200;
-      } catch (err) {
-        if (err instanceof FhirError) return err.status;
-        throw err;
-      }
-    };
 
     it('creates with a server id and version 1, ignoring client-set meta', async () => {
       const { resource, created } = await repo.create<Patient>({

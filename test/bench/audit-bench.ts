@@ -6,7 +6,7 @@ import { indexWithAccess, OWNER_SYSTEM, tombstoneRows } from '../../server/acces
 import { AuditTrail } from '../../server/audit/audit-trail.ts';
 import { trailRepository } from '../../server/audit/trail-repository.ts';
 import type { AuditRecord } from '../../server/audit/audit-record.ts';
-import { openTestStore, TEST_BASE_URL } from '../../server/audit/test-support.ts';
+import { openTestStore, TEST_BASE_URL } from '../support/repository-setup.ts';
 import { contentRows } from '../../server/fhir/search/content-index.ts';
 import type { IndexRow } from '../../server/fhir/search/index-rows.ts';
 import type { Repository, RepositoryDeps } from '../../server/storage/repository.ts';

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { PasswordAccountService } from '../../server/auth/accounts/account-service.ts';
 import { openClientRegistry } from '../../server/auth/smart/client-registry.ts';
-import { Browser, postForm, signInAndConsent } from '../../server/auth/smart/test-support.ts';
-import { mailText, startTestSmtpServer } from '../../server/mail/test-smtp-server.ts';
-import type { TestSmtpServer } from '../../server/mail/test-smtp-server.ts';
+import { pkceAuthorizeUrl, postForm, signInAndConsent } from '../support/smart-sign-in.ts';
+import { TestBrowser } from '../support/test-browser.ts';
+import { mailText, startTestSmtpServer } from '../support/test-smtp-server.ts';
+import type { TestSmtpServer } from '../support/test-smtp-server.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
+import { cliEnv, runCli } from '../support/run-cli.ts';
 import { practiceOf, startServerProcess } from '../support/server-process.ts';
 import type { ServerProcess } from '../support/server-process.ts';
 import { fhirFetch } from '../support/test-server.ts';
@@ -30,7 +29,6 @@ import { fhirFetch } from '../support/test-server.ts';
 const SCOPE = 'openid fhirUser user/*.rs offline_access';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'reset.victim@example.org';
-const run = promisify(execFile);
 
 describe('finding 5: a password reset ends every session and token of the account; common passwords are refused', () => {
   let smtp: TestSmtpServer;
@@ -73,15 +71,11 @@ describe('finding 5: a password reset ends every session and token of the accoun
 
   /** An authorization request as the app builds it (PKCE S256, state, aud), always at process A. */
   function authorizeUrl() {
-    const verifier = randomBytes(32).toString('base64url');
-    const url = new URL(`${a.baseUrl}/oauth/authorize`);
-    const params = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: SCOPE, state: randomBytes(8).toString('hex'), aud: a.fhirUrl, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return { url, verifier };
+    return pkceAuthorizeUrl(a.baseUrl, { client_id: clientId, redirect_uri: REDIRECT, scope: SCOPE, aud: a.fhirUrl });
   }
 
   /** Signs in (or reuses the browser's session) and consents; answers the tokens from A's token endpoint. */
-  async function signIn(browser: Browser, withPassword = password) {
+  async function signIn(browser: TestBrowser, withPassword = password) {
     const request = authorizeUrl();
     const { redirect } = await signInAndConsent(browser, request.url, { email: EMAIL, password: withPassword });
     const code = redirect.searchParams.get('code');
@@ -123,22 +117,10 @@ describe('finding 5: a password reset ends every session and token of the accoun
     return { status: response.status, body: (await response.json()) as { status?: string; error?: string; message: string } };
   }
 
-  async function cli(args: string[], input: string) {
-    const child = run(process.execPath, [join(import.meta.dirname, '..', '..', 'server', 'cli', 'account.ts'), ...args], {
-      env: { ...process.env, DATA_DIR: dataDir, BASE_URL: a.baseUrl, LOG_LEVEL: 'warn', MONGODB_URI: '' },
-    });
-    child.child.stdin?.end(input);
-    try {
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (args: string[], input: string) => runCli('account', args, { env: cliEnv(dataDir, a.baseUrl), input });
 
   it('after a reset by e-mail on one process, the other refuses the old access token (401), refresh token (invalid_grant) and sign-in session', async () => {
-    const browser = new Browser(a.baseUrl);
+    const browser = new TestBrowser(a.baseUrl);
     const first = await signIn(browser);
     assert.deepEqual((await patients(a, first.access)).ids, [patientId], 'the token works on A');
     assert.deepEqual((await patients(b, first.access)).ids, [patientId], 'and on B: one store, one public URL');
@@ -172,7 +154,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   });
 
   it('refuses password1234 (and other common passwords) on the reset form; the link stays usable and nothing is ended', async () => {
-    const tokens = await signIn(new Browser(a.baseUrl));
+    const tokens = await signIn(new TestBrowser(a.baseUrl));
     const link = await resetLink(a);
     for (const common of ['password1234', 'Password1234!', 'qwertyuiop12']) {
       const refused = await submitReset(a, link, common);
@@ -189,7 +171,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
   });
 
   it('the CLI refuses password1234; its set-password, from another process, ends the server\'s tokens', async () => {
-    const tokens = await signIn(new Browser(a.baseUrl));
+    const tokens = await signIn(new TestBrowser(a.baseUrl));
     const weak = await cli(['set-password', '--email', EMAIL], 'password1234\n');
     assert.equal(weak.code, 2, weak.stderr);
     assert.match(weak.stderr, /This password is too common/);
@@ -200,6 +182,6 @@ describe('finding 5: a password reset ends every session and token of the accoun
     assert.equal(done.code, 0, done.stderr);
     assert.equal((await patients(a, tokens.access)).status, 401);
     assert.equal((await refresh(a, tokens.refresh)).body.error, 'invalid_grant');
-    assert.equal((await patients(a, (await signIn(new Browser(a.baseUrl))).access)).status, 200, 'the new password signs in');
+    assert.equal((await patients(a, (await signIn(new TestBrowser(a.baseUrl))).access)).status, 200, 'the new password signs in');
   });
 });

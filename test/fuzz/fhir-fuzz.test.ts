@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { fhirFetch, startTestServer } from '../support/test-server.ts';
+import { fhirFetch, startTestServer, testServerForSuite } from '../support/test-server.ts';
 import type { TestServer } from '../support/test-server.ts';
 import { errorCapture, render, send } from './probe.ts';
 import type { Outcome } from './probe.ts';
@@ -75,20 +75,16 @@ describe('FHIR API fuzzing: wrongly-typed input is a 4xx OperationOutcome, never
  * comes in a create, an update, a conditional update, a PATCH, or an entry of a transaction or batch.
  */
 describe('wrongly-typed fields are a 400 naming the path, and nothing is stored', () => {
-  let server: TestServer;
-  let F: string;
+  const suite = testServerForSuite();
   before(async () => {
-    server = await startTestServer();
-    F = server.fhirUrl;
     const setup = [
-      fhirFetch(`${F}/Patient/wt-patient`, { method: 'PUT', body: { resourceType: 'Patient', id: 'wt-patient', name: [{ family: 'Typed' }] } }),
-      fhirFetch(`${F}/Observation/wt-obs`, { method: 'PUT', body: { resourceType: 'Observation', id: 'wt-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/wt-patient' } } }),
+      fhirFetch(`${suite.F}/Patient/wt-patient`, { method: 'PUT', body: { resourceType: 'Patient', id: 'wt-patient', name: [{ family: 'Typed' }] } }),
+      fhirFetch(`${suite.F}/Observation/wt-obs`, { method: 'PUT', body: { resourceType: 'Observation', id: 'wt-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/wt-patient' } } }),
     ];
     for (const res of await Promise.all(setup)) assert.equal(res.status, 201, JSON.stringify(res.body));
   });
-  after(() => server.close());
 
-  const versions = async (): Promise<number> => (await server.repo.history({ count: 10_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
+  const versions = async (): Promise<number> => (await suite.server.repo.history({ count: 10_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
   const patient = { resourceType: 'Patient', id: 'wt-patient', name: [{ family: 'Typed' }] };
   const observation = { resourceType: 'Observation', id: 'wt-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/wt-patient' } };
   const cases = [
@@ -113,12 +109,12 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
     const type = c.resource.resourceType;
     const id = type === 'Patient' ? 'wt-patient' : 'wt-obs';
     const at = `${type}.${c.path}`;
-    it(`${c.name}: create`, () => rejected(at, `${F}/${type}`, { method: 'POST', body: c.resource }));
-    it(`${c.name}: update`, () => rejected(at, `${F}/${type}/${id}`, { method: 'PUT', body: c.resource }));
-    it(`${c.name}: conditional update`, () => rejected(at, `${F}/${type}?_id=${id}`, { method: 'PUT', body: c.resource }));
-    if (c.patch) it(`${c.name}: PATCH`, () => rejected(at, `${F}/${type}/${id}`, { method: 'PATCH', body: [c.patch], headers: { 'content-type': 'application/json-patch+json' } }));
+    it(`${c.name}: create`, () => rejected(at, `${suite.F}/${type}`, { method: 'POST', body: c.resource }));
+    it(`${c.name}: update`, () => rejected(at, `${suite.F}/${type}/${id}`, { method: 'PUT', body: c.resource }));
+    it(`${c.name}: conditional update`, () => rejected(at, `${suite.F}/${type}?_id=${id}`, { method: 'PUT', body: c.resource }));
+    if (c.patch) it(`${c.name}: PATCH`, () => rejected(at, `${suite.F}/${type}/${id}`, { method: 'PATCH', body: [c.patch], headers: { 'content-type': 'application/json-patch+json' } }));
     it(`${c.name}: in a transaction`, () =>
-      rejected(`Bundle.entry[1].resource.${c.path}`, `${F}/`, {
+      rejected(`Bundle.entry[1].resource.${c.path}`, `${suite.F}/`, {
         method: 'POST',
         body: {
           resourceType: 'Bundle',
@@ -131,7 +127,7 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
       }));
     it(`${c.name}: in a batch, that entry alone fails`, async () => {
       const before = await versions();
-      const res = await fhirFetch(`${F}/`, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: type }, resource: c.resource }] } });
+      const res = await fhirFetch(`${suite.F}/`, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: type }, resource: c.resource }] } });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const { response } = res.body.entry[0];
       assert.match(response.status, /^400/);
@@ -142,7 +138,7 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
 
   it('the records are unchanged', async () => {
     for (const path of ['Patient/wt-patient', 'Observation/wt-obs']) {
-      const res = await fhirFetch(`${F}/${path}`);
+      const res = await fhirFetch(`${suite.F}/${path}`);
       assert.equal(res.status, 200);
       assert.equal(res.body.meta.versionId, '1', path);
     }

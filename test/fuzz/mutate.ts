@@ -95,8 +95,26 @@ export const FOCUS_PATHS: Path[] = [
   ['relationship'], ['data'], ['contentType'], ['item', 0, 'answer', 0, 'valueReference', 'reference'],
 ];
 
+/** A choice among named operations, each as often as its weight says (the order of the keys is kept: seeds stay reproducible). */
+function weighted<Op extends string>(weights: Record<Op, number>): fc.Arbitrary<Op> {
+  return fc.oneof(...(Object.entries(weights) as Array<[Op, number]>).map(([op, weight]) => ({ weight, arbitrary: fc.constant(op) })));
+}
+
+const MUTATION_OPS = {
+  focus: 6,
+  replace: 4,
+  // A value of the right JSON type but odd content: gets past the shape check to the code behind it.
+  'same-type': 6,
+  delete: 1,
+  add: 2,
+  wrap: 2,
+  unwrap: 1,
+  stringify: 1,
+  deepen: 1,
+};
+
 export interface Mutation {
-  op: 'focus' | 'replace' | 'same-type' | 'delete' | 'add' | 'wrap' | 'unwrap' | 'stringify' | 'deepen';
+  op: keyof typeof MUTATION_OPS;
   pick: number;
   value: Json;
   key: string;
@@ -106,18 +124,7 @@ export interface Mutation {
 }
 
 export const mutation: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.oneof(
-    { weight: 6, arbitrary: fc.constant('focus' as const) },
-    { weight: 4, arbitrary: fc.constant('replace' as const) },
-    // A value of the right JSON type but odd content: gets past the shape check to the code behind it.
-    { weight: 6, arbitrary: fc.constant('same-type' as const) },
-    { weight: 1, arbitrary: fc.constant('delete' as const) },
-    { weight: 2, arbitrary: fc.constant('add' as const) },
-    { weight: 2, arbitrary: fc.constant('wrap' as const) },
-    { weight: 1, arbitrary: fc.constant('unwrap' as const) },
-    { weight: 1, arbitrary: fc.constant('stringify' as const) },
-    { weight: 1, arbitrary: fc.constant('deepen' as const) },
-  ),
+  op: weighted(MUTATION_OPS),
   pick: fc.nat(),
   value: hostileValue,
   key: hostileKey,
@@ -234,23 +241,17 @@ const DUPLICATE = '\u0001duplicate\u0001';
  * Text-level changes JSON.stringify cannot make: a duplicated key (JSON.parse keeps the last one),
  * truncation, trailing bytes, a BOM, literals JSON does not have, a deep wrapper.
  */
+const TEXT_MUTATION_OPS = { none: 20, duplicate: 4, truncate: 1, trailing: 1, bom: 1, literal: 1, 'wrap-deep': 1 };
+
 export interface TextMutation {
-  op: 'none' | 'duplicate' | 'truncate' | 'trailing' | 'bom' | 'literal' | 'wrap-deep';
+  op: keyof typeof TEXT_MUTATION_OPS;
   pick: number;
   value: Json;
   depth: number;
 }
 
 export const textMutation: fc.Arbitrary<TextMutation> = fc.record({
-  op: fc.oneof(
-    { weight: 20, arbitrary: fc.constant('none' as const) },
-    { weight: 4, arbitrary: fc.constant('duplicate' as const) },
-    { weight: 1, arbitrary: fc.constant('truncate' as const) },
-    { weight: 1, arbitrary: fc.constant('trailing' as const) },
-    { weight: 1, arbitrary: fc.constant('bom' as const) },
-    { weight: 1, arbitrary: fc.constant('literal' as const) },
-    { weight: 1, arbitrary: fc.constant('wrap-deep' as const) },
-  ),
+  op: weighted(TEXT_MUTATION_OPS),
   pick: fc.nat(),
   value: hostileValue,
   depth: fc.integer({ min: 30, max: 80 }),

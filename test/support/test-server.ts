@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createApp } from '../../server/app.ts';
@@ -58,6 +60,37 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       await app.close();
       await engine.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The TestServer of a describe block: read it inside its tests and hooks (not while the block is being declared). */
+export interface SuiteServer {
+  readonly server: TestServer;
+  /** The server's FHIR base URL. */
+  readonly F: string;
+}
+
+/**
+ * Starts a TestServer in a `before` hook of the surrounding describe and closes it in an `after`
+ * hook; a `before` the suite adds itself runs after the start, so it can seed data.
+ */
+export function testServerForSuite(env: Record<string, string> = {}, options: { logger?: Logger } = {}): SuiteServer {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startTestServer(env, options);
+  });
+  after(() => server?.close());
+  const started = (): TestServer => {
+    assert.ok(server, 'the suite server is read before its before hook started it');
+    return server;
+  };
+  return {
+    get server() {
+      return started();
+    },
+    get F() {
+      return started().fhirUrl;
     },
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { Browser, signInAndConsent } from '../../server/auth/smart/test-support.ts';
+import { pkceAuthorizeUrl, signInAndConsent } from './smart-sign-in.ts';
+import { TestBrowser } from './test-browser.ts';
 import type { TestServer } from './test-server.ts';
 
 /**
@@ -35,23 +35,14 @@ export async function registerTestApp(server: TestServer, practiceId: string, sc
 }
 
 export async function userTokens(server: TestServer, user: { email: string; password: string }, request: UserTokenRequest): Promise<UserTokens> {
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const state = randomBytes(16).toString('base64url');
-  const url = new URL(`${server.baseUrl}/oauth/authorize`);
-  const params: Record<string, string> = {
-    response_type: 'code',
+  const { url, verifier, state } = pkceAuthorizeUrl(server.baseUrl, {
     client_id: request.clientId,
     redirect_uri: request.redirectUri,
     scope: request.scope,
-    state,
     aud: server.fhirUrl,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
     ...(request.launch ? { launch: request.launch } : {}),
-  };
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  const { redirect } = await signInAndConsent(new Browser(server.baseUrl), url, user, { ...(request.patient ? { patient: request.patient } : {}), ...(request.grant ? { grant: request.grant } : {}) });
+  });
+  const { redirect } = await signInAndConsent(new TestBrowser(server.baseUrl), url, user, { ...(request.patient ? { patient: request.patient } : {}), ...(request.grant ? { grant: request.grant } : {}) });
   assert.equal(redirect.searchParams.get('state'), state);
   const code = redirect.searchParams.get('code');
   assert.ok(code, `no code: ${redirect.href}`);

@@ -5,15 +5,17 @@ import express from 'express';
 import { pino } from 'pino';
 import { createMailer } from '../../mail/mailer.ts';
 import type { Mailer } from '../../mail/mailer.ts';
-import { mailText, startTestSmtpServer } from '../../mail/test-smtp-server.ts';
-import type { ReceivedMail, TestSmtpServer } from '../../mail/test-smtp-server.ts';
+import { mailText, startTestSmtpServer } from '../../../test/support/test-smtp-server.ts';
+import type { ReceivedMail, TestSmtpServer } from '../../../test/support/test-smtp-server.ts';
 import { accountRoutes, AUTH_MOUNT_PATH } from './account-routes.ts';
-import { PasswordAccountService } from './account-service.ts';
-import { createPasswordHasher } from './password-hash.ts';
+import type { PasswordAccountService } from './account-service.ts';
 import { PasswordResets } from './password-reset.ts';
 import { createAuthRateLimiter } from './rate-limit.ts';
-import { openTestEngine, startHttp, TEST_SCRYPT } from './test-support.ts';
-import type { TestEngine, TestHttpServer } from './test-support.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { testAccounts } from '../../../test/support/test-accounts.ts';
 
 /**
  * The password-reset flow end to end: a real HTTP server, a real SQLite store, and the e-mail
@@ -36,7 +38,7 @@ describe('password reset over HTTP and SMTP', () => {
     smtp = await startTestSmtpServer();
     const logger = pino({ level: 'silent' });
     mailer = createMailer({ mail: { smtpUrl: smtp.url, from: 'Portal <no-reply@portal.test>' }, production: false, logger });
-    accounts = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher: createPasswordHasher(TEST_SCRYPT) });
+    accounts = testAccounts(t.engine.keyValue, { clock: t.clock });
     const server = await startHttp();
     base = server.url; // BASE_URL: the only source of the link's origin
     const resets = new PasswordResets({ keyValue: t.engine.keyValue, accounts, mailer, resetPageUrl: `${base}${AUTH_MOUNT_PATH}/reset-password`, clock: t.clock, logger });

@@ -6,8 +6,9 @@ import { createPasswordHasher, parseHash } from './password-hash.ts';
 import type { PasswordHasher } from './password-hash.ts';
 import { PasswordRuleError } from './password-rules.ts';
 import { THROTTLE_NAMESPACE } from './sign-in-throttle.ts';
-import { openTestEngine, TEST_SCRYPT } from './test-support.ts';
-import type { TestEngine } from './test-support.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { TEST_SCRYPT } from '../../../test/support/test-accounts.ts';
 
 const MINUTE = 60_000;
 const PASSWORD = 'a long enough password';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_EMAIL_NAMESPACE, ACCOUNT_NAMESPACE, AccountInputError, AccountStore } from './account-store.ts';
-import { openTestEngine } from './test-support.ts';
-import type { TestEngine } from './test-support.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
 
 describe('account store (SQLite key-value)', () => {
   let t: TestEngine;

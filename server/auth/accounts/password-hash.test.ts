@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createPasswordHasher, DEFAULT_SCRYPT_PARAMS, parseHash } from './password-hash.ts';
 import { MIN_PASSWORD_LENGTH, passwordProblem } from './password-rules.ts';
-import { TEST_SCRYPT } from './test-support.ts';
+import { TEST_SCRYPT } from '../../../test/support/test-accounts.ts';
 
 describe('password hashing', () => {
   const hasher = createPasswordHasher(TEST_SCRYPT);

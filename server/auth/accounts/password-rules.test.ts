@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../../demo/demo-data.ts';
-import { PASSWORD as SMART_TEST_PASSWORD } from '../smart/test-support.ts';
+import { PASSWORD as SMART_TEST_PASSWORD } from '../../../test/support/test-accounts.ts';
 import {
   checkPassword,
   COMMON_PASSWORD_MESSAGE,

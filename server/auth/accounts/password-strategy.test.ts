@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import passport from 'passport';
-import { PasswordAccountService } from './account-service.ts';
-import { createPasswordHasher } from './password-hash.ts';
 import { createPasswordStrategy, PASSWORD_STRATEGY, passwordSignIn } from './password-strategy.ts';
-import { openTestEngine, startHttp, TEST_SCRYPT } from './test-support.ts';
-import type { TestEngine, TestHttpServer } from './test-support.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { testAccounts } from '../../../test/support/test-accounts.ts';
 
 /** The passport-local strategy behind a real sign-in endpoint, as the authorization server will use it. */
 describe('password sign-in strategy (passport-local)', () => {
@@ -17,7 +18,7 @@ describe('password sign-in strategy (passport-local)', () => {
 
   before(async () => {
     t = await openTestEngine('password-strategy');
-    const accounts = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher: createPasswordHasher(TEST_SCRYPT) });
+    const accounts = testAccounts(t.engine.keyValue, { clock: t.clock });
     accountId = (await accounts.createAccount({ email: 'doc@example.org', kind: 'practitioner', fhirUser: 'Practitioner/d1', password: PASSWORD })).id;
     const authenticator = new passport.Passport();
     authenticator.use(PASSWORD_STRATEGY, createPasswordStrategy(accounts));

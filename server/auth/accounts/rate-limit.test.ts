@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { createAuthRateLimiter } from './rate-limit.ts';
-import { startHttp } from './test-support.ts';
-import type { TestHttpServer } from './test-support.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
 
 /** The per-IP limiter in front of a real endpoint, in an app configured like ours (`trust proxy` false). */
 describe('per-IP rate limit of the auth endpoints', () => {

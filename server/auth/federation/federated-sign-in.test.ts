@@ -4,19 +4,22 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import express from 'express';
 import { pino } from 'pino';
 import type { Account } from '../accounts/account.ts';
-import { PasswordAccountService } from '../accounts/account-service.ts';
-import { createPasswordHasher } from '../accounts/password-hash.ts';
-import { openTestEngine, startHttp, TEST_SCRYPT } from '../accounts/test-support.ts';
-import type { TestEngine, TestHttpServer } from '../accounts/test-support.ts';
+import type { PasswordAccountService } from '../accounts/account-service.ts';
+import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider, throughExternalPages } from '../../../test/support/external-provider.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
+import { openTestEngine } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { testAccounts } from '../../../test/support/test-accounts.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 import { createFederatedSignIn, FLOW_NAMESPACE, federationRedirectUri } from './federated-sign-in.ts';
 import type { SignInDetails } from './federated-sign-in.ts';
 import { enrolAccount, findLinkedAccountId, linkIdentity } from './identity-links.ts';
 import { FederationInputError, getPracticeProvider, setPracticeProvider } from './practice-providers.ts';
-import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider } from './test-support.ts';
 
 /**
  * Federated sign-in against a SECOND, real oidc-provider on loopback playing a practice's own
- * identity provider. A test "browser" (fetch with manual redirects and a cookie jar per origin) goes
+ * identity provider. The TestBrowser (fetch with manual redirects and a cookie jar per origin) goes
  * through its real login and consent pages (oidc-provider's development interactions, acceptable
  * for this external provider only).
  */
@@ -31,36 +34,6 @@ const people: Record<string, { email?: string; email_verified?: boolean }> = {
   'ext-noemail': {},
 };
 
-class Browser {
-  readonly jars = new Map<string, Map<string, string>>();
-
-  jar(origin: string): Map<string, string> {
-    let jar = this.jars.get(origin);
-    if (!jar) this.jars.set(origin, (jar = new Map()));
-    return jar;
-  }
-
-  async request(url: URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-    const cookies = [...this.jar(url.origin)].map(([k, v]) => `${k}=${v}`).join('; ');
-    const response = await fetch(url, {
-      method: init.method ?? 'GET',
-      redirect: 'manual',
-      headers: { ...(cookies ? { cookie: cookies } : {}), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      body: init.form ? new URLSearchParams(init.form) : undefined,
-    });
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = header.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      const expired = !value || attributes.some((a) => /expires=.*1970/i.test(a) || /max-age=0\b/i.test(a.trim()));
-      if (expired) this.jar(url.origin).delete(name);
-      else this.jar(url.origin).set(name, value);
-    }
-    return response;
-  }
-}
-
 const BINDING = { interactionUid: 'interaction-1', returnPath: '/oauth/interaction/interaction-1' };
 
 describe('federated sign-in through a practice OpenID provider', () => {
@@ -73,7 +46,7 @@ describe('federated sign-in through a practice OpenID provider', () => {
 
   before(async () => {
     t = await openTestEngine('federation', Date.now());
-    accounts = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher: createPasswordHasher(TEST_SCRYPT) });
+    accounts = testAccounts(t.engine.keyValue, { clock: t.clock });
     for (const name of ['ann', 'bob', 'carol']) {
       users[name] = await accounts.createAccount({ email: `${name}@example.org`, kind: 'practitioner', fhirUser: `Practitioner/${name}` });
     }
@@ -117,45 +90,23 @@ describe('federated sign-in through a practice OpenID provider', () => {
    * Starts at our server and goes through the external provider's pages as `login` until it redirects
    * back to our callback; answers that callback URL (not yet requested). `cancel` aborts at the login page.
    */
-  async function throughExternalProvider(browser: Browser, login: string, options: { cancel?: boolean } = {}): Promise<{ callback: URL; authorization: URL }> {
-    const start = await browser.request(new URL(`${ours.url}/auth/federated/riverside/start`));
-    assert.equal(start.status, 303, await start.text());
-    let url = new URL(start.headers.get('location') ?? '');
-    const authorization = url;
-    for (let steps = 0; steps < 12; steps++) {
-      if (url.origin === ours.url) return { callback: url, authorization };
-      let response = await browser.request(url);
-      if (response.status === 200) {
-        const page = await response.text();
-        const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
-        assert.ok(action, `a form on ${url.pathname}`);
-        const form: Record<string, string> = {};
-        for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)) form[name as string] = value as string;
-        if (form.prompt === 'login') {
-          if (options.cancel) {
-            response = await browser.request(new URL(`${url.pathname}/abort`, url));
-          } else {
-            response = await browser.request(new URL(action, url), { method: 'POST', form: { ...form, login, password: 'anything' } });
-          }
-        } else {
-          response = await browser.request(new URL(action, url), { method: 'POST', form });
-        }
-      }
-      assert.ok(response.status >= 300 && response.status < 400, `a redirect from ${url.pathname}, got ${response.status}`);
-      url = new URL(response.headers.get('location') ?? '', url);
-    }
-    throw new Error('the external provider never redirected back');
+  async function throughExternalProvider(browser: TestBrowser, login: string, options: { cancel?: boolean } = {}): Promise<{ callback: URL; authorization: URL }> {
+    const start = await browser.request(`${ours.url}/auth/federated/riverside/start`);
+    assert.equal(start.status, 303, start.body);
+    const authorization = new URL(start.location ?? '');
+    const callback = await throughExternalPages(browser, authorization, login, { returnTo: ours.url, ...options });
+    return { callback, authorization };
   }
 
   async function signIn(login: string): Promise<{ status: number; body: string }> {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { callback } = await throughExternalProvider(browser, login);
     const response = await browser.request(callback);
-    return { status: response.status, body: await response.text() };
+    return { status: response.status, body: response.body };
   }
 
   it('signs in an identity linked to an account, with PKCE S256, state and nonce', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { callback, authorization } = await throughExternalProvider(browser, 'ext-ann');
     assert.equal(authorization.origin, external.url);
     assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
@@ -167,8 +118,8 @@ describe('federated sign-in through a practice OpenID provider', () => {
     assert.equal(callback.searchParams.get('iss'), external.url, 'the provider says who it is (RFC 9207)');
 
     const response = await browser.request(callback);
-    assert.equal(response.status, 200, await response.clone().text());
-    assert.deepEqual(await response.json(), { accountId: users.ann!.id, practiceId: 'riverside', issuer: external.url });
+    assert.equal(response.status, 200, response.body);
+    assert.deepEqual(JSON.parse(response.body), { accountId: users.ann!.id, practiceId: 'riverside', issuer: external.url });
     assert.equal(signedIn.length, 1);
     assert.equal(signedIn[0]?.account.email, 'ann@example.org', 'our account, not the external e-mail');
     assert.equal(browser.jar(ours.url).size, 0, 'the flow cookie is cleared');
@@ -204,23 +155,23 @@ describe('federated sign-in through a practice OpenID provider', () => {
   });
 
   it('refuses a callback whose state does not match the browser, and one without the flow cookie', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { callback } = await throughExternalProvider(browser, 'ext-ann');
     const tampered = new URL(callback);
     tampered.searchParams.set('state', 'attacker-chosen-state-value');
     const wrongState = await browser.request(tampered);
     assert.equal(wrongState.status, 400);
-    assert.match(await wrongState.text(), /could not be completed/);
+    assert.match(wrongState.body, /could not be completed/);
 
-    const victim = new Browser(); // login CSRF: the attacker's callback URL opened in another browser
-    const other = await throughExternalProvider(new Browser(), 'ext-ann');
+    const victim = new TestBrowser(); // login CSRF: the attacker's callback URL opened in another browser
+    const other = await throughExternalProvider(new TestBrowser(), 'ext-ann');
     const noCookie = await victim.request(other.callback);
     assert.equal(noCookie.status, 400);
     assert.equal(signedIn.length, 0);
   });
 
   it('uses a flow once: replaying the callback fails even with the cookie', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { callback } = await throughExternalProvider(browser, 'ext-ann');
     const cookie = new Map(browser.jar(ours.url));
     assert.equal((await browser.request(callback)).status, 200);
@@ -234,7 +185,7 @@ describe('federated sign-in through a practice OpenID provider', () => {
   });
 
   it('refuses a flow older than 10 minutes', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { callback } = await throughExternalProvider(browser, 'ext-ann');
     t.clock.advance(10 * 60_000 + 1);
     const late = await browser.request(callback);
@@ -243,12 +194,12 @@ describe('federated sign-in through a practice OpenID provider', () => {
   });
 
   it('says so when the person cancels at the provider', async () => {
-    const browser = new Browser();
+    const browser = new TestBrowser();
     const { callback } = await throughExternalProvider(browser, 'ext-ann', { cancel: true });
     assert.equal(callback.searchParams.get('error'), 'access_denied');
     const response = await browser.request(callback);
     assert.equal(response.status, 403);
-    assert.match(await response.text(), /The sign-in at Riverside Clinic was cancelled or refused/);
+    assert.match(response.body, /The sign-in at Riverside Clinic was cancelled or refused/);
     assert.equal(signedIn.length, 0);
   });
 

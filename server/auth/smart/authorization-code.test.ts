@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { authorizationRequest, Browser, postForm, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, postForm, signIn, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
  * Authorization code + PKCE end to end with openid-client as the app: sign-in page, consent page
@@ -20,10 +22,8 @@ describe('authorization code with PKCE', () => {
 
   it('signs in, consents to less than asked, and gets a SMART token response usable at the FHIR API only', async () => {
     const user = await s.createAccount('patient', 'Person/p-1', [{ id: 'pat-1', display: 'Pat One' }]);
-    const app = await s.registerPublicApp(SCOPE);
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-    const browser = new Browser(s.base);
+    const { app, config, request } = await s.appAuthorization(SCOPE);
+    const browser = new TestBrowser(s.base);
 
     let page = await browser.go(String(request.url));
     assert.equal(page.status, 200);
@@ -79,7 +79,7 @@ describe('authorization code with PKCE', () => {
     const user = await s.createAccount('practitioner', 'Practitioner/pr-1');
     const config = await s.rp(app.clientId);
     const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser profile', aud: s.fhirBase });
-    const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
     const ok = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: request.verifier });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.headers.get('cache-control'), 'no-store');
@@ -97,7 +97,7 @@ describe('authorization code with PKCE', () => {
     const config = await s.rp(app.clientId);
     const scope = 'openid launch/patient patient/Patient.read patient/Observation.rs?category=laboratory online_access';
     const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope, aud: s.fhirBase });
-    const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
     const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
     assert.deepEqual(tokens.scope?.split(' ').sort(), scope.split(' ').sort());
     assert.ok(tokens.refresh_token, 'online_access: a refresh token too');
@@ -106,12 +106,9 @@ describe('authorization code with PKCE', () => {
 
   it('denying on the consent page sends access_denied to the app', async () => {
     const user = await s.createAccount('patient', 'Person/p-2');
-    const app = await s.registerPublicApp('openid fhirUser');
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser', aud: s.fhirBase });
-    const browser = new Browser(s.base);
-    let page = await browser.go(String(request.url));
-    page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+    const { request } = await s.appAuthorization('openid fhirUser');
+    const browser = new TestBrowser(s.base);
+    let page = await signIn(browser, request.url, user);
     page = await browser.submit(page, 'abort');
     const callback = new URL(page.location!);
     assert.equal(callback.searchParams.get('error'), 'access_denied');
@@ -121,10 +118,8 @@ describe('authorization code with PKCE', () => {
 
   it('a form POST without the CSRF token is refused', async () => {
     const user = await s.createAccount('patient', 'Person/p-3');
-    const app = await s.registerPublicApp('openid fhirUser');
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser', aud: s.fhirBase });
-    const browser = new Browser(s.base);
+    const { request } = await s.appAuthorization('openid fhirUser');
+    const browser = new TestBrowser(s.base);
     const page = await browser.go(String(request.url));
     const forged = await browser.request(page.formAction('login'), { form: { email: user.email, password: user.password, csrf: 'forged' } });
     assert.equal(forged.status, 403);
@@ -132,10 +127,8 @@ describe('authorization code with PKCE', () => {
 
   it('authorize-post: a form-encoded POST to the authorization endpoint works like GET', async () => {
     const user = await s.createAccount('patient', 'Person/p-4');
-    const app = await s.registerPublicApp('openid fhirUser');
-    const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser', aud: s.fhirBase });
-    const browser = new Browser(s.base);
+    const { config, request } = await s.appAuthorization('openid fhirUser');
+    const browser = new TestBrowser(s.base);
     const form = Object.fromEntries(request.url.searchParams);
     let page = await browser.go(`${s.base}/oauth/authorize`, { form });
     assert.equal(page.title, 'Sign in');

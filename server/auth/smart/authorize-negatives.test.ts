@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { authorizationRequest, Browser, postForm, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, postForm, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
  * Authorization requests the server must refuse (issue #4's negative list): PKCE, aud, exact
@@ -34,7 +36,7 @@ describe('authorization request checks', () => {
 
   /** The error sent back to the app's redirect_uri (no sign-in page, no code). */
   async function redirectedError(params: Record<string, string | undefined>): Promise<URLSearchParams> {
-    const page = await new Browser(s.base).go(authorizeUrl(params));
+    const page = await new TestBrowser(s.base).go(authorizeUrl(params));
     assert.equal(page.status, 303, `expected a redirect to the app, got ${page.status} ${page.title}`);
     const location = new URL(page.location!);
     assert.equal(`${location.origin}${location.pathname}`, REDIRECT);
@@ -69,7 +71,7 @@ describe('authorization request checks', () => {
       const config = await s.rp(clientId);
       for (const verifier of [undefined, oidc.randomPKCECodeVerifier(), 'challenge']) {
         const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: SCOPE, aud: s.fhirBase });
-        const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+        const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
         const code = redirect.searchParams.get('code')!;
         const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId };
         if (verifier) form.code_verifier = verifier === 'challenge' ? request.challenge : verifier;
@@ -107,7 +109,7 @@ describe('authorization request checks', () => {
     };
     for (const [name, uri] of Object.entries(variants)) {
       it(`refuses ${name}`, async () => {
-        const page = await new Browser(s.base).go(authorizeUrl({ redirect_uri: uri }));
+        const page = await new TestBrowser(s.base).go(authorizeUrl({ redirect_uri: uri }));
         assert.equal(page.status, 400);
         assert.equal(page.location, undefined, 'no redirect');
         assert.match(page.body, /invalid_redirect_uri/);
@@ -116,7 +118,7 @@ describe('authorization request checks', () => {
     }
 
     it('refuses an unknown client without redirecting', async () => {
-      const page = await new Browser(s.base).go(authorizeUrl({ client_id: 'no-such-client' }));
+      const page = await new TestBrowser(s.base).go(authorizeUrl({ client_id: 'no-such-client' }));
       assert.equal(page.status, 400);
       assert.equal(page.location, undefined);
       assert.match(page.body, /invalid_client/);
@@ -134,7 +136,7 @@ describe('authorization request checks', () => {
       const config = await s.rp(clientId);
       const state = 'a/b?c=d&e=f g+h%';
       const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: SCOPE, aud: s.fhirBase, state });
-      const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+      const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
       assert.equal(redirect.searchParams.get('state'), state);
     });
   });

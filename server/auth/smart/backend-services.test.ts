@@ -4,10 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import * as oidc from 'openid-client';
-import { startHttp } from '../accounts/test-support.ts';
-import type { TestHttpServer } from '../accounts/test-support.ts';
-import { postForm, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startHttp } from '../../../test/support/loopback-http.ts';
+import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { postForm } from '../../../test/support/smart-sign-in.ts';
 
 /**
  * SMART Backend Services: client_credentials authenticated with a private_key_jwt client assertion

@@ -6,8 +6,10 @@ import type { CryptoKey as JoseCryptoKey } from 'jose';
 import * as oidc from 'openid-client';
 import { ClientRegistrationError } from './clients.ts';
 import type { ClientRegistration } from './clients.ts';
-import { authorizationRequest, Browser, postForm, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, postForm, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /** Client registration: what each kind needs and refuses; every third-party client belongs to a practice. */
 describe('client registration', () => {
@@ -102,7 +104,7 @@ describe('client registration', () => {
     const user = await s.createAccount('practitioner', 'Practitioner/cs-1');
     const config = await s.rp(registered.clientId, oidc.ClientSecretBasic(registered.clientSecret));
     const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: 'openid user/*.rs', aud: s.fhirBase });
-    const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
     const wrong = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: request.verifier }, {
       authorization: `Basic ${Buffer.from(`${registered.clientId}:wrong`).toString('base64')}`,
     });
@@ -117,7 +119,7 @@ describe('client registration', () => {
     const user = await s.createAccount('practitioner', 'Practitioner/ca-1');
     const config = await s.rp(registered.clientId, oidc.PrivateKeyJwt({ key: privateKey, kid: publicJwk.kid as string }), { token_endpoint_auth_signing_alg: 'RS384' });
     const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: 'openid user/*.rs', aud: s.fhirBase });
-    const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
     const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
     assert.equal((await s.echo(tokens.access_token)).status, 200);
     const unauthenticated = await postForm(`${s.base}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'x', client_id: registered.clientId });

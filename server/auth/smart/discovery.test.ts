@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
 
 /** SMART App Launch 2.2 §"Conformance": the smart-configuration document, OIDC discovery, CORS. */
 describe('discovery', () => {

@@ -3,8 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { ClientRegistrationError } from './clients.ts';
 import { FIRST_PARTY_SCOPE, registerFirstPartyApps } from './first-party-apps.ts';
-import { authorizationRequest, Browser, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, signIn } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
  * The platform's own apps: public PKCE clients with fixed ids, no practice, no consent page; still
@@ -40,7 +42,7 @@ describe('first-party apps', () => {
     const config = await s.rp('practitioner-console');
     const scope = 'openid fhirUser profile online_access user/*.cruds';
     const request = await authorizationRequest(config, { redirect_uri: consoleRedirect, scope, aud: s.fhirBase });
-    const browser = new Browser(s.base);
+    const browser = new TestBrowser(s.base);
     let page = await browser.go(String(request.url));
     assert.equal(page.title, 'Sign in', 'sign-in is still required');
     page = await browser.submit(page, 'login', { email: doctor.email, password: doctor.password });
@@ -61,18 +63,18 @@ describe('first-party apps', () => {
     const config = await s.rp('patient-portal');
     const noPkce = new URL(`${s.base}/oauth/authorize`);
     for (const [k, v] of Object.entries({ response_type: 'code', client_id: 'patient-portal', redirect_uri: `${s.base}/portal/signed-in`, scope: 'openid', state: 'x', aud: s.fhirBase })) noPkce.searchParams.set(k, v);
-    const refused = await new Browser(s.base).request(noPkce.href);
+    const refused = await new TestBrowser(s.base).request(noPkce.href);
     assert.equal(new URL(refused.location!).searchParams.get('error'), 'invalid_request');
 
     for (const redirect of [`${s.base}/portal/signed-in/`, `${s.base}/console/signed-in`, `${s.base}/portal/signed-in?x=1`, `${s.base}/portal/`]) {
       const request = await authorizationRequest(config, { redirect_uri: redirect, scope: 'openid', aud: s.fhirBase });
-      const page = await new Browser(s.base).request(String(request.url));
+      const page = await new TestBrowser(s.base).request(String(request.url));
       assert.equal(page.status, 400, redirect);
       assert.equal(page.location, undefined, `no redirect to ${redirect}`);
     }
 
     const beyond = await authorizationRequest(config, { redirect_uri: `${s.base}/portal/signed-in`, scope: 'openid patient/*.rs', aud: s.fhirBase });
-    const page = await new Browser(s.base).request(String(beyond.url));
+    const page = await new TestBrowser(s.base).request(String(beyond.url));
     assert.equal(new URL(page.location!).searchParams.get('error'), 'invalid_scope');
   });
 
@@ -80,9 +82,8 @@ describe('first-party apps', () => {
     const patient = await s.createAccount('patient', 'Person/fp-2');
     const config = await s.rp('patient-portal');
     const request = await authorizationRequest(config, { redirect_uri: `${s.base}/portal/signed-in`, scope: 'openid fhirUser', aud: s.fhirBase });
-    const browser = new Browser(s.base);
-    let page = await browser.go(String(request.url));
-    page = await browser.submit(page, 'login', { email: patient.email, password: patient.password });
+    const browser = new TestBrowser(s.base);
+    let page = await signIn(browser, request.url, patient);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location!), { pkceCodeVerifier: request.verifier, expectedState: request.state });
     const logoutUrl = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${s.base}/portal/` });
     page = await browser.request(logoutUrl.href);

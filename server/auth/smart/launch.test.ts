@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { authorizationRequest, Browser, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, signIn, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /** Launch context: the standalone patient picker and the EHR launch (createLaunch → `launch`). */
 describe('launch context', () => {
@@ -20,12 +22,9 @@ describe('launch context', () => {
         { id: 'child-1', display: 'First Child' },
         { id: 'child-2', display: 'Second Child' },
       ]);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-      const browser = new Browser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+      const { config, request } = await s.appAuthorization(SCOPE);
+      const browser = new TestBrowser(s.base);
+      let page = await signIn(browser, request.url, user);
       assert.equal(page.title, 'Choose a patient');
       assert.deepEqual(page.choices('patient'), ['child-1', 'child-2']);
       assert.match(page.body, /Second Child/);
@@ -45,10 +44,8 @@ describe('launch context', () => {
 
     it('unticking launch/patient gives no patient context', async () => {
       const user = await s.createAccount('patient', 'Person/sp-2', [{ id: 'only-1', display: 'Only One' }]);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-      const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user, { grant: ['openid', 'fhirUser', 'patient/*.rs'] });
+      const { config, request } = await s.appAuthorization(SCOPE);
+      const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, { grant: ['openid', 'fhirUser', 'patient/*.rs'] });
       const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
       assert.equal(tokens.patient, undefined);
       assert.equal(tokens.need_patient_banner, undefined);
@@ -56,12 +53,9 @@ describe('launch context', () => {
 
     it('an account without any patient cannot continue', async () => {
       const user = await s.createAccount('patient', 'Person/sp-3', []);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
-      const browser = new Browser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+      const { request } = await s.appAuthorization(SCOPE);
+      const browser = new TestBrowser(s.base);
+      let page = await signIn(browser, request.url, user);
       assert.equal(page.status, 400);
       assert.equal(page.title, 'No patient record');
     });
@@ -80,7 +74,7 @@ describe('launch context', () => {
       const config = await s.rp(app.clientId);
       const launch = await launchFor(doctor.id, 'enc-1');
       const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch });
-      const browser = new Browser(s.base);
+      const browser = new TestBrowser(s.base);
       const { redirect, consentScopes } = await signInAndConsent(browser, request.url, doctor);
       assert.ok(consentScopes?.includes('launch'));
       const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
@@ -100,12 +94,9 @@ describe('launch context', () => {
 
     it('the consent page names the launch\'s patient, not their id', async () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-4', [{ id: 'ehr-pat', display: 'Eve Harper' }]);
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
-      const browser = new Browser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: doctor.email, password: doctor.password });
+      const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
+      const browser = new TestBrowser(s.base);
+      let page = await signIn(browser, request.url, doctor);
       assert.equal(page.title, 'Allow access?');
       assert.match(page.body, /It will work on the record of Eve Harper\./);
       assert.doesNotMatch(page.body, /ehr-pat/);
@@ -114,12 +105,9 @@ describe('launch context', () => {
     it('a launch is usable only by the practitioner who created it', async () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-2');
       const intruder = await s.createAccount('practitioner', 'Practitioner/dr-3');
-      const app = await s.registerPublicApp(SCOPE);
-      const config = await s.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch: await launchFor(doctor.id) });
-      const browser = new Browser(s.base);
-      let page = await browser.go(String(request.url));
-      page = await browser.submit(page, 'login', { email: intruder.email, password: intruder.password });
+      const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
+      const browser = new TestBrowser(s.base);
+      let page = await signIn(browser, request.url, intruder);
       assert.equal(page.status, 400);
       assert.equal(page.title, 'This launch is not yours');
     });
@@ -135,7 +123,7 @@ describe('launch context', () => {
       ];
       for (const params of cases) {
         const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, aud: s.fhirBase, ...params });
-        const page = await new Browser(s.base).go(String(request.url));
+        const page = await new TestBrowser(s.base).go(String(request.url));
         const location = new URL(page.location!);
         assert.equal(location.searchParams.get('error'), 'invalid_request', JSON.stringify(params));
       }

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { SqliteEngine } from '../../storage/sqlite/sqlite-engine.ts';
-import { PasswordAccountService } from '../accounts/account-service.ts';
-import { createPasswordHasher } from '../accounts/password-hash.ts';
-import { TEST_SCRYPT } from '../accounts/test-support.ts';
-import { authorizationRequest, Browser, postForm, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import type { PasswordAccountService } from '../accounts/account-service.ts';
+import { openEngineOn } from '../../../test/support/repository-setup.ts';
+import type { TestEngine } from '../../../test/support/repository-setup.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, postForm, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { testAccounts } from '../../../test/support/test-accounts.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
  * A password change ends everything the account had: its access tokens at the bearer check, its
@@ -21,23 +20,18 @@ const SCOPE = 'openid fhirUser launch/patient patient/*.rs offline_access';
 const NEW_PASSWORD = 'marmalade tractor ocean violin';
 
 describe('a password change ends the account\'s sessions and tokens', () => {
-  let dir: string;
   let s: SmartServer;
-  let elsewhere: SqliteEngine;
+  let elsewhere: TestEngine;
   let otherProcess: PasswordAccountService;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'password-change-'));
-    const file = join(dir, 'fhir.sqlite');
-    s = await startSmartServer({ sqliteFile: file });
-    elsewhere = new SqliteEngine(file);
-    await elsewhere.open();
-    otherProcess = new PasswordAccountService({ keyValue: elsewhere.keyValue, hasher: createPasswordHasher(TEST_SCRYPT) });
+    s = await startSmartServer();
+    elsewhere = await openEngineOn(s.t.file, Date.now());
+    otherProcess = testAccounts(elsewhere.engine.keyValue);
   });
   after(async () => {
-    await s.close();
     await elsewhere.close();
-    rmSync(dir, { recursive: true, force: true });
+    await s.close();
   });
 
   /** A signed-in browser, its app and its first tokens. */
@@ -45,7 +39,7 @@ describe('a password change ends the account\'s sessions and tokens', () => {
     const user = await s.createAccount('patient', 'Person/pc', [{ id: 'pat-pc', display: 'Pee Cee' }]);
     const app = await s.registerPublicApp(SCOPE);
     const config = await s.rp(app.clientId);
-    const browser = new Browser(s.base);
+    const browser = new TestBrowser(s.base);
     const request = () => authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
     const first = await request();
     const { redirect } = await signInAndConsent(browser, first.url, user);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { postForm, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { postForm } from '../../../test/support/smart-sign-in.ts';
 
 /** The token, introspection and revocation endpoints are limited per IP, with an OAuth-style 429. */
 describe('token endpoint rate limit', () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
-import { authorizationRequest, Browser, postForm, signInAndConsent, startSmartServer } from './test-support.ts';
-import type { SmartServer } from './test-support.ts';
+import { startSmartServer } from '../../../test/support/smart-server.ts';
+import type { SmartServer } from '../../../test/support/smart-server.ts';
+import { authorizationRequest, postForm, signInAndConsent } from '../../../test/support/smart-sign-in.ts';
+import { TestBrowser } from '../../../test/support/test-browser.ts';
 
 /**
  * The token lifecycle: single-use codes, refresh-token rotation and reuse detection, scope on
@@ -25,7 +27,7 @@ async function issue(s: SmartServer, scope = SCOPE, grant?: string[]): Promise<I
   const { clientId, redirectUri } = await s.registerPublicApp(SCOPE);
   const config = await s.rp(clientId);
   const request = await authorizationRequest(config, { redirect_uri: redirectUri, scope, aud: s.fhirBase });
-  const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user, grant ? { grant } : {});
+  const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, grant ? { grant } : {});
   const code = redirect.searchParams.get('code')!;
   const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
   return { config, clientId, redirectUri, code, verifier: request.verifier, tokens };
@@ -62,7 +64,7 @@ describe('tokens', () => {
     const b = await s.registerPublicApp(SCOPE);
     const config = await s.rp(a.clientId);
     const request = await authorizationRequest(config, { redirect_uri: a.redirectUri, scope: SCOPE, aud: s.fhirBase });
-    const { redirect } = await signInAndConsent(new Browser(s.base), request.url, user);
+    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
     const code = redirect.searchParams.get('code')!;
     const otherClient = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: a.redirectUri, client_id: b.clientId, code_verifier: request.verifier });
     assert.equal(otherClient.body.error, 'invalid_grant');

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { authorizationRequest, Browser } from '../../../server/auth/smart/test-support.ts';
+import { authorizationRequest } from '../../support/smart-sign-in.ts';
+import { TestBrowser } from '../../support/test-browser.ts';
 
 /**
  * `openid-client` v6 as a SMART relying party in Node: the server metadata comes from the FHIR
  * server's `/.well-known/smart-configuration` (what a SMART app discovers from `iss`), the user's
- * part (sign in, patient picker, consent) is played by the cookie-keeping Browser of
- * server/auth/smart/test-support.ts on our HTML forms, the code is exchanged with PKCE (S256).
+ * part (sign in, patient picker, consent) is played by the cookie-keeping TestBrowser of
+ * test/support/test-browser.ts on our HTML forms, the code is exchanged with PKCE (S256).
  */
 export async function smartRelyingParty(fhirUrl: string, clientId: string): Promise<oidc.Configuration> {
   const response = await fetch(`${fhirUrl}/.well-known/smart-configuration`);
@@ -50,7 +51,7 @@ export async function codeFlow(serverBase: string, input: CodeFlowInput): Promis
     aud: input.fhirUrl,
     ...(input.launch ? { launch: input.launch } : {}),
   });
-  const browser = new Browser(serverBase);
+  const browser = new TestBrowser(serverBase);
   const out: Omit<CodeFlowResult, 'tokens'> = {};
   let page = await browser.go(String(request.url));
   for (let step = 0; step < 6 && !(page.location && !page.location.startsWith(`${serverBase}/oauth/`)); step++) {
