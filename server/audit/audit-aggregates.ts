@@ -40,7 +40,7 @@ export class RequestAggregates {
     const at = Date.parse(entry.at);
     const start = Math.floor((Number.isNaN(at) ? Date.now() : at) / AGGREGATE_WINDOW_MS) * AGGREGATE_WINDOW_MS;
     let window = this.#windows.get(start);
-    if (!window) this.#windows.set(start, (window = new Map()));
+    if (!window) this.#windows.set(start, (window = new Map<string, AuditRecord>()));
     const who = entry.who ? `${entry.who.subject}\u0000${entry.who.clientId}` : '';
     let key = `${entry.ip ?? ''}\u0000${entry.outcome}\u0000${who}`;
     let bucket = window.get(key);

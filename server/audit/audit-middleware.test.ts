@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import express from 'express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AuditEvent, Patient } from '@medplum/fhirtypes';
 import { pino } from 'pino';
 import { OWNER_SYSTEM } from '../access/access-index.ts';

@@ -77,7 +77,7 @@ function recordOf(arrival: Arrival, req: Request, res: Response, at: Date, targe
   );
   const fullQuery = searchBody(arrival, req, target.interaction) ?? arrival.query;
   const query = fullQuery && fullQuery.length > QUERY_LIMIT ? fullQuery.slice(0, QUERY_LIMIT) : fullQuery;
-  const who = outcome === 401 ? undefined : (whoOf(res.locals.principal) ?? whoOfGrant(res.locals.grant));
+  const who = outcome === 401 ? undefined : (whoOf(res.locals.principal as Principal | undefined) ?? whoOfGrant(res.locals.grant as TokenGrant | undefined));
   const requestId = requestIdOf(req);
   return {
     at: at.toISOString(),

@@ -35,14 +35,14 @@ class FlakyRepo {
   readonly repo: Repository;
 
   constructor(inner: Repository) {
-    const self = this;
     this.repo = new Proxy(inner, {
-      get(target, prop, receiver) {
+      // An arrow function, so `this` is the FlakyRepo, not the handler.
+      get: (target, prop, receiver) => {
         if (prop !== 'transaction') return bound(target, prop, receiver);
         return <T>(work: (tx: Repository) => Promise<T>): Promise<T> => {
-          self.transactions++;
-          if (self.down) return Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
-          return target.transaction((tx) => work(self.#refusing(tx)));
+          this.transactions++;
+          if (this.down) return Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
+          return target.transaction((tx) => work(this.#refusing(tx)));
         };
       },
     });

@@ -23,13 +23,13 @@ export function securityHeaders() {
   return (_req: Request, res: Response, next: NextFunction): void => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', DEFAULT_CSP);
-    const writeHead = res.writeHead;
+    const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
     // Node's writeHead(status, [reason], [headers]); headers given there are applied after ours.
     res.writeHead = function (this: ServerResponse<IncomingMessage>, ...args: unknown[]) {
       const given = args.find((a): a is OutgoingHttpHeaders => typeof a === 'object' && a !== null && !Array.isArray(a));
       if (!this.hasHeader('X-Content-Type-Options') && !has(given, 'x-content-type-options')) this.setHeader('X-Content-Type-Options', 'nosniff');
       if (!this.hasHeader('Content-Security-Policy') && !has(given, 'content-security-policy')) this.setHeader('Content-Security-Policy', DEFAULT_CSP);
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+      return writeHead(...args);
     } as typeof res.writeHead;
     next();
   };

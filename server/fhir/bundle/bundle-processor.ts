@@ -85,7 +85,7 @@ async function runTransaction(ctx: OperationContext, tx: Repository, planned: Pl
   for (const entry of planned) {
     if (entry.resource) entry.resource = await rewriteAll(entry.resource, resolveReference, entry.index);
   }
-  const responses: BundleEntry[] = new Array(planned.length);
+  const responses = new Array<BundleEntry>(planned.length);
   const ordered = [...planned].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
   for (const entry of ordered) {
     try {

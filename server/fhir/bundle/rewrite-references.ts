@@ -4,7 +4,7 @@
  * (conditional references such as `Patient?identifier=x|1`); it returns undefined to leave a value.
  */
 export function rewriteReferences<T>(value: T, resolve: (reference: string) => string | undefined): T {
-  if (Array.isArray(value)) return value.map((item) => rewriteReferences(item, resolve)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => rewriteReferences(item, resolve)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {

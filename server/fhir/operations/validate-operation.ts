@@ -34,8 +34,8 @@ function requiredId(id: string | undefined): string {
 function resourceToValidate(body: Resource, type: string): Resource {
   if (body.resourceType !== 'Parameters') return ofType(body, type);
   const parameters: unknown = (body as Parameters).parameter;
-  const param = Array.isArray(parameters) ? parameters.find((p: unknown) => isObject(p) && p.name === 'resource') : undefined;
-  const resource: unknown = param?.resource;
+  const param = Array.isArray(parameters) ? (parameters as unknown[]).find((p) => isObject(p) && p.name === 'resource') : undefined;
+  const resource: unknown = isObject(param) ? param.resource : undefined;
   if (!isObject(resource)) throw badRequest(`A Parameters body needs a 'resource' parameter holding a resource`, 'Parameters.parameter');
   return ofType(resource as unknown as Resource, type, 'Parameters.parameter.resource');
 }

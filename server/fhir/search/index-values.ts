@@ -1,4 +1,5 @@
 import type { TypedValue } from '@medplum/core';
+import type { CodeableConcept, Coding, Identifier } from '@medplum/fhirtypes';
 import type { IndexRow } from './index-rows.ts';
 import { MAX_INSTANT, MIN_INSTANT } from './index-rows.ts';
 import { dateRange, normalizeString } from './normalize.ts';
@@ -34,6 +35,17 @@ function stringRows(param: string, { type, value }: TypedValue, rows: IndexRow[]
   }
 }
 
+/** What tokenRows reads of a CodeableConcept, Coding, Identifier or ContactPoint; `push` checks every value. */
+interface TokenElement {
+  coding?: Coding[];
+  text?: string;
+  system?: string;
+  code?: string;
+  display?: string;
+  value?: string;
+  type?: CodeableConcept;
+}
+
 function tokenRows(param: string, { type, value }: TypedValue, rows: IndexRow[]): void {
   const push = (system: unknown, code: unknown, text: unknown): void => {
     rows.push({
@@ -44,7 +56,7 @@ function tokenRows(param: string, { type, value }: TypedValue, rows: IndexRow[])
       text: typeof text === 'string' ? normalizeString(text) : null,
     });
   };
-  const v = value as Record<string, any>;
+  const v = value as TokenElement;
   switch (type) {
     case 'CodeableConcept':
       for (const c of v.coding ?? []) push(c.system, c.code, v.text ?? c.display);
@@ -69,7 +81,7 @@ function tokenRows(param: string, { type, value }: TypedValue, rows: IndexRow[])
  * `identifier:of-type=system|code|value` rows: one per coding of Identifier.type, under the
  * parameter name `<param>:of-type` with the type's `system|code` as system and the value as code.
  */
-function identifierTypeRows(param: string, identifier: Record<string, any>, rows: IndexRow[]): void {
+function identifierTypeRows(param: string, identifier: Identifier, rows: IndexRow[]): void {
   if (typeof identifier.value !== 'string') return;
   for (const c of identifier.type?.coding ?? []) {
     if (typeof c.code !== 'string') continue;

@@ -108,7 +108,7 @@ class Checker {
     }
     if (expected !== undefined && type !== expected) return this.add(`${path}.resourceType`, `Expected a ${expected}, got '${type}'`);
     // A resource id names it in URLs and storage keys: R4 `id` (the definitions medplum loads say only "string").
-    if (typeof value.id === 'string' && !ID_PATTERN.test(value.id)) this.add(`${path}.id`, `Invalid id ${JSON.stringify(value.id.slice(0, 80))}: must match [A-Za-z0-9\-.]{1,64}`);
+    if (typeof value.id === 'string' && !ID_PATTERN.test(value.id)) this.add(`${path}.id`, `Invalid id ${JSON.stringify(value.id.slice(0, 80))}: must match [A-Za-z0-9-.]{1,64}`);
     this.object(value, type, path);
   }
 
