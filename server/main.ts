@@ -36,16 +36,24 @@ async function main(): Promise<void> {
   const base = config.baseUrl;
   console.log(`\n  Practitioner console  ${base}/console/\n  Patient portal        ${base}/portal/\n  FHIR R4 API           ${base}/fhir/R4/metadata\n`);
 
+  const closeStores = async (): Promise<void> => {
+    await app.close();
+    await engine.close();
+    logger.info('shut down cleanly');
+  };
   const shutdown = (signal: string): void => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     // Stop accepting; idle keep-alive connections are closed now, busy ones after their response.
-    server.close(async () => {
-      await app.close();
-      await engine.close();
-      logger.info('shut down cleanly');
-      process.exit(0);
+    server.close(() => {
+      void closeStores().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => {

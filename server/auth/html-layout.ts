@@ -8,7 +8,7 @@ import type { Response } from 'express';
  */
 
 /** Escapes text for HTML element content and quoted attribute values (also ` and =, for unquoted mistakes). */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | undefined): string {
   return String(value ?? '').replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -47,10 +47,10 @@ export class PracticeClients {
       if (!metadata || metadata.practice_id !== practiceId) continue;
       summaries.push({
         clientId,
-        name: String(metadata.client_name ?? clientId),
-        kind: String(metadata.smart_client_kind ?? ''),
+        name: textOf(metadata.client_name) || clientId,
+        kind: textOf(metadata.smart_client_kind),
         redirectUris: (metadata.redirect_uris as string[] | undefined) ?? [],
-        scope: String(metadata.smart_scope ?? ''),
+        scope: textOf(metadata.smart_scope),
         ...(typeof metadata.smart_launch_uri === 'string' ? { launchUri: metadata.smart_launch_uri } : {}),
         ...(typeof metadata.jwks_uri === 'string' ? { jwksUri: metadata.jwks_uri } : {}),
         ...(metadata.manages_access === true ? { managesAccess: true } : {}),
@@ -106,4 +106,9 @@ export async function administers(repo: Repository, principal: Principal | undef
   if (principal?.kind !== 'practitioner' || !principal.fhirUser?.startsWith('Practitioner/')) return false;
   const find = async (request: SearchRequest) => (await repo.search(request)).versions.flatMap((v) => (v.resource ? [v.resource] : []));
   return isAdministrator(find, principal.fhirUser, practiceId, new Date());
+}
+
+/** A client metadata field that should be text (oidc-provider stores what registration validated). */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock, KeyValueStore } from './key-value-store.ts';
+import type { Clock, JsonObject, KeyValueStore } from './key-value-store.ts';
 import { MAX_KEY_LENGTH } from './key-value-store.ts';
 import type { StorageEngine } from './storage-engine.ts';
 
@@ -222,7 +222,7 @@ export function runKeyValueContract(name: string, target: KeyValueTarget, option
     });
 
     it('payload keys round-trip literally and pollute nothing', async () => {
-      const payload = JSON.parse('{"__proto__":{"polluted":true},"$where":"sleep(1000)","a.b":{"$ne":null},"constructor":{"prototype":{"x":1}},"": "empty"}');
+      const payload = JSON.parse('{"__proto__":{"polluted":true},"$where":"sleep(1000)","a.b":{"$ne":null},"constructor":{"prototype":{"x":1}},"": "empty"}') as JsonObject;
       await kv.upsert('Hostile', 'payload-keys', payload, 60);
       const found = await kv.find('Hostile', 'payload-keys');
       assert.deepEqual(Object.keys(found?.payload ?? {}).sort(), ['', '$where', '__proto__', 'a.b', 'constructor']);

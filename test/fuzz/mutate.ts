@@ -137,8 +137,11 @@ const isObject = (v: unknown): v is { [key: string]: Json } => typeof v === 'obj
 
 /** Every path in the tree (the root excluded), containers and leaves. */
 function pathsOf(value: Json, prefix: Path = [], out: Path[] = []): Path[] {
-  if (Array.isArray(value)) value.forEach((v, i) => (out.push([...prefix, i]), pathsOf(v, [...prefix, i], out)));
-  else if (isObject(value)) for (const [k, v] of Object.entries(value)) out.push([...prefix, k]), pathsOf(v, [...prefix, k], out);
+  const children: [string | number, Json][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : isObject(value) ? Object.entries(value) : [];
+  for (const [key, child] of children) {
+    out.push([...prefix, key]);
+    pathsOf(child, [...prefix, key], out);
+  }
   return out;
 }
 

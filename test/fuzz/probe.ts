@@ -49,7 +49,7 @@ export async function send(fhirUrl: string, r: FuzzRequest): Promise<Outcome> {
   try {
     res = await fetch(url, { method: r.method, headers, body: r.body });
   } catch (err) {
-    return { status: 0, problem: `the request failed: ${(err as Error).message} (${String((err as Error).cause ?? '')})`, body: '' };
+    return { status: 0, problem: `the request failed: ${(err as Error).message} (${String((err as Error & { cause?: string }).cause ?? '')})`, body: '' };
   }
   const body = await res.text();
   return { status: res.status, problem: judge(res.status, res.headers.get('content-type') ?? '', body), body };

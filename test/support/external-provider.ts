@@ -28,7 +28,8 @@ export async function startExternalProvider(redirectUri: string, people: Externa
     features: { devInteractions: { enabled: true } },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
   });
-  server.setHandler(provider.callback());
+  const callback = provider.callback();
+  server.setHandler((req, res) => void callback(req, res));
   return server;
 }
 

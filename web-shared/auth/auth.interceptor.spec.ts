@@ -1,4 +1,5 @@
-import { HttpClient, HttpErrorResponse, provideHttpClient, withInterceptors } from '@angular/common/http';
+import type { HttpErrorResponse} from '@angular/common/http';
+import { HttpClient, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting, type TestRequest } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
@@ -18,7 +19,7 @@ import {
   until,
 } from './testing';
 import { authInterceptor, isAppApiRequest, isFhirApiRequest } from './auth.interceptor';
-import { AuthService } from './auth.service';
+import type { AuthService } from './auth.service';
 
 const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
 const expired = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'expired', details: { text: 'The access token has expired' } }] };

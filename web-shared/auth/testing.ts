@@ -1,7 +1,7 @@
 // Test support for specs only (`@web-shared/auth/testing`; nothing in the apps' code imports this file).
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import type { TestRequest } from '@angular/common/http/testing';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import type { TestRequest , HttpTestingController} from '@angular/common/http/testing';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { type EnvironmentProviders, Injectable, type Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { type AuthOptions, BrowserLocation, provideAuth } from './auth-config';

@@ -47,11 +47,16 @@ export interface PassportAuthenticator {
 export function passwordSignIn(passport: PassportAuthenticator, req: Request, res: Response): Promise<PasswordSignInOutcome> {
   return new Promise((resolve, reject) => {
     const callback = (err: unknown, user: Account | false | undefined, info: { reason?: string } | undefined) => {
-      if (err) return reject(err);
+      if (err) return reject(asError(err));
       if (user) return resolve({ ok: true, account: user });
       const reason = info?.reason === 'locked' || info?.reason === 'invalid' ? info.reason : 'missing';
       resolve({ ok: false, reason, message: MESSAGES[reason] });
     };
-    passport.authenticate(PASSWORD_STRATEGY, { session: false }, callback)(req, res, (err?: unknown) => (err ? reject(err) : undefined));
+    passport.authenticate(PASSWORD_STRATEGY, { session: false }, callback)(req, res, (err?: unknown) => (err ? reject(asError(err)) : undefined));
   });
+}
+
+/** Passport hands over whatever a strategy failed with; callers get an Error (with the original as its cause). */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error('password sign-in failed', { cause: err });
 }

@@ -41,7 +41,7 @@ export async function unlinkIdentity(kv: KeyValueStore, issuer: string, sub: str
 
 /** Lets the practice's provider sign this account in by its verified e-mail. */
 export async function enrolAccount(kv: KeyValueStore, practiceId: string, accountId: string): Promise<void> {
-  if (!isPracticeId(practiceId)) throw new Error(`practice id must be a FHIR id, got '${practiceId}'`);
+  if (!isPracticeId(practiceId)) throw new Error(`practice id must be a FHIR id, got ${JSON.stringify(practiceId)}`);
   await kv.upsert(ENROLMENT_NAMESPACE, enrolmentKey(practiceId, accountId), { practiceId, accountId });
 }
 

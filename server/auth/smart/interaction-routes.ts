@@ -10,8 +10,8 @@ import type { GrantContextStore } from './grant-context.ts';
 import { sendPage } from '../html-layout.ts';
 import { consentPage, messagePage, patientPickerPage, signInPage } from './interaction-pages.ts';
 import type { FormContext, SignInPageOptions } from './interaction-pages.ts';
-import { csrfMatches, InteractionStateStore } from './interaction-state.ts';
-import type { InteractionState } from './interaction-state.ts';
+import { csrfMatches } from './interaction-state.ts';
+import type { InteractionState , InteractionStateStore } from './interaction-state.ts';
 import { grantedContext, resolveLaunch } from './launch-resolution.ts';
 import type { LaunchResolution, PatientChoices } from './launch-resolution.ts';
 import type { LaunchStore } from './launch-store.ts';
@@ -168,7 +168,6 @@ async function login(deps: InteractionDeps, loaded: Loaded, req: Request, res: R
   if (loaded.details.prompt.name !== 'login') return void sendPage(res, 409, messagePage('Already signed in', 'Go back to the app and start again.'));
   const body = req.body as Record<string, unknown>;
   const email = typeof body.email === 'string' ? body.email : '';
-  const password = typeof body.password === 'string' ? body.password : '';
   const page = async (error: string) => signInPage(loaded.form, { ...(await signInOptions(deps, loaded)), email, error });
   const result = await passwordSignIn(deps.passport, req, res);
   if (!result.ok && result.reason === 'missing') return void sendPage(res, 400, await page('Enter your e-mail address and your password.'));

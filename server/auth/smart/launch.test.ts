@@ -55,7 +55,7 @@ describe('launch context', () => {
       const user = await s.createAccount('patient', 'Person/sp-3', []);
       const { request } = await s.appAuthorization(SCOPE);
       const browser = new TestBrowser(s.base);
-      let page = await signIn(browser, request.url, user);
+      const page = await signIn(browser, request.url, user);
       assert.equal(page.status, 400);
       assert.equal(page.title, 'No patient record');
     });
@@ -96,7 +96,7 @@ describe('launch context', () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-4', [{ id: 'ehr-pat', display: 'Eve Harper' }]);
       const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
       const browser = new TestBrowser(s.base);
-      let page = await signIn(browser, request.url, doctor);
+      const page = await signIn(browser, request.url, doctor);
       assert.equal(page.title, 'Allow access?');
       assert.match(page.body, /It will work on the record of Eve Harper\./);
       assert.doesNotMatch(page.body, /ehr-pat/);
@@ -107,7 +107,7 @@ describe('launch context', () => {
       const intruder = await s.createAccount('practitioner', 'Practitioner/dr-3');
       const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
       const browser = new TestBrowser(s.base);
-      let page = await signIn(browser, request.url, intruder);
+      const page = await signIn(browser, request.url, intruder);
       assert.equal(page.status, 400);
       assert.equal(page.title, 'This launch is not yours');
     });

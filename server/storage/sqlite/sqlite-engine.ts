@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import type { Resource } from '@medplum/fhirtypes';
 import type { IndexKind, IndexRow } from '../../fhir/search/index-rows.ts';
 import type { SearchRequest } from '../../fhir/search/search-request.ts';
 import type { ReadSession, StorageEngine, WriteSession } from '../storage-engine.ts';
@@ -314,6 +315,6 @@ function toVersion(row: VersionRow): StoredVersion {
     lastUpdated: row.last_updated,
     deleted: row.deleted === 1,
   };
-  if (row.content !== null) version.resource = JSON.parse(row.content);
+  if (row.content !== null) version.resource = JSON.parse(row.content) as Resource;
   return version;
 }

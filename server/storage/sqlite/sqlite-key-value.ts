@@ -38,7 +38,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
 
   #prepare(db: DatabaseSync, sql: string): StatementSync {
     let cache = this.#statements.get(db);
-    if (!cache) this.#statements.set(db, (cache = new Map()));
+    if (!cache) this.#statements.set(db, (cache = new Map<string, StatementSync>()));
     let statement = cache.get(sql);
     if (!statement) cache.set(sql, (statement = db.prepare(sql)));
     return statement;
