@@ -42,7 +42,10 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': ['error', { ignoreStatic: true }],
       // Callback-style APIs (passport, autocannon) hand over their error untyped; forwarding it unchanged
       // to a Promise's reject is right, wrapping it would hide its class from the callers' checks.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
       // URLSearchParams and URL print as their serialized form, which is what a template wants.
       '@typescript-eslint/restrict-template-expressions': [
         'error',
@@ -64,7 +67,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's describe/it/test return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
     },
   },

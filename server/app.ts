@@ -68,7 +68,11 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     tombstoneIndex: (resource) => tombstoneRows(resource, config.fhirBaseUrl),
   };
   const repo = new VersionedRepository(repoDeps);
-  const capability = buildCapabilityStatement(SERVED, { baseUrl: config.fhirBaseUrl, software: 'patient-portal-platform', version: VERSION });
+  const capability = buildCapabilityStatement(SERVED, {
+    baseUrl: config.fhirBaseUrl,
+    software: 'patient-portal-platform',
+    version: VERSION,
+  });
 
   const mailer = createMailer({ mail: config.mail, production: config.production, logger });
   const auth = await createAuth({ config, keyValue: engine.keyValue, repo, mailer, logger });
@@ -92,7 +96,16 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   // The console's API changes who may reach the data (apps) or starts a launch: audited too.
   app.use('/api', auditMiddleware(audit, { logger, target: apiAuditTarget }));
   app.use(practiceClientsRouter({ bearer, accessFor, repo, clients: auth.practiceClients, logger }));
-  app.use(ehrLaunchRouter({ bearer, accessFor, repo, createLaunch: (input) => auth.smart.createLaunch(input), fhirBaseUrl: config.fhirBaseUrl, logger }));
+  app.use(
+    ehrLaunchRouter({
+      bearer,
+      accessFor,
+      repo,
+      createLaunch: (input) => auth.smart.createLaunch(input),
+      fhirBaseUrl: config.fhirBaseUrl,
+      logger,
+    }),
+  );
   // Unknown /api paths and body errors of the /api routes (bad JSON, too large) answer like the FHIR
   // API: an OperationOutcome.
   app.use('/api', (req) => {
@@ -105,7 +118,14 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   // The audit middleware comes first so that refused tokens (401) and throttled requests (429) are
   // recorded too; the per-IP limit before the token check (it counts refused tokens), the per-token
   // limit after it. Their 429s are answered by the error handler after the router.
-  app.use('/fhir/R4', auditMiddleware(audit, { logger }), fhirLimits.anonymous, bearer, fhirLimits.perToken, fhirRouter({ repo, validator, config, accessFor }, capability));
+  app.use(
+    '/fhir/R4',
+    auditMiddleware(audit, { logger }),
+    fhirLimits.anonymous,
+    bearer,
+    fhirLimits.perToken,
+    fhirRouter({ repo, validator, config, accessFor }, capability),
+  );
   app.use('/fhir/R4', fhirErrorHandler(config.limits.bodyBytes, config.fhirBaseUrl));
   app.use(staticApps(PROJECT_ROOT));
   // Everything else: a plain 404 page, and a plain error page without internals (ops/error-pages.ts).
@@ -132,8 +152,26 @@ function fhirCors() {
     origin: '*',
     credentials: false,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'],
-    exposedHeaders: ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Accept',
+      'If-Match',
+      'If-None-Match',
+      'If-None-Exist',
+      'If-Modified-Since',
+      'Prefer',
+      'X-Request-Id',
+    ],
+    exposedHeaders: [
+      'Location',
+      'Content-Location',
+      'ETag',
+      'Last-Modified',
+      'WWW-Authenticate',
+      'Retry-After',
+      'X-Request-Id',
+    ],
     maxAge: 600,
   });
 }

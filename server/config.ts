@@ -85,11 +85,13 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST || '127.0.0.1';
   const baseUrl = parseBaseUrl(env.BASE_URL, port, problems);
   const mongodbUri = env.MONGODB_URI || undefined;
-  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) problems.push(`MONGODB_URI must start with mongodb:// or mongodb+srv://`);
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri))
+    problems.push(`MONGODB_URI must start with mongodb:// or mongodb+srv://`);
   const production = env.NODE_ENV === 'production';
   const mail = parseMail(env, baseUrl, production, problems);
   const logLevel = env.LOG_LEVEL || 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) problems.push(`LOG_LEVEL '${logLevel}' is not a pino level`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel))
+    problems.push(`LOG_LEVEL '${logLevel}' is not a pino level`);
 
   const config: Config = {
     port,
@@ -153,6 +155,7 @@ function parseMail(env: Env, baseUrl: string, production: boolean, problems: str
   const from = env.MAIL_FROM || `Patient portal <no-reply@${new URL(baseUrl).hostname}>`;
   // `Name <address>` or a bare address; no line breaks (they would inject headers).
   const address = /<([^<>]*)>\s*$/.exec(from)?.[1] ?? from;
-  if (/[\r\n]/.test(from) || !MAILBOX.test(address.trim())) problems.push(`MAIL_FROM must be an address or 'Name <address>', got '${from}'`);
+  if (/[\r\n]/.test(from) || !MAILBOX.test(address.trim()))
+    problems.push(`MAIL_FROM must be an address or 'Name <address>', got '${from}'`);
   return { ...(smtpUrl ? { smtpUrl } : {}), from };
 }

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
 
   if (config.seedDemo && (await storeIsEmpty(app.repo))) {
     const seed = await seedDemoData(app.repo, app.accounts);
-    logger.info({ resources: seed.resources }, 'demo data loaded into the empty store (SEED_DEMO=false turns this off)');
+    logger.info(
+      { resources: seed.resources },
+      'demo data loaded into the empty store (SEED_DEMO=false turns this off)',
+    );
     logger.warn(
       { accounts: seed.accounts.map((a) => `${a.email} (${a.kind})`) },
       `!!! DEMO ACCOUNTS with the password "${DEMO_PASSWORD}" were created: for trying the product only; start production stores with SEED_DEMO=false !!!`,
@@ -34,7 +37,9 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ host: config.host, port }, 'listening');
   const base = config.baseUrl;
-  console.log(`\n  Practitioner console  ${base}/console/\n  Patient portal        ${base}/portal/\n  FHIR R4 API           ${base}/fhir/R4/metadata\n`);
+  console.log(
+    `\n  Practitioner console  ${base}/console/\n  Patient portal        ${base}/portal/\n  FHIR R4 API           ${base}/fhir/R4/metadata\n`,
+  );
 
   const closeStores = async (): Promise<void> => {
     await app.close();

@@ -42,13 +42,29 @@ const FIXTURES: Resource[] = [
   { resourceType: 'Organization', id: 'oy', meta: owned('oy'), name: 'Practice Y' },
   { resourceType: 'Practitioner', id: 'px', meta: owned('ox', true), name: [{ family: 'Listed' }] },
   { resourceType: 'Practitioner', id: 'py', meta: owned('oy'), name: [{ family: 'Unlisted' }] },
-  { resourceType: 'PractitionerRole', id: 'rx', meta: owned('ox', true), practitioner: { reference: 'Practitioner/px' }, organization: { reference: 'Organization/ox' } },
-  { resourceType: 'PractitionerRole', id: 'ry', meta: owned('oy'), practitioner: { reference: 'Practitioner/py' }, organization: { reference: 'Organization/oy' } },
+  {
+    resourceType: 'PractitionerRole',
+    id: 'rx',
+    meta: owned('ox', true),
+    practitioner: { reference: 'Practitioner/px' },
+    organization: { reference: 'Organization/ox' },
+  },
+  {
+    resourceType: 'PractitionerRole',
+    id: 'ry',
+    meta: owned('oy'),
+    practitioner: { reference: 'Practitioner/py' },
+    organization: { reference: 'Organization/oy' },
+  },
   { resourceType: 'Patient', id: 'ax', meta: owned('ox'), name: [{ family: 'Adams' }] },
   { resourceType: 'Patient', id: 'bx', meta: owned('ox'), name: [{ family: 'Baker' }] },
   { resourceType: 'Patient', id: 'by', meta: owned('oy'), name: [{ family: 'Baker' }] },
   { resourceType: 'Person', id: 'person-a', link: [{ target: { reference: 'Patient/ax' } }] },
-  { resourceType: 'Person', id: 'person-b', link: [{ target: { reference: 'Patient/bx' } }, { target: { reference: 'Patient/by' } }] },
+  {
+    resourceType: 'Person',
+    id: 'person-b',
+    link: [{ target: { reference: 'Patient/bx' } }, { target: { reference: 'Patient/by' } }],
+  },
   observation('obs-ax-vital', 'ox', 'ax', '8867-4', 'vital-signs'),
   observation('obs-ax-lab', 'ox', 'ax', '2345-7', 'laboratory'),
   observation('obs-bx-vital', 'ox', 'bx', '8867-4', 'vital-signs'),
@@ -57,7 +73,14 @@ const FIXTURES: Resource[] = [
   // Patient/by show up for Y through _has, nor be included for Y.
   observation('obs-secret', 'ox', 'by', 'SECRET', 'laboratory'),
   { resourceType: 'Schedule', id: 'sched-x', meta: owned('ox'), actor: [{ reference: 'Practitioner/px' }] },
-  { resourceType: 'Group', id: 'group-x', meta: owned('ox'), type: 'person', actual: true, member: [{ entity: { reference: 'Patient/ax' } }] },
+  {
+    resourceType: 'Group',
+    id: 'group-x',
+    meta: owned('ox'),
+    type: 'person',
+    actual: true,
+    member: [{ entity: { reference: 'Patient/ax' } }],
+  },
 ];
 
 const ALL = FIXTURES.map(key);
@@ -65,60 +88,134 @@ const ALL = FIXTURES.map(key);
 const scope = (text: string): ResourceScope => {
   const m = /^(patient|user|system)\/([A-Za-z*]+)\.([cruds]+)(?:\?(.*))?$/.exec(text);
   if (!m) throw new Error(`bad scope in test: ${text}`);
-  return { context: m[1] as ResourceScope['context'], resourceType: m[2] as string, interactions: [...(m[3] as string)] as ResourceScope['interactions'], ...(m[4] ? { query: m[4] } : {}) };
+  return {
+    context: m[1] as ResourceScope['context'],
+    resourceType: m[2] as string,
+    interactions: [...(m[3] as string)] as ResourceScope['interactions'],
+    ...(m[4] ? { query: m[4] } : {}),
+  };
 };
 
 const principal = (p: Partial<Principal> & Pick<Principal, 'kind'>, scopes: string[]): Principal => ({
-  subject: p.kind, clientId: 'test-app', practices: [], patients: [], ...p, scopes: scopes.map(scope),
+  subject: p.kind,
+  clientId: 'test-app',
+  practices: [],
+  patients: [],
+  ...p,
+  scopes: scopes.map(scope),
 });
 
 /** Each identity and exactly what it may read. */
 const IDENTITIES: Array<{ name: string; scope: () => AccessScope; visible: string[] }> = [
   {
     name: 'practitioner of X',
-    scope: () => accessScopeFor(principal({ kind: 'practitioner', fhirUser: 'Practitioner/px', practices: ['ox'] }, ['user/*.cruds']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal({ kind: 'practitioner', fhirUser: 'Practitioner/px', practices: ['ox'] }, ['user/*.cruds']),
+        { fhirBaseUrl: BASE },
+      ),
     visible: ALL.filter((k) => !k.startsWith('Person/') && ownerIs(k, 'ox')),
   },
   {
     name: 'practitioner of Y',
-    scope: () => accessScopeFor(principal({ kind: 'practitioner', fhirUser: 'Practitioner/py', practices: ['oy'] }, ['user/*.cruds']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal({ kind: 'practitioner', fhirUser: 'Practitioner/py', practices: ['oy'] }, ['user/*.cruds']),
+        { fhirBaseUrl: BASE },
+      ),
     // Y's own data plus X's public directory entries.
     visible: [...ALL.filter((k) => ownerIs(k, 'oy')), 'Organization/ox', 'Practitioner/px', 'PractitionerRole/rx'],
   },
   {
     name: 'patient A',
-    scope: () => accessScopeFor(principal({ kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'] }, ['user/*.rs']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal({ kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'] }, ['user/*.rs']),
+        { fhirBaseUrl: BASE },
+      ),
     // A's compartment (but not the Group A is a member of), their Person, X's reference data, the directory.
-    visible: ['Patient/ax', 'Observation/obs-ax-vital', 'Observation/obs-ax-lab', 'Person/person-a', 'Organization/ox', 'Practitioner/px', 'PractitionerRole/rx', 'Schedule/sched-x'],
+    visible: [
+      'Patient/ax',
+      'Observation/obs-ax-vital',
+      'Observation/obs-ax-lab',
+      'Person/person-a',
+      'Organization/ox',
+      'Practitioner/px',
+      'PractitionerRole/rx',
+      'Schedule/sched-x',
+    ],
   },
   {
     name: 'patient B (seen at X and Y)',
-    scope: () => accessScopeFor(principal({ kind: 'patient', fhirUser: 'Person/person-b', practices: ['ox', 'oy'], patients: ['bx', 'by'] }, ['user/*.rs']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal({ kind: 'patient', fhirUser: 'Person/person-b', practices: ['ox', 'oy'], patients: ['bx', 'by'] }, [
+          'user/*.rs',
+        ]),
+        { fhirBaseUrl: BASE },
+      ),
     visible: [
-      'Patient/bx', 'Patient/by', 'Observation/obs-bx-vital', 'Observation/obs-by-vital', 'Observation/obs-secret', 'Person/person-b',
-      'Organization/ox', 'Organization/oy', 'Practitioner/px', 'Practitioner/py', 'PractitionerRole/rx', 'PractitionerRole/ry', 'Schedule/sched-x',
+      'Patient/bx',
+      'Patient/by',
+      'Observation/obs-bx-vital',
+      'Observation/obs-by-vital',
+      'Observation/obs-secret',
+      'Person/person-b',
+      'Organization/ox',
+      'Organization/oy',
+      'Practitioner/px',
+      'Practitioner/py',
+      'PractitionerRole/rx',
+      'PractitionerRole/ry',
+      'Schedule/sched-x',
     ],
   },
   {
     name: 'app launched for patient A with a granular vital-signs scope',
-    scope: () => accessScopeFor(principal({ kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'], launchPatient: 'ax' }, [`patient/Observation.rs?category=${VITALS}`, 'patient/Patient.rs']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal(
+          { kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'], launchPatient: 'ax' },
+          [`patient/Observation.rs?category=${VITALS}`, 'patient/Patient.rs'],
+        ),
+        { fhirBaseUrl: BASE },
+      ),
     visible: ['Patient/ax', 'Observation/obs-ax-vital', 'Organization/ox', 'Practitioner/px', 'PractitionerRole/rx'],
   },
   {
     name: 'practitioner of X in an EHR launch for patient A',
-    scope: () => accessScopeFor(principal({ kind: 'practitioner', fhirUser: 'Practitioner/px', practices: ['ox'], launchPatient: 'ax' }, ['patient/*.rs']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal({ kind: 'practitioner', fhirUser: 'Practitioner/px', practices: ['ox'], launchPatient: 'ax' }, [
+          'patient/*.rs',
+        ]),
+        { fhirBaseUrl: BASE },
+      ),
     // patient/ scopes: A's compartment at X (a practitioner sees the Group A is in; the Schedule is
     // in its actor's compartment, not A's), X's data outside any compartment, the directory.
-    visible: ['Patient/ax', 'Observation/obs-ax-vital', 'Observation/obs-ax-lab', 'Group/group-x', 'Organization/ox', 'Practitioner/px', 'PractitionerRole/rx'],
+    visible: [
+      'Patient/ax',
+      'Observation/obs-ax-vital',
+      'Observation/obs-ax-lab',
+      'Group/group-x',
+      'Organization/ox',
+      'Practitioner/px',
+      'PractitionerRole/rx',
+    ],
   },
   {
     name: 'backend client of Y',
-    scope: () => accessScopeFor(principal({ kind: 'system', subject: 'client-y', clientId: 'client-y', practices: ['oy'] }, ['system/*.rs']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(
+        principal({ kind: 'system', subject: 'client-y', clientId: 'client-y', practices: ['oy'] }, ['system/*.rs']),
+        { fhirBaseUrl: BASE },
+      ),
     visible: [...ALL.filter((k) => ownerIs(k, 'oy')), 'Organization/ox', 'Practitioner/px', 'PractitionerRole/rx'],
   },
   {
     name: 'a user token holding only system/ scopes',
-    scope: () => accessScopeFor(principal({ kind: 'practitioner', practices: ['ox'] }, ['system/*.cruds']), { fhirBaseUrl: BASE }),
+    scope: () =>
+      accessScopeFor(principal({ kind: 'practitioner', practices: ['ox'] }, ['system/*.cruds']), { fhirBaseUrl: BASE }),
     visible: ['Organization/ox', 'Practitioner/px', 'PractitionerRole/rx'],
   },
   { name: 'anonymous', scope: publicScope, visible: ['Organization/ox', 'Practitioner/px', 'PractitionerRole/rx'] },
@@ -153,8 +250,15 @@ for (const engineCase of ENGINES) {
     after(() => store.close());
 
     const search = (repo: Repository, type: string, query: Query = {}) =>
-      repo.search(parseSearch(type, { _count: '1000', ...query }, { defaultCount: 1000, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true }).request);
-    const keysOf = (versions: Array<{ resourceType: string; id: string }>) => versions.map((v) => `${v.resourceType}/${v.id}`).sort();
+      repo.search(
+        parseSearch(
+          type,
+          { _count: '1000', ...query },
+          { defaultCount: 1000, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true },
+        ).request,
+      );
+    const keysOf = (versions: Array<{ resourceType: string; id: string }>) =>
+      versions.map((v) => `${v.resourceType}/${v.id}`).sort();
 
     for (const identity of IDENTITIES) {
       describe(identity.name, () => {
@@ -185,27 +289,59 @@ for (const engineCase of ENGINES) {
         it('history (instance, type and system) shows versions of entitled resources only', async () => {
           assert.deepEqual(keysOf(await repo.history({ count: 1000 })), expected);
           const observations = await repo.history({ resourceType: 'Observation', count: 1000 });
-          assert.deepEqual(keysOf(observations), expected.filter((k) => k.startsWith('Observation/')));
+          assert.deepEqual(
+            keysOf(observations),
+            expected.filter((k) => k.startsWith('Observation/')),
+          );
           for (const k of ALL) {
             const [type, id] = k.split('/') as [string, string];
-            assert.equal((await repo.history({ resourceType: type, id, count: 10 })).length, expected.includes(k) ? 1 : 0, `history of ${k}`);
+            assert.equal(
+              (await repo.history({ resourceType: type, id, count: 10 })).length,
+              expected.includes(k) ? 1 : 0,
+              `history of ${k}`,
+            );
           }
         });
 
         it('chains and _has only see entitled resources on both sides', async () => {
           const chained = await search(repo, 'Observation', { 'subject:Patient.family': 'baker' });
-          assert.deepEqual(keysOf(chained.versions), expected.filter((k) => ['Observation/obs-bx-vital', 'Observation/obs-by-vital', 'Observation/obs-secret'].includes(k) && chainTargetVisible(k, expected)));
+          assert.deepEqual(
+            keysOf(chained.versions),
+            expected.filter(
+              (k) =>
+                ['Observation/obs-bx-vital', 'Observation/obs-by-vital', 'Observation/obs-secret'].includes(k) &&
+                chainTargetVisible(k, expected),
+            ),
+          );
           const has = await search(repo, 'Patient', { '_has:Observation:subject:code': 'SECRET' });
-          assert.deepEqual(keysOf(has.versions), expected.includes('Observation/obs-secret') && expected.includes('Patient/by') ? ['Patient/by'] : []);
+          assert.deepEqual(
+            keysOf(has.versions),
+            expected.includes('Observation/obs-secret') && expected.includes('Patient/by') ? ['Patient/by'] : [],
+          );
         });
 
         it('_include and _revinclude (with :iterate) add entitled resources only', async () => {
           const patients = (await search(repo, 'Patient')).versions.map((v) => v.resource as Resource);
-          const shaping = parseSearch('Patient', { _revinclude: 'Observation:subject', '_include:iterate': 'Observation:performer' }, { defaultCount: 10, maxCount: 10, maxOrValues: 10, baseUrl: BASE, strict: true }).shaping;
+          const shaping = parseSearch(
+            'Patient',
+            { _revinclude: 'Observation:subject', '_include:iterate': 'Observation:performer' },
+            { defaultCount: 10, maxCount: 10, maxOrValues: 10, baseUrl: BASE, strict: true },
+          ).shaping;
           const included = await resolveIncludes(repo, patients, shaping, BASE);
           for (const r of included.resources) assert.ok(expected.includes(key(r)), `included ${key(r)}`);
-          const observations = (await search(repo, 'Observation', { _include: 'Observation:subject' })).versions.map((v) => v.resource as Resource);
-          const subjects = await resolveIncludes(repo, observations, parseSearch('Observation', { _include: 'Observation:subject' }, { defaultCount: 10, maxCount: 10, maxOrValues: 10, baseUrl: BASE, strict: true }).shaping, BASE);
+          const observations = (await search(repo, 'Observation', { _include: 'Observation:subject' })).versions.map(
+            (v) => v.resource as Resource,
+          );
+          const subjects = await resolveIncludes(
+            repo,
+            observations,
+            parseSearch(
+              'Observation',
+              { _include: 'Observation:subject' },
+              { defaultCount: 10, maxCount: 10, maxOrValues: 10, baseUrl: BASE, strict: true },
+            ).shaping,
+            BASE,
+          );
           for (const r of subjects.resources) assert.ok(expected.includes(key(r)), `included ${key(r)}`);
         });
       });
@@ -217,25 +353,79 @@ for (const engineCase of ENGINES) {
     }
 
     describe('writes', () => {
-      const px = () => internal.withScope(accessScopeFor(principal({ kind: 'practitioner', practices: ['ox'] }, ['user/*.cruds']), { fhirBaseUrl: BASE }));
-      const py = () => internal.withScope(accessScopeFor(principal({ kind: 'practitioner', practices: ['oy'] }, ['user/*.cruds']), { fhirBaseUrl: BASE }));
-      const patientA = () => internal.withScope(accessScopeFor(principal({ kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'] }, ['user/*.cruds']), { fhirBaseUrl: BASE }));
+      const px = () =>
+        internal.withScope(
+          accessScopeFor(principal({ kind: 'practitioner', practices: ['ox'] }, ['user/*.cruds']), {
+            fhirBaseUrl: BASE,
+          }),
+        );
+      const py = () =>
+        internal.withScope(
+          accessScopeFor(principal({ kind: 'practitioner', practices: ['oy'] }, ['user/*.cruds']), {
+            fhirBaseUrl: BASE,
+          }),
+        );
+      const patientA = () =>
+        internal.withScope(
+          accessScopeFor(
+            principal({ kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'] }, [
+              'user/*.cruds',
+            ]),
+            { fhirBaseUrl: BASE },
+          ),
+        );
 
       it("another practice's resource cannot be updated, patched or deleted: 404, and it stays unchanged", async () => {
         const before = await internal.read<Observation>('Observation', 'obs-ax-lab');
         assert.equal(await status(py().update({ ...before, status: 'cancelled' })), 404);
-        assert.equal(await status(py().patch('Observation', 'obs-ax-lab', [{ op: 'replace', path: '/status', value: 'cancelled' }])), 404);
+        assert.equal(
+          await status(
+            py().patch('Observation', 'obs-ax-lab', [{ op: 'replace', path: '/status', value: 'cancelled' }]),
+          ),
+          404,
+        );
         await py().delete('Observation', 'obs-ax-lab'); // answers like a delete of nothing
-        assert.equal(await status(py().conditionalDelete(parseSearch('Observation', { code: '2345-7' }, { defaultCount: 2, maxCount: 2, maxOrValues: 2, baseUrl: BASE, strict: true }).request)), 200);
+        assert.equal(
+          await status(
+            py().conditionalDelete(
+              parseSearch(
+                'Observation',
+                { code: '2345-7' },
+                { defaultCount: 2, maxCount: 2, maxOrValues: 2, baseUrl: BASE, strict: true },
+              ).request,
+            ),
+          ),
+          200,
+        );
         assert.deepEqual(await internal.read('Observation', 'obs-ax-lab'), before);
       });
 
       it('a write into a compartment the caller cannot reach is refused and stores nothing', async () => {
         const count = (await internal.history({ count: 1000 })).length;
         assert.equal(await status(py().create(observation('x', 'oy', 'ax', '1-1', 'laboratory'))), 403);
-        assert.equal(await status(patientA().create({ resourceType: 'QuestionnaireResponse', status: 'completed', subject: { reference: 'Patient/bx' } })), 403);
-        assert.equal(await status(py().create({ resourceType: 'Patient', link: [{ other: { reference: 'Patient/ax' }, type: 'seealso' }] } as Patient)), 403);
-        assert.equal(await status(patientA().create({ resourceType: 'Person', link: [{ target: { reference: 'Patient/bx' } }] })), 403);
+        assert.equal(
+          await status(
+            patientA().create({
+              resourceType: 'QuestionnaireResponse',
+              status: 'completed',
+              subject: { reference: 'Patient/bx' },
+            }),
+          ),
+          403,
+        );
+        assert.equal(
+          await status(
+            py().create({
+              resourceType: 'Patient',
+              link: [{ other: { reference: 'Patient/ax' }, type: 'seealso' }],
+            } as Patient),
+          ),
+          403,
+        );
+        assert.equal(
+          await status(patientA().create({ resourceType: 'Person', link: [{ target: { reference: 'Patient/bx' } }] })),
+          403,
+        );
         assert.equal((await internal.history({ count: 1000 })).length, count);
       });
 
@@ -244,11 +434,22 @@ for (const engineCase of ENGINES) {
         assert.equal(ownerOf(created), 'ox');
         assert.equal(created.meta?.tag?.filter((t) => t.system === OWNER_SYSTEM).length, 1);
         // A patient's own entry belongs to the practice of the record it is about.
-        const answer = (await patientA().create({ resourceType: 'QuestionnaireResponse', status: 'completed', subject: { reference: 'Patient/ax' }, meta: { tag: [{ system: OWNER_SYSTEM, code: 'oy' }], security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'N' }] } })).resource;
+        const answer = (
+          await patientA().create({
+            resourceType: 'QuestionnaireResponse',
+            status: 'completed',
+            subject: { reference: 'Patient/ax' },
+            meta: {
+              tag: [{ system: OWNER_SYSTEM, code: 'oy' }],
+              security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'N' }],
+            },
+          })
+        ).resource;
         assert.equal(ownerOf(answer), 'ox');
         assert.equal(answer.meta?.security, undefined, 'a patient may not set security labels');
         // An update keeps the owner whatever the body says.
-        const moved = (await px().update({ ...created, meta: { tag: [{ system: OWNER_SYSTEM, code: 'oy' }] } })).resource;
+        const moved = (await px().update({ ...created, meta: { tag: [{ system: OWNER_SYSTEM, code: 'oy' }] } }))
+          .resource;
         assert.equal(ownerOf(moved), 'ox');
       });
 
@@ -271,34 +472,95 @@ for (const engineCase of ENGINES) {
       });
 
       it('vread and history judge each version on its own content (a re-filed record), and pages fill past hidden versions', async () => {
-        const patientB = internal.withScope(accessScopeFor(principal({ kind: 'patient', fhirUser: 'Person/person-b', practices: ['ox', 'oy'], patients: ['bx', 'by'] }, ['user/*.rs']), { fhirBaseUrl: BASE }));
+        const patientB = internal.withScope(
+          accessScopeFor(
+            principal(
+              { kind: 'patient', fhirUser: 'Person/person-b', practices: ['ox', 'oy'], patients: ['bx', 'by'] },
+              ['user/*.rs'],
+            ),
+            { fhirBaseUrl: BASE },
+          ),
+        );
         let current = (await px().create(observation('ignored', 'ox', 'ax', '9-9', 'laboratory'))).resource;
-        for (let i = 0; i < 11; i++) current = (await px().update({ ...current, status: i % 2 ? 'final' : 'amended' })).resource;
+        for (let i = 0; i < 11; i++)
+          current = (await px().update({ ...current, status: i % 2 ? 'final' : 'amended' })).resource;
         const refiled = (await px().update({ ...current, subject: { reference: 'Patient/bx' } })).resource;
         const id = refiled.id as string;
         assert.equal(refiled.meta?.versionId, '13');
         assert.equal(await status(patientB.vread('Observation', id, '13')), 200);
         assert.equal(await status(patientB.vread('Observation', id, '12')), 404, 'a version filed for A');
-        assert.deepEqual((await patientB.history({ resourceType: 'Observation', id, count: 100 })).map((v) => v.versionId), ['13']);
+        assert.deepEqual(
+          (await patientB.history({ resourceType: 'Observation', id, count: 100 })).map((v) => v.versionId),
+          ['13'],
+        );
         const typePage = await patientB.history({ resourceType: 'Observation', count: 2 });
-        assert.deepEqual(typePage.filter((v) => v.id === id).map((v) => v.versionId), ['13']);
+        assert.deepEqual(
+          typePage.filter((v) => v.id === id).map((v) => v.versionId),
+          ['13'],
+        );
         assert.ok(typePage.length >= 1 && typePage.every((v) => v.id !== id || v.versionId === '13'));
-        assert.deepEqual(await patientA().history({ resourceType: 'Observation', id, count: 100 }), [], 'A no longer sees the record at all');
-        assert.equal((await px().history({ resourceType: 'Observation', id, count: 100 })).length, 13, 'the practice sees every version');
+        assert.deepEqual(
+          await patientA().history({ resourceType: 'Observation', id, count: 100 }),
+          [],
+          'A no longer sees the record at all',
+        );
+        assert.equal(
+          (await px().history({ resourceType: 'Observation', id, count: 100 })).length,
+          13,
+          'the practice sees every version',
+        );
       });
 
       it('a delete passes the checks of an update: a patient cannot delete what also concerns another patient', async () => {
-        const group = (await internal.create<Appointment>({ resourceType: 'Appointment', meta: owned('ox'), status: 'booked', start: '2026-12-20T09:00:00Z', end: '2026-12-20T09:30:00Z', participant: [{ actor: { reference: 'Patient/ax' }, status: 'accepted' }, { actor: { reference: 'Patient/bx' }, status: 'accepted' }] })).resource;
+        const group = (
+          await internal.create<Appointment>({
+            resourceType: 'Appointment',
+            meta: owned('ox'),
+            status: 'booked',
+            start: '2026-12-20T09:00:00Z',
+            end: '2026-12-20T09:30:00Z',
+            participant: [
+              { actor: { reference: 'Patient/ax' }, status: 'accepted' },
+              { actor: { reference: 'Patient/bx' }, status: 'accepted' },
+            ],
+          })
+        ).resource;
         assert.equal(await status(patientA().delete('Appointment', group.id as string)), 403);
-        assert.equal(await status(patientA().conditionalDelete(parseSearch('Appointment', { _id: group.id as string }, { defaultCount: 2, maxCount: 2, maxOrValues: 2, baseUrl: BASE, strict: true }).request)), 403);
+        assert.equal(
+          await status(
+            patientA().conditionalDelete(
+              parseSearch(
+                'Appointment',
+                { _id: group.id as string },
+                { defaultCount: 2, maxCount: 2, maxOrValues: 2, baseUrl: BASE, strict: true },
+              ).request,
+            ),
+          ),
+          403,
+        );
         assert.equal(await status(internal.read('Appointment', group.id as string)), 200, 'still there');
-        const own = (await internal.create<Appointment>({ resourceType: 'Appointment', meta: owned('ox'), status: 'booked', start: '2026-12-21T09:00:00Z', end: '2026-12-21T09:30:00Z', participant: [{ actor: { reference: 'Patient/ax' }, status: 'accepted' }] })).resource;
+        const own = (
+          await internal.create<Appointment>({
+            resourceType: 'Appointment',
+            meta: owned('ox'),
+            status: 'booked',
+            start: '2026-12-21T09:00:00Z',
+            end: '2026-12-21T09:30:00Z',
+            participant: [{ actor: { reference: 'Patient/ax' }, status: 'accepted' }],
+          })
+        ).resource;
         await patientA().delete('Appointment', own.id as string);
-        assert.equal(await status(internal.read('Appointment', own.id as string)), 410, 'her own appointment she may delete');
+        assert.equal(
+          await status(internal.read('Appointment', own.id as string)),
+          410,
+          'her own appointment she may delete',
+        );
       });
 
       it('read-only scopes cannot write; system/ scopes do nothing for a user', async () => {
-        const readOnly = internal.withScope(accessScopeFor(principal({ kind: 'practitioner', practices: ['ox'] }, ['user/*.rs']), { fhirBaseUrl: BASE }));
+        const readOnly = internal.withScope(
+          accessScopeFor(principal({ kind: 'practitioner', practices: ['ox'] }, ['user/*.rs']), { fhirBaseUrl: BASE }),
+        );
         assert.equal(await status(readOnly.create(observation('ignored', 'ox', 'ax', '1-6', 'laboratory'))), 403);
         const anonymous = internal.withScope(publicScope());
         assert.equal(await status(anonymous.create(observation('ignored', 'ox', 'ax', '1-7', 'laboratory'))), 401);

@@ -9,11 +9,15 @@ import { fhirFetch, testServerForSuite } from './support/test-server.ts';
 describe('bad input', () => {
   const suite = testServerForSuite({ BODY_LIMIT_BYTES: String(64 * 1024), JSON_DEPTH_LIMIT: '32' });
   before(async () => {
-    await fhirFetch(`${suite.F}/Patient/existing-1`, { method: 'PUT', body: { resourceType: 'Patient', id: 'existing-1', name: [{ family: 'Existing' }] } });
+    await fhirFetch(`${suite.F}/Patient/existing-1`, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: 'existing-1', name: [{ family: 'Existing' }] },
+    });
   });
 
   // Versions of the data (the audit trail's AuditEvents are written in the background, apart).
-  const versionCount = async (): Promise<number> => (await suite.server.repo.history({ count: 10_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
+  const versionCount = async (): Promise<number> =>
+    (await suite.server.repo.history({ count: 10_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
 
   /** Sends a request and asserts status, an OperationOutcome naming `expect`, and no new versions. */
   async function rejects(status: number, request: Parameters<typeof fhirFetch>, expect?: RegExp): Promise<any> {
@@ -27,13 +31,31 @@ describe('bad input', () => {
     return res.body;
   }
 
-  it('invalid JSON', () => rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType": "Patient",' }], /Invalid JSON/));
+  it('invalid JSON', () =>
+    rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType": "Patient",' }], /Invalid JSON/));
 
   it('wrong Content-Type', () =>
-    rejects(415, [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType":"Patient"}', headers: { 'content-type': 'text/plain' } }], /Content-Type/));
+    rejects(
+      415,
+      [
+        `${suite.F}/Patient`,
+        { method: 'POST', body: '{"resourceType":"Patient"}', headers: { 'content-type': 'text/plain' } },
+      ],
+      /Content-Type/,
+    ));
 
   it('body over the limit → 413', () =>
-    rejects(413, [`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', text: { status: 'generated', div: 'x'.repeat(70 * 1024) } } }], /limit/));
+    rejects(
+      413,
+      [
+        `${suite.F}/Patient`,
+        {
+          method: 'POST',
+          body: { resourceType: 'Patient', text: { status: 'generated', div: 'x'.repeat(70 * 1024) } },
+        },
+      ],
+      /limit/,
+    ));
 
   it('nesting deeper than the limit', () => {
     const deep = '{"resourceType":"Patient","extension":' + '['.repeat(40) + ']'.repeat(40) + '}';
@@ -44,33 +66,73 @@ describe('bad input', () => {
     rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: '['.repeat(60_000) }], /nesting/));
 
   it('resourceType not matching the URL', () =>
-    rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } }], /resourceType/));
+    rejects(
+      400,
+      [
+        `${suite.F}/Patient`,
+        { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } },
+      ],
+      /resourceType/,
+    ));
 
-  it('unknown resource type', () => rejects(404, [`${suite.F}/Patientz`, { method: 'POST', body: { resourceType: 'Patientz' } }], /Unknown resource type/));
+  it('unknown resource type', () =>
+    rejects(
+      404,
+      [`${suite.F}/Patientz`, { method: 'POST', body: { resourceType: 'Patientz' } }],
+      /Unknown resource type/,
+    ));
 
   it('unknown resource type on read', () => rejects(404, [`${suite.F}/NotAType/1`], /Unknown resource type/));
 
   it('id in body differs from id in URL', () =>
-    rejects(400, [`${suite.F}/Patient/existing-1`, { method: 'PUT', body: { resourceType: 'Patient', id: 'other' } }], /Patient\.id/));
+    rejects(
+      400,
+      [`${suite.F}/Patient/existing-1`, { method: 'PUT', body: { resourceType: 'Patient', id: 'other' } }],
+      /Patient\.id/,
+    ));
 
-  it('update without an id in the body', () => rejects(400, [`${suite.F}/Patient/existing-1`, { method: 'PUT', body: { resourceType: 'Patient' } }]));
+  it('update without an id in the body', () =>
+    rejects(400, [`${suite.F}/Patient/existing-1`, { method: 'PUT', body: { resourceType: 'Patient' } }]));
 
   for (const id of ['a'.repeat(65), 'bad_id', 'bad%20id', 'ümlaut']) {
     it(`id not matching [A-Za-z0-9-.]{1,64}: ${id.slice(0, 12)}`, () =>
-      rejects(400, [`${suite.F}/Patient/${encodeURIComponent(id)}`, { method: 'PUT', body: { resourceType: 'Patient', id } }], /Invalid id/));
+      rejects(
+        400,
+        [`${suite.F}/Patient/${encodeURIComponent(id)}`, { method: 'PUT', body: { resourceType: 'Patient', id } }],
+        /Invalid id/,
+      ));
   }
 
   it('invalid id on read', () => rejects(400, [`${suite.F}/Patient/${'x'.repeat(65)}`], /Invalid id/));
 
   it("a key starting with '$' anywhere in the body", () =>
-    rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'X', $where: '1' }] } }], /name\[0\]\.\$where/));
+    rejects(
+      400,
+      [
+        `${suite.F}/Patient`,
+        { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'X', $where: '1' }] } },
+      ],
+      /name\[0\]\.\$where/,
+    ));
 
   it("a key containing '.' anywhere in the body", () =>
-    rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', 'name.family': 'X' } }], /name\.family/));
+    rejects(
+      400,
+      [`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', 'name.family': 'X' } }],
+      /name\.family/,
+    ));
 
   it('__proto__ and constructor keys', async () => {
-    await rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType":"Patient","__proto__":{"polluted":true}}' }], /__proto__/);
-    await rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType":"Patient","name":[{"constructor":{"x":1}}]}' }], /constructor/);
+    await rejects(
+      400,
+      [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType":"Patient","__proto__":{"polluted":true}}' }],
+      /__proto__/,
+    );
+    await rejects(
+      400,
+      [`${suite.F}/Patient`, { method: 'POST', body: '{"resourceType":"Patient","name":[{"constructor":{"x":1}}]}' }],
+      /constructor/,
+    );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
@@ -84,14 +146,19 @@ describe('bad input', () => {
     assert.equal(lenient.status, 200);
     const outcome = lenient.body.entry.find((e: any) => e.search?.mode === 'outcome');
     assert.match(outcome.resource.issue[0].details.text, /name\[\$ne\]/);
-    const strict = await fhirFetch(`${suite.F}/Patient?${encodeURIComponent('name[$ne]')}=x`, { headers: { prefer: 'handling=strict' } });
+    const strict = await fhirFetch(`${suite.F}/Patient?${encodeURIComponent('name[$ne]')}=x`, {
+      headers: { prefer: 'handling=strict' },
+    });
     assert.equal(strict.status, 400);
   });
 
   it('client-set meta.versionId and meta.lastUpdated are ignored', async () => {
     const res = await fhirFetch(`${suite.F}/Patient`, {
       method: 'POST',
-      body: { resourceType: 'Patient', meta: { versionId: '99', lastUpdated: '1999-01-01T00:00:00Z', source: 'urn:app' } },
+      body: {
+        resourceType: 'Patient',
+        meta: { versionId: '99', lastUpdated: '1999-01-01T00:00:00Z', source: 'urn:app' },
+      },
     });
     assert.equal(res.status, 201);
     assert.equal(res.body.meta.versionId, '1');
@@ -100,10 +167,16 @@ describe('bad input', () => {
   });
 
   it('invalid resource content names every bad path', async () => {
-    const body = await rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', active: 'yes', name: [{ famly: 'X' }] } }]);
+    const body = await rejects(400, [
+      `${suite.F}/Patient`,
+      { method: 'POST', body: { resourceType: 'Patient', active: 'yes', name: [{ famly: 'X' }] } },
+    ]);
     const paths = body.issue.flatMap((i: any) => i.expression ?? []);
     assert.ok(paths.includes('Patient.active'), JSON.stringify(paths));
-    assert.ok(paths.some((p: string) => p.startsWith('Patient.name[0]')), JSON.stringify(paths));
+    assert.ok(
+      paths.some((p: string) => p.startsWith('Patient.name[0]')),
+      JSON.stringify(paths),
+    );
   });
 
   it('a non-object body', () => rejects(400, [`${suite.F}/Patient`, { method: 'POST', body: '[1,2]' }], /JSON object/));
@@ -114,7 +187,11 @@ describe('bad input', () => {
     await rejects(400, [`${suite.F}/Patient?birthdate=notadate`], /Invalid date/);
     await rejects(400, [`${suite.F}/Patient?_count=-1`], /_count/);
     await rejects(400, [`${suite.F}/Patient?_count=abc`], /_count/);
-    await rejects(400, [`${suite.F}/Patient?name=${Array.from({ length: 200 }, (_, i) => `n${i}`).join(',')}`], /At most/);
+    await rejects(
+      400,
+      [`${suite.F}/Patient?name=${Array.from({ length: 200 }, (_, i) => `n${i}`).join(',')}`],
+      /At most/,
+    );
   });
 
   it('huge _count is clamped, not honoured', async () => {
@@ -122,12 +199,14 @@ describe('bad input', () => {
     assert.equal(res.status, 200);
   });
 
-  it('unsupported formats get 406', () => rejects(406, [`${suite.F}/Patient/existing-1`, { headers: { accept: 'application/fhir+xml' } }]));
+  it('unsupported formats get 406', () =>
+    rejects(406, [`${suite.F}/Patient/existing-1`, { headers: { accept: 'application/fhir+xml' } }]));
 
   it('a bad history cursor and _since', async () => {
     await rejects(400, [`${suite.F}/_history?_page=garbage`], /cursor/);
     await rejects(400, [`${suite.F}/_history?_since=yesterday`], /_since/);
   });
 
-  it('unsupported routes answer with an OperationOutcome', () => rejects(404, [`${suite.F}/Patient/existing-1/_history/1/extra`]));
+  it('unsupported routes answer with an OperationOutcome', () =>
+    rejects(404, [`${suite.F}/Patient/existing-1/_history/1/extra`]));
 });

@@ -8,7 +8,8 @@ describe('batch and transaction', () => {
   const suite = testServerForSuite();
 
   // Versions of the data (the audit trail's AuditEvents are written in the background, apart).
-  const versionCount = async (): Promise<number> => (await suite.server.repo.history({ count: 100_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
+  const versionCount = async (): Promise<number> =>
+    (await suite.server.repo.history({ count: 100_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
   const post = (body: unknown) => fhirFetch(suite.F, { method: 'POST', body });
 
   it('resolves urn:uuid fullUrls and rewrites every reference to them', async () => {
@@ -16,14 +17,40 @@ describe('batch and transaction', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:obs-1', resource: { resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: 'urn:uuid:pat-1' }, hasMember: [{ reference: 'urn:uuid:obs-2' }] }, request: { method: 'POST', url: 'Observation' } },
-        { fullUrl: 'urn:uuid:obs-2', resource: { resourceType: 'Observation', status: 'final', code: { text: 'height' }, subject: { reference: 'urn:uuid:pat-1' } }, request: { method: 'POST', url: 'Observation' } },
-        { fullUrl: 'urn:uuid:pat-1', resource: { resourceType: 'Patient', name: [{ family: 'Bundled' }] }, request: { method: 'POST', url: 'Patient' } },
+        {
+          fullUrl: 'urn:uuid:obs-1',
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { text: 'weight' },
+            subject: { reference: 'urn:uuid:pat-1' },
+            hasMember: [{ reference: 'urn:uuid:obs-2' }],
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
+        {
+          fullUrl: 'urn:uuid:obs-2',
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { text: 'height' },
+            subject: { reference: 'urn:uuid:pat-1' },
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
+        {
+          fullUrl: 'urn:uuid:pat-1',
+          resource: { resourceType: 'Patient', name: [{ family: 'Bundled' }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
       ],
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.type, 'transaction-response');
-    assert.deepEqual(res.body.entry.map((e: any) => e.response.status), ['201 Created', '201 Created', '201 Created']);
+    assert.deepEqual(
+      res.body.entry.map((e: any) => e.response.status),
+      ['201 Created', '201 Created', '201 Created'],
+    );
     const patientId = res.body.entry[2].resource.id;
     const obs1 = (await fhirFetch(`${suite.F}/${res.body.entry[0].response.location.split('/_history')[0]}`)).body;
     assert.equal(obs1.subject.reference, `Patient/${patientId}`);
@@ -38,12 +65,18 @@ describe('batch and transaction', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { resource: { resourceType: 'Patient', name: [{ family: 'Fine' }] }, request: { method: 'POST', url: 'Patient' } },
+        {
+          resource: { resourceType: 'Patient', name: [{ family: 'Fine' }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
         { resource: { resourceType: 'Patient', birthDate: 'notadate' }, request: { method: 'POST', url: 'Patient' } },
       ],
     });
     assert.equal(res.status, 400);
-    assert.ok(res.body.issue.some((i: any) => i.expression?.includes('Bundle.entry[1].resource.birthDate')), JSON.stringify(res.body));
+    assert.ok(
+      res.body.issue.some((i: any) => i.expression?.includes('Bundle.entry[1].resource.birthDate')),
+      JSON.stringify(res.body),
+    );
     assert.equal(await versionCount(), before);
   });
 
@@ -53,32 +86,82 @@ describe('batch and transaction', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:rb-p', resource: { resourceType: 'Patient', name: [{ family: 'Bound' }] }, request: { method: 'POST', url: 'Patient' } },
-        { resource: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' }, subject: { reference: 'urn:uuid:rb-p' } }, request: { method: 'POST', url: 'Observation' } },
+        {
+          fullUrl: 'urn:uuid:rb-p',
+          resource: { resourceType: 'Patient', name: [{ family: 'Bound' }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
+        {
+          resource: {
+            resourceType: 'Observation',
+            status: 'not-a-status',
+            code: { text: 'x' },
+            subject: { reference: 'urn:uuid:rb-p' },
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
       ],
     });
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.equal(res.body.resourceType, 'OperationOutcome');
-    assert.ok(res.body.issue.some((i: any) => i.severity === 'error' && i.expression?.includes('Bundle.entry[1].resource.status')), JSON.stringify(res.body));
+    assert.ok(
+      res.body.issue.some(
+        (i: any) => i.severity === 'error' && i.expression?.includes('Bundle.entry[1].resource.status'),
+      ),
+      JSON.stringify(res.body),
+    );
     assert.equal(await versionCount(), before);
     // A plain create is refused the same way; an extensible binding (Encounter.class) takes any code.
-    const create = await fhirFetch(`${suite.F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } } });
+    const create = await fhirFetch(`${suite.F}/Observation`, {
+      method: 'POST',
+      body: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'x' } },
+    });
     assert.equal(create.status, 400);
-    assert.ok(create.body.issue.some((i: any) => i.expression?.includes('Observation.status')), JSON.stringify(create.body));
-    const encounter = await fhirFetch(`${suite.F}/Encounter`, { method: 'POST', body: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://example.org/classes', code: 'home-visit' } } });
+    assert.ok(
+      create.body.issue.some((i: any) => i.expression?.includes('Observation.status')),
+      JSON.stringify(create.body),
+    );
+    const encounter = await fhirFetch(`${suite.F}/Encounter`, {
+      method: 'POST',
+      body: {
+        resourceType: 'Encounter',
+        status: 'finished',
+        class: { system: 'http://example.org/classes', code: 'home-visit' },
+      },
+    });
     assert.equal(encounter.status, 201, JSON.stringify(encounter.body));
   });
 
   it('resolves conditional references and honours ifNoneExist', async () => {
     await post({
-      resourceType: 'Bundle', type: 'transaction',
-      entry: [{ resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'cond-1' }] }, request: { method: 'POST', url: 'Patient' } }],
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'cond-1' }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
+      ],
     });
     const res = await post({
-      resourceType: 'Bundle', type: 'transaction',
+      resourceType: 'Bundle',
+      type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:p', resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'cond-1' }] }, request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=urn:mrn|cond-1' } },
-        { resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=urn:mrn|cond-1' }, focus: [{ reference: 'urn:uuid:p' }] }, request: { method: 'POST', url: 'Observation' } },
+        {
+          fullUrl: 'urn:uuid:p',
+          resource: { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: 'cond-1' }] },
+          request: { method: 'POST', url: 'Patient', ifNoneExist: 'identifier=urn:mrn|cond-1' },
+        },
+        {
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { text: 'x' },
+            subject: { reference: 'Patient?identifier=urn:mrn|cond-1' },
+            focus: [{ reference: 'urn:uuid:p' }],
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
       ],
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -87,19 +170,37 @@ describe('batch and transaction', () => {
     assert.equal(res.body.entry[1].resource.subject.reference, `Patient/${patientId}`);
     assert.equal(res.body.entry[1].resource.focus[0].reference, `Patient/${patientId}`);
     const missing = await post({
-      resourceType: 'Bundle', type: 'transaction',
-      entry: [{ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient?identifier=urn:mrn|nobody' } }, request: { method: 'POST', url: 'Observation' } }],
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { text: 'x' },
+            subject: { reference: 'Patient?identifier=urn:mrn|nobody' },
+          },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
     });
     assert.equal(missing.status, 412);
   });
 
   it('processes DELETE, POST, PUT, GET in R4 order', async () => {
-    const { body: victim } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Victim' }] } });
+    const { body: victim } = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Victim' }] },
+    });
     const res = await post({
-      resourceType: 'Bundle', type: 'transaction',
+      resourceType: 'Bundle',
+      type: 'transaction',
       entry: [
         { request: { method: 'GET', url: `Patient?_id=${victim.id}` } },
-        { resource: { resourceType: 'Patient', id: 'put-order-1' }, request: { method: 'PUT', url: 'Patient/put-order-1' } },
+        {
+          resource: { resourceType: 'Patient', id: 'put-order-1' },
+          request: { method: 'PUT', url: 'Patient/put-order-1' },
+        },
         { request: { method: 'DELETE', url: `Patient/${victim.id}` } },
       ],
     });
@@ -111,26 +212,74 @@ describe('batch and transaction', () => {
 
   it('a batch keeps the good entries and reports the bad one', async () => {
     const res = await post({
-      resourceType: 'Bundle', type: 'batch',
+      resourceType: 'Bundle',
+      type: 'batch',
       entry: [
-        { resource: { resourceType: 'Patient', name: [{ family: 'Batchgood' }] }, request: { method: 'POST', url: 'Patient' } },
+        {
+          resource: { resourceType: 'Patient', name: [{ family: 'Batchgood' }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
         { resource: { resourceType: 'Patient', birthDate: 'bad' }, request: { method: 'POST', url: 'Patient' } },
         { request: { method: 'GET', url: 'Patient/does-not-exist' } },
       ],
     });
     assert.equal(res.status, 200);
     assert.equal(res.body.type, 'batch-response');
-    assert.deepEqual(res.body.entry.map((e: any) => e.response.status), ['201 Created', '400 Bad Request', '404 Not Found']);
+    assert.deepEqual(
+      res.body.entry.map((e: any) => e.response.status),
+      ['201 Created', '400 Bad Request', '404 Not Found'],
+    );
     assert.equal(res.body.entry[1].response.outcome.resourceType, 'OperationOutcome');
     assert.equal((await fhirFetch(`${suite.F}/Patient?family=batchgood`)).body.entry.length, 1);
   });
 
   it('rejects malformed Bundles with an OperationOutcome', async () => {
     assert.equal((await post({ resourceType: 'Bundle', type: 'collection' })).status, 400);
-    assert.equal((await post({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'TRACE', url: 'Patient' } }] })).status, 400);
-    assert.equal((await post({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Nope' }, resource: { resourceType: 'Nope' } }] })).status, 400);
-    assert.equal((await post({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Observation' } }] })).status, 400);
-    const dangling = await post({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:nowhere' } } }] });
+    assert.equal(
+      (
+        await post({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ request: { method: 'TRACE', url: 'Patient' } }],
+        })
+      ).status,
+      400,
+    );
+    assert.equal(
+      (
+        await post({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ request: { method: 'POST', url: 'Nope' }, resource: { resourceType: 'Nope' } }],
+        })
+      ).status,
+      400,
+    );
+    assert.equal(
+      (
+        await post({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Observation' } }],
+        })
+      ).status,
+      400,
+    );
+    const dangling = await post({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          request: { method: 'POST', url: 'Observation' },
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { text: 'x' },
+            subject: { reference: 'urn:uuid:nowhere' },
+          },
+        },
+      ],
+    });
     assert.equal(dangling.status, 400);
     assert.equal((await post({ resourceType: 'Patient' })).status, 400);
   });
@@ -138,11 +287,20 @@ describe('batch and transaction', () => {
   it('refuses Bundles over the entry limit', async () => {
     const limited = await startTestServer({ BUNDLE_MAX_ENTRIES: '3' });
     try {
-      const entry = Array.from({ length: 4 }, () => ({ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }));
-      const res = await fhirFetch(limited.fhirUrl, { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry } });
+      const entry = Array.from({ length: 4 }, () => ({
+        resource: { resourceType: 'Patient' },
+        request: { method: 'POST', url: 'Patient' },
+      }));
+      const res = await fhirFetch(limited.fhirUrl, {
+        method: 'POST',
+        body: { resourceType: 'Bundle', type: 'transaction', entry },
+      });
       assert.equal(res.status, 413);
       // Only the practice's Organization, written when the test server was provisioned.
-      assert.deepEqual((await limited.repo.history({ count: 10 })).map((v) => v.resourceType).filter((t) => t !== 'AuditEvent'), ['Organization']);
+      assert.deepEqual(
+        (await limited.repo.history({ count: 10 })).map((v) => v.resourceType).filter((t) => t !== 'AuditEvent'),
+        ['Organization'],
+      );
     } finally {
       await limited.close();
     }
@@ -155,15 +313,24 @@ describe('Synthea transaction import', { skip: sharedDataMissing('synthea-r4-bun
   it('imports all 7 bundles; every stored reference points to a stored resource', async () => {
     let imported = 0;
     for (const { name, text } of syntheaBundles()) {
-      const res = await authedFetch(suite.server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: text });
+      const res = await authedFetch(suite.server.fhirUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: text,
+      });
       const body = (await res.json()) as any;
       assert.equal(res.status, 200, `${name}: ${JSON.stringify(body).slice(0, 500)}`);
-      assert.ok(body.entry.every((e: any) => e.response.status === '201 Created'), name);
+      assert.ok(
+        body.entry.every((e: any) => e.response.status === '201 Created'),
+        name,
+      );
       imported += body.entry.length;
     }
     // Besides the imported resources: the practice's Organization, written when the test server was
     // provisioned, and the audit trail's AuditEvents about the requests.
-    const versions = (await suite.server.repo.history({ count: 100_000 })).filter((v) => v.id !== suite.server.practice.practiceId && v.resourceType !== 'AuditEvent');
+    const versions = (await suite.server.repo.history({ count: 100_000 })).filter(
+      (v) => v.id !== suite.server.practice.practiceId && v.resourceType !== 'AuditEvent',
+    );
     assert.equal(versions.length, imported);
     const stored = new Set(versions.map((v) => `${v.resourceType}/${v.id}`));
     const dangling: string[] = [];
@@ -184,8 +351,14 @@ describe('Synthea transaction import', { skip: sharedDataMissing('synthea-r4-bun
 
   it('$everything for an imported patient returns every resource of that patient', async () => {
     const [first] = syntheaBundles();
-    const res = await authedFetch(suite.server.fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: first!.text });
-    const created: string[] = ((await res.json()) as any).entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`);
+    const res = await authedFetch(suite.server.fhirUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: first!.text,
+    });
+    const created: string[] = ((await res.json()) as any).entry.map(
+      (e: any) => `${e.resource.resourceType}/${e.resource.id}`,
+    );
     const patient = created.find((r) => r.startsWith('Patient/')) as string;
     // Everything Synthea links to the patient is in the compartment; the practice's Organization and
     // Practitioner records are not.

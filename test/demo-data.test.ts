@@ -19,10 +19,15 @@ describe('demo data', () => {
     const account = seed.accounts.find((a) => a.email.startsWith(emailPrefix));
     assert.ok(account, emailPrefix);
     const app = await registerTestApp(server, server.practice.practiceId, SCOPE);
-    return (await userTokens(server, { email: account.email, password: DEMO_PASSWORD }, { ...app, scope: SCOPE })).access_token;
+    return (await userTokens(server, { email: account.email, password: DEMO_PASSWORD }, { ...app, scope: SCOPE }))
+      .access_token;
   };
   const patientsSeenBy = async (token: string) =>
-    (await fhirFetch(`${server.fhirUrl}/Patient?_count=100`, { headers: { authorization: `Bearer ${token}` } })).body.entry?.map((e: any) => `${e.resource.name[0].given[0]} ${e.resource.name[0].family}`).sort() ?? [];
+    (
+      await fhirFetch(`${server.fhirUrl}/Patient?_count=100`, { headers: { authorization: `Bearer ${token}` } })
+    ).body.entry
+      ?.map((e: any) => `${e.resource.name[0].given[0]} ${e.resource.name[0].family}`)
+      .sort() ?? [];
 
   before(async () => {
     server = await startTestServer();
@@ -31,7 +36,11 @@ describe('demo data', () => {
   after(() => server?.close());
 
   it('creates accounts of every kind', () => {
-    assert.deepEqual([...new Set(seed.accounts.map((a) => a.kind))].sort(), ['patient', 'practitioner', 'related-person']);
+    assert.deepEqual([...new Set(seed.accounts.map((a) => a.kind))].sort(), [
+      'patient',
+      'practitioner',
+      'related-person',
+    ]);
     assert.ok(seed.resources > 20);
   });
 

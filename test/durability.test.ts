@@ -22,7 +22,11 @@ const create = (fhirUrl: string, i: number) =>
   authedFetch(`${fhirUrl}/Patient`, {
     method: 'POST',
     headers: { 'content-type': 'application/fhir+json' },
-    body: JSON.stringify({ resourceType: 'Patient', identifier: [{ system: 'urn:durability', value: String(i) }], name: [{ family: `Durable${i}` }] }),
+    body: JSON.stringify({
+      resourceType: 'Patient',
+      identifier: [{ system: 'urn:durability', value: String(i) }],
+      name: [{ family: `Durable${i}` }],
+    }),
   });
 
 async function allIds(fhirUrl: string): Promise<Set<string>> {
@@ -43,7 +47,9 @@ describe('durability', () => {
     const acknowledged = new Map<string, string>();
     try {
       for (let batch = 0; batch < 20; batch++) {
-        const responses = await Promise.all(Array.from({ length: 10 }, (_, j) => create(first.fhirUrl, batch * 10 + j)));
+        const responses = await Promise.all(
+          Array.from({ length: 10 }, (_, j) => create(first.fhirUrl, batch * 10 + j)),
+        );
         for (const res of responses) {
           assert.equal(res.status, 201);
           const body = (await res.json()) as any;
@@ -72,13 +78,20 @@ describe('durability', () => {
   it('SIGTERM finishes in-flight requests, closes the store and exits 0', async () => {
     const dataDir = tempDir();
     const server = await startServerProcess(dataDir, { LOG_LEVEL: 'info' });
-    const inFlight = Array.from({ length: 50 }, (_, i) => create(server.fhirUrl, i).then(async (res) => ({ status: res.status, body: (await res.json()) as any })).catch(() => undefined));
+    const inFlight = Array.from({ length: 50 }, (_, i) =>
+      create(server.fhirUrl, i)
+        .then(async (res) => ({ status: res.status, body: (await res.json()) as any }))
+        .catch(() => undefined),
+    );
     await new Promise((resolve) => setTimeout(resolve, 5));
     const code = await server.stop();
     const answered = (await Promise.all(inFlight)).filter((r) => r !== undefined);
     assert.equal(code, 0, server.output());
     assert.match(server.output(), /shut down cleanly/);
-    assert.ok(answered.every((r) => r.status === 201), JSON.stringify(answered.map((r) => r.status)));
+    assert.ok(
+      answered.every((r) => r.status === 201),
+      JSON.stringify(answered.map((r) => r.status)),
+    );
 
     const restarted = await startServerProcess(dataDir);
     try {

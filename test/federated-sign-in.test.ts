@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider, throughExternalPages } from './support/external-provider.ts';
+import {
+  EXTERNAL_CLIENT_ID,
+  EXTERNAL_CLIENT_SECRET,
+  startExternalProvider,
+  throughExternalPages,
+} from './support/external-provider.ts';
 import { startHttp } from './support/loopback-http.ts';
 import type { TestHttpServer } from './support/loopback-http.ts';
 import { federationRedirectUri } from '../server/auth/federation/federated-sign-in.ts';
@@ -34,7 +39,7 @@ const people: Record<string, { email?: string; email_verified?: boolean }> = {
   'ext-dave': { email: 'dave@nowhere.example', email_verified: true }, // no account at all
 };
 
-describe('SMART sign-in through the practice\'s own OpenID provider', () => {
+describe("SMART sign-in through the practice's own OpenID provider", () => {
   let server: TestServer;
   let federation: SmartFederation;
   let external: TestHttpServer;
@@ -54,21 +59,43 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     const y = await provisionPractice(server.app, 'Y');
 
     const post = async (body: Record<string, unknown>, tokens = server.tokens) =>
-      (await fhirFetch(`${server.fhirUrl}/${body.resourceType}`, { method: 'POST', body, headers: { authorization: `Bearer ${await tokens.token()}` } })).body as { id: string };
+      (
+        await fhirFetch(`${server.fhirUrl}/${body.resourceType}`, {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${await tokens.token()}` },
+        })
+      ).body as { id: string };
     const staff: Record<string, string> = {};
     for (const name of ['ann', 'bob', 'carol']) {
       staff[name] = (await post({ resourceType: 'Practitioner', name: [{ family: name }] })).id;
-      await post({ resourceType: 'PractitionerRole', practitioner: { reference: `Practitioner/${staff[name]}` }, organization: { reference: `Organization/${practiceX}` } });
-      const account = await server.app.accounts.createAccount({ email: `${name}@x.example`, kind: 'practitioner', fhirUser: `Practitioner/${staff[name]}`, password: 'a password nobody types here' });
+      await post({
+        resourceType: 'PractitionerRole',
+        practitioner: { reference: `Practitioner/${staff[name]}` },
+        organization: { reference: `Organization/${practiceX}` },
+      });
+      const account = await server.app.accounts.createAccount({
+        email: `${name}@x.example`,
+        kind: 'practitioner',
+        fhirUser: `Practitioner/${staff[name]}`,
+        password: 'a password nobody types here',
+      });
       accountIds[name] = account.id;
     }
     practitionerAnn = staff.ann!;
     patientX = (await post({ resourceType: 'Patient', name: [{ family: 'Px' }] })).id;
-    patientY = (await post({ resourceType: 'Patient', name: [{ family: 'Py' }] }, new BackendTokens(server.baseUrl, y))).id;
+    patientY = (await post({ resourceType: 'Patient', name: [{ family: 'Py' }] }, new BackendTokens(server.baseUrl, y)))
+      .id;
 
     external = await startExternalProvider(federationRedirectUri(server.baseUrl), people);
 
-    await federation.setPracticeProvider({ practiceId: practiceX, issuer: external.url, clientId: EXTERNAL_CLIENT_ID, clientSecret: EXTERNAL_CLIENT_SECRET, displayName: 'Riverside Clinic' });
+    await federation.setPracticeProvider({
+      practiceId: practiceX,
+      issuer: external.url,
+      clientId: EXTERNAL_CLIENT_ID,
+      clientSecret: EXTERNAL_CLIENT_SECRET,
+      displayName: 'Riverside Clinic',
+    });
     await federation.linkIdentity(external.url, 'ext-ann', accountIds.ann!);
     await federation.enrolAccount(practiceX, accountIds.bob!);
 
@@ -78,7 +105,13 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     const z = await provisionPractice(server.app, 'Z');
     const closed = await startHttp();
     await closed.close();
-    await federation.setPracticeProvider({ practiceId: z.practiceId, issuer: closed.url, clientId: 'c', clientSecret: 's', displayName: 'Zed Health' });
+    await federation.setPracticeProvider({
+      practiceId: z.practiceId,
+      issuer: closed.url,
+      clientId: 'c',
+      clientSecret: 's',
+      displayName: 'Zed Health',
+    });
     appZ = await registerTestApp(server, z.practiceId, SCOPE);
   });
   after(async () => {
@@ -86,10 +119,14 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     await server?.close();
   });
 
-
   /** An authorization request of `app` (PKCE S256); answers the sign-in page it leads to. */
   async function authorize(browser: TestBrowser, app: { clientId: string; redirectUri: string }) {
-    const { url, verifier, state } = pkceAuthorizeUrl(server.baseUrl, { client_id: app.clientId, redirect_uri: app.redirectUri, scope: SCOPE, aud: server.fhirUrl });
+    const { url, verifier, state } = pkceAuthorizeUrl(server.baseUrl, {
+      client_id: app.clientId,
+      redirect_uri: app.redirectUri,
+      scope: SCOPE,
+      aud: server.fhirUrl,
+    });
     const started = await browser.request(url);
     assert.equal(started.status, 303, started.body);
     assert.match(new URL(started.location!).pathname, /^\/oauth\/interaction\//);
@@ -105,7 +142,7 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     assert.ok(action, 'the sign-in page has the federated sign-in form');
     const started = await browser.request(action, { form: { csrf: page.csrf() } });
     assert.equal(started.status, 303, started.body);
-    assert.equal(new URL(started.location!).origin, external.url, 'to the practice\'s provider');
+    assert.equal(new URL(started.location!).origin, external.url, "to the practice's provider");
     return new URL(started.location!);
   }
 
@@ -114,10 +151,16 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     let response = await browser.request(callback);
     for (let hops = 0; hops < 10; hops++) {
       if (response.status === 200 && response.title === 'Allow access?') {
-        response = await browser.request(response.formAction('consent'), { form: { csrf: response.csrf(), scope: response.choices('scope') } });
+        response = await browser.request(response.formAction('consent'), {
+          form: { csrf: response.csrf(), scope: response.choices('scope') },
+        });
         continue;
       }
-      assert.equal(response.status, 303, `${response.url.pathname}: ${response.status} "${response.title}" ${response.body.slice(0, 300)}`);
+      assert.equal(
+        response.status,
+        303,
+        `${response.url.pathname}: ${response.status} "${response.title}" ${response.body.slice(0, 300)}`,
+      );
       if (!response.location!.startsWith(server.baseUrl)) return new URL(response.location!);
       response = await browser.request(response.location!);
     }
@@ -128,16 +171,23 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     const res = await fetch(`${server.baseUrl}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: app.redirectUri,
+        client_id: app.clientId,
+        code_verifier: verifier,
+      }),
     });
     const body = (await res.json()) as { access_token: string; id_token: string; scope: string };
     assert.equal(res.status, 200, JSON.stringify(body));
     return body;
   }
 
-  const claimsOf = (idToken: string) => JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  const claimsOf = (idToken: string) =>
+    JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-  it('signs a linked identity in through the practice\'s provider, then consent, code, token and FHIR reads as that practitioner', async () => {
+  it("signs a linked identity in through the practice's provider, then consent, code, token and FHIR reads as that practitioner", async () => {
     const browser = new TestBrowser();
     const { page, verifier, state, app } = await authorize(browser, appX);
     assert.match(page.body, /<button type="submit">Sign in with Riverside Clinic<\/button>/);
@@ -152,10 +202,18 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     const callback = await throughExternalPages(browser, authorization, 'ext-ann', { returnTo: server.baseUrl });
     assert.equal(callback.pathname, '/auth/federated/callback');
     assert.equal(callback.searchParams.get('iss'), external.url);
-    assert.deepEqual([...callback.searchParams.keys()].sort(), ['code', 'iss', 'state'], 'the interaction is named by the server-side flow record only');
+    assert.deepEqual(
+      [...callback.searchParams.keys()].sort(),
+      ['code', 'iss', 'state'],
+      'the interaction is named by the server-side flow record only',
+    );
     const resumed = await browser.request(callback);
     assert.equal(resumed.status, 303, resumed.body);
-    assert.match(new URL(resumed.location!).pathname, /^\/oauth\/authorize\//, 'back into the authorization (returnTo)');
+    assert.match(
+      new URL(resumed.location!).pathname,
+      /^\/oauth\/authorize\//,
+      'back into the authorization (returnTo)',
+    );
     assert.ok(!browser.jar(server.baseUrl).has('portal_federation'), 'the flow cookie is cleared');
 
     const redirect = await backToTheApp(browser, new URL(resumed.location!));
@@ -173,14 +231,24 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     const authorization_ = { authorization: `Bearer ${tokens.access_token}` };
     const me = await fhirFetch(`${server.fhirUrl}/Practitioner/${practitionerAnn}`, { headers: authorization_ });
     assert.equal(me.status, 200);
-    assert.equal((await fhirFetch(`${server.fhirUrl}/Patient/${patientX}`, { headers: authorization_ })).status, 200, 'a patient of the practitioner\'s practice');
-    assert.equal((await fhirFetch(`${server.fhirUrl}/Patient/${patientY}`, { headers: authorization_ })).status, 404, 'another practice\'s patient stays invisible');
+    assert.equal(
+      (await fhirFetch(`${server.fhirUrl}/Patient/${patientX}`, { headers: authorization_ })).status,
+      200,
+      "a patient of the practitioner's practice",
+    );
+    assert.equal(
+      (await fhirFetch(`${server.fhirUrl}/Patient/${patientY}`, { headers: authorization_ })).status,
+      404,
+      "another practice's patient stays invisible",
+    );
   });
 
   it('matches an account enrolled with the practice by its verified e-mail', async () => {
     const browser = new TestBrowser();
     const { page, verifier, app } = await authorize(browser, appX);
-    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-bob', { returnTo: server.baseUrl });
+    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-bob', {
+      returnTo: server.baseUrl,
+    });
     const redirect = await backToTheApp(browser, callback);
     const tokens = await exchange(redirect.searchParams.get('code') ?? '', verifier, app);
     assert.equal(claimsOf(tokens.id_token).sub, accountIds.bob);
@@ -190,12 +258,14 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     for (const login of ['ext-carol', 'ext-dave']) {
       const browser = new TestBrowser();
       const { page } = await authorize(browser, appX);
-      const callback = await throughExternalPages(browser, await pressFederated(browser, page), login, { returnTo: server.baseUrl });
+      const callback = await throughExternalPages(browser, await pressFederated(browser, page), login, {
+        returnTo: server.baseUrl,
+      });
       const refused = await browser.request(callback);
       assert.equal(refused.status, 403, login);
       assert.match(refused.body, /Your Riverside Clinic account is not connected to an account here/);
       const back = /<a href="([^"]+)">Back to the sign-in page<\/a>/.exec(refused.body)?.[1];
-      assert.equal(back, page.url.pathname, 'the link leads back to this interaction\'s sign-in page');
+      assert.equal(back, page.url.pathname, "the link leads back to this interaction's sign-in page");
       const again = await browser.request(new URL(back!, server.baseUrl));
       assert.equal(again.status, 200);
       assert.equal(again.title, 'Sign in', 'still not signed in: the password form and the button are offered again');
@@ -203,14 +273,18 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     }
   });
 
-  it('refuses a callback carried to another browser (login CSRF), and a state that is not this browser\'s', async () => {
+  it("refuses a callback carried to another browser (login CSRF), and a state that is not this browser's", async () => {
     const attacker = new TestBrowser();
     const { page } = await authorize(attacker, appX);
-    const attackersCallback = await throughExternalPages(attacker, await pressFederated(attacker, page), 'ext-ann', { returnTo: server.baseUrl });
+    const attackersCallback = await throughExternalPages(attacker, await pressFederated(attacker, page), 'ext-ann', {
+      returnTo: server.baseUrl,
+    });
 
     const victim = new TestBrowser();
     const victims = await authorize(victim, appX);
-    const victimsCallback = await throughExternalPages(victim, await pressFederated(victim, victims.page), 'ext-bob', { returnTo: server.baseUrl });
+    const victimsCallback = await throughExternalPages(victim, await pressFederated(victim, victims.page), 'ext-bob', {
+      returnTo: server.baseUrl,
+    });
     // The victim's browser has its own flow cookie, yet the attacker's state must not match it.
     const forged = await victim.request(attackersCallback);
     assert.equal(forged.status, 400);
@@ -227,7 +301,9 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
   it('resuming the authorization needs the browser that started it, even after a successful callback', async () => {
     const browser = new TestBrowser();
     const { page } = await authorize(browser, appX);
-    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-ann', { returnTo: server.baseUrl });
+    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-ann', {
+      returnTo: server.baseUrl,
+    });
     const resumed = await browser.request(callback);
     assert.equal(resumed.status, 303);
     const elsewhere = await new TestBrowser().request(resumed.location!);
@@ -235,24 +311,39 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     assert.doesNotMatch(elsewhere.location ?? '', /code=/);
   });
 
-  it('records a federated login only on an interaction that is still signing in, for an app of the provider\'s practice', async () => {
+  it("records a federated login only on an interaction that is still signing in, for an app of the provider's practice", async () => {
     const provider = server.app.smart.provider;
     const uidOf = (url: URL) => decodeURIComponent(url.pathname.split('/').pop()!);
     const elsewhere = new TestBrowser();
     const other = await authorize(elsewhere, appY);
-    assert.deepEqual(await finishFederatedLogin(provider, uidOf(other.page.url), accountIds.ann!, practiceX), { ok: false, reason: 'other-practice' });
+    assert.deepEqual(await finishFederatedLogin(provider, uidOf(other.page.url), accountIds.ann!, practiceX), {
+      ok: false,
+      reason: 'other-practice',
+    });
     assert.equal((await elsewhere.request(other.page.url)).title, 'Sign in', 'that interaction is still not signed in');
-    assert.deepEqual(await finishFederatedLogin(provider, 'no-such-interaction', accountIds.ann!, practiceX), { ok: false, reason: 'expired' });
+    assert.deepEqual(await finishFederatedLogin(provider, 'no-such-interaction', accountIds.ann!, practiceX), {
+      ok: false,
+      reason: 'expired',
+    });
 
     const browser = new TestBrowser();
     const { page } = await authorize(browser, appX);
-    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-ann', { returnTo: server.baseUrl });
+    const callback = await throughExternalPages(browser, await pressFederated(browser, page), 'ext-ann', {
+      returnTo: server.baseUrl,
+    });
     const resumed = await browser.request(callback);
     const consent = await browser.request(resumed.location!);
     assert.match(new URL(consent.location!).pathname, /^\/oauth\/interaction\//);
     assert.notEqual(uidOf(new URL(consent.location!)), uidOf(page.url), 'a new interaction for consent');
-    assert.deepEqual(await finishFederatedLogin(provider, uidOf(page.url), accountIds.bob!, practiceX), { ok: false, reason: 'expired' }, 'the finished interaction is gone');
-    assert.deepEqual(await finishFederatedLogin(provider, uidOf(new URL(consent.location!)), accountIds.bob!, practiceX), { ok: false, reason: 'not-signing-in' });
+    assert.deepEqual(
+      await finishFederatedLogin(provider, uidOf(page.url), accountIds.bob!, practiceX),
+      { ok: false, reason: 'expired' },
+      'the finished interaction is gone',
+    );
+    assert.deepEqual(
+      await finishFederatedLogin(provider, uidOf(new URL(consent.location!)), accountIds.bob!, practiceX),
+      { ok: false, reason: 'not-signing-in' },
+    );
     assert.equal((await browser.request(consent.location!)).title, 'Allow access?');
   });
 
@@ -261,12 +352,14 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     const { page } = await authorize(browser, appY);
     assert.doesNotMatch(page.body, /Sign in with/);
     assert.equal(page.findFormAction('federated'), undefined);
-    const forced = await browser.request(new URL(`${page.url.pathname}/federated`, server.baseUrl), { form: { csrf: page.csrf() } });
+    const forced = await browser.request(new URL(`${page.url.pathname}/federated`, server.baseUrl), {
+      form: { csrf: page.csrf() },
+    });
     assert.equal(forced.status, 404);
     assert.match(forced.body, /does not offer sign-in with its own account system/);
   });
 
-  it('says so when the practice\'s provider cannot be reached, with a way back to the sign-in page', async () => {
+  it("says so when the practice's provider cannot be reached, with a way back to the sign-in page", async () => {
     const browser = new TestBrowser();
     const { page } = await authorize(browser, appZ);
     assert.match(page.body, /Sign in with Zed Health/);
@@ -277,7 +370,7 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     assert.ok(!browser.jar(server.baseUrl).has('portal_federation'), 'no flow was started');
   });
 
-  it('starts only from the interaction\'s own page: its CSRF token and its cookie', async () => {
+  it("starts only from the interaction's own page: its CSRF token and its cookie", async () => {
     const browser = new TestBrowser();
     const { page } = await authorize(browser, appX);
     const action = page.findFormAction('federated')!;
@@ -285,6 +378,10 @@ describe('SMART sign-in through the practice\'s own OpenID provider', () => {
     assert.equal(noCsrf.status, 403);
     const noCookie = await new TestBrowser().request(action, { form: { csrf: page.csrf() } });
     assert.equal(noCookie.status, 400);
-    assert.equal((await fetch(`${server.baseUrl}/auth/federated/${practiceX}/start`, { redirect: 'manual' })).status, 404, 'no start outside an interaction');
+    assert.equal(
+      (await fetch(`${server.baseUrl}/auth/federated/${practiceX}/start`, { redirect: 'manual' })).status,
+      404,
+      'no start outside an interaction',
+    );
   });
 });

@@ -7,7 +7,10 @@ describe('FHIR REST', () => {
   const suite = testServerForSuite();
 
   it('create → read → stale If-Match 412 → history 2 versions → delete → read 410', async () => {
-    const created = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Lifecycle' }] } });
+    const created = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Lifecycle' }] },
+    });
     assert.equal(created.status, 201);
     const id = created.body.id;
     assert.equal(created.headers.get('etag'), 'W/"1"');
@@ -20,16 +23,27 @@ describe('FHIR REST', () => {
     assert.equal(read.headers.get('cache-control'), 'no-store');
     assert.deepEqual(read.body, created.body);
 
-    const v2 = await fhirFetch(`${suite.F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'female' }, headers: { 'if-match': 'W/"1"' } });
+    const v2 = await fhirFetch(`${suite.F}/Patient/${id}`, {
+      method: 'PUT',
+      body: { ...read.body, gender: 'female' },
+      headers: { 'if-match': 'W/"1"' },
+    });
     assert.equal(v2.status, 200);
     assert.equal(v2.body.meta.versionId, '2');
-    const stale = await fhirFetch(`${suite.F}/Patient/${id}`, { method: 'PUT', body: { ...read.body, gender: 'male' }, headers: { 'if-match': 'W/"1"' } });
+    const stale = await fhirFetch(`${suite.F}/Patient/${id}`, {
+      method: 'PUT',
+      body: { ...read.body, gender: 'male' },
+      headers: { 'if-match': 'W/"1"' },
+    });
     assert.equal(stale.status, 412);
     assert.equal(stale.body.resourceType, 'OperationOutcome');
 
     const history = await fhirFetch(`${suite.F}/Patient/${id}/_history`);
     assert.equal(history.body.type, 'history');
-    assert.deepEqual(history.body.entry.map((e: any) => e.resource.meta.versionId), ['2', '1']);
+    assert.deepEqual(
+      history.body.entry.map((e: any) => e.resource.meta.versionId),
+      ['2', '1'],
+    );
     assert.equal((await fhirFetch(`${suite.F}/Patient/${id}/_history/1`)).body.gender, undefined);
 
     const deleted = await fhirFetch(`${suite.F}/Patient/${id}`, { method: 'DELETE' });
@@ -42,23 +56,41 @@ describe('FHIR REST', () => {
 
   it('rejects an invalid Patient with 400 naming Patient.birthDate and stores nothing', async () => {
     const before = await fhirFetch(`${suite.F}/Patient/_history?_count=1000`);
-    const res = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', birthDate: 'notadate' } });
+    const res = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', birthDate: 'notadate' },
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body.resourceType, 'OperationOutcome');
-    assert.ok(res.body.issue.some((i: any) => i.expression?.includes('Patient.birthDate')), JSON.stringify(res.body));
+    assert.ok(
+      res.body.issue.some((i: any) => i.expression?.includes('Patient.birthDate')),
+      JSON.stringify(res.body),
+    );
     const afterwards = await fhirFetch(`${suite.F}/Patient/_history?_count=1000`);
     assert.equal(afterwards.body.entry.length, before.body.entry.length);
   });
 
   it('enforces our profiles named in meta.profile, and accepts profiles we do not define', async () => {
     const url = 'https://patient-portal.example.org/fhir/StructureDefinition/portal-patient';
-    const missing = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }] } });
+    const missing = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }] },
+    });
     assert.equal(missing.status, 400);
     const paths = missing.body.issue.flatMap((i: any) => i.expression ?? []);
     assert.ok(paths.includes('Patient.birthDate') && paths.includes('Patient.telecom'), JSON.stringify(paths));
-    const complete = { resourceType: 'Patient', meta: { profile: [url] }, name: [{ family: 'Profiled' }], birthDate: '1990-01-01', telecom: [{ system: 'email', value: 'p@example.org' }] };
+    const complete = {
+      resourceType: 'Patient',
+      meta: { profile: [url] },
+      name: [{ family: 'Profiled' }],
+      birthDate: '1990-01-01',
+      telecom: [{ system: 'email', value: 'p@example.org' }],
+    };
     assert.equal((await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: complete })).status, 201);
-    const foreign = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', meta: { profile: ['http://example.org/other'] } } });
+    const foreign = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', meta: { profile: ['http://example.org/other'] } },
+    });
     assert.equal(foreign.status, 201);
   });
 
@@ -66,28 +98,54 @@ describe('FHIR REST', () => {
     assert.equal((await fhirFetch(`${suite.F}/Patient/does-not-exist`)).status, 404);
     assert.equal((await fhirFetch(`${suite.F}/Patient/does-not-exist/_history`)).status, 404);
     const { body } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
-    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"1"' } })).status, 304);
-    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"2"' } })).status, 200);
+    assert.equal(
+      (await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"1"' } })).status,
+      304,
+    );
+    assert.equal(
+      (await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-none-match': 'W/"2"' } })).status,
+      200,
+    );
     const later = new Date(Date.parse(body.meta.lastUpdated) + 5000).toUTCString();
     const earlier = new Date(Date.parse(body.meta.lastUpdated) - 5000).toUTCString();
-    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-modified-since': later } })).status, 304);
-    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-modified-since': earlier } })).status, 200);
+    assert.equal(
+      (await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-modified-since': later } })).status,
+      304,
+    );
+    assert.equal(
+      (await fhirFetch(`${suite.F}/Patient/${body.id}`, { headers: { 'if-modified-since': earlier } })).status,
+      200,
+    );
   });
 
   it('honours Prefer: return=minimal and return=OperationOutcome', async () => {
-    const minimal = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' }, headers: { prefer: 'return=minimal' } });
+    const minimal = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient' },
+      headers: { prefer: 'return=minimal' },
+    });
     assert.equal(minimal.status, 201);
     assert.equal(minimal.body, undefined);
     assert.ok(minimal.headers.get('location'));
-    const oo = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' }, headers: { prefer: 'return=OperationOutcome' } });
+    const oo = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient' },
+      headers: { prefer: 'return=OperationOutcome' },
+    });
     assert.equal(oo.body.resourceType, 'OperationOutcome');
   });
 
   it('creates on update with a client-chosen id (201) and updates it after (200)', async () => {
-    const first = await fhirFetch(`${suite.F}/Patient/client-id-7`, { method: 'PUT', body: { resourceType: 'Patient', id: 'client-id-7' } });
+    const first = await fhirFetch(`${suite.F}/Patient/client-id-7`, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: 'client-id-7' },
+    });
     assert.equal(first.status, 201);
     assert.equal(first.headers.get('location'), `${suite.F}/Patient/client-id-7/_history/1`);
-    const second = await fhirFetch(`${suite.F}/Patient/client-id-7`, { method: 'PUT', body: { resourceType: 'Patient', id: 'client-id-7', active: true } });
+    const second = await fhirFetch(`${suite.F}/Patient/client-id-7`, {
+      method: 'PUT',
+      body: { resourceType: 'Patient', id: 'client-id-7', active: true },
+    });
     assert.equal(second.status, 200);
     assert.equal(second.body.meta.versionId, '2');
   });
@@ -109,7 +167,10 @@ describe('FHIR REST', () => {
     const body = { resourceType: 'Patient', identifier: [{ system: 'urn:rest', value: 'cu-7' }] };
     const created = await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, { method: 'PUT', body });
     assert.equal(created.status, 201);
-    const updated = await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, { method: 'PUT', body: { ...body, active: false } });
+    const updated = await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, {
+      method: 'PUT',
+      body: { ...body, active: false },
+    });
     assert.equal(updated.status, 200);
     assert.equal(updated.body.id, created.body.id);
     assert.equal((await fhirFetch(`${suite.F}/Patient?identifier=urn:rest|cu-7`, { method: 'DELETE' })).status, 200);
@@ -124,14 +185,20 @@ describe('FHIR REST', () => {
     const ok = await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.active, true);
-    assert.equal((await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers })).status, 412);
+    assert.equal(
+      (await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch, headers })).status,
+      412,
+    );
     const wrongType = await fhirFetch(`${suite.F}/Patient/${body.id}`, { method: 'PATCH', body: patch });
     assert.equal(wrongType.status, 415);
   });
 
   it('searches by name with next links that page through every match once', async () => {
     for (let i = 0; i < 7; i++) {
-      await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: `Pagingfamily${i}` }] } });
+      await fhirFetch(`${suite.F}/Patient`, {
+        method: 'POST',
+        body: { resourceType: 'Patient', name: [{ family: `Pagingfamily${i}` }] },
+      });
     }
     const seen: string[] = [];
     let url: string | undefined = `${suite.F}/Patient?name=pagingfam&_count=3`;
@@ -146,7 +213,11 @@ describe('FHIR REST', () => {
     assert.equal(pages, 3);
     assert.equal(seen.length, 7);
     assert.equal(new Set(seen).size, 7);
-    const form = await authedFetch(`${suite.F}/Patient/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=pagingfam&_count=100' });
+    const form = await authedFetch(`${suite.F}/Patient/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=pagingfam&_count=100',
+    });
     assert.equal(((await form.json()) as any).entry.length, 7);
   });
 
@@ -160,12 +231,18 @@ describe('FHIR REST', () => {
   });
 
   it('$validate on type and instance stores nothing', async () => {
-    const bad = await fhirFetch(`${suite.F}/Patient/$validate`, { method: 'POST', body: { resourceType: 'Patient', birthDate: 'x' } });
+    const bad = await fhirFetch(`${suite.F}/Patient/$validate`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', birthDate: 'x' },
+    });
     assert.equal(bad.status, 200);
     assert.ok(bad.body.issue.some((i: any) => i.severity === 'error' && i.expression?.includes('Patient.birthDate')));
     const good = await fhirFetch(`${suite.F}/Patient/$validate`, {
       method: 'POST',
-      body: { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: { resourceType: 'Patient', name: [{ family: 'Valid' }] } }] },
+      body: {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'resource', resource: { resourceType: 'Patient', name: [{ family: 'Valid' }] } }],
+      },
     });
     assert.equal(good.body.issue[0].severity, 'information');
     assert.equal((await fhirFetch(`${suite.F}/Patient?family=valid`)).body.entry.length, 0);
@@ -174,17 +251,42 @@ describe('FHIR REST', () => {
   });
 
   it('Patient/$everything returns the patient and its compartment, paged, and nothing of others', async () => {
-    const { body: patient } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Everything' }] } });
-    const { body: other } = await fhirFetch(`${suite.F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
+    const { body: patient } = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Everything' }] },
+    });
+    const { body: other } = await fhirFetch(`${suite.F}/Patient`, {
+      method: 'POST',
+      body: { resourceType: 'Patient' },
+    });
     const mine: string[] = [`Patient/${patient.id}`];
     for (let i = 0; i < 5; i++) {
-      const obs = await fhirFetch(`${suite.F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: `o${i}` }, subject: { reference: `Patient/${patient.id}` } } });
+      const obs = await fhirFetch(`${suite.F}/Observation`, {
+        method: 'POST',
+        body: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: `o${i}` },
+          subject: { reference: `Patient/${patient.id}` },
+        },
+      });
       mine.push(`Observation/${obs.body.id}`);
     }
-    const condition = await fhirFetch(`${suite.F}/Condition`, { method: 'POST', body: { resourceType: 'Condition', code: { text: 'asthma' }, subject: { reference: `Patient/${patient.id}` } } });
+    const condition = await fhirFetch(`${suite.F}/Condition`, {
+      method: 'POST',
+      body: { resourceType: 'Condition', code: { text: 'asthma' }, subject: { reference: `Patient/${patient.id}` } },
+    });
     assert.equal(condition.status, 201, JSON.stringify(condition.body));
     mine.push(`Condition/${condition.body.id}`);
-    await fhirFetch(`${suite.F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'theirs' }, subject: { reference: `Patient/${other.id}` } } });
+    await fhirFetch(`${suite.F}/Observation`, {
+      method: 'POST',
+      body: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'theirs' },
+        subject: { reference: `Patient/${other.id}` },
+      },
+    });
 
     const seen: string[] = [];
     let url: string | undefined = `${suite.F}/Patient/${patient.id}/$everything?_count=3`;
@@ -209,12 +311,32 @@ describe('FHIR REST', () => {
     assert.equal(body.fhirVersion, '4.0.1');
     const patient = body.rest[0].resource.find((r: any) => r.type === 'Patient');
     const codes = patient.interaction.map((i: any) => i.code).sort();
-    assert.deepEqual(codes, ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);
+    assert.deepEqual(codes, [
+      'create',
+      'delete',
+      'history-instance',
+      'history-type',
+      'patch',
+      'read',
+      'search-type',
+      'update',
+      'vread',
+    ]);
     assert.ok(patient.searchParam.some((p: any) => p.name === 'name' && p.type === 'string'));
     assert.deepEqual(patient.operation.map((o: any) => o.name).sort(), ['everything', 'validate']);
-    assert.deepEqual(body.rest[0].resource.find((r: any) => r.type === 'Observation').operation.map((o: any) => o.name), ['validate']);
-    assert.ok(!patient.searchParam.some((p: any) => p.type === 'composite'), 'only implemented parameter types are claimed');
-    assert.deepEqual(body.rest[0].interaction.map((i: any) => i.code).sort(), ['batch', 'history-system', 'transaction']);
+    assert.deepEqual(
+      body.rest[0].resource.find((r: any) => r.type === 'Observation').operation.map((o: any) => o.name),
+      ['validate'],
+    );
+    assert.ok(
+      !patient.searchParam.some((p: any) => p.type === 'composite'),
+      'only implemented parameter types are claimed',
+    );
+    assert.deepEqual(body.rest[0].interaction.map((i: any) => i.code).sort(), [
+      'batch',
+      'history-system',
+      'transaction',
+    ]);
     assert.equal(body.rest[0].resource.length > 140, true);
   });
 

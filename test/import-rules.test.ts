@@ -14,16 +14,46 @@ import { describe, it } from 'node:test';
  */
 const ROOT = resolve(import.meta.dirname, '..');
 
-interface Rule { from: string; to: string; except?: string; why: string }
+interface Rule {
+  from: string;
+  to: string;
+  except?: string;
+  why: string;
+}
 export const RULES: Rule[] = [
-  { from: 'server/fhir', except: 'server/fhir/rest', to: 'server/fhir/rest', why: 'FHIR semantics (operations, bundles, search, validation) do not depend on HTTP' },
-  { from: 'server/fhir', to: 'server/auth', why: 'FHIR semantics do not know how callers sign in (the router is handed its access resolver)' },
-  { from: 'server/fhir', to: 'server/access', why: 'FHIR semantics do not know who asks: the compartment rows are search indexing (fhir/search/compartment-index.ts)' },
-  { from: 'server/auth', to: 'server/fhir/rest', why: 'auth throws the one error type; only fhir/rest writes FHIR responses' },
-  { from: 'server/access', to: 'server/fhir/rest', why: 'access rules throw the one error type; only fhir/rest writes FHIR responses' },
+  {
+    from: 'server/fhir',
+    except: 'server/fhir/rest',
+    to: 'server/fhir/rest',
+    why: 'FHIR semantics (operations, bundles, search, validation) do not depend on HTTP',
+  },
+  {
+    from: 'server/fhir',
+    to: 'server/auth',
+    why: 'FHIR semantics do not know how callers sign in (the router is handed its access resolver)',
+  },
+  {
+    from: 'server/fhir',
+    to: 'server/access',
+    why: 'FHIR semantics do not know who asks: the compartment rows are search indexing (fhir/search/compartment-index.ts)',
+  },
+  {
+    from: 'server/auth',
+    to: 'server/fhir/rest',
+    why: 'auth throws the one error type; only fhir/rest writes FHIR responses',
+  },
+  {
+    from: 'server/access',
+    to: 'server/fhir/rest',
+    why: 'access rules throw the one error type; only fhir/rest writes FHIR responses',
+  },
   { from: 'server/storage', to: 'server/auth', why: 'storage applies an AccessScope; it does not know who asks' },
   { from: 'server/storage', to: 'server/access', why: 'storage applies an AccessScope; it does not know who asks' },
-  { from: 'server/cli', to: 'server/app.ts', why: 'a command opens what it needs (storage, definitions), never the whole HTTP server' },
+  {
+    from: 'server/cli',
+    to: 'server/app.ts',
+    why: 'a command opens what it needs (storage, definitions), never the whole HTTP server',
+  },
   { from: 'server/storage', to: 'server/fhir/rest', why: 'storage is below HTTP' },
   { from: 'server/storage/sqlite', to: 'server/storage/mongo', why: 'the engines are independent' },
   { from: 'server/storage/mongo', to: 'server/storage/sqlite', why: 'the engines are independent' },
@@ -32,14 +62,24 @@ export const RULES: Rule[] = [
   { from: 'web-shared', to: 'server', why: 'the apps talk to the server over HTTP only' },
 ];
 
-interface PackageRule { from: string; except?: string; package: string; why: string }
+interface PackageRule {
+  from: string;
+  except?: string;
+  package: string;
+  why: string;
+}
 export const PACKAGE_RULES: PackageRule[] = [
-  { from: 'server/access', package: 'express', why: 'access rules are HTTP-free (request-access.ts reads res.locals by shape)' },
+  {
+    from: 'server/access',
+    package: 'express',
+    why: 'access rules are HTTP-free (request-access.ts reads res.locals by shape)',
+  },
   { from: 'server/fhir', except: 'server/fhir/rest', package: 'express', why: 'FHIR semantics do not depend on HTTP' },
   { from: 'server/storage', package: 'express', why: 'storage is below HTTP' },
 ];
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
   const absolute = join(ROOT, dir);
@@ -56,12 +96,13 @@ export function importsOf(file: string, text = readFileSync(join(ROOT, file), 'u
   return [...text.matchAll(IMPORT)].map((m) => relative(ROOT, resolve(ROOT, dirname(file), (m[1] ?? m[2]) as string)));
 }
 
-const PACKAGE_IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"./][^'"]*)['"]|import\(\s*['"]([^'"./][^'"]*)['"]\s*\)/g;
+const PACKAGE_IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"./][^'"]*)['"]|import\(\s*['"]([^'"./][^'"]*)['"]\s*\)/g;
 
 /** The packages a file imports (`express/lib/x` counts as `express`, `@scope/name/x` as `@scope/name`). */
 export function packagesOf(file: string, text = readFileSync(join(ROOT, file), 'utf8')): string[] {
   return [...text.matchAll(PACKAGE_IMPORT)].map((m) => {
-    const parts = (m[1] ?? m[2] as string).split('/');
+    const parts = (m[1] ?? (m[2] as string)).split('/');
     return parts[0]!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
   });
 }
@@ -71,30 +112,71 @@ const under = (path: string, folder: string) => path === folder || path.startsWi
 /** Tests and their set-ups may cross layers on purpose (an engine agreement test runs both engines). */
 const isTestCode = (file: string) => /(\.test|\.spec|test-support)\.ts$/.test(file);
 
-const inScope = (rule: { from: string; except?: string }, f: string) => !isTestCode(f) && under(f, rule.from) && !(rule.except && under(f, rule.except));
+const inScope = (rule: { from: string; except?: string }, f: string) =>
+  !isTestCode(f) && under(f, rule.from) && !(rule.except && under(f, rule.except));
 
 export function violations(rule: Rule, files: string[], read: (file: string) => string[] = importsOf): string[] {
   return files
     .filter((f) => inScope(rule, f))
-    .flatMap((f) => read(f).filter((target) => under(target, rule.to)).map((target) => `${f} imports ${target}`));
+    .flatMap((f) =>
+      read(f)
+        .filter((target) => under(target, rule.to))
+        .map((target) => `${f} imports ${target}`),
+    );
 }
 
-export function packageViolations(rule: PackageRule, files: string[], read: (file: string) => string[] = packagesOf): string[] {
-  return files.filter((f) => inScope(rule, f)).flatMap((f) => read(f).filter((name) => name === rule.package).map((name) => `${f} imports ${name}`));
+export function packageViolations(
+  rule: PackageRule,
+  files: string[],
+  read: (file: string) => string[] = packagesOf,
+): string[] {
+  return files
+    .filter((f) => inScope(rule, f))
+    .flatMap((f) =>
+      read(f)
+        .filter((name) => name === rule.package)
+        .map((name) => `${f} imports ${name}`),
+    );
 }
 
 describe('import rules between layers', () => {
-  const files = [...sourceFiles('server'), ...sourceFiles('practitioner-app'), ...sourceFiles('portal-app'), ...sourceFiles('web-shared')];
+  const files = [
+    ...sourceFiles('server'),
+    ...sourceFiles('practitioner-app'),
+    ...sourceFiles('portal-app'),
+    ...sourceFiles('web-shared'),
+  ];
 
   it('finds the imports it checks (the scanner is not blind)', () => {
     assert.ok(files.length > 200, `${files.length} files`);
-    assert.deepEqual(importsOf('server/x/a.ts', "import { a } from '../b/c.ts';\nimport type { T } from './d.ts';\nexport { e } from '../../web-shared/f';\nconst g = await import('./h.ts');"), ['server/b/c.ts', 'server/x/d.ts', 'web-shared/f', 'server/x/h.ts']);
+    assert.deepEqual(
+      importsOf(
+        'server/x/a.ts',
+        "import { a } from '../b/c.ts';\nimport type { T } from './d.ts';\nexport { e } from '../../web-shared/f';\nconst g = await import('./h.ts');",
+      ),
+      ['server/b/c.ts', 'server/x/d.ts', 'web-shared/f', 'server/x/h.ts'],
+    );
     const authRule = RULES.find((r) => r.from === 'server/auth' && r.to === 'server/fhir/rest')!;
-    assert.deepEqual(violations(authRule, ['server/auth/z.ts'], () => ['server/fhir/rest/http.ts']), ['server/auth/z.ts imports server/fhir/rest/http.ts']);
+    assert.deepEqual(
+      violations(authRule, ['server/auth/z.ts'], () => ['server/fhir/rest/http.ts']),
+      ['server/auth/z.ts imports server/fhir/rest/http.ts'],
+    );
     const cliRule = RULES.find((r) => r.to === 'server/app.ts')!;
-    assert.deepEqual(violations(cliRule, ['server/cli/x.ts', 'server/cli/x.test.ts'], () => ['server/app.ts', 'server/app-other.ts']), ['server/cli/x.ts imports server/app.ts']);
-    assert.deepEqual(packagesOf('server/x/a.ts', "import type { Request } from 'express';\nimport cors from 'cors';\nimport { a } from './a.ts';\nimport { b } from 'node:fs';\nimport type { R } from '@medplum/fhirtypes/dist/x';"), ['express', 'cors', 'node:fs', '@medplum/fhirtypes']);
-    assert.deepEqual(packageViolations(PACKAGE_RULES[0]!, ['server/access/z.ts', 'server/auth/y.ts'], () => ['express']), ['server/access/z.ts imports express']);
+    assert.deepEqual(
+      violations(cliRule, ['server/cli/x.ts', 'server/cli/x.test.ts'], () => ['server/app.ts', 'server/app-other.ts']),
+      ['server/cli/x.ts imports server/app.ts'],
+    );
+    assert.deepEqual(
+      packagesOf(
+        'server/x/a.ts',
+        "import type { Request } from 'express';\nimport cors from 'cors';\nimport { a } from './a.ts';\nimport { b } from 'node:fs';\nimport type { R } from '@medplum/fhirtypes/dist/x';",
+      ),
+      ['express', 'cors', 'node:fs', '@medplum/fhirtypes'],
+    );
+    assert.deepEqual(
+      packageViolations(PACKAGE_RULES[0]!, ['server/access/z.ts', 'server/auth/y.ts'], () => ['express']),
+      ['server/access/z.ts imports express'],
+    );
   });
 
   for (const rule of RULES) {

@@ -32,7 +32,11 @@ describe('request logging', () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const app = await createApp({ config: loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false', BASE_URL: base }), engine, logger: pino({ level: 'info' }, stream) });
+    const app = await createApp({
+      config: loadConfig({ DATA_DIR: dir, SEED_DEMO: 'false', BASE_URL: base }),
+      engine,
+      logger: pino({ level: 'info' }, stream),
+    });
     server.on('request', app.express);
     const tokens = new BackendTokens(base, await provisionPractice(app));
     authorization = `Bearer ${await tokens.token()}`;
@@ -52,7 +56,9 @@ describe('request logging', () => {
       headers: { 'content-type': 'application/fhir+json', 'x-request-id': 'req-log-1', authorization },
       body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Secretfamily' }], birthDate: '1961-07-04' }),
     });
-    await fetch(`${base}/fhir/R4/Patient?name=Secretfamily&birthdate=1961-07-04`, { headers: { 'x-request-id': 'req-log-2', authorization } });
+    await fetch(`${base}/fhir/R4/Patient?name=Secretfamily&birthdate=1961-07-04`, {
+      headers: { 'x-request-id': 'req-log-2', authorization },
+    });
     const text = JSON.stringify(lines);
     assert.ok(!text.includes('Secretfamily'), 'no names in logs');
     assert.ok(!text.includes('1961-07-04'), 'no birth dates in logs');

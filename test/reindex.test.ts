@@ -26,7 +26,13 @@ describe('custom search parameters and reindex', () => {
   let roleId = '';
 
   const ids = async (engine: SqliteEngine, type: string, query: Query): Promise<string[]> => {
-    const { request } = parseSearch(type, query, { defaultCount: 50, maxCount: 50, maxOrValues: 10, baseUrl: BASE, strict: true });
+    const { request } = parseSearch(type, query, {
+      defaultCount: 50,
+      maxCount: 50,
+      maxOrValues: 10,
+      baseUrl: BASE,
+      strict: true,
+    });
     return (await engine.reader.search(request)).versions.map((v) => v.id);
   };
 
@@ -35,16 +41,30 @@ describe('custom search parameters and reindex', () => {
     const engine = new SqliteEngine(file);
     await engine.open();
     // Written as if before `home-visits` existed: its rows are left out of the index.
-    const oldIndex = (r: Parameters<typeof extractIndexRows>[0]) => extractIndexRows(r, BASE).filter((row) => row.param !== 'home-visits');
+    const oldIndex = (r: Parameters<typeof extractIndexRows>[0]) =>
+      extractIndexRows(r, BASE).filter((row) => row.param !== 'home-visits');
     const repo = new VersionedRepository({ engine, validate: () => undefined, index: oldIndex });
-    const location = await repo.create<Location>({ resourceType: 'Location', name: 'Ground floor', extension: [{ url: `${EXT}wheelchair-access`, valueBoolean: true }] });
-    const role = await repo.create<PractitionerRole>({
-      resourceType: 'PractitionerRole', location: [{ reference: `Location/${location.resource.id}` }], extension: [{ url: `${EXT}home-visits`, valueBoolean: true }],
+    const location = await repo.create<Location>({
+      resourceType: 'Location',
+      name: 'Ground floor',
+      extension: [{ url: `${EXT}wheelchair-access`, valueBoolean: true }],
     });
-    await repo.create<PractitionerRole>({ resourceType: 'PractitionerRole', extension: [{ url: `${EXT}home-visits`, valueBoolean: false }] });
+    const role = await repo.create<PractitionerRole>({
+      resourceType: 'PractitionerRole',
+      location: [{ reference: `Location/${location.resource.id}` }],
+      extension: [{ url: `${EXT}home-visits`, valueBoolean: true }],
+    });
+    await repo.create<PractitionerRole>({
+      resourceType: 'PractitionerRole',
+      extension: [{ url: `${EXT}home-visits`, valueBoolean: false }],
+    });
     roleId = role.resource.id as string;
     assert.deepEqual(await ids(engine, 'PractitionerRole', { 'home-visits': 'true' }), [], 'not indexed yet');
-    assert.deepEqual(await ids(engine, 'PractitionerRole', { 'location.wheelchair-access': 'true' }), [roleId], 'custom parameters chain');
+    assert.deepEqual(
+      await ids(engine, 'PractitionerRole', { 'location.wheelchair-access': 'true' }),
+      [roleId],
+      'custom parameters chain',
+    );
     await engine.close();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,7 +87,10 @@ describe('custom search parameters and reindex', () => {
   });
 
   it('refuses unknown resource types', () => {
-    const run = spawnSync(process.execPath, [join(ROOT, 'server', 'cli', 'reindex.ts'), 'Banana'], { env: { ...process.env, DATA_DIR: dir }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(ROOT, 'server', 'cli', 'reindex.ts'), 'Banana'], {
+      env: { ...process.env, DATA_DIR: dir },
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /Unknown resource types: Banana/);
   });

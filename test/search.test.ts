@@ -21,25 +21,48 @@ const search = async (path: string, headers: Record<string, string> = {}) => {
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body;
 };
-const ids = (bundle: any, mode = 'match'): string[] => bundle.entry.filter((e: any) => e.search?.mode === mode).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`);
-const link = (bundle: any, relation: string): string | undefined => bundle.link.find((l: any) => l.relation === relation)?.url;
+const ids = (bundle: any, mode = 'match'): string[] =>
+  bundle.entry
+    .filter((e: any) => e.search?.mode === mode)
+    .map((e: any) => `${e.resource.resourceType}/${e.resource.id}`);
+const link = (bundle: any, relation: string): string | undefined =>
+  bundle.link.find((l: any) => l.relation === relation)?.url;
 
 describe('search over HTTP', () => {
   before(async () => {
     server = await startTestServer();
     F = server.fhirUrl;
     // Two organizations that are part of each other: a reference cycle for _include:iterate.
-    await put({ resourceType: 'Organization', id: 'org-a', name: 'Alpha Clinic', partOf: { reference: 'Organization/org-b' } });
-    await put({ resourceType: 'Organization', id: 'org-b', name: 'Beta Group', partOf: { reference: 'Organization/org-a' } });
+    await put({
+      resourceType: 'Organization',
+      id: 'org-a',
+      name: 'Alpha Clinic',
+      partOf: { reference: 'Organization/org-b' },
+    });
+    await put({
+      resourceType: 'Organization',
+      id: 'org-b',
+      name: 'Beta Group',
+      partOf: { reference: 'Organization/org-a' },
+    });
     for (let i = 0; i < 7; i++) {
       await put({
-        resourceType: 'Patient', id: `pat-${i}`, name: [{ family: `Fam${i % 3}`, given: [`G${i}`] }], gender: i % 2 ? 'male' : 'female',
-        birthDate: `19${70 + i}-01-0${1 + (i % 5)}`, managingOrganization: { reference: 'Organization/org-a' },
+        resourceType: 'Patient',
+        id: `pat-${i}`,
+        name: [{ family: `Fam${i % 3}`, given: [`G${i}`] }],
+        gender: i % 2 ? 'male' : 'female',
+        birthDate: `19${70 + i}-01-0${1 + (i % 5)}`,
+        managingOrganization: { reference: 'Organization/org-a' },
         text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">Patient number ${i}</div>` },
       });
       await put({
-        resourceType: 'Observation', id: `obs-${i}`, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
-        subject: { reference: `Patient/pat-${i}` }, effectiveDateTime: `2024-0${1 + (i % 9)}-10`, valueQuantity: { value: 60 + i, system: 'http://unitsofmeasure.org', code: '/min' },
+        resourceType: 'Observation',
+        id: `obs-${i}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+        subject: { reference: `Patient/pat-${i}` },
+        effectiveDateTime: `2024-0${1 + (i % 9)}-10`,
+        valueQuantity: { value: 60 + i, system: 'http://unitsofmeasure.org', code: '/min' },
       });
     }
   });
@@ -72,7 +95,15 @@ describe('search over HTTP', () => {
     const data = (await search('Patient?_id=pat-2&_summary=data')).entry[0].resource;
     assert.ok(data.name && !data.text);
     const elements = (await search('Observation?_id=obs-2&_elements=value[x],subject')).entry[0].resource;
-    assert.deepEqual(Object.keys(elements).sort(), ['code', 'id', 'meta', 'resourceType', 'status', 'subject', 'valueQuantity']);
+    assert.deepEqual(Object.keys(elements).sort(), [
+      'code',
+      'id',
+      'meta',
+      'resourceType',
+      'status',
+      'subject',
+      'valueQuantity',
+    ]);
     const count = await search('Patient?gender=male&_summary=count');
     assert.equal(count.total, 3);
     assert.equal(count.entry.length, 0);
@@ -84,7 +115,10 @@ describe('search over HTTP', () => {
     // family descending (Fam2, Fam1, Fam0), then birthdate ascending (pat-i is born in 1970 + i)
     const order = ['pat-2', 'pat-5', 'pat-1', 'pat-4', 'pat-0', 'pat-3', 'pat-6'];
     const all = await search('Patient?_sort=-family,birthdate&_count=100');
-    assert.deepEqual(ids(all).map((x) => x.slice(8)), order);
+    assert.deepEqual(
+      ids(all).map((x) => x.slice(8)),
+      order,
+    );
     let page = await search('Patient?_sort=-family,birthdate&_count=3&_total=accurate');
     assert.equal(page.total, 7);
     assert.equal(link(page, 'previous'), undefined);
@@ -95,20 +129,30 @@ describe('search over HTTP', () => {
       pages.push(page);
       forward.push(...ids(page));
     }
-    assert.deepEqual(forward.map((x) => x.slice(8)), order);
+    assert.deepEqual(
+      forward.map((x) => x.slice(8)),
+      order,
+    );
     assert.equal(pages.length, 3);
     const backward: string[][] = [];
     while (link(page, 'previous')) {
       page = (await fhirFetch(link(page, 'previous') as string)).body;
       backward.unshift(ids(page));
     }
-    assert.deepEqual(backward, pages.slice(0, -1).map((p) => ids(p)));
+    assert.deepEqual(
+      backward,
+      pages.slice(0, -1).map((p) => ids(p)),
+    );
   });
 
   it('GET and POST _search give identical results, chains and _has included', async () => {
     const query = 'subject:Patient.organization.name=alpha&value-quantity=ge64&_sort=-date';
     const get = await search(`Observation?${query}`);
-    const post = await fhirFetch(`${F}/Observation/_search`, { method: 'POST', body: query, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await fhirFetch(`${F}/Observation/_search`, {
+      method: 'POST',
+      body: query,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(post.status, 200);
     assert.deepEqual(ids(post.body), ids(get));
     assert.deepEqual(ids(get), ['Observation/obs-6', 'Observation/obs-5', 'Observation/obs-4']);
@@ -141,7 +185,11 @@ describe('search over HTTP', () => {
       assert.equal(ids(bundle).length, 7);
       await rejects(`Patient?_id=${Array.from({ length: 1500 }, (_, i) => `x${i}`).join(',')}`, /At most 100 values/);
       const body = `_id=${Array.from({ length: 5000 }, (_, i) => `x${i}`).join(',')}`;
-      const post = await fhirFetch(`${F}/Patient/_search`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const post = await fhirFetch(`${F}/Patient/_search`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal(post.status, 400);
       assert.match(JSON.stringify(post.body.issue), /At most 100 values/);
     });

@@ -52,7 +52,10 @@ describe('npm start builds only the apps whose sources changed', () => {
     try {
       const first = await startOnce(root);
       assert.deepEqual(first.built, ['practitioner-app', 'portal-app']);
-      assert.deepEqual(first.log, ['start: rebuilding the console: not built yet', 'start: rebuilding the portal: not built yet']);
+      assert.deepEqual(first.log, [
+        'start: rebuilding the console: not built yet',
+        'start: rebuilding the portal: not built yet',
+      ]);
       const second = await startOnce(root);
       assert.deepEqual(second.built, []);
       assert.deepEqual(second.log, ['start: apps up to date (practitioner-app, portal-app)']);
@@ -61,7 +64,7 @@ describe('npm start builds only the apps whose sources changed', () => {
     }
   });
 
-  it("rebuilds one app when its folder changes, both when a shared input changes or a file is added", async () => {
+  it('rebuilds one app when its folder changes, both when a shared input changes or a file is added', async () => {
     const root = fakeWorkspace();
     try {
       await startOnce(root);
@@ -69,7 +72,13 @@ describe('npm start builds only the apps whose sources changed', () => {
       const portalOnly = await startOnce(root);
       assert.deepEqual(portalOnly.built, ['portal-app']);
       assert.deepEqual(portalOnly.log, ['start: rebuilding the portal: sources changed']);
-      for (const shared of ['web-shared/shell.ts', 'angular.json', 'package-lock.json', 'tsconfig.json', 'web-shared/new-file.ts']) {
+      for (const shared of [
+        'web-shared/shell.ts',
+        'angular.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'web-shared/new-file.ts',
+      ]) {
         write(root, shared, `changed ${shared}`);
         assert.deepEqual((await startOnce(root)).built, ['practitioner-app', 'portal-app'], shared);
       }
@@ -107,7 +116,16 @@ describe('npm start runs the server in its place', () => {
     const child = spawn(command, args, {
       cwd: PROJECT_ROOT,
       // BUILD_APPS=never: the build check is the unit tests' business; no app build in CI here.
-      env: { ...process.env, BUILD_APPS: 'never', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'info', BASE_URL: `http://127.0.0.1:${port}` },
+      env: {
+        ...process.env,
+        BUILD_APPS: 'never',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'info',
+        BASE_URL: `http://127.0.0.1:${port}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: a server left behind by a regression is killed below
     });
@@ -122,7 +140,10 @@ describe('npm start runs the server in its place', () => {
       for (;;) {
         assert.equal(child.exitCode, null, `npm start exited early:\n${output}`);
         assert.ok(Date.now() < deadline, `not ready within 60 s:\n${output}`);
-        const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ready) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

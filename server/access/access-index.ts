@@ -34,7 +34,9 @@ export function tombstoneRows(resource: Resource, baseUrl: string): IndexRow[] {
 
 export function isAccessRow(row: IndexRow): boolean {
   if (row.kind === 'reference') return row.param === COMPARTMENT_PARAM;
-  return row.kind === 'token' && row.param === '_tag' && (row.system === OWNER_SYSTEM || row.system === DIRECTORY_SYSTEM);
+  return (
+    row.kind === 'token' && row.param === '_tag' && (row.system === OWNER_SYSTEM || row.system === DIRECTORY_SYSTEM)
+  );
 }
 
 /** The owning practice (Organization id) recorded on a resource, if any. */

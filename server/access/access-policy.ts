@@ -25,12 +25,29 @@ import type { Principal, ResourceScope } from './principal.ts';
  * Scopes then narrow: `patient/` scopes to the launch patient's compartment, `user/` scopes to the
  * user's rights, `system/` scopes to a backend client's practice; granular scopes add their query.
  */
-export const DIRECTORY_TYPES = ['Practitioner', 'PractitionerRole', 'Organization', 'Location', 'HealthcareService'] as const;
+export const DIRECTORY_TYPES = [
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+  'HealthcareService',
+] as const;
 
 /** What patients may read of their practices' data outside their own compartment. */
 export const PRACTICE_REFERENCE_TYPES = [
-  'Organization', 'Practitioner', 'PractitionerRole', 'Location', 'HealthcareService', 'Endpoint',
-  'Schedule', 'Slot', 'Questionnaire', 'Medication', 'Substance', 'ValueSet', 'CodeSystem',
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Location',
+  'HealthcareService',
+  'Endpoint',
+  'Schedule',
+  'Slot',
+  'Questionnaire',
+  'Medication',
+  'Substance',
+  'ValueSet',
+  'CodeSystem',
 ] as const;
 
 /**
@@ -108,7 +125,13 @@ function rulesOf(types: Record<string, AccessFilter>, otherTypes: AccessFilter):
 function ruleFor(principal: Principal, interaction: AccessInteraction, options: AccessPolicyOptions): AccessRule {
   const scopes = principal.scopes.filter((s) => s.interactions.includes(interaction) && scopeFits(principal, s));
   // Types whose filter differs from the generic one: named in a scope, or special for this principal.
-  const special = new Set<string>([...DIRECTORY_TYPES, ...PRACTICE_REFERENCE_TYPES, ...HIDDEN_FROM_PATIENTS, ...SERVER_WRITTEN_TYPES, 'Person']);
+  const special = new Set<string>([
+    ...DIRECTORY_TYPES,
+    ...PRACTICE_REFERENCE_TYPES,
+    ...HIDDEN_FROM_PATIENTS,
+    ...SERVER_WRITTEN_TYPES,
+    'Person',
+  ]);
   for (const s of scopes) if (s.resourceType !== '*') special.add(s.resourceType);
   const types: Record<string, AccessFilter> = {};
   for (const type of special) types[type] = filterFor(principal, interaction, type, scopes, options);
@@ -125,7 +148,13 @@ function scopeFits(principal: Principal, scope: ResourceScope): boolean {
   return scope.context === 'system' ? principal.kind === 'system' : principal.kind !== 'system';
 }
 
-function filterFor(principal: Principal, interaction: AccessInteraction, type: string, scopes: ResourceScope[], options: AccessPolicyOptions): AccessFilter {
+function filterFor(
+  principal: Principal,
+  interaction: AccessInteraction,
+  type: string,
+  scopes: ResourceScope[],
+  options: AccessPolicyOptions,
+): AccessFilter {
   const alternatives: SearchFilter[] = [];
   let all = false;
   for (const scope of scopes) {
@@ -136,14 +165,21 @@ function filterFor(principal: Principal, interaction: AccessInteraction, type: s
     else alternatives.push(filter);
   }
   // The public directory stays readable whatever the scopes.
-  if (READS.has(interaction) && (DIRECTORY_TYPES as readonly string[]).includes(type)) alternatives.push(listedFilter());
+  if (READS.has(interaction) && (DIRECTORY_TYPES as readonly string[]).includes(type))
+    alternatives.push(listedFilter());
   if (all) return 'all';
   if (alternatives.length === 0) return 'none';
   return alternatives.length === 1 ? (alternatives[0] as SearchFilter) : { kind: 'or', filters: alternatives };
 }
 
 /** What one scope grants on `type`: the principal's rights, narrowed by the scope's context and query. */
-function scopeFilter(principal: Principal, interaction: AccessInteraction, type: string, scope: ResourceScope, options: AccessPolicyOptions): AccessFilter {
+function scopeFilter(
+  principal: Principal,
+  interaction: AccessInteraction,
+  type: string,
+  scope: ResourceScope,
+  options: AccessPolicyOptions,
+): AccessFilter {
   const rights = rightsFilter(principal, interaction, type);
   if (rights === 'none') return 'none';
   const parts: SearchFilter[] = rights === 'all' ? [] : [rights];
@@ -176,7 +212,10 @@ function rightsFilter(principal: Principal, interaction: AccessInteraction, type
       if ((HIDDEN_FROM_PATIENTS as readonly string[]).includes(type)) return 'none';
       // Reference data of their practices (a Schedule is in the compartment of its actor, yet a
       // patient booking an appointment must see the practitioner's schedules).
-      const reference = READS.has(interaction) && (PRACTICE_REFERENCE_TYPES as readonly string[]).includes(type) ? ownedBy(principal.practices) : 'none';
+      const reference =
+        READS.has(interaction) && (PRACTICE_REFERENCE_TYPES as readonly string[]).includes(type)
+          ? ownedBy(principal.practices)
+          : 'none';
       const own = isCompartmentType(type) && principal.patients.length ? compartmentFilter(principal.patients) : 'none';
       return anyOfFilters([own, reference]);
     }
@@ -215,7 +254,8 @@ function listedFilter(): SearchFilter {
 function granularFilters(type: string, query: string, options: AccessPolicyOptions): SearchFilter[] | undefined {
   const filters: SearchFilter[] = [];
   for (const [key, value] of new URLSearchParams(query)) {
-    if (key.startsWith('_') && key !== '_id' && key !== '_tag' && key !== '_profile' && key !== '_security') return undefined;
+    if (key.startsWith('_') && key !== '_id' && key !== '_tag' && key !== '_profile' && key !== '_security')
+      return undefined;
     const filter = parseFilter(type, key, value, { baseUrl: options.fhirBaseUrl, maxOrValues: 100, maxChainDepth: 1 });
     if (!filter) return undefined;
     filters.push(filter);
@@ -226,16 +266,26 @@ function granularFilters(type: string, query: string, options: AccessPolicyOptio
 // ---------------------------------------------------------------------------------------------
 // Writes
 
-async function prepareWrite(writer: Writer, resource: Resource, current: Resource | undefined, lookup: Lookup, defer?: Defer): Promise<Resource> {
+async function prepareWrite(
+  writer: Writer,
+  resource: Resource,
+  current: Resource | undefined,
+  lookup: Lookup,
+  defer?: Defer,
+): Promise<Resource> {
   const { principal, rule } = writer;
   const interaction = current ? 'u' : 'c';
   const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
-  if (filter === 'none') throw forbidden(`Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`);
+  if (filter === 'none')
+    throw forbidden(
+      `Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`,
+    );
   const patients = patientsOf(writer, resource);
   await checkCompartments(writer, patients, lookup, defer);
   const grants = grantContext(writer, lookup);
   await checkGrantChange({ before: current, after: resource }, grants);
-  const owner = ownerOf(current) ?? (await grantOwner(resource, grants)) ?? (await chooseOwner(writer, resource, patients, lookup));
+  const owner =
+    ownerOf(current) ?? (await grantOwner(resource, grants)) ?? (await chooseOwner(writer, resource, patients, lookup));
   return withProtectedMeta(principal, resource, current, owner);
 }
 
@@ -257,11 +307,14 @@ async function prepareDelete(writer: Writer, current: Resource, lookup: Lookup):
  */
 function patientsOf(writer: Writer, resource: Resource): string[] {
   if (resource.resourceType === 'Person') return [];
-  return compartmentTargets(resource, writer.options.fhirBaseUrl).filter((id) => !(resource.resourceType === 'Patient' && id === resource.id));
+  return compartmentTargets(resource, writer.options.fhirBaseUrl).filter(
+    (id) => !(resource.resourceType === 'Patient' && id === resource.id),
+  );
 }
 
 function grantContext(writer: Writer, lookup: Lookup): GrantContext {
-  const find = async (request: Parameters<Lookup>[0]) => (await lookup(request)).flatMap((v: StoredVersion) => (v.resource ? [v.resource] : []));
+  const find = async (request: Parameters<Lookup>[0]) =>
+    (await lookup(request)).flatMap((v: StoredVersion) => (v.resource ? [v.resource] : []));
   return { principal: writer.principal, find, now: writer.options.now?.() ?? new Date() };
 }
 
@@ -273,7 +326,14 @@ function grantContext(writer: Writer, lookup: Lookup): GrantContext {
 async function checkCompartments(writer: Writer, patients: string[], lookup: Lookup, defer?: Defer): Promise<void> {
   const unknown = patients.filter((id) => !writer.readablePatients.has(id));
   if (unknown.length === 0) return;
-  const visible = await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: unknown }], sort: [], count: unknown.length, total: 'none', access: writer.rule('r') });
+  const visible = await lookup({
+    resourceType: 'Patient',
+    filters: [{ kind: 'id', ids: unknown }],
+    sort: [],
+    count: unknown.length,
+    total: 'none',
+    access: writer.rule('r'),
+  });
   for (const v of visible) if (v.resource) writer.readablePatients.set(v.id, ownerOf(v.resource));
   if (visible.length === unknown.length) return;
   if (defer) return defer(() => checkCompartments(writer, patients, lookup));
@@ -289,7 +349,19 @@ async function chooseOwner(writer: Writer, resource: Resource, patients: string[
   const { principal } = writer;
   const first = patients[0];
   if (first) {
-    const owner = writer.readablePatients.get(first) ?? ownerOf((await lookup({ resourceType: 'Patient', filters: [{ kind: 'id', ids: [first] }], sort: [], count: 1, total: 'none' }))[0]?.resource);
+    const owner =
+      writer.readablePatients.get(first) ??
+      ownerOf(
+        (
+          await lookup({
+            resourceType: 'Patient',
+            filters: [{ kind: 'id', ids: [first] }],
+            sort: [],
+            count: 1,
+            total: 'none',
+          })
+        )[0]?.resource,
+      );
     if (owner) return owner;
   }
   if (principal.kind === 'patient' || principal.kind === 'related-person') {
@@ -298,18 +370,30 @@ async function chooseOwner(writer: Writer, resource: Resource, patients: string[
   const named = ownerOf(resource);
   if (named && principal.practices.includes(named)) return named;
   if (principal.practices.length === 1) return principal.practices[0] as string;
-  throw unprocessable(`You work for several practices: name the owning one with a meta.tag of system ${OWNER_SYSTEM}`, 'meta.tag');
+  throw unprocessable(
+    `You work for several practices: name the owning one with a meta.tag of system ${OWNER_SYSTEM}`,
+    'meta.tag',
+  );
 }
 
 /**
  * Fields the caller may not set: the owner tag always comes from `owner`; security labels and the
  * directory listing are kept from the current version unless the caller works for the practice.
  */
-function withProtectedMeta(principal: Principal, resource: Resource, current: Resource | undefined, owner: string): Resource {
+function withProtectedMeta(
+  principal: Principal,
+  resource: Resource,
+  current: Resource | undefined,
+  owner: string,
+): Resource {
   const staff = principal.kind === 'practitioner' || principal.kind === 'system';
   const isProtected = (t: Coding): boolean => t.system === OWNER_SYSTEM || (!staff && t.system === DIRECTORY_SYSTEM);
   const keptTags = (current?.meta?.tag ?? []).filter((t) => !staff && t.system === DIRECTORY_SYSTEM);
-  const tags = [...(resource.meta?.tag ?? []).filter((t) => !isProtected(t)), ...keptTags, { system: OWNER_SYSTEM, code: owner }];
+  const tags = [
+    ...(resource.meta?.tag ?? []).filter((t) => !isProtected(t)),
+    ...keptTags,
+    { system: OWNER_SYSTEM, code: owner },
+  ];
   const meta = { ...resource.meta, tag: tags };
   if (!staff) {
     if (current?.meta?.security) meta.security = current.meta.security;

@@ -32,10 +32,16 @@ const ANONYMOUS_INTERACTIONS: ReadonlySet<string> = new Set(['read', 'search-typ
 const DIRECTORY: ReadonlySet<string> = new Set(DIRECTORY_TYPES);
 
 export function anonymousMay(asked: AskedInteraction): boolean {
-  return ANONYMOUS_INTERACTIONS.has(asked.interaction) && asked.resourceType !== undefined && DIRECTORY.has(asked.resourceType);
+  return (
+    ANONYMOUS_INTERACTIONS.has(asked.interaction) &&
+    asked.resourceType !== undefined &&
+    DIRECTORY.has(asked.resourceType)
+  );
 }
 
 /** The 401 every other request without a token gets (the error handler adds WWW-Authenticate). */
 export function tokenRequired(): FhirError {
-  return unauthorized('This request needs an access token; without one only metadata and the public directory (read, search) are available');
+  return unauthorized(
+    'This request needs an access token; without one only metadata and the public directory (read, search) are available',
+  );
 }

@@ -38,7 +38,14 @@ export async function resolvePrincipal(grant: TokenGrant, deps: EntitlementDeps)
   const base = { clientId: grant.clientId, scopes, ...(grant.patient ? { launchPatient: grant.patient } : {}) };
   if (!grant.accountId) {
     const practices = grant.clientPractice ? [grant.clientPractice] : [];
-    return { kind: 'system', subject: grant.clientId, practices, patients: [], ...base, ...(grant.clientManagesAccess ? { managesAccess: true } : {}) };
+    return {
+      kind: 'system',
+      subject: grant.clientId,
+      practices,
+      patients: [],
+      ...base,
+      ...(grant.clientManagesAccess ? { managesAccess: true } : {}),
+    };
   }
   const account = await deps.findAccount(grant.accountId);
   if (!account) throw new FhirError(401, outcome('login', 'The account of this token no longer exists'));
@@ -48,15 +55,26 @@ export async function resolvePrincipal(grant: TokenGrant, deps: EntitlementDeps)
   const find = finder(deps.repo);
   switch (account.kind) {
     case 'practitioner':
-      return { kind: 'practitioner', ...who, practices: type === 'Practitioner' ? await practicesOfPractitioner(find, id, now) : [], patients: [] };
+      return {
+        kind: 'practitioner',
+        ...who,
+        practices: type === 'Practitioner' ? await practicesOfPractitioner(find, id, now) : [],
+        patients: [],
+      };
     case 'patient': {
       const records = type === 'Person' ? await linkedPatients(deps.repo, id) : [];
       return { kind: 'patient', ...who, patients: records.map((r) => r.id as string), practices: owners(records) };
     }
     case 'related-person': {
-      const relatedIds = type === 'RelatedPerson' ? [id] : type === 'Person' ? await linkedIds(deps.repo, id, 'RelatedPerson') : [];
+      const relatedIds =
+        type === 'RelatedPerson' ? [id] : type === 'Person' ? await linkedIds(deps.repo, id, 'RelatedPerson') : [];
       const records = await familyPatients(deps.repo, relatedIds, now);
-      return { kind: 'related-person', ...who, patients: records.map((r) => r.id as string), practices: owners(records) };
+      return {
+        kind: 'related-person',
+        ...who,
+        patients: records.map((r) => r.id as string),
+        practices: owners(records),
+      };
     }
   }
 }
@@ -80,10 +98,18 @@ async function linkedIds(repo: Repository, personId: string, type: string): Prom
 async function familyPatients(repo: Repository, relatedIds: string[], now: Date): Promise<Resource[]> {
   if (relatedIds.length === 0) return [];
   const related = await find<RelatedPerson>(repo, 'RelatedPerson', [{ kind: 'id', ids: relatedIds }]);
-  const records = (await patients(repo, unique(related.map((r) => localId(r.patient?.reference, 'Patient'))))) as Patient[];
+  const records = (await patients(
+    repo,
+    unique(related.map((r) => localId(r.patient?.reference, 'Patient'))),
+  )) as Patient[];
   const practices = await find<Organization>(repo, 'Organization', [{ kind: 'id', ids: owners(records) }]);
   const ageLimit = (patient: Patient) => minorProxyAge(practices.find((o) => o.id === ownerOf(patient)));
-  return records.filter((patient) => related.some((r) => localId(r.patient?.reference, 'Patient') === patient.id && familyAccessOpen(r, patient, ageLimit(patient), now)));
+  return records.filter((patient) =>
+    related.some(
+      (r) =>
+        localId(r.patient?.reference, 'Patient') === patient.id && familyAccessOpen(r, patient, ageLimit(patient), now),
+    ),
+  );
 }
 
 async function patients(repo: Repository, ids: string[]): Promise<Resource[]> {

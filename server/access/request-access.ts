@@ -34,7 +34,9 @@ export interface ExchangeLocals {
   locals: Record<string, unknown>;
 }
 
-export function requestAccess(deps: RequestAccessDeps): (req: unknown, res: ExchangeLocals, asked?: AskedInteraction) => Promise<AccessScope> {
+export function requestAccess(
+  deps: RequestAccessDeps,
+): (req: unknown, res: ExchangeLocals, asked?: AskedInteraction) => Promise<AccessScope> {
   const anonymous = publicScope();
   return async (_req, res, asked) => {
     const grant = res.locals.grant as TokenGrant | undefined;
@@ -67,7 +69,11 @@ export function patientChoices(deps: Pick<RequestAccessDeps, 'repo' | 'findAccou
     if (filter.id !== undefined) filters.push({ kind: 'id', ids: [filter.id] });
     const name = filter.name?.trim();
     if (name) {
-      const byName = parseFilter('Patient', 'name', name.slice(0, 100), { baseUrl: deps.fhirBaseUrl, maxOrValues: 1, maxChainDepth: 0 });
+      const byName = parseFilter('Patient', 'name', name.slice(0, 100), {
+        baseUrl: deps.fhirBaseUrl,
+        maxOrValues: 1,
+        maxChainDepth: 0,
+      });
       if (byName) filters.push(byName);
     }
     const page = await scoped.search({
@@ -77,7 +83,9 @@ export function patientChoices(deps: Pick<RequestAccessDeps, 'repo' | 'findAccou
       count: PICKER_LIMIT,
       total: 'none',
     });
-    return page.versions.flatMap((v) => (v.resource ? [{ id: v.resource.id as string, display: displayName(v.resource as Patient) }] : []));
+    return page.versions.flatMap((v) =>
+      v.resource ? [{ id: v.resource.id as string, display: displayName(v.resource as Patient) }] : [],
+    );
   };
 }
 

@@ -18,11 +18,27 @@ import { actionOf } from './audit-record.ts';
 import { openTestStore, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
 import type { TestStore } from '../../test/support/repository-setup.ts';
 
-const practitioner: AuditRecord['who'] = { subject: 'acct-1', kind: 'practitioner', fhirUser: 'Practitioner/pr-1', clientId: 'console', practices: ['org-b', 'org-a'] };
+const practitioner: AuditRecord['who'] = {
+  subject: 'acct-1',
+  kind: 'practitioner',
+  fhirUser: 'Practitioner/pr-1',
+  clientId: 'console',
+  practices: ['org-b', 'org-a'],
+};
 const patient: AuditRecord['who'] = { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe-1', clientId: 'portal' };
 
 function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return { at: '2025-01-02T03:04:05.678Z', action: 'R', interaction: 'read', outcome: 200, who: practitioner, ip: '127.0.0.1', requestId: 'req-1', entity: 'Observation/o-1', ...overrides };
+  return {
+    at: '2025-01-02T03:04:05.678Z',
+    action: 'R',
+    interaction: 'read',
+    outcome: 200,
+    who: practitioner,
+    ip: '127.0.0.1',
+    requestId: 'req-1',
+    entity: 'Observation/o-1',
+    ...overrides,
+  };
 }
 
 describe('AuditEvent of a record', () => {
@@ -33,7 +49,21 @@ describe('AuditEvent of a record', () => {
   after(() => store.close());
 
   it('maps HTTP statuses to AuditEvent.outcome', () => {
-    const cases: Array<[number, string]> = [[200, '0'], [201, '0'], [204, '0'], [304, '0'], [400, '4'], [401, '4'], [403, '4'], [404, '4'], [410, '4'], [412, '4'], [499, '4'], [500, '8'], [503, '8']];
+    const cases: Array<[number, string]> = [
+      [200, '0'],
+      [201, '0'],
+      [204, '0'],
+      [304, '0'],
+      [400, '4'],
+      [401, '4'],
+      [403, '4'],
+      [404, '4'],
+      [410, '4'],
+      [412, '4'],
+      [499, '4'],
+      [500, '8'],
+      [503, '8'],
+    ];
     for (const [status, expected] of cases) {
       assert.equal(outcomeOf(status), expected, `HTTP ${status}`);
       assert.equal(toAuditEvent(record({ outcome: status })).outcome, expected, `event of HTTP ${status}`);
@@ -71,16 +101,22 @@ describe('AuditEvent of a record', () => {
 
   it('records a patient (Person, not allowed in agent.who by R4) as an identifier', () => {
     const event = toAuditEvent(record({ who: patient }));
-    assert.deepEqual(event.agent[0]?.who, { identifier: { system: FHIR_USER_SYSTEM, value: 'Person/pe-1' }, display: 'Person/pe-1' });
+    assert.deepEqual(event.agent[0]?.who, {
+      identifier: { system: FHIR_USER_SYSTEM, value: 'Person/pe-1' },
+      display: 'Person/pe-1',
+    });
   });
 
-  it('tags the owner of a reached resource, else a staff caller\'s practices, else nothing', () => {
+  it("tags the owner of a reached resource, else a staff caller's practices, else nothing", () => {
     assert.deepEqual(concernedPractices(record(), { targetOwner: 'org-c' }), ['org-c']);
     assert.deepEqual(concernedPractices(record({ outcome: 404 })), ['org-a', 'org-b']);
     assert.deepEqual(concernedPractices(record({ who: patient })), []);
     assert.deepEqual(concernedPractices(record({ who: undefined })), []);
     const tags = toAuditEvent(record({ outcome: 404 })).meta?.tag;
-    assert.deepEqual(tags, [{ system: OWNER_SYSTEM, code: 'org-a' }, { system: OWNER_SYSTEM, code: 'org-b' }]);
+    assert.deepEqual(tags, [
+      { system: OWNER_SYSTEM, code: 'org-a' },
+      { system: OWNER_SYSTEM, code: 'org-b' },
+    ]);
     assert.equal(toAuditEvent(record({ who: patient })).meta, undefined);
   });
 
@@ -88,17 +124,43 @@ describe('AuditEvent of a record', () => {
     const event = toAuditEvent(record(), undefined, { targetOwner: 'org-a', patients: ['p-1'] });
     const entity = event.entity?.find((e) => e.what?.reference === 'Patient/p-1');
     assert.deepEqual(entity?.role, PATIENT_ENTITY_ROLE);
-    const compartment = indexWithAccess(event, TEST_BASE_URL).filter((r) => r.kind === 'reference' && r.param === '_compartment');
-    assert.deepEqual(compartment.map((r) => r.kind === 'reference' && r.target), ['Patient/p-1']);
+    const compartment = indexWithAccess(event, TEST_BASE_URL).filter(
+      (r) => r.kind === 'reference' && r.param === '_compartment',
+    );
+    assert.deepEqual(
+      compartment.map((r) => r.kind === 'reference' && r.target),
+      ['Patient/p-1'],
+    );
   });
 
   it('produces valid R4 AuditEvents for every kind of record (no errors, no warnings)', () => {
     const records: AuditRecord[] = [
       record(),
       record({ who: patient, entity: 'Patient/p-1' }),
-      record({ who: undefined, outcome: 401, ip: undefined, requestId: undefined, entity: undefined, interaction: undefined, action: 'E' }),
-      record({ who: { subject: 'client-1', kind: 'system', clientId: 'client-1', practices: ['org-a'] }, interaction: 'search-type', action: 'E', entity: 'Observation', query: 'patient=Patient/p-1&_count=10' }),
-      record({ who: { subject: 'acct-9', clientId: 'app' }, interaction: 'operation', operation: 'everything', entity: 'Patient/p-1', outcome: 500, aborted: true }),
+      record({
+        who: undefined,
+        outcome: 401,
+        ip: undefined,
+        requestId: undefined,
+        entity: undefined,
+        interaction: undefined,
+        action: 'E',
+      }),
+      record({
+        who: { subject: 'client-1', kind: 'system', clientId: 'client-1', practices: ['org-a'] },
+        interaction: 'search-type',
+        action: 'E',
+        entity: 'Observation',
+        query: 'patient=Patient/p-1&_count=10',
+      }),
+      record({
+        who: { subject: 'acct-9', clientId: 'app' },
+        interaction: 'operation',
+        operation: 'everything',
+        entity: 'Patient/p-1',
+        outcome: 500,
+        aborted: true,
+      }),
       record({ interaction: 'transaction', action: 'E', entity: undefined, outcome: 200 }),
       record({ query: 'x'.repeat(2048), queryTruncated: true, interaction: 'search-type', entity: 'Patient' }),
     ];
@@ -138,9 +200,14 @@ describe('interaction of a request', () => {
     });
   }
 
-  it('takes a create\'s id from its Location and a Bundle\'s type from its body', () => {
-    assert.deepEqual(auditTarget({ method: 'POST', path: '/Patient', location: 'http://x/fhir/R4/Patient/abc/_history/1' }), { interaction: 'create', entity: 'Patient/abc' });
-    assert.deepEqual(auditTarget({ method: 'POST', path: '/', bundleType: 'transaction' }), { interaction: 'transaction' });
+  it("takes a create's id from its Location and a Bundle's type from its body", () => {
+    assert.deepEqual(
+      auditTarget({ method: 'POST', path: '/Patient', location: 'http://x/fhir/R4/Patient/abc/_history/1' }),
+      { interaction: 'create', entity: 'Patient/abc' },
+    );
+    assert.deepEqual(auditTarget({ method: 'POST', path: '/', bundleType: 'transaction' }), {
+      interaction: 'transaction',
+    });
     assert.deepEqual(auditTarget({ method: 'POST', path: '/', bundleType: 'batch' }), { interaction: 'batch' });
   });
 

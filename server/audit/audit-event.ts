@@ -13,7 +13,11 @@ import type { AuditRecord, AuditWho } from './audit-record.ts';
  * the event (README "Who can read an AuditEvent"); the trail computes them (audit-trail.ts) as
  * `AuditEventContext`.
  */
-export const AUDIT_EVENT_TYPE: Coding = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' };
+export const AUDIT_EVENT_TYPE: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+  code: 'rest',
+  display: 'RESTful Operation',
+};
 export const RESTFUL_INTERACTION_SYSTEM = 'http://hl7.org/fhir/restful-interaction';
 /** Our operations (`$everything`, `$validate`) as a second subtype. */
 export const OPERATION_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/operation';
@@ -22,17 +26,41 @@ export const CLIENT_ID_SYSTEM = 'https://patient-portal.example.org/fhir/sid/cli
 /** The Principal kind (practitioner, patient, related-person, system) or `anonymous`, as agent.role. */
 export const PRINCIPAL_KIND_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/principal-kind';
 export const RESOURCE_TYPES_SYSTEM = 'http://hl7.org/fhir/resource-types';
-export const REQUEST_ID_ENTITY: Coding = { system: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType', code: 'XrequestId', display: 'X-Request-Id' };
+export const REQUEST_ID_ENTITY: Coding = {
+  system: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType',
+  code: 'XrequestId',
+  display: 'X-Request-Id',
+};
 
 /** A fhirUser whose type R4 does not allow in AuditEvent.agent.who (a patient's `Person/…`) is an identifier in this system. */
 export const FHIR_USER_SYSTEM = 'https://patient-portal.example.org/fhir/sid/fhir-user';
 /** BALP's patient entity: type Person (audit-entity-type 1), role Patient (object-role 1). */
-export const PATIENT_ENTITY_TYPE: Coding = { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' };
-export const PATIENT_ENTITY_ROLE: Coding = { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' };
+export const PATIENT_ENTITY_TYPE: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+  code: '1',
+  display: 'Person',
+};
+export const PATIENT_ENTITY_ROLE: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/object-role',
+  code: '1',
+  display: 'Patient',
+};
 
-const APPLICATION: Coding = { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' };
-const HUMAN_USER: Coding = { system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser', display: 'human user' };
-const APPLICATION_SERVER: Coding = { system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' };
+const APPLICATION: Coding = {
+  system: 'http://dicom.nema.org/resources/ontology/DCM',
+  code: '110150',
+  display: 'Application',
+};
+const HUMAN_USER: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type',
+  code: 'humanuser',
+  display: 'human user',
+};
+const APPLICATION_SERVER: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/security-source-type',
+  code: '4',
+  display: 'Application Server',
+};
 /** AuditEvent.agent.network.type `2`: an IP address. */
 const IP_ADDRESS = '2';
 const REFERENCE = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
@@ -73,12 +101,21 @@ export function concernedPractices(record: AuditRecord, context: AuditEventConte
   return staff ? [...new Set(record.who?.practices ?? [])].sort() : [];
 }
 
-export function toAuditEvent(record: AuditRecord, source: AuditEventSource = DEFAULT_SOURCE, context: AuditEventContext = {}): AuditEvent {
+export function toAuditEvent(
+  record: AuditRecord,
+  source: AuditEventSource = DEFAULT_SOURCE,
+  context: AuditEventContext = {},
+): AuditEvent {
   if (record.count !== undefined) return aggregateEvent(record, source);
   const subtype: Coding[] = [];
   if (record.interaction) subtype.push({ system: RESTFUL_INTERACTION_SYSTEM, code: record.interaction });
-  if (record.operation) subtype.push({ system: OPERATION_SYSTEM, code: record.operation, display: `$${record.operation}` });
-  const entity = [...targetEntities(record), ...patientEntities(context.patients), ...requestIdEntities(record.requestId)];
+  if (record.operation)
+    subtype.push({ system: OPERATION_SYSTEM, code: record.operation, display: `$${record.operation}` });
+  const entity = [
+    ...targetEntities(record),
+    ...patientEntities(context.patients),
+    ...requestIdEntities(record.requestId),
+  ];
   const owners = concernedPractices(record, context);
   return {
     resourceType: 'AuditEvent',
@@ -96,7 +133,8 @@ export function toAuditEvent(record: AuditRecord, source: AuditEventSource = DEF
 }
 
 /** The description of an aggregate's entity (audit-aggregates.ts). */
-export const AGGREGATE_DESCRIPTION = 'requests counted together: without a valid token, or throttled (429), per minute, address, status and caller';
+export const AGGREGATE_DESCRIPTION =
+  'requests counted together: without a valid token, or throttled (429), per minute, address, status and caller';
 /** `entity.detail.type` of the number of requests an aggregate counts. */
 export const AGGREGATE_COUNT = 'requests';
 
@@ -163,11 +201,15 @@ function userReference(who: AuditWho): AgentWho {
   const fhirUser = who.fhirUser;
   if (!fhirUser || !REFERENCE.test(fhirUser)) return clientReference(who.clientId);
   const type = fhirUser.split('/')[0] as string;
-  return AGENT_TYPES.has(type) ? { reference: fhirUser } : { identifier: { system: FHIR_USER_SYSTEM, value: fhirUser }, display: fhirUser };
+  return AGENT_TYPES.has(type)
+    ? { reference: fhirUser }
+    : { identifier: { system: FHIR_USER_SYSTEM, value: fhirUser }, display: fhirUser };
 }
 
 function clientReference(clientId: string): AgentWho {
-  return nonEmpty(clientId) ? { identifier: { system: CLIENT_ID_SYSTEM, value: clientId }, display: clientId } : { display: 'unknown client' };
+  return nonEmpty(clientId)
+    ? { identifier: { system: CLIENT_ID_SYSTEM, value: clientId }, display: clientId }
+    : { display: 'unknown client' };
 }
 
 function kindRole(kind: string): { coding: Coding[] } {
@@ -177,7 +219,8 @@ function kindRole(kind: string): { coding: Coding[] } {
 /** The resource (`what`) or type acted on, with the query (base64) of a search or conditional request. */
 function targetEntities(record: AuditRecord): AuditEventEntity[] {
   const query = nonEmpty(record.query) ? { query: Buffer.from(record.query, 'utf8').toString('base64') } : {};
-  const cut = nonEmpty(record.query) && record.queryTruncated ? { description: 'query cut at its first 2048 characters' } : {};
+  const cut =
+    nonEmpty(record.query) && record.queryTruncated ? { description: 'query cut at its first 2048 characters' } : {};
   const entity = record.entity ?? '';
   const type = entity.split('/')[0] as string;
   const typed = /^[A-Z][A-Za-z]{1,63}$/.test(type) ? { type: { system: RESOURCE_TYPES_SYSTEM, code: type } } : {};
@@ -191,7 +234,11 @@ function patientEntities(patients: string[] | undefined): AuditEventEntity[] {
   return [...new Set(patients ?? [])]
     .filter((id) => REFERENCE.test(`Patient/${id}`))
     .sort()
-    .map((id) => ({ what: { reference: `Patient/${id}` } as EntityWhat, type: PATIENT_ENTITY_TYPE, role: PATIENT_ENTITY_ROLE }));
+    .map((id) => ({
+      what: { reference: `Patient/${id}` } as EntityWhat,
+      type: PATIENT_ENTITY_TYPE,
+      role: PATIENT_ENTITY_ROLE,
+    }));
 }
 
 function requestIdEntities(requestId: string | undefined): AuditEventEntity[] {

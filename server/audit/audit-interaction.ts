@@ -32,7 +32,10 @@ export function isAudited(method: string, path: string): boolean {
 }
 
 export function auditTarget(facts: RequestFacts): AuditTarget {
-  const segments = facts.path.split('/').filter((s) => s !== '').map(decodeSegment);
+  const segments = facts.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeSegment);
   const method = isRead(facts.method) ? 'GET' : facts.method.toUpperCase();
   switch (segments.length) {
     case 0:
@@ -44,7 +47,9 @@ export function auditTarget(facts: RequestFacts): AuditTarget {
     case 3:
       return threeSegments(method, segments[0] as string, segments[1] as string, segments[2] as string);
     case 4:
-      return segments[2] === '_history' && method === 'GET' ? { interaction: 'vread', ...instance(segments[0] as string, segments[1] as string) } : {};
+      return segments[2] === '_history' && method === 'GET'
+        ? { interaction: 'vread', ...instance(segments[0] as string, segments[1] as string) }
+        : {};
     default:
       return {};
   }
@@ -55,21 +60,32 @@ export function auditTarget(facts: RequestFacts): AuditTarget {
  * each call is an operation on the practice (Organization) or, for an EHR launch, on the patient.
  */
 export function apiAuditTarget(facts: RequestFacts, body: unknown): AuditTarget {
-  const segments = facts.path.split('/').filter((s) => s !== '').map(decodeSegment);
+  const segments = facts.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeSegment);
   const method = isRead(facts.method) ? 'GET' : facts.method.toUpperCase();
   if (segments.length === 1 && segments[0] === 'ehr-launch' && method === 'POST') {
     const patient = (body as { patient?: unknown } | undefined)?.patient;
-    return { interaction: 'operation', operation: 'ehr-launch', ...(typeof patient === 'string' && ID.test(patient) ? { entity: `Patient/${patient}` } : {}) };
+    return {
+      interaction: 'operation',
+      operation: 'ehr-launch',
+      ...(typeof patient === 'string' && ID.test(patient) ? { entity: `Patient/${patient}` } : {}),
+    };
   }
   const [practices, practice, collection] = segments;
   if (practices !== 'practices' || !practice || !ID.test(practice)) return {};
   const entity = `Organization/${practice}`;
   const operation =
-    collection === 'apps' && segments.length === 3 && method === 'GET' ? 'list-apps'
-    : collection === 'clients' && segments.length === 3 && method === 'GET' ? 'list-clients'
-    : collection === 'clients' && segments.length === 3 && method === 'POST' ? 'register-client'
-    : collection === 'clients' && segments.length === 4 && method === 'DELETE' ? 'remove-client'
-    : undefined;
+    collection === 'apps' && segments.length === 3 && method === 'GET'
+      ? 'list-apps'
+      : collection === 'clients' && segments.length === 3 && method === 'GET'
+        ? 'list-clients'
+        : collection === 'clients' && segments.length === 3 && method === 'POST'
+          ? 'register-client'
+          : collection === 'clients' && segments.length === 4 && method === 'DELETE'
+            ? 'remove-client'
+            : undefined;
   return operation ? { interaction: 'operation', operation, entity } : { entity };
 }
 
@@ -103,7 +119,8 @@ function oneSegment(method: string, segment: string, location: string | undefine
 
 /** `/Type/_search`, `/Type/_history`, `/Type/$op`, `/Type/id`. */
 function twoSegments(method: string, type: string, second: string): AuditTarget {
-  if (second === '_search') return method === 'GET' || method === 'POST' ? { interaction: 'search-type', ...typeOf(type) } : typeOf(type);
+  if (second === '_search')
+    return method === 'GET' || method === 'POST' ? { interaction: 'search-type', ...typeOf(type) } : typeOf(type);
   if (second === '_history') return method === 'GET' ? { interaction: 'history-type', ...typeOf(type) } : typeOf(type);
   const operation = OPERATION.exec(second)?.[1];
   if (operation) return { interaction: 'operation', operation, ...typeOf(type) };
@@ -114,7 +131,8 @@ function twoSegments(method: string, type: string, second: string): AuditTarget 
 
 /** `/Type/id/_history`, `/Type/id/$op`. */
 function threeSegments(method: string, type: string, id: string, third: string): AuditTarget {
-  if (third === '_history') return method === 'GET' ? { interaction: 'history-instance', ...instance(type, id) } : instance(type, id);
+  if (third === '_history')
+    return method === 'GET' ? { interaction: 'history-instance', ...instance(type, id) } : instance(type, id);
   const operation = OPERATION.exec(third)?.[1];
   if (operation) return { interaction: 'operation', operation, ...instance(type, id) };
   return instance(type, id);
@@ -133,7 +151,9 @@ function instance(type: string, id: string): { entity?: string } {
 /** The id a create chose, from its Location (`…/Type/id/_history/1`), when it is of this type. */
 function createdEntity(type: string, location: string | undefined): { entity: string } | undefined {
   if (!location || !TYPE.test(type)) return undefined;
-  const match = /\/([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/.exec(location.split('?')[0] as string);
+  const match = /\/([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?\/?$/.exec(
+    location.split('?')[0] as string,
+  );
   return match && match[1] === type ? { entity: `${type}/${match[2]}` } : undefined;
 }
 

@@ -30,9 +30,24 @@ import type { TestStore } from '../../test/support/repository-setup.ts';
  * middleware is replaced by one that reads the Principal from the token itself (base64url JSON):
  * `Bearer bad` is refused with 401 as the real one refuses an invalid token.
  */
-const LIMITS = { bodyBytes: 1024 * 1024, jsonDepth: 64, searchDefaultCount: 20, searchMaxCount: 1000, searchMaxOrValues: 100, bundleMaxEntries: 100 };
+const LIMITS = {
+  bodyBytes: 1024 * 1024,
+  jsonDepth: 64,
+  searchDefaultCount: 20,
+  searchMaxCount: 1000,
+  searchMaxOrValues: 100,
+  bundleMaxEntries: 100,
+};
 const ALL: Principal['scopes'] = [{ context: 'user', resourceType: '*', interactions: ['c', 'r', 'u', 'd', 's'] }];
-const alice: Principal = { kind: 'practitioner', subject: 'acct-alice', clientId: 'console', fhirUser: 'Practitioner/alice', practices: ['org-a'], patients: [], scopes: ALL };
+const alice: Principal = {
+  kind: 'practitioner',
+  subject: 'acct-alice',
+  clientId: 'console',
+  fhirUser: 'Practitioner/alice',
+  practices: ['org-a'],
+  patients: [],
+  scopes: ALL,
+};
 
 function tokenOf(principal: Principal): string {
   return `Bearer ${Buffer.from(JSON.stringify(principal)).toString('base64url')}`;
@@ -42,12 +57,17 @@ const fakeBearer: RequestHandler = (req, res, next) => {
   const header = req.headers.authorization;
   if (!header) return next();
   try {
-    const principal = JSON.parse(Buffer.from(header.slice('Bearer '.length), 'base64url').toString('utf8')) as Principal;
+    const principal = JSON.parse(
+      Buffer.from(header.slice('Bearer '.length), 'base64url').toString('utf8'),
+    ) as Principal;
     res.locals.grant = { clientId: principal.clientId, accountId: principal.subject, scope: 'user/*.cruds' };
     res.locals.testPrincipal = principal;
     next();
   } catch {
-    res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer error="invalid_token"')
+      .json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
   }
 };
 
@@ -63,7 +83,10 @@ function fhirApp(repo: Repository, store: TestStore, audit: RequestHandler | und
     return accessScopeFor(principal, { fhirBaseUrl: TEST_BASE_URL });
   };
   const capability = buildCapabilityStatement(ROUTES, { baseUrl: TEST_BASE_URL, software: 'test', version: '0' });
-  const router = fhirRouter({ repo, validator: store.validator, config: { fhirBaseUrl: TEST_BASE_URL, limits: LIMITS }, accessFor }, capability);
+  const router = fhirRouter(
+    { repo, validator: store.validator, config: { fhirBaseUrl: TEST_BASE_URL, limits: LIMITS }, accessFor },
+    capability,
+  );
   const chain: RequestHandler[] = audit ? [audit, fakeBearer, router] : [fakeBearer, router];
   app.use('/fhir/R4', ...chain);
   return app;
@@ -93,7 +116,11 @@ async function call(url: string, { method = 'GET', as, body, form, headers = {} 
   if (as) h.authorization = as === 'bad' ? 'Bearer bad' : tokenOf(as);
   if (body !== undefined) h['content-type'] = 'application/fhir+json';
   if (form !== undefined) h['content-type'] = 'application/x-www-form-urlencoded';
-  const res = await fetch(url, { method, headers: h, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
+  const res = await fetch(url, {
+    method,
+    headers: h,
+    body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
 }
@@ -116,10 +143,24 @@ describe('audit middleware on the FHIR endpoint', () => {
 
   before(async () => {
     store = await openTestStore();
-    patientA = (await store.repo.create<Patient>({ resourceType: 'Patient', meta: { tag: [{ system: OWNER_SYSTEM, code: 'org-a' }] }, name: [{ family: 'Able' }] })).resource;
-    patientB = (await store.repo.create<Patient>({ resourceType: 'Patient', meta: { tag: [{ system: OWNER_SYSTEM, code: 'org-b' }] }, name: [{ family: 'Baker' }] })).resource;
+    patientA = (
+      await store.repo.create<Patient>({
+        resourceType: 'Patient',
+        meta: { tag: [{ system: OWNER_SYSTEM, code: 'org-a' }] },
+        name: [{ family: 'Able' }],
+      })
+    ).resource;
+    patientB = (
+      await store.repo.create<Patient>({
+        resourceType: 'Patient',
+        meta: { tag: [{ system: OWNER_SYSTEM, code: 'org-b' }] },
+        name: [{ family: 'Baker' }],
+      })
+    ).resource;
     sink = new ListSink();
-    ({ url, server } = await listen(fhirApp(store.repo, store, auditMiddleware(sink, { logger: pino({ level: 'silent' }) }))));
+    ({ url, server } = await listen(
+      fhirApp(store.repo, store, auditMiddleware(sink, { logger: pino({ level: 'silent' }) })),
+    ));
   });
   after(async () => {
     await stop(server);
@@ -144,7 +185,13 @@ describe('audit middleware on the FHIR endpoint', () => {
     assert.equal(r.action, 'R');
     assert.equal(r.outcome, 200);
     assert.equal(r.entity, `Patient/${patientA.id}`);
-    assert.deepEqual(r.who, { subject: 'acct-alice', kind: 'practitioner', clientId: 'console', fhirUser: 'Practitioner/alice', practices: ['org-a'] });
+    assert.deepEqual(r.who, {
+      subject: 'acct-alice',
+      kind: 'practitioner',
+      clientId: 'console',
+      fhirUser: 'Practitioner/alice',
+      practices: ['org-a'],
+    });
     assert.equal(r.requestId, 'trace-42');
     assert.equal(res.headers.get('x-request-id'), 'trace-42');
     assert.match(r.ip ?? '', /127\.0\.0\.1/);
@@ -152,7 +199,11 @@ describe('audit middleware on the FHIR endpoint', () => {
   });
 
   it('201: a create, with the id the server chose', async () => {
-    const res = await call(`${url}/Patient`, { method: 'POST', as: alice, body: { resourceType: 'Patient', name: [{ family: 'New' }] } });
+    const res = await call(`${url}/Patient`, {
+      method: 'POST',
+      as: alice,
+      body: { resourceType: 'Patient', name: [{ family: 'New' }] },
+    });
     assert.equal(res.status, 201);
     const r = await only();
     assert.equal(r.interaction, 'create');
@@ -160,7 +211,7 @@ describe('audit middleware on the FHIR endpoint', () => {
     assert.equal(r.entity, `Patient/${res.json.id}`);
   });
 
-  it('404: another practice\'s patient is recorded as the attempt it was', async () => {
+  it("404: another practice's patient is recorded as the attempt it was", async () => {
     const res = await call(`${url}/Patient/${patientB.id}`, { as: alice });
     assert.equal(res.status, 404);
     const r = await only();
@@ -169,7 +220,16 @@ describe('audit middleware on the FHIR endpoint', () => {
   });
 
   it('403: a write about a patient the caller cannot reach', async () => {
-    const res = await call(`${url}/Observation`, { method: 'POST', as: alice, body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${patientB.id}` } } });
+    const res = await call(`${url}/Observation`, {
+      method: 'POST',
+      as: alice,
+      body: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'x' },
+        subject: { reference: `Patient/${patientB.id}` },
+      },
+    });
     assert.equal(res.status, 403);
     const r = await only();
     assert.equal(r.outcome, 403);
@@ -204,12 +264,19 @@ describe('audit middleware on the FHIR endpoint', () => {
     assert.equal(r.action, 'E');
     assert.equal(r.query, 'family=Able&_count=5');
     sink.records.length = 0;
-    assert.equal((await call(`${url}/Patient/_search?_count=5`, { method: 'POST', as: alice, form: 'family=Able' })).status, 200);
+    assert.equal(
+      (await call(`${url}/Patient/_search?_count=5`, { method: 'POST', as: alice, form: 'family=Able' })).status,
+      200,
+    );
     assert.equal((await only()).query, '_count=5&family=Able');
   });
 
   it('a transaction Bundle, a public directory search and an unknown route are audited; /metadata is not', async () => {
-    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }] };
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }],
+    };
     assert.equal((await call(url, { method: 'POST', as: alice, body: bundle })).status, 200);
     assert.equal((await only()).interaction, 'transaction');
     sink.records.length = 0;
@@ -232,7 +299,12 @@ describe('audit middleware on the FHIR endpoint', () => {
 describe('audit middleware does not change responses', () => {
   it('answers exactly what the endpoint without it answers, and a throwing sink fails no request', async () => {
     const store = await openTestStore();
-    const patient = (await store.repo.create<Patient>({ resourceType: 'Patient', meta: { tag: [{ system: OWNER_SYSTEM, code: 'org-b' }] } })).resource;
+    const patient = (
+      await store.repo.create<Patient>({
+        resourceType: 'Patient',
+        meta: { tag: [{ system: OWNER_SYSTEM, code: 'org-b' }] },
+      })
+    ).resource;
     const throwing: AuditSink = {
       record: () => {
         throw new Error('sink broken');
@@ -262,7 +334,10 @@ describe('audit middleware does not change responses', () => {
       const hidden = await call(`${audited.url}/Patient/${patient.id}`, { as: alice });
       const missing = await call(`${audited.url}/Patient/${'0'.repeat((patient.id as string).length)}`, { as: alice });
       assert.equal(hidden.status, missing.status);
-      assert.equal(hidden.text.replace(patient.id as string, 'ID'), missing.text.replace('0'.repeat((patient.id as string).length), 'ID'));
+      assert.equal(
+        hidden.text.replace(patient.id as string, 'ID'),
+        missing.text.replace('0'.repeat((patient.id as string).length), 'ID'),
+      );
       await eventually(() => log.lines.some((l) => /could not build the audit record/.test(l.msg)));
     } finally {
       await stop(plain.server);
@@ -301,19 +376,40 @@ describe('audit trail behind the FHIR endpoint', () => {
     // The FHIR endpoint uses the healthy repository; only the trail's writes fail while `down`.
     // Batches by size only (no timer, no time cap), so the transaction count does not depend on how
     // fast this machine serves the requests.
-    const trail = new AuditTrail({ repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, flushIntervalMs: 600_000, maxBatch: 20, maxTransactionMs: Number.POSITIVE_INFINITY });
+    const trail = new AuditTrail({
+      repo,
+      logger: log.logger,
+      fhirBaseUrl: TEST_BASE_URL,
+      flushIntervalMs: 600_000,
+      maxBatch: 20,
+      maxTransactionMs: Number.POSITIVE_INFINITY,
+    });
     const { url, server } = await listen(fhirApp(store.repo, store, auditMiddleware(trail, { logger: log.logger })));
     try {
-      const patient = await call(`${url}/Patient`, { method: 'POST', as: alice, body: { resourceType: 'Patient', name: [{ family: 'Trail' }] } });
+      const patient = await call(`${url}/Patient`, {
+        method: 'POST',
+        as: alice,
+        body: { resourceType: 'Patient', name: [{ family: 'Trail' }] },
+      });
       assert.equal(patient.status, 201);
-      await Promise.all(Array.from({ length: 49 }, (_, i) => call(`${url}/Patient/${patient.json.id}`, { as: alice, headers: { 'x-request-id': `r-${i}` } })));
+      await Promise.all(
+        Array.from({ length: 49 }, (_, i) =>
+          call(`${url}/Patient/${patient.json.id}`, { as: alice, headers: { 'x-request-id': `r-${i}` } }),
+        ),
+      );
       await trail.flush();
       await eventually(() => trail.pending === 0 && trail.stats.written === 50);
       assert.ok(transactions <= 6, `50 requests in ${transactions} transactions`);
 
       down = true;
-      const during = await Promise.all(Array.from({ length: 10 }, () => call(`${url}/Patient/${patient.json.id}`, { as: alice })));
-      assert.deepEqual(during.map((r) => r.status), Array(10).fill(200), 'requests succeed while the audit store fails');
+      const during = await Promise.all(
+        Array.from({ length: 10 }, () => call(`${url}/Patient/${patient.json.id}`, { as: alice })),
+      );
+      assert.deepEqual(
+        during.map((r) => r.status),
+        Array(10).fill(200),
+        'requests succeed while the audit store fails',
+      );
       await trail.flush().catch(() => undefined);
       await eventually(() => log.lines.some((l) => /writing audit events failed/.test(l.msg)));
       assert.equal(trail.pending, 10);
@@ -322,15 +418,24 @@ describe('audit trail behind the FHIR endpoint', () => {
       assert.equal(trail.stats.written, 60);
 
       const ids = await searchIds(store.repo, 'AuditEvent', {});
-      assert.equal(ids.length, 60, 'one AuditEvent per request, none for the trail\'s own writes and lookups');
+      assert.equal(ids.length, 60, "one AuditEvent per request, none for the trail's own writes and lookups");
       const events = await Promise.all(ids.map((id) => store.repo.read<AuditEvent>('AuditEvent', id)));
       for (const event of events) assert.deepEqual(store.validator.issues(event), []);
       const traced = events.find((e) => e.entity?.some((x) => x.what?.identifier?.value === 'r-7'));
       assert.ok(traced, 'found by its request id');
       assert.equal(traced.outcome, '0');
-      assert.deepEqual(traced.meta?.tag?.filter((t) => t.system === OWNER_SYSTEM).map((t) => t.code), ['org-a']);
+      assert.deepEqual(
+        traced.meta?.tag?.filter((t) => t.system === OWNER_SYSTEM).map((t) => t.code),
+        ['org-a'],
+      );
       assert.ok(traced.entity?.some((x) => x.what?.reference === `Patient/${patient.json.id}` && x.role?.code === '1'));
-      assert.deepEqual(traced.agent.map((a) => [a.who?.reference ?? a.who?.identifier?.value, a.requestor]), [['Practitioner/alice', true], ['console', false]]);
+      assert.deepEqual(
+        traced.agent.map((a) => [a.who?.reference ?? a.who?.identifier?.value, a.requestor]),
+        [
+          ['Practitioner/alice', true],
+          ['console', false],
+        ],
+      );
     } finally {
       await stop(server);
       await trail.close();

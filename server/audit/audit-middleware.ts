@@ -42,7 +42,12 @@ export function auditMiddleware(sink: AuditSink, options: AuditMiddlewareOptions
   const now = options.now ?? (() => new Date());
   return (req: Request, res: Response, next: NextFunction) => {
     if (isAudited(req.method, req.path)) {
-      const arrival: Arrival = { method: req.method, path: req.path, ip: req.socket.remoteAddress, query: queryOf(req.originalUrl) };
+      const arrival: Arrival = {
+        method: req.method,
+        path: req.path,
+        ip: req.socket.remoteAddress,
+        query: queryOf(req.originalUrl),
+      };
       let done = false;
       const end = (): void => {
         if (done) return;
@@ -63,7 +68,13 @@ export function auditMiddleware(sink: AuditSink, options: AuditMiddlewareOptions
   };
 }
 
-function recordOf(arrival: Arrival, req: Request, res: Response, at: Date, targetOf: NonNullable<AuditMiddlewareOptions['target']>): AuditRecord {
+function recordOf(
+  arrival: Arrival,
+  req: Request,
+  res: Response,
+  at: Date,
+  targetOf: NonNullable<AuditMiddlewareOptions['target']>,
+): AuditRecord {
   const aborted = !res.writableFinished;
   const outcome = aborted && !res.headersSent ? 499 : res.statusCode;
   const target = targetOf(
@@ -77,7 +88,11 @@ function recordOf(arrival: Arrival, req: Request, res: Response, at: Date, targe
   );
   const fullQuery = searchBody(arrival, req, target.interaction) ?? arrival.query;
   const query = fullQuery && fullQuery.length > QUERY_LIMIT ? fullQuery.slice(0, QUERY_LIMIT) : fullQuery;
-  const who = outcome === 401 ? undefined : (whoOf(res.locals.principal as Principal | undefined) ?? whoOfGrant(res.locals.grant as TokenGrant | undefined));
+  const who =
+    outcome === 401
+      ? undefined
+      : (whoOf(res.locals.principal as Principal | undefined) ??
+        whoOfGrant(res.locals.grant as TokenGrant | undefined));
   const requestId = requestIdOf(req);
   return {
     at: at.toISOString(),
@@ -102,14 +117,18 @@ function whoOf(principal: Principal | undefined): AuditWho | undefined {
     kind: principal.kind,
     clientId: principal.clientId,
     ...(principal.fhirUser ? { fhirUser: principal.fhirUser } : {}),
-    ...(principal.kind === 'practitioner' || principal.kind === 'system' ? { practices: [...principal.practices] } : {}),
+    ...(principal.kind === 'practitioner' || principal.kind === 'system'
+      ? { practices: [...principal.practices] }
+      : {}),
   };
 }
 
 /** A valid token whose Principal was never resolved (the request ended before the route handler). */
 function whoOfGrant(grant: TokenGrant | undefined): AuditWho | undefined {
   if (!grant || typeof grant.clientId !== 'string') return undefined;
-  const backend = grant.accountId ? {} : { kind: 'system' as const, ...(grant.clientPractice ? { practices: [grant.clientPractice] } : {}) };
+  const backend = grant.accountId
+    ? {}
+    : { kind: 'system' as const, ...(grant.clientPractice ? { practices: [grant.clientPractice] } : {}) };
   return { subject: grant.accountId ?? grant.clientId, clientId: grant.clientId, ...backend };
 }
 
@@ -121,7 +140,8 @@ function queryOf(url: string): string | undefined {
 
 /** `POST /Type/_search` carries its parameters in a form body: they are the query too. */
 function searchBody(arrival: Arrival, req: Request, interaction: string | undefined): string | undefined {
-  if (interaction !== 'search-type' || arrival.method !== 'POST' || !req.is('application/x-www-form-urlencoded')) return undefined;
+  if (interaction !== 'search-type' || arrival.method !== 'POST' || !req.is('application/x-www-form-urlencoded'))
+    return undefined;
   const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : typeof req.body === 'string' ? req.body : '';
   return [arrival.query, body].filter((part) => part).join('&') || undefined;
 }

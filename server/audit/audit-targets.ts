@@ -13,7 +13,11 @@ import { isRefusal } from './trail-repository.ts';
  */
 
 /** Owner and patients of each record's target, read with one search per resource type. */
-export async function targetContexts(tx: Repository, batch: AuditRecord[], fhirBaseUrl: string): Promise<AuditEventContext[]> {
+export async function targetContexts(
+  tx: Repository,
+  batch: AuditRecord[],
+  fhirBaseUrl: string,
+): Promise<AuditEventContext[]> {
   const wanted = new Map<string, Set<string>>();
   for (const entry of batch) {
     const target = lookupTarget(entry);
@@ -44,10 +48,19 @@ export async function targetContexts(tx: Repository, batch: AuditRecord[], fhirB
 /** The current resources (the last live version of a deleted one) among `ids`. */
 async function currentResources(tx: Repository, type: string, ids: string[]): Promise<Array<[string, Resource]>> {
   try {
-    const page = await tx.search({ resourceType: type, filters: [{ kind: 'id', ids }], sort: [], count: ids.length, total: 'none', includeDeleted: true });
+    const page = await tx.search({
+      resourceType: type,
+      filters: [{ kind: 'id', ids }],
+      sort: [],
+      count: ids.length,
+      total: 'none',
+      includeDeleted: true,
+    });
     const result: Array<[string, Resource]> = [];
     for (const version of page.versions) {
-      const resource = version.resource ?? (await tx.history({ resourceType: type, id: version.id, count: 2 })).find((v) => v.resource)?.resource;
+      const resource =
+        version.resource ??
+        (await tx.history({ resourceType: type, id: version.id, count: 2 })).find((v) => v.resource)?.resource;
       if (resource) result.push([version.id, resource]);
     }
     return result;

@@ -17,10 +17,25 @@ import type { TestStore } from '../../test/support/repository-setup.ts';
 import { manualClock } from '../../test/support/test-clock.ts';
 import type { ManualClock } from '../../test/support/test-clock.ts';
 
-const staff: AuditRecord['who'] = { subject: 'acct-1', kind: 'practitioner', fhirUser: 'Practitioner/pr-1', clientId: 'console', practices: ['org-a'] };
+const staff: AuditRecord['who'] = {
+  subject: 'acct-1',
+  kind: 'practitioner',
+  fhirUser: 'Practitioner/pr-1',
+  clientId: 'console',
+  practices: ['org-a'],
+};
 
 function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return { at: new Date(Date.UTC(2025, 0, 1, 0, 0, 0, n)).toISOString(), action: 'E', interaction: 'search-type', outcome: 200, who: staff, requestId: `req-${n}`, entity: 'Observation', ...overrides };
+  return {
+    at: new Date(Date.UTC(2025, 0, 1, 0, 0, 0, n)).toISOString(),
+    action: 'E',
+    interaction: 'search-type',
+    outcome: 200,
+    who: staff,
+    requestId: `req-${n}`,
+    entity: 'Observation',
+    ...overrides,
+  };
 }
 
 /**
@@ -75,7 +90,9 @@ async function auditEvents(repo: Repository): Promise<AuditEvent[]> {
 }
 
 function requestIds(events: AuditEvent[]): string[] {
-  return events.map((e) => e.entity?.find((x) => x.type?.code === 'XrequestId')?.what?.identifier?.value as string).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+  return events
+    .map((e) => e.entity?.find((x) => x.type?.code === 'XrequestId')?.what?.identifier?.value as string)
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
 }
 
 describe('AuditTrail', () => {
@@ -98,9 +115,20 @@ describe('AuditTrail', () => {
     await store.close();
   });
 
-  function newTrail(options: { maxBatch?: number; maxQueue?: number; flushIntervalMs?: number; maxTransactionMs?: number } = {}): AuditTrail {
+  function newTrail(
+    options: { maxBatch?: number; maxQueue?: number; flushIntervalMs?: number; maxTransactionMs?: number } = {},
+  ): AuditTrail {
     // No time cap by default: these tests count transactions, and a loaded machine must not split them.
-    trail = new AuditTrail({ repo: flaky.repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock, flushIntervalMs: 1000, maxBatch: 200, maxTransactionMs: Infinity, ...options });
+    trail = new AuditTrail({
+      repo: flaky.repo,
+      logger: log.logger,
+      fhirBaseUrl: TEST_BASE_URL,
+      clock,
+      flushIntervalMs: 1000,
+      maxBatch: 200,
+      maxTransactionMs: Infinity,
+      ...options,
+    });
     return trail;
   }
 
@@ -139,26 +167,40 @@ describe('AuditTrail', () => {
     const events = await auditEvents(store.repo);
     assert.deepEqual(requestIds(events), ['req-0', 'req-1', 'req-2', 'req-3']);
     const byId = [...events].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1));
-    assert.deepEqual(byId.map((e) => requestIds([e])[0]), ['req-0', 'req-1', 'req-2', 'req-3'], 'ids sort in writing order');
+    assert.deepEqual(
+      byId.map((e) => requestIds([e])[0]),
+      ['req-0', 'req-1', 'req-2', 'req-3'],
+      'ids sort in writing order',
+    );
   });
 
   it('gives AuditEvents time-ordered ids (UUID v7), strictly increasing, valid FHIR ids', () => {
     const ids = Array.from({ length: 10_000 }, () => auditEventId());
     for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] as string)), 'strictly increasing, even 10,000 in a few ms');
+    assert.ok(
+      ids.every((id, i) => i === 0 || id > (ids[i - 1] as string)),
+      'strictly increasing, even 10,000 in a few ms',
+    );
     const ms = Number.parseInt((ids[0] as string).replace('-', '').slice(0, 12), 16);
     assert.ok(Math.abs(ms - Date.now()) < 5000, 'the first 48 bits are the time in ms');
   });
 
   it('trailRepository writes AuditEvents without the validator, and refuses anything else', async () => {
-    const repo = trailRepository({ engine: store.engine, validate: () => assert.fail('the validator is not called'), index: (r) => indexWithAccess(r, TEST_BASE_URL) });
+    const repo = trailRepository({
+      engine: store.engine,
+      validate: () => assert.fail('the validator is not called'),
+      index: (r) => indexWithAccess(r, TEST_BASE_URL),
+    });
     const t = new AuditTrail({ repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock });
     t.record(record(1));
     await t.close();
     assert.equal(t.stats.written, 1);
     assert.equal((await auditEvents(store.repo)).length, 1);
     await assert.rejects(repo.create<Patient>({ resourceType: 'Patient' }), (err: FhirError) => err.status === 400);
-    await assert.rejects(repo.create({ resourceType: 'AuditEvent' } as AuditEvent), (err: FhirError) => err.status === 400);
+    await assert.rejects(
+      repo.create({ resourceType: 'AuditEvent' } as AuditEvent),
+      (err: FhirError) => err.status === 400,
+    );
   });
 
   it('close() writes everything still queued, before the interval, and later records are refused', async () => {
@@ -179,7 +221,10 @@ describe('AuditTrail', () => {
     for (let i = 0; i < 10; i++) assert.doesNotThrow(() => t.record(record(i)));
     await assert.rejects(t.flush(), /disk I\/O/);
     assert.equal(t.pending, 10, 'nothing lost');
-    assert.ok(log.lines.some((l) => l.level === 50 && /writing audit events failed/.test(l.msg)), 'logged as an error');
+    assert.ok(
+      log.lines.some((l) => l.level === 50 && /writing audit events failed/.test(l.msg)),
+      'logged as an error',
+    );
     assert.deepEqual(clock.pending, [1000], 'a retry is scheduled');
     clock.fire(); // the retry: fails again
     await eventually(() => flaky.transactions === 2 && clock.pending.length === 1);
@@ -189,7 +234,11 @@ describe('AuditTrail', () => {
     await eventually(() => t.pending === 0);
     assert.equal(flaky.transactions, 3);
     assert.equal(t.pending, 0);
-    assert.deepEqual(requestIds(await auditEvents(store.repo)), Array.from({ length: 10 }, (_, i) => `req-${i}`), 'all written, in order');
+    assert.deepEqual(
+      requestIds(await auditEvents(store.repo)),
+      Array.from({ length: 10 }, (_, i) => `req-${i}`),
+      'all written, in order',
+    );
     assert.deepEqual(clock.pending, [], 'back to idle');
   });
 
@@ -204,8 +253,15 @@ describe('AuditTrail', () => {
     assert.equal(full.level, 50);
     flaky.down = false;
     await t.flush();
-    assert.deepEqual(requestIds(await auditEvents(store.repo)), Array.from({ length: 20 }, (_, i) => `req-${i + 5}`), 'the newest 20 kept');
-    assert.ok(log.lines.some((l) => /accepts audit events again/.test(l.msg) && l.dropped === 5), 'the total dropped is reported on recovery');
+    assert.deepEqual(
+      requestIds(await auditEvents(store.repo)),
+      Array.from({ length: 20 }, (_, i) => `req-${i + 5}`),
+      'the newest 20 kept',
+    );
+    assert.ok(
+      log.lines.some((l) => /accepts audit events again/.test(l.msg) && l.dropped === 5),
+      'the total dropped is reported on recovery',
+    );
   });
 
   it('drops only the record the store refuses as invalid, not its batch', async () => {
@@ -237,11 +293,27 @@ describe('AuditTrail', () => {
     assert.equal((await auditEvents(store.repo)).length, 4);
   });
 
-  it('tags the owner and names the patient of a resource the caller reached; failures and searches keep the caller\'s practices', async () => {
+  it("tags the owner and names the patient of a resource the caller reached; failures and searches keep the caller's practices", async () => {
     const owned = { tag: [{ system: OWNER_SYSTEM, code: 'org-b' }] };
     const patient = (await store.repo.create<Patient>({ resourceType: 'Patient', meta: owned })).resource;
-    const obs = (await store.repo.create<Observation>({ resourceType: 'Observation', meta: owned, status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${patient.id}` } })).resource;
-    const gone = (await store.repo.create<Observation>({ resourceType: 'Observation', meta: owned, status: 'final', code: { text: 'y' }, subject: { reference: `Patient/${patient.id}` } })).resource;
+    const obs = (
+      await store.repo.create<Observation>({
+        resourceType: 'Observation',
+        meta: owned,
+        status: 'final',
+        code: { text: 'x' },
+        subject: { reference: `Patient/${patient.id}` },
+      })
+    ).resource;
+    const gone = (
+      await store.repo.create<Observation>({
+        resourceType: 'Observation',
+        meta: owned,
+        status: 'final',
+        code: { text: 'y' },
+        subject: { reference: `Patient/${patient.id}` },
+      })
+    ).resource;
     await store.repo.delete('Observation', gone.id as string);
     const multi = { ...staff, practices: ['org-a', 'org-b'] } as AuditRecord['who'];
     const t = newTrail();
@@ -249,22 +321,39 @@ describe('AuditTrail', () => {
     t.record(record(2, { interaction: 'read', action: 'R', entity: `Observation/${obs.id}`, outcome: 404 }));
     t.record(record(3, { interaction: 'delete', action: 'D', who: multi, entity: `Observation/${gone.id}` }));
     t.record(record(4, { interaction: 'search-type', who: multi, entity: 'Observation' }));
-    t.record(record(5, { interaction: 'read', action: 'R', who: { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe', clientId: 'portal' }, entity: `Patient/${patient.id}` }));
-    t.record(record(6, { interaction: 'read', action: 'R', who: { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe', clientId: 'portal' }, entity: 'Patient/unknown', outcome: 404 }));
+    t.record(
+      record(5, {
+        interaction: 'read',
+        action: 'R',
+        who: { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe', clientId: 'portal' },
+        entity: `Patient/${patient.id}`,
+      }),
+    );
+    t.record(
+      record(6, {
+        interaction: 'read',
+        action: 'R',
+        who: { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe', clientId: 'portal' },
+        entity: 'Patient/unknown',
+        outcome: 404,
+      }),
+    );
     await t.flush();
     const byRequest = new Map((await auditEvents(store.repo)).map((e) => [requestIds([e])[0], e]));
-    const owners = (id: string) => (byRequest.get(id)?.meta?.tag ?? []).filter((tag) => tag.system === OWNER_SYSTEM).map((tag) => tag.code);
-    const patients = (id: string) => (byRequest.get(id)?.entity ?? []).filter((e) => e.role?.code === '1').map((e) => e.what?.reference);
+    const owners = (id: string) =>
+      (byRequest.get(id)?.meta?.tag ?? []).filter((tag) => tag.system === OWNER_SYSTEM).map((tag) => tag.code);
+    const patients = (id: string) =>
+      (byRequest.get(id)?.entity ?? []).filter((e) => e.role?.code === '1').map((e) => e.what?.reference);
     assert.deepEqual(owners('req-1'), ['org-b'], 'a successful read: the resource owner only');
     assert.deepEqual(patients('req-1'), [`Patient/${patient.id}`]);
-    assert.deepEqual(owners('req-2'), ['org-a'], 'a 404: the caller\'s practices, never the (hidden) owner');
+    assert.deepEqual(owners('req-2'), ['org-a'], "a 404: the caller's practices, never the (hidden) owner");
     assert.deepEqual(patients('req-2'), []);
     assert.deepEqual(owners('req-3'), ['org-b'], 'a delete: the owner of the last version');
     assert.deepEqual(patients('req-3'), [`Patient/${patient.id}`]);
-    assert.deepEqual(owners('req-4'), ['org-a', 'org-b'], 'a staff search: the caller\'s practices');
+    assert.deepEqual(owners('req-4'), ['org-a', 'org-b'], "a staff search: the caller's practices");
     assert.deepEqual(owners('req-5'), ['org-b'], 'a patient reading their record: its owner');
     assert.deepEqual(patients('req-5'), [`Patient/${patient.id}`]);
-    assert.deepEqual(owners('req-6'), [], 'a patient\'s failed read: no practice');
+    assert.deepEqual(owners('req-6'), [], "a patient's failed read: no practice");
     // Staff of org-b find who accessed the patient's records through the compartment.
     assert.deepEqual((await searchIds(store.repo, 'AuditEvent', { patient: `Patient/${patient.id}` })).length, 3);
   });

@@ -121,14 +121,23 @@ export class AuditTrail {
 
   /** Counters for the benchmark and the logs. */
   get stats(): { pending: number; written: number; dropped: number; batches: number; failures: number } {
-    return { pending: this.pending, written: this.#written, dropped: this.#droppedTotal, batches: this.#batches, failures: this.#failures };
+    return {
+      pending: this.pending,
+      written: this.#written,
+      dropped: this.#droppedTotal,
+      batches: this.#batches,
+      failures: this.#failures,
+    };
   }
 
   /** Queues a record. Synchronous and never throws: auditing must not fail or slow the request. */
   record(entry: AuditRecord): void {
     try {
       if (this.#closed) {
-        this.#logger.error({ requestId: entry.requestId }, 'audit: a record arrived after the trail was closed and is not written');
+        this.#logger.error(
+          { requestId: entry.requestId },
+          'audit: a record arrived after the trail was closed and is not written',
+        );
         return;
       }
       if (isAggregated(entry)) this.#aggregates.add(entry);
@@ -179,7 +188,10 @@ export class AuditTrail {
       } catch (err) {
         this.#disarm();
         if (attempt >= attempts) {
-          this.#logger.error({ err, lost: this.#queue.length }, 'audit: records could not be written before shutdown and are lost');
+          this.#logger.error(
+            { err, lost: this.#queue.length },
+            'audit: records could not be written before shutdown and are lost',
+          );
           return;
         }
         await sleep(options.retryDelayMs ?? 200);
@@ -231,7 +243,10 @@ export class AuditTrail {
         this.#written++;
       } catch (err) {
         if (!isRefusal(err)) return this.#failed(batch.slice(i), err);
-        this.#logger.error({ err, requestId: entry.requestId, interaction: entry.interaction }, 'audit: the store refused a record as invalid; it is dropped');
+        this.#logger.error(
+          { err, requestId: entry.requestId, interaction: entry.interaction },
+          'audit: the store refused a record as invalid; it is dropped',
+        );
       }
     }
   }
@@ -257,7 +272,8 @@ export class AuditTrail {
       let written = 0;
       for (const [i, entry] of batch.entries()) {
         const { created } = await tx.update({ ...toAuditEvent(entry, this.#source, contexts[i]), id: auditEventId() });
-        if (!created) throw new Error('audit: a generated AuditEvent id was already in use; the batch is rolled back and retried');
+        if (!created)
+          throw new Error('audit: a generated AuditEvent id was already in use; the batch is rolled back and retried');
         written++;
         const now = performance.now();
         if (now - began >= this.#maxTransactionMs) break;
@@ -277,14 +293,21 @@ export class AuditTrail {
     this.#failures++;
     this.#enforceCap();
     const retryInMs = this.#backoffMs();
-    this.#logger.error({ err, queued: this.#queue.length, failures: this.#failures, dropped: this.#dropped, retryInMs }, 'audit: writing audit events failed; they stay queued');
+    this.#logger.error(
+      { err, queued: this.#queue.length, failures: this.#failures, dropped: this.#dropped, retryInMs },
+      'audit: writing audit events failed; they stay queued',
+    );
     this.#disarm();
     this.#schedule();
     throw err;
   }
 
   #succeeded(): void {
-    if (this.#dropped > 0) this.#logger.error({ dropped: this.#dropped }, 'audit: the store accepts audit events again; records were dropped while it failed');
+    if (this.#dropped > 0)
+      this.#logger.error(
+        { dropped: this.#dropped },
+        'audit: the store accepts audit events again; records were dropped while it failed',
+      );
     this.#failures = 0;
     this.#dropped = 0;
   }
@@ -295,7 +318,11 @@ export class AuditTrail {
     if (excess <= 0) return;
     this.#queue.splice(0, excess);
     this.#droppedTotal += excess;
-    if (this.#dropped === 0) this.#logger.error({ dropped: excess, maxQueue: this.#maxQueue }, 'audit: the queue is full (the store is failing); dropping the oldest records');
+    if (this.#dropped === 0)
+      this.#logger.error(
+        { dropped: excess, maxQueue: this.#maxQueue },
+        'audit: the queue is full (the store is failing); dropping the oldest records',
+      );
     this.#dropped += excess;
   }
 

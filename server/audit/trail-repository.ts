@@ -19,7 +19,8 @@ export function trailRepository(deps: RepositoryDeps): Repository {
 }
 
 function checkAuditEvent(resource: Resource): void {
-  if (resource.resourceType !== 'AuditEvent') throw badRequest(`The audit trail writes AuditEvents only, not ${resource.resourceType}`);
+  if (resource.resourceType !== 'AuditEvent')
+    throw badRequest(`The audit trail writes AuditEvents only, not ${resource.resourceType}`);
   const event = resource as { type?: unknown; recorded?: unknown; agent?: unknown[]; source?: unknown };
   if (!event.type || typeof event.recorded !== 'string' || !event.agent?.length || !event.source) {
     throw badRequest('An AuditEvent needs type, recorded, agent and source', 'AuditEvent');

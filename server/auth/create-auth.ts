@@ -57,7 +57,12 @@ export async function createAuth({ config, keyValue, repo, mailer, logger }: Aut
   // federation's sign-in choices to be created: the provider is read only at callback time.
   let provider: SmartAuth['provider'] | undefined;
   const federation = smartFederatedSignIn({
-    keyValue, accounts, baseUrl: config.baseUrl, production: config.production, rateLimit: signInLimiter, logger,
+    keyValue,
+    accounts,
+    baseUrl: config.baseUrl,
+    production: config.production,
+    rateLimit: signInLimiter,
+    logger,
     provider: () => provider as SmartAuth['provider'],
   });
   const smart = await createSmartAuth({
@@ -72,7 +77,13 @@ export async function createAuth({ config, keyValue, repo, mailer, logger }: Aut
   });
   provider = smart.provider;
   await registerFirstPartyApps(smart, config.baseUrl);
-  const resets = new PasswordResets({ keyValue, accounts, mailer, resetPageUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/reset-password`, logger });
+  const resets = new PasswordResets({
+    keyValue,
+    accounts,
+    mailer,
+    resetPageUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/reset-password`,
+    logger,
+  });
 
   const router = express.Router();
   router.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));

@@ -46,11 +46,22 @@ describe('oidc-provider adapter over the key-value store', () => {
     issuer ||= url; // the issuer stays the same across the restart; only the port changes
     const provider = new Provider(issuer, {
       adapter: createOidcAdapter(engine.keyValue),
-      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }],
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+        },
+      ],
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+        introspection: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
         revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       },
       jwks: { keys: [jwk as Record<string, string>] },
@@ -71,7 +82,10 @@ describe('oidc-provider adapter over the key-value store', () => {
     };
   }
 
-  const post = async (url: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const post = async (
+    url: string,
+    form: Record<string, string>,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
@@ -87,7 +101,10 @@ describe('oidc-provider adapter over the key-value store', () => {
     let running = await start();
     let accessToken: string;
     try {
-      const token = await post(`${running.url}/token`, { grant_type: 'client_credentials', scope: 'system/Patient.rs' });
+      const token = await post(`${running.url}/token`, {
+        grant_type: 'client_credentials',
+        scope: 'system/Patient.rs',
+      });
       assert.equal(token.status, 200, JSON.stringify(token.body));
       assert.equal(token.body.token_type, 'Bearer');
       accessToken = token.body.access_token as string;
@@ -98,7 +115,10 @@ describe('oidc-provider adapter over the key-value store', () => {
       assert.equal(introspected.body.client_id, CLIENT_ID);
       const stored = await running.engine.keyValue.find('oidc:ClientCredentials', accessToken);
       assert.equal(stored?.payload.clientId, CLIENT_ID, 'the token is in the kv table');
-      assert.ok(stored.expiresAt !== null && Math.abs(stored.expiresAt - (Date.now() + 600_000)) < 5_000, 'with the token lifetime as expiry');
+      assert.ok(
+        stored.expiresAt !== null && Math.abs(stored.expiresAt - (Date.now() + 600_000)) < 5_000,
+        'with the token lifetime as expiry',
+      );
     } finally {
       await running.stop();
     }
@@ -134,7 +154,12 @@ describe('oidc-provider adapter over the key-value store', () => {
     it('finds what was upserted, adds `consumed` once consumed, forgets destroyed records', async () => {
       const codes = adapter('AuthorizationCode');
       await codes.upsert('code-1', { jti: 'code-1', clientId: 'c', grantId: 'g-1', kind: 'AuthorizationCode' }, 60);
-      assert.deepEqual(await codes.find('code-1'), { jti: 'code-1', clientId: 'c', grantId: 'g-1', kind: 'AuthorizationCode' });
+      assert.deepEqual(await codes.find('code-1'), {
+        jti: 'code-1',
+        clientId: 'c',
+        grantId: 'g-1',
+        kind: 'AuthorizationCode',
+      });
       assert.equal(await adapter('AccessToken').find('code-1'), undefined, 'each model is its own namespace');
       await codes.consume('code-1');
       const consumed = await codes.find('code-1');
@@ -151,7 +176,7 @@ describe('oidc-provider adapter over the key-value store', () => {
       assert.equal((await adapter('DeviceCode').findByUserCode('WDJB-MJHT'))?.jti, 'dc');
     });
 
-    it('revokeByGrantId deletes the grant\'s codes and tokens of every model, not its interactions', async () => {
+    it("revokeByGrantId deletes the grant's codes and tokens of every model, not its interactions", async () => {
       await adapter('AccessToken').upsert('at', { jti: 'at', grantId: 'g-3' }, 60);
       await adapter('RefreshToken').upsert('rt', { jti: 'rt', grantId: 'g-3' }, 600);
       await adapter('Interaction').upsert('ia', { jti: 'ia', grantId: 'g-3' }, 60);
@@ -164,7 +189,10 @@ describe('oidc-provider adapter over the key-value store', () => {
     });
 
     it('a registered client without expiry is kept', async () => {
-      await adapter('Client').upsert('dyn-client', { client_id: 'dyn-client', redirect_uris: ['https://app.example/cb'] });
+      await adapter('Client').upsert('dyn-client', {
+        client_id: 'dyn-client',
+        redirect_uris: ['https://app.example/cb'],
+      });
       const stored = await engine.keyValue.find('oidc:Client', 'dyn-client');
       assert.equal(stored?.expiresAt, null);
     });

@@ -81,6 +81,7 @@ function lookupsFor(model: string, payload: AdapterPayload): RecordLookups {
 function toPayload(record: KeyValueRecord | undefined): AdapterPayload | undefined {
   if (!record) return undefined;
   const payload = { ...record.payload } as AdapterPayload;
-  if (record.consumedAt !== undefined && payload.consumed === undefined) payload.consumed = Math.floor(record.consumedAt / 1000);
+  if (record.consumedAt !== undefined && payload.consumed === undefined)
+    payload.consumed = Math.floor(record.consumedAt / 1000);
   return payload;
 }

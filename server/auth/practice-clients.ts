@@ -59,7 +59,10 @@ export class PracticeClients {
     return summaries;
   }
 
-  register(practiceId: string, registration: Omit<ClientRegistration, 'practiceId' | 'clientId' | 'firstParty'>): Promise<RegisteredClient> {
+  register(
+    practiceId: string,
+    registration: Omit<ClientRegistration, 'practiceId' | 'clientId' | 'firstParty'>,
+  ): Promise<RegisteredClient> {
     return this.#serial(async () => {
       const registered = await registerClient(this.#provider, { ...registration, practiceId });
       await this.#setIds(practiceId, [...(await this.#ids(practiceId)), registered.clientId]);
@@ -74,7 +77,10 @@ export class PracticeClients {
       if (!ids.includes(clientId)) return false;
       const { adapter } = this.#provider.Client as unknown as { adapter: Adapter };
       await adapter.destroy(clientId);
-      await this.#setIds(practiceId, ids.filter((id) => id !== clientId));
+      await this.#setIds(
+        practiceId,
+        ids.filter((id) => id !== clientId),
+      );
       return true;
     });
   }
@@ -102,9 +108,14 @@ export function worksAt(principal: Principal | undefined, practiceId: string): b
 }
 
 /** Whether the principal administers the practice: a current PractitionerRole there with the admin code. */
-export async function administers(repo: Repository, principal: Principal | undefined, practiceId: string): Promise<boolean> {
+export async function administers(
+  repo: Repository,
+  principal: Principal | undefined,
+  practiceId: string,
+): Promise<boolean> {
   if (principal?.kind !== 'practitioner' || !principal.fhirUser?.startsWith('Practitioner/')) return false;
-  const find = async (request: SearchRequest) => (await repo.search(request)).versions.flatMap((v) => (v.resource ? [v.resource] : []));
+  const find = async (request: SearchRequest) =>
+    (await repo.search(request)).versions.flatMap((v) => (v.resource ? [v.resource] : []));
   return isAdministrator(find, principal.fhirUser, practiceId, new Date());
 }
 

@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   try {
     await runAccountCommand(args, { engine, production: config.production, io });
   } catch (err) {
-    if (err instanceof UsageError || err instanceof AccountInputError || err instanceof PasswordRuleError || err instanceof FederationInputError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof AccountInputError ||
+      err instanceof PasswordRuleError ||
+      err instanceof FederationInputError
+    ) {
       console.error(err.message);
       if (err instanceof UsageError) console.error(`\n${USAGE}`);
       process.exitCode = 2;

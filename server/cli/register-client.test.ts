@@ -21,7 +21,8 @@ describe('register-client command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'register-client-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const cli = (args: string[]): Promise<CliResult> => runCli('register-client', args, { env: cliEnv(dir, undefined, { NODE_ENV: 'test' }) });
+  const cli = (args: string[]): Promise<CliResult> =>
+    runCli('register-client', args, { env: cliEnv(dir, undefined, { NODE_ENV: 'test' }) });
 
   let backendId = '';
   let privateKey: JoseCryptoKey;
@@ -32,11 +33,25 @@ describe('register-client command', () => {
     const pair = await generateKeyPair('ES384', { extractable: true });
     privateKey = pair.privateKey;
     kid = randomUUID();
-    writeFileSync(join(dir, 'lab.jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), alg: 'ES384', kid, use: 'sig' }] }));
+    writeFileSync(
+      join(dir, 'lab.jwks.json'),
+      JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), alg: 'ES384', kid, use: 'sig' }] }),
+    );
   });
 
   it('registers a backend client from a JWKS file and prints only its client_id', async () => {
-    const out = await cli(['--practice', 'practice-9', '--name', 'Lab feed', '--kind', 'backend', '--jwks-file', join(dir, 'lab.jwks.json'), '--scope', 'system/*.rs']);
+    const out = await cli([
+      '--practice',
+      'practice-9',
+      '--name',
+      'Lab feed',
+      '--kind',
+      'backend',
+      '--jwks-file',
+      join(dir, 'lab.jwks.json'),
+      '--scope',
+      'system/*.rs',
+    ]);
     assert.equal(out.code, 0, out.stderr);
     const match = /^client_id: (\S+)\n$/.exec(out.stdout);
     assert.ok(match, out.stdout);
@@ -44,7 +59,18 @@ describe('register-client command', () => {
   });
 
   it('registers a confidential-symmetric client and prints its secret once', async () => {
-    const out = await cli(['--practice', 'practice-9', '--name', 'Server app', '--kind', 'confidential-symmetric', '--redirect-uri', 'https://app.example.org/cb', '--scope', 'openid fhirUser user/*.rs']);
+    const out = await cli([
+      '--practice',
+      'practice-9',
+      '--name',
+      'Server app',
+      '--kind',
+      'confidential-symmetric',
+      '--redirect-uri',
+      'https://app.example.org/cb',
+      '--scope',
+      'openid fhirUser user/*.rs',
+    ]);
     assert.equal(out.code, 0, out.stderr);
     const id = /client_id: (\S+)/.exec(out.stdout)?.[1];
     const secret = /client_secret: (\S+)/.exec(out.stdout)?.[1];
@@ -57,12 +83,43 @@ describe('register-client command', () => {
     const noPractice = await cli(['--name', 'x', '--kind', 'backend', '--scope', 'system/*.rs']);
     assert.equal(noPractice.code, 2);
     assert.match(noPractice.stderr, /--practice is required/);
-    const userScope = await cli(['--practice', 'practice-9', '--name', 'x', '--kind', 'backend', '--jwks-file', join(dir, 'lab.jwks.json'), '--scope', 'patient/*.rs']);
+    const userScope = await cli([
+      '--practice',
+      'practice-9',
+      '--name',
+      'x',
+      '--kind',
+      'backend',
+      '--jwks-file',
+      join(dir, 'lab.jwks.json'),
+      '--scope',
+      'patient/*.rs',
+    ]);
     assert.equal(userScope.code, 2);
     assert.match(userScope.stderr, /system\//);
-    const unknownOption = await cli(['--practice', 'p', '--name', 'x', '--kind', 'public', '--scope', 'openid', '--secret', 'x']);
+    const unknownOption = await cli([
+      '--practice',
+      'p',
+      '--name',
+      'x',
+      '--kind',
+      'public',
+      '--scope',
+      'openid',
+      '--secret',
+      'x',
+    ]);
     assert.equal(unknownOption.code, 2);
-    const noKeys = await cli(['--practice', 'practice-9', '--name', 'x', '--kind', 'backend', '--scope', 'system/*.rs']);
+    const noKeys = await cli([
+      '--practice',
+      'practice-9',
+      '--name',
+      'x',
+      '--kind',
+      'backend',
+      '--scope',
+      'system/*.rs',
+    ]);
     assert.equal(noKeys.code, 2);
     assert.match(noKeys.stderr, /jwks/);
   });
@@ -71,17 +128,36 @@ describe('register-client command', () => {
     const s = await startSmartServer({ sqliteFile: join(dir, 'fhir.sqlite') });
     try {
       const tokenUrl = `${s.base}/oauth/token`;
-      const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid }).setIssuer(backendId).setSubject(backendId)
-        .setAudience(tokenUrl).setJti(randomUUID()).setExpirationTime('4m').sign(privateKey);
-      const token = await postForm(tokenUrl, { grant_type: 'client_credentials', scope: 'system/*.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES384', kid })
+        .setIssuer(backendId)
+        .setSubject(backendId)
+        .setAudience(tokenUrl)
+        .setJti(randomUUID())
+        .setExpirationTime('4m')
+        .sign(privateKey);
+      const token = await postForm(tokenUrl, {
+        grant_type: 'client_credentials',
+        scope: 'system/*.rs',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      });
       assert.equal(token.status, 200, JSON.stringify(token.body));
       const echoed = await s.echo(token.body.access_token as string);
       assert.deepEqual(echoed.body.grant, { clientId: backendId, clientPractice: 'practice-9', scope: 'system/*.rs' });
 
       const basic = `Basic ${Buffer.from(`${symmetric.id}:${symmetric.secret}`).toString('base64')}`;
-      const authenticated = await postForm(`${s.base}/oauth/introspect`, { token: 'unknown' }, { authorization: basic });
+      const authenticated = await postForm(
+        `${s.base}/oauth/introspect`,
+        { token: 'unknown' },
+        { authorization: basic },
+      );
       assert.equal(authenticated.status, 200, 'the secret authenticates the client');
-      const wrong = await postForm(`${s.base}/oauth/introspect`, { token: 'unknown' }, { authorization: `Basic ${Buffer.from(`${symmetric.id}:nope`).toString('base64')}` });
+      const wrong = await postForm(
+        `${s.base}/oauth/introspect`,
+        { token: 'unknown' },
+        { authorization: `Basic ${Buffer.from(`${symmetric.id}:nope`).toString('base64')}` },
+      );
       assert.equal(wrong.body.error, 'invalid_client');
     } finally {
       await s.close();
@@ -89,10 +165,37 @@ describe('register-client command', () => {
   });
 
   it('parses repeated redirect URIs and rejects a malformed JWKS file', () => {
-    const registration = parseRegistration(['--practice', 'p', '--name', 'n', '--kind', 'public', '--scope', 'openid', '--redirect-uri', 'https://a/1', '--redirect-uri', 'https://a/2']);
+    const registration = parseRegistration([
+      '--practice',
+      'p',
+      '--name',
+      'n',
+      '--kind',
+      'public',
+      '--scope',
+      'openid',
+      '--redirect-uri',
+      'https://a/1',
+      '--redirect-uri',
+      'https://a/2',
+    ]);
     assert.deepEqual(registration.redirectUris, ['https://a/1', 'https://a/2']);
-    assert.throws(() => parseRegistration(['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 's', '--jwks-file', 'f'], () => '{"nokeys":1}'), UsageError);
-    assert.throws(() => parseRegistration(['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 's', '--jwks-file', 'f'], () => 'not json'), UsageError);
+    assert.throws(
+      () =>
+        parseRegistration(
+          ['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 's', '--jwks-file', 'f'],
+          () => '{"nokeys":1}',
+        ),
+      UsageError,
+    );
+    assert.throws(
+      () =>
+        parseRegistration(
+          ['--practice', 'p', '--name', 'n', '--kind', 'backend', '--scope', 's', '--jwks-file', 'f'],
+          () => 'not json',
+        ),
+      UsageError,
+    );
   });
 
   it('registers a client to manage access only when asked (--manages-access)', () => {

@@ -34,7 +34,10 @@ export class UsageError extends Error {
 }
 
 /** The registration the arguments describe; throws UsageError for malformed arguments. */
-export function parseRegistration(args: string[], readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): ClientRegistration {
+export function parseRegistration(
+  args: string[],
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): ClientRegistration {
   let values;
   try {
     ({ values } = parseArgs({
@@ -103,12 +106,16 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const engine = await openStorage(config, createLogger('warn'));
   try {
-    const registry = await openClientRegistry({ baseUrl: config.baseUrl, fhirBaseUrl: config.fhirBaseUrl, keyValue: engine.keyValue });
+    const registry = await openClientRegistry({
+      baseUrl: config.baseUrl,
+      fhirBaseUrl: config.fhirBaseUrl,
+      keyValue: engine.keyValue,
+    });
     const registered = await registry.register(registration);
     console.log(`client_id: ${registered.clientId}`);
     if (registered.clientSecret) {
       console.log(`client_secret: ${registered.clientSecret}`);
-      console.error('The client secret is shown only now: give it to the app\'s operator over a secure channel.');
+      console.error("The client secret is shown only now: give it to the app's operator over a secure channel.");
     }
   } catch (err) {
     if (!(err instanceof ClientRegistrationError)) throw err;

@@ -16,15 +16,28 @@ import { createLogger } from '../ops/logging.ts';
  */
 const PAGE = 500;
 
-export async function reindex(engine: StorageEngine, types: readonly string[], baseUrl: string, log: (type: string, count: number) => void): Promise<number> {
+export async function reindex(
+  engine: StorageEngine,
+  types: readonly string[],
+  baseUrl: string,
+  log: (type: string, count: number) => void,
+): Promise<number> {
   let total = 0;
   for (const type of types) {
     let count = 0;
     let after: PagePosition | undefined;
     for (;;) {
-      const page = await engine.reader.search({ resourceType: type, filters: [], sort: [], count: PAGE, total: 'none', ...(after ? { page: { direction: 'after' as const, position: after } } : {}) });
+      const page = await engine.reader.search({
+        resourceType: type,
+        filters: [],
+        sort: [],
+        count: PAGE,
+        total: 'none',
+        ...(after ? { page: { direction: 'after' as const, position: after } } : {}),
+      });
       await engine.transaction(async (session) => {
-        for (const v of page.versions) if (v.resource) await session.replaceIndex(type, v.id, indexWithAccess(v.resource, baseUrl));
+        for (const v of page.versions)
+          if (v.resource) await session.replaceIndex(type, v.id, indexWithAccess(v.resource, baseUrl));
       });
       count += page.versions.length;
       if (!page.hasMore || !page.last) break;
@@ -48,7 +61,12 @@ async function main(): Promise<void> {
   }
   const engine = await openStorage(config, logger);
   try {
-    const total = await reindex(engine, wanted.length ? wanted : getResourceTypes(), config.fhirBaseUrl, (type, count) => logger.info({ type, count }, 'reindexed'));
+    const total = await reindex(
+      engine,
+      wanted.length ? wanted : getResourceTypes(),
+      config.fhirBaseUrl,
+      (type, count) => logger.info({ type, count }, 'reindexed'),
+    );
     logger.info({ total }, 'reindex done');
   } finally {
     await engine.close();

@@ -76,7 +76,8 @@ export async function buildChangedApps({ rootDir, build, log, apps = APPS }: Bui
   for (const app of apps) {
     const fingerprint = sourcesFingerprint(rootDir, app);
     const stored = storedFingerprint(rootDir, app);
-    if (stored !== fingerprint) stale.push({ app, fingerprint, reason: stored === undefined ? 'not built yet' : 'sources changed' });
+    if (stored !== fingerprint)
+      stale.push({ app, fingerprint, reason: stored === undefined ? 'not built yet' : 'sources changed' });
   }
   if (stale.length === 0) {
     log(`start: apps up to date (${apps.join(', ')})`);

@@ -32,17 +32,22 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export function ehrLaunchRouter(deps: EhrLaunchDeps): Router {
   const router = express.Router();
-  router.post(EHR_LAUNCH_PATH, express.json({ limit: '4kb', type: ['application/json', 'application/fhir+json'] }), deps.bearer, async (req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    try {
-      const launch = await createLaunch(deps, req, res);
-      res.status(201).json({ launch, iss: deps.fhirBaseUrl });
-    } catch (err) {
-      // FhirErrors (and anything unexpected, as a bare 500) are answered by the /api error handler.
-      if (!(err instanceof FhirError)) deps.logger.error({ err }, 'EHR launch failed');
-      next(err);
-    }
-  });
+  router.post(
+    EHR_LAUNCH_PATH,
+    express.json({ limit: '4kb', type: ['application/json', 'application/fhir+json'] }),
+    deps.bearer,
+    async (req, res, next) => {
+      res.set('Cache-Control', 'no-store');
+      try {
+        const launch = await createLaunch(deps, req, res);
+        res.status(201).json({ launch, iss: deps.fhirBaseUrl });
+      } catch (err) {
+        // FhirErrors (and anything unexpected, as a bare 500) are answered by the /api error handler.
+        if (!(err instanceof FhirError)) deps.logger.error({ err }, 'EHR launch failed');
+        next(err);
+      }
+    },
+  );
   return router;
 }
 
@@ -50,16 +55,24 @@ async function createLaunch(deps: EhrLaunchDeps, req: Request, res: Response): P
   const grant = res.locals.grant as TokenGrant | undefined;
   if (!grant?.accountId) throw new FhirError(401, outcome('login', 'Sign in as a practitioner to launch an app'));
   const scope = await deps.accessFor(req, res);
-  if ((res.locals.principal as { kind?: string } | undefined)?.kind !== 'practitioner') throw forbidden('Only practitioners launch apps from the console');
+  if ((res.locals.principal as { kind?: string } | undefined)?.kind !== 'practitioner')
+    throw forbidden('Only practitioners launch apps from the console');
   const body = (req.body ?? {}) as { patient?: unknown; encounter?: unknown };
-  if (typeof body.patient !== 'string' || !ID.test(body.patient)) throw badRequest('patient must be a Patient id', 'patient');
-  if (body.encounter !== undefined && (typeof body.encounter !== 'string' || !ID.test(body.encounter))) throw badRequest('encounter must be an Encounter id', 'encounter');
+  if (typeof body.patient !== 'string' || !ID.test(body.patient))
+    throw badRequest('patient must be a Patient id', 'patient');
+  if (body.encounter !== undefined && (typeof body.encounter !== 'string' || !ID.test(body.encounter)))
+    throw badRequest('encounter must be an Encounter id', 'encounter');
   const repo = deps.repo.withScope(scope);
   // Both reads answer 404 for records the practitioner cannot see, exactly as for missing ones.
   await repo.read<Patient>('Patient', body.patient);
   if (typeof body.encounter === 'string') {
     const encounter = await repo.read<Encounter>('Encounter', body.encounter);
-    if (encounter.subject?.reference !== `Patient/${body.patient}`) throw badRequest('The encounter is not one of this patient', 'encounter');
+    if (encounter.subject?.reference !== `Patient/${body.patient}`)
+      throw badRequest('The encounter is not one of this patient', 'encounter');
   }
-  return deps.createLaunch({ patient: body.patient, practitionerAccountId: grant.accountId, ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}) });
+  return deps.createLaunch({
+    patient: body.patient,
+    practitionerAccountId: grant.accountId,
+    ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}),
+  });
 }

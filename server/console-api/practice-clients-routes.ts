@@ -36,21 +36,41 @@ export function practiceClientsRouter(deps: PracticeClientsRouteDeps): Router {
   const router = express.Router();
   const json = express.json({ limit: '64kb', strict: true });
 
-  router.get(`${BASE}/apps`, deps.bearer, handle(deps, 'member', async (practiceId, _req, res) => {
-    const apps = (await deps.clients.list(practiceId)).filter((c) => c.launchUri).map(({ clientId, name, launchUri }) => ({ clientId, name, launchUri }));
-    res.status(200).json(apps);
-  }));
-  router.get(`${BASE}/clients`, deps.bearer, handle(deps, 'admin', async (practiceId, _req, res) => {
-    res.status(200).json(await deps.clients.list(practiceId));
-  }));
-  router.post(`${BASE}/clients`, json, deps.bearer, handle(deps, 'admin', async (practiceId, req, res) => {
-    const registered = await deps.clients.register(practiceId, registrationOf(req.body));
-    res.status(201).json(registered);
-  }));
-  router.delete(`${BASE}/clients/:clientId`, deps.bearer, handle(deps, 'admin', async (practiceId, req, res) => {
-    if (!(await deps.clients.remove(practiceId, String(req.params.clientId)))) throw notFound('No such client at this practice');
-    res.status(204).end();
-  }));
+  router.get(
+    `${BASE}/apps`,
+    deps.bearer,
+    handle(deps, 'member', async (practiceId, _req, res) => {
+      const apps = (await deps.clients.list(practiceId))
+        .filter((c) => c.launchUri)
+        .map(({ clientId, name, launchUri }) => ({ clientId, name, launchUri }));
+      res.status(200).json(apps);
+    }),
+  );
+  router.get(
+    `${BASE}/clients`,
+    deps.bearer,
+    handle(deps, 'admin', async (practiceId, _req, res) => {
+      res.status(200).json(await deps.clients.list(practiceId));
+    }),
+  );
+  router.post(
+    `${BASE}/clients`,
+    json,
+    deps.bearer,
+    handle(deps, 'admin', async (practiceId, req, res) => {
+      const registered = await deps.clients.register(practiceId, registrationOf(req.body));
+      res.status(201).json(registered);
+    }),
+  );
+  router.delete(
+    `${BASE}/clients/:clientId`,
+    deps.bearer,
+    handle(deps, 'admin', async (practiceId, req, res) => {
+      if (!(await deps.clients.remove(practiceId, String(req.params.clientId))))
+        throw notFound('No such client at this practice');
+      res.status(204).end();
+    }),
+  );
   return router;
 }
 
@@ -69,7 +89,8 @@ function handle(deps: PracticeClientsRouteDeps, needs: 'member' | 'admin', work:
       const principal = res.locals.principal as Principal | undefined;
       const practiceId = String(req.params.practiceId);
       if (!ID.test(practiceId) || !worksAt(principal, practiceId)) throw notFound('No such practice');
-      if (needs === 'admin' && !(await administers(deps.repo, principal, practiceId))) throw forbidden('Only the practice\'s administrators manage its apps');
+      if (needs === 'admin' && !(await administers(deps.repo, principal, practiceId)))
+        throw forbidden("Only the practice's administrators manage its apps");
       await work(practiceId, req, res);
     } catch (err) {
       if (err instanceof ClientRegistrationError) return next(new FhirError(400, outcome('invalid', err.message)));
@@ -86,19 +107,29 @@ function registrationOf(body: unknown): Omit<ClientRegistration, 'practiceId' | 
   const unknown = Object.keys(body).filter((k) => !allowed.has(k));
   if (unknown.length) throw badRequest(`Unknown fields: ${unknown.join(', ').slice(0, 200)}`, unknown[0]);
   const b = body as Record<string, unknown>;
-  if (typeof b.name !== 'string' || b.name.length > 200) throw badRequest('name must be a string of at most 200 characters', 'name');
-  if (!isClientKind(b.kind)) throw badRequest('kind must be public, confidential-symmetric, confidential-asymmetric or backend', 'kind');
-  if (typeof b.scope !== 'string' || b.scope.length > 2000) throw badRequest('scope must be a space-separated string', 'scope');
+  if (typeof b.name !== 'string' || b.name.length > 200)
+    throw badRequest('name must be a string of at most 200 characters', 'name');
+  if (!isClientKind(b.kind))
+    throw badRequest('kind must be public, confidential-symmetric, confidential-asymmetric or backend', 'kind');
+  if (typeof b.scope !== 'string' || b.scope.length > 2000)
+    throw badRequest('scope must be a space-separated string', 'scope');
   const strings = (v: unknown, field: string): string[] | undefined => {
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.length > 20 || v.some((x) => typeof x !== 'string' || x.length > 2000)) throw badRequest(`${field} must be a list of URLs`, field);
+    if (!Array.isArray(v) || v.length > 20 || v.some((x) => typeof x !== 'string' || x.length > 2000))
+      throw badRequest(`${field} must be a list of URLs`, field);
     return v as string[];
   };
   const redirectUris = strings(b.redirectUris, 'redirectUris');
-  if (b.launchUri !== undefined && typeof b.launchUri !== 'string') throw badRequest('launchUri must be a URL', 'launchUri');
+  if (b.launchUri !== undefined && typeof b.launchUri !== 'string')
+    throw badRequest('launchUri must be a URL', 'launchUri');
   if (b.jwksUri !== undefined && typeof b.jwksUri !== 'string') throw badRequest('jwksUri must be a URL', 'jwksUri');
-  if (b.managesAccess !== undefined && typeof b.managesAccess !== 'boolean') throw badRequest('managesAccess must be true or false', 'managesAccess');
-  if (b.jwks !== undefined && (typeof b.jwks !== 'object' || b.jwks === null || !Array.isArray((b.jwks as { keys?: unknown }).keys))) throw badRequest('jwks must be a JWKS object {"keys": [...]}', 'jwks');
+  if (b.managesAccess !== undefined && typeof b.managesAccess !== 'boolean')
+    throw badRequest('managesAccess must be true or false', 'managesAccess');
+  if (
+    b.jwks !== undefined &&
+    (typeof b.jwks !== 'object' || b.jwks === null || !Array.isArray((b.jwks as { keys?: unknown }).keys))
+  )
+    throw badRequest('jwks must be a JWKS object {"keys": [...]}', 'jwks');
   return {
     name: b.name,
     kind: b.kind,

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Observation, Organization, Patient, Person, Practitioner, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import type {
+  Observation,
+  Organization,
+  Patient,
+  Person,
+  Practitioner,
+  PractitionerRole,
+  RelatedPerson,
+  Resource,
+} from '@medplum/fhirtypes';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../access/access-index.ts';
 import type { AccountKind } from '../auth/accounts/account.ts';
 import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
@@ -34,14 +43,52 @@ export interface DemoSeed {
 
 /** Creates accounts; the PasswordAccountService satisfies it. */
 export interface DemoAccountCreator {
-  createAccount(input: { email: string; kind: AccountKind; fhirUser: string; name?: string; password?: string }): Promise<unknown>;
+  createAccount(input: {
+    email: string;
+    kind: AccountKind;
+    fhirUser: string;
+    name?: string;
+    password?: string;
+  }): Promise<unknown>;
 }
 
 const PRACTITIONERS = [
-  { key: 'amara', given: 'Amara', family: 'Okafor', specialty: 'General practice', languages: ['en', 'ig'], practice: 'harbour', admin: true },
-  { key: 'lucas', given: 'Lucas', family: 'Moreau', specialty: 'Psychology', languages: ['en', 'fr'], practice: 'harbour', admin: false },
-  { key: 'mei', given: 'Mei', family: 'Tanaka', specialty: 'Dietetics', languages: ['en', 'ja'], practice: 'harbour', admin: false },
-  { key: 'sam', given: 'Sam', family: 'Rivera', specialty: 'Physiotherapy', languages: ['en', 'es'], practice: 'north', admin: true },
+  {
+    key: 'amara',
+    given: 'Amara',
+    family: 'Okafor',
+    specialty: 'General practice',
+    languages: ['en', 'ig'],
+    practice: 'harbour',
+    admin: true,
+  },
+  {
+    key: 'lucas',
+    given: 'Lucas',
+    family: 'Moreau',
+    specialty: 'Psychology',
+    languages: ['en', 'fr'],
+    practice: 'harbour',
+    admin: false,
+  },
+  {
+    key: 'mei',
+    given: 'Mei',
+    family: 'Tanaka',
+    specialty: 'Dietetics',
+    languages: ['en', 'ja'],
+    practice: 'harbour',
+    admin: false,
+  },
+  {
+    key: 'sam',
+    given: 'Sam',
+    family: 'Rivera',
+    specialty: 'Physiotherapy',
+    languages: ['en', 'es'],
+    practice: 'north',
+    admin: true,
+  },
 ] as const;
 
 const PATIENTS: Array<{ key: string; given: string; family: string; gender: Patient['gender']; birthDate: string }> = [
@@ -56,12 +103,27 @@ const PATIENTS: Array<{ key: string; given: string; family: string; gender: Pati
 ];
 
 const PRACTICES = {
-  harbour: { name: 'Harbourside Family Practice', phone: '+61 2 5550 1000', line: '12 Quay Street', city: 'Sydney', postalCode: '2000' },
-  north: { name: 'Northside Physiotherapy', phone: '+61 2 5550 2000', line: '3 Miller Street', city: 'North Sydney', postalCode: '2060' },
+  harbour: {
+    name: 'Harbourside Family Practice',
+    phone: '+61 2 5550 1000',
+    line: '12 Quay Street',
+    city: 'Sydney',
+    postalCode: '2000',
+  },
+  north: {
+    name: 'Northside Physiotherapy',
+    phone: '+61 2 5550 2000',
+    line: '3 Miller Street',
+    city: 'North Sydney',
+    postalCode: '2060',
+  },
 } as const;
 
 const email = (given: string, family: string): string =>
-  `${given}.${family}`.toLowerCase().normalize('NFD').replace(/\p{Diacritic}/gu, '') + '@demo.example.org';
+  `${given}.${family}`
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '') + '@demo.example.org';
 
 /** Loads the demo set in one transaction, then creates the accounts. */
 export async function seedDemoData(repo: Repository, accounts: DemoAccountCreator): Promise<DemoSeed> {
@@ -75,7 +137,9 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
       return (await tx.create({ ...resource, meta: { tag } })).resource;
     };
     const practiceIds: Record<keyof typeof PRACTICES, string> = { harbour: randomUUID(), north: randomUUID() };
-    for (const [key, p] of Object.entries(PRACTICES) as Array<[keyof typeof PRACTICES, (typeof PRACTICES)[keyof typeof PRACTICES]]>) {
+    for (const [key, p] of Object.entries(PRACTICES) as Array<
+      [keyof typeof PRACTICES, (typeof PRACTICES)[keyof typeof PRACTICES]]
+    >) {
       const id = practiceIds[key];
       await tx.update<Organization>({
         resourceType: 'Organization',
@@ -91,68 +155,133 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
     }
     for (const p of PRACTITIONERS) {
       const practiceId = practiceIds[p.practice];
-      const practitioner = await save<Practitioner>({
-        resourceType: 'Practitioner',
-        identifier: [{ system: DEMO_SYSTEM, value: `practitioner-${p.key}` }],
-        active: true,
-        name: [{ given: [p.given], family: p.family, prefix: ['Dr'] }],
-        communication: p.languages.map((code) => ({ coding: [{ system: 'urn:ietf:bcp:47', code }] })),
-      }, practiceId, true);
-      await save<PractitionerRole>({
-        resourceType: 'PractitionerRole',
-        active: true,
-        practitioner: { reference: `Practitioner/${practitioner.id}`, display: `Dr ${p.given} ${p.family}` },
-        organization: { reference: `Organization/${practiceId}`, display: PRACTICES[p.practice].name },
-        specialty: [{ text: p.specialty }],
-        ...(p.admin ? { code: [{ coding: [ADMIN_ROLE] }] } : {}),
-      }, practiceId, true);
-      demoAccounts.push({ email: email(p.given, p.family), kind: 'practitioner', fhirUser: `Practitioner/${practitioner.id}`, name: `Dr ${p.given} ${p.family}` });
+      const practitioner = await save<Practitioner>(
+        {
+          resourceType: 'Practitioner',
+          identifier: [{ system: DEMO_SYSTEM, value: `practitioner-${p.key}` }],
+          active: true,
+          name: [{ given: [p.given], family: p.family, prefix: ['Dr'] }],
+          communication: p.languages.map((code) => ({ coding: [{ system: 'urn:ietf:bcp:47', code }] })),
+        },
+        practiceId,
+        true,
+      );
+      await save<PractitionerRole>(
+        {
+          resourceType: 'PractitionerRole',
+          active: true,
+          practitioner: { reference: `Practitioner/${practitioner.id}`, display: `Dr ${p.given} ${p.family}` },
+          organization: { reference: `Organization/${practiceId}`, display: PRACTICES[p.practice].name },
+          specialty: [{ text: p.specialty }],
+          ...(p.admin ? { code: [{ coding: [ADMIN_ROLE] }] } : {}),
+        },
+        practiceId,
+        true,
+      );
+      demoAccounts.push({
+        email: email(p.given, p.family),
+        kind: 'practitioner',
+        fhirUser: `Practitioner/${practitioner.id}`,
+        name: `Dr ${p.given} ${p.family}`,
+      });
     }
     const patientRecord = (p: (typeof PATIENTS)[number], practiceId: string, index: number) =>
-      save<Patient>({
-        resourceType: 'Patient',
-        identifier: [{ system: DEMO_SYSTEM, value: `patient-${index}` }],
-        active: true,
-        name: [{ given: [p.given], family: p.family }],
-        gender: p.gender,
-        birthDate: p.birthDate,
-        telecom: [{ system: 'email', value: email(p.given, p.family) }],
-        managingOrganization: { reference: `Organization/${practiceId}` },
-      }, practiceId);
+      save<Patient>(
+        {
+          resourceType: 'Patient',
+          identifier: [{ system: DEMO_SYSTEM, value: `patient-${index}` }],
+          active: true,
+          name: [{ given: [p.given], family: p.family }],
+          gender: p.gender,
+          birthDate: p.birthDate,
+          telecom: [{ system: 'email', value: email(p.given, p.family) }],
+          managingOrganization: { reference: `Organization/${practiceId}` },
+        },
+        practiceId,
+      );
     const records = new Map<string, Patient>();
     for (const [i, p] of PATIENTS.entries()) records.set(p.key, await patientRecord(p, practiceIds.harbour, i + 1));
     const olivia = PATIENTS[0]!;
     const oliviaNorth = await patientRecord(olivia, practiceIds.north, 100);
     // The portal invitations: a Person per portal user, linking their records at each practice.
     const person = async (p: (typeof PATIENTS)[number], links: Patient[]) =>
-      save<Person>({ resourceType: 'Person', active: true, name: [{ given: [p.given], family: p.family }], link: links.map((r) => ({ target: { reference: `Patient/${r.id}` } })) }, practiceIds.harbour);
+      save<Person>(
+        {
+          resourceType: 'Person',
+          active: true,
+          name: [{ given: [p.given], family: p.family }],
+          link: links.map((r) => ({ target: { reference: `Patient/${r.id}` } })),
+        },
+        practiceIds.harbour,
+      );
     const oliviaPerson = await person(olivia, [records.get('olivia')!, oliviaNorth]);
-    demoAccounts.push({ email: email(olivia.given, olivia.family), kind: 'patient', fhirUser: `Person/${oliviaPerson.id}`, name: 'Olivia Smith' });
+    demoAccounts.push({
+      email: email(olivia.given, olivia.family),
+      kind: 'patient',
+      fhirUser: `Person/${oliviaPerson.id}`,
+      name: 'Olivia Smith',
+    });
     for (const key of ['noah', 'zoe'] as const) {
       const p = PATIENTS.find((x) => x.key === key)!;
       const linked = await person(p, [records.get(key)!]);
-      demoAccounts.push({ email: email(p.given, p.family), kind: 'patient', fhirUser: `Person/${linked.id}`, name: `${p.given} ${p.family}` });
+      demoAccounts.push({
+        email: email(p.given, p.family),
+        kind: 'patient',
+        fhirUser: `Person/${linked.id}`,
+        name: `${p.given} ${p.family}`,
+      });
     }
     // Ava looks after her daughter Maya's portal.
     const maya = records.get('maya')!;
-    const guardian = await save<RelatedPerson>({
-      resourceType: 'RelatedPerson',
-      active: true,
-      patient: { reference: `Patient/${maya.id}` },
-      relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH', display: 'mother' }] }],
-      name: [{ given: ['Ava'], family: 'García' }],
-    }, practiceIds.harbour);
-    demoAccounts.push({ email: 'ava.garcia.family@demo.example.org', kind: 'related-person', fhirUser: `RelatedPerson/${guardian.id}`, name: 'Ava García (for Maya)' });
-    const vital = (patient: Patient, practiceId: string, code: string, display: string, value: number, unit: string, date: string) =>
-      save<Observation>({
-        resourceType: 'Observation',
-        status: 'final',
-        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }],
-        code: { coding: [{ system: 'http://loinc.org', code, display }], text: display },
-        subject: { reference: `Patient/${patient.id}` },
-        effectiveDateTime: date,
-        valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
-      }, practiceId);
+    const guardian = await save<RelatedPerson>(
+      {
+        resourceType: 'RelatedPerson',
+        active: true,
+        patient: { reference: `Patient/${maya.id}` },
+        relationship: [
+          { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH', display: 'mother' }] },
+        ],
+        name: [{ given: ['Ava'], family: 'García' }],
+      },
+      practiceIds.harbour,
+    );
+    demoAccounts.push({
+      email: 'ava.garcia.family@demo.example.org',
+      kind: 'related-person',
+      fhirUser: `RelatedPerson/${guardian.id}`,
+      name: 'Ava García (for Maya)',
+    });
+    const vital = (
+      patient: Patient,
+      practiceId: string,
+      code: string,
+      display: string,
+      value: number,
+      unit: string,
+      date: string,
+    ) =>
+      save<Observation>(
+        {
+          resourceType: 'Observation',
+          status: 'final',
+          category: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+                  code: 'vital-signs',
+                  display: 'Vital Signs',
+                },
+              ],
+            },
+          ],
+          code: { coding: [{ system: 'http://loinc.org', code, display }], text: display },
+          subject: { reference: `Patient/${patient.id}` },
+          effectiveDateTime: date,
+          valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+        },
+        practiceId,
+      );
     await vital(records.get('olivia')!, practiceIds.harbour, '29463-7', 'Body weight', 64.2, 'kg', '2026-09-14');
     await vital(records.get('olivia')!, practiceIds.harbour, '29463-7', 'Body weight', 63.5, 'kg', '2026-11-02');
     await vital(records.get('olivia')!, practiceIds.harbour, '8867-4', 'Heart rate', 68, '/min', '2026-11-02');

@@ -4,8 +4,13 @@ import { checkSearchParameter } from './custom-search-parameters.ts';
 import { loadDefinitions } from './definitions.ts';
 
 const good = {
-  resourceType: 'SearchParameter', url: 'https://example.org/SearchParameter/x', code: 'home-visits', status: 'active',
-  base: ['PractitionerRole'], type: 'token', expression: "PractitionerRole.extension('https://example.org/x').value",
+  resourceType: 'SearchParameter',
+  url: 'https://example.org/SearchParameter/x',
+  code: 'home-visits',
+  status: 'active',
+  base: ['PractitionerRole'],
+  type: 'token',
+  expression: "PractitionerRole.extension('https://example.org/x').value",
 };
 
 describe('checkSearchParameter', () => {
@@ -25,6 +30,10 @@ describe('checkSearchParameter', () => {
       [{ ...good, expression: 'PractitionerRole.(' }, /does not parse/],
       [{ ...good, code: 'active' }, /already defined on PractitionerRole/],
     ];
-    for (const [json, pattern] of bad) assert.throws(() => checkSearchParameter(json, 'bad.json'), (e: Error) => /bad\.json/.test(e.message) && pattern.test(e.message));
+    for (const [json, pattern] of bad)
+      assert.throws(
+        () => checkSearchParameter(json, 'bad.json'),
+        (e: Error) => /bad\.json/.test(e.message) && pattern.test(e.message),
+      );
   });
 });

@@ -14,7 +14,9 @@ const INDEXABLE_TYPES = new Set(['string', 'token', 'reference', 'date', 'number
 export function loadCustomSearchParameters(dir: string): SearchParameter[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
@@ -29,9 +31,11 @@ export function checkSearchParameter(json: unknown, source: string): SearchParam
   if (sp?.resourceType !== 'SearchParameter') fail('resourceType must be SearchParameter');
   if (typeof sp.url !== 'string' || !/^https?:\/\/\S+$/.test(sp.url)) fail('needs an absolute url');
   if (sp.url.startsWith('http://hl7.org/')) fail('may not reuse an HL7 url');
-  if (typeof sp.code !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(sp.code)) fail('code must be lower-case letters, digits and hyphens');
+  if (typeof sp.code !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(sp.code))
+    fail('code must be lower-case letters, digits and hyphens');
   if (!INDEXABLE_TYPES.has(sp.type as string)) fail(`type must be one of ${[...INDEXABLE_TYPES].join(', ')}`);
-  if (!Array.isArray(sp.base) || sp.base.length === 0 || !sp.base.every((b) => isKnownResourceType(b))) fail('base must list R4 resource types');
+  if (!Array.isArray(sp.base) || sp.base.length === 0 || !sp.base.every((b) => isKnownResourceType(b)))
+    fail('base must list R4 resource types');
   if (typeof sp.expression !== 'string') fail('needs a FHIRPath expression');
   try {
     parseFhirPath(sp.expression as string);

@@ -28,7 +28,9 @@ export function loadDefinitions(): void {
   const types = readJson('fhir/r4/profiles-types.json') as Bundle;
   indexStructureDefinitionBundle(types);
   // Extension is the base our own extension definitions (fhir-profiles/) derive their snapshot from.
-  const extension = (types.entry ?? []).find((e) => (e.resource as StructureDefinition | undefined)?.url === 'http://hl7.org/fhir/StructureDefinition/Extension');
+  const extension = (types.entry ?? []).find(
+    (e) => (e.resource as StructureDefinition | undefined)?.url === 'http://hl7.org/fhir/StructureDefinition/Extension',
+  );
   if (extension?.resource) baseDefinitions.set('Extension', extension.resource as StructureDefinition);
   const resources = readJson('fhir/r4/profiles-resources.json') as Bundle;
   indexStructureDefinitionBundle(resources);
@@ -38,8 +40,15 @@ export function loadDefinitions(): void {
     if (entry.resource?.url) searchParametersByUrl.set(entry.resource.url, entry.resource);
   }
   for (const entry of resources.entry ?? []) {
-    const sd = entry.resource as { resourceType?: string; kind?: string; abstract?: boolean; derivation?: string; type?: string } | undefined;
-    if (sd?.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint' && sd.type) {
+    const sd = entry.resource as
+      { resourceType?: string; kind?: string; abstract?: boolean; derivation?: string; type?: string } | undefined;
+    if (
+      sd?.resourceType === 'StructureDefinition' &&
+      sd.kind === 'resource' &&
+      !sd.abstract &&
+      sd.derivation !== 'constraint' &&
+      sd.type
+    ) {
       resourceTypes.push(sd.type);
       baseDefinitions.set(sd.type, sd as StructureDefinition);
     }
@@ -57,7 +66,9 @@ let patientCompartment: Map<string, string[]> | undefined;
 export function patientCompartmentParams(): Map<string, string[]> {
   if (!patientCompartment) {
     patientCompartment = new Map();
-    const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource: Array<{ code: string; param?: string[] }> };
+    const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as {
+      resource: Array<{ code: string; param?: string[] }>;
+    };
     for (const { code, param } of definition.resource) {
       const params = (param ?? []).filter((p) => searchParametersFor(code).get(p)?.type === 'reference');
       if (params.length) patientCompartment.set(code, params);
@@ -117,7 +128,9 @@ export function searchParametersFor(resourceType: string): Map<string, SearchPar
     params = new Map();
     // Parameters of all resources (_tag, _profile, ...) are defined once, on Resource; the copies
     // @medplum/core makes per type carry no url, so they are recognised by code.
-    const commonParams = Object.entries(getSearchParameters('Resource') ?? {}).filter(([, sp]) => sp.url?.startsWith(STANDARD_PREFIX));
+    const commonParams = Object.entries(getSearchParameters('Resource') ?? {}).filter(([, sp]) =>
+      sp.url?.startsWith(STANDARD_PREFIX),
+    );
     const common = commonParams.map(([code]) => code);
     for (const [code, sp] of Object.entries(getSearchParameters(resourceType) ?? {})) {
       const standard = sp.url?.startsWith(STANDARD_PREFIX) || common.includes(code);
@@ -127,7 +140,8 @@ export function searchParametersFor(resourceType: string): Map<string, SearchPar
     // resource still apply to them (R4: Resource-tag, -profile, -security, -source...), with the
     // expression on the type itself (FHIRPath does not match `Resource.` against a Binary).
     for (const [code, sp] of commonParams) {
-      if (sp.expression && !params.has(code)) params.set(code, { ...sp, expression: sp.expression.replace(/^Resource\./, `${resourceType}.`) });
+      if (sp.expression && !params.has(code))
+        params.set(code, { ...sp, expression: sp.expression.replace(/^Resource\./, `${resourceType}.`) });
     }
     for (const sp of customSearchParameters.values()) {
       if ((sp.base as string[]).includes(resourceType)) params.set(sp.code as string, sp);

@@ -21,7 +21,12 @@ export class FhirError extends Error {
 
 type IssueCode = OperationOutcomeIssue['code'];
 
-export function outcome(code: IssueCode, text: string, expression?: string, severity: OperationOutcomeIssue['severity'] = 'error'): OperationOutcome {
+export function outcome(
+  code: IssueCode,
+  text: string,
+  expression?: string,
+  severity: OperationOutcomeIssue['severity'] = 'error',
+): OperationOutcome {
   const issue: OperationOutcomeIssue = { severity, code, details: { text } };
   if (expression) issue.expression = [expression];
   return { resourceType: 'OperationOutcome', issue: [issue] };
@@ -33,7 +38,8 @@ export function issuesOutcome(issues: OperationOutcomeIssue[]): OperationOutcome
 
 export const badRequest = (text: string, expression?: string): FhirError =>
   new FhirError(400, outcome('invalid', text, expression));
-export const invalidResource = (issues: OperationOutcomeIssue[]): FhirError => new FhirError(400, issuesOutcome(issues));
+export const invalidResource = (issues: OperationOutcomeIssue[]): FhirError =>
+  new FhirError(400, issuesOutcome(issues));
 /** The caller is known but may not do this (never used where "not found" would hide existence). */
 export const forbidden = (text: string): FhirError => new FhirError(403, outcome('forbidden', text));
 export const notFound = (text = 'Not found'): FhirError => new FhirError(404, outcome('not-found', text));
@@ -43,17 +49,20 @@ export const preconditionFailed = (text: string): FhirError => new FhirError(412
 export const payloadTooLarge = (text: string): FhirError => new FhirError(413, outcome('too-costly', text));
 export const unsupportedMediaType = (text: string): FhirError => new FhirError(415, outcome('not-supported', text));
 export const methodNotAllowed = (text: string): FhirError => new FhirError(405, outcome('not-supported', text));
-export const notSupported = (text: string, expression?: string): FhirError => new FhirError(400, outcome('not-supported', text, expression));
+export const notSupported = (text: string, expression?: string): FhirError =>
+  new FhirError(400, outcome('not-supported', text, expression));
 /** A request whose cost would exceed a server limit (too broad a chain, too many includes). */
-export const tooCostly = (text: string, expression?: string): FhirError => new FhirError(400, outcome('too-costly', text, expression));
+export const tooCostly = (text: string, expression?: string): FhirError =>
+  new FhirError(400, outcome('too-costly', text, expression));
 export const unprocessable = (text: string, expression?: string): FhirError =>
   new FhirError(422, outcome('processing', text, expression));
 /**
  * A request that needs an access token and came without one (RFC 6750: no error code then). The
  * error handler adds `WWW-Authenticate: Bearer realm="<FHIR base>"` to every 401.
  */
-export const unauthorized = (text = 'This request needs an access token (SMART App Launch or Backend Services)'): FhirError =>
-  new FhirError(401, outcome('login', text));
+export const unauthorized = (
+  text = 'This request needs an access token (SMART App Launch or Backend Services)',
+): FhirError => new FhirError(401, outcome('login', text));
 /** A rate limit was reached: 429 with `Retry-After` (whole seconds). */
 export const tooManyRequests = (text: string, retryAfterSeconds: number): FhirError =>
   new FhirError(429, outcome('throttled', text), { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

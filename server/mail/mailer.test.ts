@@ -27,9 +27,17 @@ describe('mailer', () => {
 
   it('sends through the configured SMTP relay, from MAIL_FROM', async () => {
     const { logger, lines } = capturingLogger();
-    const mailer = createMailer({ mail: { smtpUrl: smtp.url, from: 'Clinic <clinic@example.org>' }, production: true, logger });
+    const mailer = createMailer({
+      mail: { smtpUrl: smtp.url, from: 'Clinic <clinic@example.org>' },
+      production: true,
+      logger,
+    });
     try {
-      await mailer.send({ to: 'ann@example.org', subject: 'Hello', text: 'A line with a link https://portal.example.org/auth/reset-password?token=abc' });
+      await mailer.send({
+        to: 'ann@example.org',
+        subject: 'Hello',
+        text: 'A line with a link https://portal.example.org/auth/reset-password?token=abc',
+      });
       const mail = await smtp.nextMail();
       assert.equal(mail.from, 'clinic@example.org');
       assert.deepEqual(mail.to, ['ann@example.org']);
@@ -45,7 +53,11 @@ describe('mailer', () => {
     const { logger, lines } = capturingLogger();
     const before = smtp.received.length;
     const mailer = createMailer({ mail: { from: 'no-reply@localhost' }, production: false, logger });
-    await mailer.send({ to: 'dev@example.org', subject: 'Reset', text: 'Open http://localhost:8080/auth/reset-password?token=xyz' });
+    await mailer.send({
+      to: 'dev@example.org',
+      subject: 'Reset',
+      text: 'Open http://localhost:8080/auth/reset-password?token=xyz',
+    });
     mailer.close();
     assert.equal(lines.length, 2);
     assert.equal(lines[0]?.level, 40, 'a warning at creation');

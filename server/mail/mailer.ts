@@ -34,7 +34,8 @@ export interface MailerDeps {
 
 export function createMailer({ mail, production, logger }: MailerDeps): Mailer {
   if (mail.smtpUrl) return smtpMailer(mail.smtpUrl, mail.from);
-  if (production) throw new Error('A production server needs SMTP_URL: e-mail would otherwise be logged instead of sent');
+  if (production)
+    throw new Error('A production server needs SMTP_URL: e-mail would otherwise be logged instead of sent');
   logger.warn('!!! SMTP_URL is not set: e-mails are NOT sent, they are written to this log (development only) !!!');
   return logOnlyMailer(mail.from, logger);
 }

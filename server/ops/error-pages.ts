@@ -30,7 +30,10 @@ export function errorPage() {
       res.end();
       return;
     }
-    const text = status >= 500 ? 'Something went wrong on our side. Please try again later.' : 'The request could not be understood.';
+    const text =
+      status >= 500
+        ? 'Something went wrong on our side. Please try again later.'
+        : 'The request could not be understood.';
     sendPage(res, status, pageFor(status, req, text));
   };
 }

@@ -51,16 +51,26 @@ export function fhirRateLimits(limits: Config['rateLimits']): FhirRateLimits {
     requestWasSuccessful: (_req, res) => res.locals.grant !== undefined,
     handler: (req: Request, _res: Response, next: NextFunction) => {
       if (req.headers.authorization !== undefined) return next();
-      next(tooManyRequests('Too many requests without an access token from this address; please wait before trying again', retryAfter(req)));
+      next(
+        tooManyRequests(
+          'Too many requests without an access token from this address; please wait before trying again',
+          retryAfter(req),
+        ),
+      );
     },
   });
   const perToken = rateLimit({
     ...common,
     limit: limits.perToken,
     skip: (_req, res) => res.locals.grant === undefined,
-    keyGenerator: (req) => `token:${createHash('sha256').update(req.headers.authorization ?? '').digest('base64url')}`,
+    keyGenerator: (req) =>
+      `token:${createHash('sha256')
+        .update(req.headers.authorization ?? '')
+        .digest('base64url')}`,
     handler: (req: Request, _res: Response, next: NextFunction) => {
-      next(tooManyRequests('Too many requests with this access token; please wait before trying again', retryAfter(req)));
+      next(
+        tooManyRequests('Too many requests with this access token; please wait before trying again', retryAfter(req)),
+      );
     },
   });
   return { anonymous, perToken };

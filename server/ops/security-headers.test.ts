@@ -12,7 +12,10 @@ describe('security headers', () => {
   before(async () => {
     const app = express();
     app.use(securityHeaders());
-    app.get('/own', (_req, res) => void res.set('Content-Security-Policy', "default-src 'self'").type('html').send('<p>own</p>'));
+    app.get(
+      '/own',
+      (_req, res) => void res.set('Content-Security-Policy', "default-src 'self'").type('html').send('<p>own</p>'),
+    );
     // As Koa's error path does: every header set before is removed, then the answer is written.
     app.get('/cleared', (_req, res) => {
       for (const name of res.getHeaderNames()) res.removeHeader(name);
@@ -21,7 +24,10 @@ describe('security headers', () => {
     // As oidc-provider's form_post page does: the hash of its inline script goes into the policy found.
     app.get('/form-post', (_req, res) => {
       const csp = String(res.getHeader('Content-Security-Policy') ?? '');
-      res.set('Content-Security-Policy', csp.replace("script-src 'self'", "script-src 'self' 'sha256-abc'")).type('html').send('<form></form>');
+      res
+        .set('Content-Security-Policy', csp.replace("script-src 'self'", "script-src 'self' 'sha256-abc'"))
+        .type('html')
+        .send('<form></form>');
     });
     app.get('/json', (_req, res) => void res.json({ ok: true }));
     const server = createServer(app);

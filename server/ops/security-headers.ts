@@ -17,7 +17,8 @@ import type { NextFunction, Request, Response } from 'express';
  *
  * A CSP on a JSON answer is ignored by browsers; it costs a few bytes and needs no case for it.
  */
-export const DEFAULT_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+export const DEFAULT_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export function securityHeaders() {
   return (_req: Request, res: Response, next: NextFunction): void => {
@@ -26,9 +27,13 @@ export function securityHeaders() {
     const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
     // Node's writeHead(status, [reason], [headers]); headers given there are applied after ours.
     res.writeHead = function (this: ServerResponse<IncomingMessage>, ...args: unknown[]) {
-      const given = args.find((a): a is OutgoingHttpHeaders => typeof a === 'object' && a !== null && !Array.isArray(a));
-      if (!this.hasHeader('X-Content-Type-Options') && !has(given, 'x-content-type-options')) this.setHeader('X-Content-Type-Options', 'nosniff');
-      if (!this.hasHeader('Content-Security-Policy') && !has(given, 'content-security-policy')) this.setHeader('Content-Security-Policy', DEFAULT_CSP);
+      const given = args.find(
+        (a): a is OutgoingHttpHeaders => typeof a === 'object' && a !== null && !Array.isArray(a),
+      );
+      if (!this.hasHeader('X-Content-Type-Options') && !has(given, 'x-content-type-options'))
+        this.setHeader('X-Content-Type-Options', 'nosniff');
+      if (!this.hasHeader('Content-Security-Policy') && !has(given, 'content-security-policy'))
+        this.setHeader('Content-Security-Policy', DEFAULT_CSP);
       return writeHead(...args);
     } as typeof res.writeHead;
     next();

@@ -52,7 +52,7 @@ describe('static apps', () => {
     assert.match(await res.text(), /npm run build:apps/);
   });
 
-  it('answers /favicon.ico with a built app\'s icon (the server\'s own pages name none)', async () => {
+  it("answers /favicon.ico with a built app's icon (the server's own pages name none)", async () => {
     const res = await get('/favicon.ico');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^image\/svg\+xml/);

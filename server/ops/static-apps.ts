@@ -7,15 +7,24 @@ import { layout, sendPage } from '../auth/html-layout.ts';
 /** Serves the built Angular apps (dist/<app>/browser) with a fallback to index.html for their routes. */
 export function staticApps(rootDir: string): Router {
   const router = express.Router();
-  for (const [mount, app] of [['/console', 'practitioner-app'], ['/portal', 'portal-app']] as const) {
+  for (const [mount, app] of [
+    ['/console', 'practitioner-app'],
+    ['/portal', 'portal-app'],
+  ] as const) {
     const dir = join(rootDir, 'dist', app, 'browser');
     // Express matches `/console` and `/console/` alike: redirect only the form without the slash,
     // so that the apps' relative URLs (base href `/console/`) resolve.
-    router.get(mount, (req, res, next) => (req.originalUrl.split('?')[0] === mount ? res.redirect(301, `${mount}/`) : next()));
-    router.use(mount, express.static(dir, { index: 'index.html', fallthrough: true, maxAge: '1h', setHeaders: noCacheForHtml }));
+    router.get(mount, (req, res, next) =>
+      req.originalUrl.split('?')[0] === mount ? res.redirect(301, `${mount}/`) : next(),
+    );
+    router.use(
+      mount,
+      express.static(dir, { index: 'index.html', fallthrough: true, maxAge: '1h', setHeaders: noCacheForHtml }),
+    );
     router.get(`${mount}/{*rest}`, (_req, res) => {
       const index = join(dir, 'index.html');
-      if (existsSync(index)) res.set('Cache-Control', 'no-cache').set('Content-Security-Policy', APP_CSP).sendFile(index);
+      if (existsSync(index))
+        res.set('Cache-Control', 'no-cache').set('Content-Security-Policy', APP_CSP).sendFile(index);
       else res.status(503).type('text/plain').send(`${app} is not built: run "npm run build:apps"`);
     });
   }
@@ -24,7 +33,9 @@ export function staticApps(rootDir: string): Router {
   // The apps name their icon (<app>/public/favicon.svg); the server's own pages (sign-in, consent,
   // this one) do not, so browsers ask for /favicon.ico: answer with a built app's icon, not a 404.
   router.get('/favicon.ico', (_req, res) => {
-    const icon = ['portal-app', 'practitioner-app'].map((app) => join(rootDir, 'dist', app, 'browser', 'favicon.svg')).find((file) => existsSync(file));
+    const icon = ['portal-app', 'practitioner-app']
+      .map((app) => join(rootDir, 'dist', app, 'browser', 'favicon.svg'))
+      .find((file) => existsSync(file));
     if (icon) res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').sendFile(icon);
     else res.status(204).end();
   });

@@ -39,7 +39,13 @@ export function runKeyValueContract(name: string, target: KeyValueTarget, option
 
     it('finds what was upserted, per namespace, with its expiry and lookups', async () => {
       const before = clock();
-      await kv.upsert('AccessToken', 'tok-1', { jti: 'tok-1', scope: 'openid', nested: { a: [1, 'two', null, true] } }, 60, { grantId: 'g-basic' });
+      await kv.upsert(
+        'AccessToken',
+        'tok-1',
+        { jti: 'tok-1', scope: 'openid', nested: { a: [1, 'two', null, true] } },
+        60,
+        { grantId: 'g-basic' },
+      );
       await kv.upsert('RefreshToken', 'tok-1', { other: 1 }, null);
       const found = await kv.find('AccessToken', 'tok-1');
       assert.ok(found);
@@ -185,8 +191,19 @@ export function runKeyValueContract(name: string, target: KeyValueTarget, option
     });
 
     it('hostile ids are stored literally; unstorable ones are refused on write and not found on read', async () => {
-      const hostile = ['$where', '__proto__', 'constructor', 'a/b/c', 'a.b', '{"$ne":null}', "x' OR '1'='1", 'ünï©ødé ✓', 'x'.repeat(MAX_KEY_LENGTH)];
-      for (const [i, id] of hostile.entries()) await kv.upsert('Hostile', id, { i }, 60, { uid: id, userCode: id, grantId: `g-hostile-${i}` });
+      const hostile = [
+        '$where',
+        '__proto__',
+        'constructor',
+        'a/b/c',
+        'a.b',
+        '{"$ne":null}',
+        "x' OR '1'='1",
+        'ünï©ødé ✓',
+        'x'.repeat(MAX_KEY_LENGTH),
+      ];
+      for (const [i, id] of hostile.entries())
+        await kv.upsert('Hostile', id, { i }, 60, { uid: id, userCode: id, grantId: `g-hostile-${i}` });
       for (const [i, id] of hostile.entries()) {
         assert.deepEqual((await kv.find('Hostile', id))?.payload, { i }, id.slice(0, 20));
         assert.equal((await kv.findByUid('Hostile', id))?.id, id);
@@ -194,11 +211,18 @@ export function runKeyValueContract(name: string, target: KeyValueTarget, option
       }
       assert.equal(await kv.find('Hostile', 'a'), undefined, 'no prefix matching');
       assert.equal(await kv.find('Hostile', 'a/b'), undefined);
-      await assert.rejects(kv.find('Hostile/a', 'b/c'), /namespace "Hostile\/a" must match/, 'namespaces cannot contain /');
+      await assert.rejects(
+        kv.find('Hostile/a', 'b/c'),
+        /namespace "Hostile\/a" must match/,
+        'namespaces cannot contain /',
+      );
 
       const tooLong = 'x'.repeat(MAX_KEY_LENGTH + 1);
       for (const bad of [tooLong, '', '\uD800', { $ne: null }, 42, null]) {
-        await assert.rejects(kv.upsert('Hostile', bad as string, {}, 60), /id must be a well-formed string of 1 to 1024 characters/);
+        await assert.rejects(
+          kv.upsert('Hostile', bad as string, {}, 60),
+          /id must be a well-formed string of 1 to 1024 characters/,
+        );
         assert.equal(await kv.find('Hostile', bad as string), undefined);
         assert.equal(await kv.findByUid('Hostile', bad as string), undefined);
         assert.equal(await kv.findByUserCode('Hostile', bad as string), undefined);
@@ -213,16 +237,24 @@ export function runKeyValueContract(name: string, target: KeyValueTarget, option
         await assert.rejects(kv.find(namespace as string, 'ok'), /namespace .* must match/);
       }
       for (const payload of [null, [], 'text', 1]) {
-        await assert.rejects(kv.upsert('Hostile', 'ok', payload as unknown as Record<string, unknown>, 60), /payload must be a JSON object/);
+        await assert.rejects(
+          kv.upsert('Hostile', 'ok', payload as unknown as Record<string, unknown>, 60),
+          /payload must be a JSON object/,
+        );
       }
       for (const expiresIn of [Number.NaN, Infinity, '60']) {
-        await assert.rejects(kv.upsert('Hostile', 'ok', {}, expiresIn as number), /expiresInSeconds must be a finite number/);
+        await assert.rejects(
+          kv.upsert('Hostile', 'ok', {}, expiresIn as number),
+          /expiresInSeconds must be a finite number/,
+        );
       }
       assert.equal(await kv.find('Hostile', 'ok'), undefined);
     });
 
     it('payload keys round-trip literally and pollute nothing', async () => {
-      const payload = JSON.parse('{"__proto__":{"polluted":true},"$where":"sleep(1000)","a.b":{"$ne":null},"constructor":{"prototype":{"x":1}},"": "empty"}') as JsonObject;
+      const payload = JSON.parse(
+        '{"__proto__":{"polluted":true},"$where":"sleep(1000)","a.b":{"$ne":null},"constructor":{"prototype":{"x":1}},"": "empty"}',
+      ) as JsonObject;
       await kv.upsert('Hostile', 'payload-keys', payload, 60);
       const found = await kv.find('Hostile', 'payload-keys');
       assert.deepEqual(Object.keys(found?.payload ?? {}).sort(), ['', '$where', '__proto__', 'a.b', 'constructor']);

@@ -45,7 +45,13 @@ export interface KeyValueStore {
    * Creates or replaces the record (payload, expiry, lookups; a replaced record is no longer
    * consumed). `expiresInSeconds` undefined or null: never expires; fractions are allowed.
    */
-  upsert(namespace: string, id: string, payload: JsonObject, expiresInSeconds?: number | null, lookups?: RecordLookups): Promise<void>;
+  upsert(
+    namespace: string,
+    id: string,
+    payload: JsonObject,
+    expiresInSeconds?: number | null,
+    lookups?: RecordLookups,
+  ): Promise<void>;
   /** The unexpired record, or undefined. */
   find(namespace: string, id: string): Promise<KeyValueRecord | undefined>;
   /** The unexpired record of the namespace with this uid (the most recently written if several). */
@@ -92,7 +98,12 @@ export function checkKey(what: string, value: unknown): asserts value is string 
 
 /** Validates a write and computes its expiry; throws a clear Error for anything unstorable. */
 export function checkWrite(
-  namespace: unknown, id: unknown, payload: unknown, expiresInSeconds: unknown, lookups: RecordLookups | undefined, now: number,
+  namespace: unknown,
+  id: unknown,
+  payload: unknown,
+  expiresInSeconds: unknown,
+  lookups: RecordLookups | undefined,
+  now: number,
 ): { payloadJson: string; expiresAt: number | null } {
   checkNamespace(namespace);
   checkKey('id', id);

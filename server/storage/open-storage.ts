@@ -10,7 +10,12 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
   if (config.mongodbUri) {
     // Loaded only when used, so the embedded set-up never loads the MongoDB driver.
     const { MongoEngine } = await import('./mongo/mongo-engine.ts');
-    engine = new MongoEngine({ uri: config.mongodbUri, dbName: config.mongodbDatabase, production: config.production, logger });
+    engine = new MongoEngine({
+      uri: config.mongodbUri,
+      dbName: config.mongodbDatabase,
+      production: config.production,
+      logger,
+    });
   } else {
     engine = new SqliteEngine(join(config.dataDir, 'fhir.sqlite'));
   }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
-import { badRequest, conflict, FhirError, forbidden, gone, notFound, preconditionFailed, unprocessable } from '../fhir/outcomes.ts';
+import {
+  badRequest,
+  conflict,
+  FhirError,
+  forbidden,
+  gone,
+  notFound,
+  preconditionFailed,
+  unprocessable,
+} from '../fhir/outcomes.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
 import { rowsMatch } from '../fhir/search/match-index-rows.ts';
 import { accessFilterFor } from '../fhir/search/search-request.ts';
@@ -23,7 +32,12 @@ export interface Repository {
   vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T>;
   update<T extends Resource>(resource: T, options?: { ifMatch?: string }): Promise<WriteResult<T>>;
   conditionalUpdate<T extends Resource>(resource: T, search: SearchRequest): Promise<WriteResult<T>>;
-  patch<T extends Resource>(resourceType: string, id: string, patch: unknown, options?: { ifMatch?: string }): Promise<WriteResult<T>>;
+  patch<T extends Resource>(
+    resourceType: string,
+    id: string,
+    patch: unknown,
+    options?: { ifMatch?: string },
+  ): Promise<WriteResult<T>>;
   delete(resourceType: string, id: string, options?: { ifMatch?: string }): Promise<void>;
   conditionalDelete(search: SearchRequest): Promise<void>;
   history(query: HistoryQuery): Promise<StoredVersion[]>;
@@ -70,7 +84,12 @@ export class VersionedRepository implements Repository {
   /** Inside a transaction: access checks that wait until every entry is written (AccessScope.prepareWrite). */
   readonly #deferred?: Array<() => Promise<void>>;
 
-  constructor(deps: RepositoryDeps, session?: WriteSession, scope?: AccessScope, deferred?: Array<() => Promise<void>>) {
+  constructor(
+    deps: RepositoryDeps,
+    session?: WriteSession,
+    scope?: AccessScope,
+    deferred?: Array<() => Promise<void>>,
+  ) {
     this.#deps = deps;
     this.#session = session;
     this.#scope = scope;
@@ -90,9 +109,17 @@ export class VersionedRepository implements Repository {
    * The current version (possibly a tombstone) if the caller may reach it with `interaction`:
    * one query with the caller's rule, so an unseen resource and a missing one look the same.
    */
-  async #currentFor(session: ReadSession, resourceType: string, id: string, interaction: AccessInteraction): Promise<StoredVersion | undefined> {
+  async #currentFor(
+    session: ReadSession,
+    resourceType: string,
+    id: string,
+    interaction: AccessInteraction,
+  ): Promise<StoredVersion | undefined> {
     if (!this.#scope) return session.readCurrent(resourceType, id);
-    const request = this.#scoped({ resourceType, filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none', includeDeleted: true }, interaction);
+    const request = this.#scoped(
+      { resourceType, filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none', includeDeleted: true },
+      interaction,
+    );
     return (await session.search(request)).versions[0];
   }
 
@@ -114,7 +141,10 @@ export class VersionedRepository implements Repository {
     });
   }
 
-  async create<T extends Resource>(resource: T, options: { ifNoneExist?: SearchRequest } = {}): Promise<WriteResult<T>> {
+  async create<T extends Resource>(
+    resource: T,
+    options: { ifNoneExist?: SearchRequest } = {},
+  ): Promise<WriteResult<T>> {
     return this.#write(async (session) => {
       if (options.ifNoneExist) {
         const existing = await matchesOf(session, this.#scoped(options.ifNoneExist, 'r'));
@@ -134,9 +164,11 @@ export class VersionedRepository implements Repository {
   }
 
   async vread<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
-    if (this.#scope && !(await this.#currentFor(this.#reader, resourceType, id, 'r'))) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
+    if (this.#scope && !(await this.#currentFor(this.#reader, resourceType, id, 'r')))
+      throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
     const version = await this.#reader.readVersion(resourceType, id, versionId);
-    if (!version || !this.#versionVisible(version)) throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
+    if (!version || !this.#versionVisible(version))
+      throw notFound(`Version ${versionId} of ${resourceType}/${id} not found`);
     if (version.deleted) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
     return version.resource as T;
   }
@@ -158,8 +190,11 @@ export class VersionedRepository implements Repository {
       const match = matches[0];
       if (!match) {
         // No match: a client-supplied id is honoured (create-on-update), else the server assigns one.
-        const current = resource.id ? await this.#existingFor(session, resource.resourceType, resource.id, 'u') : undefined;
-        if (current && !current.deleted) throw conflict(`${resource.resourceType}/${resource.id} exists but does not match the search`);
+        const current = resource.id
+          ? await this.#existingFor(session, resource.resourceType, resource.id, 'u')
+          : undefined;
+        if (current && !current.deleted)
+          throw conflict(`${resource.resourceType}/${resource.id} exists but does not match the search`);
         const saved = await this.#saveVersion(session, { ...resource, id: resource.id ?? randomUUID() }, current);
         return { resource: saved, created: true };
       }
@@ -171,7 +206,12 @@ export class VersionedRepository implements Repository {
     });
   }
 
-  async patch<T extends Resource>(resourceType: string, id: string, patch: unknown, options: { ifMatch?: string } = {}): Promise<WriteResult<T>> {
+  async patch<T extends Resource>(
+    resourceType: string,
+    id: string,
+    patch: unknown,
+    options: { ifMatch?: string } = {},
+  ): Promise<WriteResult<T>> {
     return this.#write(async (session) => {
       const current = await this.#currentFor(session, resourceType, id, 'u');
       if (!current) await this.#refuseIfVisible(session, resourceType, id, 'update');
@@ -179,7 +219,8 @@ export class VersionedRepository implements Repository {
       if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
       checkIfMatch(current, options.ifMatch);
       const patched = applyJsonPatch(current.resource as Resource, patch);
-      if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw unprocessable('A patch must leave a resource (a JSON object)');
+      if (typeof patched !== 'object' || patched === null || Array.isArray(patched))
+        throw unprocessable('A patch must leave a resource (a JSON object)');
       if (patched.resourceType !== resourceType || patched.id !== id) {
         throw unprocessable('A patch may not change resourceType or id');
       }
@@ -234,7 +275,12 @@ export class VersionedRepository implements Repository {
       for (const version of batch) if (this.#versionVisible(version)) visible.push(version);
       const last = batch.at(-1);
       if (batch.length < query.count || !last) break;
-      before = { lastUpdated: last.lastUpdated, resourceType: last.resourceType, id: last.id, versionId: last.versionId };
+      before = {
+        lastUpdated: last.lastUpdated,
+        resourceType: last.resourceType,
+        id: last.id,
+        versionId: last.versionId,
+      };
     }
     return visible.slice(0, query.count);
   }
@@ -258,7 +304,12 @@ export class VersionedRepository implements Repository {
    * For writes by id: the current version when the caller may reach it with `interaction`, undefined
    * when the id was never used, and 404 when it exists but is not theirs (they may not reuse its id).
    */
-  async #existingFor(session: ReadSession, resourceType: string, id: string, interaction: AccessInteraction): Promise<StoredVersion | undefined> {
+  async #existingFor(
+    session: ReadSession,
+    resourceType: string,
+    id: string,
+    interaction: AccessInteraction,
+  ): Promise<StoredVersion | undefined> {
     const current = await session.readCurrent(resourceType, id);
     if (!current || !this.#scope) return current;
     if (!(await this.#currentFor(session, resourceType, id, interaction))) {
@@ -272,13 +323,23 @@ export class VersionedRepository implements Repository {
    * A resource the caller can read but not change answers 403 (saying so reveals nothing they do not
    * see); one they cannot read at all stays indistinguishable from a missing one.
    */
-  async #refuseIfVisible(session: ReadSession, resourceType: string, id: string, action: 'update' | 'delete'): Promise<void> {
+  async #refuseIfVisible(
+    session: ReadSession,
+    resourceType: string,
+    id: string,
+    action: 'update' | 'delete',
+  ): Promise<void> {
     const visible = await this.#currentFor(session, resourceType, id, 'r');
-    if (visible && !visible.deleted) throw forbidden(`Your access does not allow you to ${action} ${resourceType}/${id}`);
+    if (visible && !visible.deleted)
+      throw forbidden(`Your access does not allow you to ${action} ${resourceType}/${id}`);
   }
 
   /** Sets meta, validates, indexes and appends the next version of `resource`. */
-  async #saveVersion<T extends Resource>(session: WriteSession, resource: T, current: StoredVersion | undefined): Promise<T> {
+  async #saveVersion<T extends Resource>(
+    session: WriteSession,
+    resource: T,
+    current: StoredVersion | undefined,
+  ): Promise<T> {
     const versionId = String(current ? Number(current.versionId) + 1 : 1);
     const lastUpdated = (this.#deps.now?.() ?? new Date()).toISOString();
     const live = current && !current.deleted ? current.resource : undefined;
@@ -289,21 +350,33 @@ export class VersionedRepository implements Repository {
     // prepareWrite then changes (the owner tag, kept security labels) is built by the server.
     const stamped = stamp(resource, versionId, lastUpdated);
     this.#deps.validate(stamped);
-    const prepared = this.#scope ? ((await this.#scope.prepareWrite(stamped, live, (r) => matchesOf(session, r, 1000), defer)) as T) : stamped;
+    const prepared = this.#scope
+      ? ((await this.#scope.prepareWrite(stamped, live, (r) => matchesOf(session, r, 1000), defer)) as T)
+      : stamped;
     const saved = stamp(prepared, versionId, lastUpdated);
-    const version: StoredVersion = { resourceType: saved.resourceType, id: saved.id as string, versionId, lastUpdated, deleted: false, resource: saved };
+    const version: StoredVersion = {
+      resourceType: saved.resourceType,
+      id: saved.id as string,
+      versionId,
+      lastUpdated,
+      deleted: false,
+      resource: saved,
+    };
     await writeChecked(session, version, this.#deps.index(saved));
     // The caller must be able to see what they wrote, under the same rule the queries use; if not
     // (another practice's compartment, a scope that does not cover it), the transaction is undone.
     if (this.#scope && !(await this.#currentFor(session, saved.resourceType, saved.id as string, live ? 'u' : 'c'))) {
-      throw forbidden(`You may not ${live ? 'update' : 'create'} this ${saved.resourceType}: it would be outside the records you can write`);
+      throw forbidden(
+        `You may not ${live ? 'update' : 'create'} this ${saved.resourceType}: it would be outside the records you can write`,
+      );
     }
     return saved;
   }
 
   /** A delete passes the same write checks as an update (every patient it concerns, grant rules). */
   async #delete(session: WriteSession, current: StoredVersion): Promise<void> {
-    if (this.#scope && current.resource) await this.#scope.prepareDelete(current.resource, (r) => matchesOf(session, r, 1000));
+    if (this.#scope && current.resource)
+      await this.#scope.prepareDelete(current.resource, (r) => matchesOf(session, r, 1000));
     await this.#writeTombstone(session, current);
   }
 
@@ -323,7 +396,10 @@ export class VersionedRepository implements Repository {
 function stamp<T extends Resource>(resource: T, versionId: string, lastUpdated: string): T {
   const { resourceType, id, meta, ...rest } = resource;
   // A meta that is not an object is left as sent, for validation to name (spreading a string would hide it).
-  const stamped = meta === undefined || (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) ? { ...meta, versionId, lastUpdated } : meta;
+  const stamped =
+    meta === undefined || (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
+      ? { ...meta, versionId, lastUpdated }
+      : meta;
   return { resourceType, id, meta: stamped, ...rest } as T;
 }
 
@@ -331,7 +407,8 @@ async function writeChecked(session: WriteSession, version: StoredVersion, rows:
   try {
     await session.writeVersion(version, rows);
   } catch (err) {
-    if (err instanceof VersionConflictError) throw conflict(`${version.resourceType}/${version.id} was changed by another request; retry`);
+    if (err instanceof VersionConflictError)
+      throw conflict(`${version.resourceType}/${version.id} was changed by another request; retry`);
     throw err;
   }
 }
@@ -347,7 +424,9 @@ function checkIfMatch(current: StoredVersion | undefined, ifMatch: string | unde
   if (ifMatch === undefined) return;
   const wanted = /^(?:W\/)?"?([^"]*)"?$/.exec(ifMatch.trim())?.[1];
   if (!current || current.deleted || current.versionId !== wanted) {
-    throw preconditionFailed(`If-Match ${ifMatch} does not match the current version${current ? ` (${current.versionId})` : ''}`);
+    throw preconditionFailed(
+      `If-Match ${ifMatch} does not match the current version${current ? ` (${current.versionId})` : ''}`,
+    );
   }
 }
 

@@ -26,7 +26,12 @@ export interface EffectiveOrder {
 
 export function effectiveOrder(request: SearchRequest): EffectiveOrder {
   const reversed = request.page?.direction === 'before';
-  const keys = request.sort.map((k) => ({ source: k.source, descending: k.descending !== reversed, byLargest: k.descending, nullsFirst: reversed }));
+  const keys = request.sort.map((k) => ({
+    source: k.source,
+    descending: k.descending !== reversed,
+    byLargest: k.descending,
+    nullsFirst: reversed,
+  }));
   return { keys, idDescending: reversed, reversed };
 }
 
@@ -51,7 +56,9 @@ export function seekAfter({ keys, idDescending }: EffectiveOrder, position: Page
       return;
     }
     const beyond: Comparison<SeekField> = { field: i, op: key.descending ? '<' : '>', value };
-    const after: Condition<SeekField> = key.nullsFirst ? { all: [{ field: i, isNull: false }, beyond] } : { any: [{ field: i, isNull: true }, beyond] };
+    const after: Condition<SeekField> = key.nullsFirst
+      ? { all: [{ field: i, isNull: false }, beyond] }
+      : { any: [{ field: i, isNull: true }, beyond] };
     alternatives.push({ all: [...equalSoFar, after] });
     equalSoFar.push({ field: i, op: '=', value });
   });

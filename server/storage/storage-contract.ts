@@ -35,7 +35,11 @@ export function runStorageContract(name: string, target: ContractTarget, options
       loadDefinitions();
       engine = await target.open();
       const validator = new ResourceValidator(new Map());
-      repo = new VersionedRepository({ engine, validate: (r) => validator.validate(r), index: (r) => extractIndexRows(r, BASE) });
+      repo = new VersionedRepository({
+        engine,
+        validate: (r) => validator.validate(r),
+        index: (r) => extractIndexRows(r, BASE),
+      });
     });
     after(async () => {
       await engine?.close();
@@ -43,13 +47,17 @@ export function runStorageContract(name: string, target: ContractTarget, options
     });
 
     const search = (type: string, query: Query, count = 50): SearchRequest =>
-      parseSearch(type, query, { defaultCount: count, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true }).request;
+      parseSearch(type, query, { defaultCount: count, maxCount: 1000, maxOrValues: 100, baseUrl: BASE, strict: true })
+        .request;
     const ids = async (type: string, query: Query): Promise<string[]> =>
       (await repo.search(search(type, query))).versions.map((v) => (v.resource as Resource & { id: string }).id).sort();
 
     it('creates with a server id and version 1, ignoring client-set meta', async () => {
       const { resource, created } = await repo.create<Patient>({
-        resourceType: 'Patient', id: 'client-id', meta: { versionId: '42', lastUpdated: '2000-01-01T00:00:00Z' }, name: [{ family: 'Contract' }],
+        resourceType: 'Patient',
+        id: 'client-id',
+        meta: { versionId: '42', lastUpdated: '2000-01-01T00:00:00Z' },
+        name: [{ family: 'Contract' }],
       });
       assert.equal(created, true);
       assert.notEqual(resource.id, 'client-id');
@@ -68,15 +76,29 @@ export function runStorageContract(name: string, target: ContractTarget, options
       assert.equal(await status(repo.update<Patient>({ ...v1, gender: 'male' }, { ifMatch: 'W/"1"' })), 412);
       assert.equal((await repo.read<Patient>('Patient', id)).gender, 'female');
       const history = await repo.history({ resourceType: 'Patient', id, count: 10 });
-      assert.deepEqual(history.map((v) => v.versionId), ['2', '1']);
+      assert.deepEqual(
+        history.map((v) => v.versionId),
+        ['2', '1'],
+      );
       assert.equal((await repo.vread<Patient>('Patient', id, '1')).gender, undefined);
       await repo.delete('Patient', id);
       assert.equal(await status(repo.read('Patient', id)), 410);
       assert.equal(await status(repo.vread('Patient', id, '3')), 410);
       assert.equal((await repo.vread<Patient>('Patient', id, '2')).gender, 'female');
-      assert.deepEqual((await repo.history({ resourceType: 'Patient', id, count: 10 })).map((v) => [v.versionId, v.deleted]), [['3', true], ['2', false], ['1', false]]);
+      assert.deepEqual(
+        (await repo.history({ resourceType: 'Patient', id, count: 10 })).map((v) => [v.versionId, v.deleted]),
+        [
+          ['3', true],
+          ['2', false],
+          ['1', false],
+        ],
+      );
       assert.deepEqual(await ids('Patient', { _id: id }), [], 'deleted resources are not found by search');
-      const { resource: again, created: recreated } = await repo.update<Patient>({ resourceType: 'Patient', id, name: [{ family: 'Back' }] });
+      const { resource: again, created: recreated } = await repo.update<Patient>({
+        resourceType: 'Patient',
+        id,
+        name: [{ family: 'Back' }],
+      });
       assert.equal(recreated, true);
       assert.equal(again.meta?.versionId, '4');
     });
@@ -88,7 +110,11 @@ export function runStorageContract(name: string, target: ContractTarget, options
     });
 
     it('creates on update with a client id', async () => {
-      const { resource, created } = await repo.update<Patient>({ resourceType: 'Patient', id: 'client-chosen-1', name: [{ family: 'Chosen' }] });
+      const { resource, created } = await repo.update<Patient>({
+        resourceType: 'Patient',
+        id: 'client-chosen-1',
+        name: [{ family: 'Chosen' }],
+      });
       assert.equal(created, true);
       assert.equal(resource.id, 'client-chosen-1');
       assert.equal(resource.meta?.versionId, '1');
@@ -103,12 +129,20 @@ export function runStorageContract(name: string, target: ContractTarget, options
     it('applies JSON Patch and rejects patches that change the id or break the resource', async () => {
       const { resource } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Patchy' }] });
       const id = resource.id as string;
-      const { resource: patched } = await repo.patch<Patient>('Patient', id, [{ op: 'add', path: '/gender', value: 'other' }], { ifMatch: 'W/"1"' });
+      const { resource: patched } = await repo.patch<Patient>(
+        'Patient',
+        id,
+        [{ op: 'add', path: '/gender', value: 'other' }],
+        { ifMatch: 'W/"1"' },
+      );
       assert.equal(patched.gender, 'other');
       assert.equal(patched.meta?.versionId, '2');
       assert.equal(await status(repo.patch('Patient', id, [{ op: 'replace', path: '/id', value: 'x' }])), 422);
       assert.equal(await status(repo.patch('Patient', id, [{ op: 'add', path: '/birthDate', value: 'nope' }])), 400);
-      assert.equal(await status(repo.patch('Patient', id, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])), 422);
+      assert.equal(
+        await status(repo.patch('Patient', id, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])),
+        422,
+      );
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
       assert.equal(await status(repo.patch('Patient', id, { op: 'add' })), 400);
       assert.equal((await repo.read<Patient>('Patient', id)).meta?.versionId, '2');
@@ -116,27 +150,56 @@ export function runStorageContract(name: string, target: ContractTarget, options
 
     it('conditional create: 0 matches creates, 1 returns it, many is 412', async () => {
       const criteria = search('Patient', { identifier: 'urn:contract|cc-1' });
-      const first = await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-1' }] }, { ifNoneExist: criteria });
+      const first = await repo.create<Patient>(
+        { resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-1' }] },
+        { ifNoneExist: criteria },
+      );
       assert.equal(first.created, true);
-      const second = await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-1' }] }, { ifNoneExist: criteria });
+      const second = await repo.create<Patient>(
+        { resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-1' }] },
+        { ifNoneExist: criteria },
+      );
       assert.equal(second.created, false);
       assert.equal(second.resource.id, first.resource.id);
-      await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-many' }] });
-      await repo.create<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cc-many' }] });
-      assert.equal(await status(repo.create({ resourceType: 'Patient' }, { ifNoneExist: search('Patient', { identifier: 'urn:contract|cc-many' }) })), 412);
+      await repo.create<Patient>({
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:contract', value: 'cc-many' }],
+      });
+      await repo.create<Patient>({
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:contract', value: 'cc-many' }],
+      });
+      assert.equal(
+        await status(
+          repo.create(
+            { resourceType: 'Patient' },
+            { ifNoneExist: search('Patient', { identifier: 'urn:contract|cc-many' }) },
+          ),
+        ),
+        412,
+      );
     });
 
     it('conditional update and delete act on the single match', async () => {
       const criteria = search('Patient', { identifier: 'urn:contract|cu-1' });
-      const made = await repo.conditionalUpdate<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cu-1' }] }, criteria);
+      const made = await repo.conditionalUpdate<Patient>(
+        { resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cu-1' }] },
+        criteria,
+      );
       assert.equal(made.created, true);
-      const updated = await repo.conditionalUpdate<Patient>({ resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cu-1' }], gender: 'male' }, criteria);
+      const updated = await repo.conditionalUpdate<Patient>(
+        { resourceType: 'Patient', identifier: [{ system: 'urn:contract', value: 'cu-1' }], gender: 'male' },
+        criteria,
+      );
       assert.equal(updated.created, false);
       assert.equal(updated.resource.id, made.resource.id);
       assert.equal(updated.resource.meta?.versionId, '2');
       await repo.conditionalDelete(criteria);
       assert.equal(await status(repo.read('Patient', made.resource.id as string)), 410);
-      assert.equal(await status(repo.conditionalDelete(search('Patient', { identifier: 'urn:contract|cc-many' }))), 412);
+      assert.equal(
+        await status(repo.conditionalDelete(search('Patient', { identifier: 'urn:contract|cc-many' }))),
+        412,
+      );
     });
 
     it('a failing transaction leaves no trace', async () => {
@@ -155,7 +218,9 @@ export function runStorageContract(name: string, target: ContractTarget, options
     it('concurrent writers of one resource cannot both win', async () => {
       const { resource } = await repo.create<Patient>({ resourceType: 'Patient', name: [{ family: 'Race' }] });
       const results = await Promise.allSettled(
-        Array.from({ length: 5 }, (_, i) => repo.update<Patient>({ ...resource, birthDate: `200${i}-01-01` }, { ifMatch: 'W/"1"' })),
+        Array.from({ length: 5 }, (_, i) =>
+          repo.update<Patient>({ ...resource, birthDate: `200${i}-01-01` }, { ifMatch: 'W/"1"' }),
+        ),
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       assert.equal((await repo.history({ resourceType: 'Patient', id: resource.id, count: 10 })).length, 2);
@@ -165,14 +230,43 @@ export function runStorageContract(name: string, target: ContractTarget, options
       const made: Record<string, string> = {};
       before(async () => {
         const patients: Array<[string, Patient]> = [
-          ['zoe', { resourceType: 'Patient', name: [{ family: 'Searchzoë', given: ['Anna'] }], birthDate: '1980-02-15', gender: 'female', identifier: [{ system: 'urn:mrn', value: 'S1' }] }],
-          ['smith', { resourceType: 'Patient', name: [{ family: 'Searchsmith', given: ['Bob'] }], birthDate: '1990', gender: 'male', identifier: [{ value: 'S2' }] }],
-          ['smythe', { resourceType: 'Patient', name: [{ family: 'Searchsmythe' }], birthDate: '2001-06-30', identifier: [{ system: 'urn:other', value: 'S1' }] }],
+          [
+            'zoe',
+            {
+              resourceType: 'Patient',
+              name: [{ family: 'Searchzoë', given: ['Anna'] }],
+              birthDate: '1980-02-15',
+              gender: 'female',
+              identifier: [{ system: 'urn:mrn', value: 'S1' }],
+            },
+          ],
+          [
+            'smith',
+            {
+              resourceType: 'Patient',
+              name: [{ family: 'Searchsmith', given: ['Bob'] }],
+              birthDate: '1990',
+              gender: 'male',
+              identifier: [{ value: 'S2' }],
+            },
+          ],
+          [
+            'smythe',
+            {
+              resourceType: 'Patient',
+              name: [{ family: 'Searchsmythe' }],
+              birthDate: '2001-06-30',
+              identifier: [{ system: 'urn:other', value: 'S1' }],
+            },
+          ],
         ];
         for (const [key, p] of patients) made[key] = (await repo.create(p)).resource.id as string;
         const obs = (subject: string, date: string): Observation => ({
-          resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
-          subject: { reference: `Patient/${subject}` }, effectiveDateTime: date,
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+          subject: { reference: `Patient/${subject}` },
+          effectiveDateTime: date,
         });
         made.obs1 = (await repo.create(obs(made.zoe as string, '2024-01-10T08:00:00Z'))).resource.id as string;
         made.obs2 = (await repo.create(obs(made.smith as string, '2024-03-01'))).resource.id as string;
@@ -198,10 +292,19 @@ export function runStorageContract(name: string, target: ContractTarget, options
 
       it('date: precision ranges and prefixes', async () => {
         assert.deepEqual(await ids('Patient', { birthdate: '1980-02', family: 'search' }), [made.zoe]);
-        assert.deepEqual(await ids('Patient', { birthdate: 'ge1990-06-01', family: 'search' }), [made.smith, made.smythe].sort());
+        assert.deepEqual(
+          await ids('Patient', { birthdate: 'ge1990-06-01', family: 'search' }),
+          [made.smith, made.smythe].sort(),
+        );
         assert.deepEqual(await ids('Patient', { birthdate: 'lt1990', family: 'search' }), [made.zoe]);
-        assert.deepEqual(await ids('Patient', { birthdate: ['gt1980', 'le2001-06-30'], family: 'search' }), [made.smith, made.smythe].sort());
-        assert.deepEqual(await ids('Patient', { birthdate: 'ne1990', family: 'search' }), [made.zoe, made.smythe].sort());
+        assert.deepEqual(
+          await ids('Patient', { birthdate: ['gt1980', 'le2001-06-30'], family: 'search' }),
+          [made.smith, made.smythe].sort(),
+        );
+        assert.deepEqual(
+          await ids('Patient', { birthdate: 'ne1990', family: 'search' }),
+          [made.zoe, made.smythe].sort(),
+        );
         assert.deepEqual(await ids('Observation', { date: 'sa2024-02', code: '8867-4' }), [made.obs2]);
         assert.deepEqual(await ids('Observation', { date: 'eb2024-02', code: 'http://loinc.org|8867-4' }), [made.obs1]);
       });
@@ -224,7 +327,10 @@ export function runStorageContract(name: string, target: ContractTarget, options
         assert.equal(first.versions.length, 2);
         assert.equal(first.hasMore, true);
         assert.equal(first.total, 3);
-        const second = await repo.search({ ...search('Patient', { family: 'search' }, 2), page: { direction: 'after', position: first.last! } });
+        const second = await repo.search({
+          ...search('Patient', { family: 'search' }, 2),
+          page: { direction: 'after', position: first.last! },
+        });
         assert.equal(second.versions.length, 1);
         assert.equal(second.hasMore, false);
         const all = [...first.versions, ...second.versions].map((v) => v.id);
@@ -249,15 +355,28 @@ export function runStorageContract(name: string, target: ContractTarget, options
       });
 
       it('sorts on several keys with missing values last, and pages both ways by position', async () => {
-        const request = { ...search('Patient', { family: 'search', _sort: '-gender,birthdate' }, 2), total: 'accurate' as const };
+        const request = {
+          ...search('Patient', { family: 'search', _sort: '-gender,birthdate' }, 2),
+          total: 'accurate' as const,
+        };
         const first = await repo.search(request);
-        assert.deepEqual(first.versions.map((v) => v.id), [made.smith, made.zoe]);
+        assert.deepEqual(
+          first.versions.map((v) => v.id),
+          [made.smith, made.zoe],
+        );
         assert.equal(first.total, 3);
         const second = await repo.search({ ...request, page: { direction: 'after', position: first.last! } });
-        assert.deepEqual(second.versions.map((v) => v.id), [made.smythe], 'no gender: last');
+        assert.deepEqual(
+          second.versions.map((v) => v.id),
+          [made.smythe],
+          'no gender: last',
+        );
         assert.equal(second.hasMore, false);
         const back = await repo.search({ ...request, page: { direction: 'before', position: second.first! } });
-        assert.deepEqual(back.versions.map((v) => v.id), [made.smith, made.zoe]);
+        assert.deepEqual(
+          back.versions.map((v) => v.id),
+          [made.smith, made.zoe],
+        );
         assert.equal(back.hasMore, false);
       });
 
@@ -282,14 +401,33 @@ export function runStorageContract(name: string, target: ContractTarget, options
     it('history across types, newest first, with _since and keyset paging', async () => {
       const all = await repo.history({ count: 1000 });
       assert.ok(all.length > 10);
-      for (let i = 1; i < all.length; i++) assert.ok((all[i - 1] as { lastUpdated: string }).lastUpdated >= (all[i] as { lastUpdated: string }).lastUpdated);
+      for (let i = 1; i < all.length; i++)
+        assert.ok(
+          (all[i - 1] as { lastUpdated: string }).lastUpdated >= (all[i] as { lastUpdated: string }).lastUpdated,
+        );
       const page1 = await repo.history({ count: 3 });
       const last = page1.at(-1)!;
-      const page2 = await repo.history({ count: 3, before: { lastUpdated: last.lastUpdated, resourceType: last.resourceType, id: last.id, versionId: last.versionId } });
-      assert.deepEqual([...page1, ...page2].map((v) => `${v.id}/${v.versionId}`), all.slice(0, 6).map((v) => `${v.id}/${v.versionId}`));
+      const page2 = await repo.history({
+        count: 3,
+        before: {
+          lastUpdated: last.lastUpdated,
+          resourceType: last.resourceType,
+          id: last.id,
+          versionId: last.versionId,
+        },
+      });
+      assert.deepEqual(
+        [...page1, ...page2].map((v) => `${v.id}/${v.versionId}`),
+        all.slice(0, 6).map((v) => `${v.id}/${v.versionId}`),
+      );
       const since = all[4]!.lastUpdated;
       assert.ok((await repo.history({ since, count: 1000 })).every((v) => v.lastUpdated >= since));
-      assert.deepEqual((await repo.history({ resourceType: 'Observation', count: 1000 })).map((v) => v.resourceType).filter((t) => t !== 'Observation'), []);
+      assert.deepEqual(
+        (await repo.history({ resourceType: 'Observation', count: 1000 }))
+          .map((v) => v.resourceType)
+          .filter((t) => t !== 'Observation'),
+        [],
+      );
     });
   });
 }

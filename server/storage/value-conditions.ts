@@ -9,17 +9,20 @@ import type { DateCondition, DatePrefix, NumberCondition } from '../fhir/search/
  * `F` names the fields: `'low' | 'high'` for a range, a sort key's position or `'id'` for a seek.
  */
 export type Condition<F> =
-  | { all: Array<Condition<F>> }
-  | { any: Array<Condition<F>> }
-  | { not: Condition<F> }
-  | Comparison<F>
-  | NullTest<F>;
+  { all: Array<Condition<F>> } | { any: Array<Condition<F>> } | { not: Condition<F> } | Comparison<F> | NullTest<F>;
 
 export type Operator = '<' | '<=' | '>' | '>=' | '=' | '!=';
 export type Value = string | number;
-export interface Comparison<F> { field: F; op: Operator; value: Value }
+export interface Comparison<F> {
+  field: F;
+  op: Operator;
+  value: Value;
+}
 /** `isNull: true` holds when the field has no value; `false` when it has one. */
-export interface NullTest<F> { field: F; isNull: boolean }
+export interface NullTest<F> {
+  field: F;
+  isNull: boolean;
+}
 
 export type RangeField = 'low' | 'high';
 
@@ -28,9 +31,15 @@ export type RangeField = 'low' | 'high';
  * search-request.ts. `upper` says whether the searched range includes its high end (dates) or
  * stops just before it (a number's precision range: "100" is [99.5, 100.5)).
  */
-export function rangeCondition(prefix: DatePrefix, searched: { low: Value; high: Value }, upper: 'inclusive' | 'exclusive'): Condition<RangeField> {
+export function rangeCondition(
+  prefix: DatePrefix,
+  searched: { low: Value; high: Value },
+  upper: 'inclusive' | 'exclusive',
+): Condition<RangeField> {
   const cmp = (field: RangeField, op: Operator, value: Value): Comparison<RangeField> => ({ field, op, value });
-  const within: Condition<RangeField> = { all: [cmp('low', '>=', searched.low), cmp('high', upper === 'inclusive' ? '<=' : '<', searched.high)] };
+  const within: Condition<RangeField> = {
+    all: [cmp('low', '>=', searched.low), cmp('high', upper === 'inclusive' ? '<=' : '<', searched.high)],
+  };
   switch (prefix) {
     case 'eq':
       return within;

@@ -22,11 +22,26 @@ const PORT = 18_321;
 const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'ab-'));
 const PATIENTS = 1000;
-const FAMILIES = ['smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez'];
+const FAMILIES = [
+  'smith',
+  'johnson',
+  'williams',
+  'brown',
+  'jones',
+  'garcia',
+  'miller',
+  'davis',
+  'rodriguez',
+  'martinez',
+];
 
 const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
 await engine.open();
-const app = await createApp({ config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', BASE_URL: BASE }), engine, logger: pino({ level: 'silent' }) });
+const app = await createApp({
+  config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', BASE_URL: BASE }),
+  engine,
+  logger: pino({ level: 'silent' }),
+});
 const client = await provisionPractice(app, 'AB practice', undefined, { managesAccess: false });
 const tag = { tag: [{ system: OWNER_SYSTEM, code: client.practiceId }] };
 const ids: string[] = [];
@@ -34,10 +49,35 @@ for (let i = 0; i < PATIENTS; i += 100) {
   await app.repo.transaction(async (tx) => {
     for (let j = i; j < i + 100; j++) {
       const family = `${FAMILIES[j % FAMILIES.length]}${j % 7 === 0 ? '' : String.fromCharCode(97 + (j % 26))}`;
-      const p = (await tx.create<Patient>({ resourceType: 'Patient', meta: tag, name: [{ family, given: ['Pat'] }], birthDate: `${1940 + (j % 60)}-0${1 + (j % 9)}-1${j % 10}` })).resource;
+      const p = (
+        await tx.create<Patient>({
+          resourceType: 'Patient',
+          meta: tag,
+          name: [{ family, given: ['Pat'] }],
+          birthDate: `${1940 + (j % 60)}-0${1 + (j % 9)}-1${j % 10}`,
+        })
+      ).resource;
       ids.push(p.id as string);
       for (let k = 0; k < 10; k++) {
-        await tx.create({ resourceType: 'Observation', meta: tag, status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: k % 3 ? 'vital-signs' : 'laboratory' }] }], code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${p.id}` }, effectiveDateTime: `2026-${String(1 + (k % 11)).padStart(2, '0')}-10`, valueQuantity: { value: 60 + k, unit: '/min' } });
+        await tx.create({
+          resourceType: 'Observation',
+          meta: tag,
+          status: 'final',
+          category: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+                  code: k % 3 ? 'vital-signs' : 'laboratory',
+                },
+              ],
+            },
+          ],
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+          subject: { reference: `Patient/${p.id}` },
+          effectiveDateTime: `2026-${String(1 + (k % 11)).padStart(2, '0')}-10`,
+          valueQuantity: { value: 60 + k, unit: '/min' },
+        });
       }
     }
   });
@@ -49,25 +89,48 @@ console.error(`store ready: ${dataDir}`);
 const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)] as T;
 const MEASURES: Array<{ name: string; path: () => string }> = [
   { name: 'read Patient/[id]', path: () => `/fhir/R4/Patient/${pick(ids)}` },
-  { name: 'Patient?name=[3]&birthdate=ge', path: () => `/fhir/R4/Patient?name=${pick(FAMILIES).slice(0, 3)}&birthdate=ge${1940 + Math.floor(Math.random() * 50)}` },
-  { name: 'Observation vital signs', path: () => `/fhir/R4/Observation?patient=${pick(ids)}&category=vital-signs&date=ge2026-03-01&_sort=-date` },
+  {
+    name: 'Patient?name=[3]&birthdate=ge',
+    path: () =>
+      `/fhir/R4/Patient?name=${pick(FAMILIES).slice(0, 3)}&birthdate=ge${1940 + Math.floor(Math.random() * 50)}`,
+  },
+  {
+    name: 'Observation vital signs',
+    path: () => `/fhir/R4/Observation?patient=${pick(ids)}&category=vital-signs&date=ge2026-03-01&_sort=-date`,
+  },
 ];
 
 async function measure(tree: string): Promise<number[]> {
   const child = spawn(join(tree, 'node_modules/node/bin/node'), [join(tree, 'server/main.ts')], {
-    cwd: tree, env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', BASE_URL: BASE, FHIR_RATE_LIMIT_PER_TOKEN: '1000000000' }, stdio: 'ignore',
+    cwd: tree,
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      BASE_URL: BASE,
+      FHIR_RATE_LIMIT_PER_TOKEN: '1000000000',
+    },
+    stdio: 'ignore',
   });
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`${BASE}/readyz`)).ok) break;
-    } catch { /* starting */ }
+    } catch {
+      /* starting */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const token = await new BackendTokens(BASE, client).token();
   const results: number[] = [];
   for (const m of MEASURES) {
     const result = await autocannon({
-      url: BASE, connections: 10, duration: 8, headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' },
+      url: BASE,
+      connections: 10,
+      duration: 8,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' },
       requests: [{ setupRequest: (req) => ({ ...req, path: m.path() }) }],
     });
     results.push(Math.round(result.requests.average));
@@ -79,7 +142,10 @@ async function measure(tree: string): Promise<number[]> {
 
 const table: Record<string, number[][]> = { A: [], B: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [label, tree] of [['A', treeA], ['B', treeB]] as const) {
+  for (const [label, tree] of [
+    ['A', treeA],
+    ['B', treeB],
+  ] as const) {
     const r = await measure(tree);
     table[label]!.push(r);
     console.log(`round ${round + 1} ${label}: ${MEASURES.map((m, i) => `${m.name} ${r[i]}`).join(', ')}`);

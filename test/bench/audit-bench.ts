@@ -37,7 +37,18 @@ const SECONDS = Number(process.env.AUDIT_BENCH_SECONDS ?? 8);
 export interface AuditBenchRow {
   variant: string;
   capacity: number;
-  sustained?: { rate: number; cpuPercent: number; loopP50: number; loopP99: number; loopMax: number; maxPending: number; dropped: number; written: number; recorded: number; batches: number };
+  sustained?: {
+    rate: number;
+    cpuPercent: number;
+    loopP50: number;
+    loopP99: number;
+    loopMax: number;
+    maxPending: number;
+    dropped: number;
+    written: number;
+    recorded: number;
+    batches: number;
+  };
 }
 
 interface Variant {
@@ -51,24 +62,77 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { key: 'before', name: 'before: validated, `_content`/`_text` rows, random ids', validate: true, content: true, randomIds: true, sustained: true },
-  { key: 'no-text', name: 'validated, no full-text rows, random ids', validate: true, content: false, randomIds: true, sustained: false },
-  { key: 'no-validation', name: 'trail repository (no per-event validation), no full-text rows, random ids', validate: false, content: false, randomIds: true, sustained: false },
-  { key: 'validated', name: 'validated (server/app.ts until it wires trailRepository), no full-text rows, time-ordered ids', validate: true, content: false, randomIds: false, sustained: true },
-  { key: 'after', name: 'after: trail repository, no full-text rows, time-ordered ids', validate: false, content: false, randomIds: false, sustained: true },
+  {
+    key: 'before',
+    name: 'before: validated, `_content`/`_text` rows, random ids',
+    validate: true,
+    content: true,
+    randomIds: true,
+    sustained: true,
+  },
+  {
+    key: 'no-text',
+    name: 'validated, no full-text rows, random ids',
+    validate: true,
+    content: false,
+    randomIds: true,
+    sustained: false,
+  },
+  {
+    key: 'no-validation',
+    name: 'trail repository (no per-event validation), no full-text rows, random ids',
+    validate: false,
+    content: false,
+    randomIds: true,
+    sustained: false,
+  },
+  {
+    key: 'validated',
+    name: 'validated (server/app.ts until it wires trailRepository), no full-text rows, time-ordered ids',
+    validate: true,
+    content: false,
+    randomIds: false,
+    sustained: true,
+  },
+  {
+    key: 'after',
+    name: 'after: trail repository, no full-text rows, time-ordered ids',
+    validate: false,
+    content: false,
+    randomIds: false,
+    sustained: true,
+  },
 ];
 
 const PRACTICE = 'org-bench';
-const who: AuditRecord['who'] = { subject: 'client-bench', kind: 'system', clientId: 'client-bench', practices: [PRACTICE] };
+const who: AuditRecord['who'] = {
+  subject: 'client-bench',
+  kind: 'system',
+  clientId: 'client-bench',
+  practices: [PRACTICE],
+};
 
 async function seed(repo: Repository, patients: number): Promise<string[]> {
   const meta = { tag: [{ system: OWNER_SYSTEM, code: PRACTICE }] };
   const ids: string[] = [];
   await repo.transaction(async (tx) => {
     for (let i = 0; i < patients; i++) {
-      const p = (await tx.create<Patient>({ resourceType: 'Patient', meta, name: [{ family: `Bench${i}`, given: ['Ann'] }], birthDate: '1970-01-01' })).resource;
+      const p = (
+        await tx.create<Patient>({
+          resourceType: 'Patient',
+          meta,
+          name: [{ family: `Bench${i}`, given: ['Ann'] }],
+          birthDate: '1970-01-01',
+        })
+      ).resource;
       ids.push(p.id as string);
-      await tx.create<Observation>({ resourceType: 'Observation', meta, status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/${p.id}` } });
+      await tx.create<Observation>({
+        resourceType: 'Observation',
+        meta,
+        status: 'final',
+        code: { text: 'weight' },
+        subject: { reference: `Patient/${p.id}` },
+      });
     }
   });
   return ids;
@@ -82,13 +146,37 @@ function records(patients: string[]): (n: number) => AuditRecord {
       case 0:
         return { ...base, action: 'R', interaction: 'read', entity: `Patient/${patient}` };
       case 1:
-        return { ...base, action: 'E', interaction: 'search-type', entity: 'Observation', query: `patient=${patient}&category=vital-signs&date=ge2025-01-01&_sort=-date` };
+        return {
+          ...base,
+          action: 'E',
+          interaction: 'search-type',
+          entity: 'Observation',
+          query: `patient=${patient}&category=vital-signs&date=ge2025-01-01&_sort=-date`,
+        };
       case 2:
-        return { ...base, action: 'E', interaction: 'search-type', entity: 'Appointment', query: `patient=${patient}&date=ge2026-01-01` };
+        return {
+          ...base,
+          action: 'E',
+          interaction: 'search-type',
+          entity: 'Appointment',
+          query: `patient=${patient}&date=ge2026-01-01`,
+        };
       case 3:
-        return { ...base, action: 'E', interaction: 'search-type', entity: 'Invoice', query: `subject=Patient/${patient}&status=issued` };
+        return {
+          ...base,
+          action: 'E',
+          interaction: 'search-type',
+          entity: 'Invoice',
+          query: `subject=Patient/${patient}&status=issued`,
+        };
       case 4:
-        return { ...base, action: 'E', interaction: 'search-type', entity: 'Patient', query: `name=ben&birthdate=ge1960` };
+        return {
+          ...base,
+          action: 'E',
+          interaction: 'search-type',
+          entity: 'Patient',
+          query: `name=ben&birthdate=ge1960`,
+        };
       default:
         return { ...base, action: 'E', interaction: 'search-type', entity: 'Patient', query: `name=smi&_count=20` };
     }
@@ -110,7 +198,8 @@ function withRandomIds(repo: Repository): Repository {
     });
   return new Proxy(repo, {
     get(target, prop) {
-      if (prop === 'transaction') return <T>(work: (r: Repository) => Promise<T>) => target.transaction((inner) => work(tx(inner)));
+      if (prop === 'transaction')
+        return <T>(work: (r: Repository) => Promise<T>) => target.transaction((inner) => work(tx(inner)));
       const value: unknown = Reflect.get(target, prop);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -191,7 +280,9 @@ async function measure(variant: Variant): Promise<AuditBenchRow> {
         batches: stats.batches,
       };
       const s = row.sustained;
-      console.error(`    sustained ${Math.round(s.rate)} records/s for ${SECONDS} s: trail CPU ${Math.round(s.cpuPercent)} % of a core, event-loop delay p50 ${s.loopP50.toFixed(1)} ms p99 ${s.loopP99.toFixed(1)} ms max ${s.loopMax.toFixed(0)} ms, max queued ${s.maxPending}, ${s.batches} batches, written ${s.written}/${s.recorded}, dropped ${s.dropped}`);
+      console.error(
+        `    sustained ${Math.round(s.rate)} records/s for ${SECONDS} s: trail CPU ${Math.round(s.cpuPercent)} % of a core, event-loop delay p50 ${s.loopP50.toFixed(1)} ms p99 ${s.loopP99.toFixed(1)} ms max ${s.loopMax.toFixed(0)} ms, max queued ${s.maxPending}, ${s.batches} batches, written ${s.written}/${s.recorded}, dropped ${s.dropped}`,
+      );
     }
     await yieldToLoop();
     return row;

@@ -21,17 +21,29 @@ let started = performance.now();
 prepareBindings();
 console.log(`prepareBindings: ${(performance.now() - started).toFixed(0)} ms (once per process)`);
 const validator = new ResourceValidator(new Map());
-const files = (folder: string, ext: string): string[] => readdirSync(join(data, folder)).filter((f) => f.endsWith(ext)).map((f) => join(data, folder, f));
+const files = (folder: string, ext: string): string[] =>
+  readdirSync(join(data, folder))
+    .filter((f) => f.endsWith(ext))
+    .map((f) => join(data, folder, f));
 const resources: Resource[] = [
-  ...files('synthea-r4-bundles', '.json').flatMap((f) => ((JSON.parse(readFileSync(f, 'utf8')) as Bundle).entry ?? []).map((e) => e.resource as Resource)),
-  ...files('synthea-bulk-10', '.000.ndjson').flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Resource)),
+  ...files('synthea-r4-bundles', '.json').flatMap((f) =>
+    ((JSON.parse(readFileSync(f, 'utf8')) as Bundle).entry ?? []).map((e) => e.resource as Resource),
+  ),
+  ...files('synthea-bulk-10', '.000.ndjson').flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Resource),
+  ),
 ];
 let invalid = 0;
-for (const r of resources) if (validator.issues(r).some((i) => i.severity === 'error' || i.severity === 'fatal')) invalid++;
+for (const r of resources)
+  if (validator.issues(r).some((i) => i.severity === 'error' || i.severity === 'fatal')) invalid++;
 console.log(`${resources.length} resources (${invalid} refused by the validator)`);
 
 for (const r of resources) {
-  for (const issue of bindingIssues(r as unknown as Record<string, unknown>)) console.log('NOT MET', issue.expression?.[0], issue.details?.text);
+  for (const issue of bindingIssues(r as unknown as Record<string, unknown>))
+    console.log('NOT MET', issue.expression?.[0], issue.details?.text);
 }
 const time = (label: string, fn: (r: Resource) => unknown, rounds: number): number => {
   let best = Infinity;

@@ -16,9 +16,21 @@ import { clonePatient, loadCloneSource, withLocalReferences } from './synthea-cl
  * and the patients loaded through the API are all validated by the server).
  */
 export const VALIDATE_EVERY = 10;
-export interface CloneJob { from: number; to: number }
-export interface ClonedPatient { id: string; family: string }
-export interface StoredItem { type: string; id: string; lastUpdated: string; content: string; rows: IndexRow[] }
+export interface CloneJob {
+  from: number;
+  to: number;
+}
+export interface ClonedPatient {
+  id: string;
+  family: string;
+}
+export interface StoredItem {
+  type: string;
+  id: string;
+  lastUpdated: string;
+  content: string;
+  rows: IndexRow[];
+}
 export interface CloneResult {
   from: number;
   to: number;
@@ -46,7 +58,13 @@ parentPort?.on('message', ({ from, to }: CloneJob) => {
         const tag = [...(meta?.tag ?? []).filter((t) => t.system !== OWNER_SYSTEM), ownerTag];
         const saved = { resourceType, id, meta: { ...meta, tag, versionId: '1', lastUpdated }, ...rest } as Resource;
         if (i % VALIDATE_EVERY === 0) validator.validate(saved);
-        result.items.push({ type: resourceType, id: id as string, lastUpdated, content: JSON.stringify(saved), rows: indexWithAccess(saved, baseUrl) });
+        result.items.push({
+          type: resourceType,
+          id: id as string,
+          lastUpdated,
+          content: JSON.stringify(saved),
+          rows: indexWithAccess(saved, baseUrl),
+        });
       }
     }
   } catch (err) {

@@ -71,7 +71,11 @@ function rowValues(row: IndexRow): SQLInputValue[] {
 }
 
 function secondaryIndexes(db: DatabaseSync): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as Array<{
+      name: string;
+    }>
+  ).map((r) => r.name);
 }
 
 function indexesOf(path: string): string[] {
@@ -94,7 +98,14 @@ function schemaIndexes(): string[] {
   }
 }
 
-export async function loadDirect(dataDir: string, baseUrl: string, today: string, from: number, to: number, practiceId: string): Promise<DirectLoad> {
+export async function loadDirect(
+  dataDir: string,
+  baseUrl: string,
+  today: string,
+  from: number,
+  to: number,
+  practiceId: string,
+): Promise<DirectLoad> {
   const path = join(dataDir, 'fhir.sqlite');
   const creator = new SqliteEngine(path);
   await creator.open(); // creates the file and schema when the store is new
@@ -105,7 +116,10 @@ export async function loadDirect(dataDir: string, baseUrl: string, today: string
   // A failed load is simply run again, so this connection does not wait for the disk at each commit.
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = ${LOAD_CACHE_PAGES};`);
   for (const name of indexes) db.exec(`DROP INDEX "${name}"`);
-  const statements = Object.fromEntries(Object.entries(INSERTS).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof INSERTS, StatementSync>;
+  const statements = Object.fromEntries(Object.entries(INSERTS).map(([k, sql]) => [k, db.prepare(sql)])) as Record<
+    keyof typeof INSERTS,
+    StatementSync
+  >;
   const write = (items: StoredItem[]): void => {
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -122,7 +136,10 @@ export async function loadDirect(dataDir: string, baseUrl: string, today: string
   };
 
   const workerCount = Math.max(1, Math.min(cpus().length, 4));
-  const workers = Array.from({ length: workerCount }, () => new Worker(new URL('./clone-worker.ts', import.meta.url), { workerData: { today, baseUrl, practiceId } }));
+  const workers = Array.from(
+    { length: workerCount },
+    () => new Worker(new URL('./clone-worker.ts', import.meta.url), { workerData: { today, baseUrl, practiceId } }),
+  );
   const patients: ClonedPatient[] = new Array(to - from);
   let resources = 0;
   let next = from;
@@ -153,7 +170,9 @@ export async function loadDirect(dataDir: string, baseUrl: string, today: string
           const now = performance.now();
           if (now - lastReport > 20_000) {
             lastReport = now;
-            console.error(`    direct load: ${from + done}/${to} patients, ${Math.round(resources / ((now - start) / 1000))} resources/s`);
+            console.error(
+              `    direct load: ${from + done}/${to} patients, ${Math.round(resources / ((now - start) / 1000))} resources/s`,
+            );
           }
           if (done === to - from) resolve();
         });
@@ -185,6 +204,7 @@ export async function loadDirect(dataDir: string, baseUrl: string, today: string
   const indexSeconds = (performance.now() - indexStart) / 1000;
   const after = indexesOf(path);
   const missing = schemaIndexes().filter((name) => !after.includes(name));
-  if (missing.length) throw new Error(`direct load: the indexes ${missing.join(', ')} of the engine's schema are missing after the load`);
+  if (missing.length)
+    throw new Error(`direct load: the indexes ${missing.join(', ')} of the engine's schema are missing after the load`);
   return { patients, resources, seconds: (performance.now() - start) / 1000, indexSeconds, workers: workerCount };
 }

@@ -9,7 +9,9 @@ export function rawSqliteInsertRate(rows: number, batch: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'bench-raw-'));
   const db = new DatabaseSync(join(dir, 'raw.sqlite'));
   try {
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (id TEXT PRIMARY KEY, content TEXT NOT NULL)');
+    db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (id TEXT PRIMARY KEY, content TEXT NOT NULL)',
+    );
     const insert = db.prepare('INSERT INTO t (id, content) VALUES (?, ?)');
     const start = performance.now();
     for (let i = 0; i < rows; i += batch) {

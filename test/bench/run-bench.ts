@@ -11,7 +11,15 @@ import { authedFetch } from '../support/test-server.ts';
 import { auditBench, auditBenchMarkdown } from './audit-bench.ts';
 import { loadDirect } from './direct-load.ts';
 import { rawSqliteInsertRate } from './raw-sqlite.ts';
-import { clonePatient, KEEP, loadCloneSource, namePrefix, requireSyntheaBundles, rng, transactionEntries } from './synthea-clones.ts';
+import {
+  clonePatient,
+  KEEP,
+  loadCloneSource,
+  namePrefix,
+  requireSyntheaBundles,
+  rng,
+  transactionEntries,
+} from './synthea-clones.ts';
 import type { CloneSource } from './synthea-clones.ts';
 import { syntheticPatient } from './synthetic-patients.ts';
 
@@ -70,18 +78,36 @@ const TIMEOUT_S = 10;
 /** The issue's targets (2-core box, load generator on it). */
 const TARGET = { searchRps: 1000, searchP99Ms: 50, p50Growth: 2, importRps: 1000 };
 
-interface Row { measure: string; scale: string; rate: string; p50: string; p99: string; notes: string }
-interface Result { rps: number; p50: number; p99: number; failed: number; requests: number }
-interface Patient { id: string; family: string }
+interface Row {
+  measure: string;
+  scale: string;
+  rate: string;
+  p50: string;
+  p99: string;
+  notes: string;
+}
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  requests: number;
+}
+interface Patient {
+  id: string;
+  family: string;
+}
 
 const rows: Row[] = [];
 const warnings: string[] = [];
 /** Search results by query key and scale, for the target checks. */
 const searches = new Map<string, { name: string; byScale: Map<number, Result & { ignored: boolean }> }>();
 
-const ms = (x: number): string => (Number.isNaN(x) ? '–' : x === Infinity ? `> ${TIMEOUT_S} s` : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);
+const ms = (x: number): string =>
+  Number.isNaN(x) ? '–' : x === Infinity ? `> ${TIMEOUT_S} s` : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 const int = (rnd: () => number, min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
-const addDays = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const addDays = (day: string, days: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 function warn(text: string): void {
   warnings.push(text);
@@ -95,13 +121,25 @@ function warn(text: string): void {
 function run(options: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
-    const instance = autocannon({ connections: CONNECTIONS, duration: DURATION, timeout: TIMEOUT_S, ...options }, (err, result) => {
-      if (err) return reject(err);
-      for (let k = 0; k < result.timeouts; k++) latencies.push(Infinity);
-      latencies.sort((a, b) => a - b);
-      const at = (q: number): number => (latencies.length ? (latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number) : NaN);
-      resolve({ rps: result.requests.average, p50: at(0.5), p99: at(0.99), failed: result.non2xx + result.errors + result.timeouts, requests: result.requests.total });
-    });
+    const instance = autocannon(
+      { connections: CONNECTIONS, duration: DURATION, timeout: TIMEOUT_S, ...options },
+      (err, result) => {
+        if (err) return reject(err);
+        for (let k = 0; k < result.timeouts; k++) latencies.push(Infinity);
+        latencies.sort((a, b) => a - b);
+        const at = (q: number): number =>
+          latencies.length
+            ? (latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] as number)
+            : NaN;
+        resolve({
+          rps: result.requests.average,
+          p50: at(0.5),
+          p99: at(0.99),
+          failed: result.non2xx + result.errors + result.timeouts,
+          requests: result.requests.total,
+        });
+      },
+    );
     instance.on('response', (_client, _status, _bytes, time) => latencies.push(time));
   });
 }
@@ -119,7 +157,9 @@ const count = (dataDir: string, n = 1): void => void sent.set(dataDir, (sent.get
 function auditEventsIn(dataDir: string): number {
   const db = new DatabaseSync(join(dataDir, 'fhir.sqlite'), { readOnly: true });
   try {
-    return Number((db.prepare("SELECT COUNT(*) AS n FROM resources WHERE type = 'AuditEvent'").get() as { n: number }).n);
+    return Number(
+      (db.prepare("SELECT COUNT(*) AS n FROM resources WHERE type = 'AuditEvent'").get() as { n: number }).n,
+    );
   } finally {
     db.close();
   }
@@ -134,9 +174,12 @@ async function auditCaughtUp(dataDir: string, before: number, requests: number):
   for (;;) {
     const audited = auditEventsIn(dataDir) - before;
     const waited = performance.now() - start;
-    if (audited >= requests) return `audit: ${audited} events for ${requests} requests, stored ${waited < 50 ? 'by the end of the run' : `${(waited / 1000).toFixed(1)} s after it`}`;
+    if (audited >= requests)
+      return `audit: ${audited} events for ${requests} requests, stored ${waited < 50 ? 'by the end of the run' : `${(waited / 1000).toFixed(1)} s after it`}`;
     if (waited > AUDIT_CATCH_UP_MS) {
-      warn(`the audit trail stored ${audited} AuditEvents for ${requests} requests ${AUDIT_CATCH_UP_MS / 1000} s after the run: it falls behind`);
+      warn(
+        `the audit trail stored ${audited} AuditEvents for ${requests} requests ${AUDIT_CATCH_UP_MS / 1000} s after the run: it falls behind`,
+      );
       return `⚠ audit: only ${audited} events for ${requests} requests ${AUDIT_CATCH_UP_MS / 1000} s after the run`;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -156,8 +199,17 @@ const auditLines: string[] = [];
 
 function record(measure: string, scale: string, result: Result, unit: string, notes: string[]): void {
   if (result.failed) notes.unshift(`**${result.failed} failed (non-2xx, errors or timeouts after ${TIMEOUT_S} s)**`);
-  rows.push({ measure, scale, rate: `${Math.round(result.rps)} ${unit}${result.failed ? ` (${result.failed} failed)` : ''}`, p50: ms(result.p50), p99: ms(result.p99), notes: notes.join('; ') });
-  console.error(`  ${measure} @ ${scale}: ${Math.round(result.rps)} ${unit}, p50 ${ms(result.p50)}, p99 ${ms(result.p99)}${result.failed ? `, ${result.failed} FAILED` : ''}`);
+  rows.push({
+    measure,
+    scale,
+    rate: `${Math.round(result.rps)} ${unit}${result.failed ? ` (${result.failed} failed)` : ''}`,
+    p50: ms(result.p50),
+    p99: ms(result.p99),
+    notes: notes.join('; '),
+  });
+  console.error(
+    `  ${measure} @ ${scale}: ${Math.round(result.rps)} ${unit}, p50 ${ms(result.p50)}, p99 ${ms(result.p99)}${result.failed ? `, ${result.failed} FAILED` : ''}`,
+  );
 }
 
 /** A read or search as clients send it; `path` draws a new request each time. */
@@ -180,38 +232,60 @@ function queries(patients: Patient[]): Query[] {
   for (const p of patients) prefixes.set(namePrefix(p.family), (prefixes.get(namePrefix(p.family)) ?? 0) + 1);
   const broad = [...prefixes].sort((a, b) => b[1] - a[1]).slice(0, 12);
   const broadShare = broad.reduce((sum, [, n]) => sum + n, 0) / broad.length / patients.length;
-  const resources = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource as any);
+  const resources = (b: Bundle) =>
+    (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource as any);
   return [
     {
-      key: 'read', name: 'read Patient/[id]', target: false, strict: false,
+      key: 'read',
+      name: 'read Patient/[id]',
+      target: false,
+      strict: false,
       path: (rnd) => `/fhir/R4/Patient/${patient(rnd).id}`,
     },
     {
-      key: 'broad', name: 'search Patient?name=[3 letters]&_count=20', target: false, strict: false,
+      key: 'broad',
+      name: 'search Patient?name=[3 letters]&_count=20',
+      target: false,
+      strict: false,
       note: `the 12 commonest prefixes, each ~${(broadShare * 100).toFixed(1)}% of patients`,
       path: (rnd) => `/fhir/R4/Patient?name=${broad[Math.floor(rnd() * broad.length)]?.[0]}&_count=20`,
     },
     {
-      key: 'vitals', name: 'Observation?patient=X&category=vital-signs&date=ge[date]&_sort=-date', target: true, strict: false,
-      path: (rnd) => `/fhir/R4/Observation?patient=${patient(rnd).id}&category=vital-signs&date=ge${addDays(TODAY, -int(rnd, 30, 730))}&_sort=-date`,
+      key: 'vitals',
+      name: 'Observation?patient=X&category=vital-signs&date=ge[date]&_sort=-date',
+      target: true,
+      strict: false,
+      path: (rnd) =>
+        `/fhir/R4/Observation?patient=${patient(rnd).id}&category=vital-signs&date=ge${addDays(TODAY, -int(rnd, 30, 730))}&_sort=-date`,
       check: (b) => {
         const dates = resources(b).map((o) => String(o.effectiveDateTime ?? ''));
         if (dates.some((d, i) => i > 0 && d > (dates[i - 1] as string))) return 'not sorted by -date';
-        return resources(b).every((o) => JSON.stringify(o.category).includes('vital-signs')) ? undefined : 'an Observation without category vital-signs';
+        return resources(b).every((o) => JSON.stringify(o.category).includes('vital-signs'))
+          ? undefined
+          : 'an Observation without category vital-signs';
       },
     },
     {
-      key: 'appointments', name: 'Appointment?patient=X&date=ge[today]', target: true, strict: false,
+      key: 'appointments',
+      name: 'Appointment?patient=X&date=ge[today]',
+      target: true,
+      strict: false,
       path: (rnd) => `/fhir/R4/Appointment?patient=${patient(rnd).id}&date=ge${TODAY}`,
       check: (b) => (resources(b).every((a) => String(a.start) >= TODAY) ? undefined : 'an Appointment before today'),
     },
     {
-      key: 'invoices', name: 'Invoice?subject=Patient/X&status=issued', target: true, strict: false,
+      key: 'invoices',
+      name: 'Invoice?subject=Patient/X&status=issued',
+      target: true,
+      strict: false,
       path: (rnd) => `/fhir/R4/Invoice?subject=Patient/${patient(rnd).id}&status=issued`,
       check: (b) => (resources(b).every((i) => i.status === 'issued') ? undefined : 'an Invoice not issued'),
     },
     {
-      key: 'patients', name: 'Patient?name=[3 letters]&birthdate=ge[year]', target: true, strict: false,
+      key: 'patients',
+      name: 'Patient?name=[3 letters]&birthdate=ge[year]',
+      target: true,
+      strict: false,
       // Prefixes as a front desk types them: the first letters of a patient's surname.
       path: (rnd) => `/fhir/R4/Patient?name=${namePrefix(patient(rnd).family)}&birthdate=ge${int(rnd, 1940, 1990)}`,
     },
@@ -222,7 +296,13 @@ function queries(patients: Patient[]): Query[] {
  * Sends a few requests of the query before it is measured: they must succeed and pass the query's
  * check, and a Bundle entry with search.mode 'outcome' (a parameter the server ignored) is reported.
  */
-async function sample(server: ServerProcess, dataDir: string, query: Query, headers: Record<string, string>, seed: number): Promise<string[]> {
+async function sample(
+  server: ServerProcess,
+  dataDir: string,
+  query: Query,
+  headers: Record<string, string>,
+  seed: number,
+): Promise<string[]> {
   const rnd = rng(seed, 99);
   const ignored = new Set<string>();
   const problems = new Set<string>();
@@ -243,7 +323,9 @@ async function sample(server: ServerProcess, dataDir: string, query: Query, head
     pages++;
     for (const e of body.entry ?? []) {
       if (e.search?.mode === 'match') matches++;
-      if (e.search?.mode === 'outcome') for (const issue of (e.resource as any)?.issue ?? []) ignored.add(issue.details?.text ?? issue.diagnostics ?? 'an outcome entry');
+      if (e.search?.mode === 'outcome')
+        for (const issue of (e.resource as any)?.issue ?? [])
+          ignored.add(issue.details?.text ?? issue.diagnostics ?? 'an outcome entry');
     }
     const problem = query.check?.(body);
     if (problem) problems.add(`${problem} (${path})`);
@@ -261,7 +343,12 @@ async function sample(server: ServerProcess, dataDir: string, query: Query, head
   return notes;
 }
 
-async function measureQueries(server: ServerProcess, dataDir: string, patients: Patient[], scale: number): Promise<void> {
+async function measureQueries(
+  server: ServerProcess,
+  dataDir: string,
+  patients: Patient[],
+  scale: number,
+): Promise<void> {
   for (const query of queries(patients)) {
     const headers = { accept: 'application/fhir+json', prefer: `handling=${query.strict ? 'strict' : 'lenient'}` };
     const notes = await sample(server, dataDir, query, headers, scale);
@@ -319,7 +406,11 @@ async function importSynthea(server: ServerProcess): Promise<number> {
   const rate = resources / seconds;
   times.sort((a, b) => a - b);
   rows.push({
-    measure: 'import the Synthea transaction Bundles (POST /fhir/R4)', scale: 'empty store', rate: `${Math.round(rate)} resources/s`, p50: '', p99: '',
+    measure: 'import the Synthea transaction Bundles (POST /fhir/R4)',
+    scale: 'empty store',
+    rate: `${Math.round(rate)} resources/s`,
+    p50: '',
+    p99: '',
     notes: `${bundles.length} Bundles × ${IMPORT_ROUNDS} rounds, ${resources} resources, one at a time; median Bundle ${ms(times[Math.floor(times.length / 2)] as number)}, slowest ${ms(times.at(-1) as number)}`,
   });
   console.error(`  Synthea import: ${resources} resources at ${Math.round(rate)} resources/s`);
@@ -328,12 +419,21 @@ async function importSynthea(server: ServerProcess): Promise<number> {
 
 /** The Synthea practices (Organization, Practitioner) once, with their Synthea ids. */
 async function loadPractices(server: ServerProcess, source: CloneSource): Promise<void> {
-  const entry = source.practices.map((resource) => ({ resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } }));
+  const entry = source.practices.map((resource) => ({
+    resource,
+    request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+  }));
   await postBundle(server, JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }));
 }
 
 /** Synthetic patients [from, to) through the API: transaction Bundles of whole patients, ≤ 1000 entries. */
-async function loadHttp(server: ServerProcess, source: CloneSource, from: number, to: number, patients: Patient[]): Promise<{ resources: number; seconds: number }> {
+async function loadHttp(
+  server: ServerProcess,
+  source: CloneSource,
+  from: number,
+  to: number,
+  patients: Patient[],
+): Promise<{ resources: number; seconds: number }> {
   let resources = 0;
   let busy = 0;
   for (let i = from; i < to;) {
@@ -351,47 +451,62 @@ async function loadHttp(server: ServerProcess, source: CloneSource, from: number
     const start = performance.now();
     const response = await postBundle(server, body);
     busy += performance.now() - start;
-    for (const c of clones) patients.push({ id: (response.entry?.[c.at]?.resource?.id) as string, family: c.family });
+    for (const c of clones) patients.push({ id: response.entry?.[c.at]?.resource?.id as string, family: c.family });
     resources += entry.length;
   }
   return { resources, seconds: busy / 1000 };
 }
 
 function storeSize(dataDir: string): string {
-  const bytes = ['fhir.sqlite', 'fhir.sqlite-wal'].map((f) => join(dataDir, f)).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
+  const bytes = ['fhir.sqlite', 'fhir.sqlite-wal']
+    .map((f) => join(dataDir, f))
+    .filter(existsSync)
+    .reduce((sum, f) => sum + statSync(f).size, 0);
   return bytes > 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 function checks(syntheaRate: number): string[] {
   const lines: string[] = [];
   const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
-  lines.push(`- Synthea transaction import ≥ ${TARGET.importRps} resources/s: ${Math.round(syntheaRate)} resources/s → ${verdict(syntheaRate >= TARGET.importRps)}`);
+  lines.push(
+    `- Synthea transaction import ≥ ${TARGET.importRps} resources/s: ${Math.round(syntheaRate)} resources/s → ${verdict(syntheaRate >= TARGET.importRps)}`,
+  );
   const smallest = SCALES[0] as number;
   const largest = SCALES.at(-1) as number;
   for (const [, { name, byScale }] of searches) {
     const small = byScale.get(smallest);
     if (small) {
       const ok = small.rps >= TARGET.searchRps && small.p99 <= TARGET.searchP99Ms && small.failed === 0;
-      lines.push(`- ${name} at ${smallest} patients, ≥ ${TARGET.searchRps} req/s and p99 ≤ ${TARGET.searchP99Ms} ms: ${Math.round(small.rps)} req/s, p99 ${ms(small.p99)}${small.failed ? `, ${small.failed} failed` : ''} → ${verdict(ok)}${small.ignored ? ' (⚠ see warnings)' : ''}`);
+      lines.push(
+        `- ${name} at ${smallest} patients, ≥ ${TARGET.searchRps} req/s and p99 ≤ ${TARGET.searchP99Ms} ms: ${Math.round(small.rps)} req/s, p99 ${ms(small.p99)}${small.failed ? `, ${small.failed} failed` : ''} → ${verdict(ok)}${small.ignored ? ' (⚠ see warnings)' : ''}`,
+      );
     }
     const large = byScale.get(largest);
     if (small && large && largest !== smallest) {
       const ratio = large.p50 / small.p50;
       const ok = ratio <= TARGET.p50Growth && large.failed === 0;
-      const times = Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : `> ${Math.floor((TIMEOUT_S * 1000) / small.p50)}×`;
-      lines.push(`- ${name}, p50 at ${largest} ≤ ${TARGET.p50Growth}× p50 at ${smallest} patients: ${ms(small.p50)} → ${ms(large.p50)} (${times})${large.failed ? `, ${large.failed} failed` : ''} → ${verdict(ok)}${large.ignored ? ' (⚠ see warnings)' : ''}`);
+      const times = Number.isFinite(ratio)
+        ? `${ratio.toFixed(1)}×`
+        : `> ${Math.floor((TIMEOUT_S * 1000) / small.p50)}×`;
+      lines.push(
+        `- ${name}, p50 at ${largest} ≤ ${TARGET.p50Growth}× p50 at ${smallest} patients: ${ms(small.p50)} → ${ms(large.p50)} (${times})${large.failed ? `, ${large.failed} failed` : ''} → ${verdict(ok)}${large.ignored ? ' (⚠ see warnings)' : ''}`,
+      );
     }
   }
   return lines;
 }
 
 async function main(): Promise<void> {
-  if (!SCALES.every((s, i) => Number.isInteger(s) && s > 0 && (i === 0 || s > (SCALES[i - 1] as number)))) throw new Error(`BENCH_SCALES must be ascending positive integers, got '${process.env.BENCH_SCALES}'`);
-  if (!['auto', 'http', 'direct'].includes(LOAD)) throw new Error(`BENCH_LOAD must be auto, http or direct, got '${LOAD}'`);
+  if (!SCALES.every((s, i) => Number.isInteger(s) && s > 0 && (i === 0 || s > (SCALES[i - 1] as number))))
+    throw new Error(`BENCH_SCALES must be ascending positive integers, got '${process.env.BENCH_SCALES}'`);
+  if (!['auto', 'http', 'direct'].includes(LOAD))
+    throw new Error(`BENCH_LOAD must be auto, http or direct, got '${LOAD}'`);
   requireSyntheaBundles();
   const source = loadCloneSource();
   const benchStart = performance.now();
-  console.error(`benchmark: ${DURATION} s per measurement, ${CONNECTIONS} connections, scales ${SCALES.join(', ')}, today ${TODAY}`);
+  console.error(
+    `benchmark: ${DURATION} s per measurement, ${CONNECTIONS} connections, scales ${SCALES.join(', ')}, today ${TODAY}`,
+  );
 
   // 1. An empty store: Synthea import, then single creates.
   const emptyDir = mkdtempSync(join(tmpdir(), 'bench-empty-'));
@@ -405,10 +520,14 @@ async function main(): Promise<void> {
       url: `${server.fhirUrl}/Patient`,
       method: 'POST',
       headers: { ...JSON_HEADERS, ...(await bearer(server)) },
-      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticPatient(10_000_000 + created++)) }) }],
+      requests: [
+        { setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticPatient(10_000_000 + created++)) }) },
+      ],
     });
     count(emptyDir, result.requests);
-    record('create Patient (POST)', 'empty store', result, 'req/s', [await auditCaughtUp(emptyDir, audited, result.requests)]);
+    record('create Patient (POST)', 'empty store', result, 'req/s', [
+      await auditCaughtUp(emptyDir, audited, result.requests),
+    ]);
   } finally {
     await server.stop();
     auditTotal(emptyDir, 'empty store (import, creates)');
@@ -427,25 +546,42 @@ async function main(): Promise<void> {
       const direct = LOAD === 'direct' || (LOAD === 'auto' && scale - loaded > HTTP_LOAD_MAX);
       if (direct) {
         await server.stop();
-        const result = await loadDirect(dataDir, server.fhirUrl, TODAY, loaded, scale, (await practiceOf(dataDir)).practiceId);
+        const result = await loadDirect(
+          dataDir,
+          server.fhirUrl,
+          TODAY,
+          loaded,
+          scale,
+          (await practiceOf(dataDir)).practiceId,
+        );
         patients.push(...result.patients);
         cloned += result.resources;
         server = await startServer(dataDir);
         rows.push({
-          measure: `load clones directly into SQLite (bench process, ${result.workers} worker threads; not the API)`, scale: `${loaded}→${scale}`,
-          rate: `${Math.round(result.resources / result.seconds)} resources/s`, p50: '', p99: '',
+          measure: `load clones directly into SQLite (bench process, ${result.workers} worker threads; not the API)`,
+          scale: `${loaded}→${scale}`,
+          rate: `${Math.round(result.resources / result.seconds)} resources/s`,
+          p50: '',
+          p99: '',
           notes: `${result.resources} resources, including ${Math.round(result.indexSeconds)} s re-creating the indexes; store ${storeSize(dataDir)}`,
         });
-        console.error(`  loaded ${loaded}→${scale} patients directly: ${result.resources} resources in ${Math.round(result.seconds)} s`);
+        console.error(
+          `  loaded ${loaded}→${scale} patients directly: ${result.resources} resources in ${Math.round(result.seconds)} s`,
+        );
       } else {
         const result = await loadHttp(server, source, loaded, scale, patients);
         cloned += result.resources;
         rows.push({
-          measure: 'load clones through the API (transaction Bundles of ≤ 1000 entries)', scale: `${loaded}→${scale}`,
-          rate: `${Math.round(result.resources / result.seconds)} resources/s`, p50: '', p99: '',
+          measure: 'load clones through the API (transaction Bundles of ≤ 1000 entries)',
+          scale: `${loaded}→${scale}`,
+          rate: `${Math.round(result.resources / result.seconds)} resources/s`,
+          p50: '',
+          p99: '',
           notes: `${result.resources} resources; store ${storeSize(dataDir)}`,
         });
-        console.error(`  loaded ${loaded}→${scale} patients through the API: ${result.resources} resources at ${Math.round(result.resources / result.seconds)} resources/s`);
+        console.error(
+          `  loaded ${loaded}→${scale} patients through the API: ${result.resources} resources at ${Math.round(result.resources / result.seconds)} resources/s`,
+        );
       }
       loaded = scale;
       await measureQueries(server, dataDir, patients, scale);
@@ -460,16 +596,34 @@ async function main(): Promise<void> {
   // 3. What the storage alone allows.
   const single = rawSqliteInsertRate(2000, 1);
   const batched = rawSqliteInsertRate(100_000, 1000);
-  rows.push({ measure: 'raw node:sqlite insert, 1 row per transaction', scale: '', rate: `${Math.round(single)} rows/s`, p50: '', p99: '', notes: '' });
-  rows.push({ measure: 'raw node:sqlite insert, 1000 rows per transaction', scale: '', rate: `${Math.round(batched)} rows/s`, p50: '', p99: '', notes: '' });
+  rows.push({
+    measure: 'raw node:sqlite insert, 1 row per transaction',
+    scale: '',
+    rate: `${Math.round(single)} rows/s`,
+    p50: '',
+    p99: '',
+    notes: '',
+  });
+  rows.push({
+    measure: 'raw node:sqlite insert, 1000 rows per transaction',
+    scale: '',
+    rate: `${Math.round(batched)} rows/s`,
+    p50: '',
+    p99: '',
+    notes: '',
+  });
 
   // 4. The audit trail alone.
   console.error('audit trail micro-benchmark (test/bench/audit-bench.ts)');
   const audit = await auditBench();
 
   const cpu = cpus();
-  console.log(`\n${TODAY} · ${cpu[0]?.model ?? 'cpu'} · ${cpu.length} cores · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${DURATION} s × ${CONNECTIONS} connections · ${Math.round((performance.now() - benchStart) / 60_000)} min in all\n`);
-  console.log(`Synthetic patients: clones of the ${source.records.length} Synthea records, ${(cloned / patients.length).toFixed(1)} resources each on average (Patient, ≤ ${KEEP.vitalSigns} vital-signs and ≤ ${KEEP.otherObservations} other Observations, ≤ ${KEEP.conditions} Conditions, ≤ ${KEEP.encounters} Encounters, ${KEEP.appointments} Appointments, ${KEEP.invoices} Invoices).\n`);
+  console.log(
+    `\n${TODAY} · ${cpu[0]?.model ?? 'cpu'} · ${cpu.length} cores · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ${DURATION} s × ${CONNECTIONS} connections · ${Math.round((performance.now() - benchStart) / 60_000)} min in all\n`,
+  );
+  console.log(
+    `Synthetic patients: clones of the ${source.records.length} Synthea records, ${(cloned / patients.length).toFixed(1)} resources each on average (Patient, ≤ ${KEEP.vitalSigns} vital-signs and ≤ ${KEEP.otherObservations} other Observations, ≤ ${KEEP.conditions} Conditions, ≤ ${KEEP.encounters} Encounters, ${KEEP.appointments} Appointments, ${KEEP.invoices} Invoices).\n`,
+  );
   console.log('| measure | scale | throughput | p50 | p99 | notes |\n| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.measure} | ${r.scale} | ${r.rate} | ${r.p50} | ${r.p99} | ${r.notes} |`);
   console.log('\nAudit (every FHIR request above was audited):\n');

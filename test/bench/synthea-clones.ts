@@ -22,7 +22,14 @@ import { SHARED_DATA, sharedDataMissing, syntheaBundles } from '../support/share
  */
 
 /** Per patient: Observations kept (most recent first) and the caps on the other kinds. */
-export const KEEP = { vitalSigns: 14, otherObservations: 6, conditions: 2, encounters: 3, appointments: 3, invoices: 3 };
+export const KEEP = {
+  vitalSigns: 14,
+  otherObservations: 6,
+  conditions: 2,
+  encounters: 3,
+  appointments: 3,
+  invoices: 3,
+};
 
 type Json = Record<string, any>;
 
@@ -58,7 +65,9 @@ export interface Clone {
 
 export function requireSyntheaBundles(): void {
   if (sharedDataMissing('synthea-r4-bundles')) {
-    throw new Error(`npm run bench needs the Synthea bundles in ${join(SHARED_DATA, 'synthea-r4-bundles')} (read at run time, never copied into the project), and that folder is absent`);
+    throw new Error(
+      `npm run bench needs the Synthea bundles in ${join(SHARED_DATA, 'synthea-r4-bundles')} (read at run time, never copied into the project), and that folder is absent`,
+    );
   }
 }
 
@@ -82,19 +91,40 @@ export function loadCloneSource(): CloneSource {
     const patientEntry = (bundle.entry ?? []).find((e) => e.resource?.resourceType === 'Patient') as BundleEntry;
     const patient = patientEntry.resource as Json;
     const newestFirst = (date: (r: Json) => string) => (a: Json, b: Json) => date(b).localeCompare(date(a));
-    const observations = all.filter((r) => r.resourceType === 'Observation').sort(newestFirst((r) => r.effectiveDateTime ?? ''));
-    const isVital = (o: Json) => (o.category ?? []).some((c: Json) => (c.coding ?? []).some((x: Json) => x.code === 'vital-signs'));
+    const observations = all
+      .filter((r) => r.resourceType === 'Observation')
+      .sort(newestFirst((r) => r.effectiveDateTime ?? ''));
+    const isVital = (o: Json) =>
+      (o.category ?? []).some((c: Json) => (c.coding ?? []).some((x: Json) => x.code === 'vital-signs'));
     const vitals = observations.filter(isVital).slice(0, KEEP.vitalSigns);
     const others = observations.filter((o) => !isVital(o)).slice(0, KEEP.otherObservations);
-    const conditions = all.filter((r) => r.resourceType === 'Condition').sort(newestFirst((r) => r.onsetDateTime ?? r.recordedDate ?? '')).slice(0, KEEP.conditions);
+    const conditions = all
+      .filter((r) => r.resourceType === 'Condition')
+      .sort(newestFirst((r) => r.onsetDateTime ?? r.recordedDate ?? ''))
+      .slice(0, KEEP.conditions);
     const wanted = new Set([...vitals, ...others, ...conditions].map((r) => r.encounter?.reference).filter(Boolean));
-    const encounterList = [...wanted].map((url) => [url, byUrl.get(url)] as [string, Json]).filter(([, e]) => e)
-      .sort(([, a], [, b]) => (b.period?.start ?? '').localeCompare(a.period?.start ?? '')).slice(0, KEEP.encounters);
+    const encounterList = [...wanted]
+      .map((url) => [url, byUrl.get(url)] as [string, Json])
+      .filter(([, e]) => e)
+      .sort(([, a], [, b]) => (b.period?.start ?? '').localeCompare(a.period?.start ?? ''))
+      .slice(0, KEEP.encounters);
     const encounters = new Map(encounterList);
     const firstEncounter = encounterList[0]?.[1];
-    const anchor = [...vitals, ...others].map((o) => (o.effectiveDateTime ?? '') as string).sort().at(-1)?.slice(0, 10) ?? new Date().toISOString().slice(0, 10);
+    const anchor =
+      [...vitals, ...others]
+        .map((o) => (o.effectiveDateTime ?? '') as string)
+        .sort()
+        .at(-1)
+        ?.slice(0, 10) ?? new Date().toISOString().slice(0, 10);
     records.push({
-      patient, patientUrl: patientEntry.fullUrl as string, vitals, others, conditions, encounters, shared, anchor,
+      patient,
+      patientUrl: patientEntry.fullUrl as string,
+      vitals,
+      others,
+      conditions,
+      encounters,
+      shared,
+      anchor,
       practitioner: shared.get(firstEncounter?.participant?.[0]?.individual?.reference),
       organization: shared.get(firstEncounter?.serviceProvider?.reference),
     });
@@ -148,24 +178,166 @@ function uuid(i: number, k: number): string {
  * three-letter beginnings (consonant, vowel, consonant), so no tail name starts with "smi".
  */
 const COMMON_SURNAMES: ReadonlyArray<readonly [string, number]> = [
-  ['Smith', 828], ['Johnson', 655], ['Williams', 550], ['Brown', 487], ['Jones', 483], ['Garcia', 395], ['Miller', 394],
-  ['Davis', 378], ['Rodriguez', 371], ['Martinez', 359], ['Hernandez', 354], ['Lopez', 296], ['Gonzalez', 285], ['Wilson', 272],
-  ['Anderson', 266], ['Thomas', 256], ['Taylor', 255], ['Moore', 246], ['Jackson', 240], ['Martin', 238], ['Lee', 235],
-  ['Perez', 231], ['Thompson', 225], ['White', 224], ['Harris', 212], ['Sanchez', 208], ['Clark', 191], ['Ramirez', 189],
-  ['Lewis', 180], ['Robinson', 180], ['Walker', 177], ['Young', 164], ['Allen', 164], ['King', 158], ['Wright', 156],
-  ['Scott', 149], ['Torres', 148], ['Nguyen', 148], ['Hill', 147], ['Flores', 147], ['Green', 146], ['Adams', 145],
-  ['Nelson', 144], ['Baker', 142], ['Hall', 138], ['Rivera', 133], ['Campbell', 131], ['Mitchell', 130], ['Carter', 128], ['Roberts', 128],
+  ['Smith', 828],
+  ['Johnson', 655],
+  ['Williams', 550],
+  ['Brown', 487],
+  ['Jones', 483],
+  ['Garcia', 395],
+  ['Miller', 394],
+  ['Davis', 378],
+  ['Rodriguez', 371],
+  ['Martinez', 359],
+  ['Hernandez', 354],
+  ['Lopez', 296],
+  ['Gonzalez', 285],
+  ['Wilson', 272],
+  ['Anderson', 266],
+  ['Thomas', 256],
+  ['Taylor', 255],
+  ['Moore', 246],
+  ['Jackson', 240],
+  ['Martin', 238],
+  ['Lee', 235],
+  ['Perez', 231],
+  ['Thompson', 225],
+  ['White', 224],
+  ['Harris', 212],
+  ['Sanchez', 208],
+  ['Clark', 191],
+  ['Ramirez', 189],
+  ['Lewis', 180],
+  ['Robinson', 180],
+  ['Walker', 177],
+  ['Young', 164],
+  ['Allen', 164],
+  ['King', 158],
+  ['Wright', 156],
+  ['Scott', 149],
+  ['Torres', 148],
+  ['Nguyen', 148],
+  ['Hill', 147],
+  ['Flores', 147],
+  ['Green', 146],
+  ['Adams', 145],
+  ['Nelson', 144],
+  ['Baker', 142],
+  ['Hall', 138],
+  ['Rivera', 133],
+  ['Campbell', 131],
+  ['Mitchell', 130],
+  ['Carter', 128],
+  ['Roberts', 128],
 ];
 const COMMON_TOTAL = COMMON_SURNAMES.reduce((sum, [, n]) => sum + n, 0);
 const ONSET = 'bcdfghklmnprstvwz';
 const VOWELS = 'aeiou';
 const CODA = 'bdgklmnrstvz';
-const ENDINGS = ['son', 'man', 'er', 'ski', 'ez', 'ov', 'ley', 'ton', 'berg', 'ova', 'ini', 'ard', 'ford', 'wick', 'elli', 'stein', 'ner', 'ick', 'o', 'a'];
+const ENDINGS = [
+  'son',
+  'man',
+  'er',
+  'ski',
+  'ez',
+  'ov',
+  'ley',
+  'ton',
+  'berg',
+  'ova',
+  'ini',
+  'ard',
+  'ford',
+  'wick',
+  'elli',
+  'stein',
+  'ner',
+  'ick',
+  'o',
+  'a',
+];
 const GIVEN: Record<'female' | 'male', readonly string[]> = {
-  female: ['Olivia', 'Emma', 'Ava', 'Sophia', 'Isabella', 'Mia', 'Amelia', 'Harper', 'Evelyn', 'Abigail', 'Emily', 'Elizabeth', 'Sofia', 'Avery', 'Ella', 'Scarlett', 'Grace', 'Chloe', 'Victoria', 'Riley', 'Aria', 'Lily', 'Zoë', 'Nora', 'Hannah', 'Maria', 'Aiko', 'Priya', 'Fatima', 'Linh'],
-  male: ['Liam', 'Noah', 'William', 'James', 'Oliver', 'Benjamin', 'Elijah', 'Lucas', 'Mason', 'Logan', 'Alexander', 'Ethan', 'Jacob', 'Michael', 'Daniel', 'Henry', 'Jackson', 'Sebastian', 'Aiden', 'Matthew', 'Samuel', 'David', 'Joseph', 'Carter', 'Owen', 'Wyatt', 'José', 'Omar', 'Ravi', 'Minh'],
+  female: [
+    'Olivia',
+    'Emma',
+    'Ava',
+    'Sophia',
+    'Isabella',
+    'Mia',
+    'Amelia',
+    'Harper',
+    'Evelyn',
+    'Abigail',
+    'Emily',
+    'Elizabeth',
+    'Sofia',
+    'Avery',
+    'Ella',
+    'Scarlett',
+    'Grace',
+    'Chloe',
+    'Victoria',
+    'Riley',
+    'Aria',
+    'Lily',
+    'Zoë',
+    'Nora',
+    'Hannah',
+    'Maria',
+    'Aiko',
+    'Priya',
+    'Fatima',
+    'Linh',
+  ],
+  male: [
+    'Liam',
+    'Noah',
+    'William',
+    'James',
+    'Oliver',
+    'Benjamin',
+    'Elijah',
+    'Lucas',
+    'Mason',
+    'Logan',
+    'Alexander',
+    'Ethan',
+    'Jacob',
+    'Michael',
+    'Daniel',
+    'Henry',
+    'Jackson',
+    'Sebastian',
+    'Aiden',
+    'Matthew',
+    'Samuel',
+    'David',
+    'Joseph',
+    'Carter',
+    'Owen',
+    'Wyatt',
+    'José',
+    'Omar',
+    'Ravi',
+    'Minh',
+  ],
 };
-const STREETS = ['Oak', 'Maple', 'Cedar', 'Pine', 'Elm', 'Washington', 'Lake', 'Hill', 'Park', 'Main', 'Church', 'River', 'Mill', 'Spring', 'Ridge'];
+const STREETS = [
+  'Oak',
+  'Maple',
+  'Cedar',
+  'Pine',
+  'Elm',
+  'Washington',
+  'Lake',
+  'Hill',
+  'Park',
+  'Main',
+  'Church',
+  'River',
+  'Mill',
+  'Spring',
+  'Ridge',
+];
 const STREET_TYPES = ['Street', 'Avenue', 'Road', 'Lane', 'Drive', 'Court', 'Way'];
 
 export function surname(rnd: () => number): string {
@@ -235,8 +407,16 @@ export function clonePatient(source: CloneSource, i: number, today: string): Clo
   const birth = shiftDate(src.birthDate as string, days - int(rnd, 0, 20 * 365));
   const extension = (src.extension ?? [])
     .filter((e: Json) => !String(e.url).startsWith('http://synthetichealth.github.io/'))
-    .map((e: Json) => (e.url === 'http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName' ? { ...e, valueString: `${pick(rnd, GIVEN.female)} ${surname(rnd)}` } : e));
-  const address = (src.address ?? []).slice(0, 1).map((a: Json) => ({ ...a, extension: undefined, line: [`${int(rnd, 1, 999)} ${pick(rnd, STREETS)} ${pick(rnd, STREET_TYPES)}`] }));
+    .map((e: Json) =>
+      e.url === 'http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName'
+        ? { ...e, valueString: `${pick(rnd, GIVEN.female)} ${surname(rnd)}` }
+        : e,
+    );
+  const address = (src.address ?? []).slice(0, 1).map((a: Json) => ({
+    ...a,
+    extension: undefined,
+    line: [`${int(rnd, 1, 999)} ${pick(rnd, STREETS)} ${pick(rnd, STREET_TYPES)}`],
+  }));
   const mrn = newId();
   const patient: Json = {
     resourceType: 'Patient',
@@ -245,11 +425,33 @@ export function clonePatient(source: CloneSource, i: number, today: string): Clo
     extension,
     identifier: [
       { system: 'https://github.com/synthetichealth/synthea', value: mrn },
-      { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR', display: 'Medical Record Number' }], text: 'Medical Record Number' }, system: 'http://hospital.smarthealthit.org', value: mrn },
-      { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'SS', display: 'Social Security Number' }], text: 'Social Security Number' }, system: 'http://hl7.org/fhir/sid/us-ssn', value: `999-${pad(int(rnd, 10, 99), 2)}-${pad(int(rnd, 0, 9999), 4)}` },
+      {
+        type: {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR', display: 'Medical Record Number' },
+          ],
+          text: 'Medical Record Number',
+        },
+        system: 'http://hospital.smarthealthit.org',
+        value: mrn,
+      },
+      {
+        type: {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'SS', display: 'Social Security Number' },
+          ],
+          text: 'Social Security Number',
+        },
+        system: 'http://hl7.org/fhir/sid/us-ssn',
+        value: `999-${pad(int(rnd, 10, 99), 2)}-${pad(int(rnd, 0, 9999), 4)}`,
+      },
     ],
-    name: [{ use: 'official', family, given: [given], ...(src.name?.[0]?.prefix ? { prefix: src.name[0].prefix } : {}) }],
-    telecom: [{ system: 'phone', value: `555-${pad(int(rnd, 200, 999), 3)}-${pad(int(rnd, 0, 9999), 4)}`, use: 'home' }],
+    name: [
+      { use: 'official', family, given: [given], ...(src.name?.[0]?.prefix ? { prefix: src.name[0].prefix } : {}) },
+    ],
+    telecom: [
+      { system: 'phone', value: `555-${pad(int(rnd, 200, 999), 3)}-${pad(int(rnd, 0, 9999), 4)}`, use: 'home' },
+    ],
     gender,
     birthDate: birth,
     address: JSON.parse(JSON.stringify(address)),
@@ -260,21 +462,52 @@ export function clonePatient(source: CloneSource, i: number, today: string): Clo
 
   const resources: Json[] = [patient];
   for (const [url, encounter] of record.encounters) resources.push({ ...copy(encounter, days, ref), id: ids.get(url) });
-  for (const r of [...record.conditions, ...record.vitals, ...record.others]) resources.push({ ...copy(r, days, ref), id: newId() });
+  for (const r of [...record.conditions, ...record.vitals, ...record.others])
+    resources.push({ ...copy(r, days, ref), id: newId() });
 
   const patientRef = { reference: `urn:uuid:${patientId}` };
-  const practitioner = record.practitioner ? [{ actor: { reference: record.practitioner }, status: 'accepted' as const }] : [];
+  const practitioner = record.practitioner
+    ? [{ actor: { reference: record.practitioner }, status: 'accepted' as const }]
+    : [];
   for (let k = 0; k < KEEP.appointments; k++) {
     // One in the past (fulfilled), the others up to four months either side of today.
     const offset = k === 0 ? -int(rnd, 1, 180) : int(rnd, -120, 120) || 1;
-    const start = new Date(Date.parse(`${shiftDate(today, offset)}T00:00:00Z`) + (8 * 60 + 15 * int(rnd, 0, 36)) * 60_000);
+    const start = new Date(
+      Date.parse(`${shiftDate(today, offset)}T00:00:00Z`) + (8 * 60 + 15 * int(rnd, 0, 36)) * 60_000,
+    );
     const minutes = pick(rnd, [15, 20, 30, 45]);
     const appointment: Appointment = {
       resourceType: 'Appointment',
       id: newId(),
       status: offset < 0 ? 'fulfilled' : 'booked',
-      appointmentType: { coding: [pick(rnd, [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'ROUTINE', display: 'Routine appointment' }, { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'FOLLOWUP', display: 'A follow up visit from a previous appointment' }, { system: 'http://terminology.hl7.org/CodeSystem/v2-0276', code: 'CHECKUP', display: 'A routine check-up, such as an annual physical' }])] },
-      description: pick(rnd, ['Follow-up visit', 'Annual check-up', 'Blood pressure review', 'Vaccination', 'Lab results discussion']),
+      appointmentType: {
+        coding: [
+          pick(rnd, [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/v2-0276',
+              code: 'ROUTINE',
+              display: 'Routine appointment',
+            },
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/v2-0276',
+              code: 'FOLLOWUP',
+              display: 'A follow up visit from a previous appointment',
+            },
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/v2-0276',
+              code: 'CHECKUP',
+              display: 'A routine check-up, such as an annual physical',
+            },
+          ]),
+        ],
+      },
+      description: pick(rnd, [
+        'Follow-up visit',
+        'Annual check-up',
+        'Blood pressure review',
+        'Vaccination',
+        'Lab results discussion',
+      ]),
       start: start.toISOString(),
       end: new Date(start.getTime() + minutes * 60_000).toISOString(),
       minutesDuration: minutes,
@@ -318,5 +551,9 @@ export function withLocalReferences(clone: Clone): Resource[] {
 
 /** The normalised 3-letter prefix a name search would send for this family ("Müller" → "mul"). */
 export function namePrefix(family: string): string {
-  return family.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().slice(0, 3);
+  return family
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .slice(0, 3);
 }

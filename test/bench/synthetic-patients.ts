@@ -1,7 +1,20 @@
 import type { Patient } from '@medplum/fhirtypes';
 
 /** Deterministic synthetic patients for the benchmark (no real data): names from small lists with suffixes. */
-const FAMILIES = ['Smith', 'Nguyen', 'Garcia', 'Okafor', 'Tanaka', 'Müller', 'Rossi', 'Kowalski', 'Haddad', 'Silva', 'Brown', 'Patel'];
+const FAMILIES = [
+  'Smith',
+  'Nguyen',
+  'Garcia',
+  'Okafor',
+  'Tanaka',
+  'Müller',
+  'Rossi',
+  'Kowalski',
+  'Haddad',
+  'Silva',
+  'Brown',
+  'Patel',
+];
 const GIVEN = ['Olivia', 'Noah', 'Zoë', 'Liam', 'Ava', 'Ethan', 'Maya', 'Jack', 'Aiko', 'Omar', 'Lena', 'Ravi'];
 
 /** A tiny linear congruential generator, so every run makes the same data. */

@@ -48,15 +48,16 @@ describe('the console and the portal sign in through the server', { skip }, () =
     await page.waitForSelector('.user strong');
   }
 
-  const storedKeys = (page: Page) => page.evaluate('[...Object.keys(localStorage), ...Object.keys(sessionStorage)]') as Promise<string[]>;
+  const storedKeys = (page: Page) =>
+    page.evaluate('[...Object.keys(localStorage), ...Object.keys(sessionStorage)]') as Promise<string[]>;
 
-  it('a practitioner sees their practice\'s patients; a reload needs no password; sign-out ends the session', async () => {
+  it("a practitioner sees their practice's patients; a reload needs no password; sign-out ends the session", async () => {
     const page = await (await browser.newContext()).newPage();
     await signIn(page, 'console', 'amara.okafor@demo.example.org');
     assert.equal(await page.locator('.user strong').innerText(), 'Dr Amara Okafor');
     await page.waitForSelector('text=Smith, Olivia');
     const rows = await page.locator('tbody tr').count();
-    assert.equal(rows, 8, 'Harbourside\'s 8 patients');
+    assert.equal(rows, 8, "Harbourside's 8 patients");
     assert.deepEqual(await storedKeys(page), [], 'no token in localStorage or sessionStorage');
 
     await page.reload();
@@ -79,7 +80,8 @@ describe('the console and the portal sign in through the server', { skip }, () =
     assert.equal(await page.locator('.user strong').innerText(), 'Olivia Smith');
     await page.waitForSelector('text=Dr Sam Rivera');
     const text = await page.locator('body').innerText();
-    for (const name of ['Dr Amara Okafor', 'Dr Lucas Moreau', 'Dr Mei Tanaka', 'Dr Sam Rivera']) assert.ok(text.includes(name), name);
+    for (const name of ['Dr Amara Okafor', 'Dr Lucas Moreau', 'Dr Mei Tanaka', 'Dr Sam Rivera'])
+      assert.ok(text.includes(name), name);
   });
 
   it('a practitioner of the other practice sees only theirs', async () => {

@@ -25,9 +25,27 @@ describe('error pages, security headers, anonymous requests', () => {
   before(async () => {
     server = await startTestServer();
     F = server.fhirUrl;
-    patientId = (await fhirFetch(`${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Hidden' }] } })).body.id;
-    await fhirFetch(`${F}/Observation`, { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: `Patient/${patientId}` } } });
-    listedId = (await fhirFetch(`${F}/Practitioner`, { method: 'POST', body: { resourceType: 'Practitioner', meta: { tag: [DIRECTORY_LISTED] }, name: [{ family: 'Listed' }] } })).body.id;
+    patientId = (
+      await fhirFetch(`${F}/Patient`, {
+        method: 'POST',
+        body: { resourceType: 'Patient', name: [{ family: 'Hidden' }] },
+      })
+    ).body.id;
+    await fhirFetch(`${F}/Observation`, {
+      method: 'POST',
+      body: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'x' },
+        subject: { reference: `Patient/${patientId}` },
+      },
+    });
+    listedId = (
+      await fhirFetch(`${F}/Practitioner`, {
+        method: 'POST',
+        body: { resourceType: 'Practitioner', meta: { tag: [DIRECTORY_LISTED] }, name: [{ family: 'Listed' }] },
+      })
+    ).body.id;
     assert.ok(patientId && listedId);
   });
   after(() => server?.close());
@@ -41,7 +59,11 @@ describe('error pages, security headers, anonymous requests', () => {
       for (const pattern of NO_INTERNALS) assert.doesNotMatch(text, pattern);
       assert.ok(!text.includes(PROJECT_ROOT), 'no absolute path');
       assert.match(text, /400 Bad Request/);
-      assert.match(text, new RegExp(`Reference: <code>${res.headers.get('x-request-id')}</code>`), 'the request id, to quote');
+      assert.match(
+        text,
+        new RegExp(`Reference: <code>${res.headers.get('x-request-id')}</code>`),
+        'the request id, to quote',
+      );
     });
 
     it('an unknown path answers a plain 404 page, not Express\'s "Cannot GET"', async () => {
@@ -99,7 +121,11 @@ describe('error pages, security headers, anonymous requests', () => {
   });
 
   describe('no token, no protected data (finding 10)', () => {
-    const expect401 = async (what: string, url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const expect401 = async (
+      what: string,
+      url: string,
+      init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+    ) => {
       const res = await fhirFetch(url, { ...init, anonymous: true });
       assert.equal(res.status, 401, `${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
       assert.equal(res.headers.get('www-authenticate'), `Bearer realm="${F}"`, what);
@@ -116,19 +142,36 @@ describe('error pages, security headers, anonymous requests', () => {
 
     it('searches, history, $everything, vread, operations, writes, batch, transaction and system-level search answer 401', async () => {
       await expect401('Observation search', `${F}/Observation?subject=Patient/${patientId}`);
-      await expect401('Observation POST _search', `${F}/Observation/_search`, { method: 'POST', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      await expect401('Observation POST _search', `${F}/Observation/_search`, {
+        method: 'POST',
+        body: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       await expect401('instance history', `${F}/Patient/${patientId}/_history`);
       await expect401('type history', `${F}/Patient/_history`);
       await expect401('system history', `${F}/_history`);
       await expect401('$everything', `${F}/Patient/${patientId}/$everything`);
       await expect401('$everything of a missing patient', `${F}/Patient/nobody/$everything`);
-      await expect401('vread of a listed practitioner (old versions are not the listing)', `${F}/Practitioner/${listedId}/_history/1`);
+      await expect401(
+        'vread of a listed practitioner (old versions are not the listing)',
+        `${F}/Practitioner/${listedId}/_history/1`,
+      );
       await expect401('history of a listed practitioner', `${F}/Practitioner/${listedId}/_history`);
-      await expect401('$validate', `${F}/Practitioner/$validate`, { method: 'POST', body: { resourceType: 'Practitioner' } });
+      await expect401('$validate', `${F}/Practitioner/$validate`, {
+        method: 'POST',
+        body: { resourceType: 'Practitioner' },
+      });
       await expect401('create', `${F}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } });
-      await expect401('create in the directory', `${F}/Practitioner`, { method: 'POST', body: { resourceType: 'Practitioner' } });
+      await expect401('create in the directory', `${F}/Practitioner`, {
+        method: 'POST',
+        body: { resourceType: 'Practitioner' },
+      });
       await expect401('delete', `${F}/Patient/${patientId}`, { method: 'DELETE' });
-      const batch = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Practitioner/${listedId}` } }] };
+      const batch = {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: `Practitioner/${listedId}` } }],
+      };
       await expect401('batch', F, { method: 'POST', body: batch });
       await expect401('transaction', F, { method: 'POST', body: { ...batch, type: 'transaction' } });
       await expect401('a system-level search', `${F}?_id=${patientId}`);
@@ -150,34 +193,67 @@ describe('error pages, security headers, anonymous requests', () => {
       assert.equal(base.headers.get('content-location'), `${F}/metadata`);
       assert.equal((await fetch(`${F}/.well-known/smart-configuration`)).status, 200);
       assert.equal((await fetch(`${server.baseUrl}/.well-known/openid-configuration`)).status, 200);
-      const preflight = await fetch(`${F}/Patient/${patientId}`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      const preflight = await fetch(`${F}/Patient/${patientId}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
       assert.equal(preflight.status, 204);
       assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/i);
 
       const read = await fhirFetch(`${F}/Practitioner/${listedId}`, { anonymous: true });
       assert.equal(read.status, 200);
-      const search = await fhirFetch(`${F}/Practitioner?_revinclude=Observation:performer&_revinclude=PractitionerRole:practitioner`, { anonymous: true });
+      const search = await fhirFetch(
+        `${F}/Practitioner?_revinclude=Observation:performer&_revinclude=PractitionerRole:practitioner`,
+        { anonymous: true },
+      );
       assert.equal(search.status, 200);
-      assert.deepEqual(search.body.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`), [`Practitioner/${listedId}`]);
+      assert.deepEqual(
+        search.body.entry.map((e: any) => `${e.resource.resourceType}/${e.resource.id}`),
+        [`Practitioner/${listedId}`],
+      );
       for (const type of ['PractitionerRole', 'Organization', 'Location', 'HealthcareService']) {
         assert.equal((await fhirFetch(`${F}/${type}`, { anonymous: true })).status, 200, type);
       }
-      const posted = await fhirFetch(`${F}/Practitioner/_search`, { anonymous: true, method: 'POST', body: 'family=Listed', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const posted = await fhirFetch(`${F}/Practitioner/_search`, {
+        anonymous: true,
+        method: 'POST',
+        body: 'family=Listed',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal(posted.status, 200);
       assert.equal(posted.body.entry.length, 1);
-      const chained = await fhirFetch(`${F}/Practitioner?_has:Observation:performer:subject=Patient/${patientId}`, { anonymous: true });
+      const chained = await fhirFetch(`${F}/Practitioner?_has:Observation:performer:subject=Patient/${patientId}`, {
+        anonymous: true,
+      });
       assert.equal(chained.status, 200);
       assert.deepEqual(chained.body.entry ?? [], [], '_has reaches no Observation');
     });
 
     it('200 anonymous requests add a bounded number of small AuditEvents that count them all', async () => {
       const audit = server.app.audit;
-      const eventIds = async () => new Set((await server.repo.search({ resourceType: 'AuditEvent', filters: [], sort: [], count: 100_000, total: 'none' })).versions.map((v) => v.id));
+      const eventIds = async () =>
+        new Set(
+          (
+            await server.repo.search({
+              resourceType: 'AuditEvent',
+              filters: [],
+              sort: [],
+              count: 100_000,
+              total: 'none',
+            })
+          ).versions.map((v) => v.id),
+        );
       await audit.flush();
       const before = await eventIds();
       const requests: Array<Promise<unknown>> = [];
-      for (let i = 0; i < 100; i++) requests.push(fhirFetch(`${F}/Patient/${i % 2 ? patientId : `missing-${i}`}`, { anonymous: true }));
-      for (let i = 0; i < 50; i++) requests.push(fhirFetch(`${F}/Observation?code=${i}`, { headers: { authorization: `Bearer forged-${i}` } }));
+      for (let i = 0; i < 100; i++)
+        requests.push(fhirFetch(`${F}/Patient/${i % 2 ? patientId : `missing-${i}`}`, { anonymous: true }));
+      for (let i = 0; i < 50; i++)
+        requests.push(fhirFetch(`${F}/Observation?code=${i}`, { headers: { authorization: `Bearer forged-${i}` } }));
       for (let i = 0; i < 50; i++) requests.push(fhirFetch(`${F}/Practitioner?family=x${i}`, { anonymous: true }));
       await Promise.all(requests);
       await audit.flush();
@@ -185,9 +261,15 @@ describe('error pages, security headers, anonymous requests', () => {
       const events = await Promise.all(added.map((id) => server.repo.read<AuditEvent>('AuditEvent', id)));
       // One per minute and status (401, 200): at most two minutes if the requests straddle one.
       assert.ok(events.length >= 2 && events.length <= 4, `${events.length} AuditEvents for 200 anonymous requests`);
-      const count = (e: AuditEvent) => Number(e.entity?.[0]?.detail?.find((d) => d.type === AGGREGATE_COUNT)?.valueString ?? NaN);
-      assert.equal(events.reduce((sum, e) => sum + count(e), 0), 200, 'every request is counted');
-      const byStatus = (status: string) => events.filter((e) => e.outcomeDesc?.startsWith(`HTTP ${status},`)).reduce((sum, e) => sum + count(e), 0);
+      const count = (e: AuditEvent) =>
+        Number(e.entity?.[0]?.detail?.find((d) => d.type === AGGREGATE_COUNT)?.valueString ?? NaN);
+      assert.equal(
+        events.reduce((sum, e) => sum + count(e), 0),
+        200,
+        'every request is counted',
+      );
+      const byStatus = (status: string) =>
+        events.filter((e) => e.outcomeDesc?.startsWith(`HTTP ${status},`)).reduce((sum, e) => sum + count(e), 0);
       assert.equal(byStatus('401'), 150);
       assert.equal(byStatus('200'), 50);
       for (const event of events) {
@@ -202,14 +284,21 @@ describe('error pages, security headers, anonymous requests', () => {
 describe('rate limits on the FHIR API (finding 10)', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ FHIR_RATE_LIMIT_ANONYMOUS: '5', FHIR_RATE_LIMIT_PER_TOKEN: '8', FHIR_RATE_LIMIT_WINDOW_SECONDS: '600' });
+    server = await startTestServer({
+      FHIR_RATE_LIMIT_ANONYMOUS: '5',
+      FHIR_RATE_LIMIT_PER_TOKEN: '8',
+      FHIR_RATE_LIMIT_WINDOW_SECONDS: '600',
+    });
   });
   after(() => server?.close());
 
   const expect429 = (res: { status: number; headers: Headers; body: any }, what: string) => {
     assert.equal(res.status, 429, `${what}: ${res.status}`);
     const retryAfter = Number(res.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 600, `${what}: Retry-After ${res.headers.get('retry-after')}`);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 600,
+      `${what}: Retry-After ${res.headers.get('retry-after')}`,
+    );
     assert.equal(res.body?.resourceType, 'OperationOutcome', what);
     assert.equal(res.body.issue[0].code, 'throttled', what);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff', what);
@@ -222,9 +311,20 @@ describe('rate limits on the FHIR API (finding 10)', () => {
     assert.equal((await fhirFetch(`${F}/Practitioner`, { anonymous: true })).status, 200, 'the fifth request');
     expect429(await fhirFetch(`${F}/metadata`, { anonymous: true }), 'the sixth anonymous request');
     expect429(await fhirFetch(`${F}/Practitioner`, { anonymous: true }), 'the seventh');
-    assert.equal((await fhirFetch(`${F}/Patient`)).status, 200, 'a valid token from the same address still gets through');
-    assert.equal((await fhirFetch(`${F}/Patient/x`, { headers: { authorization: 'Bearer forged' } })).status, 401, 'an invalid token still gets its 401');
-    const exposed = (await fetch(`${F}/metadata`, { headers: { origin: 'https://app.example' } })).headers.get('access-control-expose-headers') ?? '';
+    assert.equal(
+      (await fhirFetch(`${F}/Patient`)).status,
+      200,
+      'a valid token from the same address still gets through',
+    );
+    assert.equal(
+      (await fhirFetch(`${F}/Patient/x`, { headers: { authorization: 'Bearer forged' } })).status,
+      401,
+      'an invalid token still gets its 401',
+    );
+    const exposed =
+      (await fetch(`${F}/metadata`, { headers: { origin: 'https://app.example' } })).headers.get(
+        'access-control-expose-headers',
+      ) ?? '';
     assert.match(exposed, /Retry-After/, 'browser apps can read Retry-After');
   });
 
@@ -233,17 +333,42 @@ describe('rate limits on the FHIR API (finding 10)', () => {
     const first = `Bearer ${await server.tokens.token('system/*.rs')}`;
     const second = `Bearer ${await server.tokens.token('system/*.rs')}`;
     assert.notEqual(first, second);
-    for (let i = 0; i < 8; i++) assert.equal((await fhirFetch(`${F}/Patient`, { headers: { authorization: first } })).status, 200, `request ${i + 1}`);
-    expect429(await fhirFetch(`${F}/Patient`, { headers: { authorization: first } }), 'the ninth request with one token');
-    expect429(await fhirFetch(`${F}/Patient/x/_history`, { headers: { authorization: first } }), 'any request with that token');
-    assert.equal((await fhirFetch(`${F}/Patient`, { headers: { authorization: second } })).status, 200, 'another token');
+    for (let i = 0; i < 8; i++)
+      assert.equal(
+        (await fhirFetch(`${F}/Patient`, { headers: { authorization: first } })).status,
+        200,
+        `request ${i + 1}`,
+      );
+    expect429(
+      await fhirFetch(`${F}/Patient`, { headers: { authorization: first } }),
+      'the ninth request with one token',
+    );
+    expect429(
+      await fhirFetch(`${F}/Patient/x/_history`, { headers: { authorization: first } }),
+      'any request with that token',
+    );
+    assert.equal(
+      (await fhirFetch(`${F}/Patient`, { headers: { authorization: second } })).status,
+      200,
+      'another token',
+    );
   });
 
   it('the limits are configuration, checked at start-up', async () => {
     const { loadConfig } = await import('../../server/config.ts');
     const defaults = loadConfig({}).rateLimits;
     assert.deepEqual(defaults, { windowMs: 60_000, anonymousPerIp: 1000, perToken: 120_000 });
-    assert.throws(() => loadConfig({ FHIR_RATE_LIMIT_ANONYMOUS: '0', FHIR_RATE_LIMIT_PER_TOKEN: 'many', FHIR_RATE_LIMIT_WINDOW_SECONDS: '-1' }), (err: Error) =>
-      ['FHIR_RATE_LIMIT_ANONYMOUS', 'FHIR_RATE_LIMIT_PER_TOKEN', 'FHIR_RATE_LIMIT_WINDOW_SECONDS'].every((name) => err.message.includes(name)));
+    assert.throws(
+      () =>
+        loadConfig({
+          FHIR_RATE_LIMIT_ANONYMOUS: '0',
+          FHIR_RATE_LIMIT_PER_TOKEN: 'many',
+          FHIR_RATE_LIMIT_WINDOW_SECONDS: '-1',
+        }),
+      (err: Error) =>
+        ['FHIR_RATE_LIMIT_ANONYMOUS', 'FHIR_RATE_LIMIT_PER_TOKEN', 'FHIR_RATE_LIMIT_WINDOW_SECONDS'].every((name) =>
+          err.message.includes(name),
+        ),
+    );
   });
 });

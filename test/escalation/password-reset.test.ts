@@ -48,19 +48,37 @@ describe('finding 5: a password reset ends every session and token of the accoun
     b = await startServerProcess(dataDir, { SMTP_URL: smtp.url, BASE_URL: a.baseUrl });
     const { practiceId } = await practiceOf(dataDir);
     const post = async (resource: Record<string, unknown>) => {
-      const created = await fhirFetch(`${a.fhirUrl}/${resource.resourceType as string}`, { method: 'POST', body: resource });
+      const created = await fhirFetch(`${a.fhirUrl}/${resource.resourceType as string}`, {
+        method: 'POST',
+        body: resource,
+      });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       return created.body.id as string;
     };
     const practitioner = await post({ resourceType: 'Practitioner', name: [{ family: 'Victim' }] });
-    await post({ resourceType: 'PractitionerRole', practitioner: { reference: `Practitioner/${practitioner}` }, organization: { reference: `Organization/${practiceId}` } });
+    await post({
+      resourceType: 'PractitionerRole',
+      practitioner: { reference: `Practitioner/${practitioner}` },
+      organization: { reference: `Organization/${practiceId}` },
+    });
     patientId = await post({ resourceType: 'Patient', name: [{ family: 'Reset' }] });
     // The account and the app are written to the shared store the way the CLIs do, while both servers run.
     store = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
     await store.open();
-    await new PasswordAccountService({ keyValue: store.keyValue }).createAccount({ email: EMAIL, kind: 'practitioner', fhirUser: `Practitioner/${practitioner}`, password });
+    await new PasswordAccountService({ keyValue: store.keyValue }).createAccount({
+      email: EMAIL,
+      kind: 'practitioner',
+      fhirUser: `Practitioner/${practitioner}`,
+      password,
+    });
     const registry = await openClientRegistry({ baseUrl: a.baseUrl, fhirBaseUrl: a.fhirUrl, keyValue: store.keyValue });
-    ({ clientId } = await registry.register({ practiceId, name: 'Reset test app', kind: 'public', redirectUris: [REDIRECT], scope: SCOPE }));
+    ({ clientId } = await registry.register({
+      practiceId,
+      name: 'Reset test app',
+      kind: 'public',
+      redirectUris: [REDIRECT],
+      scope: SCOPE,
+    }));
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -80,23 +98,44 @@ describe('finding 5: a password reset ends every session and token of the accoun
     const { redirect } = await signInAndConsent(browser, request.url, { email: EMAIL, password: withPassword });
     const code = redirect.searchParams.get('code');
     assert.ok(code, redirect.href);
-    const exchanged = await postForm(`${a.baseUrl}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: request.verifier });
+    const exchanged = await postForm(`${a.baseUrl}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: clientId,
+      code_verifier: request.verifier,
+    });
     assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
     return { access: exchanged.body.access_token as string, refresh: exchanged.body.refresh_token as string };
   }
 
   /** GET /fhir/R4/Patient on a server process with the token. */
   async function patients(server: ServerProcess, token: string) {
-    const response = await fetch(`${server.baseUrl}/fhir/R4/Patient`, { headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' } });
+    const response = await fetch(`${server.baseUrl}/fhir/R4/Patient`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/fhir+json' },
+    });
     const body = (await response.json()) as { entry?: Array<{ resource: { id: string } }> };
-    return { status: response.status, ids: (body.entry ?? []).map((e) => e.resource.id), wwwAuthenticate: response.headers.get('www-authenticate') ?? '' };
+    return {
+      status: response.status,
+      ids: (body.entry ?? []).map((e) => e.resource.id),
+      wwwAuthenticate: response.headers.get('www-authenticate') ?? '',
+    };
   }
 
-  const refresh = (server: ServerProcess, token: string) => postForm(`${server.baseUrl}/oauth/token`, { grant_type: 'refresh_token', refresh_token: token, client_id: clientId });
+  const refresh = (server: ServerProcess, token: string) =>
+    postForm(`${server.baseUrl}/oauth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: token,
+      client_id: clientId,
+    });
 
   /** Asks for a reset link on `server` and answers the link received by e-mail. */
   async function resetLink(server: ServerProcess): Promise<URL> {
-    const asked = await fetch(`${server.baseUrl}/auth/forgot-password`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email: EMAIL }) });
+    const asked = await fetch(`${server.baseUrl}/auth/forgot-password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ email: EMAIL }),
+    });
     assert.equal(asked.status, 200);
     const mail = await smtp.nextMail();
     assert.deepEqual(mail.to, [EMAIL]);
@@ -114,7 +153,10 @@ describe('finding 5: a password reset ends every session and token of the accoun
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ token: link.searchParams.get('token'), password: newPassword, confirm: newPassword }),
     });
-    return { status: response.status, body: (await response.json()) as { status?: string; error?: string; message: string } };
+    return {
+      status: response.status,
+      body: (await response.json()) as { status?: string; error?: string; message: string },
+    };
   }
 
   const cli = (args: string[], input: string) => runCli('account', args, { env: cliEnv(dataDir, a.baseUrl), input });
@@ -127,7 +169,11 @@ describe('finding 5: a password reset ends every session and token of the accoun
     const rotated = await refresh(a, first.refresh);
     assert.equal(rotated.status, 200, 'the refresh token works before the reset');
     const before = { access: rotated.body.access_token as string, refresh: rotated.body.refresh_token as string };
-    assert.equal((await browser.go(authorizeUrl().url.href)).title, 'Allow access?', 'the browser is signed in: straight to consent');
+    assert.equal(
+      (await browser.go(authorizeUrl().url.href)).title,
+      'Allow access?',
+      'the browser is signed in: straight to consent',
+    );
 
     const link = await resetLink(b);
     assert.equal((await fetch(link)).status, 200, 'the e-mailed link opens the form');
@@ -135,7 +181,10 @@ describe('finding 5: a password reset ends every session and token of the accoun
     const reset = await submitReset(b, link, password);
     assert.equal(reset.status, 200, reset.body.message);
 
-    for (const [name, server] of [['A', a], ['B', b]] as const) {
+    for (const [name, server] of [
+      ['A', a],
+      ['B', b],
+    ] as const) {
       for (const token of [first.access, before.access]) {
         const refused = await patients(server, token);
         assert.equal(refused.status, 401, `${name}: an access token from before the reset`);
@@ -149,7 +198,11 @@ describe('finding 5: a password reset ends every session and token of the accoun
     assert.equal(page.title, 'Sign in', 'the old browser session must sign in again');
 
     const after = await signIn(browser);
-    assert.deepEqual((await patients(a, after.access)).ids, [patientId], 'signing in with the new password works at once');
+    assert.deepEqual(
+      (await patients(a, after.access)).ids,
+      [patientId],
+      'signing in with the new password works at once',
+    );
     assert.equal((await refresh(b, after.refresh)).status, 200);
   });
 
@@ -162,7 +215,15 @@ describe('finding 5: a password reset ends every session and token of the accoun
       assert.equal(refused.body.error, 'weak_password', common);
       assert.match(refused.body.message, /^This password is too (common|easy to guess)/, common);
     }
-    const form = await fetch(`${a.baseUrl}${link.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: link.searchParams.get('token')!, password: 'password1234', confirm: 'password1234' }) });
+    const form = await fetch(`${a.baseUrl}${link.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: link.searchParams.get('token')!,
+        password: 'password1234',
+        confirm: 'password1234',
+      }),
+    });
     assert.equal(form.status, 400);
     assert.match(await form.text(), /This password is too common/, 'the form page says why, plainly');
     assert.equal((await patients(a, tokens.access)).status, 200, 'a refused password changes nothing');
@@ -170,7 +231,7 @@ describe('finding 5: a password reset ends every session and token of the accoun
     assert.equal((await submitReset(a, link, password)).status, 200, 'the same link then takes a good password');
   });
 
-  it('the CLI refuses password1234; its set-password, from another process, ends the server\'s tokens', async () => {
+  it("the CLI refuses password1234; its set-password, from another process, ends the server's tokens", async () => {
     const tokens = await signIn(new TestBrowser(a.baseUrl));
     const weak = await cli(['set-password', '--email', EMAIL], 'password1234\n');
     assert.equal(weak.code, 2, weak.stderr);
@@ -182,6 +243,10 @@ describe('finding 5: a password reset ends every session and token of the accoun
     assert.equal(done.code, 0, done.stderr);
     assert.equal((await patients(a, tokens.access)).status, 401);
     assert.equal((await refresh(a, tokens.refresh)).body.error, 'invalid_grant');
-    assert.equal((await patients(a, (await signIn(new TestBrowser(a.baseUrl))).access)).status, 200, 'the new password signs in');
+    assert.equal(
+      (await patients(a, (await signIn(new TestBrowser(a.baseUrl))).access)).status,
+      200,
+      'the new password signs in',
+    );
   });
 });

@@ -21,7 +21,8 @@ import { registerTestApp, userTokens } from '../support/user-tokens.ts';
  */
 export const PASSWORD = 'escalation suite passphrase 2026';
 
-export type Who = 'pX' | 'adminX' | 'adminY' | 'patientA' | 'familyM' | 'backendX' | 'managerX' | 'appAdminX' | 'appAdminXRead';
+export type Who =
+  'pX' | 'adminX' | 'adminY' | 'patientA' | 'familyM' | 'backendX' | 'managerX' | 'appAdminX' | 'appAdminXRead';
 
 export interface World {
   server: TestServer;
@@ -42,15 +43,37 @@ export async function buildWorld(): Promise<World> {
   const practiceX = server.practice.practiceId;
   const practiceY = (await provisionPractice(server.app, 'Practice Y')).practiceId;
   const save = async <T extends Resource>(resource: T, practiceId: string): Promise<T & { id: string }> =>
-    (await server.repo.create<T>({ ...resource, meta: { ...resource.meta, tag: [{ system: OWNER_SYSTEM, code: practiceId }] } })).resource as T & { id: string };
-  const backendXTokens = new BackendTokens(server.baseUrl, await registerBackendClient(server.app, practiceX, 'X sync (no access management)', undefined, { managesAccess: false }));
+    (
+      await server.repo.create<T>({
+        ...resource,
+        meta: { ...resource.meta, tag: [{ system: OWNER_SYSTEM, code: practiceId }] },
+      })
+    ).resource as T & { id: string };
+  const backendXTokens = new BackendTokens(
+    server.baseUrl,
+    await registerBackendClient(server.app, practiceX, 'X sync (no access management)', undefined, {
+      managesAccess: false,
+    }),
+  );
 
   const ref: Record<string, string> = {};
   const keep = (name: string, r: Resource) => (ref[name] = `${r.resourceType}/${r.id}`);
   const practitioner = async (name: string, practiceId: string, admin: boolean) => {
     const p = await save({ resourceType: 'Practitioner', name: [{ family: name }] }, practiceId);
     keep(name, p);
-    keep(`${name}Role`, await save({ resourceType: 'PractitionerRole', active: true, practitioner: { reference: `Practitioner/${p.id}` }, organization: { reference: `Organization/${practiceId}` }, ...(admin ? { code: [{ coding: [ADMIN_ROLE] }] } : {}) }, practiceId));
+    keep(
+      `${name}Role`,
+      await save(
+        {
+          resourceType: 'PractitionerRole',
+          active: true,
+          practitioner: { reference: `Practitioner/${p.id}` },
+          organization: { reference: `Organization/${practiceId}` },
+          ...(admin ? { code: [{ coding: [ADMIN_ROLE] }] } : {}),
+        },
+        practiceId,
+      ),
+    );
     return p;
   };
   const adminX = await practitioner('adminX', practiceX, true);
@@ -63,9 +86,34 @@ export async function buildWorld(): Promise<World> {
   keep('BX', await save({ resourceType: 'Patient', name: [{ family: 'Both' }], birthDate: '1975-05-05' }, practiceX));
   keep('BY', await save({ resourceType: 'Patient', name: [{ family: 'Both' }], birthDate: '1975-05-05' }, practiceY));
   keep('C', await save({ resourceType: 'Patient', name: [{ family: 'Child' }], birthDate: tenYearsAgo }, practiceX));
-  keep('personA', await save({ resourceType: 'Person', active: true, link: [{ target: { reference: ref.A! } }] }, practiceX));
-  keep('personB', await save({ resourceType: 'Person', active: true, link: [{ target: { reference: ref.BX! } }, { target: { reference: ref.BY! } }] }, practiceX));
-  keep('M', await save({ resourceType: 'RelatedPerson', active: true, patient: { reference: ref.C! }, relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }], name: [{ family: 'Mother' }] }, practiceX));
+  keep(
+    'personA',
+    await save({ resourceType: 'Person', active: true, link: [{ target: { reference: ref.A! } }] }, practiceX),
+  );
+  keep(
+    'personB',
+    await save(
+      {
+        resourceType: 'Person',
+        active: true,
+        link: [{ target: { reference: ref.BX! } }, { target: { reference: ref.BY! } }],
+      },
+      practiceX,
+    ),
+  );
+  keep(
+    'M',
+    await save(
+      {
+        resourceType: 'RelatedPerson',
+        active: true,
+        patient: { reference: ref.C! },
+        relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }],
+        name: [{ family: 'Mother' }],
+      },
+      practiceX,
+    ),
+  );
 
   const account = async (email: string, kind: 'practitioner' | 'patient' | 'related-person', fhirUser: string) => {
     await server.app.accounts.createAccount({ email, kind, fhirUser, password: PASSWORD });
@@ -80,8 +128,11 @@ export async function buildWorld(): Promise<World> {
   };
   const appX = await registerTestApp(server, practiceX, 'openid fhirUser user/*.cruds user/*.rs');
   const appY = await registerTestApp(server, practiceY, 'openid fhirUser user/*.cruds');
-  const token = async (user: { email: string; password: string }, app: { clientId: string; redirectUri: string }, scope = 'openid fhirUser user/*.cruds') =>
-    (await userTokens(server, user, { ...app, scope })).access_token;
+  const token = async (
+    user: { email: string; password: string },
+    app: { clientId: string; redirectUri: string },
+    scope = 'openid fhirUser user/*.cruds',
+  ) => (await userTokens(server, user, { ...app, scope })).access_token;
   const firstParty = await registerTestApp(server, practiceX, 'openid fhirUser user/*.cruds');
   const tokens: Record<Who, string> = {
     pX: await token(users.pX, firstParty),

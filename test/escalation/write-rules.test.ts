@@ -15,7 +15,11 @@ const IDENTITIES: Who[] = ['pX', 'adminX', 'patientA', 'familyM', 'backendX', 'm
 const STAFF: Who[] = ['pX', 'adminX', 'managerX', 'appAdminX'];
 const ADMINS: Who[] = ['adminX', 'managerX', 'appAdminX'];
 
-interface Request { method: 'POST' | 'PUT' | 'DELETE'; path: string; body?: Resource }
+interface Request {
+  method: 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  body?: Resource;
+}
 interface Cell {
   name: string;
   /** Who may; everyone else in IDENTITIES is refused. */
@@ -25,152 +29,300 @@ interface Cell {
 }
 
 const role = (w: World, practitioner: string, practiceId = w.practiceX, admin = false): PractitionerRole => ({
-  resourceType: 'PractitionerRole', active: true, practitioner: { reference: practitioner }, organization: { reference: `Organization/${practiceId}` },
+  resourceType: 'PractitionerRole',
+  active: true,
+  practitioner: { reference: practitioner },
+  organization: { reference: `Organization/${practiceId}` },
   ...(admin ? { code: [{ coding: [ADMIN_ROLE] }] } : {}),
 });
-const newPractitioner = async (w: World) => `Practitioner/${(await w.save({ resourceType: 'Practitioner', name: [{ family: 'New' }] }, w.practiceX)).id}`;
-const newPatient = async (w: World, practiceId = w.practiceX) => w.save<Patient>({ resourceType: 'Patient', name: [{ family: 'Cell' }], birthDate: '1990-01-01' }, practiceId);
+const newPractitioner = async (w: World) =>
+  `Practitioner/${(await w.save({ resourceType: 'Practitioner', name: [{ family: 'New' }] }, w.practiceX)).id}`;
+const newPatient = async (w: World, practiceId = w.practiceX) =>
+  w.save<Patient>({ resourceType: 'Patient', name: [{ family: 'Cell' }], birthDate: '1990-01-01' }, practiceId);
 const put = (r: Resource): Request => ({ method: 'PUT', path: `${r.resourceType}/${r.id}`, body: r });
 const del = (r: Resource): Request => ({ method: 'DELETE', path: `${r.resourceType}/${r.id}` });
 const refOf = (r: Resource) => `${r.resourceType}/${r.id}`;
 
 const CELLS: Cell[] = [
   // PractitionerRole: membership and administration come only from the practice's administrators.
-  { name: 'PractitionerRole: add a practitioner to the practice', allowed: ADMINS, setup: async (w) => ({ request: { method: 'POST', path: 'PractitionerRole', body: role(w, await newPractitioner(w)) } }) },
-  { name: 'PractitionerRole: add an administrator', allowed: ADMINS, setup: async (w) => ({ request: { method: 'POST', path: 'PractitionerRole', body: role(w, await newPractitioner(w), w.practiceX, true) } }) },
-  { name: 'PractitionerRole: add anyone to another practice', allowed: [], setup: async (w) => ({ request: { method: 'POST', path: 'PractitionerRole', body: role(w, w.ref.pX!, w.practiceY, true) } }) },
   {
-    name: 'PractitionerRole: make a colleague an administrator', allowed: ADMINS, setup: async (w) => {
+    name: 'PractitionerRole: add a practitioner to the practice',
+    allowed: ADMINS,
+    setup: async (w) => ({
+      request: { method: 'POST', path: 'PractitionerRole', body: role(w, await newPractitioner(w)) },
+    }),
+  },
+  {
+    name: 'PractitionerRole: add an administrator',
+    allowed: ADMINS,
+    setup: async (w) => ({
+      request: { method: 'POST', path: 'PractitionerRole', body: role(w, await newPractitioner(w), w.practiceX, true) },
+    }),
+  },
+  {
+    name: 'PractitionerRole: add anyone to another practice',
+    allowed: [],
+    setup: async (w) => ({
+      request: { method: 'POST', path: 'PractitionerRole', body: role(w, w.ref.pX!, w.practiceY, true) },
+    }),
+  },
+  {
+    name: 'PractitionerRole: make a colleague an administrator',
+    allowed: ADMINS,
+    setup: async (w) => {
       const r = await w.save(role(w, await newPractitioner(w)), w.practiceX);
       return { request: put({ ...r, code: [{ coding: [ADMIN_ROLE] }] }), target: refOf(r) };
     },
   },
   {
-    name: 'PractitionerRole: end a colleague\'s membership (active false)', allowed: ADMINS, setup: async (w) => {
+    name: "PractitionerRole: end a colleague's membership (active false)",
+    allowed: ADMINS,
+    setup: async (w) => {
       const r = await w.save(role(w, await newPractitioner(w)), w.practiceX);
       return { request: put({ ...r, active: false }), target: refOf(r) };
     },
   },
   {
-    name: 'PractitionerRole: delete a colleague\'s membership', allowed: ADMINS, setup: async (w) => {
+    name: "PractitionerRole: delete a colleague's membership",
+    allowed: ADMINS,
+    setup: async (w) => {
       const r = await w.save(role(w, await newPractitioner(w)), w.practiceX);
       return { request: del(r), target: refOf(r) };
     },
   },
   {
-    name: 'PractitionerRole: end one of two administrators', allowed: ADMINS, setup: async (w) => {
+    name: 'PractitionerRole: end one of two administrators',
+    allowed: ADMINS,
+    setup: async (w) => {
       const r = await w.save(role(w, await newPractitioner(w), w.practiceX, true), w.practiceX);
       return { request: put({ ...r, active: false }), target: refOf(r) };
     },
   },
   // Person: portal links; a practice manages links to its own records only.
   {
-    name: 'Person: invite a patient (link an own record)', allowed: STAFF, setup: async (w) => {
+    name: 'Person: invite a patient (link an own record)',
+    allowed: STAFF,
+    setup: async (w) => {
       const p = await newPatient(w);
-      return { request: { method: 'POST', path: 'Person', body: { resourceType: 'Person', active: true, link: [{ target: { reference: refOf(p) } }] } } };
+      return {
+        request: {
+          method: 'POST',
+          path: 'Person',
+          body: { resourceType: 'Person', active: true, link: [{ target: { reference: refOf(p) } }] },
+        },
+      };
     },
   },
   {
-    name: 'Person: link another practice\'s record', allowed: [], setup: async (w) => {
+    name: "Person: link another practice's record",
+    allowed: [],
+    setup: async (w) => {
       const p = await newPatient(w, w.practiceY);
-      return { request: { method: 'POST', path: 'Person', body: { resourceType: 'Person', active: true, link: [{ target: { reference: refOf(p) } }] } } };
+      return {
+        request: {
+          method: 'POST',
+          path: 'Person',
+          body: { resourceType: 'Person', active: true, link: [{ target: { reference: refOf(p) } }] },
+        },
+      };
     },
   },
   {
-    name: 'Person: remove the own practice\'s link, keeping another practice\'s', allowed: STAFF, setup: async (w) => {
+    name: "Person: remove the own practice's link, keeping another practice's",
+    allowed: STAFF,
+    setup: async (w) => {
       const [x, y] = [await newPatient(w), await newPatient(w, w.practiceY)];
-      const person = await w.save<Person>({ resourceType: 'Person', active: true, link: [{ target: { reference: refOf(x) } }, { target: { reference: refOf(y) } }] }, w.practiceX);
+      const person = await w.save<Person>(
+        {
+          resourceType: 'Person',
+          active: true,
+          link: [{ target: { reference: refOf(x) } }, { target: { reference: refOf(y) } }],
+        },
+        w.practiceX,
+      );
       return { request: put({ ...person, link: [{ target: { reference: refOf(y) } }] }), target: refOf(person) };
     },
   },
   {
-    name: 'Person: remove another practice\'s link', allowed: [], setup: async (w) => {
+    name: "Person: remove another practice's link",
+    allowed: [],
+    setup: async (w) => {
       const [x, y] = [await newPatient(w), await newPatient(w, w.practiceY)];
-      const person = await w.save<Person>({ resourceType: 'Person', active: true, link: [{ target: { reference: refOf(x) } }, { target: { reference: refOf(y) } }] }, w.practiceX);
+      const person = await w.save<Person>(
+        {
+          resourceType: 'Person',
+          active: true,
+          link: [{ target: { reference: refOf(x) } }, { target: { reference: refOf(y) } }],
+        },
+        w.practiceX,
+      );
       return { request: put({ ...person, link: [{ target: { reference: refOf(x) } }] }), target: refOf(person) };
     },
   },
   {
-    name: 'Person: deactivate a person linked at another practice', allowed: [], setup: async (w) => {
-      const person = await w.save<Person>({ resourceType: 'Person', active: true, link: [{ target: { reference: refOf(await newPatient(w)) } }, { target: { reference: refOf(await newPatient(w, w.practiceY)) } }] }, w.practiceX);
+    name: 'Person: deactivate a person linked at another practice',
+    allowed: [],
+    setup: async (w) => {
+      const person = await w.save<Person>(
+        {
+          resourceType: 'Person',
+          active: true,
+          link: [
+            { target: { reference: refOf(await newPatient(w)) } },
+            { target: { reference: refOf(await newPatient(w, w.practiceY)) } },
+          ],
+        },
+        w.practiceX,
+      );
       return { request: put({ ...person, active: false }), target: refOf(person) };
     },
   },
   {
-    name: 'Person: delete a person linked only to the own practice', allowed: STAFF, setup: async (w) => {
-      const person = await w.save<Person>({ resourceType: 'Person', active: true, link: [{ target: { reference: refOf(await newPatient(w)) } }] }, w.practiceX);
+    name: 'Person: delete a person linked only to the own practice',
+    allowed: STAFF,
+    setup: async (w) => {
+      const person = await w.save<Person>(
+        { resourceType: 'Person', active: true, link: [{ target: { reference: refOf(await newPatient(w)) } }] },
+        w.practiceX,
+      );
       return { request: del(person), target: refOf(person) };
     },
   },
   // RelatedPerson of patient A: the practice sets family access up; the patient may end it.
   {
-    name: 'RelatedPerson: give a family member access', allowed: STAFF, setup: async (w) => ({
-      request: { method: 'POST', path: 'RelatedPerson', body: { resourceType: 'RelatedPerson', active: true, patient: { reference: w.ref.A! }, name: [{ family: 'Kin' }] } },
+    name: 'RelatedPerson: give a family member access',
+    allowed: STAFF,
+    setup: async (w) => ({
+      request: {
+        method: 'POST',
+        path: 'RelatedPerson',
+        body: {
+          resourceType: 'RelatedPerson',
+          active: true,
+          patient: { reference: w.ref.A! },
+          name: [{ family: 'Kin' }],
+        },
+      },
     }),
   },
   {
-    name: 'RelatedPerson: extend a family member\'s access', allowed: STAFF, setup: async (w) => {
-      const r = await w.save<RelatedPerson>({ resourceType: 'RelatedPerson', active: true, patient: { reference: w.ref.A! }, period: { end: '2026-01-01' } }, w.practiceX);
+    name: "RelatedPerson: extend a family member's access",
+    allowed: STAFF,
+    setup: async (w) => {
+      const r = await w.save<RelatedPerson>(
+        {
+          resourceType: 'RelatedPerson',
+          active: true,
+          patient: { reference: w.ref.A! },
+          period: { end: '2026-01-01' },
+        },
+        w.practiceX,
+      );
       return { request: put({ ...r, period: { end: '2099-01-01' } }), target: refOf(r) };
     },
   },
   {
-    name: 'RelatedPerson: end a family member\'s access (active false)', allowed: [...STAFF, 'patientA'], setup: async (w) => {
-      const r = await w.save<RelatedPerson>({ resourceType: 'RelatedPerson', active: true, patient: { reference: w.ref.A! } }, w.practiceX);
+    name: "RelatedPerson: end a family member's access (active false)",
+    allowed: [...STAFF, 'patientA'],
+    setup: async (w) => {
+      const r = await w.save<RelatedPerson>(
+        { resourceType: 'RelatedPerson', active: true, patient: { reference: w.ref.A! } },
+        w.practiceX,
+      );
       return { request: put({ ...r, active: false }), target: refOf(r) };
     },
   },
   {
-    name: 'RelatedPerson: delete a family member\'s access', allowed: [...STAFF, 'patientA'], setup: async (w) => {
-      const r = await w.save<RelatedPerson>({ resourceType: 'RelatedPerson', active: true, patient: { reference: w.ref.A! } }, w.practiceX);
+    name: "RelatedPerson: delete a family member's access",
+    allowed: [...STAFF, 'patientA'],
+    setup: async (w) => {
+      const r = await w.save<RelatedPerson>(
+        { resourceType: 'RelatedPerson', active: true, patient: { reference: w.ref.A! } },
+        w.practiceX,
+      );
       return { request: del(r), target: refOf(r) };
     },
   },
   {
-    name: 'RelatedPerson: change the terms of the family member M (only staff; never M herself)', allowed: STAFF, setup: async (w) => {
+    name: 'RelatedPerson: change the terms of the family member M (only staff; never M herself)',
+    allowed: STAFF,
+    setup: async (w) => {
       const m = (await stored(w, w.ref.M!)) as RelatedPerson;
       return { request: put({ ...m, period: { end: '2099-01-01' } }), target: w.ref.M! };
     },
   },
   // Patient: active, link and managingOrganization are the practice's.
   {
-    name: 'Patient: close patient A\'s record (active false): staff, never the patient', allowed: [...STAFF, 'backendX'], setup: async (w) => {
+    name: "Patient: close patient A's record (active false): staff, never the patient",
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => {
       const a = (await stored(w, w.ref.A!)) as Patient;
       return { request: put({ ...a, active: false }), target: w.ref.A! };
     },
   },
   {
-    name: 'Patient: the patient updates her own phone number', allowed: ['pX', 'adminX', 'managerX', 'appAdminX', 'backendX', 'patientA'], setup: async (w) => {
+    name: 'Patient: the patient updates her own phone number',
+    allowed: ['pX', 'adminX', 'managerX', 'appAdminX', 'backendX', 'patientA'],
+    setup: async (w) => {
       const a = (await stored(w, w.ref.A!)) as Patient;
-      return { request: put({ ...a, telecom: [{ system: 'phone', value: `+61 400 ${Math.floor(Math.random() * 900000 + 100000)}` }] }), target: w.ref.A! };
+      return {
+        request: put({
+          ...a,
+          telecom: [{ system: 'phone', value: `+61 400 ${Math.floor(Math.random() * 900000 + 100000)}` }],
+        }),
+        target: w.ref.A!,
+      };
     },
   },
   {
-    name: 'Patient: link an own practice\'s record', allowed: STAFF, setup: async (w) => {
+    name: "Patient: link an own practice's record",
+    allowed: STAFF,
+    setup: async (w) => {
       const [p, other] = [await newPatient(w), await newPatient(w)];
-      return { request: put({ ...p, link: [{ other: { reference: refOf(other) }, type: 'seealso' }] }), target: refOf(p) };
+      return {
+        request: put({ ...p, link: [{ other: { reference: refOf(other) }, type: 'seealso' }] }),
+        target: refOf(p),
+      };
     },
   },
   {
-    name: 'Patient: link another practice\'s record', allowed: [], setup: async (w) => {
+    name: "Patient: link another practice's record",
+    allowed: [],
+    setup: async (w) => {
       const [p, other] = [await newPatient(w), await newPatient(w, w.practiceY)];
-      return { request: put({ ...p, link: [{ other: { reference: refOf(other) }, type: 'seealso' }] }), target: refOf(p) };
+      return {
+        request: put({ ...p, link: [{ other: { reference: refOf(other) }, type: 'seealso' }] }),
+        target: refOf(p),
+      };
     },
   },
-  { name: 'Patient: delete patient A\'s record: staff, never the patient', allowed: [...STAFF, 'backendX'], setup: async (w) => ({ request: { method: 'DELETE', path: w.ref.A! }, target: w.ref.A! }) },
+  {
+    name: "Patient: delete patient A's record: staff, never the patient",
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => ({ request: { method: 'DELETE', path: w.ref.A! }, target: w.ref.A! }),
+  },
   // Consent: future grants; never by a family member, nor an unregistered backend client.
   {
-    name: 'Consent: record a consent of the child C', allowed: STAFF, setup: async (w) => ({
+    name: 'Consent: record a consent of the child C',
+    allowed: STAFF,
+    setup: async (w) => ({
       request: { method: 'POST', path: 'Consent', body: consent(w.ref.C!) },
     }),
   },
-  { name: 'Consent: record a consent of patient A', allowed: [...STAFF, 'patientA'], setup: async (w) => ({ request: { method: 'POST', path: 'Consent', body: consent(w.ref.A!) } }) },
+  {
+    name: 'Consent: record a consent of patient A',
+    allowed: [...STAFF, 'patientA'],
+    setup: async (w) => ({ request: { method: 'POST', path: 'Consent', body: consent(w.ref.A!) } }),
+  },
 ];
 
 function consent(patient: string): Resource {
   return {
-    resourceType: 'Consent', status: 'active', scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }], patient: { reference: patient },
+    resourceType: 'Consent',
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+    patient: { reference: patient },
     policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
   } as Resource;
 }
@@ -190,7 +342,11 @@ describe('who may create, change and end what grants access (docs/security.md), 
         const type = request.path.split('/')[0]!;
         const countBefore = await count(w, type);
         const versionBefore = target ? (await stored(w, target))?.meta?.versionId : undefined;
-        const res = await fhirFetch(`${w.server.fhirUrl}/${request.path}`, { ...w.as(who), method: request.method, ...(request.body ? { body: request.body } : {}) });
+        const res = await fhirFetch(`${w.server.fhirUrl}/${request.path}`, {
+          ...w.as(who),
+          method: request.method,
+          ...(request.body ? { body: request.body } : {}),
+        });
         const label = `${who}: ${request.method} ${type} → ${res.status} ${JSON.stringify(res.body?.issue?.[0]?.details?.text ?? '')}`;
         const after = target ? await stored(w, target) : undefined;
         if (cell.allowed.includes(who)) {
@@ -200,7 +356,11 @@ describe('who may create, change and end what grants access (docs/security.md), 
           else assert.notEqual(after?.meta?.versionId, versionBefore, `${label}: changed`);
         } else if (request.method === 'DELETE' && res.status < 300) {
           // A delete of a resource the caller cannot see answers like one of a missing id (FHIR: 200).
-          assert.equal((await fhirFetch(`${w.server.fhirUrl}/${request.path}`, w.as(who))).status, 404, `${label}: only for what the caller cannot see`);
+          assert.equal(
+            (await fhirFetch(`${w.server.fhirUrl}/${request.path}`, w.as(who))).status,
+            404,
+            `${label}: only for what the caller cannot see`,
+          );
           assert.equal(after?.meta?.versionId, versionBefore, `${label}: not deleted`);
         } else {
           assert.ok([403, 404, 409, 422].includes(res.status), label);

@@ -57,7 +57,9 @@ describe('FHIR API fuzzing: wrongly-typed input is a 4xx OperationOutcome, never
         request ? `Request (shrunk):\n${render(request)}` : `Error: ${String(details.errorInstance)}`,
         outcome ? `Answer: ${outcome.problem}\n  ${outcome.body.slice(0, 1500)}` : '',
         outcome?.serverError ? `Server log:\n${outcome.serverError}` : '',
-      ].filter(Boolean).join('\n'),
+      ]
+        .filter(Boolean)
+        .join('\n'),
     );
   }
 
@@ -78,20 +80,49 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
   const suite = testServerForSuite();
   before(async () => {
     const setup = [
-      fhirFetch(`${suite.F}/Patient/wt-patient`, { method: 'PUT', body: { resourceType: 'Patient', id: 'wt-patient', name: [{ family: 'Typed' }] } }),
-      fhirFetch(`${suite.F}/Observation/wt-obs`, { method: 'PUT', body: { resourceType: 'Observation', id: 'wt-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/wt-patient' } } }),
+      fhirFetch(`${suite.F}/Patient/wt-patient`, {
+        method: 'PUT',
+        body: { resourceType: 'Patient', id: 'wt-patient', name: [{ family: 'Typed' }] },
+      }),
+      fhirFetch(`${suite.F}/Observation/wt-obs`, {
+        method: 'PUT',
+        body: {
+          resourceType: 'Observation',
+          id: 'wt-obs',
+          status: 'final',
+          code: { text: 'x' },
+          subject: { reference: 'Patient/wt-patient' },
+        },
+      }),
     ];
     for (const res of await Promise.all(setup)) assert.equal(res.status, 201, JSON.stringify(res.body));
   });
 
-  const versions = async (): Promise<number> => (await suite.server.repo.history({ count: 10_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
+  const versions = async (): Promise<number> =>
+    (await suite.server.repo.history({ count: 10_000 })).filter((v) => v.resourceType !== 'AuditEvent').length;
   const patient = { resourceType: 'Patient', id: 'wt-patient', name: [{ family: 'Typed' }] };
-  const observation = { resourceType: 'Observation', id: 'wt-obs', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/wt-patient' } };
+  const observation = {
+    resourceType: 'Observation',
+    id: 'wt-obs',
+    status: 'final',
+    code: { text: 'x' },
+    subject: { reference: 'Patient/wt-patient' },
+  };
   const cases = [
     // A PATCH of the id is refused before any type matters (422: a patch may not change the id).
     { name: '"id": []', resource: { ...patient, id: [] }, path: 'id', patch: undefined },
-    { name: 'meta.tag: "x"', resource: { ...patient, meta: { tag: 'x' } }, path: 'meta.tag', patch: { op: 'add', path: '/meta', value: { tag: 'x' } } },
-    { name: 'subject.reference: []', resource: { ...observation, subject: { reference: [] } }, path: 'subject.reference', patch: { op: 'replace', path: '/subject/reference', value: [] } },
+    {
+      name: 'meta.tag: "x"',
+      resource: { ...patient, meta: { tag: 'x' } },
+      path: 'meta.tag',
+      patch: { op: 'add', path: '/meta', value: { tag: 'x' } },
+    },
+    {
+      name: 'subject.reference: []',
+      resource: { ...observation, subject: { reference: [] } },
+      path: 'subject.reference',
+      patch: { op: 'replace', path: '/subject/reference', value: [] },
+    },
   ];
 
   /** Sends the request; asserts a 400 OperationOutcome with an issue at `expression`, and no new version. */
@@ -101,7 +132,10 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.equal(res.body?.resourceType, 'OperationOutcome');
     const expressions: string[] = res.body.issue.flatMap((i: { expression?: string[] }) => i.expression ?? []);
-    assert.ok(expressions.includes(expression), `expected an issue at ${expression}, got ${JSON.stringify(res.body.issue)}`);
+    assert.ok(
+      expressions.includes(expression),
+      `expected an issue at ${expression}, got ${JSON.stringify(res.body.issue)}`,
+    );
     assert.equal(await versions(), before, 'nothing stored');
   }
 
@@ -111,8 +145,15 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
     const at = `${type}.${c.path}`;
     it(`${c.name}: create`, () => rejected(at, `${suite.F}/${type}`, { method: 'POST', body: c.resource }));
     it(`${c.name}: update`, () => rejected(at, `${suite.F}/${type}/${id}`, { method: 'PUT', body: c.resource }));
-    it(`${c.name}: conditional update`, () => rejected(at, `${suite.F}/${type}?_id=${id}`, { method: 'PUT', body: c.resource }));
-    if (c.patch) it(`${c.name}: PATCH`, () => rejected(at, `${suite.F}/${type}/${id}`, { method: 'PATCH', body: [c.patch], headers: { 'content-type': 'application/json-patch+json' } }));
+    it(`${c.name}: conditional update`, () =>
+      rejected(at, `${suite.F}/${type}?_id=${id}`, { method: 'PUT', body: c.resource }));
+    if (c.patch)
+      it(`${c.name}: PATCH`, () =>
+        rejected(at, `${suite.F}/${type}/${id}`, {
+          method: 'PATCH',
+          body: [c.patch],
+          headers: { 'content-type': 'application/json-patch+json' },
+        }));
     it(`${c.name}: in a transaction`, () =>
       rejected(`Bundle.entry[1].resource.${c.path}`, `${suite.F}/`, {
         method: 'POST',
@@ -120,18 +161,33 @@ describe('wrongly-typed fields are a 400 naming the path, and nothing is stored'
           resourceType: 'Bundle',
           type: 'transaction',
           entry: [
-            { request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', name: [{ family: 'Would be stored' }] } },
+            {
+              request: { method: 'POST', url: 'Patient' },
+              resource: { resourceType: 'Patient', name: [{ family: 'Would be stored' }] },
+            },
             { request: { method: 'PUT', url: `${type}/${id}` }, resource: c.resource },
           ],
         },
       }));
     it(`${c.name}: in a batch, that entry alone fails`, async () => {
       const before = await versions();
-      const res = await fhirFetch(`${suite.F}/`, { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: type }, resource: c.resource }] } });
+      const res = await fhirFetch(`${suite.F}/`, {
+        method: 'POST',
+        body: {
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: [{ request: { method: 'POST', url: type }, resource: c.resource }],
+        },
+      });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const { response } = res.body.entry[0];
       assert.match(response.status, /^400/);
-      assert.ok(response.outcome.issue.some((i: { expression?: string[] }) => i.expression?.includes(`Bundle.entry[0].resource.${c.path}`)), JSON.stringify(response.outcome));
+      assert.ok(
+        response.outcome.issue.some((i: { expression?: string[] }) =>
+          i.expression?.includes(`Bundle.entry[0].resource.${c.path}`),
+        ),
+        JSON.stringify(response.outcome),
+      );
       assert.equal(await versions(), before, 'nothing stored');
     });
   }

@@ -13,8 +13,60 @@ const HUGE = 'x'.repeat(20_000);
 
 /** Keys that look like FHIR elements, or like an object's own machinery. */
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('reference', 'system', 'code', 'value', 'id', 'resourceType', 'extension', 'url', 'valueString', '_value', 'div', 'status', 'tag', 'profile', 'security', 'meta', 'entry', 'resource', 'request', 'method', 'display', 'valueReference', 'valueQuantity', '_id', '_birthDate', 'contained', 'subject', 'link', 'target', 'given', 'family', 'text') },
-  { weight: 2, arbitrary: fc.constantFrom('toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'length', '0', '', ' ', 'fhir_comments', '\u0000', '🙂', 'ünïcode') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'reference',
+      'system',
+      'code',
+      'value',
+      'id',
+      'resourceType',
+      'extension',
+      'url',
+      'valueString',
+      '_value',
+      'div',
+      'status',
+      'tag',
+      'profile',
+      'security',
+      'meta',
+      'entry',
+      'resource',
+      'request',
+      'method',
+      'display',
+      'valueReference',
+      'valueQuantity',
+      '_id',
+      '_birthDate',
+      'contained',
+      'subject',
+      'link',
+      'target',
+      'given',
+      'family',
+      'text',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'length',
+      '0',
+      '',
+      ' ',
+      'fhir_comments',
+      '\u0000',
+      '🙂',
+      'ünïcode',
+    ),
+  },
   // Rejected by the JSON guard (a 400 naming the key): kept rare so most bodies reach further.
   { weight: 1, arbitrary: fc.constantFrom('$where', '$ne', 'a.b', '__proto__', 'constructor', 'prototype') },
   { weight: 2, arbitrary: fc.string({ maxLength: 8 }) },
@@ -24,12 +76,50 @@ const leaf: fc.Arbitrary<Json> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.constantFrom<Json>(
-      null, true, false, 0, -1, 1.5, -0.000001, 1e308, 2 ** 53 + 2, '', ' ', 'x', 'true', '1', 'NaN',
-      'Patient/', 'Patient/fz-patient', 'Patient/fz-patient-2', 'Patient/does-not-exist', 'Patient?name=Fuzz', 'Observation?code=x',
-      'Organization/', 'Practitioner/fz-prac', 'urn:uuid:00000000-0000-0000-0000-000000000000', '#', '#g1', '#nope',
-      'http://evil.example/fhir/Patient/1', '../Patient/1', 'Patient/../Organization/x', 'Patient/a/_history/1',
-      '\u0000', '\ud800', '🙂🙂', 'ü', '2020-13-45', '2020-02-30T25:61:00Z', '0000-00-00', '-1', '%00', '$where', '__proto__',
-      'https://patient-portal.example.org/fhir/CodeSystem/owning-practice', 'listed',
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      -0.000001,
+      1e308,
+      2 ** 53 + 2,
+      '',
+      ' ',
+      'x',
+      'true',
+      '1',
+      'NaN',
+      'Patient/',
+      'Patient/fz-patient',
+      'Patient/fz-patient-2',
+      'Patient/does-not-exist',
+      'Patient?name=Fuzz',
+      'Observation?code=x',
+      'Organization/',
+      'Practitioner/fz-prac',
+      'urn:uuid:00000000-0000-0000-0000-000000000000',
+      '#',
+      '#g1',
+      '#nope',
+      'http://evil.example/fhir/Patient/1',
+      '../Patient/1',
+      'Patient/../Organization/x',
+      'Patient/a/_history/1',
+      '\u0000',
+      '\ud800',
+      '🙂🙂',
+      'ü',
+      '2020-13-45',
+      '2020-02-30T25:61:00Z',
+      '0000-00-00',
+      '-1',
+      '%00',
+      '$where',
+      '__proto__',
+      'https://patient-portal.example.org/fhir/CodeSystem/owning-practice',
+      'listed',
       'https://patient-portal.example.org/fhir/CodeSystem/directory',
     ),
   },
@@ -46,13 +136,65 @@ export const leafString: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      'Patient/fz-patient', 'Patient/fz-patient-2', 'Patient/fz-obs', 'Observation/fz-obs', 'Practitioner/fz-prac', 'Organization/fz-patient', 'Patient', 'Patient/',
-      'Patient/fz-patient/_history/1', 'Patient/fz-patient/_history/x', 'http://127.0.0.1/fhir/R4/Patient/fz-patient', 'https://other.example/fhir/Patient/fz-patient',
-      'Patient?identifier=x', 'Patient?identifier=http://example.org/mrn|MRN-1', 'Patient?name=Fuzz', 'Patient?_id=fz-patient', '?', '/', '//', 'urn:uuid:',
-      'urn:uuid:11111111-1111-1111-1111-111111111111', 'urn:uuid:22222222-2222-2222-2222-222222222222', 'urn:oid:1', '#', '#x', 'Binary/x', 'Group/fz', 'a'.repeat(64), 'a'.repeat(65), '-', '.', '..',
-      '2024', '2024-02', '2024-02-30', '2024-01-01T00:00:00', '2024-01-01T24:00:00Z', '2024-01-01T00:00:00+14:01', '9999-12-31T23:59:59.9999999Z', '0001-01-01',
-      'T00:00', '10:61:00', 'final', 'booked', 'active', 'batch', 'transaction', 'DELETE', 'application/json-patch+json', 'W/"1"', 'aGVsbG8', '====', '<div>x</div>',
-      '<div xmlns="http://www.w3.org/1999/xhtml"><script>x</script></div>', 'http://unitsofmeasure.org', 'mg', '%', 'admin', 'https://patient-portal.example.org/fhir/StructureDefinition/portal-patient',
+      'Patient/fz-patient',
+      'Patient/fz-patient-2',
+      'Patient/fz-obs',
+      'Observation/fz-obs',
+      'Practitioner/fz-prac',
+      'Organization/fz-patient',
+      'Patient',
+      'Patient/',
+      'Patient/fz-patient/_history/1',
+      'Patient/fz-patient/_history/x',
+      'http://127.0.0.1/fhir/R4/Patient/fz-patient',
+      'https://other.example/fhir/Patient/fz-patient',
+      'Patient?identifier=x',
+      'Patient?identifier=http://example.org/mrn|MRN-1',
+      'Patient?name=Fuzz',
+      'Patient?_id=fz-patient',
+      '?',
+      '/',
+      '//',
+      'urn:uuid:',
+      'urn:uuid:11111111-1111-1111-1111-111111111111',
+      'urn:uuid:22222222-2222-2222-2222-222222222222',
+      'urn:oid:1',
+      '#',
+      '#x',
+      'Binary/x',
+      'Group/fz',
+      'a'.repeat(64),
+      'a'.repeat(65),
+      '-',
+      '.',
+      '..',
+      '2024',
+      '2024-02',
+      '2024-02-30',
+      '2024-01-01T00:00:00',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T00:00:00+14:01',
+      '9999-12-31T23:59:59.9999999Z',
+      '0001-01-01',
+      'T00:00',
+      '10:61:00',
+      'final',
+      'booked',
+      'active',
+      'batch',
+      'transaction',
+      'DELETE',
+      'application/json-patch+json',
+      'W/"1"',
+      'aGVsbG8',
+      '====',
+      '<div>x</div>',
+      '<div xmlns="http://www.w3.org/1999/xhtml"><script>x</script></div>',
+      'http://unitsofmeasure.org',
+      'mg',
+      '%',
+      'admin',
+      'https://patient-portal.example.org/fhir/StructureDefinition/portal-patient',
     ),
   },
   { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
@@ -60,11 +202,31 @@ export const leafString: fc.Arbitrary<string> = fc.oneof(
 
 /** Values an object may be built to trip code that trusts it: own toString/valueOf/length, empties. */
 const special: fc.Arbitrary<Json> = fc.constantFrom<Json>(
-  { toString: 1 }, { valueOf: {} }, { toString: 'x', valueOf: 'y' }, { length: 1e9 }, { length: -1, 0: 'a' },
-  { reference: [] }, { reference: {} }, { reference: 5 }, { 0: 'a' }, [[[]]], [null], [{}], {}, [], [[]],
-  { resourceType: 'Patient' }, { resourceType: [] }, { resourceType: 'Nope' }, { resourceType: 'Patient', id: [] },
-  { system: [], code: {} }, { system: 'https://patient-portal.example.org/fhir/CodeSystem/owning-practice', code: 'someone-else' },
-  { url: [], valueString: 1 }, { extension: 'x' }, { extension: [null] }, ['a', 1, null, {}, []],
+  { toString: 1 },
+  { valueOf: {} },
+  { toString: 'x', valueOf: 'y' },
+  { length: 1e9 },
+  { length: -1, 0: 'a' },
+  { reference: [] },
+  { reference: {} },
+  { reference: 5 },
+  { 0: 'a' },
+  [[[]]],
+  [null],
+  [{}],
+  {},
+  [],
+  [[]],
+  { resourceType: 'Patient' },
+  { resourceType: [] },
+  { resourceType: 'Nope' },
+  { resourceType: 'Patient', id: [] },
+  { system: [], code: {} },
+  { system: 'https://patient-portal.example.org/fhir/CodeSystem/owning-practice', code: 'someone-else' },
+  { url: [], valueString: 1 },
+  { extension: 'x' },
+  { extension: [null] },
+  ['a', 1, null, {}, []],
 );
 
 export const hostileValue: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
@@ -79,25 +241,80 @@ export const hostileValue: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie)
 
 /** The places where code that runs before validation has read bodies. */
 export const FOCUS_PATHS: Path[] = [
-  ['id'], ['resourceType'], ['meta'], ['meta', 'tag'], ['meta', 'tag', 0], ['meta', 'tag', 0, 'system'], ['meta', 'tag', 0, 'code'],
-  ['meta', 'security'], ['meta', 'security', 0], ['meta', 'security', 0, 'code'], ['meta', 'profile'], ['meta', 'profile', 0],
-  ['meta', 'versionId'], ['meta', 'lastUpdated'], ['meta', 'source'],
-  ['subject'], ['subject', 'reference'], ['subject', 'type'], ['patient'], ['patient', 'reference'],
-  ['participant', 0, 'actor', 'reference'], ['participant', 1, 'actor'], ['participant'],
-  ['link'], ['link', 0, 'target', 'reference'], ['link', 0, 'other', 'reference'], ['link', 0, 'other'],
-  ['practitioner', 'reference'], ['organization', 'reference'], ['organization'], ['period', 'end'], ['period'], ['active'],
-  ['securityContext', 'reference'], ['member', 0, 'entity', 'reference'], ['performer', 0], ['performer', 0, 'reference'],
-  ['contained'], ['contained', 0], ['contained', 0, 'resourceType'], ['contained', 0, 'subject', 'reference'],
-  ['extension'], ['extension', 0], ['extension', 0, 'url'], ['extension', 0, 'valueReference', 'reference'], ['modifierExtension'],
-  ['text'], ['text', 'div'], ['_birthDate'], ['birthDate'], ['_id'], ['identifier', 0, 'value'], ['name', 0, 'given'], ['name'],
-  ['entry'], ['entry', 0], ['entry', 0, 'resource'], ['entry', 0, 'resource', 'id'], ['entry', 0, 'fullUrl'],
-  ['provision', 'actor', 0, 'reference', 'reference'], ['code', 'coding', 0, 'code'], ['valueQuantity', 'value'], ['status'],
-  ['relationship'], ['data'], ['contentType'], ['item', 0, 'answer', 0, 'valueReference', 'reference'],
+  ['id'],
+  ['resourceType'],
+  ['meta'],
+  ['meta', 'tag'],
+  ['meta', 'tag', 0],
+  ['meta', 'tag', 0, 'system'],
+  ['meta', 'tag', 0, 'code'],
+  ['meta', 'security'],
+  ['meta', 'security', 0],
+  ['meta', 'security', 0, 'code'],
+  ['meta', 'profile'],
+  ['meta', 'profile', 0],
+  ['meta', 'versionId'],
+  ['meta', 'lastUpdated'],
+  ['meta', 'source'],
+  ['subject'],
+  ['subject', 'reference'],
+  ['subject', 'type'],
+  ['patient'],
+  ['patient', 'reference'],
+  ['participant', 0, 'actor', 'reference'],
+  ['participant', 1, 'actor'],
+  ['participant'],
+  ['link'],
+  ['link', 0, 'target', 'reference'],
+  ['link', 0, 'other', 'reference'],
+  ['link', 0, 'other'],
+  ['practitioner', 'reference'],
+  ['organization', 'reference'],
+  ['organization'],
+  ['period', 'end'],
+  ['period'],
+  ['active'],
+  ['securityContext', 'reference'],
+  ['member', 0, 'entity', 'reference'],
+  ['performer', 0],
+  ['performer', 0, 'reference'],
+  ['contained'],
+  ['contained', 0],
+  ['contained', 0, 'resourceType'],
+  ['contained', 0, 'subject', 'reference'],
+  ['extension'],
+  ['extension', 0],
+  ['extension', 0, 'url'],
+  ['extension', 0, 'valueReference', 'reference'],
+  ['modifierExtension'],
+  ['text'],
+  ['text', 'div'],
+  ['_birthDate'],
+  ['birthDate'],
+  ['_id'],
+  ['identifier', 0, 'value'],
+  ['name', 0, 'given'],
+  ['name'],
+  ['entry'],
+  ['entry', 0],
+  ['entry', 0, 'resource'],
+  ['entry', 0, 'resource', 'id'],
+  ['entry', 0, 'fullUrl'],
+  ['provision', 'actor', 0, 'reference', 'reference'],
+  ['code', 'coding', 0, 'code'],
+  ['valueQuantity', 'value'],
+  ['status'],
+  ['relationship'],
+  ['data'],
+  ['contentType'],
+  ['item', 0, 'answer', 0, 'valueReference', 'reference'],
 ];
 
 /** A choice among named operations, each as often as its weight says (the order of the keys is kept: seeds stay reproducible). */
 function weighted<Op extends string>(weights: Record<Op, number>): fc.Arbitrary<Op> {
-  return fc.oneof(...(Object.entries(weights) as Array<[Op, number]>).map(([op, weight]) => ({ weight, arbitrary: fc.constant(op) })));
+  return fc.oneof(
+    ...(Object.entries(weights) as Array<[Op, number]>).map(([op, weight]) => ({ weight, arbitrary: fc.constant(op) })),
+  );
 }
 
 const MUTATION_OPS = {
@@ -130,14 +347,22 @@ export const mutation: fc.Arbitrary<Mutation> = fc.record({
   key: hostileKey,
   depth: fc.integer({ min: 1, max: 70 }),
   text: leafString,
-  number: fc.oneof(fc.constantFrom(0, -1, -0.5, 1e308, -1e308, 2 ** 53 + 1, 1e-300, 4294967296, 2147483648), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+  number: fc.oneof(
+    fc.constantFrom(0, -1, -0.5, 1e308, -1e308, 2 ** 53 + 1, 1e-300, 4294967296, 2147483648),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+  ),
 });
 
 const isObject = (v: unknown): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Every path in the tree (the root excluded), containers and leaves. */
 function pathsOf(value: Json, prefix: Path = [], out: Path[] = []): Path[] {
-  const children: [string | number, Json][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : isObject(value) ? Object.entries(value) : [];
+  const children: [string | number, Json][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : isObject(value)
+      ? Object.entries(value)
+      : [];
   for (const [key, child] of children) {
     out.push([...prefix, key]);
     pathsOf(child, [...prefix, key], out);
@@ -196,7 +421,8 @@ export function mutate(resource: { [key: string]: Json }, mutations: Mutation[])
     // Drawn values may be shared (constants): the tree gets its own copy.
     const m = { ...drawn, value: structuredClone(drawn.value) };
     const paths = pathsOf(root);
-    const path = m.op === 'focus' ? (FOCUS_PATHS[m.pick % FOCUS_PATHS.length] as Path) : paths[m.pick % Math.max(paths.length, 1)];
+    const path =
+      m.op === 'focus' ? (FOCUS_PATHS[m.pick % FOCUS_PATHS.length] as Path) : paths[m.pick % Math.max(paths.length, 1)];
     if (!path) continue;
     const current = getAt(root, path);
     switch (m.op) {
@@ -208,8 +434,10 @@ export function mutate(resource: { [key: string]: Json }, mutations: Mutation[])
         if (typeof current === 'string') setAt(root, path, m.text);
         else if (typeof current === 'number') setAt(root, path, m.number);
         else if (typeof current === 'boolean') setAt(root, path, !current);
-        else if (Array.isArray(current)) setAt(root, path, m.pick % 3 === 0 ? [] : m.pick % 3 === 1 ? [...current, ...current] : current.slice(1));
-        else if (isObject(current)) setAt(root, path, m.pick % 2 ? {} : Object.fromEntries(Object.entries(current).slice(1)));
+        else if (Array.isArray(current))
+          setAt(root, path, m.pick % 3 === 0 ? [] : m.pick % 3 === 1 ? [...current, ...current] : current.slice(1));
+        else if (isObject(current))
+          setAt(root, path, m.pick % 2 ? {} : Object.fromEntries(Object.entries(current).slice(1)));
         break;
       case 'delete':
         deleteAt(root, path);
@@ -260,7 +488,20 @@ export const textMutation: fc.Arbitrary<TextMutation> = fc.record({
   depth: fc.integer({ min: 30, max: 80 }),
 });
 
-const LITERALS = ['NaN', 'Infinity', '-Infinity', 'undefined', '1e99999', '-0', '0x10', "'single'", '"\\ud800"', '"\\u0000"', '00', '.5'];
+const LITERALS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  'undefined',
+  '1e99999',
+  '-0',
+  '0x10',
+  "'single'",
+  '"\\ud800"',
+  '"\\u0000"',
+  '00',
+  '.5',
+];
 
 export function serialize(value: { [key: string]: Json }, m: TextMutation): string {
   switch (m.op) {
@@ -276,7 +517,9 @@ export function serialize(value: { [key: string]: Json }, m: TextMutation): stri
       const key = keys.length ? (keys[m.pick % keys.length] as string) : 'id';
       const early = m.pick % 3 === 0;
       // The duplicate goes first (the original wins) or last (the duplicate wins).
-      const rebuilt = early ? { [DUPLICATE]: structuredClone(m.value), ...target } : { ...target, [DUPLICATE]: structuredClone(m.value) };
+      const rebuilt = early
+        ? { [DUPLICATE]: structuredClone(m.value), ...target }
+        : { ...target, [DUPLICATE]: structuredClone(m.value) };
       for (const k of Object.keys(target)) delete target[k];
       Object.assign(target, rebuilt);
       return JSON.stringify(copy).replace(JSON.stringify(DUPLICATE), JSON.stringify(key));

@@ -24,7 +24,12 @@ export function errorCapture(): { logger: Logger; take(): string | undefined } {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         try {
           const entry = JSON.parse(line) as { msg?: string; err?: { stack?: string; message?: string } };
-          if (entry.err && entry.msg !== undefined && !entry.msg.startsWith('request errored') && !/failed with status code/.test(entry.err.message ?? '')) {
+          if (
+            entry.err &&
+            entry.msg !== undefined &&
+            !entry.msg.startsWith('request errored') &&
+            !/failed with status code/.test(entry.err.message ?? '')
+          ) {
             errors.push(`${entry.msg}: ${entry.err.stack ?? entry.err.message}`);
           }
         } catch {
@@ -49,7 +54,11 @@ export async function send(fhirUrl: string, r: FuzzRequest): Promise<Outcome> {
   try {
     res = await fetch(url, { method: r.method, headers, body: r.body });
   } catch (err) {
-    return { status: 0, problem: `the request failed: ${(err as Error).message} (${String((err as Error & { cause?: string }).cause ?? '')})`, body: '' };
+    return {
+      status: 0,
+      problem: `the request failed: ${(err as Error).message} (${String((err as Error & { cause?: string }).cause ?? '')})`,
+      body: '',
+    };
   }
   const body = await res.text();
   return { status: res.status, problem: judge(res.status, res.headers.get('content-type') ?? '', body), body };
@@ -61,14 +70,17 @@ function judge(status: number, contentType: string, text: string): string | unde
   if (status >= 400) {
     if (!fhirJson) return `HTTP ${status} answered with '${contentType}', not a FHIR OperationOutcome`;
     const json = parse(text);
-    if (json?.resourceType !== 'OperationOutcome' || !Array.isArray(json.issue) || json.issue.length === 0) return `HTTP ${status} without an OperationOutcome`;
+    if (json?.resourceType !== 'OperationOutcome' || !Array.isArray(json.issue) || json.issue.length === 0)
+      return `HTTP ${status} without an OperationOutcome`;
     return undefined;
   }
   if (fhirJson && text) {
     const json = parse(text);
     if (json === undefined) return `HTTP ${status}: the body is not JSON`;
     if (json.resourceType === 'Bundle' && (json.type === 'batch-response' || json.type === 'transaction-response')) {
-      for (const [i, entry] of ((json.entry as Array<{ response?: { status?: string } }> | undefined) ?? []).entries()) {
+      for (const [i, entry] of (
+        (json.entry as Array<{ response?: { status?: string } }> | undefined) ?? []
+      ).entries()) {
         const entryStatus = entry?.response?.status;
         if (typeof entryStatus !== 'string') return `HTTP ${status}: Bundle entry ${i} has no response status`;
         if (entryStatus.startsWith('5')) return `HTTP ${status}: Bundle entry ${i} answered ${entryStatus}`;
@@ -90,6 +102,9 @@ function parse(text: string): Record<string, unknown> | undefined {
 /** The request as a reader can replay it. */
 export function render(r: FuzzRequest, limit = 3000): string {
   const headers = Object.entries(r.headers).map(([k, v]) => `  ${k}: ${v}`);
-  const body = r.body === undefined ? '' : `\n  body (${r.body.length} chars): ${r.body.length > limit ? `${r.body.slice(0, limit)}…` : r.body}`;
+  const body =
+    r.body === undefined
+      ? ''
+      : `\n  body (${r.body.length} chars): ${r.body.length > limit ? `${r.body.slice(0, limit)}…` : r.body}`;
   return `${r.kind}: ${r.method} ${r.path}${headers.length ? `\n${headers.join('\n')}` : ''}${body}`;
 }

@@ -9,7 +9,10 @@ export async function seed(server: TestServer, ids: FuzzIds): Promise<void> {
   const make = templates(ids);
   const put = async (type: string, id: string, resource: Record<string, unknown>): Promise<void> => {
     const res = await fhirFetch(`${server.fhirUrl}/${type}/${id}`, { method: 'PUT', body: { ...resource, id } });
-    assert.ok(res.status === 200 || res.status === 201, `seeding ${type}/${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    assert.ok(
+      res.status === 200 || res.status === 201,
+      `seeding ${type}/${id}: ${res.status} ${JSON.stringify(res.body)}`,
+    );
   };
   await put('Practitioner', ids.practitioner, make.Practitioner!());
   await put('Patient', ids.patient2, { ...make.Patient!(), link: undefined });

@@ -59,14 +59,22 @@ try {
         }
       }
     }
-    console.log(`seed ${firstSeed + s}: ${perSeed} requests (${total} in ${Math.round((Date.now() - started) / 1000)} s)`);
+    console.log(
+      `seed ${firstSeed + s}: ${perSeed} requests (${total} in ${Math.round((Date.now() - started) / 1000)} s)`,
+    );
   }
 } finally {
   await server.close();
 }
 for (const [kind, byStatus] of [...statuses].sort()) {
-  console.log(`${kind.padEnd(20)} ${[...byStatus].sort((a, b) => a[0] - b[0]).map(([status, n]) => `${status}×${n}`).join(' ')}`);
+  console.log(
+    `${kind.padEnd(20)} ${[...byStatus]
+      .sort((a, b) => a[0] - b[0])
+      .map(([status, n]) => `${status}×${n}`)
+      .join(' ')}`,
+  );
 }
-for (const [key, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 60)) console.log(`${String(n).padStart(5)} ${key}`);
+for (const [key, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 60))
+  console.log(`${String(n).padStart(5)} ${key}`);
 console.log(`\n${failures.size} distinct failures in ${total} requests (seeds ${firstSeed}..${firstSeed + seeds - 1})`);
 for (const [key, { count, example }] of failures) console.log(`\n=== ${count} × ${key}\n${example}`);

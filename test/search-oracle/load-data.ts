@@ -39,7 +39,8 @@ export function readOracleData(): OracleData {
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const bulk: Resource[] = [];
   for (const file of files) {
-    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) if (line.trim()) bulk.push(JSON.parse(line) as Resource);
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n'))
+      if (line.trim()) bulk.push(JSON.parse(line) as Resource);
   }
   augment(bulk);
   const bundles = syntheaBundles().map(({ name, text }) => ({ name, bundle: JSON.parse(text) as Bundle }));
@@ -73,7 +74,21 @@ const TAGS = [
   { system: 'https://oracle.example/tags', code: 'imported' },
   { code: 'no-system' },
 ];
-const ACCENTED = ['Zoë', 'José', 'Müller', 'Ñúñez', 'Françoise', 'Ødegård', 'Łukasz', 'Ångström', 'Dvořák', 'Renée', 'Anaïs', 'Çelik', 'Gödel'];
+const ACCENTED = [
+  'Zoë',
+  'José',
+  'Müller',
+  'Ñúñez',
+  'Françoise',
+  'Ødegård',
+  'Łukasz',
+  'Ångström',
+  'Dvořák',
+  'Renée',
+  'Anaïs',
+  'Çelik',
+  'Gödel',
+];
 
 /** Probabilities with 0 to 16 decimals, some exactly on a rounding boundary (e.g. 12.5, 0.25). */
 function probability(key: string): number {
@@ -128,7 +143,11 @@ function augment(bulk: Resource[]): void {
 
 /** Posts JSON to the FHIR base and returns the parsed Bundle, or throws with the server's answer. */
 async function postBundle(fhirUrl: string, body: string, what: string): Promise<Bundle> {
-  const res = await authedFetch(fhirUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body });
+  const res = await authedFetch(fhirUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    body,
+  });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${text.slice(0, 800)}`);
   return JSON.parse(text) as Bundle;
@@ -136,7 +155,8 @@ async function postBundle(fhirUrl: string, body: string, what: string): Promise<
 
 function storedResources(response: Bundle, what: string): Resource[] {
   return (response.entry ?? []).map((e: BundleEntry, i) => {
-    if (!e.response?.status?.startsWith('20') || !e.resource) throw new Error(`${what} entry ${i}: ${JSON.stringify(e.response)}`);
+    if (!e.response?.status?.startsWith('20') || !e.resource)
+      throw new Error(`${what} entry ${i}: ${JSON.stringify(e.response)}`);
     return e.resource;
   });
 }
@@ -150,10 +170,18 @@ function storedResources(response: Bundle, what: string): Resource[] {
 export async function loadOverHttp(fhirUrl: string, data: OracleData, chunk = 500): Promise<Resource[]> {
   const stored: Resource[] = [];
   for (let i = 0; i < data.bulk.length; i += chunk) {
-    const entry = data.bulk.slice(i, i + chunk).map((resource) => ({ resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } }));
+    const entry = data.bulk
+      .slice(i, i + chunk)
+      .map((resource) => ({ resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } }));
     const what = `bulk transaction ${i / chunk}`;
-    stored.push(...storedResources(await postBundle(fhirUrl, JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }), what), what));
+    stored.push(
+      ...storedResources(
+        await postBundle(fhirUrl, JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry }), what),
+        what,
+      ),
+    );
   }
-  for (const { name, bundle } of data.bundles) stored.push(...storedResources(await postBundle(fhirUrl, JSON.stringify(bundle), name), name));
+  for (const { name, bundle } of data.bundles)
+    stored.push(...storedResources(await postBundle(fhirUrl, JSON.stringify(bundle), name), name));
   return stored;
 }

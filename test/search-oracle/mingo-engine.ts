@@ -93,7 +93,13 @@ export function mingoEngine(source: DocumentSource, baseUrl: string): Engine {
   return async (g, count, maxPages) => {
     const params: Array<[string, string]> = [...g.query.params, ['_count', String(count)]];
     if (g.total) params.push(['_total', 'accurate']);
-    const parsed = parseSearch(g.query.resourceType, queryObject(params), { defaultCount: 20, maxCount: MAX_COUNT, maxOrValues: 100, baseUrl, strict: true });
+    const parsed = parseSearch(g.query.resourceType, queryObject(params), {
+      defaultCount: 20,
+      maxCount: MAX_COUNT,
+      maxOrValues: 100,
+      baseUrl,
+      strict: true,
+    });
     let request: SearchRequest = parsed.request;
     const result: EngineResult = { ids: [], pages: 0, pageSizes: [] };
     for (;;) {

@@ -42,10 +42,15 @@ export function httpEngine(fhirUrl: string): Engine {
       const res = await authedFetch(url, { headers: { accept: 'application/fhir+json', prefer: 'handling=strict' } });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`GET ${url} → HTTP ${res.status}: ${text.slice(0, 600)}`);
-      const body = JSON.parse(text) as { total?: number; entry?: Array<{ resource?: Resource; search?: { mode?: string } }>; link?: Array<{ relation: string; url: string }> };
+      const body = JSON.parse(text) as {
+        total?: number;
+        entry?: Array<{ resource?: Resource; search?: { mode?: string } }>;
+        link?: Array<{ relation: string; url: string }>;
+      };
       let size = 0;
       for (const e of body.entry ?? []) {
-        if (e.search?.mode !== 'match') throw new Error(`GET ${url}: unexpected ${e.search?.mode} entry ${JSON.stringify(e.resource).slice(0, 400)}`);
+        if (e.search?.mode !== 'match')
+          throw new Error(`GET ${url}: unexpected ${e.search?.mode} entry ${JSON.stringify(e.resource).slice(0, 400)}`);
         result.ids.push(e.resource?.id as string);
         size++;
       }
@@ -74,7 +79,10 @@ export function newStats(): Stats {
 }
 
 export function formatStats(name: string, s: Stats): string {
-  const features = [...s.features].sort((a, b) => a[0].localeCompare(b[0])).map(([f, n]) => `${f}=${n}`).join(' ');
+  const features = [...s.features]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([f, n]) => `${f}=${n}`)
+    .join(' ');
   return `${name}: ${s.queries} queries, ${s.nonEmpty} with results, ${s.empty} empty, ${s.everything} matching every resource of their type; ${s.requests} page requests (at most ${s.maxPages} pages); features: ${features}`;
 }
 
@@ -82,7 +90,13 @@ export function formatStats(name: string, s: Stats): string {
  * Runs one generated query on an engine and throws a descriptive error when its ids (in order,
  * across all pages), its page sizes or its total differ from the reference evaluation.
  */
-export async function checkQuery(model: ReferenceModel, engine: Engine, g: GeneratedQuery, stats: Stats, label: string): Promise<void> {
+export async function checkQuery(
+  model: ReferenceModel,
+  engine: Engine,
+  g: GeneratedQuery,
+  stats: Stats,
+  label: string,
+): Promise<void> {
   const expected = model.evaluate(g.query);
   const count = pageSize(g, expected.length);
   // A few pages more than expected is enough to show a difference (and ends a runaway paging).
@@ -111,9 +125,12 @@ export async function checkQuery(model: ReferenceModel, engine: Engine, g: Gener
   }
   const full = actual.pageSizes.slice(0, -1).every((n) => n === count);
   if (!full) problems.push(`pages not full: _count=${count}, sizes ${JSON.stringify(actual.pageSizes)}`);
-  if (g.total && actual.total !== expected.length) problems.push(`Bundle.total ${actual.total}, expected ${expected.length}`);
+  if (g.total && actual.total !== expected.length)
+    problems.push(`Bundle.total ${actual.total}, expected ${expected.length}`);
   if (problems.length) {
-    throw new Error(`${label}: ${g.query.resourceType}?${decodeURIComponent(new URLSearchParams(g.query.params).toString())} (_count=${count})\n  ${problems.join('\n  ')}`);
+    throw new Error(
+      `${label}: ${g.query.resourceType}?${decodeURIComponent(new URLSearchParams(g.query.params).toString())} (_count=${count})\n  ${problems.join('\n  ')}`,
+    );
   }
 }
 
@@ -136,7 +153,9 @@ function explain(model: ReferenceModel, g: GeneratedQuery, id: string): string {
     if (code === '_id') continue;
     try {
       const values = model.values(type, code).get(id);
-      lines.push(`reference values of ${code}: ${JSON.stringify(values, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}`);
+      lines.push(
+        `reference values of ${code}: ${JSON.stringify(values, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))}`,
+      );
     } catch {
       // not a parameter of this type
     }

@@ -9,7 +9,14 @@ import type { TestServer } from '../support/test-server.ts';
 import { loadOverHttp, readOracleData } from './load-data.ts';
 import type { Engine } from './oracle-runner.ts';
 import { checkQuery, formatStats, newStats } from './oracle-runner.ts';
-import { ALL_FEATURES, ENABLED_FEATURES, Pools, queryArbitrary, queryString, UNFIXED_BUGS } from './query-generators.ts';
+import {
+  ALL_FEATURES,
+  ENABLED_FEATURES,
+  Pools,
+  queryArbitrary,
+  queryString,
+  UNFIXED_BUGS,
+} from './query-generators.ts';
 import type { FeatureName, GenContext, KnownBug } from './query-generators.ts';
 import { ReferenceModel } from './reference-evaluator.ts';
 
@@ -28,9 +35,17 @@ import { ReferenceModel } from './reference-evaluator.ts';
 export const SEED = Number(process.env.ORACLE_SEED ?? 424242);
 export const RUNS = Number(process.env.ORACLE_RUNS ?? 2000);
 export const FEATURES: readonly FeatureName[] =
-  process.env.ORACLE_FEATURES === 'all' ? ALL_FEATURES : process.env.ORACLE_FEATURES ? (process.env.ORACLE_FEATURES.split(',') as FeatureName[]) : ENABLED_FEATURES;
+  process.env.ORACLE_FEATURES === 'all'
+    ? ALL_FEATURES
+    : process.env.ORACLE_FEATURES
+      ? (process.env.ORACLE_FEATURES.split(',') as FeatureName[])
+      : ENABLED_FEATURES;
 export const AVOID: ReadonlySet<KnownBug> = new Set(
-  process.env.ORACLE_KNOWN_BUGS === undefined ? UNFIXED_BUGS : process.env.ORACLE_KNOWN_BUGS === 'none' ? [] : (process.env.ORACLE_KNOWN_BUGS.split(',') as KnownBug[]),
+  process.env.ORACLE_KNOWN_BUGS === undefined
+    ? UNFIXED_BUGS
+    : process.env.ORACLE_KNOWN_BUGS === 'none'
+      ? []
+      : (process.env.ORACLE_KNOWN_BUGS.split(',') as KnownBug[]),
 );
 const COLLECT = process.env.ORACLE_COLLECT === '1';
 
@@ -53,7 +68,12 @@ export async function setUpOracle(): Promise<Oracle> {
   // The store also holds the practice the test server acts for (its Organization); so does the model.
   const practice = await server.repo.read<Resource>('Organization', server.practice.practiceId);
   const model = new ReferenceModel([...stored, practice], server.fhirUrl);
-  const ctx: GenContext = { pools: new Pools(model), enabled: new Set(FEATURES), baseUrl: server.fhirUrl, avoid: AVOID };
+  const ctx: GenContext = {
+    pools: new Pools(model),
+    enabled: new Set(FEATURES),
+    baseUrl: server.fhirUrl,
+    avoid: AVOID,
+  };
   console.log(
     `# search oracle: ${stored.length} resources loaded over HTTP in ${((loaded - started) / 1000).toFixed(1)} s, ` +
       `reference values in ${((performance.now() - loaded) / 1000).toFixed(1)} s`,
@@ -89,7 +109,12 @@ export async function runOracle(t: TestContext, oracle: Oracle, engine: Engine, 
       slowest.push([performance.now() - began, `${g.query.resourceType}?${decodeURIComponent(queryString(g.query))}`]);
     }
     slowest.sort((a, b) => b[0] - a[0]);
-    t.diagnostic(`slowest: ${slowest.slice(0, 10).map(([ms, q]) => `\n  ${ms.toFixed(0)} ms ${q}`).join('')}`);
+    t.diagnostic(
+      `slowest: ${slowest
+        .slice(0, 10)
+        .map(([ms, q]) => `\n  ${ms.toFixed(0)} ms ${q}`)
+        .join('')}`,
+    );
     t.diagnostic(`${formatStats(label, stats)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     assert.deepEqual(failures, []);
   } else {

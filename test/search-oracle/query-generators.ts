@@ -16,25 +16,48 @@ import { normalizeText } from './reference-evaluator.ts';
  */
 export const ALL_FEATURES = [
   // string
-  'string', 'string-exact', 'string-contains',
+  'string',
+  'string-exact',
+  'string-contains',
   // token
-  'token', 'token-not', 'token-text', 'token-of-type',
+  'token',
+  'token-not',
+  'token-text',
+  'token-of-type',
   // reference
-  'reference', 'reference-type', 'reference-identifier',
+  'reference',
+  'reference-type',
+  'reference-identifier',
   // date
-  'date', 'date-period',
+  'date',
+  'date-period',
   // number, quantity
-  'number', 'quantity',
+  'number',
+  'quantity',
   // uri
-  'uri', 'uri-below', 'uri-above',
+  'uri',
+  'uri-below',
+  'uri-above',
   // composite
   'composite',
   // special
-  'id', 'lastUpdated', 'tag', 'profile', 'security', 'source',
+  'id',
+  'lastUpdated',
+  'tag',
+  'profile',
+  'security',
+  'source',
   // modifiers and combinations
-  'missing', 'or', 'and', 'chain', 'chain-2', 'has', 'has-nested',
+  'missing',
+  'or',
+  'and',
+  'chain',
+  'chain-2',
+  'has',
+  'has-nested',
   // result shaping
-  'sort', 'total',
+  'sort',
+  'total',
 ] as const;
 
 export type FeatureName = (typeof ALL_FEATURES)[number];
@@ -72,7 +95,11 @@ export interface GeneratedQuery {
   total: boolean;
 }
 
-interface Clause { key: string; value: string; features: FeatureName[] }
+interface Clause {
+  key: string;
+  value: string;
+  features: FeatureName[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Pools: the values of every searchable parameter in the data
@@ -150,19 +177,31 @@ function escapeValue(text: string): string {
 
 function recase(text: string, mode: number): string {
   switch (mode % 4) {
-    case 1: return text.toUpperCase();
-    case 2: return text.toLowerCase();
-    case 3: return [...text].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
-    default: return text;
+    case 1:
+      return text.toUpperCase();
+    case 2:
+      return text.toLowerCase();
+    case 3:
+      return [...text].map((c, i) => (i % 2 ? c.toUpperCase() : c.toLowerCase())).join('');
+    default:
+      return text;
   }
 }
 
-const RANDOM_WORD = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzéü -'.split('')), minLength: 1, maxLength: 6 }).filter((s) => s.trim() !== '');
+const RANDOM_WORD = fc
+  .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzéü -'.split('')), minLength: 1, maxLength: 6 })
+  .filter((s) => s.trim() !== '');
 
 /** 1..3 values joined by commas when OR is enabled, otherwise one value. */
-function orValues(ctx: GenContext, one: Arbitrary<string>, features: FeatureName[]): Arbitrary<{ value: string; features: FeatureName[] }> {
+function orValues(
+  ctx: GenContext,
+  one: Arbitrary<string>,
+  features: FeatureName[],
+): Arbitrary<{ value: string; features: FeatureName[] }> {
   if (!ctx.enabled.has('or')) return one.map((value) => ({ value, features }));
-  return fc.array(one, { minLength: 1, maxLength: 3 }).map((vs) => ({ value: vs.join(','), features: vs.length > 1 ? [...features, 'or'] : features }));
+  return fc
+    .array(one, { minLength: 1, maxLength: 3 })
+    .map((vs) => ({ value: vs.join(','), features: vs.length > 1 ? [...features, 'or'] : features }));
 }
 
 export interface GenContext {
@@ -177,7 +216,9 @@ export interface GenContext {
 // Values per parameter type (also used for composite components and chain ends)
 
 function stringValue(values: SearchValue[], match: 'prefix' | 'exact' | 'contains'): Arbitrary<string> {
-  const strings = values.filter((v): v is Extract<SearchValue, { kind: 'string' }> => v.kind === 'string').map((v) => v.raw);
+  const strings = values
+    .filter((v): v is Extract<SearchValue, { kind: 'string' }> => v.kind === 'string')
+    .map((v) => v.raw);
   if (!strings.length) return RANDOM_WORD.map(escapeValue);
   const fromData = fc.tuple(fc.constantFrom(...strings), fc.nat(), fc.nat(), fc.nat(8)).map(([raw, a, b, mode]) => {
     const chars = [...raw];
@@ -197,14 +238,23 @@ function stringValue(values: SearchValue[], match: 'prefix' | 'exact' | 'contain
       }
     }
   });
-  return fc.oneof({ weight: 6, arbitrary: fromData.filter((s) => s.trim() !== '').map(escapeValue) }, { weight: 1, arbitrary: RANDOM_WORD.map(escapeValue) });
+  return fc.oneof(
+    { weight: 6, arbitrary: fromData.filter((s) => s.trim() !== '').map(escapeValue) },
+    { weight: 1, arbitrary: RANDOM_WORD.map(escapeValue) },
+  );
 }
 
 /** Token value forms: `code`, `system|code`, `|code`, `system|`. */
-function tokenValue(values: SearchValue[], forms: Array<'code' | 'system|code' | '|code' | 'system|'> = ['code', 'system|code', '|code', 'system|']): Arbitrary<string> {
+function tokenValue(
+  values: SearchValue[],
+  forms: Array<'code' | 'system|code' | '|code' | 'system|'> = ['code', 'system|code', '|code', 'system|'],
+): Arbitrary<string> {
   // Without the `system|` form (composite components), every value names a code.
   const needCode = !forms.includes('system|');
-  const tokens = values.filter((v): v is Extract<SearchValue, { kind: 'token' }> => v.kind === 'token' && (needCode ? v.code !== null && v.code !== '' : v.code !== null || v.system !== null));
+  const tokens = values.filter(
+    (v): v is Extract<SearchValue, { kind: 'token' }> =>
+      v.kind === 'token' && (needCode ? v.code !== null && v.code !== '' : v.code !== null || v.system !== null),
+  );
   const random = needCode
     ? fc.constantFrom('unknown-code', 'http://unknown.example|x', '|nope', 'male', 'true')
     : fc.constantFrom('unknown-code', 'http://unknown.example|x', '|nope', 'http://loinc.org|', 'male', 'true');
@@ -213,23 +263,36 @@ function tokenValue(values: SearchValue[], forms: Array<'code' | 'system|code' |
     const code = t.code ?? '';
     const system = t.system ?? '';
     switch (form) {
-      case 'code': return code || `${system}|`;
-      case 'system|code': return system ? `${system}|${code}` : code;
-      case '|code': return `|${code}`;
-      case 'system|': return system ? `${system}|` : `|${code}`;
+      case 'code':
+        return code || `${system}|`;
+      case 'system|code':
+        return system ? `${system}|${code}` : code;
+      case '|code':
+        return `|${code}`;
+      case 'system|':
+        return system ? `${system}|` : `|${code}`;
     }
   });
-  return fc.oneof({ weight: 8, arbitrary: fromData.filter((s) => s !== '' && s !== '|').map(escapeValue) }, { weight: 1, arbitrary: random });
+  return fc.oneof(
+    { weight: 8, arbitrary: fromData.filter((s) => s !== '' && s !== '|').map(escapeValue) },
+    { weight: 1, arbitrary: random },
+  );
 }
 
 function referenceValue(ctx: GenContext, p: ParamPool, values: SearchValue[]): Arbitrary<string> {
   const own = values.flatMap((v) => (v.kind === 'reference' && LOCAL.test(v.target) ? [v.target] : []));
-  const targets = own.length ? own : valuesOfKind(p, 'reference').map((v) => v.target).filter((t) => LOCAL.test(t));
+  const targets = own.length
+    ? own
+    : valuesOfKind(p, 'reference')
+        .map((v) => v.target)
+        .filter((t) => LOCAL.test(t));
   const types = ((p.sp.target ?? []) as string[]).filter((t) => ctx.pools.types.includes(t));
   const someId = types.length
     ? fc.constantFrom(...types).chain((t) => fc.constantFrom(...ctx.pools.ids(t)).map((id) => `${t}/${id}`))
     : fc.constant('Patient/unknown');
-  const target = targets.length ? fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...targets) }, { weight: 1, arbitrary: someId }) : someId;
+  const target = targets.length
+    ? fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...targets) }, { weight: 1, arbitrary: someId })
+    : someId;
   return fc.tuple(target, fc.nat(5)).map(([t, form]) => {
     // A bare id names a resource of any of the parameter's target types.
     if (form === 0) return t.split('/')[1] as string;
@@ -260,7 +323,12 @@ export function renderDate(t: number, precision: Precision, offset: number | nul
   if (precision === 'month') return `${y}-${mo}`;
   const date = `${y}-${mo}-${d}`;
   if (precision === 'day') return date;
-  const zone = offset === null ? '' : offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const zone =
+    offset === null
+      ? ''
+      : offset === 0
+        ? 'Z'
+        : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
   let time = `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}`;
   if (precision !== 'minute') time += `:${pad(shifted.getUTCSeconds())}`;
   if (precision === 'ms') time += `.${pad(shifted.getUTCMilliseconds(), 3)}`;
@@ -282,49 +350,85 @@ function dateValue(values: SearchValue[], prefixes: readonly string[] = PREFIXES
   const random = fc.integer({ min: MIN_DATE, max: MAX_DATE });
   const nudges = [0, 0, 0, 1, -1, 999, -1000, 86_400_000, -86_400_000];
   const instant = instants.length
-    ? fc.oneof({ weight: 5, arbitrary: fc.tuple(fc.constantFrom(...instants), fc.constantFrom(...nudges)).map(([t, n]) => t + n) }, { weight: 1, arbitrary: random })
+    ? fc.oneof(
+        {
+          weight: 5,
+          arbitrary: fc.tuple(fc.constantFrom(...instants), fc.constantFrom(...nudges)).map(([t, n]) => t + n),
+        },
+        { weight: 1, arbitrary: random },
+      )
     : random;
-  return fc.tuple(fc.constantFrom(...prefixes), instant, fc.constantFrom(...PRECISIONS), fc.constantFrom(...OFFSETS), fc.boolean())
-    .map(([prefix, t, precision, offset, explicitEq]) => `${prefix === 'eq' && !explicitEq ? '' : prefix}${renderDate(t, precision, offset)}`);
+  return fc
+    .tuple(
+      fc.constantFrom(...prefixes),
+      instant,
+      fc.constantFrom(...PRECISIONS),
+      fc.constantFrom(...OFFSETS),
+      fc.boolean(),
+    )
+    .map(
+      ([prefix, t, precision, offset, explicitEq]) =>
+        `${prefix === 'eq' && !explicitEq ? '' : prefix}${renderDate(t, precision, offset)}`,
+    );
 }
 
 // Numbers -------------------------------------------------------------------------------------
 
 /** Significant digits of a decimal text ("0.00120" → 3, "67.79766653198749" → 16). */
 function significantDigits(text: string): number {
-  const digits = text.replace(/[eE].*$/, '').replace(/[^0-9]/g, '').replace(/^0+/, '');
+  const digits = text
+    .replace(/[eE].*$/, '')
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '');
   return Math.max(1, digits.length);
 }
 
 function numberText(values: SearchValue[], avoid: ReadonlySet<KnownBug>): Arbitrary<string> {
   const numbers = values.flatMap((v) => (v.kind === 'number' || v.kind === 'quantity' ? [v.value] : []));
-  const random = fc.oneof(fc.integer({ min: -5, max: 300 }).map(String), fc.integer({ min: 0, max: 100_000 }).map((n) => (n / 1000).toFixed(3)));
+  const random = fc.oneof(
+    fc.integer({ min: -5, max: 300 }).map(String),
+    fc.integer({ min: 0, max: 100_000 }).map((n) => (n / 1000).toFixed(3)),
+  );
   if (!numbers.length) return random;
   const fromData = fc.tuple(fc.constantFrom(...numbers), fc.nat(7)).map(([d, form]) => {
     const exact = decimalToString(d);
     const x = Number(exact);
     switch (form) {
-      case 0: return exact;
-      case 1: return exact.includes('.') ? `${exact}0` : `${exact}.0`;
-      case 2: return x.toFixed(0);
-      case 3: return x.toFixed(1);
-      case 4: return x.toFixed(2);
-      case 5: return x === 0 ? '0' : x.toExponential(2);
-      case 6: return (x * 1.05).toFixed(2);
-      default: return String(Math.round(x) + 1);
+      case 0:
+        return exact;
+      case 1:
+        return exact.includes('.') ? `${exact}0` : `${exact}.0`;
+      case 2:
+        return x.toFixed(0);
+      case 3:
+        return x.toFixed(1);
+      case 4:
+        return x.toFixed(2);
+      case 5:
+        return x === 0 ? '0' : x.toExponential(2);
+      case 6:
+        return (x * 1.05).toFixed(2);
+      default:
+        return String(Math.round(x) + 1);
     }
   });
-  const safe = avoid.has('number-precision') ? fromData.map((t) => (significantDigits(t) > 14 ? Number(t).toPrecision(12) : t)) : fromData;
+  const safe = avoid.has('number-precision')
+    ? fromData.map((t) => (significantDigits(t) > 14 ? Number(t).toPrecision(12) : t))
+    : fromData;
   return fc.oneof({ weight: 6, arbitrary: safe }, { weight: 1, arbitrary: random });
 }
 
 function numberValue(values: SearchValue[], avoid: ReadonlySet<KnownBug>): Arbitrary<string> {
-  return fc.tuple(fc.constantFrom(...PREFIXES), fc.boolean(), numberText(values, avoid)).map(([prefix, explicitEq, n]) => `${prefix === 'eq' && !explicitEq ? '' : prefix}${n}`);
+  return fc
+    .tuple(fc.constantFrom(...PREFIXES), fc.boolean(), numberText(values, avoid))
+    .map(([prefix, explicitEq, n]) => `${prefix === 'eq' && !explicitEq ? '' : prefix}${n}`);
 }
 
 function quantityValue(values: SearchValue[], avoid: ReadonlySet<KnownBug>): Arbitrary<string> {
   const units = values.flatMap((v) => (v.kind === 'quantity' && v.code ? [{ system: v.system, code: v.code }] : []));
-  const unit = units.length ? fc.constantFrom(...units) : fc.constant({ system: 'http://unitsofmeasure.org', code: 'kg' });
+  const unit = units.length
+    ? fc.constantFrom(...units)
+    : fc.constant({ system: 'http://unitsofmeasure.org', code: 'kg' });
   return fc.tuple(numberValue(values, avoid), unit, fc.nat(5)).map(([n, u, form]) => {
     if (form === 0) return n;
     if (form === 1) return `${n}||${u.code}`;
@@ -368,7 +472,10 @@ interface Candidate {
 
 type ClauseGen = (ctx: GenContext, type: string) => Candidate[];
 
-const hasValues = (kind: SearchValue['kind']) => (p: ParamPool): boolean => p.values.some((v) => v.kind === kind);
+const hasValues =
+  (kind: SearchValue['kind']) =>
+  (p: ParamPool): boolean =>
+    p.values.some((v) => v.kind === kind);
 
 /** The anchor's values of a parameter, or the pool's when the anchor has none. */
 function anchored(ctx: GenContext, p: ParamPool, anchor: Resource | undefined): SearchValue[] {
@@ -376,89 +483,237 @@ function anchored(ctx: GenContext, p: ParamPool, anchor: Resource | undefined): 
   return own?.length ? own : p.values;
 }
 
-function perPool(ctx: GenContext, type: string, accept: (p: ParamPool) => boolean, make: (p: ParamPool, values: SearchValue[]) => Arbitrary<Clause>): Candidate[] {
-  return ctx.pools.pools(type, accept).map((p) => ({ code: p.code, make: (anchor) => make(p, anchored(ctx, p, anchor)) }));
+function perPool(
+  ctx: GenContext,
+  type: string,
+  accept: (p: ParamPool) => boolean,
+  make: (p: ParamPool, values: SearchValue[]) => Arbitrary<Clause>,
+): Candidate[] {
+  return ctx.pools
+    .pools(type, accept)
+    .map((p) => ({ code: p.code, make: (anchor) => make(p, anchored(ctx, p, anchor)) }));
 }
 
 function simpleClause(ctx: GenContext, key: string, one: Arbitrary<string>, feature: FeatureName): Arbitrary<Clause> {
   return orValues(ctx, one, [feature]).map(({ value, features }) => ({ key, value, features }));
 }
 
-const isType = (t: string) => (p: ParamPool): boolean => p.sp.type === t && !SPECIAL.has(p.code);
+const isType =
+  (t: string) =>
+  (p: ParamPool): boolean =>
+    p.sp.type === t && !SPECIAL.has(p.code);
 const isPeriod = (v: SearchValue): boolean => v.kind === 'date' && v.high - v.low > 86_400_000;
 
 const GENERATORS: Record<FeatureName, ClauseGen | undefined> = {
-  string: (ctx, type) => perPool(ctx, type, (p) => isType('string')(p) && hasValues('string')(p), (p, vs) => simpleClause(ctx, p.code, stringValue(vs, 'prefix'), 'string')),
-  'string-exact': (ctx, type) => perPool(ctx, type, (p) => isType('string')(p) && hasValues('string')(p), (p, vs) => simpleClause(ctx, `${p.code}:exact`, stringValue(vs, 'exact'), 'string-exact')),
-  'string-contains': (ctx, type) => perPool(ctx, type, (p) => isType('string')(p) && hasValues('string')(p), (p, vs) => simpleClause(ctx, `${p.code}:contains`, stringValue(vs, 'contains'), 'string-contains')),
-  token: (ctx, type) => perPool(ctx, type, (p) => isType('token')(p) && hasValues('token')(p), (p, vs) => simpleClause(ctx, p.code, tokenValue(vs), 'token')),
+  string: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('string')(p) && hasValues('string')(p),
+      (p, vs) => simpleClause(ctx, p.code, stringValue(vs, 'prefix'), 'string'),
+    ),
+  'string-exact': (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('string')(p) && hasValues('string')(p),
+      (p, vs) => simpleClause(ctx, `${p.code}:exact`, stringValue(vs, 'exact'), 'string-exact'),
+    ),
+  'string-contains': (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('string')(p) && hasValues('string')(p),
+      (p, vs) => simpleClause(ctx, `${p.code}:contains`, stringValue(vs, 'contains'), 'string-contains'),
+    ),
+  token: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('token')(p) && hasValues('token')(p),
+      (p, vs) => simpleClause(ctx, p.code, tokenValue(vs), 'token'),
+    ),
   // :not excludes what it names: values of the whole data (not the anchor's) keep most queries non-empty.
-  'token-not': (ctx, type) => perPool(ctx, type, (p) => isType('token')(p) && hasValues('token')(p), (p) => simpleClause(ctx, `${p.code}:not`, tokenValue(p.values), 'token-not')),
+  'token-not': (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('token')(p) && hasValues('token')(p),
+      (p) => simpleClause(ctx, `${p.code}:not`, tokenValue(p.values), 'token-not'),
+    ),
   'token-text': (ctx, type) =>
-    perPool(ctx, type, (p) => isType('token')(p) && valuesOfKind(p, 'token').some((t) => t.texts.some((x) => x.trim() !== '')), (p, vs) => {
-      const own = vs.flatMap((v) => (v.kind === 'token' ? v.texts : [])).filter((t) => t.trim() !== '');
-      const texts = [...new Set(own.length ? own : valuesOfKind(p, 'token').flatMap((t) => t.texts).filter((t) => t.trim() !== ''))];
-      const word = fc.tuple(fc.constantFrom(...texts), fc.nat(), fc.nat(), fc.nat(3)).map(([text, w, len, mode]) => {
-        const words = text.split(/\s+/).filter(Boolean);
-        const chosen = words[w % words.length] ?? text;
-        const rest = words.slice(w % words.length).join(' ');
-        // A word prefix, or a phrase prefix spanning words.
-        const base = mode === 3 ? rest : chosen;
-        return recase([...base].slice(0, 1 + (len % [...base].length)).join(''), mode);
-      });
-      return simpleClause(ctx, `${p.code}:text`, fc.oneof({ weight: 6, arbitrary: word.map(escapeValue) }, { weight: 1, arbitrary: RANDOM_WORD.map(escapeValue) }), 'token-text');
-    }),
+    perPool(
+      ctx,
+      type,
+      (p) => isType('token')(p) && valuesOfKind(p, 'token').some((t) => t.texts.some((x) => x.trim() !== '')),
+      (p, vs) => {
+        const own = vs.flatMap((v) => (v.kind === 'token' ? v.texts : [])).filter((t) => t.trim() !== '');
+        const texts = [
+          ...new Set(
+            own.length
+              ? own
+              : valuesOfKind(p, 'token')
+                  .flatMap((t) => t.texts)
+                  .filter((t) => t.trim() !== ''),
+          ),
+        ];
+        const word = fc.tuple(fc.constantFrom(...texts), fc.nat(), fc.nat(), fc.nat(3)).map(([text, w, len, mode]) => {
+          const words = text.split(/\s+/).filter(Boolean);
+          const chosen = words[w % words.length] ?? text;
+          const rest = words.slice(w % words.length).join(' ');
+          // A word prefix, or a phrase prefix spanning words.
+          const base = mode === 3 ? rest : chosen;
+          return recase([...base].slice(0, 1 + (len % [...base].length)).join(''), mode);
+        });
+        return simpleClause(
+          ctx,
+          `${p.code}:text`,
+          fc.oneof(
+            { weight: 6, arbitrary: word.map(escapeValue) },
+            { weight: 1, arbitrary: RANDOM_WORD.map(escapeValue) },
+          ),
+          'token-text',
+        );
+      },
+    ),
   'token-of-type': (ctx, type) =>
     perPool(ctx, type, hasValues('of-type'), (p, vs) => {
       const own = vs.filter((v): v is Extract<SearchValue, { kind: 'of-type' }> => v.kind === 'of-type');
       const ofType = own.length ? own : valuesOfKind(p, 'of-type');
-      const one = fc.tuple(fc.constantFrom(...ofType), fc.nat(4)).map(([v, form]) => `${v.system ?? ''}|${v.code}|${form === 4 ? 'no-such-value' : v.value}`);
+      const one = fc
+        .tuple(fc.constantFrom(...ofType), fc.nat(4))
+        .map(([v, form]) => `${v.system ?? ''}|${v.code}|${form === 4 ? 'no-such-value' : v.value}`);
       return simpleClause(ctx, `${p.code}:of-type`, one.map(escapeValue), 'token-of-type');
     }),
-  reference: (ctx, type) => perPool(ctx, type, (p) => isType('reference')(p) && hasValues('reference')(p), (p, vs) => simpleClause(ctx, p.code, referenceValue(ctx, p, vs), 'reference')),
+  reference: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('reference')(p) && hasValues('reference')(p),
+      (p, vs) => simpleClause(ctx, p.code, referenceValue(ctx, p, vs), 'reference'),
+    ),
   'reference-type': (ctx, type) =>
-    perPool(ctx, type, (p) => isType('reference')(p) && valuesOfKind(p, 'reference').some((v) => LOCAL.test(v.target)), (p, vs) => {
-      const own = vs.flatMap((v) => (v.kind === 'reference' && LOCAL.test(v.target) ? [v.target] : []));
-      const targets = own.length ? own : valuesOfKind(p, 'reference').map((v) => v.target).filter((t) => LOCAL.test(t));
-      return fc.constantFrom(...targets).chain((t) => {
-        const [targetType = '', id = ''] = t.split('/');
-        return orValues(ctx, fc.constantFrom(id, id, id, 'unknown-id'), ['reference-type']).map(({ value, features }) => ({ key: `${p.code}:${targetType}`, value, features }));
-      });
-    }),
+    perPool(
+      ctx,
+      type,
+      (p) => isType('reference')(p) && valuesOfKind(p, 'reference').some((v) => LOCAL.test(v.target)),
+      (p, vs) => {
+        const own = vs.flatMap((v) => (v.kind === 'reference' && LOCAL.test(v.target) ? [v.target] : []));
+        const targets = own.length
+          ? own
+          : valuesOfKind(p, 'reference')
+              .map((v) => v.target)
+              .filter((t) => LOCAL.test(t));
+        return fc.constantFrom(...targets).chain((t) => {
+          const [targetType = '', id = ''] = t.split('/');
+          return orValues(ctx, fc.constantFrom(id, id, id, 'unknown-id'), ['reference-type']).map(
+            ({ value, features }) => ({ key: `${p.code}:${targetType}`, value, features }),
+          );
+        });
+      },
+    ),
   'reference-identifier': (ctx, type) =>
     perPool(ctx, type, hasValues('reference-identifier'), (p, vs) => {
-      const own = vs.filter((v): v is Extract<SearchValue, { kind: 'reference-identifier' }> => v.kind === 'reference-identifier');
-      const ids = own.length ? own : valuesOfKind(p, 'reference-identifier');
-      const one = fc.tuple(fc.constantFrom(...ids), fc.nat(4)).map(([v, form]) =>
-        form === 0 ? v.value : form === 1 && v.system ? `${v.system}|` : form === 2 ? `${v.system ?? ''}|no-such-value` : `${v.system ?? ''}|${v.value}`,
+      const own = vs.filter(
+        (v): v is Extract<SearchValue, { kind: 'reference-identifier' }> => v.kind === 'reference-identifier',
       );
+      const ids = own.length ? own : valuesOfKind(p, 'reference-identifier');
+      const one = fc
+        .tuple(fc.constantFrom(...ids), fc.nat(4))
+        .map(([v, form]) =>
+          form === 0
+            ? v.value
+            : form === 1 && v.system
+              ? `${v.system}|`
+              : form === 2
+                ? `${v.system ?? ''}|no-such-value`
+                : `${v.system ?? ''}|${v.value}`,
+        );
       return simpleClause(ctx, `${p.code}:identifier`, one.map(escapeValue), 'reference-identifier');
     }),
-  date: (ctx, type) => perPool(ctx, type, (p) => isType('date')(p) && hasValues('date')(p), (p, vs) => simpleClause(ctx, p.code, dateValue(vs), 'date')),
+  date: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('date')(p) && hasValues('date')(p),
+      (p, vs) => simpleClause(ctx, p.code, dateValue(vs), 'date'),
+    ),
   'date-period': (ctx, type) =>
-    perPool(ctx, type, (p) => isType('date')(p) && p.values.some(isPeriod), (p, vs) => {
-      const own = vs.filter(isPeriod);
-      return simpleClause(ctx, p.code, dateValue(own.length ? own : p.values.filter(isPeriod)), 'date-period');
-    }),
-  number: (ctx, type) => perPool(ctx, type, (p) => isType('number')(p) && hasValues('number')(p), (p, vs) => simpleClause(ctx, p.code, numberValue(vs, ctx.avoid), 'number')),
-  quantity: (ctx, type) => perPool(ctx, type, (p) => isType('quantity')(p) && hasValues('quantity')(p), (p, vs) => simpleClause(ctx, p.code, quantityValue(vs, ctx.avoid), 'quantity')),
-  uri: (ctx, type) => perPool(ctx, type, (p) => p.sp.type === 'uri' && hasValues('uri')(p), (p, vs) => simpleClause(ctx, p.code, uriValue(vs, 'exact'), 'uri')),
-  'uri-below': (ctx, type) => perPool(ctx, type, (p) => p.sp.type === 'uri' && hasValues('uri')(p), (p, vs) => simpleClause(ctx, `${p.code}:below`, uriValue(vs, 'below'), 'uri-below')),
-  'uri-above': (ctx, type) => perPool(ctx, type, (p) => p.sp.type === 'uri' && hasValues('uri')(p), (p, vs) => simpleClause(ctx, `${p.code}:above`, uriValue(vs, 'above'), 'uri-above')),
-  composite: (ctx, type) => perPool(ctx, type, (p) => p.sp.type === 'composite' && hasValues('composite')(p), (p, vs) => simpleClause(ctx, p.code, compositeValue(vs, ctx.avoid), 'composite')),
+    perPool(
+      ctx,
+      type,
+      (p) => isType('date')(p) && p.values.some(isPeriod),
+      (p, vs) => {
+        const own = vs.filter(isPeriod);
+        return simpleClause(ctx, p.code, dateValue(own.length ? own : p.values.filter(isPeriod)), 'date-period');
+      },
+    ),
+  number: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('number')(p) && hasValues('number')(p),
+      (p, vs) => simpleClause(ctx, p.code, numberValue(vs, ctx.avoid), 'number'),
+    ),
+  quantity: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => isType('quantity')(p) && hasValues('quantity')(p),
+      (p, vs) => simpleClause(ctx, p.code, quantityValue(vs, ctx.avoid), 'quantity'),
+    ),
+  uri: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => p.sp.type === 'uri' && hasValues('uri')(p),
+      (p, vs) => simpleClause(ctx, p.code, uriValue(vs, 'exact'), 'uri'),
+    ),
+  'uri-below': (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => p.sp.type === 'uri' && hasValues('uri')(p),
+      (p, vs) => simpleClause(ctx, `${p.code}:below`, uriValue(vs, 'below'), 'uri-below'),
+    ),
+  'uri-above': (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => p.sp.type === 'uri' && hasValues('uri')(p),
+      (p, vs) => simpleClause(ctx, `${p.code}:above`, uriValue(vs, 'above'), 'uri-above'),
+    ),
+  composite: (ctx, type) =>
+    perPool(
+      ctx,
+      type,
+      (p) => p.sp.type === 'composite' && hasValues('composite')(p),
+      (p, vs) => simpleClause(ctx, p.code, compositeValue(vs, ctx.avoid), 'composite'),
+    ),
   id: (ctx, type) => {
     const ids = ctx.pools.ids(type);
     if (!ids.length) return [];
     const make = (anchor: Resource | undefined): Arbitrary<Clause> => {
       const own = anchor ? fc.constant(anchor.id as string) : fc.constantFrom(...ids);
-      const one = fc.oneof({ weight: 4, arbitrary: own }, { weight: 2, arbitrary: fc.constantFrom(...ids) }, { weight: 1, arbitrary: fc.constant('no-such-id') });
+      const one = fc.oneof(
+        { weight: 4, arbitrary: own },
+        { weight: 2, arbitrary: fc.constantFrom(...ids) },
+        { weight: 1, arbitrary: fc.constant('no-such-id') },
+      );
       return simpleClause(ctx, '_id', one, 'id');
     };
     return [{ code: null, make }];
   },
   lastUpdated: (ctx, type) => {
-    const prefixes = ctx.avoid.has('mongo-lastUpdated-eq-ap') ? PREFIXES.filter((x) => x !== 'eq' && x !== 'ap') : PREFIXES;
-    return perPool(ctx, type, (p) => p.code === '_lastUpdated', (_p, vs) => simpleClause(ctx, '_lastUpdated', dateValue(vs, prefixes), 'lastUpdated'));
+    const prefixes = ctx.avoid.has('mongo-lastUpdated-eq-ap')
+      ? PREFIXES.filter((x) => x !== 'eq' && x !== 'ap')
+      : PREFIXES;
+    return perPool(
+      ctx,
+      type,
+      (p) => p.code === '_lastUpdated',
+      (_p, vs) => simpleClause(ctx, '_lastUpdated', dateValue(vs, prefixes), 'lastUpdated'),
+    );
   },
   tag: (ctx, type) => specialToken(ctx, type, '_tag', 'tag'),
   security: (ctx, type) => specialToken(ctx, type, '_security', 'security'),
@@ -470,8 +725,15 @@ const GENERATORS: Record<FeatureName, ClauseGen | undefined> = {
     // Parameters that some but not all resources have are the informative ones.
     const informative = pools.filter((p) => p.present > 0 && p.present < p.total);
     const make = (): Arbitrary<Clause> => {
-      const pick = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...(informative.length ? informative : pools)) }, { weight: 1, arbitrary: fc.constantFrom(...pools) });
-      return fc.tuple(pick, fc.boolean()).map(([p, missing]) => ({ key: `${p.code}:missing`, value: String(missing), features: ['missing'] as FeatureName[] }));
+      const pick = fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...(informative.length ? informative : pools)) },
+        { weight: 1, arbitrary: fc.constantFrom(...pools) },
+      );
+      return fc.tuple(pick, fc.boolean()).map(([p, missing]) => ({
+        key: `${p.code}:missing`,
+        value: String(missing),
+        features: ['missing'] as FeatureName[],
+      }));
     };
     return [{ code: null, make }];
   },
@@ -488,21 +750,32 @@ const GENERATORS: Record<FeatureName, ClauseGen | undefined> = {
 const LOCAL = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]+$/;
 
 function specialToken(ctx: GenContext, type: string, code: string, feature: FeatureName): Candidate[] {
-  return perPool(ctx, type, (p) => p.code === code && hasValues('token')(p), (_p, vs) => simpleClause(ctx, code, tokenValue(vs, ['code', 'system|code', 'system|', '|code']), feature));
+  return perPool(
+    ctx,
+    type,
+    (p) => p.code === code && hasValues('token')(p),
+    (_p, vs) => simpleClause(ctx, code, tokenValue(vs, ['code', 'system|code', 'system|', '|code']), feature),
+  );
 }
 
 function specialUri(ctx: GenContext, type: string, code: string, feature: FeatureName): Candidate[] {
   const modes: Array<'exact' | 'below' | 'above'> = ['exact'];
   if (ctx.enabled.has('uri-below')) modes.push('below');
   if (ctx.enabled.has('uri-above')) modes.push('above');
-  return perPool(ctx, type, (p) => p.code === code && hasValues('uri')(p), (_p, vs) =>
-    fc.constantFrom(...modes).chain((mode) =>
-      orValues(ctx, uriValue(vs, mode), mode === 'exact' ? [feature] : [feature, `uri-${mode}` as FeatureName]).map(({ value, features }) => ({
-        key: mode === 'exact' ? code : `${code}:${mode}`,
-        value,
-        features,
-      })),
-    ),
+  return perPool(
+    ctx,
+    type,
+    (p) => p.code === code && hasValues('uri')(p),
+    (_p, vs) =>
+      fc.constantFrom(...modes).chain((mode) =>
+        orValues(ctx, uriValue(vs, mode), mode === 'exact' ? [feature] : [feature, `uri-${mode}` as FeatureName]).map(
+          ({ value, features }) => ({
+            key: mode === 'exact' ? code : `${code}:${mode}`,
+            value,
+            features,
+          }),
+        ),
+      ),
   );
 }
 
@@ -514,13 +787,20 @@ function compositeValue(values: SearchValue[], avoid: ReadonlySet<KnownBug>): Ar
       const kind = values[0]?.kind;
       if (i === 0 && kind === 'token') return tokenValue(values, ['code', 'system|code', '|code']);
       switch (kind) {
-        case 'token': return tokenValue(values, ['code', 'system|code']);
-        case 'quantity': return quantityValue(values, avoid);
-        case 'number': return numberValue(values, avoid);
-        case 'date': return dateValue(values);
-        case 'string': return stringValue(values, 'prefix');
-        case 'reference': return fc.constant((values[0] as { target: string }).target);
-        default: return fc.constant('x');
+        case 'token':
+          return tokenValue(values, ['code', 'system|code']);
+        case 'quantity':
+          return quantityValue(values, avoid);
+        case 'number':
+          return numberValue(values, avoid);
+        case 'date':
+          return dateValue(values);
+        case 'string':
+          return stringValue(values, 'prefix');
+        case 'reference':
+          return fc.constant((values[0] as { target: string }).target);
+        default:
+          return fc.constant('x');
       }
     });
     return fc.tuple(...parts).map((xs) => xs.join('$'));
@@ -532,7 +812,11 @@ function chainEnd(ctx: GenContext, type: string, anchor: Resource | undefined): 
   const kinds: FeatureName[] = ['string', 'token', 'date', 'reference', 'string-exact', 'token-text', 'quantity'];
   const candidates = kinds.filter((k) => ctx.enabled.has(k)).flatMap((k) => (GENERATORS[k] as ClauseGen)(ctx, type));
   if (!candidates.length) return undefined;
-  const own = anchor ? candidates.filter((c) => c.code !== null && (ctx.pools.model.values(type, c.code).get(anchor.id as string) ?? []).length > 0) : [];
+  const own = anchor
+    ? candidates.filter(
+        (c) => c.code !== null && (ctx.pools.model.values(type, c.code).get(anchor.id as string) ?? []).length > 0,
+      )
+    : [];
   return fc.constantFrom(...(own.length ? own : candidates)).chain((c) => c.make(anchor));
 }
 
@@ -541,15 +825,27 @@ function referenceLinks(ctx: GenContext, type: string): Array<{ code: string; ta
   const links: Array<{ code: string; target: string; sp: SearchParameter }> = [];
   for (const p of ctx.pools.pools(type, (x) => x.sp.type === 'reference' && !SPECIAL.has(x.code))) {
     const targets = new Set(valuesOfKind(p, 'reference').map((v) => v.target.split('/')[0] as string));
-    for (const t of targets) if (ctx.pools.types.includes(t) && ((p.sp.target ?? []) as string[]).includes(t)) links.push({ code: p.code, target: t, sp: p.sp });
+    for (const t of targets)
+      if (ctx.pools.types.includes(t) && ((p.sp.target ?? []) as string[]).includes(t))
+        links.push({ code: p.code, target: t, sp: p.sp });
   }
   return links;
 }
 
 /** The resources of `targetType` that `resource` refers to through `code` (an arbitrary over them), if any. */
-function followed(ctx: GenContext, type: string, resource: Resource | undefined, code: string, targetType: string): Arbitrary<Resource | undefined> {
+function followed(
+  ctx: GenContext,
+  type: string,
+  resource: Resource | undefined,
+  code: string,
+  targetType: string,
+): Arbitrary<Resource | undefined> {
   const keys = resource
-    ? (ctx.pools.model.values(type, code).get(resource.id as string) ?? []).flatMap((v) => (v.kind === 'reference' && v.target.startsWith(`${targetType}/`) && ctx.pools.model.byKey.has(v.target) ? [v.target] : []))
+    ? (ctx.pools.model.values(type, code).get(resource.id as string) ?? []).flatMap((v) =>
+        v.kind === 'reference' && v.target.startsWith(`${targetType}/`) && ctx.pools.model.byKey.has(v.target)
+          ? [v.target]
+          : [],
+      )
     : [];
   return keys.length ? fc.constantFrom(...keys).map((k) => ctx.pools.model.byKey.get(k)) : fc.constant(undefined);
 }
@@ -562,7 +858,13 @@ function chainClauses(ctx: GenContext, type: string, depth: 1 | 2): Candidate[] 
     if (depth === 1) {
       if (!chainEnd(ctx, target, undefined)) return [];
       const make = (anchor: Resource | undefined): Arbitrary<Clause> =>
-        followed(ctx, type, anchor, code, target).chain((t) => (chainEnd(ctx, target, t) as Arbitrary<Clause>).map((c) => ({ key: `${head}.${c.key}`, value: c.value, features: [feature, ...c.features] })));
+        followed(ctx, type, anchor, code, target).chain((t) =>
+          (chainEnd(ctx, target, t) as Arbitrary<Clause>).map((c) => ({
+            key: `${head}.${c.key}`,
+            value: c.value,
+            features: [feature, ...c.features],
+          })),
+        );
       return [{ code, make }];
     }
     return referenceLinks(ctx, target).flatMap((second): Candidate[] => {
@@ -571,7 +873,11 @@ function chainClauses(ctx: GenContext, type: string, depth: 1 | 2): Candidate[] 
       const make = (anchor: Resource | undefined): Arbitrary<Clause> =>
         followed(ctx, type, anchor, code, target).chain((t1) =>
           followed(ctx, target, t1, second.code, second.target).chain((t2) =>
-            (chainEnd(ctx, second.target, t2) as Arbitrary<Clause>).map((c) => ({ key: `${head}.${secondHead}.${c.key}`, value: c.value, features: [feature, ...c.features] })),
+            (chainEnd(ctx, second.target, t2) as Arbitrary<Clause>).map((c) => ({
+              key: `${head}.${secondHead}.${c.key}`,
+              value: c.value,
+              features: [feature, ...c.features],
+            })),
           ),
         );
       return [{ code, make }];
@@ -589,14 +895,20 @@ function referrers(ctx: GenContext, source: string, code: string, target: string
   if (!map) {
     map = new Map();
     for (const [id, values] of ctx.pools.model.values(source, code)) {
-      for (const v of values) if (v.kind === 'reference') map.set(v.target, [...(map.get(v.target) ?? []), `${source}/${id}`]);
+      for (const v of values)
+        if (v.kind === 'reference') map.set(v.target, [...(map.get(v.target) ?? []), `${source}/${id}`]);
     }
     bySourceParam.set(`${source}.${code}`, map);
   }
   return map.get(target) ?? [];
 }
 
-function referrer(ctx: GenContext, source: string, code: string, anchor: Resource | undefined): Arbitrary<Resource | undefined> {
+function referrer(
+  ctx: GenContext,
+  source: string,
+  code: string,
+  anchor: Resource | undefined,
+): Arbitrary<Resource | undefined> {
   const keys = anchor ? referrers(ctx, source, code, `${anchor.resourceType}/${anchor.id}`) : [];
   return keys.length ? fc.constantFrom(...keys).map((k) => ctx.pools.model.byKey.get(k)) : fc.constant(undefined);
 }
@@ -611,13 +923,23 @@ function hasClauses(ctx: GenContext, type: string, nested: boolean): Candidate[]
       if (!nested) {
         if (!chainEnd(ctx, source, undefined)) continue;
         const make = (anchor: Resource | undefined): Arbitrary<Clause> =>
-          referrer(ctx, source, link.code, anchor).chain((s) => (chainEnd(ctx, source, s) as Arbitrary<Clause>).map((c) => ({ key: prefix + c.key, value: c.value, features: ['has' as FeatureName, ...c.features] })));
+          referrer(ctx, source, link.code, anchor).chain((s) =>
+            (chainEnd(ctx, source, s) as Arbitrary<Clause>).map((c) => ({
+              key: prefix + c.key,
+              value: c.value,
+              features: ['has' as FeatureName, ...c.features],
+            })),
+          );
         out.push({ code: null, make });
       } else {
         for (const inner of hasClauses(ctx, source, false)) {
           const make = (anchor: Resource | undefined): Arbitrary<Clause> =>
             referrer(ctx, source, link.code, anchor).chain((s) =>
-              inner.make(s).map((c) => ({ key: prefix + c.key, value: c.value, features: ['has-nested' as FeatureName, ...c.features.filter((f) => f !== 'has')] })),
+              inner.make(s).map((c) => ({
+                key: prefix + c.key,
+                value: c.value,
+                features: ['has-nested' as FeatureName, ...c.features.filter((f) => f !== 'has')],
+              })),
             );
           out.push({ code: null, make });
         }
@@ -633,9 +955,17 @@ function hasClauses(ctx: GenContext, type: string, nested: boolean): Candidate[]
 const SORTABLE = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
 
 function sortArb(ctx: GenContext, type: string): Arbitrary<string> {
-  const codes = ['_id', '_lastUpdated', ...ctx.pools.pools(type, (p) => SORTABLE.has(p.sp.type as string) && p.present > 0 && p.code !== '_lastUpdated').map((p) => p.code)];
+  const codes = [
+    '_id',
+    '_lastUpdated',
+    ...ctx.pools
+      .pools(type, (p) => SORTABLE.has(p.sp.type as string) && p.present > 0 && p.code !== '_lastUpdated')
+      .map((p) => p.code),
+  ];
   const key = fc.tuple(fc.constantFrom(...codes), fc.boolean()).map(([code, desc]) => `${desc ? '-' : ''}${code}`);
-  return fc.uniqueArray(key, { minLength: 1, maxLength: 3, selector: (k) => k.replace(/^-/, '') }).map((keys) => keys.join(','));
+  return fc
+    .uniqueArray(key, { minLength: 1, maxLength: 3, selector: (k) => k.replace(/^-/, '') })
+    .map((keys) => keys.join(','));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -650,7 +980,9 @@ export function queryArbitrary(ctx: GenContext): Arbitrary<GeneratedQuery> {
   const features = CLAUSE_FEATURES.filter((f) => ctx.enabled.has(f));
   const byFeature = new Map<FeatureName, Array<{ type: string; candidates: Candidate[] }>>();
   for (const f of features) {
-    const entries = ctx.pools.types.map((type) => ({ type, candidates: (GENERATORS[f] as ClauseGen)(ctx, type) })).filter((e) => e.candidates.length > 0);
+    const entries = ctx.pools.types
+      .map((type) => ({ type, candidates: (GENERATORS[f] as ClauseGen)(ctx, type) }))
+      .filter((e) => e.candidates.length > 0);
     if (entries.length) byFeature.set(f, entries);
   }
   const usable = [...byFeature.keys()];
@@ -670,31 +1002,42 @@ export function queryArbitrary(ctx: GenContext): Arbitrary<GeneratedQuery> {
           const anchor = ctx.pools.model.byKey.get(`${type}/${anchorId}`);
           const main = candidate.make(anchor);
           const others = usable.flatMap((f) => byFeature.get(f)?.find((e) => e.type === type)?.candidates ?? []);
-          const anchorHas = (c: Candidate): boolean => c.code === null || (ctx.pools.model.values(type, c.code).get(anchorId) ?? []).length > 0;
+          const anchorHas = (c: Candidate): boolean =>
+            c.code === null || (ctx.pools.model.values(type, c.code).get(anchorId) ?? []).length > 0;
           const related = others.filter(anchorHas);
           const extra = ctx.enabled.has('and')
             ? fc.oneof(
                 { weight: 3, arbitrary: fc.constant([] as Clause[]) },
-                { weight: 3, arbitrary: fc.array(fc.constantFrom(...(related.length ? related : others)).chain((c) => c.make(anchor)), { minLength: 1, maxLength: 2 }) },
+                {
+                  weight: 3,
+                  arbitrary: fc.array(
+                    fc.constantFrom(...(related.length ? related : others)).chain((c) => c.make(anchor)),
+                    { minLength: 1, maxLength: 2 },
+                  ),
+                },
                 // The same parameter twice (repeated parameter = AND), e.g. birthdate=ge..&birthdate=le..
                 { weight: 2, arbitrary: main.map((c) => [c]) },
               )
             : fc.constant([] as Clause[]);
           // About a third of the queries are sorted (sorting every match is what costs most).
-          const sort = ctx.enabled.has('sort') ? fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: sortArb(ctx, type) }) : fc.constant(null);
+          const sort = ctx.enabled.has('sort')
+            ? fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: sortArb(ctx, type) })
+            : fc.constant(null);
           const total = ctx.enabled.has('total') ? fc.boolean() : fc.constant(false);
-          return fc.record({ first: main, more: extra, sort, pages: fc.integer({ min: 1, max: 5 }), total }).map(({ first, more, sort, pages, total }) => {
-            const clauses = [first, ...more];
-            const params: Array<[string, string]> = clauses.map((c) => [c.key, c.value]);
-            const used = new Set<FeatureName>(clauses.flatMap((c) => c.features));
-            if (clauses.length > 1) used.add('and');
-            if (sort) {
-              params.push(['_sort', sort]);
-              used.add('sort');
-            }
-            if (total) used.add('total');
-            return { query: { resourceType: type, params }, features: [...used], pages, total };
-          });
+          return fc
+            .record({ first: main, more: extra, sort, pages: fc.integer({ min: 1, max: 5 }), total })
+            .map(({ first, more, sort, pages, total }) => {
+              const clauses = [first, ...more];
+              const params: Array<[string, string]> = clauses.map((c) => [c.key, c.value]);
+              const used = new Set<FeatureName>(clauses.flatMap((c) => c.features));
+              if (clauses.length > 1) used.add('and');
+              if (sort) {
+                params.push(['_sort', sort]);
+                used.add('sort');
+              }
+              if (total) used.add('total');
+              return { query: { resourceType: type, params }, features: [...used], pages, total };
+            });
         }),
       ),
     );

@@ -37,26 +37,76 @@ export interface OracleQuery {
 // ---------------------------------------------------------------------------------------------
 // Values of a search parameter for one resource
 
-export interface StringValue { kind: 'string'; raw: string; norm: string }
+export interface StringValue {
+  kind: 'string';
+  raw: string;
+  norm: string;
+}
 /** `texts`: CodeableConcept.text, Coding.display or Identifier.type.text as written (for `:text`). */
-export interface TokenValue { kind: 'token'; system: string | null; code: string | null; texts: string[] }
-export interface OfTypeValue { kind: 'of-type'; system: string | null; code: string; value: string }
-export interface ReferenceValue { kind: 'reference'; target: string }
-export interface ReferenceIdentifierValue { kind: 'reference-identifier'; system: string | null; value: string }
-export interface DateValue { kind: 'date'; low: number; high: number }
-export interface NumberValue { kind: 'number'; value: Decimal }
-export interface QuantityValue { kind: 'quantity'; value: Decimal; system: string | null; code: string | null }
-export interface UriValue { kind: 'uri'; value: string }
+export interface TokenValue {
+  kind: 'token';
+  system: string | null;
+  code: string | null;
+  texts: string[];
+}
+export interface OfTypeValue {
+  kind: 'of-type';
+  system: string | null;
+  code: string;
+  value: string;
+}
+export interface ReferenceValue {
+  kind: 'reference';
+  target: string;
+}
+export interface ReferenceIdentifierValue {
+  kind: 'reference-identifier';
+  system: string | null;
+  value: string;
+}
+export interface DateValue {
+  kind: 'date';
+  low: number;
+  high: number;
+}
+export interface NumberValue {
+  kind: 'number';
+  value: Decimal;
+}
+export interface QuantityValue {
+  kind: 'quantity';
+  value: Decimal;
+  system: string | null;
+  code: string | null;
+}
+export interface UriValue {
+  kind: 'uri';
+  value: string;
+}
 /** One element of a composite parameter: the values of each component on that element. */
-export interface CompositeValue { kind: 'composite'; components: SearchValue[][] }
+export interface CompositeValue {
+  kind: 'composite';
+  components: SearchValue[][];
+}
 
 export type SearchValue =
-  | StringValue | TokenValue | OfTypeValue | ReferenceValue | ReferenceIdentifierValue
-  | DateValue | NumberValue | QuantityValue | UriValue | CompositeValue;
+  | StringValue
+  | TokenValue
+  | OfTypeValue
+  | ReferenceValue
+  | ReferenceIdentifierValue
+  | DateValue
+  | NumberValue
+  | QuantityValue
+  | UriValue
+  | CompositeValue;
 
 /** Lower case without diacritics (NFD, then \p{Diacritic} removed): how string searches compare. */
 export function normalizeText(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
 }
 
 const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
@@ -73,8 +123,17 @@ export function dateBounds(text: string): { low: number; high: number } | undefi
   const month = mo === undefined ? 1 : Number(mo);
   const day = d === undefined ? 1 : Number(d);
   if (month < 1 || month > 12) return undefined;
-  const start = utc(year, month, day, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0);
-  if (new Date(start).getUTCDate() !== day || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 59) return undefined;
+  const start = utc(
+    year,
+    month,
+    day,
+    Number(h ?? 0),
+    Number(mi ?? 0),
+    Number(s ?? 0),
+    frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0,
+  );
+  if (new Date(start).getUTCDate() !== day || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 59)
+    return undefined;
   let end: number;
   if (mo === undefined) end = utc(year + 1, 1, 1) - 1;
   else if (d === undefined) end = utc(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - 1;
@@ -83,7 +142,8 @@ export function dateBounds(text: string): { low: number; high: number } | undefi
   else if (frac === undefined) end = start + 999;
   else end = start + (frac.length >= 3 ? 0 : frac.length === 2 ? 9 : 99);
   let offset = 0;
-  if (tz && tz !== 'Z') offset = (tz.startsWith('-') ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000;
+  if (tz && tz !== 'Z')
+    offset = (tz.startsWith('-') ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000;
   return { low: start - offset, high: end - offset };
 }
 
@@ -111,10 +171,13 @@ function convert(type: string, typed: TypedValue, baseUrl: string, out: SearchVa
   switch (type) {
     case 'string': {
       const push = (text: unknown): void => {
-        if (typeof text === 'string' && text.trim() !== '') out.push({ kind: 'string', raw: text, norm: normalizeText(text) });
+        if (typeof text === 'string' && text.trim() !== '')
+          out.push({ kind: 'string', raw: text, norm: normalizeText(text) });
       };
-      if (typed.type === 'HumanName') [v.family, v.text, ...(v.given ?? []), ...(v.prefix ?? []), ...(v.suffix ?? [])].forEach(push);
-      else if (typed.type === 'Address') [...(v.line ?? []), v.city, v.district, v.state, v.postalCode, v.country, v.text].forEach(push);
+      if (typed.type === 'HumanName')
+        [v.family, v.text, ...(v.given ?? []), ...(v.prefix ?? []), ...(v.suffix ?? [])].forEach(push);
+      else if (typed.type === 'Address')
+        [...(v.line ?? []), v.city, v.district, v.state, v.postalCode, v.country, v.text].forEach(push);
       else push(value);
       return;
     }
@@ -122,15 +185,18 @@ function convert(type: string, typed: TypedValue, baseUrl: string, out: SearchVa
       const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
       const texts = (...xs: unknown[]): string[] => xs.filter((x): x is string => typeof x === 'string');
       if (typed.type === 'CodeableConcept') {
-        for (const c of v.coding ?? []) out.push({ kind: 'token', system: str(c.system), code: str(c.code), texts: texts(v.text, c.display) });
-        if (!v.coding?.length && typeof v.text === 'string') out.push({ kind: 'token', system: null, code: null, texts: texts(v.text) });
+        for (const c of v.coding ?? [])
+          out.push({ kind: 'token', system: str(c.system), code: str(c.code), texts: texts(v.text, c.display) });
+        if (!v.coding?.length && typeof v.text === 'string')
+          out.push({ kind: 'token', system: null, code: null, texts: texts(v.text) });
       } else if (typed.type === 'Coding') {
         out.push({ kind: 'token', system: str(v.system), code: str(v.code), texts: texts(v.display) });
       } else if (typed.type === 'Identifier') {
         out.push({ kind: 'token', system: str(v.system), code: str(v.value), texts: texts(v.type?.text) });
         if (typeof v.value === 'string') {
           for (const c of v.type?.coding ?? []) {
-            if (typeof c.code === 'string') out.push({ kind: 'of-type', system: str(c.system), code: c.code, value: v.value });
+            if (typeof c.code === 'string')
+              out.push({ kind: 'of-type', system: str(c.system), code: c.code, value: v.value });
           }
         }
       } else if (typed.type === 'ContactPoint') {
@@ -142,9 +208,14 @@ function convert(type: string, typed: TypedValue, baseUrl: string, out: SearchVa
     }
     case 'reference': {
       if (typed.type === 'Reference') {
-        if (typeof v.reference === 'string' && v.reference) out.push({ kind: 'reference', target: localTarget(v.reference, baseUrl) });
+        if (typeof v.reference === 'string' && v.reference)
+          out.push({ kind: 'reference', target: localTarget(v.reference, baseUrl) });
         if (typeof v.identifier?.value === 'string' && v.identifier.value) {
-          out.push({ kind: 'reference-identifier', system: typeof v.identifier.system === 'string' ? v.identifier.system : null, value: v.identifier.value });
+          out.push({
+            kind: 'reference-identifier',
+            system: typeof v.identifier.system === 'string' ? v.identifier.system : null,
+            value: v.identifier.value,
+          });
         }
       } else if (typeof value === 'string' && value) {
         out.push({ kind: 'reference', target: localTarget(value, baseUrl) });
@@ -168,16 +239,27 @@ function convert(type: string, typed: TypedValue, baseUrl: string, out: SearchVa
       return;
     }
     case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) out.push({ kind: 'number', value: decimalOfNumber(value) });
+      if (typeof value === 'number' && Number.isFinite(value))
+        out.push({ kind: 'number', value: decimalOfNumber(value) });
       return;
     case 'quantity':
       if (typeof value === 'number' && Number.isFinite(value)) {
         out.push({ kind: 'quantity', value: decimalOfNumber(value), system: null, code: null });
       } else if (typed.type === 'Money' && typeof v.value === 'number') {
-        out.push({ kind: 'quantity', value: decimalOfNumber(v.value), system: 'urn:iso:std:iso:4217', code: typeof v.currency === 'string' ? v.currency : null });
+        out.push({
+          kind: 'quantity',
+          value: decimalOfNumber(v.value),
+          system: 'urn:iso:std:iso:4217',
+          code: typeof v.currency === 'string' ? v.currency : null,
+        });
       } else if (QUANTITY_TYPES.has(typed.type) && typeof v.value === 'number' && Number.isFinite(v.value)) {
         const code = typeof v.code === 'string' ? v.code : typeof v.unit === 'string' ? v.unit : null;
-        out.push({ kind: 'quantity', value: decimalOfNumber(v.value), system: typeof v.system === 'string' ? v.system : null, code });
+        out.push({
+          kind: 'quantity',
+          value: decimalOfNumber(v.value),
+          system: typeof v.system === 'string' ? v.system : null,
+          code,
+        });
       }
       return;
     case 'uri':
@@ -246,7 +328,8 @@ function definitionByUrl(url: string): SearchParameter | undefined {
   if (!definitionsByUrl) {
     definitionsByUrl = new Map();
     const bundle = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
-    for (const entry of bundle.entry ?? []) if (entry.resource?.url) definitionsByUrl.set(entry.resource.url, entry.resource);
+    for (const entry of bundle.entry ?? [])
+      if (entry.resource?.url) definitionsByUrl.set(entry.resource.url, entry.resource);
   }
   return definitionsByUrl.get(url);
 }
@@ -307,7 +390,10 @@ export class ReferenceModel {
   }
 
   #compositeValues(type: string, sp: SearchParameter, elements: TypedValue[], out: SearchValue[]): void {
-    const components = (sp.component ?? []).map((c) => ({ type: definitionByUrl(c.definition as string)?.type as string, expression: c.expression as string }));
+    const components = (sp.component ?? []).map((c) => ({
+      type: definitionByUrl(c.definition as string)?.type as string,
+      expression: c.expression as string,
+    }));
     if (components.some((c) => !c.type)) throw new Error(`unknown component of ${type}.${sp.code}`);
     for (const element of elements) {
       const values = components.map((c) => {
@@ -335,7 +421,11 @@ export class ReferenceModel {
   /** The ids (as `Type/id`) of the resources of `type` that match one parameter. */
   matchingKeys(type: string, key: string, value: string): Set<string> {
     const f = this.filter(type, key, value);
-    return new Set(this.resources(type).filter(f).map((r) => `${type}/${r.id}`));
+    return new Set(
+      this.resources(type)
+        .filter(f)
+        .map((r) => `${type}/${r.id}`),
+    );
   }
 
   /** One query parameter as a predicate on resources of `type`. */
@@ -367,7 +457,12 @@ export class ReferenceModel {
     return (r) => of(r).some((v) => conditions.some((c) => c(v)));
   }
 
-  #condition(type: string, sp: SearchParameter, modifier: string | undefined, text: string): (v: SearchValue) => boolean {
+  #condition(
+    type: string,
+    sp: SearchParameter,
+    modifier: string | undefined,
+    text: string,
+  ): (v: SearchValue) => boolean {
     switch (sp.type) {
       case 'string':
         return stringCondition(modifier, text);
@@ -396,21 +491,24 @@ export class ReferenceModel {
   #referenceCondition(sp: SearchParameter, modifier: string | undefined, text: string): (v: SearchValue) => boolean {
     if (modifier === 'identifier') {
       const token = tokenCondition(text, undefined);
-      return (v) => v.kind === 'reference-identifier' && token({ kind: 'token', system: v.system, code: v.value, texts: [] });
+      return (v) =>
+        v.kind === 'reference-identifier' && token({ kind: 'token', system: v.system, code: v.value, texts: [] });
     }
     const targets = new Set<string>();
     const local = localTarget(text, this.baseUrl);
     if (local.includes('/') || local.includes(':')) targets.add(local);
     else if (modifier) targets.add(`${modifier}/${local}`);
     else for (const t of sp.target ?? []) targets.add(`${t}/${local}`);
-    if (modifier && !(sp.target ?? []).includes(modifier as never)) throw new Error(`${modifier} is not a target of ${sp.code}`);
+    if (modifier && !(sp.target ?? []).includes(modifier as never))
+      throw new Error(`${modifier} is not a target of ${sp.code}`);
     return (v) => v.kind === 'reference' && targets.has(v.target);
   }
 
   #compositeCondition(type: string, sp: SearchParameter, text: string): (v: SearchValue) => boolean {
     const parts = text.split('$');
     const componentTypes = (sp.component ?? []).map((c) => definitionByUrl(c.definition as string)?.type as string);
-    if (parts.length !== componentTypes.length) throw new Error(`composite ${sp.code} needs ${componentTypes.length} parts: ${text}`);
+    if (parts.length !== componentTypes.length)
+      throw new Error(`composite ${sp.code} needs ${componentTypes.length} parts: ${text}`);
     const conditions = parts.map((part, i) => {
       const componentType = componentTypes[i] as string;
       const fake = { type: componentType, code: `${sp.code}#${i}`, target: [] } as unknown as SearchParameter;
@@ -425,7 +523,9 @@ export class ReferenceModel {
     const sp = this.param(type, code);
     if (sp?.type !== 'reference') throw new Error(`chain on non-reference ${type}.${code}`);
     const restCode = splitOnce(rest.split('.')[0] as string, ':')[0] as string;
-    const targetTypes = typeModifier ? [typeModifier] : (sp.target ?? []).filter((t) => searchParametersFor(t).has(restCode));
+    const targetTypes = typeModifier
+      ? [typeModifier]
+      : (sp.target ?? []).filter((t) => searchParametersFor(t).has(restCode));
     if (targetTypes.length === 0) throw new Error(`no target of ${type}.${code} has ${restCode}`);
     const keys = new Set<string>();
     for (const t of targetTypes) for (const k of this.matchingKeys(t, rest, value)) keys.add(k);
@@ -443,7 +543,8 @@ export class ReferenceModel {
     const referenced = new Set<string>();
     const refs = this.values(sourceType, param);
     for (const k of sources) {
-      for (const v of refs.get(k.slice(sourceType.length + 1)) ?? []) if (v.kind === 'reference') referenced.add(v.target);
+      for (const v of refs.get(k.slice(sourceType.length + 1)) ?? [])
+        if (v.kind === 'reference') referenced.add(v.target);
     }
     return (r) => referenced.has(`${type}/${r.id}`);
   }
@@ -460,7 +561,11 @@ export class ReferenceModel {
     for (const v of values) {
       const candidate = sortKeyOf(v, key.descending);
       if (candidate === undefined) continue;
-      if (best === undefined || (key.descending ? compareSortValues(candidate, best) > 0 : compareSortValues(candidate, best) < 0)) best = candidate;
+      if (
+        best === undefined ||
+        (key.descending ? compareSortValues(candidate, best) > 0 : compareSortValues(candidate, best) < 0)
+      )
+        best = candidate;
     }
     return best;
   }
@@ -486,10 +591,16 @@ export class ReferenceModel {
 
 const CONTROL = new Set(['_count', '_total', '_sort', '_format', '_pretty']);
 
-export interface SortSpec { code: string; descending: boolean }
+export interface SortSpec {
+  code: string;
+  descending: boolean;
+}
 
 export function parseSort(value: string): SortSpec[] {
-  return value.split(',').filter(Boolean).map((k) => (k.startsWith('-') ? { code: k.slice(1), descending: true } : { code: k, descending: false }));
+  return value
+    .split(',')
+    .filter(Boolean)
+    .map((k) => (k.startsWith('-') ? { code: k.slice(1), descending: true } : { code: k, descending: false }));
 }
 
 /**
@@ -500,14 +611,21 @@ export function parseSort(value: string): SortSpec[] {
  */
 function sortKeyOf(v: SearchValue, descending: boolean): string | number | undefined {
   switch (v.kind) {
-    case 'string': return v.norm;
-    case 'token': return v.code ?? undefined;
-    case 'reference': return v.target;
-    case 'uri': return v.value;
-    case 'date': return descending ? v.high : v.low;
+    case 'string':
+      return v.norm;
+    case 'token':
+      return v.code ?? undefined;
+    case 'reference':
+      return v.target;
+    case 'uri':
+      return v.value;
+    case 'date':
+      return descending ? v.high : v.low;
     case 'number':
-    case 'quantity': return Number(`${v.value.digits}e-${v.value.scale}`);
-    default: return undefined;
+    case 'quantity':
+      return Number(`${v.value.digits}e-${v.value.scale}`);
+    default:
+      return undefined;
   }
 }
 
@@ -534,7 +652,10 @@ export function compareCodePoints(a: string, b: string): number {
 
 /** Commas separate alternatives; `\,` is a literal comma. */
 export function splitOr(value: string): string[] {
-  return value.split(/(?<!\\),/).map((v) => v.replace(/\\,/g, ',')).filter((v) => v !== '');
+  return value
+    .split(/(?<!\\),/)
+    .map((v) => v.replace(/\\,/g, ','))
+    .filter((v) => v !== '');
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {
@@ -558,10 +679,12 @@ function stringCondition(modifier: string | undefined, text: string): (v: Search
 function tokenCondition(text: string, modifier: string | undefined): (v: SearchValue) => boolean {
   if (modifier === 'text') {
     const wanted = normalizeText(text);
-    return (v) => v.kind === 'token' && v.texts.some((raw) => {
-      const t = normalizeText(raw);
-      return t.startsWith(wanted) || t.includes(` ${wanted}`);
-    });
+    return (v) =>
+      v.kind === 'token' &&
+      v.texts.some((raw) => {
+        const t = normalizeText(raw);
+        return t.startsWith(wanted) || t.includes(` ${wanted}`);
+      });
   }
   if (modifier === 'of-type') {
     const [system = '', code = '', ...rest] = text.split('|');
@@ -593,15 +716,24 @@ function dateCondition(text: string): (v: SearchValue) => boolean {
   if (!c) throw new Error(`bad date ${text}`);
   const test = (r: { low: number; high: number }): boolean => {
     switch (prefix) {
-      case 'eq': return r.low >= c.low && r.high <= c.high;
-      case 'ne': return !(r.low >= c.low && r.high <= c.high);
-      case 'lt': return r.low < c.low;
-      case 'le': return r.low <= c.high;
-      case 'gt': return r.high > c.high;
-      case 'ge': return r.high >= c.low;
-      case 'sa': return r.low > c.high;
-      case 'eb': return r.high < c.low;
-      case 'ap': return r.low <= c.high && r.high >= c.low;
+      case 'eq':
+        return r.low >= c.low && r.high <= c.high;
+      case 'ne':
+        return !(r.low >= c.low && r.high <= c.high);
+      case 'lt':
+        return r.low < c.low;
+      case 'le':
+        return r.low <= c.high;
+      case 'gt':
+        return r.high > c.high;
+      case 'ge':
+        return r.high >= c.low;
+      case 'sa':
+        return r.low > c.high;
+      case 'eb':
+        return r.high < c.low;
+      case 'ap':
+        return r.low <= c.high && r.high >= c.low;
     }
   };
   return (v) => v.kind === 'date' && test(v);
@@ -624,15 +756,24 @@ function numberCondition(text: string, valueOf: (v: SearchValue) => Decimal | un
   }
   const test = (x: Decimal): boolean => {
     switch (prefix) {
-      case 'eq': return compareDecimal(x, low) >= 0 && compareDecimal(x, high) < 0;
-      case 'ne': return !(compareDecimal(x, low) >= 0 && compareDecimal(x, high) < 0);
-      case 'lt': return compareDecimal(x, value) < 0;
-      case 'le': return compareDecimal(x, value) <= 0;
-      case 'gt': return compareDecimal(x, value) > 0;
-      case 'ge': return compareDecimal(x, value) >= 0;
-      case 'sa': return compareDecimal(x, value) > 0;
-      case 'eb': return compareDecimal(x, value) < 0;
-      case 'ap': return compareDecimal(x, low) >= 0 && compareDecimal(x, high) <= 0;
+      case 'eq':
+        return compareDecimal(x, low) >= 0 && compareDecimal(x, high) < 0;
+      case 'ne':
+        return !(compareDecimal(x, low) >= 0 && compareDecimal(x, high) < 0);
+      case 'lt':
+        return compareDecimal(x, value) < 0;
+      case 'le':
+        return compareDecimal(x, value) <= 0;
+      case 'gt':
+        return compareDecimal(x, value) > 0;
+      case 'ge':
+        return compareDecimal(x, value) >= 0;
+      case 'sa':
+        return compareDecimal(x, value) > 0;
+      case 'eb':
+        return compareDecimal(x, value) < 0;
+      case 'ap':
+        return compareDecimal(x, low) >= 0 && compareDecimal(x, high) <= 0;
     }
   };
   return (v) => {
@@ -645,7 +786,8 @@ function numberCondition(text: string, valueOf: (v: SearchValue) => Decimal | un
 function quantityCondition(text: string): (v: SearchValue) => boolean {
   const [number = '', system = '', code = ''] = text.split('|');
   const numeric = numberCondition(number, (v) => (v.kind === 'quantity' ? v.value : undefined));
-  return (v) => v.kind === 'quantity' && numeric(v) && (system === '' || v.system === system) && (code === '' || v.code === code);
+  return (v) =>
+    v.kind === 'quantity' && numeric(v) && (system === '' || v.system === system) && (code === '' || v.code === code);
 }
 
 function uriCondition(modifier: string | undefined, text: string): (v: SearchValue) => boolean {

@@ -40,7 +40,10 @@ describe('search oracle: MongoDB pipelines under mingo', { skip: SKIP }, () => {
     const plain = mingoEngine(mingoSource(subset), oracle.server.fhirUrl);
     const fast = mingoEngine(partitionedSource(subset), oracle.server.fhirUrl);
     const sample = fc.sample(queryArbitrary(oracle.ctx), { seed: SEED + 1, numRuns: 200 });
-    const picked = [...sample.filter((g) => g.features.some((f) => f.startsWith('chain') || f.startsWith('has'))).slice(0, 12), ...sample.slice(0, 12)];
+    const picked = [
+      ...sample.filter((g) => g.features.some((f) => f.startsWith('chain') || f.startsWith('has'))).slice(0, 12),
+      ...sample.slice(0, 12),
+    ];
     let nonEmpty = 0;
     for (const g of picked) {
       const count = Math.max(1, Math.ceil(oracle.model.evaluate(g.query).length / 3));

@@ -50,12 +50,19 @@ describe('search oracle: SQLite over HTTP', { skip: SKIP }, () => {
       const all = model.resources(g.query.resourceType);
       const step = Math.max(1, Math.floor(all.length / 60));
       for (const r of all.filter((x, i) => ours.has(x.id as string) || i % step === 0)) {
-        assert.equal(ours.has(r.id as string), matchesSearchRequest(r, request), `${g.query.resourceType}/${r.id} and ${g.query.resourceType}?${queryString(g.query)}`);
+        assert.equal(
+          ours.has(r.id as string),
+          matchesSearchRequest(r, request),
+          `${g.query.resourceType}/${r.id} and ${g.query.resourceType}?${queryString(g.query)}`,
+        );
       }
       if (ours.size) nonEmpty++;
     }
     t.diagnostic(`${queries.length} queries compared with matchesSearchRequest, ${nonEmpty} with results`);
-    assert.ok(queries.length >= 200 && nonEmpty >= queries.length / 2, `${queries.length} compared, ${nonEmpty} non-empty`);
+    assert.ok(
+      queries.length >= 200 && nonEmpty >= queries.length / 2,
+      `${queries.length} compared, ${nonEmpty} non-empty`,
+    );
   });
 
   it('the reference evaluator: union terms kept for a type evaluate like the whole expression', () => {
@@ -70,7 +77,11 @@ describe('search oracle: SQLite over HTTP', { skip: SKIP }, () => {
         const trimmed = termsForType(type, sp.expression);
         for (const r of sample) {
           const set = (expression: string | undefined): string[] =>
-            expression ? [...new Set(evaluateExpression(expression, [toTypedValue(r)]).map((v) => JSON.stringify(v.value)))].sort() : [];
+            expression
+              ? [
+                  ...new Set(evaluateExpression(expression, [toTypedValue(r)]).map((v) => JSON.stringify(v.value))),
+                ].sort()
+              : [];
           assert.deepEqual(set(trimmed), set(sp.expression), `${type}.${code} on ${r.id}`);
           compared++;
         }

@@ -20,8 +20,17 @@ export async function startExternalProvider(redirectUri: string, people: Externa
   const server = await startHttp();
   const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JsonWebKey;
   const provider = new Provider(server.url, {
-    clients: [{ client_id: EXTERNAL_CLIENT_ID, client_secret: EXTERNAL_CLIENT_SECRET, redirect_uris: [redirectUri], response_types: ['code'], grant_types: ['authorization_code'] }],
-    findAccount: async (_ctx, sub) => (people[sub] ? { accountId: sub, claims: async () => ({ sub, ...people[sub] }) } : undefined),
+    clients: [
+      {
+        client_id: EXTERNAL_CLIENT_ID,
+        client_secret: EXTERNAL_CLIENT_SECRET,
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+      },
+    ],
+    findAccount: async (_ctx, sub) =>
+      people[sub] ? { accountId: sub, claims: async () => ({ sub, ...people[sub] }) } : undefined,
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     jwks: { keys: [jwk as Record<string, string>] },
     cookies: { keys: ['external-test-only-cookie-key'] },
@@ -38,7 +47,12 @@ export async function startExternalProvider(redirectUri: string, people: Externa
  * until it redirects to `returnTo`'s origin (ours); answers that callback URL, not yet requested.
  * `cancel` aborts at the login page instead (the provider then redirects back with access_denied).
  */
-export async function throughExternalPages(browser: TestBrowser, authorization: URL, login: string, options: { returnTo: string; cancel?: boolean }): Promise<URL> {
+export async function throughExternalPages(
+  browser: TestBrowser,
+  authorization: URL,
+  login: string,
+  options: { returnTo: string; cancel?: boolean },
+): Promise<URL> {
   const ours = new URL(options.returnTo).origin;
   let url = authorization;
   for (let steps = 0; steps < 12; steps++) {
@@ -48,11 +62,19 @@ export async function throughExternalPages(browser: TestBrowser, authorization: 
       const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1];
       assert.ok(action, `a form on ${url.pathname}`);
       const form: Record<string, string> = {};
-      for (const [, name, value] of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)) form[name as string] = value as string;
-      if (form.prompt === 'login' && options.cancel) page = await browser.request(new URL(`${url.pathname}/abort`, url));
-      else page = await browser.request(new URL(action, url), { form: form.prompt === 'login' ? { ...form, login, password: 'anything' } : form });
+      for (const [, name, value] of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g))
+        form[name as string] = value as string;
+      if (form.prompt === 'login' && options.cancel)
+        page = await browser.request(new URL(`${url.pathname}/abort`, url));
+      else
+        page = await browser.request(new URL(action, url), {
+          form: form.prompt === 'login' ? { ...form, login, password: 'anything' } : form,
+        });
     }
-    assert.ok(page.status >= 300 && page.status < 400 && page.location, `a redirect from ${url.pathname}, got ${page.status}`);
+    assert.ok(
+      page.status >= 300 && page.status < 400 && page.location,
+      `a redirect from ${url.pathname}, got ${page.status}`,
+    );
     url = new URL(page.location);
   }
   throw new Error('the external provider never redirected back');

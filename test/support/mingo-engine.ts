@@ -78,7 +78,10 @@ export class MingoServer {
   checkWrite(name: string, id: string, transaction?: Transaction): void {
     for (const other of this.running) {
       if (other === transaction || !other.writes.get(name)?.has(id)) continue;
-      if (!transaction) throw new Error(`MingoServer: a write outside a transaction to ${name}/${id}, which a running transaction wrote, is not simulated`);
+      if (!transaction)
+        throw new Error(
+          `MingoServer: a write outside a transaction to ${name}/${id}, which a running transaction wrote, is not simulated`,
+        );
       throw writeConflict(name, id);
     }
     if (transaction && (this.#written(name).get(id) ?? 0) > transaction.startedAt) throw writeConflict(name, id);
@@ -106,7 +109,9 @@ interface Transaction {
 function writeConflict(name: string, id: string): MongoServerError {
   return new MongoServerError({
     message: `WriteConflict error: this operation conflicted with another operation (${name}/${id})`,
-    code: 112, codeName: 'WriteConflict', errorLabels: ['TransientTransactionError'],
+    code: 112,
+    codeName: 'WriteConflict',
+    errorLabels: ['TransientTransactionError'],
   });
 }
 
@@ -114,7 +119,13 @@ function writeConflict(name: string, id: string): MongoServerError {
 export class MingoEngine extends MongoEngine {
   constructor(options: { server?: MingoServer; clock?: Clock } = {}) {
     const server = options.server ?? new MingoServer();
-    super({ uri: 'mongodb://mingo.invalid/', dbName: 'patient_portal', production: true, client: server.client(), clock: options.clock });
+    super({
+      uri: 'mongodb://mingo.invalid/',
+      dbName: 'patient_portal',
+      production: true,
+      client: server.client(),
+      clock: options.clock,
+    });
   }
 }
 
@@ -175,7 +186,12 @@ class MingoSession {
         return result;
       } catch (err) {
         this.#server.abort(transaction);
-        if (!(err instanceof MongoServerError && err.hasErrorLabel('TransientTransactionError') && Date.now() < deadline)) throw err;
+        if (!(
+          err instanceof MongoServerError &&
+          err.hasErrorLabel('TransientTransactionError') &&
+          Date.now() < deadline
+        ))
+          throw err;
       } finally {
         this.transaction = undefined;
       }
@@ -223,7 +239,10 @@ class MingoCollection {
     const stored = bson(doc);
     if (stored._id === undefined) throw new Error('MingoServer: insertOne without an _id (the engine always sets one)');
     if (this.#view(options.session).has(String(stored._id))) {
-      throw new MongoServerError({ message: `E11000 duplicate key error collection: ${this.#name} index: _id_ dup key: { _id: ${JSON.stringify(stored._id)} }`, code: 11000 });
+      throw new MongoServerError({
+        message: `E11000 duplicate key error collection: ${this.#name} index: _id_ dup key: { _id: ${JSON.stringify(stored._id)} }`,
+        code: 11000,
+      });
     }
     this.#write(options.session, stored);
     return { acknowledged: true, insertedId: stored._id };
@@ -231,7 +250,8 @@ class MingoCollection {
 
   async replaceOne(filter: Document, replacement: Document, options: Document = {}): Promise<Document> {
     allowOptions('replaceOne', options, ['session', 'upsert']);
-    if (Object.keys(replacement).some((k) => k.startsWith('$'))) throw new Error('MingoServer: replaceOne takes a document, not update operators');
+    if (Object.keys(replacement).some((k) => k.startsWith('$')))
+      throw new Error('MingoServer: replaceOne takes a document, not update operators');
     const [match] = this.#matching(filter, options.session);
     if (match) {
       this.#write(options.session, { ...bson(replacement), _id: match._id });
@@ -239,14 +259,16 @@ class MingoCollection {
     }
     if (!options.upsert) return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0 };
     const id = replacement._id ?? filter._id;
-    if (id === undefined || typeof id === 'object') throw new Error('MingoServer: upsert needs a literal _id in the filter or the document');
+    if (id === undefined || typeof id === 'object')
+      throw new Error('MingoServer: upsert needs a literal _id in the filter or the document');
     this.#write(options.session, { ...bson(replacement), _id: id });
     return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: id };
   }
 
   async updateOne(filter: Document, modifier: Document, options: Document = {}): Promise<Document> {
     allowOptions('updateOne', options, ['session']);
-    if (Object.keys(modifier).some((k) => !k.startsWith('$'))) throw new Error('MingoServer: updateOne takes update operators');
+    if (Object.keys(modifier).some((k) => !k.startsWith('$')))
+      throw new Error('MingoServer: updateOne takes update operators');
     const [match] = this.#matching(filter, options.session);
     if (!match) return { acknowledged: true, matchedCount: 0, modifiedCount: 0 };
     const updated = structuredClone(match);
@@ -314,8 +336,10 @@ class MingoCollection {
 
   /** Runs a pipeline over this collection as the session sees it; `$lookup` reads the same view. */
   #aggregate(pipeline: Document[], session?: MingoSession): Document[] {
-    if (session !== undefined && !(session instanceof MingoSession)) throw new Error('MingoServer: not a session of this server');
-    const collectionResolver = (name: string): Document[] => [...new MingoCollection(this.#server, name).#view(session).values()].map((d) => ({ ...d }));
+    if (session !== undefined && !(session instanceof MingoSession))
+      throw new Error('MingoServer: not a session of this server');
+    const collectionResolver = (name: string): Document[] =>
+      [...new MingoCollection(this.#server, name).#view(session).values()].map((d) => ({ ...d }));
     // Stored documents are deep-frozen: mingo gets shallow copies, and the caller a deep copy.
     const input = [...this.#view(session).values()].map((d) => ({ ...d }));
     return structuredClone(new Aggregator(pipeline, { collectionResolver }).run(input) as Document[]);
@@ -343,7 +367,8 @@ class MingoCursor {
 
 function allowOptions(method: string, options: Document, allowed: string[]): void {
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new Error(`MingoServer: ${method} option "${key}" is not implemented by the stand-in`);
+    if (!allowed.includes(key))
+      throw new Error(`MingoServer: ${method} option "${key}" is not implemented by the stand-in`);
   }
 }
 
@@ -358,7 +383,8 @@ function copy(value: unknown): unknown {
   if (typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(copy);
   const out: Document = {};
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: copy(v), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(value))
+    Object.defineProperty(out, k, { value: copy(v), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

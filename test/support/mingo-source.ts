@@ -13,6 +13,7 @@ import type { CurrentDocument } from '../../server/storage/mongo/documents.ts';
  */
 export function mingoSource(docs: CurrentDocument[]): DocumentSource {
   return {
-    aggregate: async (pipeline: Document[]) => new Aggregator(pipeline).run(structuredClone(docs) as Document[]) as Document[],
+    aggregate: async (pipeline: Document[]) =>
+      new Aggregator(pipeline).run(structuredClone(docs) as Document[]) as Document[],
   };
 }

@@ -26,18 +26,42 @@ export const BACKEND_SCOPE = 'system/*.cruds';
  * that tests can set up practitioners' roles, portal links and family members through the API as a
  * practice's provisioning integration would; the escalation tests also use clients without it.
  */
-export async function provisionPractice(app: Pick<App, 'repo' | 'smart'>, name = 'Test practice', scope = BACKEND_SCOPE, options: { managesAccess?: boolean } = {}): Promise<PracticeClient> {
+export async function provisionPractice(
+  app: Pick<App, 'repo' | 'smart'>,
+  name = 'Test practice',
+  scope = BACKEND_SCOPE,
+  options: { managesAccess?: boolean } = {},
+): Promise<PracticeClient> {
   const practiceId = randomUUID();
-  await app.repo.update<Organization>({ resourceType: 'Organization', id: practiceId, meta: { tag: [{ system: OWNER_SYSTEM, code: practiceId }] }, active: true, name });
+  await app.repo.update<Organization>({
+    resourceType: 'Organization',
+    id: practiceId,
+    meta: { tag: [{ system: OWNER_SYSTEM, code: practiceId }] },
+    active: true,
+    name,
+  });
   return registerBackendClient(app, practiceId, `${name} backend`, scope, options);
 }
 
 /** Registers a backend-services client (ES384 key made here) of an existing practice. */
-export async function registerBackendClient(app: Pick<App, 'smart'>, practiceId: string, name: string, scope = BACKEND_SCOPE, options: { managesAccess?: boolean } = {}): Promise<PracticeClient> {
+export async function registerBackendClient(
+  app: Pick<App, 'smart'>,
+  practiceId: string,
+  name: string,
+  scope = BACKEND_SCOPE,
+  options: { managesAccess?: boolean } = {},
+): Promise<PracticeClient> {
   const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', use: 'sig', kid };
-  const { clientId } = await app.smart.registerClient({ practiceId, name, kind: 'backend', jwks: { keys: [jwk] }, scope, managesAccess: options.managesAccess ?? true });
+  const { clientId } = await app.smart.registerClient({
+    practiceId,
+    name,
+    kind: 'backend',
+    jwks: { keys: [jwk] },
+    scope,
+    managesAccess: options.managesAccess ?? true,
+  });
   return { practiceId, clientId, privateKey, kid };
 }
 
@@ -81,8 +105,10 @@ export class BackendTokens {
       }),
     });
     const body = (await res.json()) as { access_token?: string; expires_in?: number };
-    if (!res.ok || !body.access_token) throw new Error(`backend token refused (${res.status}): ${JSON.stringify(body)}`);
-    if (scope === BACKEND_SCOPE) this.#cached = { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 };
+    if (!res.ok || !body.access_token)
+      throw new Error(`backend token refused (${res.status}): ${JSON.stringify(body)}`);
+    if (scope === BACKEND_SCOPE)
+      this.#cached = { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 };
     return body.access_token;
   }
 }

@@ -73,7 +73,8 @@ export async function openTestStore(options: TestStoreOptions = {}): Promise<Tes
   loadFhirDefinitions();
   const validator = new ResourceValidator(loadProfiles(join(PROJECT_ROOT, 'fhir-profiles')));
   const dir = mkdtempSync(join(tmpdir(), 'test-store-'));
-  const engine: StorageEngine = options.engine === 'mingo' ? new MingoEngine() : new SqliteEngine(join(dir, 'fhir.sqlite'));
+  const engine: StorageEngine =
+    options.engine === 'mingo' ? new MingoEngine() : new SqliteEngine(join(dir, 'fhir.sqlite'));
   await engine.open();
   const repo = new VersionedRepository({
     engine,
@@ -94,7 +95,13 @@ export async function openTestStore(options: TestStoreOptions = {}): Promise<Tes
 
 /** Parses a search the way the REST layer does (strict, at TEST_BASE_URL; `count` per page, 1000 at most). */
 export function testSearch(type: string, query: Query, count = 1000) {
-  return parseSearch(type, query, { baseUrl: TEST_BASE_URL, strict: true, defaultCount: count, maxCount: 1000, maxOrValues: 100 });
+  return parseSearch(type, query, {
+    baseUrl: TEST_BASE_URL,
+    strict: true,
+    defaultCount: count,
+    maxCount: 1000,
+    maxOrValues: 100,
+  });
 }
 
 /** Resource ids matching `query` on `type` (one page of up to 1000), through `repo`. */

@@ -17,7 +17,11 @@ export interface CliResult {
  * closed either way, so a command that prompts fails instead of waiting). A non-zero exit is a
  * result, not an error: tests check the code and the messages.
  */
-export async function runCli(name: string, args: string[], options: { env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+export async function runCli(
+  name: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; input?: string },
+): Promise<CliResult> {
   const child = run(process.execPath, [join(CLI_DIR, `${name}.ts`), ...args], { env: options.env });
   child.child.stdin?.end(options.input);
   try {
@@ -30,6 +34,10 @@ export async function runCli(name: string, args: string[], options: { env: NodeJ
 }
 
 /** The environment of a command on the SQLite store in `dataDir` (never a MongoDB one), quiet unless something goes wrong. */
-export function cliEnv(dataDir: string, baseUrl = 'http://127.0.0.1:8080', extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function cliEnv(
+  dataDir: string,
+  baseUrl = 'http://127.0.0.1:8080',
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return { ...process.env, DATA_DIR: dataDir, BASE_URL: baseUrl, LOG_LEVEL: 'warn', MONGODB_URI: '', ...extra };
 }

@@ -44,7 +44,11 @@ export async function practiceOf(dataDir: string): Promise<PracticeClient> {
   if (!client) {
     const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
     await engine.open();
-    const app = await createApp({ config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false' }), engine, logger: pino({ level: 'silent' }) });
+    const app = await createApp({
+      config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false' }),
+      engine,
+      logger: pino({ level: 'silent' }),
+    });
     try {
       client = await provisionPractice(app);
     } finally {
@@ -61,7 +65,16 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'server', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'warn', BASE_URL: `http://127.0.0.1:${port}`, ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      BASE_URL: `http://127.0.0.1:${port}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

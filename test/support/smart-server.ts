@@ -37,18 +37,31 @@ export interface SmartServer {
   t: TestEngine;
   /** The patients each account may act for (drives the patient picker). */
   patientsOf: Map<string, Array<{ id: string; display: string }>>;
-  createAccount(kind: AccountKind, fhirUser: string, patients?: Array<{ id: string; display: string }>): Promise<Account & { password: string }>;
+  createAccount(
+    kind: AccountKind,
+    fhirUser: string,
+    patients?: Array<{ id: string; display: string }>,
+  ): Promise<Account & { password: string }>;
   /** Registers a public PKCE app (practice `practice-1`) redirecting to `redirectUri` (default: a loopback URL). */
-  registerPublicApp(scope: string, extra?: Partial<ClientRegistration>): Promise<{ clientId: string; redirectUri: string }>;
+  registerPublicApp(
+    scope: string,
+    extra?: Partial<ClientRegistration>,
+  ): Promise<{ clientId: string; redirectUri: string }>;
   /**
    * What most flows start with: a public app registered for `scope`, its openid-client
    * configuration, and an authorization request for that same scope (aud = fhirBase, plus `params`).
    */
-  appAuthorization(scope: string, params?: Record<string, string>): Promise<{ app: { clientId: string; redirectUri: string }; config: oidc.Configuration; request: PkceRequest }>;
+  appAuthorization(
+    scope: string,
+    params?: Record<string, string>,
+  ): Promise<{ app: { clientId: string; redirectUri: string }; config: oidc.Configuration; request: PkceRequest }>;
   /** An openid-client configuration for the client (discovered from our issuer, plain http allowed). */
   rp(clientId: string, auth?: oidc.ClientAuth, metadata?: Partial<oidc.ClientMetadata>): Promise<oidc.Configuration>;
   /** GETs an echo route with the token: the status and JSON body (the grant the bearer set, or an OperationOutcome). */
-  echo(token: string | undefined, where?: 'fhir' | 'other'): Promise<{ status: number; body: Record<string, unknown>; wwwAuthenticate: string | null }>;
+  echo(
+    token: string | undefined,
+    where?: 'fhir' | 'other',
+  ): Promise<{ status: number; body: Record<string, unknown>; wwwAuthenticate: string | null }>;
   close(): Promise<void>;
 }
 
@@ -64,7 +77,9 @@ let accountCount = 0;
 
 export async function startSmartServer(options: SmartServerOptions = {}): Promise<SmartServer> {
   // Real time as the starting point: oidc-provider and openid-client check token times against the wall clock.
-  const t = options.sqliteFile ? await openEngineOn(options.sqliteFile, Date.now()) : await openTestEngine('smart', Date.now());
+  const t = options.sqliteFile
+    ? await openEngineOn(options.sqliteFile, Date.now())
+    : await openTestEngine('smart', Date.now());
   const logger = pino({ level: 'silent' });
   const accounts = testAccounts(t.engine.keyValue, { clock: t.clock, logger });
   const patientsOf = new Map<string, Array<{ id: string; display: string }>>();
@@ -90,7 +105,13 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
   app.set('trust proxy', false);
   app.use(smart.router);
   app.get(`/fhir/R4${ECHO_PATH}`, smart.bearer, echo);
-  const other = bearerMiddleware({ provider: smart.provider, fhirBaseUrl: `${base}${OTHER_FHIR_PATH}`, clock: t.clock, logger, accounts });
+  const other = bearerMiddleware({
+    provider: smart.provider,
+    fhirBaseUrl: `${base}${OTHER_FHIR_PATH}`,
+    clock: t.clock,
+    logger,
+    accounts,
+  });
   app.get(`${OTHER_FHIR_PATH}${ECHO_PATH}`, other, echo);
   // The bearer check passes a refused token on as a FhirError; the FHIR error handler answers it, as on /fhir/R4.
   app.use(fhirErrorHandler(1024));
@@ -105,19 +126,37 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
     patientsOf,
     async createAccount(kind, fhirUser, patients) {
       const email = `user${++accountCount}-${Date.now()}@example.org`;
-      const account = await accounts.createAccount({ email, kind, fhirUser, name: `Test user ${accountCount}`, password: PASSWORD });
+      const account = await accounts.createAccount({
+        email,
+        kind,
+        fhirUser,
+        name: `Test user ${accountCount}`,
+        password: PASSWORD,
+      });
       if (patients) patientsOf.set(account.id, patients);
       return { ...account, password: PASSWORD };
     },
     async registerPublicApp(scope, extra = {}) {
       const redirectUri = extra.redirectUris?.[0] ?? 'http://127.0.0.1:9/app/callback';
-      const { clientId } = await smart.registerClient({ practiceId: 'practice-1', name: 'Test app', kind: 'public', redirectUris: [redirectUri], scope, ...extra });
+      const { clientId } = await smart.registerClient({
+        practiceId: 'practice-1',
+        name: 'Test app',
+        kind: 'public',
+        redirectUris: [redirectUri],
+        scope,
+        ...extra,
+      });
       return { clientId, redirectUri };
     },
     async appAuthorization(scope, params = {}) {
       const app = await server.registerPublicApp(scope);
       const config = await server.rp(app.clientId);
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope, aud: fhirBase, ...params });
+      const request = await authorizationRequest(config, {
+        redirect_uri: app.redirectUri,
+        scope,
+        aud: fhirBase,
+        ...params,
+      });
       return { app, config, request };
     },
     async rp(clientId, auth = oidc.None(), metadata = {}) {
@@ -126,7 +165,11 @@ export async function startSmartServer(options: SmartServerOptions = {}): Promis
     async echo(token, where = 'fhir') {
       const url = where === 'fhir' ? `${fhirBase}${ECHO_PATH}` : `${base}${OTHER_FHIR_PATH}${ECHO_PATH}`;
       const response = await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown>, wwwAuthenticate: response.headers.get('www-authenticate') };
+      return {
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+        wwwAuthenticate: response.headers.get('www-authenticate'),
+      };
     },
     async close() {
       smart.stop();

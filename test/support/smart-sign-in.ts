@@ -12,16 +12,29 @@ export interface PkceRequest {
 }
 
 /** An authorization URL as a SMART app builds it: PKCE S256, state, aud = the FHIR base URL. */
-export async function authorizationRequest(config: oidc.Configuration, params: Record<string, string>): Promise<PkceRequest> {
+export async function authorizationRequest(
+  config: oidc.Configuration,
+  params: Record<string, string>,
+): Promise<PkceRequest> {
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, { response_type: 'code', code_challenge: challenge, code_challenge_method: 'S256', state, ...params });
+  const url = oidc.buildAuthorizationUrl(config, {
+    response_type: 'code',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+    ...params,
+  });
   return { url, verifier, challenge, state };
 }
 
 /** Opens the authorization URL and submits the sign-in form as `user`: answers the page that follows (patient picker, consent, or a redirect). */
-export async function signIn(browser: TestBrowser, authorizeUrl: URL | string, user: { email: string; password: string }): Promise<Page> {
+export async function signIn(
+  browser: TestBrowser,
+  authorizeUrl: URL | string,
+  user: { email: string; password: string },
+): Promise<Page> {
   const page = await browser.go(authorizeUrl);
   return browser.submit(page, 'login', { email: user.email, password: user.password });
 }
@@ -31,7 +44,10 @@ export async function signIn(browser: TestBrowser, authorizeUrl: URL | string, u
  * our /oauth/authorize with PKCE S256 and a random state (unless `params` sets one); `params`
  * carries client_id, redirect_uri, scope, aud and anything else (launch).
  */
-export function pkceAuthorizeUrl(serverBase: string, params: Record<string, string>): { url: URL; verifier: string; state: string } {
+export function pkceAuthorizeUrl(
+  serverBase: string,
+  params: Record<string, string>,
+): { url: URL; verifier: string; state: string } {
   const verifier = randomBytes(32).toString('base64url');
   const all: Record<string, string> = {
     response_type: 'code',
@@ -56,20 +72,37 @@ export async function signInAndConsent(
   choices: { patient?: string; grant?: string[] } = {},
 ): Promise<{ redirect: URL; consentScopes?: string[] }> {
   let page = await browser.go(authorizeUrl);
-  if (page.title === 'Sign in') page = await browser.submit(page, 'login', { email: user.email, password: user.password });
-  if (page.title === 'Choose a patient') page = await browser.submit(page, 'patient', { patient: choices.patient ?? page.choices('patient')[0]! });
+  if (page.title === 'Sign in')
+    page = await browser.submit(page, 'login', { email: user.email, password: user.password });
+  if (page.title === 'Choose a patient')
+    page = await browser.submit(page, 'patient', { patient: choices.patient ?? page.choices('patient')[0]! });
   let consentScopes: string[] | undefined;
   if (page.title === 'Allow access?') {
     consentScopes = page.choices('scope');
     page = await browser.submit(page, 'consent', { scope: choices.grant ?? consentScopes });
   }
-  assert.ok(page.location, `expected a redirect to the app, got ${page.status} "${page.title}": ${page.body.slice(0, 500)}`);
+  assert.ok(
+    page.location,
+    `expected a redirect to the app, got ${page.status} "${page.title}": ${page.body.slice(0, 500)}`,
+  );
   return { redirect: new URL(page.location), ...(consentScopes ? { consentScopes } : {}) };
 }
 
 /** POSTs a form to the token (or another) endpoint without any client library, for negative cases. */
-export async function postForm(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+export async function postForm(
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form),
+  });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    headers: response.headers,
+  };
 }

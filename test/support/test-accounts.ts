@@ -11,6 +11,9 @@ export const TEST_SCRYPT: ScryptParams = { ln: 10, r: 8, p: 1 };
 export const PASSWORD = 'correct horse battery staple';
 
 /** The real account service on `keyValue`, hashing with TEST_SCRYPT. */
-export function testAccounts(keyValue: KeyValueStore, options: Omit<AccountServiceDeps, 'keyValue' | 'hasher'> = {}): PasswordAccountService {
+export function testAccounts(
+  keyValue: KeyValueStore,
+  options: Omit<AccountServiceDeps, 'keyValue' | 'hasher'> = {},
+): PasswordAccountService {
   return new PasswordAccountService({ keyValue, hasher: createPasswordHasher(TEST_SCRYPT), ...options });
 }

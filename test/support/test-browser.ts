@@ -44,7 +44,12 @@ export class TestBrowser {
       for (const [key, value] of Object.entries(init.form)) for (const v of [value].flat()) body.append(key, v);
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(target, { method: init.method ?? (body ? 'POST' : 'GET'), headers, redirect: 'manual', ...(body ? { body } : {}) });
+    const response = await fetch(target, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      redirect: 'manual',
+      ...(body ? { body } : {}),
+    });
     keepCookies(jar, response.headers.getSetCookie());
     return new Page(target, response.status, response.headers, await response.text());
   }

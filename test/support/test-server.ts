@@ -33,12 +33,21 @@ export interface TestServer {
 }
 
 /** `logger`: where the app logs (silent by default); the fuzz test keeps the errors behind a 500. */
-export async function startTestServer(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-test-'));
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), BASE_URL: `http://127.0.0.1:${port}`, SEED_DEMO: 'false', ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    BASE_URL: `http://127.0.0.1:${port}`,
+    SEED_DEMO: 'false',
+    ...env,
+  });
   const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
   await engine.open();
   const app = await createApp({ config, engine, logger: options.logger ?? pino({ level: 'silent' }) });
@@ -98,7 +107,10 @@ export function testServerForSuite(env: Record<string, string> = {}, options: { 
 export const FHIR_JSON = 'application/fhir+json';
 
 /** fetch with FHIR JSON headers; returns status, headers and the parsed body (if any). */
-export async function fhirFetch(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; anonymous?: boolean } = {}) {
+export async function fhirFetch(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; anonymous?: boolean } = {},
+) {
   const headers: Record<string, string> = { accept: FHIR_JSON, ...init.headers };
   if (!init.anonymous && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) {
     const authorization = await authorizationFor(url);

@@ -29,12 +29,26 @@ export interface UserTokens {
 export const TEST_REDIRECT = 'http://127.0.0.1:9/callback';
 
 /** Registers a public PKCE app of the practice for tests (redirect URI never followed). */
-export async function registerTestApp(server: TestServer, practiceId: string, scope: string): Promise<{ clientId: string; redirectUri: string }> {
-  const { clientId } = await server.app.smart.registerClient({ practiceId, name: 'Test app', kind: 'public', redirectUris: [TEST_REDIRECT], scope });
+export async function registerTestApp(
+  server: TestServer,
+  practiceId: string,
+  scope: string,
+): Promise<{ clientId: string; redirectUri: string }> {
+  const { clientId } = await server.app.smart.registerClient({
+    practiceId,
+    name: 'Test app',
+    kind: 'public',
+    redirectUris: [TEST_REDIRECT],
+    scope,
+  });
   return { clientId, redirectUri: TEST_REDIRECT };
 }
 
-export async function userTokens(server: TestServer, user: { email: string; password: string }, request: UserTokenRequest): Promise<UserTokens> {
+export async function userTokens(
+  server: TestServer,
+  user: { email: string; password: string },
+  request: UserTokenRequest,
+): Promise<UserTokens> {
   const { url, verifier, state } = pkceAuthorizeUrl(server.baseUrl, {
     client_id: request.clientId,
     redirect_uri: request.redirectUri,
@@ -42,14 +56,23 @@ export async function userTokens(server: TestServer, user: { email: string; pass
     aud: server.fhirUrl,
     ...(request.launch ? { launch: request.launch } : {}),
   });
-  const { redirect } = await signInAndConsent(new TestBrowser(server.baseUrl), url, user, { ...(request.patient ? { patient: request.patient } : {}), ...(request.grant ? { grant: request.grant } : {}) });
+  const { redirect } = await signInAndConsent(new TestBrowser(server.baseUrl), url, user, {
+    ...(request.patient ? { patient: request.patient } : {}),
+    ...(request.grant ? { grant: request.grant } : {}),
+  });
   assert.equal(redirect.searchParams.get('state'), state);
   const code = redirect.searchParams.get('code');
   assert.ok(code, `no code: ${redirect.href}`);
   const res = await fetch(`${server.baseUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: request.redirectUri, client_id: request.clientId, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: request.redirectUri,
+      client_id: request.clientId,
+      code_verifier: verifier,
+    }),
   });
   const body = (await res.json()) as UserTokens;
   assert.equal(res.status, 200, JSON.stringify(body));

@@ -36,7 +36,8 @@ export const AUTH_CONFIG = new InjectionToken<AuthConfig>('AUTH_CONFIG');
 
 export function provideAuth(options: AuthOptions): Provider[] {
   for (const base of options.apiBases ?? []) {
-    if (!base.startsWith('/') || base.endsWith('/')) throw new Error(`An API base starts with "/" and does not end with one: "${base}"`);
+    if (!base.startsWith('/') || base.endsWith('/'))
+      throw new Error(`An API base starts with "/" and does not end with one: "${base}"`);
   }
   const config: AuthConfig = {
     clientId: options.clientId,

@@ -4,7 +4,16 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { configureHttpTesting } from '../testing';
-import { fakeLocation, flushDiscovery, isDiscoveryRequest, nextRequest, PENDING_KEY, provideAuthTesting, signInForTest, SMART_CONFIGURATION } from './testing';
+import {
+  fakeLocation,
+  flushDiscovery,
+  isDiscoveryRequest,
+  nextRequest,
+  PENDING_KEY,
+  provideAuthTesting,
+  signInForTest,
+  SMART_CONFIGURATION,
+} from './testing';
 import { signedInGuard } from './auth.guard';
 
 @Component({ template: '<h1>Private</h1>' })

@@ -1,4 +1,4 @@
-import type { HttpErrorResponse} from '@angular/common/http';
+import type { HttpErrorResponse } from '@angular/common/http';
 import { HttpClient, provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting, type TestRequest } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
@@ -22,7 +22,10 @@ import { authInterceptor, isAppApiRequest, isFhirApiRequest } from './auth.inter
 import type { AuthService } from './auth.service';
 
 const UNAUTHORIZED = { status: 401, statusText: 'Unauthorized' };
-const expired = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'expired', details: { text: 'The access token has expired' } }] };
+const expired = {
+  resourceType: 'OperationOutcome',
+  issue: [{ severity: 'error', code: 'expired', details: { text: 'The access token has expired' } }],
+};
 
 /** As the console configures it: the FHIR API and its own `/api/` get the token (the portal: only the FHIR API). */
 const WITH_API = { ...TEST_AUTH_OPTIONS, apiBases: ['/api'] };
@@ -35,7 +38,12 @@ describe('authInterceptor', () => {
   beforeEach(() => {
     sessionStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideRouter([]), provideAuthTesting(WITH_API)],
+      providers: [
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        provideAuthTesting(WITH_API),
+      ],
     });
     http = TestBed.inject(HttpTestingController);
     client = TestBed.inject(HttpClient);
@@ -77,7 +85,11 @@ describe('authInterceptor', () => {
     const result = get('/api/practices/o1/apps');
     http.expectOne('/api/practices/o1/apps').flush(expired, UNAUTHORIZED);
     await flushDiscovery(http);
-    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({ access_token: 'access-2', token_type: 'Bearer', refresh_token: 'refresh-2' });
+    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({
+      access_token: 'access-2',
+      token_type: 'Bearer',
+      refresh_token: 'refresh-2',
+    });
     const retry = await nextRequest(http, (r) => r.url === '/api/practices/o1/apps', 'the repeat');
     expect(authorization(retry)).toBe('Bearer access-2');
     retry.flush([]);
@@ -118,7 +130,11 @@ describe('authInterceptor', () => {
 
     await flushDiscovery(http);
     const refresh = await nextRequest(http, isTokenRequest, 'the refresh request');
-    expect(formFields(refresh)).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-1', client_id: CLIENT_ID });
+    expect(formFields(refresh)).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'refresh-1',
+      client_id: CLIENT_ID,
+    });
     refresh.flush({ access_token: 'access-2', token_type: 'Bearer', expires_in: 300, refresh_token: 'refresh-2' });
 
     const retryA = await nextRequest(http, (r) => r.url === '/fhir/R4/Patient/a', 'the repeat of a');
@@ -158,7 +174,10 @@ describe('authInterceptor', () => {
     const a = get('/fhir/R4/Patient/a');
     http.expectOne('/fhir/R4/Patient/a').flush(expired, UNAUTHORIZED);
     await flushDiscovery(http);
-    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
+    (await nextRequest(http, isTokenRequest, 'the refresh')).flush(
+      { error: 'invalid_grant' },
+      { status: 400, statusText: 'Bad Request' },
+    );
 
     await until(() => fakeLocation().assigned.length > 0, 'sign-in restarts');
     expect(fakeLocation().assigned[0]).toMatch(/^https:\/\/app\.example\/oauth\/authorize\?/);
@@ -171,7 +190,11 @@ describe('authInterceptor', () => {
     const a = get('/fhir/R4/Patient/a');
     http.expectOne('/fhir/R4/Patient/a').flush(expired, UNAUTHORIZED);
     await flushDiscovery(http);
-    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({ access_token: 'access-2', token_type: 'Bearer', refresh_token: 'refresh-2' });
+    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({
+      access_token: 'access-2',
+      token_type: 'Bearer',
+      refresh_token: 'refresh-2',
+    });
     (await nextRequest(http, (r) => r.url === '/fhir/R4/Patient/a', 'the repeat')).flush(expired, UNAUTHORIZED);
 
     await until(() => fakeLocation().assigned.length > 0, 'sign-in restarts');
@@ -181,7 +204,9 @@ describe('authInterceptor', () => {
 
   it('passes other errors through without refreshing', async () => {
     const a = get('/fhir/R4/Patient/a');
-    http.expectOne('/fhir/R4/Patient/a').flush({ resourceType: 'OperationOutcome', issue: [] }, { status: 403, statusText: 'Forbidden' });
+    http
+      .expectOne('/fhir/R4/Patient/a')
+      .flush({ resourceType: 'OperationOutcome', issue: [] }, { status: 403, statusText: 'Forbidden' });
     expect(a.error?.status).toBe(403);
     await new Promise((resolve) => setTimeout(resolve, 20));
     http.expectNone(isTokenRequest);
@@ -192,7 +217,10 @@ describe('authInterceptor', () => {
     get('/fhir/R4/Patient/a');
     http.expectOne('/fhir/R4/Patient/a').flush(expired, UNAUTHORIZED);
     await flushDiscovery(http);
-    (await nextRequest(http, isTokenRequest, 'the refresh')).flush({ error: 'invalid_grant' }, { status: 400, statusText: 'Bad Request' });
+    (await nextRequest(http, isTokenRequest, 'the refresh')).flush(
+      { error: 'invalid_grant' },
+      { status: 400, statusText: 'Bad Request' },
+    );
     await until(() => fakeLocation().assigned.length === 1, 'sign-in restarts');
     expect(auth.signedIn()).toBeFalse();
 
@@ -209,7 +237,12 @@ describe('authInterceptor without apiBases (the portal)', () => {
   beforeEach(() => {
     sessionStorage.clear();
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), provideRouter([]), provideAuthTesting()],
+      providers: [
+        provideHttpClient(withInterceptors([authInterceptor])),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        provideAuthTesting(),
+      ],
     });
     signInForTest({ access_token: 'access-1' });
   });
@@ -222,7 +255,8 @@ describe('authInterceptor without apiBases (the portal)', () => {
   it('adds the bearer token to this origin’s FHIR API and to nothing else, not even /api/', () => {
     const http = TestBed.inject(HttpTestingController);
     const client = TestBed.inject(HttpClient);
-    for (const url of ['/fhir/R4/Patient', '/api/ehr-launch', `${ORIGIN}/api/practices/o1/clients`]) client.get(url).subscribe();
+    for (const url of ['/fhir/R4/Patient', '/api/ehr-launch', `${ORIGIN}/api/practices/o1/clients`])
+      client.get(url).subscribe();
     expect(http.expectOne('/fhir/R4/Patient').request.headers.get('Authorization')).toBe('Bearer access-1');
     expect(http.expectOne('/api/ehr-launch').request.headers.has('Authorization')).toBeFalse();
     expect(http.expectOne(`${ORIGIN}/api/practices/o1/clients`).request.headers.has('Authorization')).toBeFalse();

@@ -1,4 +1,10 @@
-import { HttpErrorResponse, type HttpEvent, type HttpHandlerFn, type HttpInterceptorFn, type HttpRequest } from '@angular/common/http';
+import {
+  HttpErrorResponse,
+  type HttpEvent,
+  type HttpHandlerFn,
+  type HttpInterceptorFn,
+  type HttpRequest,
+} from '@angular/common/http';
 import { inject } from '@angular/core';
 import { Router } from '@angular/router';
 import { catchError, from, type Observable, switchMap, throwError } from 'rxjs';
@@ -50,7 +56,9 @@ function retryOnce(
   restartSignIn: (error: HttpErrorResponse) => Observable<never>,
 ): Observable<HttpEvent<unknown>> {
   return next(withToken(req, token)).pipe(
-    catchError((error: unknown) => (error instanceof HttpErrorResponse && error.status === 401 ? restartSignIn(error) : throwError(() => error))),
+    catchError((error: unknown) =>
+      error instanceof HttpErrorResponse && error.status === 401 ? restartSignIn(error) : throwError(() => error),
+    ),
   );
 }
 
@@ -59,8 +67,16 @@ function withToken(req: HttpRequest<unknown>, token: string): HttpRequest<unknow
 }
 
 /** True for the requests that carry the access token: this origin's FHIR API or the paths below one of `apiBases`. */
-export function isBearerRequest(url: string, origin: string, documentBase: string, apiBases: readonly string[] = []): boolean {
-  return isFhirApiRequest(url, origin, documentBase) || apiBases.some((apiBase) => isAppApiRequest(url, origin, documentBase, apiBase));
+export function isBearerRequest(
+  url: string,
+  origin: string,
+  documentBase: string,
+  apiBases: readonly string[] = [],
+): boolean {
+  return (
+    isFhirApiRequest(url, origin, documentBase) ||
+    apiBases.some((apiBase) => isAppApiRequest(url, origin, documentBase, apiBase))
+  );
 }
 
 /**

@@ -29,7 +29,9 @@ describe('AuthService', () => {
 
   beforeEach(() => {
     sessionStorage.clear();
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()],
+    });
     auth = TestBed.inject(AuthService);
     http = TestBed.inject(HttpTestingController);
   });
@@ -56,7 +58,11 @@ describe('AuthService', () => {
       const url = await startSignIn();
       expect(`${url.origin}${url.pathname}`).toBe(SMART_CONFIGURATION.authorization_endpoint);
       const params = Object.fromEntries(url.searchParams);
-      const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY)!) as { state: string; verifier: string; returnTo: string };
+      const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY)!) as {
+        state: string;
+        verifier: string;
+        returnTo: string;
+      };
       expect(params).toEqual({
         response_type: 'code',
         client_id: CLIENT_ID,
@@ -91,7 +97,10 @@ describe('AuthService', () => {
 
     it('fails, without redirecting, when discovery fails, and asks again next time', async () => {
       const failed = auth.signIn('/');
-      (await nextRequest(http, isDiscoveryRequest, 'discovery')).flush('down', { status: 503, statusText: 'Unavailable' });
+      (await nextRequest(http, isDiscoveryRequest, 'discovery')).flush('down', {
+        status: 503,
+        statusText: 'Unavailable',
+      });
       await expectAsync(failed).toBeRejected();
       expect(fakeLocation().assigned).toEqual([]);
       await startSignIn();
@@ -128,7 +137,10 @@ describe('AuthService', () => {
 
     it('refuses an answer whose state is not the one stored, without exchanging the code', async () => {
       await startSignIn();
-      await expectAsync(auth.completeSignIn({ code: 'code-1', state: 'forged' })).toBeRejectedWithError(SignInError, /state mismatch/);
+      await expectAsync(auth.completeSignIn({ code: 'code-1', state: 'forged' })).toBeRejectedWithError(
+        SignInError,
+        /state mismatch/,
+      );
       http.expectNone((r) => r.url === SMART_CONFIGURATION.token_endpoint);
       expect(auth.signedIn()).toBeFalse();
       expect(sessionStorage.getItem(PENDING_KEY)).toBeNull();
@@ -136,25 +148,32 @@ describe('AuthService', () => {
 
     it('refuses an answer without state, and a replay after the state was used', async () => {
       const url = await startSignIn();
-      await expectAsync(auth.completeSignIn({ code: 'code-1', state: null })).toBeRejectedWithError(SignInError, /state mismatch/);
-      await expectAsync(auth.completeSignIn({ code: 'code-1', state: url.searchParams.get('state') })).toBeRejectedWithError(SignInError, /state mismatch/);
+      await expectAsync(auth.completeSignIn({ code: 'code-1', state: null })).toBeRejectedWithError(
+        SignInError,
+        /state mismatch/,
+      );
+      await expectAsync(
+        auth.completeSignIn({ code: 'code-1', state: url.searchParams.get('state') }),
+      ).toBeRejectedWithError(SignInError, /state mismatch/);
       http.expectNone((r) => r.url === SMART_CONFIGURATION.token_endpoint);
     });
 
     it('explains an error answer from the server', async () => {
       const url = await startSignIn();
       const state = url.searchParams.get('state');
-      await expectAsync(auth.completeSignIn({ error: 'access_denied', error_description: 'The user cancelled', state })).toBeRejectedWithError(
-        SignInError,
-        'Sign-in was cancelled or refused: The user cancelled.',
-      );
+      await expectAsync(
+        auth.completeSignIn({ error: 'access_denied', error_description: 'The user cancelled', state }),
+      ).toBeRejectedWithError(SignInError, 'Sign-in was cancelled or refused: The user cancelled.');
       http.expectNone((r) => r.url === SMART_CONFIGURATION.token_endpoint);
     });
 
     it('reports a refused code exchange and stays signed out', async () => {
       const url = await startSignIn();
       const completed = auth.completeSignIn({ code: 'used', state: url.searchParams.get('state') });
-      (await tokenRequest()).flush({ error: 'invalid_grant', error_description: 'grant request is invalid' }, { status: 400, statusText: 'Bad Request' });
+      (await tokenRequest()).flush(
+        { error: 'invalid_grant', error_description: 'grant request is invalid' },
+        { status: 400, statusText: 'Bad Request' },
+      );
       await expectAsync(completed).toBeRejectedWithError(SignInError, /invalid_grant: grant request is invalid/);
       expect(auth.signedIn()).toBeFalse();
     });
@@ -172,7 +191,11 @@ describe('AuthService', () => {
       signInForTest({ access_token: 'access-1', refresh_token: 'refresh-1' });
       const first = auth.refreshAfter('access-1');
       const req1 = await pendingTokenRequest();
-      expect(formFields(req1)).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-1', client_id: CLIENT_ID });
+      expect(formFields(req1)).toEqual({
+        grant_type: 'refresh_token',
+        refresh_token: 'refresh-1',
+        client_id: CLIENT_ID,
+      });
       req1.flush({ access_token: 'access-2', token_type: 'Bearer', expires_in: 300, refresh_token: 'refresh-2' });
       expect(await first).toBe('access-2');
       expect(auth.accessToken()).toBe('access-2');
@@ -181,7 +204,11 @@ describe('AuthService', () => {
 
       const second = auth.refreshAfter('access-2');
       const req2 = await pendingTokenRequest();
-      expect(formFields(req2)).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-2', client_id: CLIENT_ID });
+      expect(formFields(req2)).toEqual({
+        grant_type: 'refresh_token',
+        refresh_token: 'refresh-2',
+        client_id: CLIENT_ID,
+      });
       req2.flush({ access_token: 'access-3', token_type: 'Bearer', refresh_token: 'refresh-3' });
       expect(await second).toBe('access-3');
     });
@@ -229,13 +256,21 @@ describe('AuthService', () => {
       await flushDiscovery(http);
       const revoke = await revocationRequest();
       expect(revoke.request.method).toBe('POST');
-      expect(formFields(revoke)).toEqual({ token: 'refresh-9', token_type_hint: 'refresh_token', client_id: CLIENT_ID });
+      expect(formFields(revoke)).toEqual({
+        token: 'refresh-9',
+        token_type_hint: 'refresh_token',
+        client_id: CLIENT_ID,
+      });
       revoke.flush(null);
       await done;
 
       const url = new URL(fakeLocation().assigned[0]!);
       expect(`${url.origin}${url.pathname}`).toBe(SMART_CONFIGURATION.end_session_endpoint);
-      expect(Object.fromEntries(url.searchParams)).toEqual({ id_token_hint: idToken, client_id: CLIENT_ID, post_logout_redirect_uri: APP_BASE });
+      expect(Object.fromEntries(url.searchParams)).toEqual({
+        id_token_hint: idToken,
+        client_id: CLIENT_ID,
+        post_logout_redirect_uri: APP_BASE,
+      });
       expect(auth.accessToken()).toBeNull();
     });
 
@@ -257,7 +292,9 @@ describe('fhirUserOf', () => {
   it('reads the fhirUser claim relative to this origin’s FHIR base', () => {
     expect(fhirUserOf(fakeIdToken({ fhirUser: 'Person/456' }), ORIGIN)).toBe('Person/456');
     expect(fhirUserOf(fakeIdToken({ fhirUser: `${ORIGIN}/fhir/R4/Patient/9` }), ORIGIN)).toBe('Patient/9');
-    expect(fhirUserOf(fakeIdToken({ fhirUser: 'https://other.example/fhir/R4/Patient/9' }), ORIGIN)).toBe('https://other.example/fhir/R4/Patient/9');
+    expect(fhirUserOf(fakeIdToken({ fhirUser: 'https://other.example/fhir/R4/Patient/9' }), ORIGIN)).toBe(
+      'https://other.example/fhir/R4/Patient/9',
+    );
   });
 
   it('gives undefined for tokens without the claim or that are not JWTs', () => {
@@ -275,11 +312,17 @@ describe('nameOf and displayName', () => {
   });
 
   it('shows the name when the ID token has one, else the fhirUser', () => {
-    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()] });
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideAuthTesting()],
+    });
     const auth = TestBed.inject(AuthService);
     auth.accept({ access_token: 'a', token_type: 'Bearer', id_token: fakeIdToken({ fhirUser: 'Practitioner/p1' }) });
     expect(auth.displayName()).toBe('Practitioner/p1');
-    auth.accept({ access_token: 'b', token_type: 'Bearer', id_token: fakeIdToken({ fhirUser: 'Practitioner/p1', name: 'Dr Amara Okafor' }) });
+    auth.accept({
+      access_token: 'b',
+      token_type: 'Bearer',
+      id_token: fakeIdToken({ fhirUser: 'Practitioner/p1', name: 'Dr Amara Okafor' }),
+    });
     expect(auth.displayName()).toBe('Dr Amara Okafor');
   });
 });
@@ -287,6 +330,7 @@ describe('nameOf and displayName', () => {
 describe('safeReturnTo', () => {
   it('keeps app paths and turns anything else into the start page', () => {
     expect(safeReturnTo('/patients/1?x=2')).toBe('/patients/1?x=2');
-    for (const bad of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'patients', undefined, 42]) expect(safeReturnTo(bad)).toBe('/');
+    for (const bad of ['https://evil.example/', '//evil.example/', '/\\evil.example', 'patients', undefined, 42])
+      expect(safeReturnTo(bad)).toBe('/');
   });
 });

@@ -97,7 +97,9 @@ export class AuthService {
 
   /** The server's SMART configuration, fetched once (and again after a failure). */
   endpoints(): Promise<SmartConfiguration> {
-    this.discovery ??= firstValueFrom(this.http.get<SmartConfiguration>(SMART_CONFIGURATION_URL, { headers: { Accept: 'application/json' } }))
+    this.discovery ??= firstValueFrom(
+      this.http.get<SmartConfiguration>(SMART_CONFIGURATION_URL, { headers: { Accept: 'application/json' } }),
+    )
       .then((config) => {
         if (typeof config?.authorization_endpoint !== 'string' || typeof config.token_endpoint !== 'string') {
           throw new SignInError('The server does not advertise its sign-in endpoints.');
@@ -196,7 +198,11 @@ export class AuthService {
     try {
       if (!refreshToken) throw new SignInError('The session has ended.');
       const { token_endpoint } = await this.endpoints();
-      const tokens = await this.postForm(token_endpoint, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: this.config.clientId });
+      const tokens = await this.postForm(token_endpoint, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: this.config.clientId,
+      });
       this.accept(tokens);
       return tokens.access_token;
     } catch (error) {
@@ -210,7 +216,11 @@ export class AuthService {
    * refresh token and keeps the ID token it does not repeat. Public so specs can start signed in.
    */
   accept(tokens: TokenResponse): void {
-    if (typeof tokens?.access_token !== 'string' || !tokens.access_token || tokens.token_type?.toLowerCase() !== 'bearer') {
+    if (
+      typeof tokens?.access_token !== 'string' ||
+      !tokens.access_token ||
+      tokens.token_type?.toLowerCase() !== 'bearer'
+    ) {
       throw new SignInError('The server answered without a bearer access token.');
     }
     const previous = this.session();
@@ -243,7 +253,11 @@ export class AuthService {
     if (token && endpoints?.revocation_endpoint) {
       const hint = session?.refreshToken ? 'refresh_token' : 'access_token';
       // Best effort: ending the server session below signs the user out even if this fails.
-      await this.postForm(endpoints.revocation_endpoint, { token, token_type_hint: hint, client_id: this.config.clientId }).catch(() => undefined);
+      await this.postForm(endpoints.revocation_endpoint, {
+        token,
+        token_type_hint: hint,
+        client_id: this.config.clientId,
+      }).catch(() => undefined);
     }
     if (endpoints?.end_session_endpoint) {
       const url = new URL(endpoints.end_session_endpoint, this.location.origin());
@@ -271,7 +285,9 @@ export class AuthService {
 
   private postForm(url: string, fields: Record<string, string>): Promise<TokenResponse> {
     const absolute = new URL(url, this.location.origin()).href;
-    return firstValueFrom(this.http.post<TokenResponse>(absolute, new URLSearchParams(fields).toString(), { headers: FORM }));
+    return firstValueFrom(
+      this.http.post<TokenResponse>(absolute, new URLSearchParams(fields).toString(), { headers: FORM }),
+    );
   }
 }
 
@@ -282,7 +298,9 @@ export function pendingSignInKey(clientId: string): string {
 
 /** Only an app-internal path ("/patients/1"); anything else returns to the start. */
 export function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/';
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')
+    ? value
+    : '/';
 }
 
 /**
@@ -322,7 +340,8 @@ function oauthErrorText(error: unknown): string {
   if (error instanceof HttpErrorResponse) {
     if (error.status === 0) return 'the server could not be reached';
     const body = error.error as { error?: unknown; error_description?: unknown } | null;
-    if (body && typeof body.error === 'string') return typeof body.error_description === 'string' ? `${body.error}: ${body.error_description}` : body.error;
+    if (body && typeof body.error === 'string')
+      return typeof body.error_description === 'string' ? `${body.error}: ${body.error_description}` : body.error;
     return `HTTP ${error.status}`;
   }
   return error instanceof Error ? error.message : 'unknown error';

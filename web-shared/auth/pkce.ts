@@ -33,15 +33,19 @@ export function randomToken(octets = VERIFIER_OCTETS): string {
  * A fresh code_verifier: base64url of random octets. 32 to 96 octets give 43 to 128 characters,
  * the lengths RFC 7636 allows; `random` is a seam for the Appendix B test vector.
  */
-export function createCodeVerifier(random: Uint8Array = crypto.getRandomValues(new Uint8Array(VERIFIER_OCTETS))): string {
+export function createCodeVerifier(
+  random: Uint8Array = crypto.getRandomValues(new Uint8Array(VERIFIER_OCTETS)),
+): string {
   const verifier = base64url(random);
-  if (!VERIFIER_SYNTAX.test(verifier)) throw new RangeError(`A PKCE code verifier must be 43 to 128 characters, got ${verifier.length}`);
+  if (!VERIFIER_SYNTAX.test(verifier))
+    throw new RangeError(`A PKCE code verifier must be 43 to 128 characters, got ${verifier.length}`);
   return verifier;
 }
 
 /** code_challenge = BASE64URL(SHA256(ASCII(code_verifier))) (RFC 7636 §4.2, method S256). */
 export async function codeChallengeS256(verifier: string): Promise<string> {
-  if (!VERIFIER_SYNTAX.test(verifier)) throw new RangeError('Not a valid PKCE code verifier (43 to 128 unreserved characters)');
+  if (!VERIFIER_SYNTAX.test(verifier))
+    throw new RangeError('Not a valid PKCE code verifier (43 to 128 unreserved characters)');
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   return base64url(new Uint8Array(digest));
 }

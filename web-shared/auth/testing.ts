@@ -1,12 +1,18 @@
 // Test support for specs only (`@web-shared/auth/testing`; nothing in the apps' code imports this file).
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import type { TestRequest , HttpTestingController} from '@angular/common/http/testing';
+import type { TestRequest, HttpTestingController } from '@angular/common/http/testing';
 import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { type EnvironmentProviders, Injectable, type Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { type AuthOptions, BrowserLocation, provideAuth } from './auth-config';
 import { authInterceptor } from './auth.interceptor';
-import { AuthService, pendingSignInKey, SMART_CONFIGURATION_URL, type SmartConfiguration, type TokenResponse } from './auth.service';
+import {
+  AuthService,
+  pendingSignInKey,
+  SMART_CONFIGURATION_URL,
+  type SmartConfiguration,
+  type TokenResponse,
+} from './auth.service';
 import { base64url } from './pkce';
 
 /** The client of the shared specs; the apps' specs pass their own AuthOptions to provideAuthTesting. */
@@ -51,7 +57,11 @@ export function provideAuthTesting(options: AuthOptions = TEST_AUTH_OPTIONS): Pr
  * the `apiBases`) on the testing backend, with sign-in faked as in provideAuthTesting(options).
  */
 export function provideAuthHttpTesting(options: AuthOptions = TEST_AUTH_OPTIONS): (Provider | EnvironmentProviders)[] {
-  return [provideHttpClient(withInterceptors([authInterceptor])), provideHttpClientTesting(), ...provideAuthTesting(options)];
+  return [
+    provideHttpClient(withInterceptors([authInterceptor])),
+    provideHttpClientTesting(),
+    ...provideAuthTesting(options),
+  ];
 }
 
 export function fakeLocation(): FakeBrowserLocation {
@@ -84,7 +94,10 @@ export function signInForTest(overrides: Partial<TokenResponse> = {}, fhirUser =
 }
 
 /** Answers the SMART discovery request the next step of sign-in makes (waiting for it if need be). */
-export async function flushDiscovery(http: HttpTestingController, config: SmartConfiguration = SMART_CONFIGURATION): Promise<TestRequest> {
+export async function flushDiscovery(
+  http: HttpTestingController,
+  config: SmartConfiguration = SMART_CONFIGURATION,
+): Promise<TestRequest> {
   const req = await nextRequest(http, isDiscoveryRequest, 'the SMART discovery request');
   req.flush(config);
   return req;
@@ -94,7 +107,8 @@ export const isDiscoveryRequest = (r: TestRequest['request']) => r.url === SMART
 export const isTokenRequest = (r: TestRequest['request']) => r.url === SMART_CONFIGURATION.token_endpoint;
 export const isRevocationRequest = (r: TestRequest['request']) => r.url === SMART_CONFIGURATION.revocation_endpoint;
 /** Any request of the sign-in machinery (discovery, token, revocation). */
-export const isAuthRequest = (r: TestRequest['request']) => isDiscoveryRequest(r) || isTokenRequest(r) || isRevocationRequest(r);
+export const isAuthRequest = (r: TestRequest['request']) =>
+  isDiscoveryRequest(r) || isTokenRequest(r) || isRevocationRequest(r);
 
 /** The fields of a form-encoded request body, for exact comparison. */
 export function formFields(req: TestRequest): Record<string, string> {
@@ -116,7 +130,11 @@ export async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** Waits until exactly one pending request matches `match` and hands it over (like expectOne, later). */
-export async function nextRequest(http: HttpTestingController, match: (r: TestRequest['request']) => boolean, what: string): Promise<TestRequest> {
+export async function nextRequest(
+  http: HttpTestingController,
+  match: (r: TestRequest['request']) => boolean,
+  what: string,
+): Promise<TestRequest> {
   for (let i = 0; i < 200; i++) {
     const found = http.match(match);
     if (found.length > 1) throw new Error(`Expected one request for ${what}, found ${found.length}`);

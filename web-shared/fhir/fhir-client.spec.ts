@@ -49,7 +49,12 @@ describe('FhirClient', () => {
   });
 
   it('updates with PUT and If-Match on the version it read', () => {
-    const patient: Patient & { id: string } = { resourceType: 'Patient', id: 'p1', meta: { versionId: '3' }, gender: 'female' };
+    const patient: Patient & { id: string } = {
+      resourceType: 'Patient',
+      id: 'p1',
+      meta: { versionId: '3' },
+      gender: 'female',
+    };
     client.update(patient).subscribe();
     const req = http.expectOne('/fhir/R4/Patient/p1');
     expect(req.request.method).toBe('PUT');
@@ -74,7 +79,10 @@ describe('FhirClient', () => {
     let messages: string[] = [];
     client.read<Patient>('Patient', 'gone').subscribe({ error: (e: unknown) => (messages = errorMessages(e)) });
     http.expectOne('/fhir/R4/Patient/gone').flush(
-      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'deleted', details: { text: 'Deleted' } }] },
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'deleted', details: { text: 'Deleted' } }],
+      },
       { status: 410, statusText: 'Gone' },
     );
     expect(messages).toEqual(['Deleted']);
@@ -95,7 +103,17 @@ describe('FhirClient', () => {
     let messages: string[] = [];
     client.search('Practitioner', { _count: 100 }).subscribe({ error: (e: unknown) => (messages = errorMessages(e)) });
     http.expectOne('/fhir/R4/Practitioner?_count=100').flush(
-      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', details: { text: 'Must be a positive integer' }, expression: ['_count'] }] },
+      {
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            severity: 'error',
+            code: 'invalid',
+            details: { text: 'Must be a positive integer' },
+            expression: ['_count'],
+          },
+        ],
+      },
       { status: 400, statusText: 'Bad Request' },
     );
     expect(messages).toEqual(['_count: Must be a positive integer']);
@@ -118,7 +136,11 @@ describe('resourcesOf', () => {
     const bundle = {
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: [{ resource: { resourceType: 'Practitioner', id: 'a' } }, { resource: { resourceType: 'OperationOutcome', issue: [] } }, {}],
+      entry: [
+        { resource: { resourceType: 'Practitioner', id: 'a' } },
+        { resource: { resourceType: 'OperationOutcome', issue: [] } },
+        {},
+      ],
     } as unknown as Bundle<Practitioner>;
     expect(resourcesOf(bundle, 'Practitioner')).toEqual([{ resourceType: 'Practitioner', id: 'a' }]);
   });

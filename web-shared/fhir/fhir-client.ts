@@ -51,7 +51,9 @@ export class FhirClient {
   update<T extends Resource>(resource: T & { id: string }): Observable<T> {
     const versionId = resource.meta?.versionId;
     const headers = versionId ? this.writeHeaders.set('If-Match', `W/"${versionId}"`) : this.writeHeaders;
-    return this.http.put<T>(`${FHIR_BASE}/${resource.resourceType}/${encodeURIComponent(resource.id)}`, resource, { headers });
+    return this.http.put<T>(`${FHIR_BASE}/${resource.resourceType}/${encodeURIComponent(resource.id)}`, resource, {
+      headers,
+    });
   }
 }
 

@@ -22,7 +22,10 @@ describe('errorMessages', () => {
   });
 
   it('parses an OperationOutcome that arrived as text', () => {
-    const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', details: { text: 'Patient/9 not found' } }] });
+    const body = JSON.stringify({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'not-found', details: { text: 'Patient/9 not found' } }],
+    });
     expect(errorMessages(httpError(404, body))).toEqual(['Patient/9 not found']);
   });
 
@@ -42,23 +45,36 @@ describe('errorMessages', () => {
   it('explains a 412 version conflict in a plain sentence instead of the If-Match text', () => {
     const outcome: OperationOutcome = {
       resourceType: 'OperationOutcome',
-      issue: [{ severity: 'error', code: 'conflict', diagnostics: 'If-Match W/"1" does not match the current version (2)' }],
+      issue: [
+        { severity: 'error', code: 'conflict', diagnostics: 'If-Match W/"1" does not match the current version (2)' },
+      ],
     };
     const error = httpError(412, outcome, 'Precondition Failed');
     expect(isVersionConflict(error)).toBeTrue();
-    expect(errorMessages(error)).toEqual(['Someone else changed this record while you were editing. Reload to see their changes.']);
-    expect(VERSION_CONFLICT_MESSAGE).toBe('Someone else changed this record while you were editing. Reload to see their changes.');
+    expect(errorMessages(error)).toEqual([
+      'Someone else changed this record while you were editing. Reload to see their changes.',
+    ]);
+    expect(VERSION_CONFLICT_MESSAGE).toBe(
+      'Someone else changed this record while you were editing. Reload to see their changes.',
+    );
   });
 
   it('keeps the other OperationOutcome texts of a 412', () => {
     const outcome: OperationOutcome = {
       resourceType: 'OperationOutcome',
       issue: [
-        { severity: 'error', code: 'conflict', details: { text: 'If-Match W/"1" does not match the current version (2)' } },
+        {
+          severity: 'error',
+          code: 'conflict',
+          details: { text: 'If-Match W/"1" does not match the current version (2)' },
+        },
         { severity: 'error', code: 'business-rule', details: { text: 'Records are locked after discharge' } },
       ],
     };
-    expect(errorMessages(httpError(412, outcome))).toEqual([VERSION_CONFLICT_MESSAGE, 'Records are locked after discharge']);
+    expect(errorMessages(httpError(412, outcome))).toEqual([
+      VERSION_CONFLICT_MESSAGE,
+      'Records are locked after discharge',
+    ]);
     expect(errorMessages(httpError(412, 'not json'))).toEqual([VERSION_CONFLICT_MESSAGE]);
   });
 
@@ -77,9 +93,14 @@ describe('errorMessages', () => {
 
 describe('issueMessage', () => {
   it('does not repeat a path that the text already names', () => {
-    expect(issueMessage({ severity: 'error', code: 'invalid', details: { text: 'Patient.birthDate is invalid' }, expression: ['Patient.birthDate'] })).toBe(
-      'Patient.birthDate is invalid',
-    );
+    expect(
+      issueMessage({
+        severity: 'error',
+        code: 'invalid',
+        details: { text: 'Patient.birthDate is invalid' },
+        expression: ['Patient.birthDate'],
+      }),
+    ).toBe('Patient.birthDate is invalid');
   });
 
   it('uses the issue code when there is no text', () => {

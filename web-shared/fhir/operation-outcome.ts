@@ -5,7 +5,8 @@ import type { OperationOutcome, OperationOutcomeIssue } from './fhir-types';
  * Shown for 412 instead of the server's own text (`If-Match W/"1" does not match the current
  * version (2)`), which means nothing to a user: the record changed since it was read.
  */
-export const VERSION_CONFLICT_MESSAGE = 'Someone else changed this record while you were editing. Reload to see their changes.';
+export const VERSION_CONFLICT_MESSAGE =
+  'Someone else changed this record while you were editing. Reload to see their changes.';
 
 const OFFLINE_MESSAGE = 'Cannot reach the server. Check your connection and try again.';
 
@@ -28,7 +29,10 @@ export function errorMessages(error: unknown): string[] {
   const issues = outcome ? relevantIssues(outcome.issue).filter((i) => !(conflict && i.code === 'conflict')) : [];
   const messages = issues.map(issueMessage);
   if (conflict) return [VERSION_CONFLICT_MESSAGE, ...messages];
-  if (messages.length === 0) messages.push(`The server could not do this (HTTP ${error.status}${error.statusText ? ' ' + error.statusText : ''}).`);
+  if (messages.length === 0)
+    messages.push(
+      `The server could not do this (HTTP ${error.status}${error.statusText ? ' ' + error.statusText : ''}).`,
+    );
   return messages;
 }
 

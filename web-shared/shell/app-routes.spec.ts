@@ -5,7 +5,14 @@ import { Title } from '@angular/platform-browser';
 import { provideRouter, Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { pendingSignInKey } from '@web-shared/auth';
-import { fakeLocation, flushDiscovery, provideAuthHttpTesting, signInForTest, SMART_CONFIGURATION, TEST_AUTH_OPTIONS } from '@web-shared/auth/testing';
+import {
+  fakeLocation,
+  flushDiscovery,
+  provideAuthHttpTesting,
+  signInForTest,
+  SMART_CONFIGURATION,
+  TEST_AUTH_OPTIONS,
+} from '@web-shared/auth/testing';
 import { appRoutes } from './app-routes';
 
 @Component({ changeDetection: ChangeDetectionStrategy.OnPush, template: '<h1>Patients</h1>' })
@@ -19,7 +26,12 @@ const routes = appRoutes({
 describe('appRoutes', () => {
   beforeEach(() => {
     sessionStorage.clear();
-    TestBed.configureTestingModule({ providers: [provideRouter(routes), provideAuthHttpTesting({ ...TEST_AUTH_OPTIONS, productName: 'Practice Console' })] });
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter(routes),
+        provideAuthHttpTesting({ ...TEST_AUTH_OPTIONS, productName: 'Practice Console' }),
+      ],
+    });
   });
 
   afterEach(() => sessionStorage.clear());
@@ -53,7 +65,9 @@ describe('appRoutes', () => {
       expect(`${authorize.origin}${authorize.pathname}`).toBe(SMART_CONFIGURATION.authorization_endpoint);
       expect(authorize.searchParams.get('client_id')).toBe(TEST_AUTH_OPTIONS.clientId);
       expect(harness.routeNativeElement?.querySelector('h1')).toBeFalsy();
-      expect(JSON.parse(sessionStorage.getItem(pendingSignInKey(TEST_AUTH_OPTIONS.clientId))!).returnTo).toBe('/patients');
+      expect(JSON.parse(sessionStorage.getItem(pendingSignInKey(TEST_AUTH_OPTIONS.clientId))!).returnTo).toBe(
+        '/patients',
+      );
     });
 
     it('guards unknown URLs too (the not-found page is for signed-in users)', async () => {

@@ -11,8 +11,12 @@ export function expectToolbarFits(host: HTMLElement): void {
   const edge = toolbar.getBoundingClientRect();
   for (const item of Array.from(toolbar.querySelectorAll<HTMLElement>('a, button, .user'))) {
     const box = item.getBoundingClientRect();
-    expect(box.right).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.right + 0.5);
-    expect(box.bottom).withContext(item.textContent ?? '').toBeLessThanOrEqual(edge.bottom + 0.5);
+    expect(box.right)
+      .withContext(item.textContent ?? '')
+      .toBeLessThanOrEqual(edge.right + 0.5);
+    expect(box.bottom)
+      .withContext(item.textContent ?? '')
+      .toBeLessThanOrEqual(edge.bottom + 0.5);
   }
 }
 
@@ -25,5 +29,8 @@ export function atPhoneWidth(host: HTMLElement): HTMLElement {
 
 /** The links of the frame's main navigation inside `host`, as `text → href` in page order. */
 export function mainNavLinks(host: HTMLElement): [text: string, href: string | null][] {
-  return Array.from(host.querySelectorAll<HTMLAnchorElement>('header nav[aria-label="Main"] a')).map((a) => [a.textContent?.trim() ?? '', a.getAttribute('href')]);
+  return Array.from(host.querySelectorAll<HTMLAnchorElement>('header nav[aria-label="Main"] a')).map((a) => [
+    a.textContent?.trim() ?? '',
+    a.getAttribute('href'),
+  ]);
 }

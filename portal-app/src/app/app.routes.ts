@@ -12,7 +12,8 @@ export const routes: Routes = appRoutes({
     {
       path: 'practitioners',
       title: 'Find a practitioner · Patient Portal',
-      loadComponent: () => import('./practitioners/practitioner-directory/practitioner-directory').then((m) => m.PractitionerDirectory),
+      loadComponent: () =>
+        import('./practitioners/practitioner-directory/practitioner-directory').then((m) => m.PractitionerDirectory),
     },
   ],
 });

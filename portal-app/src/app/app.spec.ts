@@ -34,13 +34,19 @@ describe('App (the portal in the shared frame)', () => {
     const harness = await RouterTestingHarness.create('/');
     expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Find a practitioner');
     const http = TestBed.inject(HttpTestingController);
-    expect(http.expectOne('/fhir/R4/PractitionerRole?_count=100').request.headers.get('Authorization')).toBe('Bearer access-1');
-    expect(http.expectOne('/fhir/R4/Practitioner?_count=100').request.headers.get('Authorization')).toBe('Bearer access-1');
+    expect(http.expectOne('/fhir/R4/PractitionerRole?_count=100').request.headers.get('Authorization')).toBe(
+      'Bearer access-1',
+    );
+    expect(http.expectOne('/fhir/R4/Practitioner?_count=100').request.headers.get('Authorization')).toBe(
+      'Bearer access-1',
+    );
   });
 
   it('answers unknown URLs with a not-found page leading back to the directory', async () => {
     const harness = await RouterTestingHarness.create('/nowhere');
     expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Page not found');
-    expect(harness.routeNativeElement?.querySelector('a[href="/practitioners"]')?.textContent?.trim()).toBe('Find a practitioner');
+    expect(harness.routeNativeElement?.querySelector('a[href="/practitioners"]')?.textContent?.trim()).toBe(
+      'Find a practitioner',
+    );
   });
 });

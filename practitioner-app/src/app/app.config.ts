@@ -1,5 +1,9 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
-import { type ApplicationConfig, provideBrowserGlobalErrorListeners, provideZonelessChangeDetection } from '@angular/core';
+import {
+  type ApplicationConfig,
+  provideBrowserGlobalErrorListeners,
+  provideZonelessChangeDetection,
+} from '@angular/core';
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { type AuthOptions, authInterceptor, provideAuth } from '@web-shared/auth';
 import { routes } from './app.routes';
@@ -9,7 +13,11 @@ import { routes } from './app.routes';
  * console's own API (`/api/…`: EHR launch, the practice's apps and clients) gets the token too.
  * Exported for the specs, which sign in the way the app does.
  */
-export const AUTH_OPTIONS: AuthOptions = { clientId: 'practitioner-console', productName: 'Practice Console', apiBases: ['/api'] };
+export const AUTH_OPTIONS: AuthOptions = {
+  clientId: 'practitioner-console',
+  productName: 'Practice Console',
+  apiBases: ['/api'],
+};
 
 export const appConfig: ApplicationConfig = {
   providers: [

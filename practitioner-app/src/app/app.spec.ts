@@ -13,7 +13,9 @@ import { expectPracticesRequest, flushPractices } from './practices/practices-te
 // web-shared/shell; these are the console's own parts.
 describe('App (the console in the shared frame)', () => {
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter(routes, withComponentInputBinding()), provideAuthHttpTesting(AUTH_OPTIONS)] });
+    TestBed.configureTestingModule({
+      providers: [provideRouter(routes, withComponentInputBinding()), provideAuthHttpTesting(AUTH_OPTIONS)],
+    });
     signInForTest({ access_token: 'access-1' }, 'Practitioner/p1');
   });
 
@@ -94,14 +96,18 @@ describe('App (the console in the shared frame)', () => {
       { id: 'o2', name: 'Hilltop', admin: true },
     ]);
     await fixture.whenStable();
-    expect((fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice')?.textContent?.trim()).toBe('Practices: Hilltop, Riverside');
+    expect((fixture.nativeElement as HTMLElement).querySelector('mat-toolbar .practice')?.textContent?.trim()).toBe(
+      'Practices: Hilltop, Riverside',
+    );
   });
 
   it('wraps the toolbar at 390 px instead of overflowing it', async () => {
     const fixture = TestBed.createComponent(App);
     const host = atPhoneWidth(fixture.nativeElement);
     await fixture.whenStable();
-    flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Harbourside Family Practice', admin: true }]);
+    flushPractices(TestBed.inject(HttpTestingController), [
+      { id: 'o1', name: 'Harbourside Family Practice', admin: true },
+    ]);
     await fixture.whenStable();
     expectToolbarFits(host);
   });
@@ -122,6 +128,8 @@ describe('App (the console in the shared frame)', () => {
   it('answers unknown URLs with a not-found page leading back to the patients', async () => {
     const harness = await RouterTestingHarness.create('/nowhere');
     expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Page not found');
-    expect(harness.routeNativeElement?.querySelector('a[href="/patients"]')?.textContent?.trim()).toBe('Go to patients');
+    expect(harness.routeNativeElement?.querySelector('a[href="/patients"]')?.textContent?.trim()).toBe(
+      'Go to patients',
+    );
   });
 });

@@ -11,5 +11,6 @@ import type { GrantChange, GrantContext } from './grant-context.ts';
 export async function checkConsent(_change: GrantChange<Consent>, ctx: GrantContext): Promise<void> {
   const { principal } = ctx;
   if (principal.kind === 'related-person') throw forbidden('A family member cannot give or change consents');
-  if (principal.kind === 'system' && !principal.managesAccess) throw forbidden('This client is not registered to manage consents');
+  if (principal.kind === 'system' && !principal.managesAccess)
+    throw forbidden('This client is not registered to manage consents');
 }

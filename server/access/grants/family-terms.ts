@@ -15,8 +15,25 @@ export const DEFAULT_MINOR_PROXY_AGE = 18;
 const ROLE_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
 /** PRN (parent) and every code below it in v3 RoleCode, plus GUARD (guardian). */
 export const PARENT_CODES: ReadonlySet<string> = new Set([
-  'PRN', 'ADOPTP', 'ADOPTF', 'ADOPTM', 'FTH', 'FTHFOST', 'NFTH', 'NFTHF', 'STPFTH', 'MTH', 'GESTM', 'MTHFOST',
-  'NMTH', 'NMTHF', 'STPMTH', 'NPRN', 'PRNFOST', 'STPPRN', 'GUARD',
+  'PRN',
+  'ADOPTP',
+  'ADOPTF',
+  'ADOPTM',
+  'FTH',
+  'FTHFOST',
+  'NFTH',
+  'NFTHF',
+  'STPFTH',
+  'MTH',
+  'GESTM',
+  'MTHFOST',
+  'NMTH',
+  'NMTHF',
+  'STPMTH',
+  'NPRN',
+  'PRNFOST',
+  'STPPRN',
+  'GUARD',
 ]);
 
 export function familyAccessOpen(related: RelatedPerson, patient: Patient, ageLimit: number, now: Date): boolean {
@@ -27,13 +44,19 @@ export function familyAccessOpen(related: RelatedPerson, patient: Patient, ageLi
 }
 
 export function isParentOrGuardian(related: RelatedPerson): boolean {
-  return (related.relationship ?? []).some((concept) => (concept.coding ?? []).some((c) => c.system === ROLE_CODE_SYSTEM && typeof c.code === 'string' && PARENT_CODES.has(c.code)));
+  return (related.relationship ?? []).some((concept) =>
+    (concept.coding ?? []).some(
+      (c) => c.system === ROLE_CODE_SYSTEM && typeof c.code === 'string' && PARENT_CODES.has(c.code),
+    ),
+  );
 }
 
 /** The age the practice set for a parent's access to end (whole years, 1–25), else the default. */
 export function minorProxyAge(practice: Organization | undefined): number {
   const value = practice?.extension?.find((e) => e.url === MINOR_PROXY_AGE_URL)?.valueUnsignedInt;
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 25 ? value : DEFAULT_MINOR_PROXY_AGE;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 25
+    ? value
+    : DEFAULT_MINOR_PROXY_AGE;
 }
 
 /** The instant (UTC) of the birthday at which the patient is `age`, or undefined without a valid birth date. */

@@ -27,7 +27,12 @@ export interface GrantContext {
 export async function administersPractice(ctx: GrantContext, practiceId: string): Promise<boolean> {
   const { principal } = ctx;
   if (principal.kind === 'system') return principal.managesAccess === true && principal.practices.includes(practiceId);
-  if (principal.kind !== 'practitioner' || !principal.fhirUser?.startsWith('Practitioner/') || !principal.practices.includes(practiceId)) return false;
+  if (
+    principal.kind !== 'practitioner' ||
+    !principal.fhirUser?.startsWith('Practitioner/') ||
+    !principal.practices.includes(practiceId)
+  )
+    return false;
   return isAdministrator(ctx.find, principal.fhirUser, practiceId, ctx.now);
 }
 
@@ -42,7 +47,11 @@ export function actsForPractice(ctx: GrantContext, practiceId: string): boolean 
 }
 
 /** The owning practice of each `Type/id` reference that names an existing record (unscoped lookup). */
-export async function ownersOf(ctx: GrantContext, references: string[], ownerOf: (r: Resource) => string | undefined): Promise<Map<string, string | undefined>> {
+export async function ownersOf(
+  ctx: GrantContext,
+  references: string[],
+  ownerOf: (r: Resource) => string | undefined,
+): Promise<Map<string, string | undefined>> {
   const owners = new Map<string, string | undefined>();
   const byType = new Map<string, string[]>();
   for (const reference of new Set(references)) {
@@ -51,7 +60,13 @@ export async function ownersOf(ctx: GrantContext, references: string[], ownerOf:
     owners.set(reference, undefined);
   }
   for (const [resourceType, ids] of byType) {
-    const found = await ctx.find({ resourceType, filters: [{ kind: 'id', ids }], sort: [], count: ids.length, total: 'none' });
+    const found = await ctx.find({
+      resourceType,
+      filters: [{ kind: 'id', ids }],
+      sort: [],
+      count: ids.length,
+      total: 'none',
+    });
     for (const resource of found) owners.set(`${resourceType}/${resource.id}`, ownerOf(resource));
   }
   return owners;

@@ -34,5 +34,7 @@ export async function checkGrantChange(change: GrantChange, ctx: GrantContext): 
 
 /** The practice that must own a new grant resource, when the resource itself says (a membership's practice). */
 export async function grantOwner(resource: Resource, ctx: GrantContext): Promise<string | undefined> {
-  return resource.resourceType === 'PractitionerRole' ? practitionerRoleOwner(resource as PractitionerRole, ctx) : undefined;
+  return resource.resourceType === 'PractitionerRole'
+    ? practitionerRoleOwner(resource as PractitionerRole, ctx)
+    : undefined;
 }

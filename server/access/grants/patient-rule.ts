@@ -28,7 +28,8 @@ export async function checkPatient(change: GrantChange<Patient>, ctx: GrantConte
   const owners = await ownersOf(ctx, [...added, ...removed], ownerOf);
   for (const target of [...added, ...removed]) {
     const owner = owners.get(target);
-    if (owner === undefined || !actsForPractice(ctx, owner)) throw forbidden(`Patient.link ${target}: a practice can only link its own records`);
+    if (owner === undefined || !actsForPractice(ctx, owner))
+      throw forbidden(`Patient.link ${target}: a practice can only link its own records`);
   }
 }
 
@@ -36,7 +37,10 @@ function linkTargets(patient: Patient | undefined): string[] {
   return (patient?.link ?? []).map((link, i) => {
     const reference = link.other?.reference;
     if (typeof reference !== 'string' || !/^(Patient|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/.test(reference)) {
-      throw unprocessable('Patient.link.other must be a relative reference to a Patient or RelatedPerson', `Patient.link[${i}].other`);
+      throw unprocessable(
+        'Patient.link.other must be a relative reference to a Patient or RelatedPerson',
+        `Patient.link[${i}].other`,
+      );
     }
     return reference;
   });

@@ -19,7 +19,8 @@ const LINK_TYPES = ['Patient', 'RelatedPerson'] as const;
 
 export async function checkPerson(change: GrantChange<Person>, ctx: GrantContext): Promise<void> {
   const { principal } = ctx;
-  if (principal.kind !== 'practitioner' && principal.kind !== 'system') throw forbidden('Portal links are kept by the practices');
+  if (principal.kind !== 'practitioner' && principal.kind !== 'system')
+    throw forbidden('Portal links are kept by the practices');
   const before = linkKeys(change.before);
   const after = linkKeys(change.after, true);
   const changed = [...symmetricDifference(before, after)];
@@ -29,12 +30,15 @@ export async function checkPerson(change: GrantChange<Person>, ctx: GrantContext
     return owner !== undefined && actsForPractice(ctx, owner);
   };
   for (const key of changed) {
-    if (!mine(key)) throw forbidden(`Person.link ${targetOf(key)}: a practice can only add or remove links to its own records`);
+    if (!mine(key))
+      throw forbidden(`Person.link ${targetOf(key)}: a practice can only add or remove links to its own records`);
   }
   const othersLinks = [...before.keys()].filter((key) => !mine(key));
   const ends = !change.after || (change.before?.active !== false && change.after.active === false);
   if (othersLinks.length > 0 && ends) {
-    throw forbidden('This person\'s portal access includes records of other practices: only those practices can end their links');
+    throw forbidden(
+      "This person's portal access includes records of other practices: only those practices can end their links",
+    );
   }
 }
 
@@ -44,9 +48,14 @@ function linkKeys(person: Person | undefined, strict = false): Map<string, true>
   for (const [i, link] of (person?.link ?? []).entries()) {
     const reference = link.target?.reference;
     const [type, id, ...rest] = typeof reference === 'string' ? reference.split('/') : [];
-    const valid = type !== undefined && id !== undefined && rest.length === 0 && (LINK_TYPES as readonly string[]).includes(type);
+    const valid =
+      type !== undefined && id !== undefined && rest.length === 0 && (LINK_TYPES as readonly string[]).includes(type);
     if (!valid) {
-      if (strict) throw unprocessable(`Person.link.target must be a relative reference to a ${LINK_TYPES.join(' or ')}`, `Person.link[${i}].target`);
+      if (strict)
+        throw unprocessable(
+          `Person.link.target must be a relative reference to a ${LINK_TYPES.join(' or ')}`,
+          `Person.link[${i}].target`,
+        );
       continue;
     }
     keys.set(`${reference}|${link.assurance ?? ''}`, true);

@@ -25,11 +25,18 @@ export function roleIsCurrent(role: PractitionerRole, now: Date): boolean {
 }
 
 export function hasAdminCode(role: PractitionerRole): boolean {
-  return (role.code ?? []).some((c) => (c.coding ?? []).some((k) => k.system === ADMIN_ROLE.system && k.code === ADMIN_ROLE.code));
+  return (role.code ?? []).some((c) =>
+    (c.coding ?? []).some((k) => k.system === ADMIN_ROLE.system && k.code === ADMIN_ROLE.code),
+  );
 }
 
 export function isCurrentAdmin(role: PractitionerRole, now: Date): boolean {
-  return roleIsCurrent(role, now) && hasAdminCode(role) && membershipPractice(role) !== undefined && role.practitioner?.reference !== undefined;
+  return (
+    roleIsCurrent(role, now) &&
+    hasAdminCode(role) &&
+    membershipPractice(role) !== undefined &&
+    role.practitioner?.reference !== undefined
+  );
 }
 
 /** The practice a role makes its practitioner a member of: its organization, when that practice keeps the role. */
@@ -44,23 +51,42 @@ export function roleOrganization(role: PractitionerRole): string | undefined {
 }
 
 /** The practices where the practitioner has a current role. */
-export async function practicesOfPractitioner(find: FindResources, practitionerId: string, now: Date): Promise<string[]> {
-  const roles = (await find(rolesQuery([{ kind: 'reference', param: 'practitioner', any: [{ target: `Practitioner/${practitionerId}` }] }]))) as PractitionerRole[];
+export async function practicesOfPractitioner(
+  find: FindResources,
+  practitionerId: string,
+  now: Date,
+): Promise<string[]> {
+  const roles = (await find(
+    rolesQuery([{ kind: 'reference', param: 'practitioner', any: [{ target: `Practitioner/${practitionerId}` }] }]),
+  )) as PractitionerRole[];
   return [...new Set(roles.filter((r) => roleIsCurrent(r, now)).flatMap((r) => membershipPractice(r) ?? []))];
 }
 
 /** Whether `Practitioner/<id>` (fhirUser) has a current administrator role at the practice. */
-export async function isAdministrator(find: FindResources, fhirUser: string, practiceId: string, now: Date): Promise<boolean> {
-  const roles = (await find(rolesQuery([
-    { kind: 'reference', param: 'practitioner', any: [{ target: fhirUser }] },
-    { kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] },
-  ]))) as PractitionerRole[];
+export async function isAdministrator(
+  find: FindResources,
+  fhirUser: string,
+  practiceId: string,
+  now: Date,
+): Promise<boolean> {
+  const roles = (await find(
+    rolesQuery([
+      { kind: 'reference', param: 'practitioner', any: [{ target: fhirUser }] },
+      { kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] },
+    ]),
+  )) as PractitionerRole[];
   return roles.some((r) => isCurrentAdmin(r, now) && membershipPractice(r) === practiceId);
 }
 
 /** The current administrator roles of a practice. */
-export async function administratorRoles(find: FindResources, practiceId: string, now: Date): Promise<PractitionerRole[]> {
-  const roles = (await find(rolesQuery([{ kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] }]))) as PractitionerRole[];
+export async function administratorRoles(
+  find: FindResources,
+  practiceId: string,
+  now: Date,
+): Promise<PractitionerRole[]> {
+  const roles = (await find(
+    rolesQuery([{ kind: 'reference', param: 'organization', any: [{ target: `Organization/${practiceId}` }] }]),
+  )) as PractitionerRole[];
   return roles.filter((r) => isCurrentAdmin(r, now) && membershipPractice(r) === practiceId);
 }
 

@@ -19,15 +19,19 @@ export async function checkPractitionerRole(change: GrantChange<PractitionerRole
   const practiceAfter = after && (await practiceNamedBy(after, ctx));
   if (!practiceBefore && !practiceAfter) return;
   if (before && after && practiceBefore !== practiceAfter) {
-    throw unprocessable('A membership cannot move to another practice: end it, and an administrator of the other practice creates one there', 'PractitionerRole.organization');
+    throw unprocessable(
+      'A membership cannot move to another practice: end it, and an administrator of the other practice creates one there',
+      'PractitionerRole.organization',
+    );
   }
   const practice = (practiceAfter ?? practiceBefore) as string;
   if (!(await administersPractice(ctx, practice))) {
-    throw forbidden('Only an administrator of the practice may add, change or end its practitioners\' roles');
+    throw forbidden("Only an administrator of the practice may add, change or end its practitioners' roles");
   }
   if (before && isCurrentAdmin(before, ctx.now) && !(after && isCurrentAdmin(after, ctx.now))) {
     const others = (await administratorRoles(ctx.find, practice, ctx.now)).filter((r) => r.id !== before.id);
-    if (others.length === 0) throw conflict('This is the practice\'s last administrator: make another practitioner an administrator first');
+    if (others.length === 0)
+      throw conflict("This is the practice's last administrator: make another practitioner an administrator first");
   }
 }
 
@@ -40,6 +44,12 @@ export async function practitionerRoleOwner(role: PractitionerRole, ctx: GrantCo
 async function practiceNamedBy(role: PractitionerRole, ctx: GrantContext): Promise<string | undefined> {
   const id = roleOrganization(role);
   if (!id) return undefined;
-  const [organization] = (await ctx.find({ resourceType: 'Organization', filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none' })) as Organization[];
+  const [organization] = (await ctx.find({
+    resourceType: 'Organization',
+    filters: [{ kind: 'id', ids: [id] }],
+    sort: [],
+    count: 1,
+    total: 'none',
+  })) as Organization[];
   return organization && ownerOf(organization) === id ? id : undefined;
 }

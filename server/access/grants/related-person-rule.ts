@@ -21,14 +21,16 @@ export async function checkRelatedPerson(change: GrantChange<RelatedPerson>, ctx
     case 'practitioner':
       return;
     case 'system':
-      if (!principal.managesAccess) throw forbidden('This client is not registered to manage family members\' access');
+      if (!principal.managesAccess) throw forbidden("This client is not registered to manage family members' access");
       return;
     case 'related-person':
-      throw forbidden('A family member cannot change the terms of anyone\'s access, her own included');
+      throw forbidden("A family member cannot change the terms of anyone's access, her own included");
     case 'patient':
       if (!before) throw forbidden('Family access is set up by your practice');
       if (after && !(after.active === false && sameJson(before.patient, after.patient) && sameTerms(before, after))) {
-        throw forbidden('You can end a family member\'s access to your record (set active to false, or delete it), not change it');
+        throw forbidden(
+          "You can end a family member's access to your record (set active to false, or delete it), not change it",
+        );
       }
   }
 }

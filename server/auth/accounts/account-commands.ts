@@ -76,7 +76,10 @@ export async function runAccountCommand(args: string[], deps: CommandDeps): Prom
     if (typeof value !== 'string' || value === '') throw new UsageError(`${command} needs --${name}`);
     return value;
   };
-  const accounts = new PasswordAccountService({ keyValue: deps.engine.keyValue, ...(deps.hasher ? { hasher: deps.hasher } : {}) });
+  const accounts = new PasswordAccountService({
+    keyValue: deps.engine.keyValue,
+    ...(deps.hasher ? { hasher: deps.hasher } : {}),
+  });
   const accountByEmail = async (email: string) => {
     const account = await accounts.findByEmail(email);
     if (!account) throw new UsageError(`No account with e-mail ${email}`);
@@ -91,19 +94,31 @@ export async function runAccountCommand(args: string[], deps: CommandDeps): Prom
   switch (command) {
     case 'create': {
       const kind = required('kind');
-      if (!ACCOUNT_KINDS.includes(kind as AccountKind)) throw new UsageError(`--kind must be one of ${ACCOUNT_KINDS.join(', ')}`);
-      if (values.password !== undefined && values['no-password']) throw new UsageError('Give either --password or --no-password, not both');
+      if (!ACCOUNT_KINDS.includes(kind as AccountKind))
+        throw new UsageError(`--kind must be one of ${ACCOUNT_KINDS.join(', ')}`);
+      if (values.password !== undefined && values['no-password'])
+        throw new UsageError('Give either --password or --no-password, not both');
       const fhirUser = required('fhir-user');
       await warnIfMissing(deps, fhirUser);
       const password = values['no-password'] ? undefined : (passwordFromArgs() ?? (await deps.io.readNewPassword()));
-      const account = await accounts.createAccount({ email: required('email'), kind: kind as AccountKind, fhirUser, name: values.name, password });
-      deps.io.print(`Created ${account.kind} account ${account.id} for ${account.email} (${account.fhirUser})${password === undefined ? ', without a password' : ''}.`);
+      const account = await accounts.createAccount({
+        email: required('email'),
+        kind: kind as AccountKind,
+        fhirUser,
+        name: values.name,
+        password,
+      });
+      deps.io.print(
+        `Created ${account.kind} account ${account.id} for ${account.email} (${account.fhirUser})${password === undefined ? ', without a password' : ''}.`,
+      );
       return;
     }
     case 'set-password': {
       const account = await accountByEmail(required('email'));
       await accounts.setPassword(account.id, passwordFromArgs() ?? (await deps.io.readNewPassword()));
-      deps.io.print(`Password set for ${account.email}; every session and token of the account is ended, any sign-in lockout lifted.`);
+      deps.io.print(
+        `Password set for ${account.email}; every session and token of the account is ended, any sign-in lockout lifted.`,
+      );
       return;
     }
     case 'federation-provider': {
@@ -115,18 +130,24 @@ export async function runAccountCommand(args: string[], deps: CommandDeps): Prom
           issuer: required('issuer'),
           clientId: required('client-id'),
           clientSecret: secret,
-          ...(values['auth-method'] ? { tokenEndpointAuthMethod: values['auth-method'] as TokenEndpointAuthMethod } : {}),
+          ...(values['auth-method']
+            ? { tokenEndpointAuthMethod: values['auth-method'] as TokenEndpointAuthMethod }
+            : {}),
           ...(values['display-name'] ? { displayName: values['display-name'] } : {}),
         },
         deps.production,
       );
-      deps.io.print(`Practice ${provider.practiceId} signs in through ${provider.issuer} as client ${provider.clientId}.`);
+      deps.io.print(
+        `Practice ${provider.practiceId} signs in through ${provider.issuer} as client ${provider.clientId}.`,
+      );
       return;
     }
     case 'federation-enrol': {
       const account = await accountByEmail(required('email'));
       await enrolAccount(deps.engine.keyValue, required('practice'), account.id);
-      deps.io.print(`${account.email} may sign in through practice ${values.practice}'s provider (matched once by verified e-mail).`);
+      deps.io.print(
+        `${account.email} may sign in through practice ${values.practice}'s provider (matched once by verified e-mail).`,
+      );
       return;
     }
     case 'federation-link': {
@@ -150,5 +171,6 @@ async function warnIfMissing(deps: CommandDeps, fhirUser: string): Promise<void>
   } catch {
     return;
   }
-  if (!current || current.deleted) deps.io.warn(`Warning: ${fhirUser} does not exist in the FHIR store (yet); the account will point at it.`);
+  if (!current || current.deleted)
+    deps.io.warn(`Warning: ${fhirUser} does not exist in the FHIR store (yet); the account will point at it.`);
 }

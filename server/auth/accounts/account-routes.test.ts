@@ -37,11 +37,22 @@ describe('password reset over HTTP and SMTP', () => {
     t = await openTestEngine('account-routes');
     smtp = await startTestSmtpServer();
     const logger = pino({ level: 'silent' });
-    mailer = createMailer({ mail: { smtpUrl: smtp.url, from: 'Portal <no-reply@portal.test>' }, production: false, logger });
+    mailer = createMailer({
+      mail: { smtpUrl: smtp.url, from: 'Portal <no-reply@portal.test>' },
+      production: false,
+      logger,
+    });
     accounts = testAccounts(t.engine.keyValue, { clock: t.clock });
     const server = await startHttp();
     base = server.url; // BASE_URL: the only source of the link's origin
-    const resets = new PasswordResets({ keyValue: t.engine.keyValue, accounts, mailer, resetPageUrl: `${base}${AUTH_MOUNT_PATH}/reset-password`, clock: t.clock, logger });
+    const resets = new PasswordResets({
+      keyValue: t.engine.keyValue,
+      accounts,
+      mailer,
+      resetPageUrl: `${base}${AUTH_MOUNT_PATH}/reset-password`,
+      clock: t.clock,
+      logger,
+    });
     const app = express();
     app.set('trust proxy', false);
     app.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: createAuthRateLimiter({ limit: 1000 }), logger }));
@@ -62,10 +73,19 @@ describe('password reset over HTTP and SMTP', () => {
   }
 
   const postForm = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form), redirect: 'manual' });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form),
+      redirect: 'manual',
+    });
 
   const postJson = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   /** The reset link in a received e-mail. */
   function linkIn(mail: ReceivedMail): URL {
@@ -107,17 +127,26 @@ describe('password reset over HTTP and SMTP', () => {
     const formPage = await form.text();
     assert.ok(formPage.includes(`<input type="hidden" name="token" value="${token}">`));
     assert.match(formPage, /autocomplete="new-password"/);
-    assert.equal(form.headers.get('referrer-policy'), 'no-referrer', 'the token in the URL does not leak to other sites');
+    assert.equal(
+      form.headers.get('referrer-policy'),
+      'no-referrer',
+      'the token in the URL does not leak to other sites',
+    );
 
     const done = await postForm('/auth/reset-password', { token, password: NEW_PASSWORD, confirm: NEW_PASSWORD });
     assert.equal(done.status, 200);
     const donePage = await done.text();
     assert.match(donePage, /Your password was changed/);
-    for (const href of ['/portal/', '/console/']) assert.ok(donePage.includes(`<a href="${href}">`), `links back to sign in at ${href}`);
+    for (const href of ['/portal/', '/console/'])
+      assert.ok(donePage.includes(`<a href="${href}">`), `links back to sign in at ${href}`);
     assert.equal((await accounts.authenticate(email, NEW_PASSWORD)).ok, true);
     assert.deepEqual(await accounts.authenticate(email, OLD_PASSWORD), { ok: false, reason: 'invalid' });
 
-    const again = await postForm('/auth/reset-password', { token, password: 'yet another password', confirm: 'yet another password' });
+    const again = await postForm('/auth/reset-password', {
+      token,
+      password: 'yet another password',
+      confirm: 'yet another password',
+    });
     assert.equal(again.status, 400);
     assert.match(await again.text(), /not valid any more/);
     assert.equal((await fetch(link)).status, 400, 'the link page says so too');
@@ -131,9 +160,12 @@ describe('password reset over HTTP and SMTP', () => {
     assert.equal((await fetch(link)).status, 200, 'still valid after 29 minutes');
     t.clock.advance(60_000);
     assert.equal((await fetch(link)).status, 400);
-    const response = await postJson('/auth/reset-password', { token: link.searchParams.get('token'), password: NEW_PASSWORD });
+    const response = await postJson('/auth/reset-password', {
+      token: link.searchParams.get('token'),
+      password: NEW_PASSWORD,
+    });
     assert.equal(response.status, 400);
-    assert.equal((await response.json() as { error: string }).error, 'invalid_token');
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_token');
     assert.equal((await accounts.authenticate(email, OLD_PASSWORD)).ok, true, 'the password is unchanged');
   });
 
@@ -142,10 +174,24 @@ describe('password reset over HTTP and SMTP', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const body = new URLSearchParams({ email }).toString();
       const port = new URL(base).port;
-      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/auth/forgot-password', headers: { host: 'attacker.example', 'x-forwarded-host': 'attacker.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/auth/forgot-password',
+          headers: {
+            host: 'attacker.example',
+            'x-forwarded-host': 'attacker.example',
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -166,7 +212,10 @@ describe('password reset over HTTP and SMTP', () => {
     assert.equal(forUnknown.status, forKnown.status);
     assert.equal(unknownPage, knownPage);
     assert.match(knownPage, /If an account uses EMAIL, we sent it an e-mail/);
-    assert.deepEqual(await unknownJson.json(), { status: 'sent', message: `If an account uses ${unknown}, we sent it an e-mail with a link to choose a new password. The link works once, for 30 minutes.` });
+    assert.deepEqual(await unknownJson.json(), {
+      status: 'sent',
+      message: `If an account uses ${unknown}, we sent it an e-mail with a link to choose a new password. The link works once, for 30 minutes.`,
+    });
     // The known address's mail is sent after the unknown ones were handled: if they had produced mail, it would be here.
     const mail = await smtp.nextMail();
     assert.deepEqual(mail.to, [known]);
@@ -198,11 +247,18 @@ describe('password reset over HTTP and SMTP', () => {
     const page = await short.text();
     assert.match(page, /role="alert"[^>]*>The password must have at least 12 characters \(it has 9\)\./);
     assert.ok(page.includes(`value="${token}"`), 'the form keeps the token for the next try');
-    const mismatch = await postForm('/auth/reset-password', { token, password: NEW_PASSWORD, confirm: 'something else entirely' });
+    const mismatch = await postForm('/auth/reset-password', {
+      token,
+      password: NEW_PASSWORD,
+      confirm: 'something else entirely',
+    });
     assert.equal(mismatch.status, 400);
     assert.match(await mismatch.text(), /The two passwords are not the same/);
     const sameAsEmail = await postJson('/auth/reset-password', { token, password: email });
-    assert.deepEqual(await sameAsEmail.json(), { error: 'weak_password', message: 'The password must not be your e-mail address.' });
+    assert.deepEqual(await sameAsEmail.json(), {
+      error: 'weak_password',
+      message: 'The password must not be your e-mail address.',
+    });
     const ok = await postJson('/auth/reset-password', { token, password: NEW_PASSWORD });
     assert.equal(ok.status, 200);
     assert.equal((await accounts.authenticate(email, NEW_PASSWORD)).ok, true);
@@ -240,7 +296,11 @@ describe('password reset over HTTP and SMTP', () => {
     assert.ok(invalidPage.includes('value="&#60;b&#62;not an address"'));
     assert.match(invalidPage, /aria-invalid="true"/);
 
-    const badJson = await fetch(`${base}/auth/forgot-password`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"email":' });
+    const badJson = await fetch(`${base}/auth/forgot-password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{"email":',
+    });
     assert.equal(badJson.status, 400);
     assert.deepEqual(await badJson.json(), { error: 'bad_request', message: 'The request body is not valid JSON.' });
     const huge = await postJson('/auth/forgot-password', { email: 'x'.repeat(20_000) });

@@ -68,7 +68,8 @@ describe('password account service', () => {
   });
 
   it('locks after 10 consecutive failures, refuses even the right password, and unlocks after 15 minutes', async () => {
-    for (let i = 1; i <= 9; i++) assert.deepEqual(await service.authenticate(email, `wrong password ${i}`), { ok: false, reason: 'invalid' });
+    for (let i = 1; i <= 9; i++)
+      assert.deepEqual(await service.authenticate(email, `wrong password ${i}`), { ok: false, reason: 'invalid' });
     assert.deepEqual(await service.authenticate(email, 'wrong password 10'), { ok: false, reason: 'locked' });
     const verifiesBefore = hasher.verifies;
     assert.deepEqual(await service.authenticate(email, PASSWORD), { ok: false, reason: 'locked' });
@@ -83,14 +84,19 @@ describe('password account service', () => {
     for (let i = 0; i < 10; i++) await service.authenticate(email, 'wrong password!!');
     const restarted = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher });
     assert.deepEqual(await restarted.authenticate(email, PASSWORD), { ok: false, reason: 'locked' });
-    assert.equal(await t.engine.keyValue.find(THROTTLE_NAMESPACE, email), undefined, 'the e-mail is not stored as the key');
+    assert.equal(
+      await t.engine.keyValue.find(THROTTLE_NAMESPACE, email),
+      undefined,
+      'the e-mail is not stored as the key',
+    );
     const key = createHash('sha256').update(email).digest('base64url');
     assert.ok(await t.engine.keyValue.find(THROTTLE_NAMESPACE, key), 'but its hash is');
   });
 
   it('locks an unknown e-mail the same way, so "locked" does not reveal which addresses have accounts', async () => {
     const ghost = `ghost${n}@example.org`;
-    for (let i = 1; i <= 9; i++) assert.deepEqual(await service.authenticate(ghost, 'whatever password'), { ok: false, reason: 'invalid' });
+    for (let i = 1; i <= 9; i++)
+      assert.deepEqual(await service.authenticate(ghost, 'whatever password'), { ok: false, reason: 'invalid' });
     assert.deepEqual(await service.authenticate(ghost, 'whatever password'), { ok: false, reason: 'locked' });
     assert.deepEqual(await service.authenticate(ghost, 'whatever password'), { ok: false, reason: 'locked' });
   });
@@ -105,7 +111,8 @@ describe('password account service', () => {
   it('never allows more than 100 failures per hour, even with successes in between', async () => {
     const start = t.clock();
     for (let round = 0; round < 11; round++) {
-      for (let i = 0; i < 9; i++) assert.deepEqual(await service.authenticate(email, 'wrong password!!'), { ok: false, reason: 'invalid' });
+      for (let i = 0; i < 9; i++)
+        assert.deepEqual(await service.authenticate(email, 'wrong password!!'), { ok: false, reason: 'invalid' });
       assert.equal((await service.authenticate(email, PASSWORD)).ok, true);
       t.clock.advance(MINUTE);
     }
@@ -113,7 +120,11 @@ describe('password account service', () => {
     assert.deepEqual(await service.authenticate(email, 'wrong password!!'), { ok: false, reason: 'locked' });
     assert.deepEqual(await service.authenticate(email, PASSWORD), { ok: false, reason: 'locked' });
     t.clock.advance(start + 60 * MINUTE - t.clock() - 1);
-    assert.deepEqual(await service.authenticate(email, PASSWORD), { ok: false, reason: 'locked' }, 'still within the hour');
+    assert.deepEqual(
+      await service.authenticate(email, PASSWORD),
+      { ok: false, reason: 'locked' },
+      'still within the hour',
+    );
     t.clock.advance(1);
     assert.equal((await service.authenticate(email, PASSWORD)).ok, true);
   });
@@ -137,7 +148,10 @@ describe('password account service', () => {
     const before = Date.now();
     await service.setPassword(account.id, 'a brand new password');
     const epoch = (await service.findById(account.id))?.sessionsValidAfter;
-    assert.ok(epoch !== undefined && epoch > before / 1000 && epoch <= Math.floor(before / 1000) + 2, 'the whole second after the change, on the wall clock oidc-provider stamps its tokens with');
+    assert.ok(
+      epoch !== undefined && epoch > before / 1000 && epoch <= Math.floor(before / 1000) + 2,
+      'the whole second after the change, on the wall clock oidc-provider stamps its tokens with',
+    );
     assert.ok(Date.now() >= epoch * 1000, 'a sign-in after setPassword answered is stamped at or after the epoch');
     const result = await service.authenticate(email, 'a brand new password');
     assert.equal(result.ok && result.account.sessionsValidAfter, epoch);
@@ -152,24 +166,43 @@ describe('password account service', () => {
   });
 
   it('upgrades a hash made with a lower cost at the next successful sign-in', async () => {
-    const stronger = new PasswordAccountService({ keyValue: t.engine.keyValue, clock: t.clock, hasher: createPasswordHasher({ ln: 11, r: 8, p: 1 }) });
+    const stronger = new PasswordAccountService({
+      keyValue: t.engine.keyValue,
+      clock: t.clock,
+      hasher: createPasswordHasher({ ln: 11, r: 8, p: 1 }),
+    });
     assert.equal(parseHash((await service.store.findRecordByEmail(email))?.passwordHash ?? '')?.params.ln, 10);
     assert.equal((await stronger.authenticate(email, PASSWORD)).ok, true);
     assert.equal(parseHash((await service.store.findRecordByEmail(email))?.passwordHash ?? '')?.params.ln, 11);
     assert.equal((await service.authenticate(email, PASSWORD)).ok, true, 'the upgraded hash still verifies');
-    assert.equal((await service.findByEmail(email))?.sessionsValidAfter, undefined, 'an upgrade is not a password change: it ends nothing');
+    assert.equal(
+      (await service.findByEmail(email))?.sessionsValidAfter,
+      undefined,
+      'an upgrade is not a password change: it ends nothing',
+    );
   });
 
   it('refuses an account without a password, and input that is not text', async () => {
     await service.createAccount({ email: `nopw${n}@example.org`, kind: 'patient', fhirUser: 'Person/np' });
     assert.deepEqual(await service.authenticate(`nopw${n}@example.org`, ''), { ok: false, reason: 'invalid' });
-    assert.deepEqual(await service.authenticate(undefined as unknown as string, PASSWORD), { ok: false, reason: 'invalid' });
-    assert.deepEqual(await service.authenticate(email, { $ne: '' } as unknown as string), { ok: false, reason: 'invalid' });
-    await assert.rejects(service.createAccount({ email: 'weak@example.org', kind: 'patient', fhirUser: 'Person/w', password: 'short' }), PasswordRuleError);
+    assert.deepEqual(await service.authenticate(undefined as unknown as string, PASSWORD), {
+      ok: false,
+      reason: 'invalid',
+    });
+    assert.deepEqual(await service.authenticate(email, { $ne: '' } as unknown as string), {
+      ok: false,
+      reason: 'invalid',
+    });
+    await assert.rejects(
+      service.createAccount({ email: 'weak@example.org', kind: 'patient', fhirUser: 'Person/w', password: 'short' }),
+      PasswordRuleError,
+    );
   });
 
   it('handles parallel guesses one at a time, so they cannot exceed the limit', async () => {
-    const results = await Promise.all(Array.from({ length: 15 }, (_, i) => service.authenticate(email, `parallel guess ${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => service.authenticate(email, `parallel guess ${i}`)),
+    );
     assert.equal(results.filter((r) => !r.ok && r.reason === 'invalid').length, 9);
     assert.equal(results.filter((r) => !r.ok && r.reason === 'locked').length, 6);
     assert.equal(hasher.verifies, 10, 'only 10 passwords were checked');

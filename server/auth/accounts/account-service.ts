@@ -51,7 +51,12 @@ export class PasswordAccountService implements AccountService {
   }
 
   authenticate(email: string, password: string): Promise<SignInResult> {
-    if (typeof email !== 'string' || typeof password !== 'string' || email.length > MAX_INPUT || password.length > MAX_INPUT) {
+    if (
+      typeof email !== 'string' ||
+      typeof password !== 'string' ||
+      email.length > MAX_INPUT ||
+      password.length > MAX_INPUT
+    ) {
       return Promise.resolve({ ok: false, reason: 'invalid' });
     }
     return this.#oneAtATime(normalizeEmail(email), () => this.#attempt(email, password));
@@ -72,7 +77,13 @@ export class PasswordAccountService implements AccountService {
       checkPassword(input.password, input.email);
       passwordHash = await this.#hasher.hash(input.password);
     }
-    return this.store.create({ email: input.email, kind: input.kind, fhirUser: input.fhirUser, name: input.name, passwordHash });
+    return this.store.create({
+      email: input.email,
+      kind: input.kind,
+      fhirUser: input.fhirUser,
+      name: input.name,
+      passwordHash,
+    });
   }
 
   /**
@@ -88,7 +99,10 @@ export class PasswordAccountService implements AccountService {
     const hash = await this.#hasher.hash(password);
     const epoch = epochAfter(Date.now());
     await this.store.changePassword(accountId, hash, epoch);
-    this.#logger?.info({ event: 'sessions-ended', accountId, sessionsValidAfter: epoch }, 'password changed: earlier sessions and tokens of the account are void');
+    this.#logger?.info(
+      { event: 'sessions-ended', accountId, sessionsValidAfter: epoch },
+      'password changed: earlier sessions and tokens of the account are void',
+    );
     await this.#throttle.clear(account.email);
     await untilEpoch(epoch);
   }
@@ -96,14 +110,21 @@ export class PasswordAccountService implements AccountService {
   async #attempt(email: string, password: string): Promise<SignInResult> {
     if (await this.#throttle.lockedUntil(email)) return { ok: false, reason: 'locked' };
     const record = await this.store.findRecordByEmail(email);
-    const matches = record?.passwordHash ? await this.#hasher.verify(password, record.passwordHash) : await this.#hasher.verifyDummy(password);
+    const matches = record?.passwordHash
+      ? await this.#hasher.verify(password, record.passwordHash)
+      : await this.#hasher.verifyDummy(password);
     if (!record || !matches) {
       const locked = await this.#throttle.recordFailure(email);
-      if (locked) this.#logger?.warn({ event: 'sign-in-locked', accountId: record?.id }, 'sign-in locked after repeated failures');
+      if (locked)
+        this.#logger?.warn(
+          { event: 'sign-in-locked', accountId: record?.id },
+          'sign-in locked after repeated failures',
+        );
       return { ok: false, reason: locked ? 'locked' : 'invalid' };
     }
     await this.#throttle.recordSuccess(email);
-    if (this.#hasher.needsRehash(record.passwordHash as string)) await this.#upgradeHash(record.id, password, record.passwordHash as string);
+    if (this.#hasher.needsRehash(record.passwordHash as string))
+      await this.#upgradeHash(record.id, password, record.passwordHash as string);
     const { passwordHash: _hash, createdAt: _c, updatedAt: _u, ...account } = record;
     return { ok: true, account };
   }

@@ -61,10 +61,13 @@ export function parseEmail(email: unknown): string | undefined {
 
 export function checkFhirUser(kind: AccountKind, fhirUser: unknown): asserts fhirUser is string {
   const types = FHIR_USER_TYPES[kind];
-  if (!types) throw new AccountInputError(`Account kind must be one of ${ACCOUNT_KINDS.join(', ')}, got '${String(kind)}'`);
+  if (!types)
+    throw new AccountInputError(`Account kind must be one of ${ACCOUNT_KINDS.join(', ')}, got '${String(kind)}'`);
   const pattern = new RegExp(`^(${types.join('|')})/${FHIR_ID}$`);
   if (typeof fhirUser !== 'string' || !pattern.test(fhirUser)) {
-    throw new AccountInputError(`A ${kind} account's fhirUser must be ${types.map((t) => `${t}/<id>`).join(' or ')}, got '${String(fhirUser)}'`);
+    throw new AccountInputError(
+      `A ${kind} account's fhirUser must be ${types.map((t) => `${t}/<id>`).join(' or ')}, got '${String(fhirUser)}'`,
+    );
   }
 }
 
@@ -139,7 +142,9 @@ export class AccountStore {
    * write: the store has no compare-and-set).
    */
   setPasswordHash(id: string, passwordHash: string, replacing?: string): Promise<void> {
-    return this.#update(id, (record) => (replacing === undefined || record.passwordHash === replacing ? { ...record, passwordHash } : record));
+    return this.#update(id, (record) =>
+      replacing === undefined || record.passwordHash === replacing ? { ...record, passwordHash } : record,
+    );
   }
 
   /**
@@ -147,7 +152,11 @@ export class AccountStore {
    * every session and token issued before `sessionsValidAfter`. The epoch never moves back.
    */
   changePassword(id: string, passwordHash: string, sessionsValidAfter: number): Promise<void> {
-    return this.#update(id, (record) => ({ ...record, passwordHash, sessionsValidAfter: Math.max(sessionsValidAfter, record.sessionsValidAfter ?? 0) }));
+    return this.#update(id, (record) => ({
+      ...record,
+      passwordHash,
+      sessionsValidAfter: Math.max(sessionsValidAfter, record.sessionsValidAfter ?? 0),
+    }));
   }
 
   /** Points the account at the FHIR resource that stands for the person (checked against its kind). */
@@ -176,7 +185,8 @@ export class AccountStore {
 
 function checkName(name: unknown): string | undefined {
   if (name === undefined || name === '') return undefined;
-  if (typeof name !== 'string' || name.length > 200 || !name.isWellFormed()) throw new AccountInputError('An account name must be a string of at most 200 characters');
+  if (typeof name !== 'string' || name.length > 200 || !name.isWellFormed())
+    throw new AccountInputError('An account name must be a string of at most 200 characters');
   return name.trim() || undefined;
 }
 
@@ -199,7 +209,8 @@ function toPayload(record: AccountRecord): Record<string, unknown> {
 /** A record read back; anything malformed (hand-edited, from an older version) is treated as absent. */
 function fromPayload(id: string, payload: Record<string, unknown>): AccountRecord | undefined {
   const { email, kind, fhirUser, name, passwordHash, sessionsValidAfter, createdAt, updatedAt } = payload;
-  if (typeof email !== 'string' || typeof fhirUser !== 'string' || !ACCOUNT_KINDS.includes(kind as AccountKind)) return undefined;
+  if (typeof email !== 'string' || typeof fhirUser !== 'string' || !ACCOUNT_KINDS.includes(kind as AccountKind))
+    return undefined;
   return {
     id,
     email,

@@ -1,7 +1,6 @@
 import type { Response } from 'express';
 import { escapeHtml, layout, pageHeaders } from '../html-layout.ts';
 
-
 /**
  * Server-rendered pages of the account flows (forgot/reset password, sign-in errors). Everything
  * interpolated with the `html` tag is escaped unless it is itself `html` output, so user input (an
@@ -27,7 +26,9 @@ function render(value: Interpolated): string {
 }
 
 export function html(strings: TemplateStringsArray, ...values: Interpolated[]): SafeHtml {
-  return new SafeHtml(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i] as Interpolated) : ''), ''));
+  return new SafeHtml(
+    strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i] as Interpolated) : ''), ''),
+  );
 }
 
 /** A complete page in the shared layout (html-layout.ts). */
@@ -40,10 +41,16 @@ export function page(title: string, body: SafeHtml): SafeHtml {
  * token), no Referer (its URL may), no scripts; its forms post only to this server.
  */
 export function sendPage(res: Response, status: number, title: string, body: SafeHtml): void {
-  res.status(status).set(pageHeaders({ formsStayHere: true })).send(page(title, body).value);
+  res
+    .status(status)
+    .set(pageHeaders({ formsStayHere: true }))
+    .send(page(title, body).value);
 }
 
 /** True when the client asked for JSON (a JSON body, or JSON preferred over HTML). */
-export function wantsJson(req: { is(type: string): string | false | null; accepts(types: string[]): string | false }): boolean {
+export function wantsJson(req: {
+  is(type: string): string | false | null;
+  accepts(types: string[]): string | false;
+}): boolean {
   return Boolean(req.is('application/json')) || req.accepts(['text/html', 'application/json']) === 'application/json';
 }

@@ -25,7 +25,11 @@ describe('password hashing', () => {
   it('verifies with the parameters stored in the hash, and asks for a rehash when the cost went up', async () => {
     const old = await hasher.hash('an older password');
     const stronger = createPasswordHasher({ ln: 11, r: 8, p: 1 });
-    assert.equal(await stronger.verify('an older password', old), true, 'an old hash still works after raising the cost');
+    assert.equal(
+      await stronger.verify('an older password', old),
+      true,
+      'an old hash still works after raising the cost',
+    );
     assert.equal(stronger.needsRehash(old), true);
     assert.equal(stronger.needsRehash(await stronger.hash('an older password')), false);
     assert.equal(hasher.needsRehash(old), false);
@@ -38,12 +42,23 @@ describe('password hashing', () => {
 
   it('refuses malformed or tampered hashes without throwing', async () => {
     assert.equal(await hasher.verify('whatever password', 'not a hash'), false);
-    assert.equal(await hasher.verify('whatever password', '$scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), false, 'a cost that would need terabytes');
+    assert.equal(
+      await hasher.verify(
+        'whatever password',
+        '$scrypt$ln=40,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      ),
+      false,
+      'a cost that would need terabytes',
+    );
     assert.equal(hasher.needsRehash('garbage'), true);
   });
 
   it('spends real hashing time on an unknown account and answers false', async () => {
-    assert.equal(await hasher.verifyDummy('dummy password that no account has'), false, 'even the dummy text itself is refused');
+    assert.equal(
+      await hasher.verifyDummy('dummy password that no account has'),
+      false,
+      'even the dummy text itself is refused',
+    );
   });
 
   it('uses OWASP-level default parameters', async () => {
@@ -61,11 +76,20 @@ describe('password rules', () => {
   });
 
   it('explains what is wrong', () => {
-    assert.equal(passwordProblem('short', 'ann@example.org'), `The password must have at least ${MIN_PASSWORD_LENGTH} characters (it has 5).`);
+    assert.equal(
+      passwordProblem('short', 'ann@example.org'),
+      `The password must have at least ${MIN_PASSWORD_LENGTH} characters (it has 5).`,
+    );
     assert.equal(passwordProblem('', 'ann@example.org'), 'Enter a password.');
     assert.equal(passwordProblem(undefined, 'ann@example.org'), 'Enter a password.');
-    assert.equal(passwordProblem(' Ann.Long@Example.org ', 'ann.long@example.org'), 'The password must not be your e-mail address.');
-    assert.equal(passwordProblem('ann.lonnnnnng', 'ann.lonnnnnng@example.org'), 'The password must not be your e-mail address.');
+    assert.equal(
+      passwordProblem(' Ann.Long@Example.org ', 'ann.long@example.org'),
+      'The password must not be your e-mail address.',
+    );
+    assert.equal(
+      passwordProblem('ann.lonnnnnng', 'ann.lonnnnnng@example.org'),
+      'The password must not be your e-mail address.',
+    );
     assert.match(passwordProblem('x'.repeat(1025), 'ann@example.org') ?? '', /at most 1024/);
   });
 

@@ -93,7 +93,17 @@ export function parseHash(encoded: string): ParsedHash | undefined {
 
 function checkParams({ ln, r, p }: ScryptParams): void {
   // Bounds keep a tampered stored hash from asking for gigabytes of memory.
-  if (!Number.isInteger(ln) || ln < 1 || ln > 20 || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) {
+  if (
+    !Number.isInteger(ln) ||
+    ln < 1 ||
+    ln > 20 ||
+    !Number.isInteger(r) ||
+    r < 1 ||
+    r > 32 ||
+    !Number.isInteger(p) ||
+    p < 1 ||
+    p > 16
+  ) {
     throw new Error(`scrypt parameters out of range: ln=${ln}, r=${r}, p=${p}`);
   }
 }
@@ -102,7 +112,9 @@ function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParams, leng
   const options: ScryptOptions = { N: 2 ** ln, r, p, maxmem: 256 * r * 2 ** ln };
   // NFC so that the same password typed on different systems (composed or decomposed accents) matches.
   const input = password.normalize('NFC');
-  return new Promise((resolve, reject) => scrypt(input, salt, length, options, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(input, salt, length, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 function b64(bytes: Buffer): string {

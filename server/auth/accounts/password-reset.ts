@@ -35,12 +35,12 @@ export interface PasswordResetDeps {
 }
 
 export type ResetOutcome =
-  | { ok: true; account: Account }
-  | { ok: false; problem: 'token' | 'password'; message: string };
+  { ok: true; account: Account } | { ok: false; problem: 'token' | 'password'; message: string };
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const HOUR_MS = 3_600_000;
-export const BAD_TOKEN_MESSAGE = 'This password-reset link is not valid any more: it has expired or was already used. Ask for a new one.';
+export const BAD_TOKEN_MESSAGE =
+  'This password-reset link is not valid any more: it has expired or was already used. Ask for a new one.';
 
 export class PasswordResets {
   readonly #deps: Required<Omit<PasswordResetDeps, 'logger'>> & Pick<PasswordResetDeps, 'logger'>;
@@ -59,13 +59,20 @@ export class PasswordResets {
     const account = await accounts.findByEmail(email);
     if (!account) return;
     if (!(await this.#mayMail(account.id))) {
-      this.#deps.logger?.warn({ event: 'password-reset-throttled', accountId: account.id }, 'password-reset e-mail not sent: hourly limit reached');
+      this.#deps.logger?.warn(
+        { event: 'password-reset-throttled', accountId: account.id },
+        'password-reset e-mail not sent: hourly limit reached',
+      );
       return;
     }
     const token = randomBytes(32).toString('base64url');
     await keyValue.upsert(RESET_NAMESPACE, tokenHash(token), { accountId: account.id }, tokenTtlSeconds);
     const link = `${this.#deps.resetPageUrl}?token=${token}`;
-    await mailer.send({ to: account.email, subject: 'Reset your patient portal password', text: resetMailText(link, this.tokenTtlMinutes) });
+    await mailer.send({
+      to: account.email,
+      subject: 'Reset your patient portal password',
+      text: resetMailText(link, this.tokenTtlMinutes),
+    });
     this.#deps.logger?.info({ event: 'password-reset-sent', accountId: account.id }, 'password-reset e-mail sent');
   }
 
@@ -101,7 +108,9 @@ export class PasswordResets {
     const { keyValue, clock, maxMailsPerHour } = this.#deps;
     const now = clock();
     const stored = await keyValue.find(RESET_SENT_NAMESPACE, accountId);
-    const sent = (Array.isArray(stored?.payload.sent) ? stored.payload.sent : []).filter((t): t is number => typeof t === 'number' && t > now - HOUR_MS);
+    const sent = (Array.isArray(stored?.payload.sent) ? stored.payload.sent : []).filter(
+      (t): t is number => typeof t === 'number' && t > now - HOUR_MS,
+    );
     if (sent.length >= maxMailsPerHour) return false;
     await keyValue.upsert(RESET_SENT_NAMESPACE, accountId, { sent: [...sent, now] }, HOUR_MS / 1000);
     return true;

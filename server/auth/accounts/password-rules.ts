@@ -27,20 +27,24 @@ export const SCORED_LENGTH = 64;
 
 export const PASSWORD_RULES_TEXT = `At least ${MIN_PASSWORD_LENGTH} characters, not your e-mail address, and not a common or easily guessed password: a few unrelated words make a good one.`;
 
-export const COMMON_PASSWORD_MESSAGE = 'This password is too common: it is on the lists of leaked passwords that attackers try first. Choose another one; a few unrelated words make a good password.';
-export const GUESSABLE_PASSWORD_MESSAGE = 'This password is too easy to guess: it is made of common words, names, dates, sequences or keyboard patterns. Choose another one; a few unrelated words make a good password.';
+export const COMMON_PASSWORD_MESSAGE =
+  'This password is too common: it is on the lists of leaked passwords that attackers try first. Choose another one; a few unrelated words make a good password.';
+export const GUESSABLE_PASSWORD_MESSAGE =
+  'This password is too easy to guess: it is made of common words, names, dates, sequences or keyboard patterns. Choose another one; a few unrelated words make a good password.';
 
 /** The problem with a new password, as a sentence for the user, or undefined when it is acceptable. */
 export function passwordProblem(password: unknown, email: string): string | undefined {
   if (typeof password !== 'string' || password.length === 0) return 'Enter a password.';
   const normalized = password.normalize('NFC');
   const length = [...normalized].length; // characters as people count them, not UTF-16 units
-  if (length < MIN_PASSWORD_LENGTH) return `The password must have at least ${MIN_PASSWORD_LENGTH} characters (it has ${length}).`;
+  if (length < MIN_PASSWORD_LENGTH)
+    return `The password must have at least ${MIN_PASSWORD_LENGTH} characters (it has ${length}).`;
   if (length > MAX_PASSWORD_LENGTH) return `The password must have at most ${MAX_PASSWORD_LENGTH} characters.`;
   const lowered = normalized.trim().toLowerCase();
   const address = email.trim().toLowerCase();
   const localPart = address.split('@')[0] ?? '';
-  if (lowered === address || (localPart.length > 0 && lowered === localPart)) return 'The password must not be your e-mail address.';
+  if (lowered === address || (localPart.length > 0 && lowered === localPart))
+    return 'The password must not be your e-mail address.';
   if (isCommonPassword(lowered)) return COMMON_PASSWORD_MESSAGE;
   if (guessScore(normalized, [address, localPart]) < MIN_PASSWORD_SCORE) return GUESSABLE_PASSWORD_MESSAGE;
   return undefined;
@@ -63,7 +67,10 @@ export function isCommonPassword(lowered: string): boolean {
 
 /** zxcvbn's score (0–4) of the password's first SCORED_LENGTH characters; the e-mail counts as a known word. */
 export function guessScore(password: string, userInputs: string[] = []): number {
-  return estimator().check(password, userInputs.filter((input) => input.length > 0)).score;
+  return estimator().check(
+    password,
+    userInputs.filter((input) => input.length > 0),
+  ).score;
 }
 
 // Built on first use: unpacking the dictionaries takes ~50 ms and some MB, which the CLI's other

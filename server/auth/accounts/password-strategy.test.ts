@@ -19,7 +19,14 @@ describe('password sign-in strategy (passport-local)', () => {
   before(async () => {
     t = await openTestEngine('password-strategy');
     const accounts = testAccounts(t.engine.keyValue, { clock: t.clock });
-    accountId = (await accounts.createAccount({ email: 'doc@example.org', kind: 'practitioner', fhirUser: 'Practitioner/d1', password: PASSWORD })).id;
+    accountId = (
+      await accounts.createAccount({
+        email: 'doc@example.org',
+        kind: 'practitioner',
+        fhirUser: 'Practitioner/d1',
+        password: PASSWORD,
+      })
+    ).id;
     const authenticator = new passport.Passport();
     authenticator.use(PASSWORD_STRATEGY, createPasswordStrategy(accounts));
     const app = express();
@@ -42,14 +49,21 @@ describe('password sign-in strategy (passport-local)', () => {
   it('signs in with the email and password fields', async () => {
     const { status, body } = await login({ email: 'doc@example.org', password: PASSWORD });
     assert.equal(status, 200);
-    assert.deepEqual(body, { ok: true, account: { id: accountId, email: 'doc@example.org', kind: 'practitioner', fhirUser: 'Practitioner/d1' } });
+    assert.deepEqual(body, {
+      ok: true,
+      account: { id: accountId, email: 'doc@example.org', kind: 'practitioner', fhirUser: 'Practitioner/d1' },
+    });
   });
 
   it('refuses a wrong password and an unknown e-mail with the same message', async () => {
     const wrong = await login({ email: 'doc@example.org', password: 'not the password' });
     const unknown = await login({ email: 'who@example.org', password: 'not the password' });
     assert.equal(wrong.status, 401);
-    assert.deepEqual(wrong.body, { ok: false, reason: 'invalid', message: 'The e-mail address or the password is not correct.' });
+    assert.deepEqual(wrong.body, {
+      ok: false,
+      reason: 'invalid',
+      message: 'The e-mail address or the password is not correct.',
+    });
     assert.deepEqual(unknown.body, wrong.body);
   });
 

@@ -22,16 +22,19 @@ const MESSAGES = {
 } as const;
 
 export function createPasswordStrategy(accounts: AccountService): LocalStrategy {
-  return new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: false }, (email, password, done) => {
-    accounts.authenticate(email, password).then(
-      (result) => {
-        if (result.ok) return done(null, result.account);
-        const info = { message: MESSAGES[result.reason], reason: result.reason };
-        return done(null, false, info);
-      },
-      (err: unknown) => done(err),
-    );
-  });
+  return new LocalStrategy(
+    { usernameField: 'email', passwordField: 'password', session: false },
+    (email, password, done) => {
+      accounts.authenticate(email, password).then(
+        (result) => {
+          if (result.ok) return done(null, result.account);
+          const info = { message: MESSAGES[result.reason], reason: result.reason };
+          return done(null, false, info);
+        },
+        (err: unknown) => done(err),
+      );
+    },
+  );
 }
 
 /**
@@ -41,10 +44,18 @@ export function createPasswordStrategy(accounts: AccountService): LocalStrategy 
  */
 /** The part of a Passport instance (`new passport.Passport()`) this needs. */
 export interface PassportAuthenticator {
-  authenticate(strategy: string, options: { session: false }, callback: (err: unknown, user: Account | false | undefined, info: { reason?: string } | undefined) => void): RequestHandler;
+  authenticate(
+    strategy: string,
+    options: { session: false },
+    callback: (err: unknown, user: Account | false | undefined, info: { reason?: string } | undefined) => void,
+  ): RequestHandler;
 }
 
-export function passwordSignIn(passport: PassportAuthenticator, req: Request, res: Response): Promise<PasswordSignInOutcome> {
+export function passwordSignIn(
+  passport: PassportAuthenticator,
+  req: Request,
+  res: Response,
+): Promise<PasswordSignInOutcome> {
   return new Promise((resolve, reject) => {
     const callback = (err: unknown, user: Account | false | undefined, info: { reason?: string } | undefined) => {
       if (err) return reject(asError(err));
@@ -52,7 +63,9 @@ export function passwordSignIn(passport: PassportAuthenticator, req: Request, re
       const reason = info?.reason === 'locked' || info?.reason === 'invalid' ? info.reason : 'missing';
       resolve({ ok: false, reason, message: MESSAGES[reason] });
     };
-    passport.authenticate(PASSWORD_STRATEGY, { session: false }, callback)(req, res, (err?: unknown) => (err ? reject(asError(err)) : undefined));
+    passport.authenticate(PASSWORD_STRATEGY, { session: false }, callback)(req, res, (err?: unknown) =>
+      err ? reject(asError(err)) : undefined,
+    );
   });
 }
 

@@ -11,7 +11,9 @@ describe('per-IP rate limit of the auth endpoints', () => {
   before(async () => {
     const app = express();
     app.set('trust proxy', false);
-    app.post('/json', createAuthRateLimiter({ limit: 3, windowMs: 10 * 60_000 }), (_req, res) => res.json({ ok: true }));
+    app.post('/json', createAuthRateLimiter({ limit: 3, windowMs: 10 * 60_000 }), (_req, res) =>
+      res.json({ ok: true }),
+    );
     app.post('/html', createAuthRateLimiter({ limit: 2, windowMs: 60_000 }), (_req, res) => res.send('ok'));
     app.post('/spoof', createAuthRateLimiter({ limit: 2, windowMs: 60_000 }), (_req, res) => res.send('ok'));
     http = await startHttp(app);
@@ -28,7 +30,10 @@ describe('per-IP rate limit of the auth endpoints', () => {
     const body = (await limited.json()) as Record<string, unknown>;
     assert.equal(body.error, 'too_many_requests');
     assert.equal(body.retryAfterSeconds, retryAfter);
-    assert.match(String(body.message), /^Too many attempts from your network\. Please wait 10 minutes and try again\.$/);
+    assert.match(
+      String(body.message),
+      /^Too many attempts from your network\. Please wait 10 minutes and try again\.$/,
+    );
   });
 
   it('answers a browser with an HTML page', async () => {
@@ -39,13 +44,19 @@ describe('per-IP rate limit of the auth endpoints', () => {
     assert.equal(limited.status, 429);
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     assert.match(limited.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(await limited.text(), /<p role="alert">Too many attempts from your network\. Please wait 1 minute and try again\.<\/p>/);
+    assert.match(
+      await limited.text(),
+      /<p role="alert">Too many attempts from your network\. Please wait 1 minute and try again\.<\/p>/,
+    );
   });
 
   it('cannot be dodged with a made-up X-Forwarded-For', async () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) {
-      const response = await fetch(`${http.url}/spoof`, { method: 'POST', headers: { 'x-forwarded-for': `203.0.113.${i}` } });
+      const response = await fetch(`${http.url}/spoof`, {
+        method: 'POST',
+        headers: { 'x-forwarded-for': `203.0.113.${i}` },
+      });
       statuses.push(response.status);
     }
     assert.deepEqual(statuses, [200, 200, 429, 429]);

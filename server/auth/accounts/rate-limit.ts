@@ -21,7 +21,11 @@ export interface AuthRateLimitOptions {
   respond?: (req: Request, res: Response) => void;
 }
 
-export function createAuthRateLimiter({ limit = 50, windowMs = 15 * 60_000, respond = tooManyRequests }: AuthRateLimitOptions = {}): RequestHandler {
+export function createAuthRateLimiter({
+  limit = 50,
+  windowMs = 15 * 60_000,
+  respond = tooManyRequests,
+}: AuthRateLimitOptions = {}): RequestHandler {
   return rateLimit({
     windowMs,
     limit,

@@ -5,7 +5,12 @@ import express from 'express';
 import { pino } from 'pino';
 import type { Account } from '../accounts/account.ts';
 import type { PasswordAccountService } from '../accounts/account-service.ts';
-import { EXTERNAL_CLIENT_ID, EXTERNAL_CLIENT_SECRET, startExternalProvider, throughExternalPages } from '../../../test/support/external-provider.ts';
+import {
+  EXTERNAL_CLIENT_ID,
+  EXTERNAL_CLIENT_SECRET,
+  startExternalProvider,
+  throughExternalPages,
+} from '../../../test/support/external-provider.ts';
 import { startHttp } from '../../../test/support/loopback-http.ts';
 import type { TestHttpServer } from '../../../test/support/loopback-http.ts';
 import { openTestEngine } from '../../../test/support/repository-setup.ts';
@@ -48,13 +53,27 @@ describe('federated sign-in through a practice OpenID provider', () => {
     t = await openTestEngine('federation', Date.now());
     accounts = testAccounts(t.engine.keyValue, { clock: t.clock });
     for (const name of ['ann', 'bob', 'carol']) {
-      users[name] = await accounts.createAccount({ email: `${name}@example.org`, kind: 'practitioner', fhirUser: `Practitioner/${name}` });
+      users[name] = await accounts.createAccount({
+        email: `${name}@example.org`,
+        kind: 'practitioner',
+        fhirUser: `Practitioner/${name}`,
+      });
     }
 
     ours = await startHttp();
     external = await startExternalProvider(federationRedirectUri(ours.url), people);
 
-    await setPracticeProvider(t.engine.keyValue, { practiceId: 'riverside', issuer: external.url, clientId: EXTERNAL_CLIENT_ID, clientSecret: EXTERNAL_CLIENT_SECRET, displayName: 'Riverside Clinic' }, false);
+    await setPracticeProvider(
+      t.engine.keyValue,
+      {
+        practiceId: 'riverside',
+        issuer: external.url,
+        clientId: EXTERNAL_CLIENT_ID,
+        clientSecret: EXTERNAL_CLIENT_SECRET,
+        displayName: 'Riverside Clinic',
+      },
+      false,
+    );
     await linkIdentity(t.engine.keyValue, external.url, 'ext-ann', users.ann!.id);
     await enrolAccount(t.engine.keyValue, 'riverside', users.bob!.id);
 
@@ -74,7 +93,9 @@ describe('federated sign-in through a practice OpenID provider', () => {
     app.use('/auth', federation.router);
     // What the SMART sign-in page's federated form does (smart/interaction-routes.ts), reduced to a GET
     // bound to a fixed interaction: these tests are about the flow with the practice's provider.
-    app.get('/auth/federated/:practiceId/start', (req, res) => federation.start(res, String(req.params.practiceId), BINDING));
+    app.get('/auth/federated/:practiceId/start', (req, res) =>
+      federation.start(res, String(req.params.practiceId), BINDING),
+    );
     ours.setHandler(app);
   });
   after(async () => {
@@ -90,7 +111,11 @@ describe('federated sign-in through a practice OpenID provider', () => {
    * Starts at our server and goes through the external provider's pages as `login` until it redirects
    * back to our callback; answers that callback URL (not yet requested). `cancel` aborts at the login page.
    */
-  async function throughExternalProvider(browser: TestBrowser, login: string, options: { cancel?: boolean } = {}): Promise<{ callback: URL; authorization: URL }> {
+  async function throughExternalProvider(
+    browser: TestBrowser,
+    login: string,
+    options: { cancel?: boolean } = {},
+  ): Promise<{ callback: URL; authorization: URL }> {
     const start = await browser.request(`${ours.url}/auth/federated/riverside/start`);
     assert.equal(start.status, 303, start.body);
     const authorization = new URL(start.location ?? '');
@@ -119,7 +144,11 @@ describe('federated sign-in through a practice OpenID provider', () => {
 
     const response = await browser.request(callback);
     assert.equal(response.status, 200, response.body);
-    assert.deepEqual(JSON.parse(response.body), { accountId: users.ann!.id, practiceId: 'riverside', issuer: external.url });
+    assert.deepEqual(JSON.parse(response.body), {
+      accountId: users.ann!.id,
+      practiceId: 'riverside',
+      issuer: external.url,
+    });
     assert.equal(signedIn.length, 1);
     assert.equal(signedIn[0]?.account.email, 'ann@example.org', 'our account, not the external e-mail');
     assert.equal(browser.jar(ours.url).size, 0, 'the flow cookie is cleared');
@@ -131,14 +160,21 @@ describe('federated sign-in through a practice OpenID provider', () => {
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.match(cookie, /Path=\/auth\/federated/);
-    assert.equal(decodeURIComponent(/^portal_federation=([^;]+)/.exec(cookie)?.[1] ?? ''), new URL(start.headers.get('location') ?? '').searchParams.get('state'));
+    assert.equal(
+      decodeURIComponent(/^portal_federation=([^;]+)/.exec(cookie)?.[1] ?? ''),
+      new URL(start.headers.get('location') ?? '').searchParams.get('state'),
+    );
   });
 
   it('matches an enrolled account by the verified e-mail once, then by the stored link', async () => {
     const first = await signIn('ext-bob');
     assert.equal(first.status, 200, first.body);
     assert.equal(JSON.parse(first.body).accountId, users.bob!.id);
-    assert.equal(await findLinkedAccountId(t.engine.keyValue, external.url, 'ext-bob'), users.bob!.id, 'the identity is now linked');
+    assert.equal(
+      await findLinkedAccountId(t.engine.keyValue, external.url, 'ext-bob'),
+      users.bob!.id,
+      'the identity is now linked',
+    );
     people['ext-bob'] = { email: 'robert@elsewhere.example', email_verified: true };
     const later = await signIn('ext-bob');
     assert.equal(JSON.parse(later.body).accountId, users.bob!.id, 'the link holds when the e-mail changes');
@@ -149,7 +185,11 @@ describe('federated sign-in through a practice OpenID provider', () => {
       const { status, body } = await signIn(login);
       assert.equal(status, 403, login);
       assert.match(body, /Your Riverside Clinic account is not connected to an account here/);
-      assert.equal(await findLinkedAccountId(t.engine.keyValue, external.url, login), undefined, `${login} was not linked`);
+      assert.equal(
+        await findLinkedAccountId(t.engine.keyValue, external.url, login),
+        undefined,
+        `${login} was not linked`,
+      );
     }
     assert.equal(signedIn.length, 0, 'onSignedIn was never called');
   });
@@ -177,7 +217,7 @@ describe('federated sign-in through a practice OpenID provider', () => {
     assert.equal((await browser.request(callback)).status, 200);
     const state = callback.searchParams.get('state') ?? '';
     const flow = await t.engine.keyValue.find(FLOW_NAMESPACE, createHash('sha256').update(state).digest('base64url'));
-    assert.equal(typeof flow?.consumedAt, 'number', 'the flow record is consumed, not just the provider\'s code');
+    assert.equal(typeof flow?.consumedAt, 'number', "the flow record is consumed, not just the provider's code");
     browser.jars.set(ours.url, cookie);
     const replay = await browser.request(callback);
     assert.equal(replay.status, 400);
@@ -205,11 +245,19 @@ describe('federated sign-in through a practice OpenID provider', () => {
 
   it('answers an unknown practice with 404 and an unreachable provider with 502', async () => {
     assert.equal((await fetch(`${ours.url}/auth/federated/nowhere/start`, { redirect: 'manual' })).status, 404);
-    assert.equal((await fetch(`${ours.url}/auth/federated/${encodeURIComponent('<bad id>')}/start`, { redirect: 'manual' })).status, 404);
+    assert.equal(
+      (await fetch(`${ours.url}/auth/federated/${encodeURIComponent('<bad id>')}/start`, { redirect: 'manual' }))
+        .status,
+      404,
+    );
     const closed = await startHttp();
     const closedUrl = closed.url;
     await closed.close();
-    await setPracticeProvider(t.engine.keyValue, { practiceId: 'offline', issuer: closedUrl, clientId: 'x', clientSecret: 'y' }, false);
+    await setPracticeProvider(
+      t.engine.keyValue,
+      { practiceId: 'offline', issuer: closedUrl, clientId: 'x', clientSecret: 'y' },
+      false,
+    );
     const response = await fetch(`${ours.url}/auth/federated/offline/start`, { redirect: 'manual' });
     assert.equal(response.status, 502);
     assert.match(await response.text(), /cannot be reached right now/);
@@ -224,7 +272,17 @@ describe('practice provider settings', () => {
   after(() => t.close());
 
   it('stores and reads back a practice provider', async () => {
-    await setPracticeProvider(t.engine.keyValue, { practiceId: 'org-1', issuer: 'https://login.example.org/tenant', clientId: 'c', clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_post' }, true);
+    await setPracticeProvider(
+      t.engine.keyValue,
+      {
+        practiceId: 'org-1',
+        issuer: 'https://login.example.org/tenant',
+        clientId: 'c',
+        clientSecret: 's',
+        tokenEndpointAuthMethod: 'client_secret_post',
+      },
+      true,
+    );
     assert.deepEqual(await getPracticeProvider(t.engine.keyValue, 'org-1'), {
       practiceId: 'org-1',
       issuer: 'https://login.example.org/tenant',
@@ -238,10 +296,27 @@ describe('practice provider settings', () => {
 
   it('refuses bad settings with every problem named, and plain http in production', async () => {
     await assert.rejects(
-      setPracticeProvider(t.engine.keyValue, { practiceId: 'bad id', issuer: 'ftp://x', clientId: '', clientSecret: '' }, false),
-      (err: unknown) => err instanceof FederationInputError && ['practice id', 'issuer', 'client id', 'client secret'].every((p) => err.message.includes(p)),
+      setPracticeProvider(
+        t.engine.keyValue,
+        { practiceId: 'bad id', issuer: 'ftp://x', clientId: '', clientSecret: '' },
+        false,
+      ),
+      (err: unknown) =>
+        err instanceof FederationInputError &&
+        ['practice id', 'issuer', 'client id', 'client secret'].every((p) => err.message.includes(p)),
     );
-    await assert.rejects(setPracticeProvider(t.engine.keyValue, { practiceId: 'org-3', issuer: 'http://idp.example.org', clientId: 'c', clientSecret: 's' }, true), /issuer must be an https URL/);
-    await setPracticeProvider(t.engine.keyValue, { practiceId: 'org-3', issuer: 'http://localhost:9000', clientId: 'c', clientSecret: 's' }, false);
+    await assert.rejects(
+      setPracticeProvider(
+        t.engine.keyValue,
+        { practiceId: 'org-3', issuer: 'http://idp.example.org', clientId: 'c', clientSecret: 's' },
+        true,
+      ),
+      /issuer must be an https URL/,
+    );
+    await setPracticeProvider(
+      t.engine.keyValue,
+      { practiceId: 'org-3', issuer: 'http://localhost:9000', clientId: 'c', clientSecret: 's' },
+      false,
+    );
   });
 });

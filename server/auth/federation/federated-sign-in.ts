@@ -103,7 +103,13 @@ class SignInFailure extends Error {
 
 /** Only a path on this server (no scheme, no host, no `//`): the failure page links to it. */
 function isLocalPath(value: unknown): value is string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') && value.length <= 512;
+  return (
+    typeof value === 'string' &&
+    value.startsWith('/') &&
+    !value.startsWith('//') &&
+    !value.includes('\\') &&
+    value.length <= 512
+  );
 }
 
 export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignIn {
@@ -118,7 +124,10 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
   router.get(`${FEDERATION_PATH}/callback`, ...limited, async (req, res) => {
     try {
       const { account, details } = await finish(req, res);
-      logger.info({ event: 'federated-sign-in', accountId: account.id, practiceId: details.practiceId }, 'federated sign-in');
+      logger.info(
+        { event: 'federated-sign-in', accountId: account.id, practiceId: details.practiceId },
+        'federated sign-in',
+      );
       await deps.onSignedIn(req, res, account, details);
     } catch (err) {
       fail(res, err);
@@ -131,15 +140,32 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
 
   async function start(res: Response, practiceId: string, binding: InteractionBinding): Promise<void> {
     try {
-      if (!binding.interactionUid || !isLocalPath(binding.returnPath)) throw new Error('start: invalid interaction binding');
+      if (!binding.interactionUid || !isLocalPath(binding.returnPath))
+        throw new Error('start: invalid interaction binding');
       const provider = await providerFor(practiceId);
-      if (!provider) throw new SignInFailure(404, 'This practice does not offer sign-in with its own account system.', `no provider for practice ${practiceId}`);
+      if (!provider)
+        throw new SignInFailure(
+          404,
+          'This practice does not offer sign-in with its own account system.',
+          `no provider for practice ${practiceId}`,
+        );
       const config = await discoverOrFail(provider);
       const codeVerifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
-      await keyValue.upsert(FLOW_NAMESPACE, hash(state), { practiceId, codeVerifier, nonce, interactionUid: binding.interactionUid, returnPath: binding.returnPath }, flowTtlSeconds);
-      res.cookie(COOKIE, state, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: cookiePath, maxAge: flowTtlSeconds * 1000 });
+      await keyValue.upsert(
+        FLOW_NAMESPACE,
+        hash(state),
+        { practiceId, codeVerifier, nonce, interactionUid: binding.interactionUid, returnPath: binding.returnPath },
+        flowTtlSeconds,
+      );
+      res.cookie(COOKIE, state, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookie,
+        path: cookiePath,
+        maxAge: flowTtlSeconds * 1000,
+      });
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
         scope: SCOPE,
@@ -160,18 +186,27 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
     const cookieState = readCookie(req, COOKIE);
     res.clearCookie(COOKIE, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: cookiePath });
     const restart = 'This sign-in could not be completed. Please start again from the sign-in page.';
-    if (!state || !cookieState || !sameText(state, cookieState)) throw new SignInFailure(400, restart, 'state does not match the browser cookie');
+    if (!state || !cookieState || !sameText(state, cookieState))
+      throw new SignInFailure(400, restart, 'state does not match the browser cookie');
     const flow = await keyValue.find(FLOW_NAMESPACE, hash(state));
-    if (!flow || !(await keyValue.consume(FLOW_NAMESPACE, hash(state)))) throw new SignInFailure(400, restart, 'unknown, expired or used state');
-    const { practiceId, codeVerifier, nonce, interactionUid, returnPath } = flow.payload as Record<string, string | undefined>;
+    if (!flow || !(await keyValue.consume(FLOW_NAMESPACE, hash(state))))
+      throw new SignInFailure(400, restart, 'unknown, expired or used state');
+    const { practiceId, codeVerifier, nonce, interactionUid, returnPath } = flow.payload as Record<
+      string,
+      string | undefined
+    >;
     const interaction = interactionUid && isLocalPath(returnPath) ? { interactionUid, returnPath } : undefined;
     try {
       const provider = await getPracticeProvider(keyValue, practiceId ?? '');
-      if (!provider || !codeVerifier || !nonce) throw new SignInFailure(400, restart, `practice ${practiceId} has no provider any more`);
+      if (!provider || !codeVerifier || !nonce)
+        throw new SignInFailure(400, restart, `practice ${practiceId} has no provider any more`);
       const config = await discoverOrFail(provider);
       const claims = await exchange(config, provider, req, { state, codeVerifier, nonce });
       const account = await mapToAccount(provider, claims);
-      return { account, details: { practiceId: provider.practiceId, issuer: claims.issuer, ...(interaction ? { interaction } : {}) } };
+      return {
+        account,
+        details: { practiceId: provider.practiceId, issuer: claims.issuer, ...(interaction ? { interaction } : {}) },
+      };
     } catch (err) {
       // From here on the flow record says which sign-in page the person came from: offer the way back.
       if (err instanceof SignInFailure && interaction) err.returnPath = interaction.returnPath;
@@ -179,7 +214,12 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
     }
   }
 
-  async function exchange(config: oidc.Configuration, provider: PracticeProvider, req: Request, flow: { state: string; codeVerifier: string; nonce: string }) {
+  async function exchange(
+    config: oidc.Configuration,
+    provider: PracticeProvider,
+    req: Request,
+    flow: { state: string; codeVerifier: string; nonce: string },
+  ) {
     const query = new URL(req.originalUrl, 'http://unused.invalid').search;
     // The URL the provider redirected to, rebuilt from BASE_URL (openid-client reads the parameters
     // and derives the redirect_uri it sends to the token endpoint from it).
@@ -201,16 +241,32 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
         email = userInfo.email;
         emailVerified = userInfo.email_verified;
       }
-      return { issuer: idToken.iss, sub: idToken.sub, email: typeof email === 'string' ? email : undefined, emailVerified: emailVerified === true };
+      return {
+        issuer: idToken.iss,
+        sub: idToken.sub,
+        email: typeof email === 'string' ? email : undefined,
+        emailVerified: emailVerified === true,
+      };
     } catch (err) {
       if (err instanceof oidc.AuthorizationResponseError && err.error === 'access_denied') {
-        throw new SignInFailure(403, `The sign-in at ${provider.displayName} was cancelled or refused.`, `provider answered access_denied`);
+        throw new SignInFailure(
+          403,
+          `The sign-in at ${provider.displayName} was cancelled or refused.`,
+          `provider answered access_denied`,
+        );
       }
-      throw new SignInFailure(400, `The sign-in at ${provider.displayName} could not be verified. Please start again.`, `code exchange failed: ${errorText(err)}`);
+      throw new SignInFailure(
+        400,
+        `The sign-in at ${provider.displayName} could not be verified. Please start again.`,
+        `code exchange failed: ${errorText(err)}`,
+      );
     }
   }
 
-  async function mapToAccount(provider: PracticeProvider, identity: { issuer: string; sub: string; email?: string; emailVerified: boolean }): Promise<Account> {
+  async function mapToAccount(
+    provider: PracticeProvider,
+    identity: { issuer: string; sub: string; email?: string; emailVerified: boolean },
+  ): Promise<Account> {
     const notLinked = new SignInFailure(
       403,
       `Your ${provider.displayName} account is not connected to an account here. Ask the practice to connect it, or sign in with your e-mail address and password.`,
@@ -227,7 +283,10 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
     if (!account || !(await isEnrolled(keyValue, provider.practiceId, account.id))) throw notLinked;
     // From now on the (issuer, sub) link decides, even if the e-mail changes at either end.
     await linkIdentity(keyValue, identity.issuer, identity.sub, account.id);
-    logger.info({ event: 'federated-identity-linked', accountId: account.id, practiceId: provider.practiceId }, 'external identity linked by verified e-mail');
+    logger.info(
+      { event: 'federated-identity-linked', accountId: account.id, practiceId: provider.practiceId },
+      'external identity linked by verified e-mail',
+    );
     return account;
   }
 
@@ -235,17 +294,35 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
     try {
       return await discover(provider);
     } catch (err) {
-      throw new SignInFailure(502, `The sign-in service of ${provider.displayName} cannot be reached right now. Please try again later.`, `discovery failed: ${errorText(err)}`);
+      throw new SignInFailure(
+        502,
+        `The sign-in service of ${provider.displayName} cannot be reached right now. Please try again later.`,
+        `discovery failed: ${errorText(err)}`,
+      );
     }
   }
 
   function fail(res: Response, err: unknown): void {
     if (err instanceof SignInFailure) {
-      logger.warn({ event: 'federated-sign-in-failed', status: err.status, reason: err.message }, 'federated sign-in failed');
-      return sendPage(res, err.status, 'Sign-in not completed', html`<p class="error" role="alert">${err.userMessage}</p>${wayBack(err.returnPath)}`);
+      logger.warn(
+        { event: 'federated-sign-in-failed', status: err.status, reason: err.message },
+        'federated sign-in failed',
+      );
+      return sendPage(
+        res,
+        err.status,
+        'Sign-in not completed',
+        html`<p class="error" role="alert">${err.userMessage}</p>
+          ${wayBack(err.returnPath)}`,
+      );
     }
     logger.error({ err }, 'federated sign-in failed unexpectedly');
-    sendPage(res, 500, 'Sign-in not completed', html`<p class="error" role="alert">Something went wrong on our side. Please try again later.</p>`);
+    sendPage(
+      res,
+      500,
+      'Sign-in not completed',
+      html`<p class="error" role="alert">Something went wrong on our side. Please try again later.</p>`,
+    );
   }
 
   return { router, providerFor, start: (res, practiceId, binding) => start(res, practiceId, binding) };
@@ -260,12 +337,21 @@ export function wayBack(returnPath: string | undefined): SafeHtml | undefined {
 function discoveryCache(production: boolean, ttlMs: number) {
   const cache = new Map<string, { settings: string; config: Promise<oidc.Configuration>; until: number }>();
   return (provider: PracticeProvider): Promise<oidc.Configuration> => {
-    const settings = JSON.stringify([provider.issuer, provider.clientId, provider.clientSecret, provider.tokenEndpointAuthMethod]);
+    const settings = JSON.stringify([
+      provider.issuer,
+      provider.clientId,
+      provider.clientSecret,
+      provider.tokenEndpointAuthMethod,
+    ]);
     const cached = cache.get(provider.practiceId);
     if (cached && cached.settings === settings && cached.until > Date.now()) return cached.config;
-    const auth = provider.tokenEndpointAuthMethod === 'client_secret_post' ? oidc.ClientSecretPost(provider.clientSecret) : oidc.ClientSecretBasic(provider.clientSecret);
+    const auth =
+      provider.tokenEndpointAuthMethod === 'client_secret_post'
+        ? oidc.ClientSecretPost(provider.clientSecret)
+        : oidc.ClientSecretBasic(provider.clientSecret);
     // Plain http only outside production (a developer's local provider); practice-providers.ts refuses it in production too.
-    const options = !production && provider.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : undefined;
+    const options =
+      !production && provider.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : undefined;
     const config = oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, auth, options);
     cache.set(provider.practiceId, { settings, config, until: Date.now() + ttlMs });
     config.catch(() => cache.delete(provider.practiceId)); // a failed discovery is retried next time
@@ -296,6 +382,7 @@ function hash(state: string): string {
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}`;
+  if (err instanceof Error)
+    return `${err.name}: ${err.message}${(err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : ''}`;
   return String(err);
 }

@@ -16,7 +16,9 @@ export const ENROLMENT_NAMESPACE = 'federation-enrolment';
 
 /** A fixed-length key for any (issuer, sub): both can be long, and the store's ids are at most 1024. */
 function identityKey(issuer: string, sub: string): string {
-  return createHash('sha256').update(JSON.stringify([issuer, sub])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([issuer, sub]))
+    .digest('base64url');
 }
 
 function enrolmentKey(practiceId: string, accountId: string): string {

@@ -44,14 +44,21 @@ export function isPracticeId(value: unknown): value is string {
  * Validates and stores a practice's provider. `production` refuses plain-http issuers: the discovery
  * document and the tokens would travel unprotected.
  */
-export async function setPracticeProvider(kv: KeyValueStore, input: PracticeProviderInput, production: boolean): Promise<PracticeProvider> {
+export async function setPracticeProvider(
+  kv: KeyValueStore,
+  input: PracticeProviderInput,
+  production: boolean,
+): Promise<PracticeProvider> {
   const provider = checkProvider(input, production);
   const { practiceId, ...payload } = provider;
   await kv.upsert(PROVIDER_NAMESPACE, practiceId, payload);
   return provider;
 }
 
-export async function getPracticeProvider(kv: KeyValueStore, practiceId: string): Promise<PracticeProvider | undefined> {
+export async function getPracticeProvider(
+  kv: KeyValueStore,
+  practiceId: string,
+): Promise<PracticeProvider | undefined> {
   if (!isPracticeId(practiceId)) return undefined;
   const stored = await kv.find(PROVIDER_NAMESPACE, practiceId);
   if (!stored) return undefined;
@@ -62,7 +69,8 @@ export async function getPracticeProvider(kv: KeyValueStore, practiceId: string)
     issuer,
     clientId,
     clientSecret,
-    tokenEndpointAuthMethod: tokenEndpointAuthMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
+    tokenEndpointAuthMethod:
+      tokenEndpointAuthMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
     displayName: typeof displayName === 'string' ? displayName : practiceId,
   };
 }
@@ -73,7 +81,8 @@ export async function removePracticeProvider(kv: KeyValueStore, practiceId: stri
 
 function checkProvider(input: PracticeProviderInput, production: boolean): PracticeProvider {
   const problems: string[] = [];
-  if (!isPracticeId(input.practiceId)) problems.push(`practice id must be a FHIR id (Organization id), got '${String(input.practiceId)}'`);
+  if (!isPracticeId(input.practiceId))
+    problems.push(`practice id must be a FHIR id (Organization id), got '${String(input.practiceId)}'`);
   let issuer = '';
   try {
     const url = new URL(String(input.issuer));
@@ -81,14 +90,29 @@ function checkProvider(input: PracticeProviderInput, production: boolean): Pract
     if (url.search || url.hash || url.username || url.password) throw new Error('extra parts');
     issuer = String(input.issuer); // kept exactly: discovery compares it with the document's `issuer`
   } catch {
-    problems.push(`issuer must be an ${production ? 'https' : 'http(s)'} URL without query, fragment or credentials, got '${String(input.issuer)}'`);
+    problems.push(
+      `issuer must be an ${production ? 'https' : 'http(s)'} URL without query, fragment or credentials, got '${String(input.issuer)}'`,
+    );
   }
-  if (typeof input.clientId !== 'string' || input.clientId.length === 0 || input.clientId.length > 255) problems.push('client id must be 1 to 255 characters');
-  if (typeof input.clientSecret !== 'string' || input.clientSecret.length === 0 || input.clientSecret.length > 1024) problems.push('client secret must be 1 to 1024 characters');
+  if (typeof input.clientId !== 'string' || input.clientId.length === 0 || input.clientId.length > 255)
+    problems.push('client id must be 1 to 255 characters');
+  if (typeof input.clientSecret !== 'string' || input.clientSecret.length === 0 || input.clientSecret.length > 1024)
+    problems.push('client secret must be 1 to 1024 characters');
   const method = input.tokenEndpointAuthMethod ?? 'client_secret_basic';
-  if (method !== 'client_secret_basic' && method !== 'client_secret_post') problems.push(`token endpoint auth method must be client_secret_basic or client_secret_post, got '${String(method)}'`);
+  if (method !== 'client_secret_basic' && method !== 'client_secret_post')
+    problems.push(
+      `token endpoint auth method must be client_secret_basic or client_secret_post, got '${String(method)}'`,
+    );
   const displayName = input.displayName?.trim() || input.practiceId;
-  if (typeof displayName !== 'string' || displayName.length > 200) problems.push('display name must be at most 200 characters');
+  if (typeof displayName !== 'string' || displayName.length > 200)
+    problems.push('display name must be at most 200 characters');
   if (problems.length) throw new FederationInputError(`Invalid practice provider: ${problems.join('; ')}`);
-  return { practiceId: input.practiceId, issuer, clientId: input.clientId, clientSecret: input.clientSecret, tokenEndpointAuthMethod: method, displayName };
+  return {
+    practiceId: input.practiceId,
+    issuer,
+    clientId: input.clientId,
+    clientSecret: input.clientSecret,
+    tokenEndpointAuthMethod: method,
+    displayName,
+  };
 }

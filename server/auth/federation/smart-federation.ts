@@ -49,15 +49,32 @@ export function smartFederatedSignIn(deps: SmartFederationDeps): SmartFederation
   const federation = createFederatedSignIn({
     ...deps,
     onSignedIn: async (_req, res, account, details) => {
-      if (!details.interaction) return refuse(res, 'This sign-in was not started from an app. Go back to the app and start again.');
+      if (!details.interaction)
+        return refuse(res, 'This sign-in was not started from an app. Go back to the app and start again.');
       const { interactionUid, returnPath } = details.interaction;
       const outcome = await finishFederatedLogin(deps.provider(), interactionUid, account.id, details.practiceId);
       if (!outcome.ok) {
-        logger.warn({ event: 'federated-sign-in-failed', reason: `interaction ${outcome.reason}`, accountId: account.id, practiceId: details.practiceId }, 'federated sign-in not applied to the interaction');
-        if (outcome.reason === 'expired') return refuse(res, 'This sign-in took too long and has expired. Go back to the app and start again.');
-        return refuse(res, 'This sign-in could not be used for the app. Go back to the sign-in page and try again.', returnPath);
+        logger.warn(
+          {
+            event: 'federated-sign-in-failed',
+            reason: `interaction ${outcome.reason}`,
+            accountId: account.id,
+            practiceId: details.practiceId,
+          },
+          'federated sign-in not applied to the interaction',
+        );
+        if (outcome.reason === 'expired')
+          return refuse(res, 'This sign-in took too long and has expired. Go back to the app and start again.');
+        return refuse(
+          res,
+          'This sign-in could not be used for the app. Go back to the sign-in page and try again.',
+          returnPath,
+        );
       }
-      logger.info({ event: 'smart-sign-in', method: 'federated', accountId: account.id, practiceId: details.practiceId }, 'signed in for an app through the practice\'s provider');
+      logger.info(
+        { event: 'smart-sign-in', method: 'federated', accountId: account.id, practiceId: details.practiceId },
+        "signed in for an app through the practice's provider",
+      );
       res.set('Cache-Control', 'no-store').redirect(303, outcome.returnTo);
     },
   });
@@ -68,7 +85,8 @@ export function smartFederatedSignIn(deps: SmartFederationDeps): SmartFederation
         const provider = await federation.providerFor(practiceId);
         return provider ? { displayName: provider.displayName } : undefined;
       },
-      start: (res, { practiceId, interactionUid, returnPath }) => federation.start(res, practiceId, { interactionUid, returnPath }),
+      start: (res, { practiceId, interactionUid, returnPath }) =>
+        federation.start(res, practiceId, { interactionUid, returnPath }),
     },
     setPracticeProvider: (input) => setPracticeProvider(keyValue, input, deps.production),
     enrolAccount: (practiceId, accountId) => enrolAccount(keyValue, practiceId, accountId),
@@ -77,5 +95,11 @@ export function smartFederatedSignIn(deps: SmartFederationDeps): SmartFederation
 }
 
 function refuse(res: Response, message: string, returnPath?: string): void {
-  sendPage(res, 400, 'Sign-in not completed', html`<p class="error" role="alert">${message}</p>${wayBack(returnPath)}`);
+  sendPage(
+    res,
+    400,
+    'Sign-in not completed',
+    html`<p class="error" role="alert">${message}</p>
+      ${wayBack(returnPath)}`,
+  );
 }

@@ -33,7 +33,11 @@ describe('authorization code with PKCE', () => {
     assert.equal(page.status, 401, 'a wrong password shows the form again');
     page = await browser.submit(page, 'login', { email: user.email, password: user.password });
     assert.equal(page.title, 'Allow access?', 'one patient: no picker');
-    assert.deepEqual(page.choices('scope').sort(), SCOPE.split(' ').sort(), 'the consent page lists every requested scope');
+    assert.deepEqual(
+      page.choices('scope').sort(),
+      SCOPE.split(' ').sort(),
+      'the consent page lists every requested scope',
+    );
     const granted = SCOPE.split(' ').filter((s) => s !== 'patient/Observation.rs');
     page = await browser.submit(page, 'consent', { scope: granted });
     assert.ok(page.location, `redirected to the app: ${page.status} ${page.body.slice(0, 300)}`);
@@ -42,7 +46,10 @@ describe('authorization code with PKCE', () => {
     assert.equal(callback.searchParams.get('state'), request.state, 'state round trip');
     assert.ok(callback.searchParams.get('code'));
 
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+    });
     assert.equal(tokens.token_type.toLowerCase(), 'bearer');
     assert.deepEqual(tokens.scope?.split(' ').sort(), granted.sort(), 'the token has exactly the ticked scopes');
     assert.equal(tokens.patient, 'pat-1');
@@ -56,7 +63,13 @@ describe('authorization code with PKCE', () => {
 
     const echoed = await s.echo(tokens.access_token);
     assert.equal(echoed.status, 200);
-    assert.deepEqual(echoed.body.grant, { accountId: user.id, clientId: app.clientId, clientPractice: 'practice-1', scope: tokens.scope, patient: 'pat-1' });
+    assert.deepEqual(echoed.body.grant, {
+      accountId: user.id,
+      clientId: app.clientId,
+      clientPractice: 'practice-1',
+      scope: tokens.scope,
+      patient: 'pat-1',
+    });
 
     const elsewhere = await s.echo(tokens.access_token, 'other');
     assert.equal(elsewhere.status, 401, 'not accepted by another resource server');
@@ -64,7 +77,11 @@ describe('authorization code with PKCE', () => {
     assert.equal(elsewhere.body.resourceType, 'OperationOutcome');
 
     const anonymous = await s.echo(undefined);
-    assert.deepEqual(anonymous, { status: 200, body: { grant: null }, wwwAuthenticate: null }, 'no header: no grant, no error');
+    assert.deepEqual(
+      anonymous,
+      { status: 200, body: { grant: null }, wwwAuthenticate: null },
+      'no header: no grant, no error',
+    );
     const junk = await s.echo('not-a-token');
     assert.equal(junk.status, 401);
     assert.match(junk.wwwAuthenticate ?? '', /^Bearer realm=".*", error="invalid_token"/);
@@ -72,15 +89,31 @@ describe('authorization code with PKCE', () => {
 
   it('sends Cache-Control: no-store on token responses, success or error; profile adds the name to the id_token', async () => {
     const app = await s.registerPublicApp('openid fhirUser profile');
-    const response = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: 'nope', redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: 'a'.repeat(43) });
+    const response = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code: 'nope',
+      redirect_uri: app.redirectUri,
+      client_id: app.clientId,
+      code_verifier: 'a'.repeat(43),
+    });
     assert.equal(response.status, 400);
     assert.equal(response.body.error, 'invalid_grant');
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const user = await s.createAccount('practitioner', 'Practitioner/pr-1');
     const config = await s.rp(app.clientId);
-    const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: 'openid fhirUser profile', aud: s.fhirBase });
+    const request = await authorizationRequest(config, {
+      redirect_uri: app.redirectUri,
+      scope: 'openid fhirUser profile',
+      aud: s.fhirBase,
+    });
     const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
-    const ok = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: request.verifier });
+    const ok = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code')!,
+      redirect_uri: app.redirectUri,
+      client_id: app.clientId,
+      code_verifier: request.verifier,
+    });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.headers.get('cache-control'), 'no-store');
     assert.equal(ok.headers.get('pragma'), 'no-cache');
@@ -98,7 +131,10 @@ describe('authorization code with PKCE', () => {
     const scope = 'openid launch/patient patient/Patient.read patient/Observation.rs?category=laboratory online_access';
     const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope, aud: s.fhirBase });
     const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
-    const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+    });
     assert.deepEqual(tokens.scope?.split(' ').sort(), scope.split(' ').sort());
     assert.ok(tokens.refresh_token, 'online_access: a refresh token too');
     assert.equal(((await s.echo(tokens.access_token)).body.grant as Record<string, unknown>).scope, tokens.scope);
@@ -121,7 +157,9 @@ describe('authorization code with PKCE', () => {
     const { request } = await s.appAuthorization('openid fhirUser');
     const browser = new TestBrowser(s.base);
     const page = await browser.go(String(request.url));
-    const forged = await browser.request(page.formAction('login'), { form: { email: user.email, password: user.password, csrf: 'forged' } });
+    const forged = await browser.request(page.formAction('login'), {
+      form: { email: user.email, password: user.password, csrf: 'forged' },
+    });
     assert.equal(forged.status, 403);
   });
 
@@ -135,7 +173,10 @@ describe('authorization code with PKCE', () => {
     page = await browser.submit(page, 'login', { email: user.email, password: user.password });
     page = await browser.submit(page, 'consent', { scope: page.choices('scope') });
     const callback = new URL(page.location!);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+    });
     assert.ok(tokens.access_token);
   });
 });

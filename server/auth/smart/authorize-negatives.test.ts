@@ -27,8 +27,15 @@ describe('authorization request checks', () => {
   function authorizeUrl(params: Record<string, string | undefined>): string {
     const url = new URL(`${s.base}/oauth/authorize`);
     const all: Record<string, string | undefined> = {
-      response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: SCOPE, state: 'st-1', aud: s.fhirBase,
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params,
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      scope: SCOPE,
+      state: 'st-1',
+      aud: s.fhirBase,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      ...params,
     };
     for (const [k, v] of Object.entries(all)) if (v !== undefined) url.searchParams.set(k, v);
     return url.href;
@@ -73,7 +80,12 @@ describe('authorization request checks', () => {
         const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: SCOPE, aud: s.fhirBase });
         const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
         const code = redirect.searchParams.get('code')!;
-        const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId };
+        const form: Record<string, string> = {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT,
+          client_id: clientId,
+        };
         if (verifier) form.code_verifier = verifier === 'challenge' ? request.challenge : verifier;
         const refused = await postForm(`${s.base}/oauth/token`, form);
         assert.equal(refused.status, 400, `verifier ${verifier}`);
@@ -84,7 +96,12 @@ describe('authorization request checks', () => {
   });
 
   describe('aud', () => {
-    for (const [name, aud] of [['missing', undefined], ['another server', 'https://other.example/fhir/R4'], ['the issuer', 'ISSUER'], ['a trailing slash', 'FHIR/']] as const) {
+    for (const [name, aud] of [
+      ['missing', undefined],
+      ['another server', 'https://other.example/fhir/R4'],
+      ['the issuer', 'ISSUER'],
+      ['a trailing slash', 'FHIR/'],
+    ] as const) {
       it(`refuses aud ${name}: invalid_request, no code`, async () => {
         const value = aud === 'ISSUER' ? s.base : aud === 'FHIR/' ? `${s.fhirBase}/` : aud;
         const error = await redirectedError({ aud: value });
@@ -135,7 +152,12 @@ describe('authorization request checks', () => {
     it('comes back exactly as sent', async () => {
       const config = await s.rp(clientId);
       const state = 'a/b?c=d&e=f g+h%';
-      const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: SCOPE, aud: s.fhirBase, state });
+      const request = await authorizationRequest(config, {
+        redirect_uri: REDIRECT,
+        scope: SCOPE,
+        aud: s.fhirBase,
+        state,
+      });
       const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
       assert.equal(redirect.searchParams.get('state'), state);
     });

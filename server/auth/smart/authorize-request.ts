@@ -38,7 +38,14 @@ function rewriteGet(req: Request, next: NextFunction): void {
 
 function rewritePost(req: Request, res: Response, next: NextFunction): void {
   if (!req.is('application/x-www-form-urlencoded')) {
-    sendPage(res, 400, messagePage('Bad authorization request', 'An authorization request sent by POST must be form-encoded (application/x-www-form-urlencoded).'));
+    sendPage(
+      res,
+      400,
+      messagePage(
+        'Bad authorization request',
+        'An authorization request sent by POST must be form-encoded (application/x-www-form-urlencoded).',
+      ),
+    );
     return;
   }
   readForm(req, res, (err?: unknown) => {

@@ -54,12 +54,18 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
       name: 'Lab system',
       kind: 'backend',
       scope: options.scope ?? 'system/*.rs system/Observation.cruds',
-      ...(options.viaUri ? { jwksUri: `${jwksServer.url}/jwks.json` } : { jwks: { keys: [key.publicJwk as Record<string, unknown>] } }),
+      ...(options.viaUri
+        ? { jwksUri: `${jwksServer.url}/jwks.json` }
+        : { jwks: { keys: [key.publicJwk as Record<string, unknown>] } }),
     });
     return clientId;
   }
 
-  function assertion(clientId: string, key: KeyPair, claims: { exp?: number; jti?: string; aud?: string } = {}): Promise<string> {
+  function assertion(
+    clientId: string,
+    key: KeyPair,
+    claims: { exp?: number; jti?: string; aud?: string } = {},
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({})
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
@@ -73,7 +79,12 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
   }
 
   function token(clientAssertion: string, scope = 'system/*.rs') {
-    return postForm(tokenUrl, { grant_type: 'client_credentials', scope, client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion });
+    return postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      scope,
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: clientAssertion,
+    });
   }
 
   for (const alg of ['RS384', 'ES384'] as const) {
@@ -97,11 +108,18 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
     const key = await keyPair('ES384');
     servedJwks = { keys: [key.publicJwk] };
     const clientId = await backend(key, { viaUri: true });
-    const config = await s.rp(clientId, oidc.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }, {
-      [oidc.modifyAssertion]: (_header, payload) => {
-        payload.aud = tokenUrl; // SMART: aud is the token endpoint URL
-      },
-    }), { token_endpoint_auth_signing_alg: 'ES384' });
+    const config = await s.rp(
+      clientId,
+      oidc.PrivateKeyJwt(
+        { key: key.privateKey, kid: key.kid },
+        {
+          [oidc.modifyAssertion]: (_header, payload) => {
+            payload.aud = tokenUrl; // SMART: aud is the token endpoint URL
+          },
+        },
+      ),
+      { token_endpoint_auth_signing_alg: 'ES384' },
+    );
     const response = await oidc.clientCredentialsGrant(config, { scope: 'system/*.rs' });
     assert.equal(response.scope, 'system/*.rs');
     assert.equal((await s.echo(response.access_token)).status, 200);
@@ -147,7 +165,11 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
     const now = Math.floor(Date.now() / 1000);
     const forged = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', kid: key.kid })
-      .setIssuer(clientId).setSubject(clientId).setAudience(tokenUrl).setJti(randomUUID()).setExpirationTime(now + 120)
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(tokenUrl)
+      .setJti(randomUUID())
+      .setExpirationTime(now + 120)
       .sign(secret);
     const response = await token(forged);
     assert.equal(response.status, 401);
@@ -159,21 +181,42 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
     const stranger = await keyPair('ES384');
     const clientId = await backend(key);
     assert.equal((await token(await assertion(clientId, { ...stranger, kid: key.kid }))).body.error, 'invalid_client');
-    assert.equal((await token(await assertion(clientId, key, { aud: 'https://elsewhere.example/token' }))).body.error, 'invalid_client');
-    const wrongSub = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: key.kid }).setIssuer(clientId).setSubject('someone-else')
-      .setAudience(tokenUrl).setJti(randomUUID()).setExpirationTime('2m').sign(key.privateKey);
+    assert.equal(
+      (await token(await assertion(clientId, key, { aud: 'https://elsewhere.example/token' }))).body.error,
+      'invalid_client',
+    );
+    const wrongSub = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384', kid: key.kid })
+      .setIssuer(clientId)
+      .setSubject('someone-else')
+      .setAudience(tokenUrl)
+      .setJti(randomUUID())
+      .setExpirationTime('2m')
+      .sign(key.privateKey);
     assert.equal((await token(wrongSub)).body.error, 'invalid_client');
   });
 
   it('only system/ scopes, within the registered ones: invalid_scope otherwise', async () => {
     const key = await keyPair('ES384');
     const clientId = await backend(key, { scope: 'system/Observation.rs' });
-    for (const scope of ['patient/*.rs', 'user/Observation.rs', 'openid', 'launch/patient', 'system/Patient.rs', 'system/Observation.cruds', 'offline_access']) {
+    for (const scope of [
+      'patient/*.rs',
+      'user/Observation.rs',
+      'openid',
+      'launch/patient',
+      'system/Patient.rs',
+      'system/Observation.cruds',
+      'offline_access',
+    ]) {
       const response = await token(await assertion(clientId, key), scope);
       assert.equal(response.status, 400, scope);
       assert.equal(response.body.error, 'invalid_scope', `${scope}: ${JSON.stringify(response.body)}`);
     }
-    const missing = await postForm(tokenUrl, { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(clientId, key) });
+    const missing = await postForm(tokenUrl, {
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: await assertion(clientId, key),
+    });
     assert.equal(missing.body.error, 'invalid_scope', 'a scope is required');
   });
 

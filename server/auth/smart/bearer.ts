@@ -68,9 +68,11 @@ async function verify(deps: BearerDeps, header: string): Promise<Verdict> {
   if (!match) return { problem: 'The Authorization header must be "Bearer <access token>"' };
   const value = match[1]!;
   const { provider } = deps;
-  const token = ((await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value))) as StoredToken | undefined;
+  const token = ((await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value))) as
+    StoredToken | undefined;
   if (!token) return { problem: 'The access token is unknown, revoked or expired' };
-  if (typeof token.exp !== 'number' || token.exp * 1000 <= deps.clock()) return { problem: 'The access token has expired', expired: true };
+  if (typeof token.exp !== 'number' || token.exp * 1000 <= deps.clock())
+    return { problem: 'The access token has expired', expired: true };
   const audiences = Array.isArray(token.aud) ? token.aud : [token.aud];
   if (!audiences.includes(deps.fhirBaseUrl)) return { problem: 'The access token is not for this FHIR server' };
   if (token.isSenderConstrained()) return { problem: 'Sender-constrained tokens are not accepted' };
@@ -92,7 +94,8 @@ async function userTokenProblem(deps: BearerDeps, token: StoredToken): Promise<s
   ]);
   if (!grantValid) return 'The authorization behind the access token was revoked';
   if (!account) return 'The account of the access token no longer exists';
-  if (issuedBeforeEpoch(account, token.iat)) return 'The access token was issued before the account\'s password changed; sign in again';
+  if (issuedBeforeEpoch(account, token.iat))
+    return "The access token was issued before the account's password changed; sign in again";
   return undefined;
 }
 

@@ -21,7 +21,14 @@ import { parseScope, ScopeError, scopeTokens } from './scopes.ts';
 export const CLIENT_KINDS = ['public', 'confidential-symmetric', 'confidential-asymmetric', 'backend'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
-export const CLIENT_METADATA = ['practice_id', 'smart_client_kind', 'smart_scope', 'first_party', 'smart_launch_uri', 'manages_access'] as const;
+export const CLIENT_METADATA = [
+  'practice_id',
+  'smart_client_kind',
+  'smart_scope',
+  'first_party',
+  'smart_launch_uri',
+  'manages_access',
+] as const;
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -42,7 +49,10 @@ export function validateClientMetadata(_ctx: unknown, key: string, value: unknow
   if (key === 'smart_client_kind' && !isClientKind(value)) {
     throw new errors.InvalidClientMetadata(`smart_client_kind must be one of ${CLIENT_KINDS.join(', ')}`);
   }
-  if (key === 'smart_launch_uri' && (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))) {
+  if (
+    key === 'smart_launch_uri' &&
+    (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+  ) {
     throw new errors.InvalidClientMetadata('smart_launch_uri must be an absolute http(s) URL');
   }
   if ((key === 'first_party' || key === 'manages_access') && typeof value !== 'boolean') {

@@ -18,7 +18,11 @@ export interface ClientRegistry {
   register(registration: ClientRegistration): Promise<RegisteredClient>;
 }
 
-export async function openClientRegistry(options: { baseUrl: string; fhirBaseUrl: string; keyValue: KeyValueStore }): Promise<ClientRegistry> {
+export async function openClientRegistry(options: {
+  baseUrl: string;
+  fhirBaseUrl: string;
+  keyValue: KeyValueStore;
+}): Promise<ClientRegistry> {
   const { baseUrl, fhirBaseUrl, keyValue } = options;
   const provider = createProvider({
     baseUrl,

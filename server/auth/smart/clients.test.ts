@@ -26,9 +26,28 @@ describe('client registration', () => {
 
   const REDIRECT = 'https://app.example.org/callback';
   const valid: Record<string, ClientRegistration> = {
-    public: { practiceId: 'practice-1', name: 'Public app', kind: 'public', redirectUris: [REDIRECT], scope: 'openid fhirUser patient/*.rs' },
-    'confidential-symmetric': { practiceId: 'practice-1', name: 'Server app', kind: 'confidential-symmetric', redirectUris: [REDIRECT], scope: 'openid user/*.rs' },
-    'confidential-asymmetric': { practiceId: 'practice-1', name: 'Signed app', kind: 'confidential-asymmetric', redirectUris: [REDIRECT], scope: 'openid user/*.rs', jwks: { keys: [] } },
+    public: {
+      practiceId: 'practice-1',
+      name: 'Public app',
+      kind: 'public',
+      redirectUris: [REDIRECT],
+      scope: 'openid fhirUser patient/*.rs',
+    },
+    'confidential-symmetric': {
+      practiceId: 'practice-1',
+      name: 'Server app',
+      kind: 'confidential-symmetric',
+      redirectUris: [REDIRECT],
+      scope: 'openid user/*.rs',
+    },
+    'confidential-asymmetric': {
+      practiceId: 'practice-1',
+      name: 'Signed app',
+      kind: 'confidential-asymmetric',
+      redirectUris: [REDIRECT],
+      scope: 'openid user/*.rs',
+      jwks: { keys: [] },
+    },
     backend: { practiceId: 'practice-1', name: 'Backend', kind: 'backend', scope: 'system/*.rs', jwks: { keys: [] } },
   };
   const withKey = (registration: ClientRegistration): ClientRegistration =>
@@ -53,7 +72,15 @@ describe('client registration', () => {
       assert.equal(metadata.practice_id, 'practice-1');
       assert.equal(metadata.smart_client_kind, kind);
       assert.equal(metadata.smart_scope, registration.scope);
-      assert.equal(metadata.token_endpoint_auth_method, { public: 'none', 'confidential-symmetric': 'client_secret_basic', 'confidential-asymmetric': 'private_key_jwt', backend: 'private_key_jwt' }[kind]);
+      assert.equal(
+        metadata.token_endpoint_auth_method,
+        {
+          public: 'none',
+          'confidential-symmetric': 'client_secret_basic',
+          'confidential-asymmetric': 'private_key_jwt',
+          backend: 'private_key_jwt',
+        }[kind],
+      );
     }
   });
 
@@ -94,7 +121,13 @@ describe('client registration', () => {
   });
 
   it('refuses redirect URIs that are not exact https (or loopback http) URLs', async () => {
-    for (const uri of ['http://app.example.org/cb', 'https://app.example.org/cb#frag', 'https://user:pw@app.example.org/cb', '/relative', 'javascript:alert(1)']) {
+    for (const uri of [
+      'http://app.example.org/cb',
+      'https://app.example.org/cb#frag',
+      'https://user:pw@app.example.org/cb',
+      '/relative',
+      'javascript:alert(1)',
+    ]) {
       await refused({ ...valid.public!, redirectUris: [uri] }, /redirect URI/);
     }
   });
@@ -103,26 +136,57 @@ describe('client registration', () => {
     const registered = await s.smart.registerClient(valid['confidential-symmetric']!);
     const user = await s.createAccount('practitioner', 'Practitioner/cs-1');
     const config = await s.rp(registered.clientId, oidc.ClientSecretBasic(registered.clientSecret));
-    const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: 'openid user/*.rs', aud: s.fhirBase });
-    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
-    const wrong = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: request.verifier }, {
-      authorization: `Basic ${Buffer.from(`${registered.clientId}:wrong`).toString('base64')}`,
+    const request = await authorizationRequest(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid user/*.rs',
+      aud: s.fhirBase,
     });
+    const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
+    const wrong = await postForm(
+      `${s.base}/oauth/token`,
+      {
+        grant_type: 'authorization_code',
+        code: redirect.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: request.verifier,
+      },
+      {
+        authorization: `Basic ${Buffer.from(`${registered.clientId}:wrong`).toString('base64')}`,
+      },
+    );
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error, 'invalid_client');
-    const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+    });
     assert.equal((await s.echo(tokens.access_token)).status, 200);
   });
 
   it('a confidential-asymmetric client authenticates with a signed assertion (private_key_jwt)', async () => {
     const registered = await s.smart.registerClient(withKey(valid['confidential-asymmetric']!));
     const user = await s.createAccount('practitioner', 'Practitioner/ca-1');
-    const config = await s.rp(registered.clientId, oidc.PrivateKeyJwt({ key: privateKey, kid: publicJwk.kid as string }), { token_endpoint_auth_signing_alg: 'RS384' });
-    const request = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: 'openid user/*.rs', aud: s.fhirBase });
+    const config = await s.rp(
+      registered.clientId,
+      oidc.PrivateKeyJwt({ key: privateKey, kid: publicJwk.kid as string }),
+      { token_endpoint_auth_signing_alg: 'RS384' },
+    );
+    const request = await authorizationRequest(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid user/*.rs',
+      aud: s.fhirBase,
+    });
     const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
-    const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+    });
     assert.equal((await s.echo(tokens.access_token)).status, 200);
-    const unauthenticated = await postForm(`${s.base}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'x', client_id: registered.clientId });
+    const unauthenticated = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: registered.clientId,
+    });
     assert.equal(unauthenticated.body.error, 'invalid_client', 'no assertion, no token');
   });
 });

@@ -66,21 +66,33 @@ export async function registerClient(provider: Provider, registration: ClientReg
   }
   const { adapter } = provider.Client as unknown as { adapter: Adapter };
   await adapter.upsert(metadata.client_id as string, metadata as AdapterPayload);
-  return { clientId: metadata.client_id as string, ...(metadata.client_secret ? { clientSecret: metadata.client_secret as string } : {}) };
+  return {
+    clientId: metadata.client_id as string,
+    ...(metadata.client_secret ? { clientSecret: metadata.client_secret as string } : {}),
+  };
 }
 
 export function clientMetadata(registration: ClientRegistration): Record<string, unknown> {
   const { kind } = registration;
-  if (!isClientKind(kind)) throw new ClientRegistrationError('kind must be public, confidential-symmetric, confidential-asymmetric or backend');
+  if (!isClientKind(kind))
+    throw new ClientRegistrationError(
+      'kind must be public, confidential-symmetric, confidential-asymmetric or backend',
+    );
   const firstParty = registration.firstParty === true;
   if (firstParty && kind !== 'public') throw new ClientRegistrationError('a first-party app is a public client');
   // Every third-party client belongs to a practice; only the platform's own apps belong to none.
   if (firstParty ? registration.practiceId !== undefined : !isFhirId(registration.practiceId)) {
-    throw new ClientRegistrationError(firstParty ? 'a first-party app belongs to the platform, not to a practice' : 'practiceId must be the Organization id of the owning practice');
+    throw new ClientRegistrationError(
+      firstParty
+        ? 'a first-party app belongs to the platform, not to a practice'
+        : 'practiceId must be the Organization id of the owning practice',
+    );
   }
-  if (typeof registration.name !== 'string' || !registration.name.trim()) throw new ClientRegistrationError('name is required');
+  if (typeof registration.name !== 'string' || !registration.name.trim())
+    throw new ClientRegistrationError('name is required');
   const clientId = registration.clientId ?? randomBytes(16).toString('base64url');
-  if (!/^[A-Za-z0-9\-._~]{8,128}$/.test(clientId)) throw new ClientRegistrationError('clientId must be 8 to 128 URL-safe characters');
+  if (!/^[A-Za-z0-9\-._~]{8,128}$/.test(clientId))
+    throw new ClientRegistrationError('clientId must be 8 to 128 URL-safe characters');
   checkScope(kind, registration.scope);
   const tokens = scopeTokens(registration.scope);
   // oidc-provider's `scope` may hold only its static scopes; the full allow-list is smart_scope.
@@ -109,7 +121,10 @@ function authentication(registration: ClientRegistration): Record<string, unknow
       return { token_endpoint_auth_method: 'none' };
     case 'confidential-symmetric':
       rejectKeys(registration);
-      return { token_endpoint_auth_method: 'client_secret_basic', client_secret: randomBytes(32).toString('base64url') };
+      return {
+        token_endpoint_auth_method: 'client_secret_basic',
+        client_secret: randomBytes(32).toString('base64url'),
+      };
     case 'confidential-asymmetric':
     case 'backend':
       return { token_endpoint_auth_method: 'private_key_jwt', ...keys(registration) };
@@ -124,13 +139,18 @@ function flows(registration: ClientRegistration): Record<string, unknown> {
   const redirectUris = registration.redirectUris ?? [];
   if (!redirectUris.length) throw new ClientRegistrationError('at least one redirect URI is required');
   redirectUris.forEach(checkRedirectUri);
-  return { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: redirectUris };
+  return {
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: redirectUris,
+  };
 }
 
 function accessManagement(registration: ClientRegistration): Record<string, unknown> {
   if (registration.managesAccess === undefined || registration.managesAccess === false) return {};
   if (registration.managesAccess !== true) throw new ClientRegistrationError('managesAccess must be true or false');
-  if (registration.kind !== 'backend') throw new ClientRegistrationError('only a backend client can be registered to manage access');
+  if (registration.kind !== 'backend')
+    throw new ClientRegistrationError('only a backend client can be registered to manage access');
   return { manages_access: true };
 }
 
@@ -144,16 +164,20 @@ function launchUri(registration: ClientRegistration): Record<string, unknown> {
 function logoutRedirects(registration: ClientRegistration): Record<string, unknown> {
   const uris = registration.postLogoutRedirectUris;
   if (!uris?.length) return {};
-  if (registration.kind === 'backend') throw new ClientRegistrationError('a backend client has no post-logout redirect URIs');
+  if (registration.kind === 'backend')
+    throw new ClientRegistrationError('a backend client has no post-logout redirect URIs');
   uris.forEach(checkRedirectUri);
   return { post_logout_redirect_uris: uris };
 }
 
 function keys(registration: ClientRegistration): Record<string, unknown> {
-  if (registration.jwks && registration.jwksUri) throw new ClientRegistrationError('give either jwks or jwksUri, not both');
+  if (registration.jwks && registration.jwksUri)
+    throw new ClientRegistrationError('give either jwks or jwksUri, not both');
   if (registration.jwks) {
-    if (!Array.isArray(registration.jwks.keys) || !registration.jwks.keys.length) throw new ClientRegistrationError('jwks must hold at least one key');
-    if (registration.jwks.keys.some((key) => 'd' in key || 'k' in key)) throw new ClientRegistrationError('jwks must hold public keys only');
+    if (!Array.isArray(registration.jwks.keys) || !registration.jwks.keys.length)
+      throw new ClientRegistrationError('jwks must hold at least one key');
+    if (registration.jwks.keys.some((key) => 'd' in key || 'k' in key))
+      throw new ClientRegistrationError('jwks must hold public keys only');
     return { jwks: registration.jwks };
   }
   if (registration.jwksUri) {
@@ -167,7 +191,8 @@ function keys(registration: ClientRegistration): Record<string, unknown> {
 }
 
 function rejectKeys(registration: ClientRegistration): void {
-  if (registration.jwks || registration.jwksUri) throw new ClientRegistrationError(`a ${registration.kind} client does not use keys`);
+  if (registration.jwks || registration.jwksUri)
+    throw new ClientRegistrationError(`a ${registration.kind} client does not use keys`);
 }
 
 /** Absolute https URLs (http only on loopback), no fragment, no user:password@. */
@@ -175,7 +200,8 @@ function checkRedirectUri(uri: string): void {
   const url = typeof uri === 'string' ? URL.parse(uri) : null;
   if (!url) throw new ClientRegistrationError(`redirect URI ${JSON.stringify(uri)} is not an absolute URL`);
   if (url.hash || uri.includes('#')) throw new ClientRegistrationError(`redirect URI ${uri} must not have a fragment`);
-  if (url.username || url.password) throw new ClientRegistrationError(`redirect URI ${uri} must not contain credentials`);
+  if (url.username || url.password)
+    throw new ClientRegistrationError(`redirect URI ${uri} must not contain credentials`);
   if (!(url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)))) {
     throw new ClientRegistrationError(`redirect URI ${uri} must use https (http only on loopback)`);
   }

@@ -27,9 +27,26 @@ export const SMART_CAPABILITIES = [
 ] as const;
 
 export const SUPPORTED_SCOPES = [
-  'openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'offline_access', 'online_access',
-  'patient/*.cruds', 'patient/*.rs', 'user/*.cruds', 'user/*.rs', 'system/*.cruds', 'system/*.rs',
-  'patient/*.read', 'patient/*.write', 'user/*.read', 'user/*.write', 'system/*.read', 'system/*.write',
+  'openid',
+  'fhirUser',
+  'profile',
+  'launch',
+  'launch/patient',
+  'launch/encounter',
+  'offline_access',
+  'online_access',
+  'patient/*.cruds',
+  'patient/*.rs',
+  'user/*.cruds',
+  'user/*.rs',
+  'system/*.cruds',
+  'system/*.rs',
+  'patient/*.read',
+  'patient/*.write',
+  'user/*.read',
+  'user/*.write',
+  'system/*.read',
+  'system/*.write',
 ];
 
 export function smartConfiguration(baseUrl: string): Record<string, unknown> {

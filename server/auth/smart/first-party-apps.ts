@@ -18,19 +18,25 @@ export const FIRST_PARTY_APPS = [
   { clientId: 'patient-portal', name: 'Patient portal', path: '/portal/' },
 ] as const;
 
-export async function registerFirstPartyApps(smart: Pick<SmartAuth, 'registerClient'>, baseUrl: string): Promise<RegisteredClient[]> {
-  if (baseUrl.endsWith('/')) throw new Error(`registerFirstPartyApps: baseUrl must not end with a slash, got ${baseUrl}`);
+export async function registerFirstPartyApps(
+  smart: Pick<SmartAuth, 'registerClient'>,
+  baseUrl: string,
+): Promise<RegisteredClient[]> {
+  if (baseUrl.endsWith('/'))
+    throw new Error(`registerFirstPartyApps: baseUrl must not end with a slash, got ${baseUrl}`);
   const registered: RegisteredClient[] = [];
   for (const app of FIRST_PARTY_APPS) {
-    registered.push(await smart.registerClient({
-      clientId: app.clientId,
-      name: app.name,
-      kind: 'public',
-      firstParty: true,
-      redirectUris: [`${baseUrl}${app.path}signed-in`],
-      postLogoutRedirectUris: [`${baseUrl}${app.path}`],
-      scope: FIRST_PARTY_SCOPE,
-    }));
+    registered.push(
+      await smart.registerClient({
+        clientId: app.clientId,
+        name: app.name,
+        kind: 'public',
+        firstParty: true,
+        redirectUris: [`${baseUrl}${app.path}signed-in`],
+        postLogoutRedirectUris: [`${baseUrl}${app.path}`],
+        scope: FIRST_PARTY_SCOPE,
+      }),
+    );
   }
   return registered;
 }

@@ -38,7 +38,9 @@ export interface SignInPageOptions {
 
 export function signInPage(form: FormContext, options: SignInPageOptions = {}): string {
   const described = options.error ? ' aria-describedby="form-error"' : '';
-  return layout('Sign in', `
+  return layout(
+    'Sign in',
+    `
 <p>Sign in to continue to <strong>${escapeHtml(form.clientName)}</strong>.</p>
 ${errorBox(options.error)}
 ${options.federatedProvider ? federatedForm(form, options.federatedProvider) : ''}
@@ -51,7 +53,8 @@ ${hiddenCsrf(form.csrf)}
 <button type="submit">Sign in</button>
 </form>
 <p><a href="${escapeHtml(FORGOT_PASSWORD_PATH)}">Forgot your password?</a></p>
-${cancelForm(form)}`);
+${cancelForm(form)}`,
+  );
 }
 
 /**
@@ -67,12 +70,22 @@ ${hiddenCsrf(form.csrf)}
 <p>Or sign in with your e-mail address and password:</p>`;
 }
 
-export function patientPickerPage(form: FormContext, choices: ReadonlyArray<{ id: string; display: string }>, options: { query?: string } = {}): string {
-  const radios = choices.map((choice, i) => `
+export function patientPickerPage(
+  form: FormContext,
+  choices: ReadonlyArray<{ id: string; display: string }>,
+  options: { query?: string } = {},
+): string {
+  const radios = choices
+    .map(
+      (choice, i) => `
 <div class="choice"><input type="radio" id="patient-${i}" name="patient" value="${escapeHtml(choice.id)}" required${i === 0 ? ' checked' : ''}>
-<label for="patient-${i}">${escapeHtml(choice.display)}</label></div>`).join('');
+<label for="patient-${i}">${escapeHtml(choice.display)}</label></div>`,
+    )
+    .join('');
   const none = `<p>No patient's name starts with “${escapeHtml(options.query ?? '')}”.</p>`;
-  return layout('Choose a patient', `
+  return layout(
+    'Choose a patient',
+    `
 <p><strong>${escapeHtml(form.clientName)}</strong> will work with the records of one patient. Whose records should it use?</p>
 <form method="post" action="${action(form.uid, 'patient')}" role="search">
 ${hiddenCsrf(form.csrf)}
@@ -80,20 +93,31 @@ ${hiddenCsrf(form.csrf)}
 <input id="q" name="q" type="search" value="${escapeHtml(options.query ?? '')}">
 <button type="submit" class="secondary">Search</button>
 </form>
-${choices.length ? `<form method="post" action="${action(form.uid, 'patient')}">
+${
+  choices.length
+    ? `<form method="post" action="${action(form.uid, 'patient')}">
 ${hiddenCsrf(form.csrf)}
 <fieldset><legend>Patient</legend>${radios}
 </fieldset>
 <button type="submit">Continue</button>
-</form>` : none}
-${cancelForm(form)}`);
+</form>`
+    : none
+}
+${cancelForm(form)}`,
+  );
 }
 
 export function consentPage(form: FormContext, scopes: readonly string[], patientLine?: string): string {
-  const items = scopes.map((scope, i) => `
+  const items = scopes
+    .map(
+      (scope, i) => `
 <div class="choice"><input type="checkbox" id="scope-${i}" name="scope" value="${escapeHtml(scope)}" checked>
-<label for="scope-${i}">${escapeHtml(describeScope(scope))} <code>${escapeHtml(scope)}</code></label></div>`).join('');
-  return layout('Allow access?', `
+<label for="scope-${i}">${escapeHtml(describeScope(scope))} <code>${escapeHtml(scope)}</code></label></div>`,
+    )
+    .join('');
+  return layout(
+    'Allow access?',
+    `
 <p><strong>${escapeHtml(form.clientName)}</strong> asks for the access below.${patientLine ? ` ${escapeHtml(patientLine)}` : ''}
 Untick anything you do not want to allow.</p>
 <form method="post" action="${action(form.uid, 'consent')}">
@@ -102,7 +126,8 @@ ${hiddenCsrf(form.csrf)}
 </fieldset>
 <button type="submit">Allow the ticked access</button>
 </form>
-${cancelForm(form, 'Deny')}`);
+${cancelForm(form, 'Deny')}`,
+  );
 }
 
 /** A page explaining why the flow cannot go on; with `form`, a button returns to the app. */
@@ -123,8 +148,12 @@ ${hiddenCsrf(form.csrf)}
  */
 export function renderProviderError(out: Record<string, unknown>): string {
   const error = typeof out.error === 'string' ? out.error : 'server_error';
-  const description = typeof out.error_description === 'string' ? out.error_description : 'The request could not be processed.';
-  return layout('This request cannot continue', `
+  const description =
+    typeof out.error_description === 'string' ? out.error_description : 'The request could not be processed.';
+  return layout(
+    'This request cannot continue',
+    `
 <p role="alert">${escapeHtml(description)}</p>
-<p>Error code: <code>${escapeHtml(error)}</code>. Go back to the app and try again; if this keeps happening, tell the app's maker.</p>`);
+<p>Error code: <code>${escapeHtml(error)}</code>. Go back to the app and try again; if this keeps happening, tell the app's maker.</p>`,
+  );
 }

@@ -11,7 +11,7 @@ import { sendPage } from '../html-layout.ts';
 import { consentPage, messagePage, patientPickerPage, signInPage } from './interaction-pages.ts';
 import type { FormContext, SignInPageOptions } from './interaction-pages.ts';
 import { csrfMatches } from './interaction-state.ts';
-import type { InteractionState , InteractionStateStore } from './interaction-state.ts';
+import type { InteractionState, InteractionStateStore } from './interaction-state.ts';
 import { grantedContext, resolveLaunch } from './launch-resolution.ts';
 import type { LaunchResolution, PatientChoices } from './launch-resolution.ts';
 import type { LaunchStore } from './launch-store.ts';
@@ -90,7 +90,8 @@ export function interactionRouter(deps: InteractionDeps): Router {
       return;
     }
     deps.logger.error({ err, path: req.path }, 'interaction failed');
-    if (!res.headersSent) sendPage(res, 500, messagePage('Something went wrong', 'Go back to the app and start again.'));
+    if (!res.headersSent)
+      sendPage(res, 500, messagePage('Something went wrong', 'Go back to the app and start again.'));
   });
   return router;
 }
@@ -103,7 +104,10 @@ function handle(deps: InteractionDeps, step: Step): RequestHandler {
     try {
       const loaded = await loadInteraction(deps, req, res);
       if (!loaded) return;
-      if (req.method === 'POST' && !csrfMatches(loaded.state, (req.body as Record<string, unknown> | undefined)?.csrf)) {
+      if (
+        req.method === 'POST' &&
+        !csrfMatches(loaded.state, (req.body as Record<string, unknown> | undefined)?.csrf)
+      ) {
         sendPage(res, 403, messagePage('This form has expired', 'Go back to the app and start again.'));
         return;
       }
@@ -122,7 +126,14 @@ async function loadInteraction(deps: InteractionDeps, req: Request, res: Respons
     details = undefined as unknown as Details;
   }
   if (!details || details.uid !== req.params.uid) {
-    sendPage(res, 400, messagePage('This sign-in has expired', 'The sign-in link has expired or was opened in another browser. Go back to the app and start again.'));
+    sendPage(
+      res,
+      400,
+      messagePage(
+        'This sign-in has expired',
+        'The sign-in link has expired or was opened in another browser. Go back to the app and start again.',
+      ),
+    );
     return undefined;
   }
   const client = await deps.provider.Client.find(String(details.params.client_id));
@@ -132,7 +143,13 @@ async function loadInteraction(deps: InteractionDeps, req: Request, res: Respons
   }
   const ttl = Math.max(1, Math.floor((details.exp ?? 0) - deps.clock() / 1000));
   const state = await deps.states.load(details.uid, ttl);
-  return { details, state, ttl, client, form: { uid: details.uid, csrf: state.csrf, clientName: String(client.clientName ?? client.clientId) } };
+  return {
+    details,
+    state,
+    ttl,
+    client,
+    form: { uid: details.uid, csrf: state.csrf, clientName: String(client.clientName ?? client.clientId) },
+  };
 }
 
 async function show(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response): Promise<void> {
@@ -153,7 +170,8 @@ async function show(deps: InteractionDeps, loaded: Loaded, req: Request, res: Re
 async function showConsentStep(deps: InteractionDeps, loaded: Loaded, res: Response): Promise<void> {
   const resolution = await resolveFor(deps, loaded);
   if (!resolution) return void sendPage(res, 400, messagePage('Not signed in', 'Go back to the app and start again.'));
-  if (resolution.kind === 'error') return void sendPage(res, 400, messagePage(resolution.title, resolution.message, loaded.form));
+  if (resolution.kind === 'error')
+    return void sendPage(res, 400, messagePage(resolution.title, resolution.message, loaded.form));
   if (resolution.kind === 'pick') return void sendPage(res, 200, patientPickerPage(loaded.form, resolution.choices));
   sendPage(res, 200, consentPage(loaded.form, requestedScopes(loaded.details), resolution.patientLine));
 }
@@ -161,22 +179,42 @@ async function showConsentStep(deps: InteractionDeps, loaded: Loaded, res: Respo
 async function resolveFor(deps: InteractionDeps, loaded: Loaded): Promise<LaunchResolution | undefined> {
   const accountId = loaded.details.session?.accountId;
   if (!accountId) return undefined;
-  return resolveLaunch({ params: loaded.details.params, accountId, state: loaded.state, launches: deps.launches, patientChoices: deps.patientChoices });
+  return resolveLaunch({
+    params: loaded.details.params,
+    accountId,
+    state: loaded.state,
+    launches: deps.launches,
+    patientChoices: deps.patientChoices,
+  });
 }
 
 async function login(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response): Promise<void> {
-  if (loaded.details.prompt.name !== 'login') return void sendPage(res, 409, messagePage('Already signed in', 'Go back to the app and start again.'));
+  if (loaded.details.prompt.name !== 'login')
+    return void sendPage(res, 409, messagePage('Already signed in', 'Go back to the app and start again.'));
   const body = req.body as Record<string, unknown>;
   const email = typeof body.email === 'string' ? body.email : '';
-  const page = async (error: string) => signInPage(loaded.form, { ...(await signInOptions(deps, loaded)), email, error });
+  const page = async (error: string) =>
+    signInPage(loaded.form, { ...(await signInOptions(deps, loaded)), email, error });
   const result = await passwordSignIn(deps.passport, req, res);
-  if (!result.ok && result.reason === 'missing') return void sendPage(res, 400, await page('Enter your e-mail address and your password.'));
+  if (!result.ok && result.reason === 'missing')
+    return void sendPage(res, 400, await page('Enter your e-mail address and your password.'));
   if (!result.ok && result.reason === 'locked') {
-    return void sendPage(res, 429, await page('Too many failed attempts: sign-in to this account is paused for a while. Try again later, or reset your password.'));
+    return void sendPage(
+      res,
+      429,
+      await page(
+        'Too many failed attempts: sign-in to this account is paused for a while. Try again later, or reset your password.',
+      ),
+    );
   }
   if (!result.ok) return void sendPage(res, 401, await page('The e-mail address or the password is not correct.'));
   deps.logger.info({ event: 'smart-sign-in', accountId: result.account.id }, 'signed in for an app');
-  await deps.provider.interactionFinished(req, res, { login: { accountId: result.account.id } }, { mergeWithLastSubmission: false });
+  await deps.provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: result.account.id } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 /** The practice's provider offered on the sign-in page, if the app's practice configured one. */
@@ -189,16 +227,30 @@ async function signInOptions(deps: InteractionDeps, loaded: Loaded): Promise<Sig
 
 /** "Sign in with <practice provider>": starts the federated flow bound to this interaction. */
 async function federated(deps: InteractionDeps, loaded: Loaded, _req: Request, res: Response): Promise<void> {
-  if (loaded.details.prompt.name !== 'login') return void sendPage(res, 409, messagePage('Already signed in', 'Go back to the app and start again.'));
+  if (loaded.details.prompt.name !== 'login')
+    return void sendPage(res, 409, messagePage('Already signed in', 'Go back to the app and start again.'));
   const practiceId = clientPractice(loaded.client);
   if (!deps.federation || !practiceId || !(await deps.federation.offerFor(practiceId))) {
-    return void sendPage(res, 404, messagePage('Not available', 'This app\'s practice does not offer sign-in with its own account system. Sign in with your e-mail address and password.', loaded.form));
+    return void sendPage(
+      res,
+      404,
+      messagePage(
+        'Not available',
+        "This app's practice does not offer sign-in with its own account system. Sign in with your e-mail address and password.",
+        loaded.form,
+      ),
+    );
   }
   // Only the server's records tie the flow to this interaction: the uid is stored with the flow, never read back from the provider's redirect.
-  await deps.federation.start(res, { practiceId, interactionUid: loaded.details.uid, returnPath: interactionPath(loaded.details.uid) });
+  await deps.federation.start(res, {
+    practiceId,
+    interactionUid: loaded.details.uid,
+    returnPath: interactionPath(loaded.details.uid),
+  });
 }
 
-export type FederatedLoginOutcome = { ok: true; returnTo: string } | { ok: false; reason: 'expired' | 'not-signing-in' | 'other-practice' };
+export type FederatedLoginOutcome =
+  { ok: true; returnTo: string } | { ok: false; reason: 'expired' | 'not-signing-in' | 'other-practice' };
 
 /**
  * Records a sign-in that happened elsewhere (the practice's OpenID provider) as the login of
@@ -208,7 +260,12 @@ export type FederatedLoginOutcome = { ok: true; returnTo: string } | { ok: false
  * cookie of the browser that started the authorization request. Refused when the interaction has
  * expired, is not at its sign-in step, or belongs to an app of another practice than the provider's.
  */
-export async function finishFederatedLogin(provider: Provider, uid: string, accountId: string, practiceId: string): Promise<FederatedLoginOutcome> {
+export async function finishFederatedLogin(
+  provider: Provider,
+  uid: string,
+  accountId: string,
+  practiceId: string,
+): Promise<FederatedLoginOutcome> {
   const interaction = await provider.Interaction.find(uid);
   if (!interaction) return { ok: false, reason: 'expired' };
   const ttl = (interaction.exp ?? 0) - Math.floor(Date.now() / 1000);
@@ -223,13 +280,18 @@ export async function finishFederatedLogin(provider: Provider, uid: string, acco
 
 async function pickPatient(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response): Promise<void> {
   const accountId = loaded.details.session?.accountId;
-  if (loaded.details.prompt.name !== 'consent' || !accountId) return void sendPage(res, 409, messagePage('Not signed in', 'Go back to the app and start again.'));
+  if (loaded.details.prompt.name !== 'consent' || !accountId)
+    return void sendPage(res, 409, messagePage('Not signed in', 'Go back to the app and start again.'));
   const body = req.body as Record<string, unknown>;
   const patient = body.patient;
   // The search box: the same page with the patients whose name starts with what was typed.
   if (patient === undefined && typeof body.q === 'string') {
     const query = body.q.slice(0, 100);
-    return void sendPage(res, 200, patientPickerPage(loaded.form, await deps.patientChoices(accountId, { name: query }), { query }));
+    return void sendPage(
+      res,
+      200,
+      patientPickerPage(loaded.form, await deps.patientChoices(accountId, { name: query }), { query }),
+    );
   }
   const chosen = typeof patient === 'string' && patient ? await deps.patientChoices(accountId, { id: patient }) : [];
   if (typeof patient !== 'string' || !chosen.some((choice) => choice.id === patient)) {
@@ -246,14 +308,29 @@ async function consent(deps: InteractionDeps, loaded: Loaded, req: Request, res:
 }
 
 /** Saves the Grant (exactly `granted`) with its launch context and resumes the authorization. */
-async function grantConsent(deps: InteractionDeps, loaded: Loaded, req: Request, res: Response, granted: Set<string>): Promise<void> {
+async function grantConsent(
+  deps: InteractionDeps,
+  loaded: Loaded,
+  req: Request,
+  res: Response,
+  granted: Set<string>,
+): Promise<void> {
   const { details } = loaded;
   const accountId = details.session?.accountId;
-  if (details.prompt.name !== 'consent' || !accountId) return void sendPage(res, 409, messagePage('Not signed in', 'Go back to the app and start again.'));
+  if (details.prompt.name !== 'consent' || !accountId)
+    return void sendPage(res, 409, messagePage('Not signed in', 'Go back to the app and start again.'));
   const resolution = await resolveFor(deps, loaded);
   if (!resolution || resolution.kind !== 'ready') return showConsentStep(deps, loaded, res);
   if (resolution.launch && !(await deps.launches.consume(resolution.launch))) {
-    return void sendPage(res, 400, messagePage('This launch has ended', 'The launch was already used. Open the app again from the practice console.', loaded.form));
+    return void sendPage(
+      res,
+      400,
+      messagePage(
+        'This launch has ended',
+        'The launch was already used. Open the app again from the practice console.',
+        loaded.form,
+      ),
+    );
   }
   const requested = requestedScopes(details);
   const grantId = await saveGrant(deps, accountId, String(details.params.client_id), requested, granted);
@@ -267,7 +344,13 @@ async function grantConsent(deps: InteractionDeps, loaded: Loaded, req: Request,
  * access token's `scope` is the full granted set); the OpenID/SMART ones also as OIDC scopes (for
  * the id_token and refresh tokens). Unticked ones are recorded as rejected.
  */
-async function saveGrant(deps: InteractionDeps, accountId: string, clientId: string, requested: string[], granted: Set<string>): Promise<string> {
+async function saveGrant(
+  deps: InteractionDeps,
+  accountId: string,
+  clientId: string,
+  requested: string[],
+  granted: Set<string>,
+): Promise<string> {
   const grant = new deps.provider.Grant({ accountId, clientId });
   const rejected = requested.filter((s) => !granted.has(s));
   const grantedList = [...granted];

@@ -15,7 +15,9 @@ export function isLoopbackUrl(url: string | URL): boolean {
   return !!parsed && LOOPBACK_HOSTS.has(parsed.hostname);
 }
 
-export function jwksFetch(baseUrl: string): (url: URL | string, options: RequestInit & { dispatcher?: unknown }) => Promise<Response> {
+export function jwksFetch(
+  baseUrl: string,
+): (url: URL | string, options: RequestInit & { dispatcher?: unknown }) => Promise<Response> {
   const serverOnLoopback = isLoopbackUrl(baseUrl);
   return (url, options) => {
     if (serverOnLoopback && isLoopbackUrl(url)) delete options.dispatcher;

@@ -36,7 +36,8 @@ export class LaunchStore {
 
   /** Stores a launch context and answers the opaque `launch` value to give to the app. */
   async createLaunch(input: LaunchInput): Promise<string> {
-    if (typeof input?.patient !== 'string' || !ID.test(input.patient)) throw new Error('createLaunch: patient must be a FHIR id');
+    if (typeof input?.patient !== 'string' || !ID.test(input.patient))
+      throw new Error('createLaunch: patient must be a FHIR id');
     if (input.encounter !== undefined && (typeof input.encounter !== 'string' || !ID.test(input.encounter))) {
       throw new Error('createLaunch: encounter must be a FHIR id when given');
     }

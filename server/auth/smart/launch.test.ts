@@ -35,7 +35,10 @@ describe('launch context', () => {
       assert.equal(page.title, 'Allow access?');
       assert.match(page.body, /Second Child/, 'the consent page names the chosen patient');
       page = await browser.submit(page, 'consent', { scope: page.choices('scope') });
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location!), { pkceCodeVerifier: request.verifier, expectedState: request.state });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location!), {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+      });
       assert.equal(tokens.patient, 'child-2');
       assert.equal(tokens.need_patient_banner, true);
       const echoed = await s.echo(tokens.access_token);
@@ -45,8 +48,13 @@ describe('launch context', () => {
     it('unticking launch/patient gives no patient context', async () => {
       const user = await s.createAccount('patient', 'Person/sp-2', [{ id: 'only-1', display: 'Only One' }]);
       const { config, request } = await s.appAuthorization(SCOPE);
-      const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, { grant: ['openid', 'fhirUser', 'patient/*.rs'] });
-      const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+      const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, {
+        grant: ['openid', 'fhirUser', 'patient/*.rs'],
+      });
+      const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+      });
       assert.equal(tokens.patient, undefined);
       assert.equal(tokens.need_patient_banner, undefined);
     });
@@ -65,35 +73,59 @@ describe('launch context', () => {
     const SCOPE = 'openid fhirUser launch user/*.rs patient/*.rs';
 
     async function launchFor(accountId: string, encounter?: string) {
-      return s.smart.createLaunch({ patient: 'ehr-pat', practitionerAccountId: accountId, ...(encounter ? { encounter } : {}) });
+      return s.smart.createLaunch({
+        patient: 'ehr-pat',
+        practitionerAccountId: accountId,
+        ...(encounter ? { encounter } : {}),
+      });
     }
 
-    it('the token carries the launch\'s patient and encounter; the launch is single-use', async () => {
+    it("the token carries the launch's patient and encounter; the launch is single-use", async () => {
       const doctor = await s.createAccount('practitioner', 'Practitioner/dr-1');
       const app = await s.registerPublicApp(SCOPE);
       const config = await s.rp(app.clientId);
       const launch = await launchFor(doctor.id, 'enc-1');
-      const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch });
+      const request = await authorizationRequest(config, {
+        redirect_uri: app.redirectUri,
+        scope: SCOPE,
+        aud: s.fhirBase,
+        launch,
+      });
       const browser = new TestBrowser(s.base);
       const { redirect, consentScopes } = await signInAndConsent(browser, request.url, doctor);
       assert.ok(consentScopes?.includes('launch'));
-      const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+      const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+      });
       assert.equal(tokens.patient, 'ehr-pat');
       assert.equal(tokens.encounter, 'enc-1');
       assert.equal(tokens.need_patient_banner, false, 'the EHR shows the banner');
       assert.deepEqual((await s.echo(tokens.access_token)).body.grant, {
-        accountId: doctor.id, clientId: app.clientId, clientPractice: 'practice-1', scope: tokens.scope, patient: 'ehr-pat', encounter: 'enc-1',
+        accountId: doctor.id,
+        clientId: app.clientId,
+        clientPractice: 'practice-1',
+        scope: tokens.scope,
+        patient: 'ehr-pat',
+        encounter: 'enc-1',
       });
 
-      const second = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, launch });
+      const second = await authorizationRequest(config, {
+        redirect_uri: app.redirectUri,
+        scope: SCOPE,
+        aud: s.fhirBase,
+        launch,
+      });
       const reused = await browser.go(String(second.url));
       const location = new URL(reused.location!);
       assert.equal(location.searchParams.get('error'), 'invalid_request', 'a used launch is refused');
       assert.equal(location.searchParams.get('code'), null);
     });
 
-    it('the consent page names the launch\'s patient, not their id', async () => {
-      const doctor = await s.createAccount('practitioner', 'Practitioner/dr-4', [{ id: 'ehr-pat', display: 'Eve Harper' }]);
+    it("the consent page names the launch's patient, not their id", async () => {
+      const doctor = await s.createAccount('practitioner', 'Practitioner/dr-4', [
+        { id: 'ehr-pat', display: 'Eve Harper' },
+      ]);
       const { request } = await s.appAuthorization(SCOPE, { launch: await launchFor(doctor.id) });
       const browser = new TestBrowser(s.base);
       const page = await signIn(browser, request.url, doctor);
@@ -122,7 +154,11 @@ describe('launch context', () => {
         { scope: SCOPE, launch: 'no-such-launch' },
       ];
       for (const params of cases) {
-        const request = await authorizationRequest(config, { redirect_uri: app.redirectUri, aud: s.fhirBase, ...params });
+        const request = await authorizationRequest(config, {
+          redirect_uri: app.redirectUri,
+          aud: s.fhirBase,
+          ...params,
+        });
         const page = await new TestBrowser(s.base).go(String(request.url));
         const location = new URL(page.location!);
         assert.equal(location.searchParams.get('error'), 'invalid_request', JSON.stringify(params));

@@ -13,11 +13,14 @@ import { escapeHtml, layout, pageHeaders } from '../html-layout.ts';
 export async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
   ctx.set(pageHeaders());
   const app = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;
-  ctx.body = layout('Sign out?', `
+  ctx.body = layout(
+    'Sign out?',
+    `
 <p>${app ? `<strong>${escapeHtml(app)}</strong> asks to sign you out.` : 'Do you want to sign out?'}</p>
 ${form}
 <button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
-<button type="submit" form="op.logoutForm" class="secondary">Stay signed in</button>`);
+<button type="submit" form="op.logoutForm" class="secondary">Stay signed in</button>`,
+  );
 }
 
 export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {

@@ -19,7 +19,7 @@ import { TestBrowser } from '../../../test/support/test-browser.ts';
 const SCOPE = 'openid fhirUser launch/patient patient/*.rs offline_access';
 const NEW_PASSWORD = 'marmalade tractor ocean violin';
 
-describe('a password change ends the account\'s sessions and tokens', () => {
+describe("a password change ends the account's sessions and tokens", () => {
   let s: SmartServer;
   let elsewhere: TestEngine;
   let otherProcess: PasswordAccountService;
@@ -40,14 +40,23 @@ describe('a password change ends the account\'s sessions and tokens', () => {
     const app = await s.registerPublicApp(SCOPE);
     const config = await s.rp(app.clientId);
     const browser = new TestBrowser(s.base);
-    const request = () => authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
+    const request = () =>
+      authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase });
     const first = await request();
     const { redirect } = await signInAndConsent(browser, first.url, user);
-    const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: first.verifier, expectedState: first.state });
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: first.verifier,
+      expectedState: first.state,
+    });
     return { user, app, config, browser, request, tokens };
   }
 
-  const refresh = (clientId: string, refreshToken: string) => postForm(`${s.base}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+  const refresh = (clientId: string, refreshToken: string) =>
+    postForm(`${s.base}/oauth/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: clientId,
+    });
 
   it('the access token answers 401 at the FHIR API', async () => {
     const { user, tokens } = await signedIn();
@@ -66,7 +75,11 @@ describe('a password change ends the account\'s sessions and tokens', () => {
     const refused = await refresh(app.clientId, rotated.body.refresh_token as string);
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error, 'invalid_grant');
-    assert.equal((await s.echo(rotated.body.access_token as string)).status, 401, 'nor the access token the refresh gave');
+    assert.equal(
+      (await s.echo(rotated.body.access_token as string)).status,
+      401,
+      'nor the access token the refresh gave',
+    );
   });
 
   it('a code issued before the change cannot be exchanged after it', async () => {
@@ -74,12 +87,18 @@ describe('a password change ends the account\'s sessions and tokens', () => {
     const second = await request();
     const { redirect } = await signInAndConsent(browser, second.url, user);
     await otherProcess.setPassword(user.id, NEW_PASSWORD);
-    const exchange = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: app.redirectUri, client_id: app.clientId, code_verifier: second.verifier });
+    const exchange = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code: redirect.searchParams.get('code')!,
+      redirect_uri: app.redirectUri,
+      client_id: app.clientId,
+      code_verifier: second.verifier,
+    });
     assert.equal(exchange.status, 400);
     assert.equal(exchange.body.error, 'invalid_grant');
   });
 
-  it('the browser\'s sign-in session must sign in again, with the new password; what it then gets works', async () => {
+  it("the browser's sign-in session must sign in again, with the new password; what it then gets works", async () => {
     const { user, app, config, browser, request } = await signedIn();
     const reused = await browser.go(String((await request()).url));
     assert.equal(reused.title, 'Allow access?', 'before the change the session is reused: straight to consent');
@@ -88,15 +107,27 @@ describe('a password change ends the account\'s sessions and tokens', () => {
     const page = await browser.go(String(again.url));
     assert.equal(page.title, 'Sign in', 'the old session no longer counts');
     const { redirect } = await signInAndConsent(browser, again.url, { email: user.email, password: NEW_PASSWORD });
-    const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: again.verifier, expectedState: again.state });
-    assert.equal((await s.echo(tokens.access_token)).status, 200, 'a sign-in right after the change is not taken for one before it');
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: again.verifier,
+      expectedState: again.state,
+    });
+    assert.equal(
+      (await s.echo(tokens.access_token)).status,
+      200,
+      'a sign-in right after the change is not taken for one before it',
+    );
     assert.equal((await refresh(app.clientId, tokens.refresh_token!)).status, 200);
   });
 
   it('prompt=none with a session from before the change answers login_required', async () => {
     const { user, browser, config, app } = await signedIn();
     await otherProcess.setPassword(user.id, NEW_PASSWORD);
-    const silent = await authorizationRequest(config, { redirect_uri: app.redirectUri, scope: SCOPE, aud: s.fhirBase, prompt: 'none' });
+    const silent = await authorizationRequest(config, {
+      redirect_uri: app.redirectUri,
+      scope: SCOPE,
+      aud: s.fhirBase,
+      prompt: 'none',
+    });
     const page = await browser.go(String(silent.url));
     assert.ok(page.location, `a redirect back to the app, got ${page.status} "${page.title}"`);
     assert.equal(new URL(page.location).searchParams.get('error'), 'login_required');

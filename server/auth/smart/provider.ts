@@ -96,7 +96,12 @@ function providerConfiguration(deps: ProviderDeps): Configuration {
       clientAuthSigningAlgValues: ['RS384', 'ES384', 'RS256', 'ES256', 'PS384'],
       idTokenSigningAlgValues: ['RS256', 'ES384'],
     },
-    clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'RS256', token_endpoint_auth_method: 'none' },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+      token_endpoint_auth_method: 'none',
+    },
     extraClientMetadata: { properties: [...CLIENT_METADATA], validator: validateClientMetadata },
     allowOmittingSingleRegisteredRedirectUri: false,
     clockTolerance: 5,
@@ -127,7 +132,8 @@ function providerConfiguration(deps: ProviderDeps): Configuration {
       state: (_ctx, value) => checkState(value),
       launch: (ctx, value) => checkLaunch(ctx, value, deps.launches),
     },
-    assertJwtClientAuthClaimsAndHeader: (_ctx, claims, header, client) => checkClientAssertion(claims, header, client, deps.clock),
+    assertJwtClientAuthClaimsAndHeader: (_ctx, claims, header, client) =>
+      checkClientAssertion(claims, header, client, deps.clock),
     findAccount: (_ctx, sub, token) => findAccount(deps, sub, token),
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'AccessToken') return undefined;
@@ -138,7 +144,8 @@ function providerConfiguration(deps: ProviderDeps): Configuration {
       return { patient: context.patient, encounter: context.encounter, need_patient_banner: context.needPatientBanner };
     },
     issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || code.scopes.has('online_access')),
     // online_access (and no refresh at all): tokens end with the user's sign-in session.
     expiresWithSession: (_ctx, code) => !code.scopes.has('offline_access'),
     rotateRefreshToken: () => true,
@@ -192,12 +199,20 @@ async function checkLaunch(ctx: KoaContextWithOIDC, value: string | undefined, l
 }
 
 /** SMART Backend Services: sub = iss = client_id, a kid, and an expiry at most five minutes ahead. */
-function checkClientAssertion(claims: Record<string, unknown>, header: Record<string, unknown>, client: Client, clock: Clock): void {
+function checkClientAssertion(
+  claims: Record<string, unknown>,
+  header: Record<string, unknown>,
+  client: Client,
+  clock: Clock,
+): void {
   if (claims.sub !== client.clientId) throw new errors.InvalidClientAuth('sub (JWT subject) must be the client_id');
-  if (typeof header.kid !== 'string' || !header.kid) throw new errors.InvalidClientAuth('the client_assertion header must name its key (kid)');
+  if (typeof header.kid !== 'string' || !header.kid)
+    throw new errors.InvalidClientAuth('the client_assertion header must name its key (kid)');
   const exp = claims.exp;
   if (typeof exp !== 'number' || exp - clock() / 1000 > MAX_ASSERTION_LIFETIME_SECONDS) {
-    throw new errors.InvalidClientAuth(`the client_assertion must expire at most ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes ahead`);
+    throw new errors.InvalidClientAuth(
+      `the client_assertion must expire at most ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes ahead`,
+    );
   }
 }
 
@@ -238,19 +253,34 @@ async function findAccount(deps: ProviderDeps, sub: string, token?: IssuedToken)
  */
 function smartPolicy(accounts: AccountService): ReturnType<typeof interactionPolicy.base> {
   const policy = interactionPolicy.base();
-  policy.get('login')!.checks.add(
-    new interactionPolicy.Check('credentials_changed', 'the password changed since this sign-in', 'login_required', async (ctx) =>
-      (await sessionPredatesPasswordChange(accounts, ctx.oidc.session)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),
-  );
-  policy.get('consent')!.checks.add(
-    new interactionPolicy.Check('smart_authorization', 'every SMART authorization is confirmed by the user', (ctx) =>
-      ctx.oidc.result?.consent ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
-  );
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check(
+        'credentials_changed',
+        'the password changed since this sign-in',
+        'login_required',
+        async (ctx) =>
+          (await sessionPredatesPasswordChange(accounts, ctx.oidc.session))
+            ? interactionPolicy.Check.REQUEST_PROMPT
+            : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+  policy
+    .get('consent')!
+    .checks.add(
+      new interactionPolicy.Check('smart_authorization', 'every SMART authorization is confirmed by the user', (ctx) =>
+        ctx.oidc.result?.consent ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
   return policy;
 }
 
 /** A session signed in before the account's password changed (or whose account is gone) is not signed in any more. */
-async function sessionPredatesPasswordChange(accounts: AccountService, session: { accountId?: string; authTime(): number | undefined } | undefined): Promise<boolean> {
+async function sessionPredatesPasswordChange(
+  accounts: AccountService,
+  session: { accountId?: string; authTime(): number | undefined } | undefined,
+): Promise<boolean> {
   if (!session?.accountId) return false; // not signed in: the base check no_session asks for it
   const account: Account | undefined = await accounts.findById(session.accountId);
   return !account || issuedBeforeEpoch(account, session.authTime());

@@ -12,7 +12,11 @@ export interface PurgeSchedule {
   runOnce(): Promise<number>;
 }
 
-export function schedulePurge(store: KeyValueStore, intervalMs: number, logger: Pick<Logger, 'info' | 'error'>): PurgeSchedule {
+export function schedulePurge(
+  store: KeyValueStore,
+  intervalMs: number,
+  logger: Pick<Logger, 'info' | 'error'>,
+): PurgeSchedule {
   let running = false;
   const runOnce = async (): Promise<number> => {
     if (running) return 0;

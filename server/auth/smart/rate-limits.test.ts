@@ -14,13 +14,22 @@ describe('token endpoint rate limit', () => {
 
   it('answers 429 with Retry-After and a JSON error once the limit is reached, on every token endpoint', async () => {
     const guess = { grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'guess' };
-    for (let i = 0; i < 3; i++) assert.equal((await postForm(`${server.base}/oauth/token`, guess)).status, 401, `attempt ${i + 1} is judged`);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await postForm(`${server.base}/oauth/token`, guess)).status, 401, `attempt ${i + 1} is judged`);
     const limited = await postForm(`${server.base}/oauth/token`, guess);
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error, 'too_many_requests');
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     assert.equal(limited.headers.get('cache-control'), 'no-store');
-    assert.equal((await postForm(`${server.base}/oauth/introspect`, { token: 'x', client_id: 'nobody', client_secret: 'guess' })).status, 429);
-    assert.equal((await postForm(`${server.base}/oauth/revoke`, { token: 'x', client_id: 'nobody', client_secret: 'guess' })).status, 429);
+    assert.equal(
+      (await postForm(`${server.base}/oauth/introspect`, { token: 'x', client_id: 'nobody', client_secret: 'guess' }))
+        .status,
+      429,
+    );
+    assert.equal(
+      (await postForm(`${server.base}/oauth/revoke`, { token: 'x', client_id: 'nobody', client_secret: 'guess' }))
+        .status,
+      429,
+    );
   });
 });

@@ -62,5 +62,9 @@ export function checkRequestedScopes(requested: readonly string[], client: Clien
     }
   }
   const beyond = scopesBeyond(allowedScope(client), requested);
-  if (beyond.length) throw new errors.InvalidScope(`requested scope is not allowed for this client: ${beyond.join(' ')}`, beyond.join(' '));
+  if (beyond.length)
+    throw new errors.InvalidScope(
+      `requested scope is not allowed for this client: ${beyond.join(' ')}`,
+      beyond.join(' '),
+    );
 }

@@ -24,7 +24,10 @@ export const ISSUER_ROUTES = {
 } as const;
 
 /** The provider's discovery documents (fixed by oidc-provider at the issuer's root). */
-export const DISCOVERY_PATHS = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'] as const;
+export const DISCOVERY_PATHS = [
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+] as const;
 
 export const INTERACTION_PREFIX = `${OAUTH_PREFIX}/interaction`;
 export const STYLE_PATH = `${OAUTH_PREFIX}/smart-style.json`;

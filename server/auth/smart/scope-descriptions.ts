@@ -26,7 +26,12 @@ function describeResourceScope(scope: ResourceScope): string {
   const verbs = scope.interactions.map((i) => VERBS[i]!);
   const action = verbs.length > 1 ? `${verbs.slice(0, -1).join(', ')} and ${verbs.at(-1)}` : verbs[0]!;
   const what = scope.resourceType === '*' ? 'all kinds of health records' : `${splitWords(scope.resourceType)} records`;
-  const whose = scope.context === 'patient' ? 'of the selected patient' : scope.context === 'user' ? 'that you have access to' : 'of the practice';
+  const whose =
+    scope.context === 'patient'
+      ? 'of the selected patient'
+      : scope.context === 'user'
+        ? 'that you have access to'
+        : 'of the practice';
   const filter = scope.query ? ` (only those matching ${scope.query})` : '';
   return `${capitalize(action)} ${what} ${whose}${filter}`;
 }

@@ -19,10 +19,18 @@ export const LAUNCH_SCOPES = ['launch', 'launch/patient', 'launch/encounter'] as
 export const IDENTITY_SCOPES = ['openid', 'fhirUser', 'profile'] as const;
 export const REFRESH_SCOPES = ['offline_access', 'online_access'] as const;
 /** Every scope that is not a resource scope and that this server understands. */
-export const NON_RESOURCE_SCOPES: ReadonlySet<string> = new Set<string>([...LAUNCH_SCOPES, ...IDENTITY_SCOPES, ...REFRESH_SCOPES]);
+export const NON_RESOURCE_SCOPES: ReadonlySet<string> = new Set<string>([
+  ...LAUNCH_SCOPES,
+  ...IDENTITY_SCOPES,
+  ...REFRESH_SCOPES,
+]);
 
 const ORDER: readonly ScopeInteraction[] = ['c', 'r', 'u', 'd', 's'];
-const V1: Record<string, ScopeInteraction[]> = { read: ['r', 's'], write: ['c', 'u', 'd'], '*': ['c', 'r', 'u', 'd', 's'] };
+const V1: Record<string, ScopeInteraction[]> = {
+  read: ['r', 's'],
+  write: ['c', 'u', 'd'],
+  '*': ['c', 'r', 'u', 'd', 's'],
+};
 const CONTEXTS = new Set(['patient', 'user', 'system']);
 const RESOURCE_TYPE = /^(\*|[A-Z][A-Za-z]{0,63})$/;
 const QUERY_PART = /^[A-Za-z0-9_\-.:]+=[^&=\s]+$/;
@@ -107,7 +115,8 @@ function parseV2Permissions(token: string, permissions: string): ScopeInteractio
 function checkQuery(token: string, query: string): void {
   if (!query) throw new ScopeError(token, 'has an empty search query after ?');
   for (const part of query.split('&')) {
-    if (!QUERY_PART.test(part)) throw new ScopeError(token, `has a malformed search parameter "${part}" (expected name=value)`);
+    if (!QUERY_PART.test(part))
+      throw new ScopeError(token, `has a malformed search parameter "${part}" (expected name=value)`);
   }
 }
 

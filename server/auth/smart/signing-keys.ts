@@ -21,13 +21,19 @@ export interface ProviderSecrets {
  * empty store at the same instant would each write; both re-read after writing and use what the
  * store holds then (the later write), so they converge on one set.
  */
-export async function loadOrCreateSecrets(store: KeyValueStore, settle: () => Promise<void> = () => delay(250)): Promise<ProviderSecrets> {
+export async function loadOrCreateSecrets(
+  store: KeyValueStore,
+  settle: () => Promise<void> = () => delay(250),
+): Promise<ProviderSecrets> {
   const existing = await readSecrets(store);
   if (existing) return existing;
   await store.upsert(KEYS_NAMESPACE, KEYS_ID, generateSecrets() as unknown as JsonObject);
   await settle();
   const stored = await readSecrets(store);
-  if (!stored) throw new Error(`The authorization server's keys could not be read back from the key-value store (${KEYS_NAMESPACE})`);
+  if (!stored)
+    throw new Error(
+      `The authorization server's keys could not be read back from the key-value store (${KEYS_NAMESPACE})`,
+    );
   return stored;
 }
 
@@ -50,7 +56,9 @@ async function readSecrets(store: KeyValueStore): Promise<ProviderSecrets | unde
   if (!record) return undefined;
   const { jwks, cookieKeys } = record.payload as Partial<ProviderSecrets>;
   if (!jwks || !Array.isArray(jwks.keys) || !jwks.keys.length || !Array.isArray(cookieKeys) || !cookieKeys.length) {
-    throw new Error(`The stored authorization server keys (${KEYS_NAMESPACE}/${KEYS_ID}) are malformed; delete the record to generate new ones`);
+    throw new Error(
+      `The stored authorization server keys (${KEYS_NAMESPACE}/${KEYS_ID}) are malformed; delete the record to generate new ones`,
+    );
   }
   return { jwks, cookieKeys };
 }

@@ -80,7 +80,18 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const launches = new LaunchStore(keyValue);
   const grantContexts = new GrantContextStore(keyValue);
   const secrets = await loadOrCreateSecrets(keyValue);
-  const provider = createProvider({ baseUrl, fhirBaseUrl, keyValue, accounts: options.accounts, secrets, grantContexts, launches, ttl, clock, styleUrl: styleUrl(baseUrl) });
+  const provider = createProvider({
+    baseUrl,
+    fhirBaseUrl,
+    keyValue,
+    accounts: options.accounts,
+    secrets,
+    grantContexts,
+    launches,
+    ttl,
+    clock,
+    styleUrl: styleUrl(baseUrl),
+  });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'authorization server error'));
 
   const router = express.Router();
@@ -89,22 +100,27 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     res.set('Cache-Control', 'public, max-age=3600').json(smartConfiguration(baseUrl));
   });
   router.get(STYLE_PATH, (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').json(smartStyle()));
-  router.use(interactionRouter({
-    provider,
-    accounts: options.accounts,
-    passport: passwordPassport(options.accounts),
-    patientChoices: options.patientChoices,
-    launches,
-    grantContexts,
-    states: new InteractionStateStore(keyValue),
-    fhirBaseUrl,
-    grantTtlSeconds: ttl.grant,
-    signInLimiter: options.signInLimiter,
-    logger,
-    clock,
-    ...(options.federation ? { federation: options.federation } : {}),
-  }));
-  router.use([ISSUER_ROUTES.token, ISSUER_ROUTES.introspection, ISSUER_ROUTES.revocation], tokenEndpointLimiter(options.tokenEndpointLimit ?? TOKEN_ENDPOINT_LIMIT));
+  router.use(
+    interactionRouter({
+      provider,
+      accounts: options.accounts,
+      passport: passwordPassport(options.accounts),
+      patientChoices: options.patientChoices,
+      launches,
+      grantContexts,
+      states: new InteractionStateStore(keyValue),
+      fhirBaseUrl,
+      grantTtlSeconds: ttl.grant,
+      signInLimiter: options.signInLimiter,
+      logger,
+      clock,
+      ...(options.federation ? { federation: options.federation } : {}),
+    }),
+  );
+  router.use(
+    [ISSUER_ROUTES.token, ISSUER_ROUTES.introspection, ISSUER_ROUTES.revocation],
+    tokenEndpointLimiter(options.tokenEndpointLimit ?? TOKEN_ENDPOINT_LIMIT),
+  );
   router.use(normalizeAuthorizeRequest(ISSUER_ROUTES.authorization));
   router.use(mountProvider(provider, baseUrl));
 
@@ -154,16 +170,25 @@ function tokenEndpointLimiter(limit: { windowMs: number; limit: number }): Reque
   return createAuthRateLimiter({
     ...limit,
     respond: (_req, res) => {
-      res.set('Cache-Control', 'no-store').status(429).json({ error: 'too_many_requests', error_description: 'Too many requests to the token endpoints from this address; retry after the Retry-After delay' });
+      res.set('Cache-Control', 'no-store').status(429).json({
+        error: 'too_many_requests',
+        error_description:
+          'Too many requests to the token endpoints from this address; retry after the Retry-After delay',
+      });
     },
   });
 }
 
 function checkUrls(baseUrl: string, fhirBaseUrl: string, logger: Pick<Logger, 'warn'>): void {
   const base = URL.parse(baseUrl);
-  if (!base || base.search || base.hash || baseUrl.endsWith('/')) throw new Error(`createSmartAuth: baseUrl must be an absolute URL without a trailing slash, got ${baseUrl}`);
-  if (!fhirBaseUrl.startsWith(`${baseUrl}/`)) throw new Error(`createSmartAuth: fhirBaseUrl (${fhirBaseUrl}) must be under baseUrl (${baseUrl})`);
+  if (!base || base.search || base.hash || baseUrl.endsWith('/'))
+    throw new Error(`createSmartAuth: baseUrl must be an absolute URL without a trailing slash, got ${baseUrl}`);
+  if (!fhirBaseUrl.startsWith(`${baseUrl}/`))
+    throw new Error(`createSmartAuth: fhirBaseUrl (${fhirBaseUrl}) must be under baseUrl (${baseUrl})`);
   if (base.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(base.hostname)) {
-    logger.warn({ baseUrl }, 'THE AUTHORIZATION SERVER IS NOT ON HTTPS: tokens, passwords and cookies travel in clear text. Only acceptable for local development.');
+    logger.warn(
+      { baseUrl },
+      'THE AUTHORIZATION SERVER IS NOT ON HTTPS: tokens, passwords and cookies travel in clear text. Only acceptable for local development.',
+    );
   }
 }

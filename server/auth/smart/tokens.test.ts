@@ -29,12 +29,20 @@ async function issue(s: SmartServer, scope = SCOPE, grant?: string[]): Promise<I
   const request = await authorizationRequest(config, { redirect_uri: redirectUri, scope, aud: s.fhirBase });
   const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user, grant ? { grant } : {});
   const code = redirect.searchParams.get('code')!;
-  const tokens = await oidc.authorizationCodeGrant(config, redirect, { pkceCodeVerifier: request.verifier, expectedState: request.state });
+  const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+    pkceCodeVerifier: request.verifier,
+    expectedState: request.state,
+  });
   return { config, clientId, redirectUri, code, verifier: request.verifier, tokens };
 }
 
 async function refresh(s: SmartServer, issued: Issued, refreshToken: string, scope?: string) {
-  return postForm(`${s.base}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: issued.clientId, ...(scope ? { scope } : {}) });
+  return postForm(`${s.base}/oauth/token`, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: issued.clientId,
+    ...(scope ? { scope } : {}),
+  });
 }
 
 async function introspect(s: SmartServer, issued: Issued, token: string) {
@@ -51,11 +59,25 @@ describe('tokens', () => {
   it('a code is single-use; its reuse is invalid_grant and revokes the tokens it gave', async () => {
     const issued = await issue(s);
     assert.equal((await s.echo(issued.tokens.access_token)).status, 200);
-    const reuse = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code: issued.code, redirect_uri: issued.redirectUri, client_id: issued.clientId, code_verifier: issued.verifier });
+    const reuse = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code: issued.code,
+      redirect_uri: issued.redirectUri,
+      client_id: issued.clientId,
+      code_verifier: issued.verifier,
+    });
     assert.equal(reuse.status, 400);
     assert.equal(reuse.body.error, 'invalid_grant');
-    assert.equal((await s.echo(issued.tokens.access_token)).status, 401, 'the access token of the first exchange is revoked');
-    assert.equal((await refresh(s, issued, issued.tokens.refresh_token!)).body.error, 'invalid_grant', 'and its refresh token');
+    assert.equal(
+      (await s.echo(issued.tokens.access_token)).status,
+      401,
+      'the access token of the first exchange is revoked',
+    );
+    assert.equal(
+      (await refresh(s, issued, issued.tokens.refresh_token!)).body.error,
+      'invalid_grant',
+      'and its refresh token',
+    );
   });
 
   it('a code is bound to its client and redirect_uri', async () => {
@@ -66,9 +88,21 @@ describe('tokens', () => {
     const request = await authorizationRequest(config, { redirect_uri: a.redirectUri, scope: SCOPE, aud: s.fhirBase });
     const { redirect } = await signInAndConsent(new TestBrowser(s.base), request.url, user);
     const code = redirect.searchParams.get('code')!;
-    const otherClient = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: a.redirectUri, client_id: b.clientId, code_verifier: request.verifier });
+    const otherClient = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: a.redirectUri,
+      client_id: b.clientId,
+      code_verifier: request.verifier,
+    });
     assert.equal(otherClient.body.error, 'invalid_grant');
-    const otherRedirect = await postForm(`${s.base}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: `${a.redirectUri}/x`, client_id: a.clientId, code_verifier: request.verifier });
+    const otherRedirect = await postForm(`${s.base}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${a.redirectUri}/x`,
+      client_id: a.clientId,
+      code_verifier: request.verifier,
+    });
     assert.equal(otherRedirect.body.error, 'invalid_grant');
   });
 
@@ -95,7 +129,11 @@ describe('tokens', () => {
     const reuse = await refresh(s, issued, first);
     assert.equal(reuse.status, 400);
     assert.equal(reuse.body.error, 'invalid_grant');
-    assert.equal((await refresh(s, issued, rotated.refresh_token!)).body.error, 'invalid_grant', 'the newest refresh token is dead too');
+    assert.equal(
+      (await refresh(s, issued, rotated.refresh_token!)).body.error,
+      'invalid_grant',
+      'the newest refresh token is dead too',
+    );
     assert.equal((await s.echo(rotated.access_token)).status, 401, 'and the access tokens');
     assert.equal((await s.echo(issued.tokens.access_token)).status, 401);
   });
@@ -136,7 +174,10 @@ describe('tokens', () => {
     assert.equal(active.body.aud, s.fhirBase);
     assert.equal(active.body.patient, 'pat-t');
     const other = await s.registerPublicApp(SCOPE);
-    const foreign = await postForm(`${s.base}/oauth/introspect`, { token: issued.tokens.access_token, client_id: other.clientId });
+    const foreign = await postForm(`${s.base}/oauth/introspect`, {
+      token: issued.tokens.access_token,
+      client_id: other.clientId,
+    });
     assert.deepEqual(foreign.body, { active: false }, 'another client learns nothing');
 
     await oidc.tokenRevocation(issued.config, issued.tokens.access_token);

@@ -48,7 +48,18 @@ export async function processBundle(ctx: OperationContext, bundle: Bundle): Prom
   }
   const entries = bundle.entry ?? [];
   const max = ctx.config.limits.bundleMaxEntries;
-  if (entries.length > max) throw new FhirError(413, issuesOutcome([{ severity: 'error', code: 'too-costly', details: { text: `A Bundle may have at most ${max} entries` }, expression: ['Bundle.entry'] }]));
+  if (entries.length > max)
+    throw new FhirError(
+      413,
+      issuesOutcome([
+        {
+          severity: 'error',
+          code: 'too-costly',
+          details: { text: `A Bundle may have at most ${max} entries` },
+          expression: ['Bundle.entry'],
+        },
+      ]),
+    );
   if (bundle.type === 'batch') return runBatch(ctx, entries);
   const planned = entries.map((entry, index) => planEntry(ctx, entry, index));
   return ctx.repo.transaction((tx) => runTransaction(ctx, tx, planned));
@@ -57,24 +68,38 @@ export async function processBundle(ctx: OperationContext, bundle: Bundle): Prom
 function planEntry(ctx: OperationContext, entry: BundleEntry, index: number): PlannedEntry {
   const at = `Bundle.entry[${index}]`;
   const method = entry.request?.method as Method | undefined;
-  if (!method || !Object.hasOwn(ORDER, method)) throw badRequest(`request.method must be GET, POST, PUT, PATCH or DELETE`, `${at}.request.method`);
+  if (!method || !Object.hasOwn(ORDER, method))
+    throw badRequest(`request.method must be GET, POST, PUT, PATCH or DELETE`, `${at}.request.method`);
   if (!entry.request?.url) throw badRequest('request.url is required', `${at}.request.url`);
   const target = parseEntryUrl(entry.request.url, ctx.config.fhirBaseUrl, at);
   if (entry.resource !== undefined) {
     const issues = structureIssues(entry.resource, { path: `${at}.resource` });
     if (issues.length) throw invalidResource(issues);
   }
-  const planned: PlannedEntry = { index, method, target, fullUrl: entry.fullUrl, ifMatch: entry.request.ifMatch, ifNoneExist: entry.request.ifNoneExist };
+  const planned: PlannedEntry = {
+    index,
+    method,
+    target,
+    fullUrl: entry.fullUrl,
+    ifMatch: entry.request.ifMatch,
+    ifNoneExist: entry.request.ifNoneExist,
+  };
   if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
     if (!entry.resource) throw badRequest(`A ${method} entry needs a resource`, `${at}.resource`);
     if (method !== 'PATCH' && entry.resource.resourceType !== target.type) {
-      throw badRequest(`resourceType '${entry.resource.resourceType}' does not match request.url`, `${at}.resource.resourceType`);
+      throw badRequest(
+        `resourceType '${entry.resource.resourceType}' does not match request.url`,
+        `${at}.resource.resourceType`,
+      );
     }
     planned.resource = entry.resource;
   }
-  if (method === 'POST' && (target.id || target.hasQuery)) throw badRequest('POST entries take a type URL', `${at}.request.url`);
-  if ((method === 'PUT' || method === 'PATCH' || method === 'DELETE') && !target.id && !target.hasQuery) throw badRequest(`${method} entries need an id or search criteria`, `${at}.request.url`);
-  if (target.versionId && method !== 'GET') throw badRequest(`Only GET entries may name a version (_history)`, `${at}.request.url`);
+  if (method === 'POST' && (target.id || target.hasQuery))
+    throw badRequest('POST entries take a type URL', `${at}.request.url`);
+  if ((method === 'PUT' || method === 'PATCH' || method === 'DELETE') && !target.id && !target.hasQuery)
+    throw badRequest(`${method} entries need an id or search criteria`, `${at}.request.url`);
+  if (target.versionId && method !== 'GET')
+    throw badRequest(`Only GET entries may name a version (_history)`, `${at}.request.url`);
   return planned;
 }
 
@@ -98,16 +123,24 @@ async function runTransaction(ctx: OperationContext, tx: Repository, planned: Pl
 }
 
 /** Chooses every created resource's id before anything is written, so references can point at it. */
-async function assignIds(ctx: OperationContext, tx: Repository, planned: PlannedEntry[], ids: Map<string, string>): Promise<void> {
+async function assignIds(
+  ctx: OperationContext,
+  tx: Repository,
+  planned: PlannedEntry[],
+  ids: Map<string, string>,
+): Promise<void> {
   for (const entry of planned) {
     const { type } = entry.target;
     try {
       if (entry.method === 'POST') {
-        const match = entry.ifNoneExist ? await singleMatch(ctx, tx, type, queryFromHeader(entry.ifNoneExist), 'ifNoneExist') : undefined;
+        const match = entry.ifNoneExist
+          ? await singleMatch(ctx, tx, type, queryFromHeader(entry.ifNoneExist), 'ifNoneExist')
+          : undefined;
         entry.existing = match !== undefined;
         entry.assignedId = match ?? randomUUID();
       } else if (entry.method === 'PUT' && entry.target.hasQuery) {
-        entry.assignedId = (await singleMatch(ctx, tx, type, entry.target.query, 'request.url')) ?? entry.resource?.id ?? randomUUID();
+        entry.assignedId =
+          (await singleMatch(ctx, tx, type, entry.target.query, 'request.url')) ?? entry.resource?.id ?? randomUUID();
       } else if (entry.method === 'PUT') {
         entry.assignedId = entry.target.id;
       }
@@ -115,14 +148,21 @@ async function assignIds(ctx: OperationContext, tx: Repository, planned: Planned
       throw atEntry(err, entry.index);
     }
     if (entry.fullUrl && entry.assignedId) {
-      if (ids.has(entry.fullUrl)) throw badRequest(`Duplicate fullUrl '${entry.fullUrl}'`, `Bundle.entry[${entry.index}].fullUrl`);
+      if (ids.has(entry.fullUrl))
+        throw badRequest(`Duplicate fullUrl '${entry.fullUrl}'`, `Bundle.entry[${entry.index}].fullUrl`);
       ids.set(entry.fullUrl, `${type}/${entry.assignedId}`);
     }
   }
 }
 
 /** At most one match; more is 412. Returns the id of the match, or undefined for none. */
-async function singleMatch(ctx: OperationContext, tx: Repository, type: string, query: Query, what: string): Promise<string | undefined> {
+async function singleMatch(
+  ctx: OperationContext,
+  tx: Repository,
+  type: string,
+  query: Query,
+  what: string,
+): Promise<string | undefined> {
   const page = await tx.search({ ...strictSearch(ctx, type, query, what), count: 2 });
   if (page.versions.length > 1) throw preconditionFailed(`${what} matched more than one ${type}`);
   return page.versions[0]?.id;
@@ -130,7 +170,11 @@ async function singleMatch(ctx: OperationContext, tx: Repository, type: string, 
 
 function strictSearch(ctx: OperationContext, type: string, query: Query, what: string): SearchRequest {
   const { request } = parseSearch(type, query, {
-    defaultCount: 2, maxCount: 2, maxOrValues: ctx.config.limits.searchMaxOrValues, baseUrl: ctx.config.fhirBaseUrl, strict: true,
+    defaultCount: 2,
+    maxCount: 2,
+    maxOrValues: ctx.config.limits.searchMaxOrValues,
+    baseUrl: ctx.config.fhirBaseUrl,
+    strict: true,
   });
   if (request.filters.length === 0) throw badRequest(`${what} needs at least one search criterion`);
   return request;
@@ -187,9 +231,15 @@ async function runEntry(ctx: OperationContext, tx: Repository, entry: PlannedEnt
       if (entry.existing) return written({ resource: await tx.read(type, entry.assignedId as string), created: false });
       return written(await tx.update({ ...(entry.resource as Resource), id: entry.assignedId }));
     case 'PUT':
-      return written(await tx.update({ ...(entry.resource as Resource), id: entry.assignedId }, { ifMatch: entry.ifMatch }));
+      return written(
+        await tx.update({ ...(entry.resource as Resource), id: entry.assignedId }, { ifMatch: entry.ifMatch }),
+      );
     case 'PATCH':
-      return written(await tx.patch(type, await patchTargetId(ctx, tx, entry), jsonPatchOf(ctx, entry.resource as Resource), { ifMatch: entry.ifMatch }));
+      return written(
+        await tx.patch(type, await patchTargetId(ctx, tx, entry), jsonPatchOf(ctx, entry.resource as Resource), {
+          ifMatch: entry.ifMatch,
+        }),
+      );
     case 'DELETE':
       if (entry.target.hasQuery) await tx.conditionalDelete(strictSearch(ctx, type, entry.target.query, 'request.url'));
       else await tx.delete(type, id as string, { ifMatch: entry.ifMatch });
@@ -202,7 +252,11 @@ async function runEntry(ctx: OperationContext, tx: Repository, entry: PlannedEnt
 async function patchTargetId(ctx: OperationContext, tx: Repository, entry: PlannedEntry): Promise<string> {
   if (entry.target.id) return entry.target.id;
   const id = await singleMatch(ctx, tx, entry.target.type, entry.target.query, 'request.url');
-  if (!id) throw new FhirError(404, issuesOutcome([{ severity: 'error', code: 'not-found', details: { text: 'PATCH criteria matched nothing' } }]));
+  if (!id)
+    throw new FhirError(
+      404,
+      issuesOutcome([{ severity: 'error', code: 'not-found', details: { text: 'PATCH criteria matched nothing' } }]),
+    );
   return id;
 }
 
@@ -213,20 +267,31 @@ function jsonPatchOf(ctx: OperationContext, resource: Resource): unknown {
     throw badRequest('A PATCH entry carries a Binary with contentType application/json-patch+json');
   }
   // The same checks as a PATCH body over HTTP: depth, keys, then the operations' types.
-  return jsonPatchOperations(parseJsonBody(Buffer.from(binary.data, 'base64').toString('utf8'), ctx.config.limits.jsonDepth));
+  return jsonPatchOperations(
+    parseJsonBody(Buffer.from(binary.data, 'base64').toString('utf8'), ctx.config.limits.jsonDepth),
+  );
 }
 
 async function readEntry(ctx: OperationContext, repo: Repository, entry: PlannedEntry): Promise<BundleEntry> {
   const { type, id, versionId, query, hasQuery } = entry.target;
   if (id) {
     const resource = versionId ? await repo.vread(type, id, versionId) : await repo.read(type, id);
-    return { resource, response: { status: '200 OK', etag: `W/"${resource.meta?.versionId}"`, lastModified: resource.meta?.lastUpdated } };
+    return {
+      resource,
+      response: { status: '200 OK', etag: `W/"${resource.meta?.versionId}"`, lastModified: resource.meta?.lastUpdated },
+    };
   }
   const parsed = parseSearch(type, hasQuery ? query : {}, {
-    defaultCount: ctx.config.limits.searchDefaultCount, maxCount: ctx.config.limits.searchMaxCount,
-    maxOrValues: ctx.config.limits.searchMaxOrValues, baseUrl: ctx.config.fhirBaseUrl, strict: false,
+    defaultCount: ctx.config.limits.searchDefaultCount,
+    maxCount: ctx.config.limits.searchMaxCount,
+    maxOrValues: ctx.config.limits.searchMaxOrValues,
+    baseUrl: ctx.config.fhirBaseUrl,
+    strict: false,
   });
-  return { resource: await searchBundle(repo, ctx.config.fhirBaseUrl, `/${type}`, query, parsed), response: { status: '200 OK' } };
+  return {
+    resource: await searchBundle(repo, ctx.config.fhirBaseUrl, `/${type}`, query, parsed),
+    response: { status: '200 OK' },
+  };
 }
 
 function written(result: WriteResult<Resource>): BundleEntry {
@@ -249,10 +314,12 @@ async function runBatch(ctx: OperationContext, entries: BundleEntry[]): Promise<
     try {
       const planned = planEntry(ctx, entry, index);
       // Batch entries are independent: each runs in its own transaction.
-      responses.push(await ctx.repo.transaction(async (tx) => {
-        await assignIds(ctx, tx, [planned], new Map());
-        return runEntry(ctx, tx, planned);
-      }));
+      responses.push(
+        await ctx.repo.transaction(async (tx) => {
+          await assignIds(ctx, tx, [planned], new Map());
+          return runEntry(ctx, tx, planned);
+        }),
+      );
     } catch (err) {
       const e = atEntry(err, index);
       if (!(e instanceof FhirError)) throw e;
@@ -262,17 +329,27 @@ async function runBatch(ctx: OperationContext, entries: BundleEntry[]): Promise<
   return { resourceType: 'Bundle', type: 'batch-response', entry: responses };
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 422: 'Unprocessable Entity' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  422: 'Unprocessable Entity',
+};
 
 /** Prefixes an entry's problems with its place in the Bundle (`Patient.birthDate` → `Bundle.entry[3].resource.birthDate`). */
 function atEntry(err: unknown, index: number): unknown {
-  if (!(err instanceof FhirError) || err.outcome.issue?.some((i) => i.diagnostics?.startsWith('Bundle.entry['))) return err;
+  if (!(err instanceof FhirError) || err.outcome.issue?.some((i) => i.diagnostics?.startsWith('Bundle.entry[')))
+    return err;
   const outcome: OperationOutcome = {
     ...err.outcome,
     issue: (err.outcome.issue ?? []).map((issue) => ({
       ...issue,
       diagnostics: `Bundle.entry[${index}]`,
-      expression: issue.expression?.map((e) => (e.startsWith('Bundle.') ? e : `Bundle.entry[${index}].resource${e.replace(/^[A-Z][A-Za-z]+/, '')}`)),
+      expression: issue.expression?.map((e) =>
+        e.startsWith('Bundle.') ? e : `Bundle.entry[${index}].resource${e.replace(/^[A-Z][A-Za-z]+/, '')}`,
+      ),
     })),
   };
   return new FhirError(err.status, outcome);

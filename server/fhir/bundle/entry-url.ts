@@ -22,7 +22,8 @@ export function parseEntryUrl(url: string, baseUrl: string, at: string): EntryTa
   const path = mark < 0 ? text : text.slice(0, mark);
   const search = mark < 0 ? undefined : text.slice(mark + 1);
   const match = PATH.exec(path);
-  if (!match || !isKnownResourceType(match[1] as string)) throw badRequest(`Unsupported request.url '${url.slice(0, 200)}'`, `${at}.request.url`);
+  if (!match || !isKnownResourceType(match[1] as string))
+    throw badRequest(`Unsupported request.url '${url.slice(0, 200)}'`, `${at}.request.url`);
   let query: Query;
   try {
     query = queryFromText(search ?? '');

@@ -12,7 +12,9 @@ export function encodeHistoryCursor(v: StoredVersion): string {
 
 export function decodeHistoryCursor(text: string): HistoryQuery['before'] | undefined {
   try {
-    const [lastUpdated, resourceType, id, versionId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    const [lastUpdated, resourceType, id, versionId] = JSON.parse(
+      Buffer.from(text, 'base64url').toString('utf8'),
+    ) as unknown[];
     if ([lastUpdated, resourceType, id, versionId].every((x) => typeof x === 'string')) {
       return { lastUpdated, resourceType, id, versionId } as NonNullable<HistoryQuery['before']>;
     }
@@ -22,19 +24,33 @@ export function decodeHistoryCursor(text: string): HistoryQuery['before'] | unde
   return undefined;
 }
 
-export function historyBundle(base: string, path: string, query: Query, versions: StoredVersion[], hasMore: boolean): Bundle {
+export function historyBundle(
+  base: string,
+  path: string,
+  query: Query,
+  versions: StoredVersion[],
+  hasMore: boolean,
+): Bundle {
   const entry: BundleEntry[] = versions.map((v) => {
     const url = `${v.resourceType}/${v.id}`;
     const e: BundleEntry = {
       fullUrl: `${base}/${url}`,
-      request: { method: v.deleted ? 'DELETE' : v.versionId === '1' ? 'POST' : 'PUT', url: v.versionId === '1' ? v.resourceType : url },
-      response: { status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200', etag: `W/"${v.versionId}"`, lastModified: v.lastUpdated },
+      request: {
+        method: v.deleted ? 'DELETE' : v.versionId === '1' ? 'POST' : 'PUT',
+        url: v.versionId === '1' ? v.resourceType : url,
+      },
+      response: {
+        status: v.deleted ? '204' : v.versionId === '1' ? '201' : '200',
+        etag: `W/"${v.versionId}"`,
+        lastModified: v.lastUpdated,
+      },
     };
     if (v.resource) e.resource = v.resource;
     return e;
   });
   const link: BundleLink[] = [{ relation: 'self', url: `${base}${path}${queryString(query)}` }];
   const last = versions.at(-1);
-  if (hasMore && last) link.push({ relation: 'next', url: `${base}${path}${queryString(query, { _page: encodeHistoryCursor(last) })}` });
+  if (hasMore && last)
+    link.push({ relation: 'next', url: `${base}${path}${queryString(query, { _page: encodeHistoryCursor(last) })}` });
   return { resourceType: 'Bundle', type: 'history', link, entry };
 }

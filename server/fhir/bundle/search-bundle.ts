@@ -13,7 +13,13 @@ import { queryString } from '../input/query-text.ts';
  * entries for ignored parameters or cut-short includes, and self/next/previous links whose cursors
  * are keyset positions (so that deep pages cost the same as the first).
  */
-export async function searchBundle(repo: Repository, base: string, path: string, query: Query, parsed: ParsedSearch): Promise<Bundle> {
+export async function searchBundle(
+  repo: Repository,
+  base: string,
+  path: string,
+  query: Query,
+  parsed: ParsedSearch,
+): Promise<Bundle> {
   const page = await repo.search(parsed.request);
   const { shaping } = parsed;
   const matches = page.versions.map((v) => v.resource as Resource);
@@ -25,12 +31,27 @@ export async function searchBundle(repo: Repository, base: string, path: string,
   if (shaping.include.length || shaping.revinclude.length) {
     const included = await resolveIncludes(repo, matches, shaping, base);
     for (const resource of included.resources) {
-      entry.push({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource: subsetOf(resource, { summary: shaping.summary }), search: { mode: 'include' } });
+      entry.push({
+        fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
+        resource: subsetOf(resource, { summary: shaping.summary }),
+        search: { mode: 'include' },
+      });
     }
-    if (included.truncated) entry.push(outcomeEntry(`Included resources were limited to ${included.resources.length}; narrow the search or page it`));
+    if (included.truncated)
+      entry.push(
+        outcomeEntry(`Included resources were limited to ${included.resources.length}; narrow the search or page it`),
+      );
   }
-  if (parsed.ignored.length) entry.push(outcomeEntry(`Ignored unknown or unsupported search parameters: ${parsed.ignored.join(', ')}`, 'not-supported'));
-  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', link: links(base, path, query, parsed, page), entry };
+  if (parsed.ignored.length)
+    entry.push(
+      outcomeEntry(`Ignored unknown or unsupported search parameters: ${parsed.ignored.join(', ')}`, 'not-supported'),
+    );
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    link: links(base, path, query, parsed, page),
+    entry,
+  };
   if (page.total !== undefined) bundle.total = page.total;
   return bundle;
 }

@@ -41,11 +41,14 @@ const PATCH_OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 export function jsonPatchOperations(patch: unknown): unknown[] {
   if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
   patch.forEach((operation: unknown, i) => {
-    if (typeof operation !== 'object' || operation === null || Array.isArray(operation)) throw badRequest(`JSON Patch operation ${i} must be an object`);
+    if (typeof operation !== 'object' || operation === null || Array.isArray(operation))
+      throw badRequest(`JSON Patch operation ${i} must be an object`);
     const { op, path, from } = operation as Record<string, unknown>;
-    if (typeof op !== 'string' || !PATCH_OPS.has(op)) throw badRequest(`JSON Patch operation ${i}: op must be one of ${[...PATCH_OPS].join(', ')}`);
+    if (typeof op !== 'string' || !PATCH_OPS.has(op))
+      throw badRequest(`JSON Patch operation ${i}: op must be one of ${[...PATCH_OPS].join(', ')}`);
     if (typeof path !== 'string') throw badRequest(`JSON Patch operation ${i}: path must be a string`);
-    if ((op === 'move' || op === 'copy') && typeof from !== 'string') throw badRequest(`JSON Patch operation ${i}: from must be a string`);
+    if ((op === 'move' || op === 'copy') && typeof from !== 'string')
+      throw badRequest(`JSON Patch operation ${i}: from must be a string`);
     if ((path === '' && op !== 'test') || (op === 'move' && from === '')) {
       throw unprocessable(`JSON Patch operation ${i} may not ${op} the whole resource (use PUT or DELETE)`);
     }

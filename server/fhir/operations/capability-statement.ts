@@ -1,4 +1,8 @@
-import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestResourceSearchParam,
+} from '@medplum/fhirtypes';
 import { getResourceTypes, searchParametersFor } from '../definitions.ts';
 import { isSearchable } from '../search/parse-search.ts';
 
@@ -21,10 +25,19 @@ export interface ServedInteraction {
  * Generates the CapabilityStatement from what the server serves and the search parameters the parser
  * accepts, once at start-up: it describes exactly what this build does.
  */
-export function buildCapabilityStatement(served: readonly ServedInteraction[], options: { baseUrl: string; software: string; version: string }): CapabilityStatement {
-  const typeInteractions = unique(served.filter((r) => r.level !== 'system').flatMap((r) => interactionsOf(r) as TypeInteraction[]));
+export function buildCapabilityStatement(
+  served: readonly ServedInteraction[],
+  options: { baseUrl: string; software: string; version: string },
+): CapabilityStatement {
+  const typeInteractions = unique(
+    served.filter((r) => r.level !== 'system').flatMap((r) => interactionsOf(r) as TypeInteraction[]),
+  );
   const operationsOf = (type: string): string[] =>
-    unique(served.filter((r) => r.level !== 'system' && r.operation && (!r.types || r.types.includes(type))).map((r) => r.operation as string));
+    unique(
+      served
+        .filter((r) => r.level !== 'system' && r.operation && (!r.types || r.types.includes(type)))
+        .map((r) => r.operation as string),
+    );
   const resource = getResourceTypes().map((type): CapabilityStatementRestResource => ({
     type: type as CapabilityStatementRestResource['type'],
     interaction: typeInteractions.map((code) => ({ code })),
@@ -36,7 +49,10 @@ export function buildCapabilityStatement(served: readonly ServedInteraction[], o
     conditionalDelete: 'single',
     conditionalRead: 'modified-since',
     searchParam: searchParamsOf(type),
-    operation: operationsOf(type).map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/${name === 'everything' ? 'Patient' : 'Resource'}-${name}` })),
+    operation: operationsOf(type).map((name) => ({
+      name,
+      definition: `http://hl7.org/fhir/OperationDefinition/${name === 'everything' ? 'Patient' : 'Resource'}-${name}`,
+    })),
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -52,7 +68,11 @@ export function buildCapabilityStatement(served: readonly ServedInteraction[], o
       {
         mode: 'server',
         resource,
-        interaction: unique(served.filter((r) => r.level === 'system').flatMap((r) => interactionsOf(r).map((code) => ({ code: code as SystemInteraction })))),
+        interaction: unique(
+          served
+            .filter((r) => r.level === 'system')
+            .flatMap((r) => interactionsOf(r).map((code) => ({ code: code as SystemInteraction }))),
+        ),
       },
     ],
   };
@@ -67,7 +87,11 @@ function searchParamsOf(type: string): CapabilityStatementRestResourceSearchPara
   ];
   for (const [code, sp] of searchParametersFor(type)) {
     if (code === '_id' || code === '_lastUpdated' || !isSearchable(sp)) continue;
-    params.push({ name: code, type: sp.type as CapabilityStatementRestResourceSearchParam['type'], definition: sp.url });
+    params.push({
+      name: code,
+      type: sp.type as CapabilityStatementRestResourceSearchParam['type'],
+      definition: sp.url,
+    });
   }
   return params;
 }

@@ -13,7 +13,12 @@ import { COMPARTMENT_PARAM } from '../search/compartment-index.ts';
  * CompartmentDefinition), with `_type`, `_since` and `_count`. Results come type by type, each in id
  * order, and pages resume after the last resource shown (`_cursor=Type/id`), never by offset.
  */
-export async function everythingOperation(ctx: OperationContext, type: string, id: string, query: Query): Promise<Bundle> {
+export async function everythingOperation(
+  ctx: OperationContext,
+  type: string,
+  id: string,
+  query: Query,
+): Promise<Bundle> {
   if (type !== 'Patient') throw new FhirError(404, outcome('not-supported', '$everything is defined on Patient only'));
   await ctx.repo.read('Patient', id); // 404 / 410 like a read
   const options = parseOptions(query, ctx);
@@ -28,16 +33,27 @@ export async function everythingOperation(ctx: OperationContext, type: string, i
       filters: [...filtersFor(type, id), ...options.since],
       sort: [],
       count: remaining,
-      ...(options.after?.type === type ? { page: { direction: 'after' as const, position: { values: [], id: options.after.id } } } : {}),
+      ...(options.after?.type === type
+        ? { page: { direction: 'after' as const, position: { values: [], id: options.after.id } } }
+        : {}),
       total: 'none',
     });
-    for (const v of page.versions) entries.push({ fullUrl: `${ctx.config.fhirBaseUrl}/${type}/${v.id}`, resource: v.resource, search: { mode: 'match' } });
+    for (const v of page.versions)
+      entries.push({
+        fullUrl: `${ctx.config.fhirBaseUrl}/${type}/${v.id}`,
+        resource: v.resource,
+        search: { mode: 'match' },
+      });
     remaining -= page.versions.length;
     last = page.versions.at(-1) ? { type, id: page.versions.at(-1)!.id } : last;
   }
   const path = `/Patient/${id}/$everything`;
   const link: BundleLink[] = [{ relation: 'self', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query)}` }];
-  if (remaining === 0 && last) link.push({ relation: 'next', url: `${ctx.config.fhirBaseUrl}${path}${queryString(query, { _cursor: `${last.type}/${last.id}` })}` });
+  if (remaining === 0 && last)
+    link.push({
+      relation: 'next',
+      url: `${ctx.config.fhirBaseUrl}${path}${queryString(query, { _cursor: `${last.type}/${last.id}` })}`,
+    });
   return { resourceType: 'Bundle', type: 'searchset', link, entry: entries };
 }
 
@@ -68,23 +84,31 @@ function parseOptions(query: Query, ctx: OperationContext): EverythingOptions {
   };
   // The record, not its audit trail: AuditEvents (who looked at the record) are in the compartment
   // too, but they are the practice's log about the record (read with AuditEvent?patient=).
-  const compartment = [...new Set(['Patient', 'Binary', ...patientCompartmentParams().keys()])].filter((t) => !NOT_IN_EVERYTHING.has(t)).sort();
+  const compartment = [...new Set(['Patient', 'Binary', ...patientCompartmentParams().keys()])]
+    .filter((t) => !NOT_IN_EVERYTHING.has(t))
+    .sort();
   let types = compartment;
   const typeParam = single('_type');
   if (typeParam !== undefined) {
     const wanted = typeParam.split(',');
     const unknown = wanted.filter((t) => !compartment.includes(t));
-    if (unknown.length) throw badRequest(`_type names types outside the patient compartment: ${unknown.join(', ').slice(0, 200)}`, '_type');
+    if (unknown.length)
+      throw badRequest(
+        `_type names types outside the patient compartment: ${unknown.join(', ').slice(0, 200)}`,
+        '_type',
+      );
     types = compartment.filter((t) => wanted.includes(t));
   }
   const countText = single('_count');
-  if (countText !== undefined && (!/^\d{1,9}$/.test(countText) || Number(countText) === 0)) throw badRequest('_count must be a positive integer', '_count');
+  if (countText !== undefined && (!/^\d{1,9}$/.test(countText) || Number(countText) === 0))
+    throw badRequest('_count must be a positive integer', '_count');
   const count = Math.min(Number(countText ?? 100), ctx.config.limits.searchMaxCount);
   const sinceText = single('_since');
   const since: SearchFilter[] = [];
   if (sinceText !== undefined) {
     const range = dateRange(sinceText);
-    if (!range || !sinceText.includes('T')) throw badRequest(`_since must be an instant, got '${sinceText.slice(0, 40)}'`, '_since');
+    if (!range || !sinceText.includes('T'))
+      throw badRequest(`_since must be an instant, got '${sinceText.slice(0, 40)}'`, '_since');
     since.push({ kind: 'lastUpdated', any: [{ prefix: 'ge', low: range.low, high: range.high }] });
   }
   const cursor = single('_cursor');

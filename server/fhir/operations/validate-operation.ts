@@ -16,7 +16,10 @@ export interface ValidateRequest {
  * or GET to validate the stored version). The body is the resource itself or a Parameters resource
  * whose `resource` parameter holds it. The answer is always an OperationOutcome (200); nothing is stored.
  */
-export async function validateOperation(ctx: OperationContext, { type, id, body }: ValidateRequest): Promise<OperationOutcome> {
+export async function validateOperation(
+  ctx: OperationContext,
+  { type, id, body }: ValidateRequest,
+): Promise<OperationOutcome> {
   const resource = body === undefined ? await ctx.repo.read(type, requiredId(id)) : resourceToValidate(body, type);
   // The body is checked by the validator, shape first: nothing here may assume its types.
   if (id && resource.id !== undefined && resource.id !== id) {
@@ -34,9 +37,12 @@ function requiredId(id: string | undefined): string {
 function resourceToValidate(body: Resource, type: string): Resource {
   if (body.resourceType !== 'Parameters') return ofType(body, type);
   const parameters: unknown = (body as Parameters).parameter;
-  const param = Array.isArray(parameters) ? (parameters as unknown[]).find((p) => isObject(p) && p.name === 'resource') : undefined;
+  const param = Array.isArray(parameters)
+    ? (parameters as unknown[]).find((p) => isObject(p) && p.name === 'resource')
+    : undefined;
   const resource: unknown = isObject(param) ? param.resource : undefined;
-  if (!isObject(resource)) throw badRequest(`A Parameters body needs a 'resource' parameter holding a resource`, 'Parameters.parameter');
+  if (!isObject(resource))
+    throw badRequest(`A Parameters body needs a 'resource' parameter holding a resource`, 'Parameters.parameter');
   return ofType(resource as unknown as Resource, type, 'Parameters.parameter.resource');
 }
 

@@ -20,7 +20,8 @@ export function fhirErrorHandler(limitBytes: number, realm?: string) {
       return;
     }
     res.set(fhirError.headers);
-    if (fhirError.status === 401 && !res.get('WWW-Authenticate')) res.set('WWW-Authenticate', realm ? `Bearer realm="${realm.replace(/["\\]/g, '')}"` : 'Bearer');
+    if (fhirError.status === 401 && !res.get('WWW-Authenticate'))
+      res.set('WWW-Authenticate', realm ? `Bearer realm="${realm.replace(/["\\]/g, '')}"` : 'Bearer');
     sendJson(res, fhirError.status, fhirError.outcome);
   };
 }
@@ -29,12 +30,14 @@ function toFhirError(err: unknown, limitBytes: number): FhirError {
   if (err instanceof FhirError) return err;
   const e = err as { type?: string; status?: number; limit?: number } | undefined;
   // body-parser says which limit applied (routes may set their own).
-  if (e?.type === 'entity.too.large') return payloadTooLarge(`The body is larger than the limit of ${e.limit ?? limitBytes} bytes`);
+  if (e?.type === 'entity.too.large')
+    return payloadTooLarge(`The body is larger than the limit of ${e.limit ?? limitBytes} bytes`);
   if (e?.type === 'entity.parse.failed') return new FhirError(400, outcome('structure', 'The body is not valid JSON'));
   if (e?.type === 'request.aborted') return new FhirError(400, outcome('incomplete', 'The request was aborted'));
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new FhirError(415, outcome('not-supported', 'Unsupported body encoding'));
   }
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new FhirError(e.status, outcome('invalid', 'Bad request'));
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return new FhirError(e.status, outcome('invalid', 'Bad request'));
   return serverError();
 }

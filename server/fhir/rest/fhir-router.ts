@@ -34,8 +34,13 @@ export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStat
     const unscoped = ctx.accessFor ? undefined : route.handler(ctx);
     const interaction = interactionOf(route);
     router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
-      const asked: AskedInteraction = { interaction, ...(typeof req.params.type === 'string' ? { resourceType: req.params.type } : {}) };
-      const handle = unscoped ? Promise.resolve(unscoped) : callerContext(ctx, req, res, asked).then((scoped) => route.handler(scoped));
+      const asked: AskedInteraction = {
+        interaction,
+        ...(typeof req.params.type === 'string' ? { resourceType: req.params.type } : {}),
+      };
+      const handle = unscoped
+        ? Promise.resolve(unscoped)
+        : callerContext(ctx, req, res, asked).then((scoped) => route.handler(scoped));
       handle.then((h) => h(req, res)).catch(next);
     });
   }
@@ -57,7 +62,12 @@ function interactionOf(route: Route): string {
 }
 
 /** The context of one request: the repository seen through the caller's access scope. */
-async function callerContext(ctx: FhirContext, req: Request, res: Response, asked: AskedInteraction): Promise<FhirContext> {
+async function callerContext(
+  ctx: FhirContext,
+  req: Request,
+  res: Response,
+  asked: AskedInteraction,
+): Promise<FhirContext> {
   const scope = await ctx.accessFor?.(req, res, asked);
   return scope ? { ...ctx, repo: ctx.repo.withScope(scope) } : ctx;
 }

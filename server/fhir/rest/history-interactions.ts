@@ -31,8 +31,17 @@ export function history(ctx: FhirContext, level: 'system' | 'type' | 'instance')
     if (level === 'instance' && versions.length === 0 && page === undefined && since === undefined) {
       await ctx.repo.read(resourceType as string, id as string);
     }
-    const path = level === 'system' ? '/_history' : level === 'type' ? `/${resourceType}/_history` : `/${resourceType}/${id}/_history`;
-    sendJson(res, 200, historyBundle(ctx.config.fhirBaseUrl, path, query, versions.slice(0, count), versions.length > count));
+    const path =
+      level === 'system'
+        ? '/_history'
+        : level === 'type'
+          ? `/${resourceType}/_history`
+          : `/${resourceType}/${id}/_history`;
+    sendJson(
+      res,
+      200,
+      historyBundle(ctx.config.fhirBaseUrl, path, query, versions.slice(0, count), versions.length > count),
+    );
   };
 }
 
@@ -44,6 +53,7 @@ function single(value: string | string[] | undefined, name: string): string | un
 function countOf(value: string | string[] | undefined, ctx: FhirContext): number {
   const text = single(value, '_count');
   if (text === undefined) return ctx.config.limits.searchDefaultCount;
-  if (!/^\d{1,9}$/.test(text) || Number(text) === 0) throw badRequest(`_count must be a positive integer, got '${text}'`, '_count');
+  if (!/^\d{1,9}$/.test(text) || Number(text) === 0)
+    throw badRequest(`_count must be a positive integer, got '${text}'`, '_count');
   return Math.min(Number(text), ctx.config.limits.searchMaxCount);
 }

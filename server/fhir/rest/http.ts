@@ -13,8 +13,12 @@ export interface Prefer {
 export function parsePrefer(req: Request): Prefer {
   const prefer: Prefer = {};
   for (const part of (req.get('prefer') ?? '').split(/[,;]/)) {
-    const [name, value] = part.trim().split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
-    if (name === 'return' && (value === 'minimal' || value === 'representation' || value === 'OperationOutcome')) prefer.return = value;
+    const [name, value] = part
+      .trim()
+      .split('=')
+      .map((s) => s.trim().replace(/^"|"$/g, ''));
+    if (name === 'return' && (value === 'minimal' || value === 'representation' || value === 'OperationOutcome'))
+      prefer.return = value;
     if (name === 'handling' && (value === 'strict' || value === 'lenient')) prefer.handling = value;
   }
   return prefer;

@@ -29,9 +29,12 @@ export function update(ctx: FhirContext) {
     const id = idParam(req);
     const resource = resourceBody(req, ctx, type);
     if (resource.id === undefined) throw badRequest('The resource in an update must carry its id', `${type}.id`);
-    if (resource.id !== id) throw badRequest(`Resource id '${resource.id}' does not match '${id}' in the URL`, `${type}.id`);
+    if (resource.id !== id)
+      throw badRequest(`Resource id '${resource.id}' does not match '${id}' in the URL`, `${type}.id`);
     const result = await ctx.repo.update(resource, { ifMatch: req.get('if-match') });
-    const location = result.created ? `${ctx.config.fhirBaseUrl}/${type}/${id}/_history/${result.resource.meta?.versionId}` : undefined;
+    const location = result.created
+      ? `${ctx.config.fhirBaseUrl}/${type}/${id}/_history/${result.resource.meta?.versionId}`
+      : undefined;
     sendWritten(req, res, result.created ? 201 : 200, result.resource, location);
   };
 }

@@ -43,15 +43,23 @@ function bodyText(req: Request): string {
 /** A FHIR JSON body that passed the content-type, depth and key checks, as a resource. */
 export function jsonResourceBody(req: Request, ctx: FhirContext): Resource {
   if (!JSON_TYPES.includes(mediaType(req))) {
-    throw unsupportedMediaType(`Content-Type must be application/fhir+json, got '${req.get('content-type') ?? 'none'}'`);
+    throw unsupportedMediaType(
+      `Content-Type must be application/fhir+json, got '${req.get('content-type') ?? 'none'}'`,
+    );
   }
   const value = parseJsonBody(bodyText(req), ctx.config.limits.jsonDepth);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('The body must be a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw badRequest('The body must be a JSON object');
   return value as Resource;
 }
 
 /** The JSON body of a create or update: a resource of the type in the URL whose JSON shape is right (input/resource-input.ts). */
-export function resourceBody(req: Request, ctx: FhirContext, type: string, resource = jsonResourceBody(req, ctx)): Resource {
+export function resourceBody(
+  req: Request,
+  ctx: FhirContext,
+  type: string,
+  resource = jsonResourceBody(req, ctx),
+): Resource {
   return shapedResource(resource, type);
 }
 

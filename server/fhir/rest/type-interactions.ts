@@ -13,7 +13,8 @@ export function create(ctx: FhirContext) {
     const type = resourceTypeParam(req);
     const resource = resourceBody(req, ctx, type);
     const header = req.get('if-none-exist');
-    const ifNoneExist = header === undefined ? undefined : conditionalSearch(ctx, type, queryFromHeader(header), 'If-None-Exist');
+    const ifNoneExist =
+      header === undefined ? undefined : conditionalSearch(ctx, type, queryFromHeader(header), 'If-None-Exist');
     const result = await ctx.repo.create(resource, { ifNoneExist });
     const location = `${ctx.config.fhirBaseUrl}/${type}/${result.resource.id}/_history/${result.resource.meta?.versionId}`;
     sendWritten(req, res, result.created ? 201 : 200, result.resource, location);

@@ -22,7 +22,13 @@ export function compartmentRows(resource: Resource, rows: IndexRow[]): Reference
   const context = binaryPatient(resource);
   if (context) targets.add(context);
   for (const row of rows) {
-    if (row.kind === 'reference' && params.has(row.param) && row.targetType === 'Patient' && row.target.startsWith('Patient/')) targets.add(row.target);
+    if (
+      row.kind === 'reference' &&
+      params.has(row.param) &&
+      row.targetType === 'Patient' &&
+      row.target.startsWith('Patient/')
+    )
+      targets.add(row.target);
   }
   return [...targets].map((target) => ({ kind: 'reference', param: COMPARTMENT_PARAM, target, targetType: 'Patient' }));
 }

@@ -67,13 +67,19 @@ function compileComposite(resourceType: string, code: string, sp: SearchParamete
   };
 }
 
-export function compositeRows(composite: CompiledComposite, typed: TypedValue[], rows: IndexRow[], baseUrl: string): void {
+export function compositeRows(
+  composite: CompiledComposite,
+  typed: TypedValue[],
+  rows: IndexRow[],
+  baseUrl: string,
+): void {
   let any = false;
   for (const element of evaluate(composite.expression, typed)) {
     const keys = firstKeys(composite, element, baseUrl);
     if (!keys.length) continue;
     const values: IndexRow[] = [];
-    for (const value of evaluate(composite.second.expression, [element])) CONVERTERS[composite.second.kind]('', value, values, baseUrl);
+    for (const value of evaluate(composite.second.expression, [element]))
+      CONVERTERS[composite.second.kind]('', value, values, baseUrl);
     for (const key of keys) {
       for (const row of values) rows.push({ ...row, param: `${composite.code}$${key}` });
     }
@@ -85,7 +91,8 @@ export function compositeRows(composite: CompiledComposite, typed: TypedValue[],
 /** The keys the first component's values are written under (see the comment at the top). */
 function firstKeys(composite: CompiledComposite, element: TypedValue, baseUrl: string): string[] {
   const firstRows: IndexRow[] = [];
-  for (const value of evaluate(composite.first.expression, [element])) CONVERTERS[composite.first.kind]('', value, firstRows, baseUrl);
+  for (const value of evaluate(composite.first.expression, [element]))
+    CONVERTERS[composite.first.kind]('', value, firstRows, baseUrl);
   const keys: string[] = [];
   for (const row of firstRows) {
     if (row.kind === 'reference') keys.push(row.target);

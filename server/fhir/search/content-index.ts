@@ -20,7 +20,8 @@ export function contentRows(resource: Resource, rows: IndexRow[]): void {
   for (const word of narrativeWords) rows.push({ kind: 'string', param: '_text', value: word, exact: word });
   const texts: string[] = [];
   collectTexts(resource, texts);
-  for (const word of words([...texts, ...narrativeWords].join(' '))) rows.push({ kind: 'string', param: '_content', value: word, exact: word });
+  for (const word of words([...texts, ...narrativeWords].join(' ')))
+    rows.push({ kind: 'string', param: '_content', value: word, exact: word });
 }
 
 /** Splits text into distinct normalised words, in order of first appearance, at most MAX_WORDS. */

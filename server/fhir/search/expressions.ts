@@ -8,7 +8,12 @@ export function termsFor(resourceType: string, expression: string): string | und
   const terms = splitTopLevelUnion(expression);
   const applies = (term: string): boolean => {
     const head = term.trim().replace(/^\(+/, '');
-    return head.startsWith(`${resourceType}.`) || head.startsWith('Resource.') || head === resourceType || !/^[A-Z]/.test(head);
+    return (
+      head.startsWith(`${resourceType}.`) ||
+      head.startsWith('Resource.') ||
+      head === resourceType ||
+      !/^[A-Z]/.test(head)
+    );
   };
   const kept = terms.filter(applies);
   return kept.length ? kept.join(' | ') : undefined;
@@ -42,4 +47,3 @@ export function evaluate(expression: FhirPathAtom, typed: TypedValue[]): TypedVa
     return [];
   }
 }
-

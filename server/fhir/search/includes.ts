@@ -24,7 +24,12 @@ export interface IncludeResult {
   truncated: boolean;
 }
 
-export async function resolveIncludes(repo: Repository, matches: Resource[], shaping: ResultShaping, baseUrl: string): Promise<IncludeResult> {
+export async function resolveIncludes(
+  repo: Repository,
+  matches: Resource[],
+  shaping: ResultShaping,
+  baseUrl: string,
+): Promise<IncludeResult> {
   const seen = new Set(matches.map(key));
   const included: Resource[] = [];
   let truncated = false;
@@ -57,7 +62,13 @@ function key(r: Resource): string {
   return `${r.resourceType}/${r.id}`;
 }
 
-async function round(repo: Repository, from: Resource[], include: IncludeParam[], revinclude: IncludeParam[], baseUrl: string): Promise<Resource[]> {
+async function round(
+  repo: Repository,
+  from: Resource[],
+  include: IncludeParam[],
+  revinclude: IncludeParam[],
+  baseUrl: string,
+): Promise<Resource[]> {
   const found: Resource[] = [];
   for (const inc of include) found.push(...(await forwardIncludes(repo, from, inc, baseUrl)));
   for (const inc of revinclude) found.push(...(await reverseIncludes(repo, from, inc)));
@@ -65,7 +76,12 @@ async function round(repo: Repository, from: Resource[], include: IncludeParam[]
 }
 
 /** The resources that `inc.param` of the `from` resources (of type inc.sourceType) points at. */
-async function forwardIncludes(repo: Repository, from: Resource[], inc: IncludeParam, baseUrl: string): Promise<Resource[]> {
+async function forwardIncludes(
+  repo: Repository,
+  from: Resource[],
+  inc: IncludeParam,
+  baseUrl: string,
+): Promise<Resource[]> {
   const byType = new Map<string, Set<string>>();
   for (const resource of from) {
     if (resource.resourceType !== inc.sourceType) continue;

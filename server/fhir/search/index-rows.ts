@@ -14,13 +14,50 @@
  */
 export type IndexKind = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri';
 
-export interface StringRow { kind: 'string'; param: string; value: string; exact: string }
-export interface TokenRow { kind: 'token'; param: string; system: string | null; code: string | null; text: string | null }
-export interface ReferenceRow { kind: 'reference'; param: string; target: string; targetType: string | null }
-export interface DateRow { kind: 'date'; param: string; low: string; high: string }
-export interface NumberRow { kind: 'number'; param: string; low: number; high: number }
-export interface QuantityRow { kind: 'quantity'; param: string; system: string | null; code: string | null; low: number; high: number }
-export interface UriRow { kind: 'uri'; param: string; value: string }
+export interface StringRow {
+  kind: 'string';
+  param: string;
+  value: string;
+  exact: string;
+}
+export interface TokenRow {
+  kind: 'token';
+  param: string;
+  system: string | null;
+  code: string | null;
+  text: string | null;
+}
+export interface ReferenceRow {
+  kind: 'reference';
+  param: string;
+  target: string;
+  targetType: string | null;
+}
+export interface DateRow {
+  kind: 'date';
+  param: string;
+  low: string;
+  high: string;
+}
+export interface NumberRow {
+  kind: 'number';
+  param: string;
+  low: number;
+  high: number;
+}
+export interface QuantityRow {
+  kind: 'quantity';
+  param: string;
+  system: string | null;
+  code: string | null;
+  low: number;
+  high: number;
+}
+export interface UriRow {
+  kind: 'uri';
+  param: string;
+  value: string;
+}
 
 export type IndexRow = StringRow | TokenRow | ReferenceRow | DateRow | NumberRow | QuantityRow | UriRow;
 

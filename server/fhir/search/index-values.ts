@@ -10,26 +10,30 @@ import { dateRange, normalizeString } from './normalize.ts';
  */
 export type Converter = (param: string, value: TypedValue, rows: IndexRow[], baseUrl: string) => void;
 
-export const CONVERTERS: Record<'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri', Converter> = {
-  string: stringRows,
-  token: tokenRows,
-  reference: referenceRows,
-  date: dateRows,
-  number: numberRows,
-  quantity: quantityRows,
-  uri: uriRows,
-};
+export const CONVERTERS: Record<'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri', Converter> =
+  {
+    string: stringRows,
+    token: tokenRows,
+    reference: referenceRows,
+    date: dateRows,
+    number: numberRows,
+    quantity: quantityRows,
+    uri: uriRows,
+  };
 
 function stringRows(param: string, { type, value }: TypedValue, rows: IndexRow[]): void {
   const push = (text: unknown): void => {
-    if (typeof text === 'string' && text.trim()) rows.push({ kind: 'string', param, value: normalizeString(text), exact: text });
+    if (typeof text === 'string' && text.trim())
+      rows.push({ kind: 'string', param, value: normalizeString(text), exact: text });
   };
   if (type === 'HumanName') {
     const n = value as { family?: string; given?: string[]; prefix?: string[]; suffix?: string[]; text?: string };
     [n.family, n.text, ...(n.given ?? []), ...(n.prefix ?? []), ...(n.suffix ?? [])].forEach(push);
   } else if (type === 'Address') {
     const a = value as Record<string, unknown>;
-    [...((a.line as string[] | undefined) ?? []), a.city, a.district, a.state, a.postalCode, a.country, a.text].forEach(push);
+    [...((a.line as string[] | undefined) ?? []), a.city, a.district, a.state, a.postalCode, a.country, a.text].forEach(
+      push,
+    );
   } else {
     push(value);
   }
@@ -85,7 +89,13 @@ function identifierTypeRows(param: string, identifier: Identifier, rows: IndexRo
   if (typeof identifier.value !== 'string') return;
   for (const c of identifier.type?.coding ?? []) {
     if (typeof c.code !== 'string') continue;
-    rows.push({ kind: 'token', param: `${param}:of-type`, system: `${c.system ?? ''}|${c.code}`, code: identifier.value, text: null });
+    rows.push({
+      kind: 'token',
+      param: `${param}:of-type`,
+      system: `${c.system ?? ''}|${c.code}`,
+      code: identifier.value,
+      text: null,
+    });
   }
 }
 
@@ -93,9 +103,17 @@ function referenceRows(param: string, { type, value }: TypedValue, rows: IndexRo
   if (type === 'Reference') {
     // `subject:identifier=system|value` searches Reference.identifier: token rows under `<param>:identifier`.
     const identifier = (value as { identifier?: { system?: string; value?: string } }).identifier;
-    if (identifier?.value) rows.push({ kind: 'token', param: `${param}:identifier`, system: identifier.system ?? null, code: identifier.value, text: null });
+    if (identifier?.value)
+      rows.push({
+        kind: 'token',
+        param: `${param}:identifier`,
+        system: identifier.system ?? null,
+        code: identifier.value,
+        text: null,
+      });
   }
-  const ref = type === 'Reference' ? (value as { reference?: string }).reference : typeof value === 'string' ? value : undefined;
+  const ref =
+    type === 'Reference' ? (value as { reference?: string }).reference : typeof value === 'string' ? value : undefined;
   if (!ref) return;
   const target = localReference(ref, baseUrl);
   const match = /^([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}$/.exec(target);
@@ -132,7 +150,8 @@ function dateRows(param: string, { type, value }: TypedValue, rows: IndexRow[]):
 }
 
 function numberRows(param: string, { value }: TypedValue, rows: IndexRow[]): void {
-  if (typeof value === 'number' && Number.isFinite(value)) rows.push({ kind: 'number', param, low: value, high: value });
+  if (typeof value === 'number' && Number.isFinite(value))
+    rows.push({ kind: 'number', param, low: value, high: value });
 }
 
 function quantityRows(param: string, { type, value }: TypedValue, rows: IndexRow[]): void {
@@ -141,14 +160,29 @@ function quantityRows(param: string, { type, value }: TypedValue, rows: IndexRow
     rows.push({ kind: 'quantity', param, system: null, code: null, low: value, high: value });
     return;
   }
-  if (type !== 'Quantity' && type !== 'Age' && type !== 'Duration' && type !== 'Distance' && type !== 'Count' && type !== 'Money' && type !== 'SimpleQuantity') return;
+  if (
+    type !== 'Quantity' &&
+    type !== 'Age' &&
+    type !== 'Duration' &&
+    type !== 'Distance' &&
+    type !== 'Count' &&
+    type !== 'Money' &&
+    type !== 'SimpleQuantity'
+  )
+    return;
   const q = value as { value?: number; system?: string; code?: string; unit?: string; currency?: string };
   if (typeof q.value !== 'number' || !Number.isFinite(q.value)) return;
   const system = type === 'Money' ? 'urn:iso:std:iso:4217' : (q.system ?? null);
-  rows.push({ kind: 'quantity', param, system, code: q.code ?? q.currency ?? q.unit ?? null, low: q.value, high: q.value });
+  rows.push({
+    kind: 'quantity',
+    param,
+    system,
+    code: q.code ?? q.currency ?? q.unit ?? null,
+    low: q.value,
+    high: q.value,
+  });
 }
 
 function uriRows(param: string, { value }: TypedValue, rows: IndexRow[]): void {
   if (typeof value === 'string') rows.push({ kind: 'uri', param, value });
 }
-

@@ -1,7 +1,14 @@
 import { dateCondition, evaluate, numberCondition } from '../../storage/value-conditions.ts';
 import type { Condition, RangeField } from '../../storage/value-conditions.ts';
 import type { IndexRow } from './index-rows.ts';
-import type { AccessFilter, QuantityCondition, SearchFilter, StringCondition, TokenCondition, UriCondition } from './search-request.ts';
+import type {
+  AccessFilter,
+  QuantityCondition,
+  SearchFilter,
+  StringCondition,
+  TokenCondition,
+  UriCondition,
+} from './search-request.ts';
 
 /**
  * Evaluates a filter against one resource version's index rows in memory, by the matching semantics
@@ -36,25 +43,43 @@ function matches(filter: SearchFilter, resource: { id: string }, rows: readonly 
     case 'missing':
       return rows.some((r) => r.kind === filter.index && r.param === filter.param) !== filter.missing;
     case 'token':
-      return rows.some((r) => r.kind === 'token' && r.param === filter.param && filter.any.some((c) => tokenMatches(c, r)));
+      return rows.some(
+        (r) => r.kind === 'token' && r.param === filter.param && filter.any.some((c) => tokenMatches(c, r)),
+      );
     case 'reference':
-      return rows.some((r) => r.kind === 'reference' && r.param === filter.param && filter.any.some((c) => c.target === r.target));
+      return rows.some(
+        (r) => r.kind === 'reference' && r.param === filter.param && filter.any.some((c) => c.target === r.target),
+      );
     case 'string':
-      return rows.some((r) => r.kind === 'string' && r.param === filter.param && filter.any.some((c) => stringMatches(c, r)));
+      return rows.some(
+        (r) => r.kind === 'string' && r.param === filter.param && filter.any.some((c) => stringMatches(c, r)),
+      );
     case 'uri':
-      return rows.some((r) => r.kind === 'uri' && r.param === filter.param && filter.any.some((c) => uriMatches(c, r.value)));
+      return rows.some(
+        (r) => r.kind === 'uri' && r.param === filter.param && filter.any.some((c) => uriMatches(c, r.value)),
+      );
     case 'date':
-      return rows.some((r) => r.kind === 'date' && r.param === filter.param && filter.any.some((c) => inRange(dateCondition(c), r)));
+      return rows.some(
+        (r) => r.kind === 'date' && r.param === filter.param && filter.any.some((c) => inRange(dateCondition(c), r)),
+      );
     case 'number':
-      return rows.some((r) => r.kind === 'number' && r.param === filter.param && filter.any.some((c) => inRange(numberCondition(c), r)));
+      return rows.some(
+        (r) =>
+          r.kind === 'number' && r.param === filter.param && filter.any.some((c) => inRange(numberCondition(c), r)),
+      );
     case 'quantity':
-      return rows.some((r) => r.kind === 'quantity' && r.param === filter.param && filter.any.some((c) => quantityMatches(c, r)));
+      return rows.some(
+        (r) => r.kind === 'quantity' && r.param === filter.param && filter.any.some((c) => quantityMatches(c, r)),
+      );
     default:
       return false;
   }
 }
 
-function tokenMatches(c: TokenCondition, row: { system: string | null; code: string | null; text: string | null }): boolean {
+function tokenMatches(
+  c: TokenCondition,
+  row: { system: string | null; code: string | null; text: string | null },
+): boolean {
   if ('text' in c) return row.text !== null && (row.text.startsWith(c.text) || row.text.includes(` ${c.text}`));
   if (c.code !== undefined && row.code !== c.code) return false;
   if (c.system === null) return row.system === null;
@@ -80,6 +105,13 @@ function inRange(condition: Condition<RangeField>, row: { low: string | number; 
   return evaluate(condition, (field) => row[field]);
 }
 
-function quantityMatches(c: QuantityCondition, row: { system: string | null; code: string | null; low: number; high: number }): boolean {
-  return inRange(numberCondition(c), row) && (c.code === undefined || row.code === c.code) && (c.system === undefined || row.system === c.system);
+function quantityMatches(
+  c: QuantityCondition,
+  row: { system: string | null; code: string | null; low: number; high: number },
+): boolean {
+  return (
+    inRange(numberCondition(c), row) &&
+    (c.code === undefined || row.code === c.code) &&
+    (c.system === undefined || row.system === c.system)
+  );
 }

@@ -21,7 +21,16 @@ describe('dateRange', () => {
   for (const [value, low, high] of cases) {
     it(`${value} → [${low}, ${high}]`, () => assert.deepEqual(dateRange(value), { low, high }));
   }
-  for (const bad of ['', 'notadate', '2020-13', '2023-02-29', '2020-01-01T25:00', '2020-1-1', '20200101', '2020-01-01T10']) {
+  for (const bad of [
+    '',
+    'notadate',
+    '2020-13',
+    '2023-02-29',
+    '2020-01-01T25:00',
+    '2020-1-1',
+    '20200101',
+    '2020-01-01T10',
+  ]) {
     it(`rejects '${bad}'`, () => assert.equal(dateRange(bad), undefined));
   }
 });

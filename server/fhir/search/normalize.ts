@@ -2,7 +2,10 @@ import { MAX_INSTANT, MIN_INSTANT } from './index-rows.ts';
 
 /** Lower case without diacritics, the form string search values are compared in ("Zoë" → "zoe"). */
 export function normalizeString(value: string): string {
-  return value.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+  return value
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
 }
 
 const DATE_PATTERN =
@@ -24,12 +27,23 @@ export function dateRange(value: string): { low: string; high: string } | undefi
   if (day !== undefined && (day < 1 || day > daysInMonth(year, month ?? 1))) return undefined;
   if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59))) return undefined;
   const offsetMs = tz && tz !== 'Z' ? offsetMillis(tz) : 0;
-  const start = Date.UTC(year, (month ?? 1) - 1, day ?? 1, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0), fracMillis(frac));
+  const start = Date.UTC(
+    year,
+    (month ?? 1) - 1,
+    day ?? 1,
+    Number(h ?? 0),
+    Number(mi ?? 0),
+    Number(s ?? 0),
+    fracMillis(frac),
+  );
   const end = endOfPrecision(start, { month, day, hour: h, second: s, frac });
   return { low: toInstant(start - offsetMs), high: toInstant(end - offsetMs) };
 }
 
-function endOfPrecision(start: number, p: { month?: number; day?: number; hour?: string; second?: string; frac?: string }): number {
+function endOfPrecision(
+  start: number,
+  p: { month?: number; day?: number; hour?: string; second?: string; frac?: string },
+): number {
   const date = new Date(start);
   if (p.month === undefined) return Date.UTC(date.getUTCFullYear() + 1, 0, 1) - 1;
   if (p.day === undefined) return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) - 1;

@@ -5,7 +5,16 @@ import { compositeShape, tokenKeys } from './composite-index.ts';
 import { words } from './content-index.ts';
 import type { IndexKind } from './index-rows.ts';
 import { localReference } from './index-values.ts';
-import { parseDate, parseNumber, parseOfType, parseQuantity, parseString, parseToken, parseUri, splitValues } from './parse-values.ts';
+import {
+  parseDate,
+  parseNumber,
+  parseOfType,
+  parseQuantity,
+  parseString,
+  parseToken,
+  parseUri,
+  splitValues,
+} from './parse-values.ts';
 import type { SearchFilter, TokenCondition } from './search-request.ts';
 import { expandValueSet } from './value-sets.ts';
 
@@ -29,15 +38,23 @@ export function isSearchable(sp: SearchParameter): boolean {
   return SEARCHABLE_TYPES.has(sp.type as string) && (sp.type !== 'composite' || compositeShape(sp) !== undefined);
 }
 
-export function parseFilter(type: string, key: string, value: string, ctx: FilterContext, depth = 0): SearchFilter | undefined {
-  if (depth > ctx.maxChainDepth) throw badRequest(`'${key.slice(0, 200)}' chains more than ${ctx.maxChainDepth} links`, key.slice(0, 200));
+export function parseFilter(
+  type: string,
+  key: string,
+  value: string,
+  ctx: FilterContext,
+  depth = 0,
+): SearchFilter | undefined {
+  if (depth > ctx.maxChainDepth)
+    throw badRequest(`'${key.slice(0, 200)}' chains more than ${ctx.maxChainDepth} links`, key.slice(0, 200));
   if (key.startsWith('_has:')) return parseHas(type, key, value, ctx, depth);
   const dot = key.indexOf('.');
   if (dot >= 0) return parseChain(type, key, dot, value, ctx, depth);
   const [code = '', modifier, ...extra] = key.split(':');
   if (extra.length) throw badRequest(`Invalid parameter name '${key}'`, key);
   const values = splitValues(value);
-  if (values.length > ctx.maxOrValues) throw badRequest(`At most ${ctx.maxOrValues} values are allowed in '${key}'`, key);
+  if (values.length > ctx.maxOrValues)
+    throw badRequest(`At most ${ctx.maxOrValues} values are allowed in '${key}'`, key);
   if (values.length === 0) throw badRequest(`'${key}' has no value`, key);
   const special = parseSpecial(code, modifier, key, values);
   if (special !== undefined) return special;
@@ -74,25 +91,36 @@ function noModifier(key: string, modifier: string | undefined): void {
 }
 
 /** `_id`, `_lastUpdated`, `_text`, `_content`: not SearchParameters with expressions. */
-function parseSpecial(code: string, modifier: string | undefined, key: string, values: string[]): SearchFilter | undefined {
+function parseSpecial(
+  code: string,
+  modifier: string | undefined,
+  key: string,
+  values: string[],
+): SearchFilter | undefined {
   if (code === '_id') {
-    if (modifier === 'missing') return missingFlag(key, values) ? { kind: 'id', ids: [] } : { kind: 'and', filters: [] };
+    if (modifier === 'missing')
+      return missingFlag(key, values) ? { kind: 'id', ids: [] } : { kind: 'and', filters: [] };
     noModifier(key, modifier);
     return { kind: 'id', ids: values };
   }
   if (code === '_lastUpdated') {
-    if (modifier === 'missing') return missingFlag(key, values) ? { kind: 'id', ids: [] } : { kind: 'and', filters: [] };
+    if (modifier === 'missing')
+      return missingFlag(key, values) ? { kind: 'id', ids: [] } : { kind: 'and', filters: [] };
     noModifier(key, modifier);
     return { kind: 'lastUpdated', any: values.map((v) => parseDate(key, v)) };
   }
   if (code === '_text' || code === '_content') {
-    if (modifier === 'missing') return { kind: 'missing', index: 'string', param: code, missing: missingFlag(key, values) };
+    if (modifier === 'missing')
+      return { kind: 'missing', index: 'string', param: code, missing: missingFlag(key, values) };
     noModifier(key, modifier);
     // Each value is a phrase whose words must all start words of the text; commas separate phrases.
     const phrases = values.map((v): SearchFilter => {
       const ws = words(v);
       if (!ws.length) throw badRequest(`'${key}' needs at least one word (letters or digits)`, key);
-      return { kind: 'and', filters: ws.map((w) => ({ kind: 'string', param: code, any: [{ match: 'prefix', value: w }] })) };
+      return {
+        kind: 'and',
+        filters: ws.map((w) => ({ kind: 'string', param: code, any: [{ match: 'prefix', value: w }] })),
+      };
     });
     return phrases.length === 1 ? phrases[0] : { kind: 'or', filters: phrases };
   }
@@ -100,7 +128,8 @@ function parseSpecial(code: string, modifier: string | undefined, key: string, v
 }
 
 function missingFlag(key: string, values: string[]): boolean {
-  if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false')) throw badRequest(`'${key}' takes true or false`, key);
+  if (values.length !== 1 || (values[0] !== 'true' && values[0] !== 'false'))
+    throw badRequest(`'${key}' takes true or false`, key);
   return values[0] === 'true';
 }
 
@@ -138,10 +167,17 @@ function parseTokenFilter(code: string, key: string, modifier: string | undefine
 
 function valueSetCodes(key: string, url: string): TokenCondition[] {
   const codes = expandValueSet(url);
-  if (!codes) throw notSupported(`'${key}': the ValueSet ${url.slice(0, 200)} has no local expansion (unknown, filtered, or larger than allowed)`, key);
+  if (!codes)
+    throw notSupported(
+      `'${key}': the ValueSet ${url.slice(0, 200)} has no local expansion (unknown, filtered, or larger than allowed)`,
+      key,
+    );
   // Elements of type `code` (Patient.gender, ...) are indexed without a system, which their
   // binding implies; such rows match by code alone.
-  return codes.flatMap(({ system, code }): TokenCondition[] => [{ system, code }, { system: null, code }]);
+  return codes.flatMap(({ system, code }): TokenCondition[] => [
+    { system, code },
+    { system: null, code },
+  ]);
 }
 
 function parseUriFilter(code: string, key: string, modifier: string | undefined, values: string[]): SearchFilter {
@@ -150,7 +186,14 @@ function parseUriFilter(code: string, key: string, modifier: string | undefined,
   return { kind: 'uri', param: code, any: values.flatMap((v) => parseUri(mode, v)) };
 }
 
-function parseReferenceFilter(sp: SearchParameter, code: string, key: string, modifier: string | undefined, values: string[], baseUrl: string): SearchFilter {
+function parseReferenceFilter(
+  sp: SearchParameter,
+  code: string,
+  key: string,
+  modifier: string | undefined,
+  values: string[],
+  baseUrl: string,
+): SearchFilter {
   if (modifier === 'identifier') return { kind: 'token', param: `${code}:identifier`, any: values.map(parseToken) };
   const targets = (sp.target ?? []) as string[];
   if (modifier !== undefined && !targets.includes(modifier)) {
@@ -167,7 +210,13 @@ function parseReferenceFilter(sp: SearchParameter, code: string, key: string, mo
 }
 
 /** `code-value-quantity=http://loinc.org|8480-6$gt100`: see composite-index.ts for the row layout. */
-function parseComposite(sp: SearchParameter, code: string, key: string, values: string[], baseUrl: string): SearchFilter {
+function parseComposite(
+  sp: SearchParameter,
+  code: string,
+  key: string,
+  values: string[],
+  baseUrl: string,
+): SearchFilter {
   const shape = compositeShape(sp);
   if (!shape) throw notSupported(`Composite parameter '${code}' is not supported`, key);
   const filters = values.map((value): SearchFilter => {
@@ -184,7 +233,8 @@ function parseComposite(sp: SearchParameter, code: string, key: string, values: 
 function firstKey(kind: 'token' | 'reference', value: string, key: string, baseUrl: string): string {
   if (kind === 'reference') return localReference(value, baseUrl);
   const token = parseToken(value);
-  if ('text' in token || token.code === undefined) throw notSupported(`'${key}' needs a code in its first component`, key);
+  if ('text' in token || token.code === undefined)
+    throw notSupported(`'${key}' needs a code in its first component`, key);
   if (token.system === undefined) return `*|${token.code}`;
   return tokenKeys(token.system, token.code)[0] as string;
 }
@@ -209,13 +259,21 @@ function parseComponent(kind: IndexKind, param: string, key: string, value: stri
 }
 
 /** `subject:Patient.name=x`, `subject.organization.name=x`: each link a reference parameter. */
-function parseChain(type: string, key: string, dot: number, value: string, ctx: FilterContext, depth: number): SearchFilter | undefined {
+function parseChain(
+  type: string,
+  key: string,
+  dot: number,
+  value: string,
+  ctx: FilterContext,
+  depth: number,
+): SearchFilter | undefined {
   const link = key.slice(0, dot);
   const rest = key.slice(dot + 1);
   const [code = '', targetType, ...extra] = link.split(':');
   const sp = searchParametersFor(type).get(code);
   if (!sp) return undefined;
-  if (sp.type !== 'reference' || extra.length) throw badRequest(`'${link}' in '${key}' is not a reference parameter that can be chained`, key);
+  if (sp.type !== 'reference' || extra.length)
+    throw badRequest(`'${link}' in '${key}' is not a reference parameter that can be chained`, key);
   const allowed = (sp.target ?? []) as string[];
   if (targetType !== undefined && !allowed.includes(targetType)) {
     throw badRequest(`'${targetType}' is not a target type of search parameter '${code}'`, key);
@@ -231,14 +289,21 @@ function parseChain(type: string, key: string, dot: number, value: string, ctx: 
 }
 
 /** `_has:Observation:patient:code=x` (and nested `_has:...:_has:...`). */
-function parseHas(type: string, key: string, value: string, ctx: FilterContext, depth: number): SearchFilter | undefined {
+function parseHas(
+  type: string,
+  key: string,
+  value: string,
+  ctx: FilterContext,
+  depth: number,
+): SearchFilter | undefined {
   const m = /^_has:([A-Za-z]+):([A-Za-z0-9\-_]+):(.+)$/.exec(key);
   if (!m) throw badRequest(`'${key.slice(0, 200)}' must be _has:Type:reference-parameter:parameter`, key.slice(0, 200));
   const [, sourceType = '', param = '', rest = ''] = m;
   if (!isKnownResourceType(sourceType)) throw badRequest(`Unknown resource type '${sourceType}' in '${key}'`, key);
   const sp = searchParametersFor(sourceType).get(param);
   if (!sp || sp.type !== 'reference') throw badRequest(`'${param}' is not a reference parameter of ${sourceType}`, key);
-  if (!((sp.target ?? []) as string[]).includes(type)) throw badRequest(`${sourceType}.${param} cannot refer to ${type}`, key);
+  if (!((sp.target ?? []) as string[]).includes(type))
+    throw badRequest(`${sourceType}.${param} cannot refer to ${type}`, key);
   const inner = parseFilter(sourceType, rest, value, ctx, depth + 1);
   if (!inner) return undefined;
   return { kind: 'has', sourceType, param, filters: [inner] };

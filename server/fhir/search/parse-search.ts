@@ -7,7 +7,20 @@ import type { PagePosition, SearchRequest, SortKey } from './search-request.ts';
 export { isSearchable } from './parse-filter.ts';
 
 /** Result parameters handled here rather than as filters. */
-const CONTROL_PARAMS = new Set(['_count', '_cursor', '_total', '_format', '_pretty', '_sort', '_summary', '_elements', '_include', '_revinclude', '_include:iterate', '_revinclude:iterate']);
+const CONTROL_PARAMS = new Set([
+  '_count',
+  '_cursor',
+  '_total',
+  '_format',
+  '_pretty',
+  '_sort',
+  '_summary',
+  '_elements',
+  '_include',
+  '_revinclude',
+  '_include:iterate',
+  '_revinclude:iterate',
+]);
 
 export interface SearchLimits {
   defaultCount: number;
@@ -24,7 +37,12 @@ export interface SearchParseOptions extends SearchLimits {
 }
 
 /** `_include=Observation:patient:Patient` / `_revinclude=Provenance:target` (`*` for every reference parameter). */
-export interface IncludeParam { sourceType: string; param: string; targetType?: string; iterate: boolean }
+export interface IncludeParam {
+  sourceType: string;
+  param: string;
+  targetType?: string;
+  iterate: boolean;
+}
 
 /** How the matched resources are presented, applied above the engines (include-resolver.ts, summary.ts). */
 export interface ResultShaping {
@@ -67,7 +85,8 @@ export function parseSearch(resourceType: string, query: Query, options: SearchP
       }
       const filter = parseFilter(resourceType, key, value, filterContext);
       if (filter) request.filters.push(filter);
-      else if (options.strict) throw badRequest(`Unknown or unsupported search parameter '${key}' for ${resourceType}`, key);
+      else if (options.strict)
+        throw badRequest(`Unknown or unsupported search parameter '${key}' for ${resourceType}`, key);
       else ignored.push(key);
     }
   }
@@ -76,21 +95,29 @@ export function parseSearch(resourceType: string, query: Query, options: SearchP
   return { request, shaping, ignored };
 }
 
-function applyControl(request: SearchRequest, shaping: ResultShaping, key: string, value: string, limits: SearchLimits): void {
+function applyControl(
+  request: SearchRequest,
+  shaping: ResultShaping,
+  key: string,
+  value: string,
+  limits: SearchLimits,
+): void {
   switch (key) {
     case '_count':
       if (!/^\d{1,9}$/.test(value)) throw badRequest(`_count must be a non-negative integer, got '${value}'`, '_count');
       request.count = Math.min(Number(value), limits.maxCount);
       return;
     case '_total':
-      if (!['none', 'estimate', 'accurate'].includes(value)) throw badRequest(`_total must be none, estimate or accurate`, '_total');
+      if (!['none', 'estimate', 'accurate'].includes(value))
+        throw badRequest(`_total must be none, estimate or accurate`, '_total');
       request.total = value as SearchRequest['total'];
       return;
     case '_sort':
       request.sort = parseSort(request.resourceType, value);
       return;
     case '_summary':
-      if (!['true', 'text', 'data', 'count', 'false'].includes(value)) throw badRequest(`_summary must be true, text, data, count or false`, '_summary');
+      if (!['true', 'text', 'data', 'count', 'false'].includes(value))
+        throw badRequest(`_summary must be true, text, data, count or false`, '_summary');
       shaping.summary = value as ResultShaping['summary'];
       if (value === 'count') {
         request.count = 0;
@@ -105,7 +132,8 @@ function applyControl(request: SearchRequest, shaping: ResultShaping, key: strin
     case '_revinclude':
     case '_revinclude:iterate': {
       const list = key.startsWith('_include') ? shaping.include : shaping.revinclude;
-      if (shaping.include.length + shaping.revinclude.length >= MAX_INCLUDES) throw badRequest(`At most ${MAX_INCLUDES} _include/_revinclude parameters are allowed`, key);
+      if (shaping.include.length + shaping.revinclude.length >= MAX_INCLUDES)
+        throw badRequest(`At most ${MAX_INCLUDES} _include/_revinclude parameters are allowed`, key);
       list.push(parseInclude(request.resourceType, key, value));
       return;
     }
@@ -114,7 +142,15 @@ function applyControl(request: SearchRequest, shaping: ResultShaping, key: strin
   }
 }
 
-const SORTABLE: Record<string, IndexKind> = { string: 'string', token: 'token', reference: 'reference', date: 'date', number: 'number', quantity: 'quantity', uri: 'uri' };
+const SORTABLE: Record<string, IndexKind> = {
+  string: 'string',
+  token: 'token',
+  reference: 'reference',
+  date: 'date',
+  number: 'number',
+  quantity: 'quantity',
+  uri: 'uri',
+};
 
 function parseSort(resourceType: string, value: string): SortKey[] {
   const keys = value.split(',').filter(Boolean);
@@ -132,9 +168,13 @@ function parseSort(resourceType: string, value: string): SortKey[] {
 }
 
 function parseElements(value: string): string[] {
-  const elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const elements = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of elements) {
-    if (!/^[A-Za-z][A-Za-z0-9]{0,63}(\[x\])?$/.test(e)) throw badRequest(`Invalid element name '${e.slice(0, 80)}' in _elements`, '_elements');
+    if (!/^[A-Za-z][A-Za-z0-9]{0,63}(\[x\])?$/.test(e))
+      throw badRequest(`Invalid element name '${e.slice(0, 80)}' in _elements`, '_elements');
   }
   return elements;
 }
@@ -143,27 +183,40 @@ function parseInclude(resourceType: string, key: string, value: string): Include
   const [sourceType = '', param = '', targetType, ...extra] = value.split(':');
   const iterate = key.endsWith(':iterate');
   const isRev = key.startsWith('_revinclude');
-  if (extra.length || !isKnownResourceType(sourceType) || (targetType !== undefined && !isKnownResourceType(targetType))) {
+  if (
+    extra.length ||
+    !isKnownResourceType(sourceType) ||
+    (targetType !== undefined && !isKnownResourceType(targetType))
+  ) {
     throw badRequest(`Invalid ${key} value '${value.slice(0, 200)}': expected Type:parameter[:TargetType]`, key);
   }
   // Without :iterate an _include starts from the matched type, and a _revinclude points at it.
-  if (!iterate && !isRev && sourceType !== resourceType) throw badRequest(`${key}=${value} must start with ${resourceType}`, key);
-  if (!iterate && isRev && targetType !== undefined && targetType !== resourceType) throw badRequest(`${key}=${value} must target ${resourceType}`, key);
+  if (!iterate && !isRev && sourceType !== resourceType)
+    throw badRequest(`${key}=${value} must start with ${resourceType}`, key);
+  if (!iterate && isRev && targetType !== undefined && targetType !== resourceType)
+    throw badRequest(`${key}=${value} must target ${resourceType}`, key);
   if (param !== '*') {
     const sp = searchParametersFor(sourceType).get(param);
-    if (!sp || sp.type !== 'reference') throw badRequest(`'${param}' is not a reference parameter of ${sourceType}`, key);
-    if (targetType && !((sp.target ?? []) as string[]).includes(targetType)) throw badRequest(`${sourceType}.${param} cannot refer to ${targetType}`, key);
+    if (!sp || sp.type !== 'reference')
+      throw badRequest(`'${param}' is not a reference parameter of ${sourceType}`, key);
+    if (targetType && !((sp.target ?? []) as string[]).includes(targetType))
+      throw badRequest(`${sourceType}.${param} cannot refer to ${targetType}`, key);
   }
   return { sourceType, param, targetType, iterate };
 }
 
 /** `_cursor` values are opaque to clients: base64url of [direction, sort values, id]. */
 export function encodeCursor(direction: 'after' | 'before', position: PagePosition): string {
-  return Buffer.from(JSON.stringify([direction === 'after' ? 'a' : 'b', position.values, position.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([direction === 'after' ? 'a' : 'b', position.values, position.id])).toString(
+    'base64url',
+  );
 }
 
 function decodeCursor(text: string, sortKeys: number): SearchRequest['page'] {
-  const invalid = badRequest('Invalid paging cursor (it must come from a next or previous link of the same search)', '_cursor');
+  const invalid = badRequest(
+    'Invalid paging cursor (it must come from a next or previous link of the same search)',
+    '_cursor',
+  );
   if (text.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(text)) throw invalid;
   let parsed: unknown;
   try {
@@ -173,8 +226,13 @@ function decodeCursor(text: string, sortKeys: number): SearchRequest['page'] {
   }
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid;
   const [direction, values, id] = parsed as [unknown, unknown, unknown];
-  const validValue = (v: unknown): boolean => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
-  if ((direction !== 'a' && direction !== 'b') || typeof id !== 'string' || !/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw invalid;
+  const validValue = (v: unknown): boolean =>
+    v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+  if ((direction !== 'a' && direction !== 'b') || typeof id !== 'string' || !/^[A-Za-z0-9\-.]{1,64}$/.test(id))
+    throw invalid;
   if (!Array.isArray(values) || values.length !== sortKeys || !values.every(validValue)) throw invalid;
-  return { direction: direction === 'a' ? 'after' : 'before', position: { values: values as PagePosition['values'], id } };
+  return {
+    direction: direction === 'a' ? 'after' : 'before',
+    position: { values: values as PagePosition['values'], id },
+  };
 }

@@ -19,14 +19,24 @@ describe('parse-values', () => {
   });
 
   it('quantities take system and code; bad ones name the parameter', () => {
-    assert.deepEqual(parseQuantity('q', 'gt5.4|http://unitsofmeasure.org|mg'), { prefix: 'gt', value: 5.4, low: 5.35, high: 5.45, system: 'http://unitsofmeasure.org', code: 'mg' });
+    assert.deepEqual(parseQuantity('q', 'gt5.4|http://unitsofmeasure.org|mg'), {
+      prefix: 'gt',
+      value: 5.4,
+      low: 5.35,
+      high: 5.45,
+      system: 'http://unitsofmeasure.org',
+      code: 'mg',
+    });
     assert.deepEqual(parseQuantity('q', '5||mg').code, 'mg');
     assert.throws(() => parseQuantity('q', '5|http://x|'), /needs a code.*'q'/);
     assert.throws(() => parseNumber('n', 'ten'), /Invalid number 'ten' in 'n'/);
   });
 
   it(':above lists the value and its path ancestors; :below trims a trailing slash', () => {
-    assert.deepEqual(parseUri('above', 'http://a.org/fhir/x/y').map((c) => c.value), ['http://a.org/fhir/x/y', 'http://a.org/fhir/x', 'http://a.org/fhir', 'http://a.org']);
+    assert.deepEqual(
+      parseUri('above', 'http://a.org/fhir/x/y').map((c) => c.value),
+      ['http://a.org/fhir/x/y', 'http://a.org/fhir/x', 'http://a.org/fhir', 'http://a.org'],
+    );
     assert.deepEqual(parseUri('below', 'http://a.org/fhir/'), [{ match: 'below', value: 'http://a.org/fhir' }]);
   });
 });

@@ -1,6 +1,14 @@
 import { badRequest } from '../outcomes.ts';
 import { dateRange, normalizeString } from './normalize.ts';
-import type { DateCondition, DatePrefix, NumberCondition, QuantityCondition, StringCondition, TokenCondition, UriCondition } from './search-request.ts';
+import type {
+  DateCondition,
+  DatePrefix,
+  NumberCondition,
+  QuantityCondition,
+  StringCondition,
+  TokenCondition,
+  UriCondition,
+} from './search-request.ts';
 
 /** Parsers for single search values (one alternative of a comma-separated list), per parameter type. */
 
@@ -14,7 +22,9 @@ export function splitValues(value: string): string[] {
 
 function splitPrefix(value: string): [DatePrefix, string] {
   const head = value.slice(0, 2) as DatePrefix;
-  return PREFIXES.has(head) && value.length > 2 && !/^[a-z]/.test(value.slice(2)) ? [head, value.slice(2)] : ['eq', value];
+  return PREFIXES.has(head) && value.length > 2 && !/^[a-z]/.test(value.slice(2))
+    ? [head, value.slice(2)]
+    : ['eq', value];
 }
 
 export function parseDate(key: string, value: string): DateCondition {
@@ -40,7 +50,8 @@ export function parseToken(value: string): TokenCondition {
 /** `:of-type=system|code|value`: the identifier type's system|code, then the identifier value. */
 export function parseOfType(key: string, value: string): TokenCondition {
   const parts = value.split('|');
-  if (parts.length !== 3 || !parts[1] || !parts[2]) throw badRequest(`'${key}' takes type-system|type-code|value, got '${value}'`, key);
+  if (parts.length !== 3 || !parts[1] || !parts[2])
+    throw badRequest(`'${key}' takes type-system|type-code|value, got '${value}'`, key);
   return { system: `${parts[0]}|${parts[1]}`, code: parts[2] };
 }
 

@@ -52,22 +52,42 @@ export function accessFilterFor(rule: AccessRule | undefined, resourceType: stri
 export type DatePrefix = 'eq' | 'ne' | 'lt' | 'gt' | 'le' | 'ge' | 'sa' | 'eb' | 'ap';
 
 /** A closed range of instants (ISO UTC strings) that a date search value denotes. */
-export interface DateCondition { prefix: DatePrefix; low: string; high: string }
-export interface StringCondition { match: 'prefix' | 'exact' | 'contains'; value: string }
+export interface DateCondition {
+  prefix: DatePrefix;
+  low: string;
+  high: string;
+}
+export interface StringCondition {
+  match: 'prefix' | 'exact' | 'contains';
+  value: string;
+}
 /**
  * `system` undefined: any system; null: no system (`|code`). `code` undefined: any code (`system|`).
  * `text`: the `:text` modifier, a normalised word prefix of the coding's display / concept text.
  */
 export type TokenCondition = { system?: string | null; code?: string } | { text: string };
-export interface ReferenceCondition { target: string }
-export interface UriCondition { match: 'exact' | 'below'; value: string }
+export interface ReferenceCondition {
+  target: string;
+}
+export interface UriCondition {
+  match: 'exact' | 'below';
+  value: string;
+}
 /**
  * A number search value: `value` as given, [low, high) the range its precision implies ("100" is
  * [99.5, 100.5)); for `ap` the range is widened to ±10% of the value.
  */
-export interface NumberCondition { prefix: DatePrefix; value: number; low: number; high: number }
+export interface NumberCondition {
+  prefix: DatePrefix;
+  value: number;
+  low: number;
+  high: number;
+}
 /** A quantity adds a unit: `code` matches the row's code (UCUM code, else unit); `system` when given. */
-export interface QuantityCondition extends NumberCondition { system?: string; code?: string }
+export interface QuantityCondition extends NumberCondition {
+  system?: string;
+  code?: string;
+}
 
 export type SearchFilter =
   | { kind: 'id'; ids: string[] }
@@ -98,7 +118,10 @@ export type SearchFilter =
    */
   | { kind: 'has'; sourceType: string; param: string; filters: SearchFilter[] };
 
-export interface ChainTarget { type: string; filters: SearchFilter[] }
+export interface ChainTarget {
+  type: string;
+  filters: SearchFilter[];
+}
 
 /** Kinds of index rows a filter reads; `id`/`lastUpdated` read columns of the resource itself. */
 export type FilterKind = SearchFilter['kind'];
@@ -114,7 +137,10 @@ export interface SortKey {
 }
 
 /** Where a page ends: the sort values of its last resource (null when it had none) and its id. */
-export interface PagePosition { values: Array<string | number | null>; id: string }
+export interface PagePosition {
+  values: Array<string | number | null>;
+  id: string;
+}
 
 /*
  * Matching semantics, identical on every engine. A filter matches a resource when at least one of

@@ -37,7 +37,9 @@ function infoOf(type: string): ElementInfo {
 /** Whether a JSON key is one of the element names (`value[x]` covers `valueQuantity`, ...). */
 function matches(names: string[], jsonKey: string): boolean {
   const key = jsonKey.startsWith('_') ? jsonKey.slice(1) : jsonKey; // primitive extensions follow their element
-  return names.some((n) => (n.endsWith('[x]') ? key.startsWith(n.slice(0, -3)) && /^[A-Z]/.test(key.slice(n.length - 3)) : key === n));
+  return names.some((n) =>
+    n.endsWith('[x]') ? key.startsWith(n.slice(0, -3)) && /^[A-Z]/.test(key.slice(n.length - 3)) : key === n,
+  );
 }
 
 /** The resource as `_summary` / `_elements` ask; undefined when nothing is to be removed. */
@@ -51,7 +53,10 @@ export function subsetOf(resource: Resource, shaping: Pick<ResultShaping, 'summa
   return out as unknown as Resource;
 }
 
-function keptElements(type: string, { summary, elements }: Pick<ResultShaping, 'summary' | 'elements'>): ((key: string) => boolean) | undefined {
+function keptElements(
+  type: string,
+  { summary, elements }: Pick<ResultShaping, 'summary' | 'elements'>,
+): ((key: string) => boolean) | undefined {
   const info = infoOf(type);
   if (summary === 'true') return (k) => matches(info.summary, k) || matches(info.mandatory, k);
   if (summary === 'text') return (k) => k === 'text' || matches(info.mandatory, k);

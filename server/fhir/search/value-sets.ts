@@ -9,7 +9,10 @@ import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/f
  */
 export const MAX_EXPANSION = 1000;
 
-export interface Code { system: string; code: string }
+export interface Code {
+  system: string;
+  code: string;
+}
 
 let valueSets: Map<string, ValueSet> | undefined;
 let codeSystems: Map<string, CodeSystem> | undefined;

@@ -6,8 +6,14 @@ import { FhirError } from '../outcomes.ts';
 import { bindingIssues, bindingProblem, checkedBindings, skippedBindings } from './bindings.ts';
 import { ResourceValidator } from './validator.ts';
 
-const paths = (resource: object): string[] => bindingIssues(resource as Record<string, unknown>).flatMap((i) => i.expression ?? []);
-const observation = (extra: object = {}): object => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, ...extra });
+const paths = (resource: object): string[] =>
+  bindingIssues(resource as Record<string, unknown>).flatMap((i) => i.expression ?? []);
+const observation = (extra: object = {}): object => ({
+  resourceType: 'Observation',
+  status: 'final',
+  code: { text: 'x' },
+  ...extra,
+});
 
 describe('required bindings', () => {
   before(() => loadDefinitions());
@@ -45,17 +51,36 @@ describe('required bindings', () => {
       'Patient._birthDate.extension[0].valueAge.comparator',
       'Patient.contained[0].status',
     ]);
-    assert.deepEqual(paths(observation({ component: [{ code: { text: 'c' }, valueQuantity: { value: 1, comparator: 'about' } }] })), ['Observation.component[0].valueQuantity.comparator']);
+    assert.deepEqual(
+      paths(observation({ component: [{ code: { text: 'c' }, valueQuantity: { value: 1, comparator: 'about' } }] })),
+      ['Observation.component[0].valueQuantity.comparator'],
+    );
   });
 
   it('a CodeableConcept meets the binding when one of its codings is in the value set', () => {
     const clinical = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
-    const condition = (clinicalStatus: object): object => ({ resourceType: 'Condition', subject: { reference: 'Patient/1' }, clinicalStatus });
+    const condition = (clinicalStatus: object): object => ({
+      resourceType: 'Condition',
+      subject: { reference: 'Patient/1' },
+      clinicalStatus,
+    });
     assert.deepEqual(paths(condition({ coding: [{ system: clinical, code: 'active' }] })), []);
-    assert.deepEqual(paths(condition({ coding: [{ system: 'http://x', code: 'on' }, { system: clinical, code: 'remission' }] })), []);
+    assert.deepEqual(
+      paths(
+        condition({
+          coding: [
+            { system: 'http://x', code: 'on' },
+            { system: clinical, code: 'remission' },
+          ],
+        }),
+      ),
+      [],
+    );
     assert.deepEqual(paths(condition({ coding: [{ system: clinical, code: 'on' }] })), ['Condition.clinicalStatus']);
     // The right code in another system is not the code.
-    assert.deepEqual(paths(condition({ coding: [{ system: 'http://snomed.info/sct', code: 'active' }] })), ['Condition.clinicalStatus']);
+    assert.deepEqual(paths(condition({ coding: [{ system: 'http://snomed.info/sct', code: 'active' }] })), [
+      'Condition.clinicalStatus',
+    ]);
     // Nothing coded to judge: text only, or codings without a code.
     assert.deepEqual(paths(condition({ text: 'active' })), []);
     assert.deepEqual(paths(condition({ coding: [{ display: 'Active' }] })), []);
@@ -78,8 +103,23 @@ describe('required bindings', () => {
     // (preferred), Observation.code (example), Resource.language (preferred).
     const encounter = { resourceType: 'Encounter', status: 'finished', class: { system: 'http://x', code: 'home' } };
     assert.deepEqual(paths(encounter), []);
-    assert.deepEqual(paths({ resourceType: 'Patient', maritalStatus: { coding: [{ system: 'http://x', code: 'q' }] }, language: 'xx-nope' }), []);
-    assert.deepEqual(paths(observation({ category: [{ coding: [{ system: 'http://x', code: 'y' }] }], code: { coding: [{ system: 'http://x', code: 'z' }] } })), []);
+    assert.deepEqual(
+      paths({
+        resourceType: 'Patient',
+        maritalStatus: { coding: [{ system: 'http://x', code: 'q' }] },
+        language: 'xx-nope',
+      }),
+      [],
+    );
+    assert.deepEqual(
+      paths(
+        observation({
+          category: [{ coding: [{ system: 'http://x', code: 'y' }] }],
+          code: { coding: [{ system: 'http://x', code: 'z' }] },
+        }),
+      ),
+      [],
+    );
     assert.equal(checkedBindings().has('Encounter.class'), false);
     assert.equal(checkedBindings().get('Observation.status'), 'http://hl7.org/fhir/ValueSet/observation-status|4.0.1');
   });
@@ -88,23 +128,43 @@ describe('required bindings', () => {
     const skipped = skippedBindings();
     assert.match(skipped.get('Attachment.contentType')?.reason ?? '', /urn:ietf:bcp:13/);
     assert.match(skipped.get('Money.currency')?.reason ?? '', /iso:4217/);
-    const report = { resourceType: 'DiagnosticReport', status: 'final', code: { text: 'x' }, presentedForm: [{ contentType: 'application/x-whatever' }] };
+    const report = {
+      resourceType: 'DiagnosticReport',
+      status: 'final',
+      code: { text: 'x' },
+      presentedForm: [{ contentType: 'application/x-whatever' }],
+    };
     assert.deepEqual(paths(report), []);
     // Units of time list their UCUM codes explicitly: checked.
-    const request = { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/1' }, medicationCodeableConcept: { text: 'm' }, dosageInstruction: [{ timing: { repeat: { periodUnit: 'fortnight' } } }] };
+    const request = {
+      resourceType: 'MedicationRequest',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/1' },
+      medicationCodeableConcept: { text: 'm' },
+      dosageInstruction: [{ timing: { repeat: { periodUnit: 'fortnight' } } }],
+    };
     assert.deepEqual(paths(request), ['MedicationRequest.dosageInstruction[0].timing.repeat.periodUnit']);
   });
 
   it('the validator refuses the resource with 400 and the path; $validate reports it as an error', () => {
     const validator = new ResourceValidator(new Map());
     const bad = observation({ status: 'not-a-status' }) as Resource;
-    assert.throws(() => validator.validate(bad), (err: unknown) => {
-      assert.ok(err instanceof FhirError);
-      assert.equal(err.status, 400);
-      assert.ok(err.outcome.issue?.some((i) => i.expression?.includes('Observation.status')), JSON.stringify(err.outcome));
-      return true;
-    });
-    assert.ok(validator.issues(bad).some((i) => i.severity === 'error' && i.expression?.includes('Observation.status')));
+    assert.throws(
+      () => validator.validate(bad),
+      (err: unknown) => {
+        assert.ok(err instanceof FhirError);
+        assert.equal(err.status, 400);
+        assert.ok(
+          err.outcome.issue?.some((i) => i.expression?.includes('Observation.status')),
+          JSON.stringify(err.outcome),
+        );
+        return true;
+      },
+    );
+    assert.ok(
+      validator.issues(bad).some((i) => i.severity === 'error' && i.expression?.includes('Observation.status')),
+    );
     validator.validate(observation() as Resource);
   });
 });

@@ -81,7 +81,8 @@ export function prepareBindings(): void {
           if (!CODED.has(code)) skipped.set(path, { valueSet: binding.valueSet, reason: `an element of type ${code}` });
           else {
             const expansion = valueSetCodes(binding.valueSet);
-            if (expansion.ok) step.binding = { kind: code as CodedKind, valueSet: binding.valueSet, codes: expansion.codes };
+            if (expansion.ok)
+              step.binding = { kind: code as CodedKind, valueSet: binding.valueSet, codes: expansion.codes };
             else skipped.set(path, { valueSet: binding.valueSet, reason: expansion.reason });
           }
         }
@@ -95,13 +96,17 @@ export function prepareBindings(): void {
     if (!raw.has('Element')) pending.push('Element');
   }
   // A type matters if it has a binding or descends into a type that matters (a fixpoint: types recurse).
-  const matters = new Set<string>([...raw].filter(([, steps]) => [...steps.values()].some((s) => s.binding)).map(([type]) => type));
-  for (let changed = true; changed; ) {
+  const matters = new Set<string>(
+    [...raw].filter(([, steps]) => [...steps.values()].some((s) => s.binding)).map(([type]) => type),
+  );
+  for (let changed = true; changed;) {
     changed = false;
     const anyResource = types.some((t) => matters.has(t));
     for (const [type, steps] of raw) {
       if (matters.has(type)) continue;
-      if ([...steps.values()].some((s) => s.descend && (s.descend === 'Resource' ? anyResource : matters.has(s.descend)))) {
+      if (
+        [...steps.values()].some((s) => s.descend && (s.descend === 'Resource' ? anyResource : matters.has(s.descend)))
+      ) {
         matters.add(type);
         changed = true;
       }
@@ -112,7 +117,8 @@ export function prepareBindings(): void {
     if (!matters.has(type)) continue;
     const kept = new Map<string, Step>();
     for (const [key, step] of steps) {
-      const descend = step.descend && (step.descend === 'Resource' || matters.has(step.descend)) ? step.descend : undefined;
+      const descend =
+        step.descend && (step.descend === 'Resource' || matters.has(step.descend)) ? step.descend : undefined;
       if (step.binding || descend) kept.set(key, { binding: step.binding, descend });
     }
     plans.set(type, kept);
@@ -129,7 +135,8 @@ export function skippedBindings(): ReadonlyMap<string, { valueSet: string; reaso
 export function checkedBindings(): Map<string, string> {
   prepareBindings();
   const out = new Map<string, string>();
-  for (const [type, steps] of plans ?? []) for (const [key, step] of steps) if (step.binding) out.set(`${type}.${key}`, step.binding.valueSet);
+  for (const [type, steps] of plans ?? [])
+    for (const [key, step] of steps) if (step.binding) out.set(`${type}.${key}`, step.binding.valueSet);
   return out;
 }
 

@@ -11,12 +11,16 @@ export function withSnapshot(profile: StructureDefinition, file: string): Struct
   if (profile.snapshot?.element?.length) return profile;
   const base = profile.type ? baseDefinitionOf(profile.type) : undefined;
   if (!base?.snapshot?.element || profile.baseDefinition !== base.url) {
-    throw new Error(`Profile ${file}: baseDefinition must be the R4 definition of its type (${base?.url ?? profile.type})`);
+    throw new Error(
+      `Profile ${file}: baseDefinition must be the R4 definition of its type (${base?.url ?? profile.type})`,
+    );
   }
   const overrides = new Map<string, ElementDefinition>();
   for (const element of profile.differential?.element ?? []) {
-    if (element.sliceName || element.slicing) throw new Error(`Profile ${file}: slicing is not supported (${element.id ?? element.path})`);
-    if (!base.snapshot.element.some((e) => e.path === element.path)) throw new Error(`Profile ${file}: unknown element ${element.path}`);
+    if (element.sliceName || element.slicing)
+      throw new Error(`Profile ${file}: slicing is not supported (${element.id ?? element.path})`);
+    if (!base.snapshot.element.some((e) => e.path === element.path))
+      throw new Error(`Profile ${file}: unknown element ${element.path}`);
     overrides.set(element.path, element);
   }
   const element = base.snapshot.element.map((e) => {

@@ -43,7 +43,12 @@ const shapes = new Map<string, Shape | null>();
 
 function kindOf(code: string): Kind {
   if (code === 'boolean' || code === 'http://hl7.org/fhirpath/System.Boolean') return 'boolean';
-  if (NUMBER_TYPES.has(code) || code === 'http://hl7.org/fhirpath/System.Integer' || code === 'http://hl7.org/fhirpath/System.Decimal') return 'number';
+  if (
+    NUMBER_TYPES.has(code) ||
+    code === 'http://hl7.org/fhirpath/System.Integer' ||
+    code === 'http://hl7.org/fhirpath/System.Decimal'
+  )
+    return 'number';
   if (code === 'Resource' || code === 'DomainResource') return 'resource';
   // Primitive types start lower-case (string, code, dateTime, xhtml...); System.* are FHIRPath primitives.
   if (code.startsWith('http://hl7.org/fhirpath/System.') || /^[a-z]/.test(code)) return 'string';
@@ -104,11 +109,18 @@ class Checker {
     if (!isObject(value)) return this.add(path, `Expected a resource (a JSON object), got ${describe(value)}`);
     const type = value.resourceType;
     if (typeof type !== 'string' || !isKnownResourceType(type)) {
-      return this.add(`${path}.resourceType`, typeof type === 'string' ? `Unknown resourceType '${type.slice(0, 80)}'` : `resourceType must be a string, got ${describe(type)}`);
+      return this.add(
+        `${path}.resourceType`,
+        typeof type === 'string'
+          ? `Unknown resourceType '${type.slice(0, 80)}'`
+          : `resourceType must be a string, got ${describe(type)}`,
+      );
     }
-    if (expected !== undefined && type !== expected) return this.add(`${path}.resourceType`, `Expected a ${expected}, got '${type}'`);
+    if (expected !== undefined && type !== expected)
+      return this.add(`${path}.resourceType`, `Expected a ${expected}, got '${type}'`);
     // A resource id names it in URLs and storage keys: R4 `id` (the definitions medplum loads say only "string").
-    if (typeof value.id === 'string' && !ID_PATTERN.test(value.id)) this.add(`${path}.id`, `Invalid id ${JSON.stringify(value.id.slice(0, 80))}: must match [A-Za-z0-9-.]{1,64}`);
+    if (typeof value.id === 'string' && !ID_PATTERN.test(value.id))
+      this.add(`${path}.id`, `Invalid id ${JSON.stringify(value.id.slice(0, 80))}: must match [A-Za-z0-9-.]{1,64}`);
     this.object(value, type, path);
   }
 
@@ -145,7 +157,14 @@ class Checker {
     value.forEach((item, i) => {
       if (this.full) return;
       // R4 JSON: a repeating primitive and its `_element` array keep their positions with nulls.
-      if (item === null && slot.companion !== undefined && Array.isArray(companion) && companion[i] !== null && companion[i] !== undefined) return;
+      if (
+        item === null &&
+        slot.companion !== undefined &&
+        Array.isArray(companion) &&
+        companion[i] !== null &&
+        companion[i] !== undefined
+      )
+        return;
       this.value(item, slot, `${path}[${i}]`);
     });
   }
@@ -153,10 +172,15 @@ class Checker {
   value(value: unknown, slot: Slot, path: string): void {
     switch (slot.kind) {
       case 'string':
-        if (typeof value !== 'string') this.add(path, `Expected a string${slot.type === 'string' || slot.type.includes('/') ? '' : ` (${slot.type})`}, got ${describe(value)}`);
+        if (typeof value !== 'string')
+          this.add(
+            path,
+            `Expected a string${slot.type === 'string' || slot.type.includes('/') ? '' : ` (${slot.type})`}, got ${describe(value)}`,
+          );
         return;
       case 'number':
-        if (typeof value !== 'number' || !Number.isFinite(value)) this.add(path, `Expected a number (${slot.type}), got ${describe(value)}`);
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          this.add(path, `Expected a number (${slot.type}), got ${describe(value)}`);
         return;
       case 'boolean':
         if (typeof value !== 'boolean') this.add(path, `Expected true or false, got ${describe(value)}`);
@@ -174,9 +198,15 @@ class Checker {
  * The shape problems of `value` as a resource (of `expectedType` when given), with FHIRPaths that
  * start at `path` (by default the resource type: `Patient.name[0].given`). Empty when the shape is right.
  */
-export function structureIssues(value: unknown, options: { expectedType?: string; path?: string } = {}): OperationOutcomeIssue[] {
+export function structureIssues(
+  value: unknown,
+  options: { expectedType?: string; path?: string } = {},
+): OperationOutcomeIssue[] {
   const checker = new Checker();
-  const type = isObject(value) && typeof value.resourceType === 'string' ? value.resourceType : (options.expectedType ?? 'Resource');
+  const type =
+    isObject(value) && typeof value.resourceType === 'string'
+      ? value.resourceType
+      : (options.expectedType ?? 'Resource');
   checker.resource(value, options.path ?? type, options.expectedType);
   return checker.issues;
 }

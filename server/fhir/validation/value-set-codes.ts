@@ -50,9 +50,10 @@ export function valueSetCodes(canonical: string): Expansion {
   if (!expansion) {
     const codings = new Map<string, string>();
     const reason = expandInto(url, codings, new Set());
-    expansion = reason !== undefined
-      ? { ok: false, reason }
-      : { ok: true, codes: { codings: new Set(codings.keys()), codes: new Set(codings.values()) } };
+    expansion =
+      reason !== undefined
+        ? { ok: false, reason }
+        : { ok: true, codes: { codings: new Set(codings.keys()), codes: new Set(codings.values()) } };
     expansions.set(url, expansion);
   }
   return expansion;
@@ -83,7 +84,11 @@ function expandInto(url: string, into: Map<string, string>, visiting: Set<string
   }
 }
 
-function includeInto(include: ValueSetComposeInclude, into: Map<string, string>, visiting: Set<string>): string | undefined {
+function includeInto(
+  include: ValueSetComposeInclude,
+  into: Map<string, string>,
+  visiting: Set<string>,
+): string | undefined {
   if (include.filter?.length) return `a filter on ${include.system ?? 'a code system'}`;
   let codes: Map<string, string> | undefined;
   if (include.system) {

@@ -3,7 +3,13 @@ import { tooCostly } from '../../fhir/outcomes.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
 import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
-  AccessRule, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+  AccessRule,
+  QuantityCondition,
+  SearchFilter,
+  SearchRequest,
+  StringCondition,
+  TokenCondition,
+  UriCondition,
 } from '../../fhir/search/search-request.ts';
 import { effectiveOrder, seekAfter } from '../search-order.ts';
 import type { EffectiveOrder, OrderKey } from '../search-order.ts';
@@ -38,20 +44,39 @@ const MAX_CHAR = '\u{10FFFF}';
 
 /** The fields of an index array a sort key reads: [ascending (smallest), descending (largest)]. */
 const SORT_FIELDS: Record<IndexKind, [string, string]> = {
-  string: ['v', 'v'], token: ['c', 'c'], reference: ['r', 'r'], date: ['lo', 'hi'], number: ['lo', 'hi'], quantity: ['lo', 'hi'], uri: ['v', 'v'],
+  string: ['v', 'v'],
+  token: ['c', 'c'],
+  reference: ['r', 'r'],
+  date: ['lo', 'hi'],
+  number: ['lo', 'hi'],
+  quantity: ['lo', 'hi'],
+  uri: ['v', 'v'],
 };
 
 /** Threaded through every nested query: the caller's access rule applies to each set of resources read. */
-interface Scope { source: DocumentSource; access?: AccessRule }
+interface Scope {
+  source: DocumentSource;
+  access?: AccessRule;
+}
 
 export async function compileSearch(request: SearchRequest, source: DocumentSource): Promise<CompiledSearch> {
-  const match = await matchOf(request.resourceType, request.filters, { source, access: request.access }, request.includeDeleted);
+  const match = await matchOf(
+    request.resourceType,
+    request.filters,
+    { source, access: request.access },
+    request.includeDeleted,
+  );
   const order = effectiveOrder(request);
   const countPipeline = [{ $match: match }, { $count: 'n' }];
   const limit = { $limit: request.count + 1 };
   if (order.keys.length === 0) {
     const seek = request.page ? [mongoOf(seekAfter(order, request.page.position), seekField)] : [];
-    const pipeline = [{ $match: { $and: [match, ...seek] } }, { $sort: { id: order.idDescending ? -1 : 1 } }, limit, { $project: { idx: 0 } }];
+    const pipeline = [
+      { $match: { $and: [match, ...seek] } },
+      { $sort: { id: order.idDescending ? -1 : 1 } },
+      limit,
+      { $project: { idx: 0 } },
+    ];
     return { pipeline, countPipeline, order };
   }
   const keys: Document = {};
@@ -75,7 +100,14 @@ function sortExpression(key: OrderKey): Document | string {
   if (source.kind === 'id') return '$id';
   if (source.kind === 'lastUpdated') return '$lastUpdated';
   const [low, high] = SORT_FIELDS[source.index];
-  const values = { $map: { input: { $filter: { input: { $ifNull: [`$idx.${source.index}`, []] }, cond: { $eq: ['$$this.p', source.param] } } }, in: `$$this.${key.byLargest ? high : low}` } };
+  const values = {
+    $map: {
+      input: {
+        $filter: { input: { $ifNull: [`$idx.${source.index}`, []] }, cond: { $eq: ['$$this.p', source.param] } },
+      },
+      in: `$$this.${key.byLargest ? high : low}`,
+    },
+  };
   return key.byLargest ? { $max: values } : { $min: values };
 }
 
@@ -108,9 +140,17 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
     case 'uri':
       return elemMatch('uri', filter.param, filter.any.map(uriCondition));
     case 'date':
-      return elemMatch('date', filter.param, filter.any.map((c) => mongoOf(dateCondition(c), rangeField)));
+      return elemMatch(
+        'date',
+        filter.param,
+        filter.any.map((c) => mongoOf(dateCondition(c), rangeField)),
+      );
     case 'number':
-      return elemMatch('number', filter.param, filter.any.map((c) => mongoOf(numberCondition(c), rangeField)));
+      return elemMatch(
+        'number',
+        filter.param,
+        filter.any.map((c) => mongoOf(numberCondition(c), rangeField)),
+      );
     case 'quantity':
       return elemMatch('quantity', filter.param, filter.any.map(quantityCondition));
     case 'missing': {
@@ -149,13 +189,18 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
 }
 
 async function idsOf(source: DocumentSource, match: Document): Promise<string[]> {
-  const docs = await source.aggregate([{ $match: match }, { $project: { _id: 0, id: 1 } }, { $limit: MAX_JOIN_IDS + 1 }]);
+  const docs = await source.aggregate([
+    { $match: match },
+    { $project: { _id: 0, id: 1 } },
+    { $limit: MAX_JOIN_IDS + 1 },
+  ]);
   checkJoinSize(docs.length);
   return docs.map((d) => String(d.id));
 }
 
 function checkJoinSize(n: number): void {
-  if (n > MAX_JOIN_IDS) throw tooCostly(`A chained or _has search matched more than ${MAX_JOIN_IDS} resources; narrow it`);
+  if (n > MAX_JOIN_IDS)
+    throw tooCostly(`A chained or _has search matched more than ${MAX_JOIN_IDS} resources; narrow it`);
 }
 
 function elemMatch(kind: string, param: string, any: Document[]): Document {
@@ -202,7 +247,13 @@ function uriCondition(c: UriCondition): Document {
 /** Index array elements name a range's bounds `lo` and `hi`. */
 const rangeField = (field: RangeField): string => (field === 'low' ? 'lo' : 'hi');
 
-const OPERATORS: Record<Exclude<Operator, '='>, string> = { '<': '$lt', '<=': '$lte', '>': '$gt', '>=': '$gte', '!=': '$ne' };
+const OPERATORS: Record<Exclude<Operator, '='>, string> = {
+  '<': '$lt',
+  '<=': '$lte',
+  '>': '$gt',
+  '>=': '$gte',
+  '!=': '$ne',
+};
 
 /**
  * A neutral condition (value-conditions.ts) as a filter document on the fields `field` names. A
@@ -251,7 +302,11 @@ export function compileHistory(query: HistoryQuery): { filter: Document; sort: D
       ],
     });
   }
-  return { filter: and.length ? { $and: and } : {}, sort: { lastUpdated: -1, type: -1, id: -1, versionId: -1 }, limit: query.count };
+  return {
+    filter: and.length ? { $and: and } : {},
+    sort: { lastUpdated: -1, type: -1, id: -1, versionId: -1 },
+    limit: query.count,
+  };
 }
 
 /**
@@ -269,7 +324,12 @@ export async function compileHistoryPipeline(query: HistoryQuery, source: Docume
         $lookup: {
           from: 'resources',
           let: { rid: { $concat: ['$type', '/', '$id'] } },
-          pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$rid'] } } }, { $match: visible }, { $limit: 1 }, { $project: { _id: 1 } }],
+          pipeline: [
+            { $match: { $expr: { $eq: ['$_id', '$$rid'] } } },
+            { $match: visible },
+            { $limit: 1 },
+            { $project: { _id: 1 } },
+          ],
           as: '_visible',
         },
       },

@@ -82,13 +82,27 @@ export function toIndexArrays(rows: IndexRow[]): IndexArrays {
   const idx: IndexArrays = { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
   for (const row of rows) {
     switch (row.kind) {
-      case 'string': idx.string.push({ p: row.param, v: row.value, e: row.exact }); break;
-      case 'token': idx.token.push({ p: row.param, s: row.system, c: row.code, t: row.text }); break;
-      case 'reference': idx.reference.push({ p: row.param, r: row.target, rt: row.targetType }); break;
-      case 'date': idx.date.push({ p: row.param, lo: row.low, hi: row.high }); break;
-      case 'number': idx.number.push({ p: row.param, lo: row.low, hi: row.high }); break;
-      case 'quantity': idx.quantity.push({ p: row.param, s: row.system, c: row.code, lo: row.low, hi: row.high }); break;
-      case 'uri': idx.uri.push({ p: row.param, v: row.value }); break;
+      case 'string':
+        idx.string.push({ p: row.param, v: row.value, e: row.exact });
+        break;
+      case 'token':
+        idx.token.push({ p: row.param, s: row.system, c: row.code, t: row.text });
+        break;
+      case 'reference':
+        idx.reference.push({ p: row.param, r: row.target, rt: row.targetType });
+        break;
+      case 'date':
+        idx.date.push({ p: row.param, lo: row.low, hi: row.high });
+        break;
+      case 'number':
+        idx.number.push({ p: row.param, lo: row.low, hi: row.high });
+        break;
+      case 'quantity':
+        idx.quantity.push({ p: row.param, s: row.system, c: row.code, lo: row.low, hi: row.high });
+        break;
+      case 'uri':
+        idx.uri.push({ p: row.param, v: row.value });
+        break;
     }
   }
   return idx;

@@ -10,14 +10,22 @@ import type { StoredVersion } from '../stored-version.ts';
  */
 describe('MongoDB engine on the mingo driver stand-in', () => {
   const version = (id: string, versionId: string): StoredVersion => ({
-    resourceType: 'Patient', id, versionId, lastUpdated: new Date().toISOString(), deleted: false, resource: { resourceType: 'Patient', id },
+    resourceType: 'Patient',
+    id,
+    versionId,
+    lastUpdated: new Date().toISOString(),
+    deleted: false,
+    resource: { resourceType: 'Patient', id },
   });
 
   it('a second write of one version is a VersionConflictError (duplicate _id, code 11000)', async () => {
     const engine = new MingoEngine();
     await engine.open();
     await engine.transaction((s) => s.writeVersion(version('dup', '1'), []));
-    await assert.rejects(engine.transaction((s) => s.writeVersion(version('dup', '1'), [])), VersionConflictError);
+    await assert.rejects(
+      engine.transaction((s) => s.writeVersion(version('dup', '1'), [])),
+      VersionConflictError,
+    );
     assert.equal((await engine.reader.readCurrent('Patient', 'dup'))?.versionId, '1');
   });
 
@@ -26,10 +34,11 @@ describe('MongoDB engine on the mingo driver stand-in', () => {
     await engine.open();
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const write = (): Promise<void> => engine.transaction(async (s) => {
-      await s.writeVersion(version('race', '1'), []);
-      await gate;
-    });
+    const write = (): Promise<void> =>
+      engine.transaction(async (s) => {
+        await s.writeVersion(version('race', '1'), []);
+        await gate;
+      });
     const results = Promise.allSettled([write(), write()]);
     setTimeout(release, 20);
     const settled = await results;

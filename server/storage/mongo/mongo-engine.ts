@@ -51,7 +51,12 @@ export class MongoEngine implements StorageEngine {
   }
 
   async open(): Promise<void> {
-    const client = this.#options.client ?? new MongoClient(this.#options.uri, { writeConcern: { w: 'majority', journal: true }, readConcern: { level: 'majority' } });
+    const client =
+      this.#options.client ??
+      new MongoClient(this.#options.uri, {
+        writeConcern: { w: 'majority', journal: true },
+        readConcern: { level: 'majority' },
+      });
     await client.connect();
     const db = client.db(this.#options.dbName ?? 'patient_portal');
     const hello = await db.admin().command({ hello: 1 });
@@ -65,7 +70,10 @@ export class MongoEngine implements StorageEngine {
         );
       }
       this.#transactions = false;
-      this.#options.logger?.warn({ mongodb: where }, 'DEV ONLY: standalone MongoDB, transactions are NOT atomic; never run production like this');
+      this.#options.logger?.warn(
+        { mongodb: where },
+        'DEV ONLY: standalone MongoDB, transactions are NOT atomic; never run production like this',
+      );
     }
     await createIndexes(db);
     await createKeyValueIndexes(db);
@@ -97,9 +105,12 @@ export class MongoEngine implements StorageEngine {
     const session = client.startSession();
     try {
       let result: T | undefined;
-      await session.withTransaction(async () => {
-        result = await work(new MongoSession(db, session));
-      }, { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority', journal: true } });
+      await session.withTransaction(
+        async () => {
+          result = await work(new MongoSession(db, session));
+        },
+        { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority', journal: true } },
+      );
       return result as T;
     } finally {
       await session.endSession();
@@ -119,21 +130,31 @@ class MongoSession implements WriteSession {
   }
 
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    const doc = await this.#resources.findOne({ _id: `${resourceType}/${id}` }, { session: this.#session, projection: { idx: 0 } });
+    const doc = await this.#resources.findOne(
+      { _id: `${resourceType}/${id}` },
+      { session: this.#session, projection: { idx: 0 } },
+    );
     return doc ? fromDocument(doc) : undefined;
   }
 
   async readVersion(resourceType: string, id: string, versionId: string): Promise<StoredVersion | undefined> {
     if (!/^[1-9][0-9]{0,15}$/.test(versionId)) return undefined;
-    const doc = await this.#history.findOne({ _id: `${resourceType}/${id}/${Number(versionId)}` }, { session: this.#session });
+    const doc = await this.#history.findOne(
+      { _id: `${resourceType}/${id}/${Number(versionId)}` },
+      { session: this.#session },
+    );
     return doc ? fromDocument(doc) : undefined;
   }
 
   async history(query: HistoryQuery): Promise<StoredVersion[]> {
     if (query.access) {
-      const source = { aggregate: (pipeline: Document[]) => this.#resources.aggregate(pipeline, { session: this.#session }).toArray() };
+      const source = {
+        aggregate: (pipeline: Document[]) => this.#resources.aggregate(pipeline, { session: this.#session }).toArray(),
+      };
       const pipeline = await compileHistoryPipeline(query, source);
-      return (await this.#history.aggregate<HistoryDocument>(pipeline, { session: this.#session }).toArray()).map(fromDocument);
+      return (await this.#history.aggregate<HistoryDocument>(pipeline, { session: this.#session }).toArray()).map(
+        fromDocument,
+      );
     }
     const { filter, sort, limit } = compileHistory(query);
     const docs = await this.#history.find(filter, { session: this.#session }).sort(sort).limit(limit).toArray();
@@ -141,14 +162,18 @@ class MongoSession implements WriteSession {
   }
 
   search(request: SearchRequest): Promise<SearchPage> {
-    return runSearch({ aggregate: (pipeline) => this.#resources.aggregate(pipeline, { session: this.#session }).toArray() }, request);
+    return runSearch(
+      { aggregate: (pipeline) => this.#resources.aggregate(pipeline, { session: this.#session }).toArray() },
+      request,
+    );
   }
 
   async writeVersion(version: StoredVersion, index: IndexRow[]): Promise<void> {
     try {
       await this.#history.insertOne(toHistoryDocument(version), { session: this.#session });
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) throw new VersionConflictError(version.resourceType, version.id, version.versionId);
+      if (err instanceof MongoServerError && err.code === 11000)
+        throw new VersionConflictError(version.resourceType, version.id, version.versionId);
       throw err;
     }
     const doc = toCurrentDocument(version, index);
@@ -156,26 +181,34 @@ class MongoSession implements WriteSession {
   }
 
   async replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void> {
-    await this.#resources.updateOne({ _id: `${resourceType}/${id}`, deleted: false }, { $set: { idx: toIndexArrays(index) } }, { session: this.#session });
+    await this.#resources.updateOne(
+      { _id: `${resourceType}/${id}`, deleted: false },
+      { $set: { idx: toIndexArrays(index) } },
+      { session: this.#session },
+    );
   }
 }
 
 async function createIndexes(db: Db): Promise<void> {
-  await db.collection('resources').createIndexes([
-    { key: { type: 1, id: 1 } },
-    { key: { type: 1, lastUpdated: 1 } },
-    { key: { type: 1, 'idx.string.p': 1, 'idx.string.v': 1 } },
-    { key: { type: 1, 'idx.token.p': 1, 'idx.token.c': 1, 'idx.token.s': 1 } },
-    { key: { type: 1, 'idx.reference.p': 1, 'idx.reference.r': 1 } },
-    { key: { type: 1, 'idx.date.p': 1, 'idx.date.lo': 1, 'idx.date.hi': 1 } },
-    { key: { type: 1, 'idx.number.p': 1, 'idx.number.lo': 1 } },
-    { key: { type: 1, 'idx.quantity.p': 1, 'idx.quantity.c': 1, 'idx.quantity.lo': 1 } },
-    { key: { type: 1, 'idx.uri.p': 1, 'idx.uri.v': 1 } },
-  ]);
-  await db.collection('history').createIndexes([
-    { key: { type: 1, id: 1, versionId: -1 } },
-    { key: { lastUpdated: -1, type: -1, id: -1, versionId: -1 } },
-  ]);
+  await db
+    .collection('resources')
+    .createIndexes([
+      { key: { type: 1, id: 1 } },
+      { key: { type: 1, lastUpdated: 1 } },
+      { key: { type: 1, 'idx.string.p': 1, 'idx.string.v': 1 } },
+      { key: { type: 1, 'idx.token.p': 1, 'idx.token.c': 1, 'idx.token.s': 1 } },
+      { key: { type: 1, 'idx.reference.p': 1, 'idx.reference.r': 1 } },
+      { key: { type: 1, 'idx.date.p': 1, 'idx.date.lo': 1, 'idx.date.hi': 1 } },
+      { key: { type: 1, 'idx.number.p': 1, 'idx.number.lo': 1 } },
+      { key: { type: 1, 'idx.quantity.p': 1, 'idx.quantity.c': 1, 'idx.quantity.lo': 1 } },
+      { key: { type: 1, 'idx.uri.p': 1, 'idx.uri.v': 1 } },
+    ]);
+  await db
+    .collection('history')
+    .createIndexes([
+      { key: { type: 1, id: 1, versionId: -1 } },
+      { key: { lastUpdated: -1, type: -1, id: -1, versionId: -1 } },
+    ]);
 }
 
 /** The URI without credentials, for messages and logs. */

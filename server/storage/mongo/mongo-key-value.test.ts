@@ -5,4 +5,8 @@ import { runKeyValueContract } from '../key-value-contract.ts';
 const database = mongoDatabase('kv_contract');
 
 // Every open() is a new engine on the same database, so reopening tests persistence.
-runKeyValueContract('mongodb', { open: (clock) => database.open(clock), cleanup: () => database.cleanup() }, { skip: database.skip });
+runKeyValueContract(
+  'mongodb',
+  { open: (clock) => database.open(clock), cleanup: () => database.cleanup() },
+  { skip: database.skip },
+);

@@ -44,12 +44,23 @@ export class MongoKeyValueStore implements KeyValueStore {
     this.#clock = clock;
   }
 
-  async upsert(namespace: string, id: string, payload: JsonObject, expiresInSeconds?: number | null, lookups: RecordLookups = {}): Promise<void> {
+  async upsert(
+    namespace: string,
+    id: string,
+    payload: JsonObject,
+    expiresInSeconds?: number | null,
+    lookups: RecordLookups = {},
+  ): Promise<void> {
     const now = this.#clock();
     const { payloadJson, expiresAt } = checkWrite(namespace, id, payload, expiresInSeconds, lookups, now);
     const doc: KvDocument = {
-      _id: `${namespace}/${id}`, namespace, id, payload: payloadJson,
-      expiresAt: expiresAt === null ? null : new Date(expiresAt), consumedAt: null, updatedAt: new Date(now),
+      _id: `${namespace}/${id}`,
+      namespace,
+      id,
+      payload: payloadJson,
+      expiresAt: expiresAt === null ? null : new Date(expiresAt),
+      consumedAt: null,
+      updatedAt: new Date(now),
     };
     if (lookups.grantId !== undefined) doc.grantId = lookups.grantId;
     if (lookups.userCode !== undefined) doc.userCode = lookups.userCode;
@@ -74,7 +85,10 @@ export class MongoKeyValueStore implements KeyValueStore {
   async findByUserCode(namespace: string, userCode: string): Promise<KeyValueRecord | undefined> {
     checkNamespace(namespace);
     if (!isKey(userCode)) return undefined;
-    const doc = await this.#collection().findOne({ namespace, userCode, ...this.#unexpired() }, { sort: { updatedAt: -1 } });
+    const doc = await this.#collection().findOne(
+      { namespace, userCode, ...this.#unexpired() },
+      { sort: { updatedAt: -1 } },
+    );
     return doc ? toRecord(doc) : undefined;
   }
 
@@ -111,7 +125,10 @@ export class MongoKeyValueStore implements KeyValueStore {
 
 function toRecord(doc: KvDocument): KeyValueRecord {
   const record: KeyValueRecord = {
-    namespace: doc.namespace, id: doc.id, payload: JSON.parse(doc.payload) as JsonObject, expiresAt: doc.expiresAt ? doc.expiresAt.getTime() : null,
+    namespace: doc.namespace,
+    id: doc.id,
+    payload: JSON.parse(doc.payload) as JsonObject,
+    expiresAt: doc.expiresAt ? doc.expiresAt.getTime() : null,
   };
   if (doc.grantId !== undefined) record.grantId = doc.grantId;
   if (doc.userCode !== undefined) record.userCode = doc.userCode;

@@ -17,7 +17,10 @@ export async function runSearch(source: DocumentSource, request: SearchRequest):
   const shown = docs.slice(0, request.count);
   if (order.reversed) shown.reverse();
   const position = (doc: Document | undefined): PagePosition | undefined =>
-    doc && { values: order.keys.map((_, i) => (doc[`_k${i}`] as string | number | null | undefined) ?? null), id: String(doc.id) };
+    doc && {
+      values: order.keys.map((_, i) => (doc[`_k${i}`] as string | number | null | undefined) ?? null),
+      id: String(doc.id),
+    };
   const page: SearchPage = {
     versions: shown.map((doc) => fromDocument(doc as CurrentDocument)),
     hasMore: docs.length > request.count,

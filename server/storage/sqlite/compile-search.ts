@@ -1,7 +1,13 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
-  AccessRule, QuantityCondition, SearchFilter, SearchRequest, StringCondition, TokenCondition, UriCondition,
+  AccessRule,
+  QuantityCondition,
+  SearchFilter,
+  SearchRequest,
+  StringCondition,
+  TokenCondition,
+  UriCondition,
 } from '../../fhir/search/search-request.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
 import { effectiveOrder, seekAfter } from '../search-order.ts';
@@ -15,32 +21,69 @@ import type { HistoryQuery } from '../stored-version.ts';
  * semantics written in search-request.ts. Every value is a bound parameter; table and column names
  * come only from this file, never from the request.
  */
-export interface CompiledSql { sql: string; params: SQLInputValue[] }
+export interface CompiledSql {
+  sql: string;
+  params: SQLInputValue[];
+}
 
 /** Above every other code point in SQLite's BINARY (UTF-8 byte) order: the end of a prefix range. */
 const MAX_CHAR = '\u{10FFFF}';
 
 /** The columns a sort key reads per index kind: [ascending (smallest), descending (largest)]. */
 const SORT_COLUMNS: Record<IndexKind, [string, string]> = {
-  string: ['value', 'value'], token: ['code', 'code'], reference: ['target', 'target'], date: ['low', 'high'],
-  number: ['low', 'high'], quantity: ['low', 'high'], uri: ['value', 'value'],
+  string: ['value', 'value'],
+  token: ['code', 'code'],
+  reference: ['target', 'target'],
+  date: ['low', 'high'],
+  number: ['low', 'high'],
+  quantity: ['low', 'high'],
+  uri: ['value', 'value'],
 };
 
-export interface CompiledSearch { page: CompiledSql; count: CompiledSql; sortKeys: number; reversed: boolean }
+export interface CompiledSearch {
+  page: CompiledSql;
+  count: CompiledSql;
+  sortKeys: number;
+  reversed: boolean;
+}
 
 /** Threaded through every nested query: the caller's access rule applies to each `resources` alias. */
-interface Scope { access?: AccessRule }
+interface Scope {
+  access?: AccessRule;
+}
 
 export function compileSearch(request: SearchRequest): CompiledSearch {
-  const where = whereOf(request.resourceType, request.filters, 'r', 0, { access: request.access }, request.includeDeleted);
+  const where = whereOf(
+    request.resourceType,
+    request.filters,
+    'r',
+    0,
+    { access: request.access },
+    request.includeDeleted,
+  );
   const count = { sql: `SELECT count(*) AS n FROM resources r WHERE ${where.sql}`, params: [...where.params] };
   const order = effectiveOrder(request);
   const keyColumns = order.keys.map(sortExpression);
-  const select = ['r.type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', ...keyColumns.map((k, i) => `${k.sql} AS k${i}`)];
+  const select = [
+    'r.type',
+    'r.id',
+    'r.version_id',
+    'r.last_updated',
+    'r.deleted',
+    ...keyColumns.map((k, i) => `${k.sql} AS k${i}`),
+  ];
   // The seek reads the key columns of the inner select by their aliases `k0`, `k1`, ...
-  const keyset = request.page ? sqlOf(seekAfter(order, request.page.position), (f) => (f === 'id' ? 'id' : `k${f}`)) : { sql: '1', params: [] };
+  const keyset = request.page
+    ? sqlOf(seekAfter(order, request.page.position), (f) => (f === 'id' ? 'id' : `k${f}`))
+    : { sql: '1', params: [] };
   const orderBy = (p: string): string =>
-    [...order.keys.flatMap((k, i) => [`(${p}k${i} IS NULL) ${k.nullsFirst ? 'DESC' : 'ASC'}`, `${p}k${i} ${k.descending ? 'DESC' : 'ASC'}`]), `${p}id ${order.idDescending ? 'DESC' : 'ASC'}`].join(', ');
+    [
+      ...order.keys.flatMap((k, i) => [
+        `(${p}k${i} IS NULL) ${k.nullsFirst ? 'DESC' : 'ASC'}`,
+        `${p}k${i} ${k.descending ? 'DESC' : 'ASC'}`,
+      ]),
+      `${p}id ${order.idDescending ? 'DESC' : 'ASC'}`,
+    ].join(', ');
   // The page is chosen on the narrow `resources` rows first and only then joined with the content:
   // sorting every match together with its JSON made large result sets cost O(matches × size).
   const keys = order.keys.map((_, i) => `, p.k${i}`).join('');
@@ -62,7 +105,10 @@ function sortExpression(key: OrderKey): CompiledSql {
   // Ascending by a resource's smallest value, descending by its largest (search-request.ts).
   const [low, high] = SORT_COLUMNS[source.index];
   const fn = key.byLargest ? `MAX(${high})` : `MIN(${low})`;
-  return { sql: `(SELECT ${fn} FROM idx_${source.index} WHERE type = r.type AND id = r.id AND param = ?)`, params: [source.param] };
+  return {
+    sql: `(SELECT ${fn} FROM idx_${source.index} WHERE type = r.type AND id = r.id AND param = ?)`,
+    params: [source.param],
+  };
 }
 
 /**
@@ -74,7 +120,14 @@ function sortExpression(key: OrderKey): CompiledSql {
  * ranges, negations, _id or _lastUpdated), resources are walked in the page order and probed, which
  * stops as soon as the page is full.
  */
-function whereOf(type: string, filters: SearchFilter[], alias: string, depth: number, scope: Scope, includeDeleted = false): CompiledSql {
+function whereOf(
+  type: string,
+  filters: SearchFilter[],
+  alias: string,
+  depth: number,
+  scope: Scope,
+  includeDeleted = false,
+): CompiledSql {
   const access = accessFilterFor(scope.access, type);
   if (access === 'none') return { sql: '0', params: [] };
   // The access filter is one more ANDed filter. It may drive only when it is a reference (a patient's
@@ -88,7 +141,14 @@ function whereOf(type: string, filters: SearchFilter[], alias: string, depth: nu
 }
 
 /** Kinds that make a good driver, most selective first; ranges and negations never drive. */
-const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = { reference: 1, has: 2, chain: 3, token: 4, uri: 5, string: 6 };
+const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = {
+  reference: 1,
+  has: 2,
+  chain: 3,
+  token: 4,
+  uri: 5,
+  string: 6,
+};
 
 /** The index of the driving filter among the first `eligible` ones, or -1. */
 function chooseDriver(filters: SearchFilter[], eligible: number): number {
@@ -97,13 +157,25 @@ function chooseDriver(filters: SearchFilter[], eligible: number): number {
   filters.forEach((f, i) => {
     if (i >= eligible) return;
     const rank = DRIVER_RANK[f.kind];
-    if (rank === undefined || (f.kind === 'string' && f.any.some((c) => c.match === 'contains')) || (f.kind === 'token' && f.any.some((c) => 'text' in c))) return;
+    if (
+      rank === undefined ||
+      (f.kind === 'string' && f.any.some((c) => c.match === 'contains')) ||
+      (f.kind === 'token' && f.any.some((c) => 'text' in c))
+    )
+      return;
     if (best < 0 || rank < (DRIVER_RANK[(filters[best] as SearchFilter).kind] as number)) best = i;
   });
   return best;
 }
 
-function compileFilter(type: string, filter: SearchFilter, a: string, depth: number, scope: Scope, drive = false): CompiledSql {
+function compileFilter(
+  type: string,
+  filter: SearchFilter,
+  a: string,
+  depth: number,
+  scope: Scope,
+  drive = false,
+): CompiledSql {
   switch (filter.kind) {
     case 'id':
       return { sql: `${a}.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
@@ -114,17 +186,41 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
     case 'token':
       return indexed(type, a, 'token', filter.param, anyOf(filter.any.map(tokenCondition)), drive);
     case 'reference':
-      return indexed(type, a, 'reference', filter.param, { sql: `target IN (${filter.any.map(() => '?').join(', ')})`, params: filter.any.map((c) => c.target) }, drive);
+      return indexed(
+        type,
+        a,
+        'reference',
+        filter.param,
+        { sql: `target IN (${filter.any.map(() => '?').join(', ')})`, params: filter.any.map((c) => c.target) },
+        drive,
+      );
     case 'uri':
       return indexed(type, a, 'uri', filter.param, anyOf(filter.any.map(uriCondition)), drive);
     case 'date':
-      return indexed(type, a, 'date', filter.param, anyOf(filter.any.map((c) => sqlOf(dateCondition(c), rangeColumn))), drive);
+      return indexed(
+        type,
+        a,
+        'date',
+        filter.param,
+        anyOf(filter.any.map((c) => sqlOf(dateCondition(c), rangeColumn))),
+        drive,
+      );
     case 'number':
-      return indexed(type, a, 'number', filter.param, anyOf(filter.any.map((c) => sqlOf(numberCondition(c), rangeColumn))), drive);
+      return indexed(
+        type,
+        a,
+        'number',
+        filter.param,
+        anyOf(filter.any.map((c) => sqlOf(numberCondition(c), rangeColumn))),
+        drive,
+      );
     case 'quantity':
       return indexed(type, a, 'quantity', filter.param, anyOf(filter.any.map(quantityCondition)), drive);
     case 'missing':
-      return { sql: `${filter.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${filter.index} WHERE type = ${a}.type AND id = ${a}.id AND param = ?)`, params: [filter.param] };
+      return {
+        sql: `${filter.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${filter.index} WHERE type = ${a}.type AND id = ${a}.id AND param = ?)`,
+        params: [filter.param],
+      };
     case 'not': {
       const inner = compileFilter(type, filter.filter, a, depth, scope);
       return { sql: `NOT (${inner.sql})`, params: inner.params };
@@ -134,21 +230,50 @@ function compileFilter(type: string, filter: SearchFilter, a: string, depth: num
     case 'and':
       return allOf(filter.filters.map((f) => compileFilter(type, f, a, depth, scope)));
     case 'chain':
-      return anyOf(filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth, scope, drive)));
+      return anyOf(
+        filter.targets.map((target) => chain(type, a, filter.param, target.type, target.filters, depth, scope, drive)),
+      );
     case 'has':
       return has(type, a, filter.sourceType, filter.param, filter.filters, depth, scope);
   }
 }
 
 /** Resources whose `param` points at a current `targetType` resource matching `filters`. */
-function chain(type: string, a: string, param: string, targetType: string, filters: SearchFilter[], depth: number, scope: Scope, drive: boolean): CompiledSql {
+function chain(
+  type: string,
+  a: string,
+  param: string,
+  targetType: string,
+  filters: SearchFilter[],
+  depth: number,
+  scope: Scope,
+  drive: boolean,
+): CompiledSql {
   const b = `r${depth + 1}`;
   const inner = whereOf(targetType, filters, b, depth + 1, scope);
-  return indexed(type, a, 'reference', param, { sql: `target IN (SELECT ? || ${b}.id FROM resources ${b} WHERE ${inner.sql})`, params: [`${targetType}/`, ...inner.params] }, drive);
+  return indexed(
+    type,
+    a,
+    'reference',
+    param,
+    {
+      sql: `target IN (SELECT ? || ${b}.id FROM resources ${b} WHERE ${inner.sql})`,
+      params: [`${targetType}/`, ...inner.params],
+    },
+    drive,
+  );
 }
 
 /** Resources pointed at by the `param` of a current `sourceType` resource matching `filters`. */
-function has(type: string, a: string, sourceType: string, param: string, filters: SearchFilter[], depth: number, scope: Scope): CompiledSql {
+function has(
+  type: string,
+  a: string,
+  sourceType: string,
+  param: string,
+  filters: SearchFilter[],
+  depth: number,
+  scope: Scope,
+): CompiledSql {
   const b = `r${depth + 1}`;
   const inner = whereOf(sourceType, filters, b, depth + 1, scope);
   return {
@@ -160,17 +285,37 @@ function has(type: string, a: string, sourceType: string, param: string, filters
 }
 
 /** Rows of `param` in an index table that satisfy `condition`: as the driving lookup or as a probe. */
-function indexed(type: string, a: string, table: string, param: string, condition: CompiledSql, drive: boolean): CompiledSql {
+function indexed(
+  type: string,
+  a: string,
+  table: string,
+  param: string,
+  condition: CompiledSql,
+  drive: boolean,
+): CompiledSql {
   return indexedAny(type, a, table, [param], condition, drive);
 }
 
 /** The driving form is uncorrelated (the type is a bound value), so SQLite evaluates it once. */
-function indexedAny(type: string, a: string, table: string, params: string[], condition: CompiledSql, drive: boolean): CompiledSql {
+function indexedAny(
+  type: string,
+  a: string,
+  table: string,
+  params: string[],
+  condition: CompiledSql,
+  drive: boolean,
+): CompiledSql {
   const paramSql = params.length === 1 ? 'param = ?' : `param IN (${params.map(() => '?').join(', ')})`;
   if (drive) {
-    return { sql: `${a}.id IN (SELECT id FROM idx_${table} WHERE type = ? AND ${paramSql} AND ${condition.sql})`, params: [type, ...params, ...condition.params] };
+    return {
+      sql: `${a}.id IN (SELECT id FROM idx_${table} WHERE type = ? AND ${paramSql} AND ${condition.sql})`,
+      params: [type, ...params, ...condition.params],
+    };
   }
-  return { sql: `EXISTS (SELECT 1 FROM idx_${table} WHERE type = ${a}.type AND id = ${a}.id AND ${paramSql} AND ${condition.sql})`, params: [...params, ...condition.params] };
+  return {
+    sql: `EXISTS (SELECT 1 FROM idx_${table} WHERE type = ${a}.type AND id = ${a}.id AND ${paramSql} AND ${condition.sql})`,
+    params: [...params, ...condition.params],
+  };
 }
 
 function anyOf(parts: CompiledSql[]): CompiledSql {
@@ -196,7 +341,11 @@ function stringCondition(c: StringCondition): CompiledSql {
 }
 
 function tokenCondition(c: TokenCondition): CompiledSql {
-  if ('text' in c) return { sql: '((text >= ? AND text < ?) OR instr(text, ?) > 0)', params: [c.text, c.text + MAX_CHAR, ` ${c.text}`] };
+  if ('text' in c)
+    return {
+      sql: '((text >= ? AND text < ?) OR instr(text, ?) > 0)',
+      params: [c.text, c.text + MAX_CHAR, ` ${c.text}`],
+    };
   if (c.system === undefined) return { sql: 'code = ?', params: [c.code ?? null] };
   if (c.system === null) return { sql: '(system IS NULL AND code = ?)', params: [c.code ?? null] };
   if (c.code === undefined) return { sql: 'system = ?', params: [c.system] };
@@ -205,7 +354,10 @@ function tokenCondition(c: TokenCondition): CompiledSql {
 
 function uriCondition(c: UriCondition): CompiledSql {
   if (c.match === 'exact') return { sql: 'value = ?', params: [c.value] };
-  return { sql: '(value = ? OR (value >= ? AND value < ?))', params: [c.value, `${c.value}/`, `${c.value}/${MAX_CHAR}`] };
+  return {
+    sql: '(value = ? OR (value >= ? AND value < ?))',
+    params: [c.value, `${c.value}/`, `${c.value}/${MAX_CHAR}`],
+  };
 }
 
 /** The index tables name a range's bounds `low` and `high`, as the neutral form does. */
@@ -242,12 +394,21 @@ export function compileHistory(query: HistoryQuery): CompiledSql {
   if (query.since !== undefined) add('last_updated >= ?', query.since);
   if (query.before) {
     const b = query.before;
-    add('(last_updated, type, id, version_id) < (?, ?, ?, ?)', b.lastUpdated, b.resourceType, b.id, Number(b.versionId));
+    add(
+      '(last_updated, type, id, version_id) < (?, ?, ?, ?)',
+      b.lastUpdated,
+      b.resourceType,
+      b.id,
+      Number(b.versionId),
+    );
   }
   if (query.access) {
     // A version is visible when its resource's current row (a tombstone keeps its access rows) is.
     const visible = accessCondition(query.access, query.resourceType, 'r');
-    add(`EXISTS (SELECT 1 FROM resources r WHERE r.type = history.type AND r.id = history.id AND ${visible.sql})`, ...visible.params);
+    add(
+      `EXISTS (SELECT 1 FROM resources r WHERE r.type = history.type AND r.id = history.id AND ${visible.sql})`,
+      ...visible.params,
+    );
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   return {
@@ -272,8 +433,12 @@ function accessCondition(rule: AccessRule, type: string | undefined, a: string):
   };
   if (type !== undefined) return condition(type, accessFilterFor(rule, type));
   const listed = Object.keys(rule.types);
-  const alternatives = listed.map((t) => allOf([{ sql: `${a}.type = ?`, params: [t] }, condition(t, accessFilterFor(rule, t))]));
-  const others = listed.length ? { sql: `${a}.type NOT IN (${listed.map(() => '?').join(', ')})`, params: listed } : { sql: '1', params: [] };
+  const alternatives = listed.map((t) =>
+    allOf([{ sql: `${a}.type = ?`, params: [t] }, condition(t, accessFilterFor(rule, t))]),
+  );
+  const others = listed.length
+    ? { sql: `${a}.type NOT IN (${listed.map(() => '?').join(', ')})`, params: listed }
+    : { sql: '1', params: [] };
   alternatives.push(allOf([others, condition(undefined, rule.otherTypes)]));
   return anyOf(alternatives);
 }

@@ -67,7 +67,9 @@ export class SqliteEngine implements StorageEngine {
   async open(): Promise<void> {
     mkdirSync(dirname(this.#path), { recursive: true });
     const writer = new DatabaseSync(this.#path);
-    writer.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = ${WRITER_CACHE_SIZE};`);
+    writer.exec(
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = ${WRITER_CACHE_SIZE};`,
+    );
     writer.exec(SCHEMA);
     const reader = new DatabaseSync(this.#path);
     reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
@@ -173,13 +175,20 @@ class SqliteSession implements WriteSession {
 
   async search(request: SearchRequest): Promise<SearchPage> {
     const { page, count, sortKeys, reversed } = compileSearch(request);
-    const rows = this.#prepare(page.sql).all(...page.params) as unknown as Array<VersionRow & Record<string, string | number | null>>;
+    const rows = this.#prepare(page.sql).all(...page.params) as unknown as Array<
+      VersionRow & Record<string, string | number | null>
+    >;
     const hasMore = rows.length > request.count;
     const shown = rows.slice(0, request.count);
     if (reversed) shown.reverse();
     const position = (row: (typeof rows)[number] | undefined) =>
       row && { values: Array.from({ length: sortKeys }, (_, i) => row[`k${i}`] ?? null), id: row.id };
-    const result: SearchPage = { versions: shown.map(toVersion), hasMore, first: position(shown[0]), last: position(shown.at(-1)) };
+    const result: SearchPage = {
+      versions: shown.map(toVersion),
+      hasMore,
+      first: position(shown[0]),
+      last: position(shown.at(-1)),
+    };
     if (request.total !== 'none') {
       result.total = Number((this.#prepare(count.sql).get(...count.params) as { n: number }).n);
     }
@@ -191,9 +200,9 @@ class SqliteSession implements WriteSession {
     const versionNumber = Number(version.versionId);
     const content = version.resource ? JSON.stringify(version.resource) : null;
     try {
-      this.#prepare('INSERT INTO history (type, id, version_id, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, ?)').run(
-        type, id, versionNumber, version.lastUpdated, version.deleted ? 1 : 0, content,
-      );
+      this.#prepare(
+        'INSERT INTO history (type, id, version_id, last_updated, deleted, content) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(type, id, versionNumber, version.lastUpdated, version.deleted ? 1 : 0, content);
     } catch (err) {
       if ((err as { errcode?: number }).errcode === 1555 /* SQLITE_CONSTRAINT_PRIMARYKEY */) {
         throw new VersionConflictError(type, id, version.versionId);
@@ -210,7 +219,8 @@ class SqliteSession implements WriteSession {
   }
 
   async replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void> {
-    const current = this.#prepare('SELECT deleted FROM resources WHERE type = ? AND id = ?').get(resourceType, id) as { deleted: number } | undefined;
+    const current = this.#prepare('SELECT deleted FROM resources WHERE type = ? AND id = ?').get(resourceType, id) as
+      { deleted: number } | undefined;
     if (current && current.deleted === 0) {
       this.#deleteIndex(resourceType, id);
       this.#insertIndex(resourceType, id, index);
@@ -244,7 +254,9 @@ class SqliteSession implements WriteSession {
     if (!statement) {
       const columns = INSERT_COLUMNS[kind];
       const group = `(${columns.map(() => '?').join(', ')})`;
-      statement = this.#db.prepare(`INSERT INTO idx_${kind} (${columns.join(', ')}) VALUES ${Array(rows).fill(group).join(', ')}`);
+      statement = this.#db.prepare(
+        `INSERT INTO idx_${kind} (${columns.join(', ')}) VALUES ${Array(rows).fill(group).join(', ')}`,
+      );
       this.#inserts.set(key, statement);
     }
     return statement;

@@ -44,7 +44,13 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return statement;
   }
 
-  async upsert(namespace: string, id: string, payload: JsonObject, expiresInSeconds?: number | null, lookups: RecordLookups = {}): Promise<void> {
+  async upsert(
+    namespace: string,
+    id: string,
+    payload: JsonObject,
+    expiresInSeconds?: number | null,
+    lookups: RecordLookups = {},
+  ): Promise<void> {
     const now = this.#options.clock();
     const { payloadJson, expiresAt } = checkWrite(namespace, id, payload, expiresInSeconds, lookups, now);
     await this.#options.write((db) =>
@@ -53,7 +59,16 @@ export class SqliteKeyValueStore implements KeyValueStore {
         `INSERT INTO kv (${COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?) ` +
           'ON CONFLICT (namespace, id) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at, ' +
           'grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid, consumed_at = NULL, updated_at = excluded.updated_at',
-      ).run(namespace, id, payloadJson, expiresAt, lookups.grantId ?? null, lookups.userCode ?? null, lookups.uid ?? null, now),
+      ).run(
+        namespace,
+        id,
+        payloadJson,
+        expiresAt,
+        lookups.grantId ?? null,
+        lookups.userCode ?? null,
+        lookups.uid ?? null,
+        now,
+      ),
     );
   }
 
@@ -66,14 +81,20 @@ export class SqliteKeyValueStore implements KeyValueStore {
   async findByUid(namespace: string, uid: string): Promise<KeyValueRecord | undefined> {
     checkNamespace(namespace);
     if (!isKey(uid)) return undefined;
-    return this.#one(`SELECT ${COLUMNS} FROM kv WHERE namespace = ? AND uid = ? AND ${UNEXPIRED} ORDER BY updated_at DESC LIMIT 1`, namespace, uid);
+    return this.#one(
+      `SELECT ${COLUMNS} FROM kv WHERE namespace = ? AND uid = ? AND ${UNEXPIRED} ORDER BY updated_at DESC LIMIT 1`,
+      namespace,
+      uid,
+    );
   }
 
   async findByUserCode(namespace: string, userCode: string): Promise<KeyValueRecord | undefined> {
     checkNamespace(namespace);
     if (!isKey(userCode)) return undefined;
     return this.#one(
-      `SELECT ${COLUMNS} FROM kv WHERE namespace = ? AND user_code = ? AND ${UNEXPIRED} ORDER BY updated_at DESC LIMIT 1`, namespace, userCode,
+      `SELECT ${COLUMNS} FROM kv WHERE namespace = ? AND user_code = ? AND ${UNEXPIRED} ORDER BY updated_at DESC LIMIT 1`,
+      namespace,
+      userCode,
     );
   }
 
@@ -82,8 +103,10 @@ export class SqliteKeyValueStore implements KeyValueStore {
     if (!isKey(id)) return false;
     return this.#options.write((db) => {
       const now = this.#options.clock();
-      const { changes } = this.#prepare(db, `UPDATE kv SET consumed_at = ? WHERE namespace = ? AND id = ? AND consumed_at IS NULL AND ${UNEXPIRED}`)
-        .run(now, namespace, id, now);
+      const { changes } = this.#prepare(
+        db,
+        `UPDATE kv SET consumed_at = ? WHERE namespace = ? AND id = ? AND consumed_at IS NULL AND ${UNEXPIRED}`,
+      ).run(now, namespace, id, now);
       return Number(changes) === 1;
     });
   }
@@ -91,26 +114,38 @@ export class SqliteKeyValueStore implements KeyValueStore {
   async destroy(namespace: string, id: string): Promise<void> {
     checkNamespace(namespace);
     if (!isKey(id)) return;
-    await this.#options.write((db) => this.#prepare(db, 'DELETE FROM kv WHERE namespace = ? AND id = ?').run(namespace, id));
+    await this.#options.write((db) =>
+      this.#prepare(db, 'DELETE FROM kv WHERE namespace = ? AND id = ?').run(namespace, id),
+    );
   }
 
   async revokeByGrantId(grantId: string): Promise<number> {
     if (!isKey(grantId)) return 0;
-    return this.#options.write((db) => Number(this.#prepare(db, 'DELETE FROM kv WHERE grant_id = ?').run(grantId).changes));
+    return this.#options.write((db) =>
+      Number(this.#prepare(db, 'DELETE FROM kv WHERE grant_id = ?').run(grantId).changes),
+    );
   }
 
   async purgeExpired(): Promise<number> {
-    return this.#options.write((db) => Number(this.#prepare(db, 'DELETE FROM kv WHERE expires_at <= ?').run(this.#options.clock()).changes));
+    return this.#options.write((db) =>
+      Number(this.#prepare(db, 'DELETE FROM kv WHERE expires_at <= ?').run(this.#options.clock()).changes),
+    );
   }
 
   #one(sql: string, namespace: string, key: string): KeyValueRecord | undefined {
-    const row = this.#prepare(this.#options.reader(), sql).get(namespace, key, this.#options.clock()) as KvRow | undefined;
+    const row = this.#prepare(this.#options.reader(), sql).get(namespace, key, this.#options.clock()) as
+      KvRow | undefined;
     return row && toRecord(row);
   }
 }
 
 function toRecord(row: KvRow): KeyValueRecord {
-  const record: KeyValueRecord = { namespace: row.namespace, id: row.id, payload: JSON.parse(row.payload) as JsonObject, expiresAt: row.expires_at };
+  const record: KeyValueRecord = {
+    namespace: row.namespace,
+    id: row.id,
+    payload: JSON.parse(row.payload) as JsonObject,
+    expiresAt: row.expires_at,
+  };
   if (row.grant_id !== null) record.grantId = row.grant_id;
   if (row.user_code !== null) record.userCode = row.user_code;
   if (row.uid !== null) record.uid = row.uid;

@@ -11,7 +11,9 @@ import type { AppResult } from './smart-app.ts';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function chromiumMissing(): string | false {
-  return existsSync(CHROMIUM_PATH) ? false : `Chromium not found at ${CHROMIUM_PATH} (install Debian's chromium or set CHROMIUM_PATH): browser launch tests skipped`;
+  return existsSync(CHROMIUM_PATH)
+    ? false
+    : `Chromium not found at ${CHROMIUM_PATH} (install Debian's chromium or set CHROMIUM_PATH): browser launch tests skipped`;
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -74,9 +76,13 @@ export async function runLaunch(browser: Browser, input: LaunchInput): Promise<L
     await page.goto(input.url);
     for (let step = 0; step < 10; step++) {
       const state = String(await (await page.waitForFunction(PAGE_STATE)).jsonValue());
-      if (state === 'done') return { ...outcome, result: JSON.parse((await page.textContent('#result')) ?? '') as AppResult, visited };
+      if (state === 'done')
+        return { ...outcome, result: JSON.parse((await page.textContent('#result')) ?? '') as AppResult, visited };
       const title = state.slice('page:'.length);
-      if (title === 'Sign in' && outcome.signInShown) assert.fail(`signing in as ${input.user.email} failed: ${(await page.textContent('body'))?.trim().replace(/\s+/g, ' ')}`);
+      if (title === 'Sign in' && outcome.signInShown)
+        assert.fail(
+          `signing in as ${input.user.email} failed: ${(await page.textContent('body'))?.trim().replace(/\s+/g, ' ')}`,
+        );
       const before = loads;
       if (title === 'Sign in') {
         outcome.signInShown = true;
@@ -90,7 +96,10 @@ export async function runLaunch(browser: Browser, input: LaunchInput): Promise<L
       } else if (title === 'Allow access?') {
         outcome.consentScopes = await values(page, 'input[name=scope]');
         for (const scope of input.untick ?? []) {
-          assert.ok(outcome.consentScopes.includes(scope), `the consent page does not offer ${scope}: ${outcome.consentScopes.join(' ')}`);
+          assert.ok(
+            outcome.consentScopes.includes(scope),
+            `the consent page does not offer ${scope}: ${outcome.consentScopes.join(' ')}`,
+          );
           await page.uncheck(`input[name=scope][value="${scope}"]`);
         }
         await page.click('form[action$="/consent"] button[type=submit]');
@@ -126,24 +135,39 @@ async function waitFor(condition: () => boolean, message: string, timeoutMs = 15
 export async function corsProblem(fhirUrl: string, appOrigin: string): Promise<string | undefined> {
   const response = await fetch(`${fhirUrl}/Patient`, {
     method: 'OPTIONS',
-    headers: { origin: appOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    headers: {
+      origin: appOrigin,
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization',
+    },
   });
   const allowOrigin = response.headers.get('access-control-allow-origin');
   const allowHeaders = response.headers.get('access-control-allow-headers') ?? '';
-  if (response.ok && (allowOrigin === '*' || allowOrigin === appOrigin) && /(^|,)\s*authorization\s*(,|$)/i.test(allowHeaders)) return undefined;
-  return `The FHIR API does not answer CORS for a browser app on another origin: the preflight OPTIONS ${fhirUrl}/Patient ` +
+  if (
+    response.ok &&
+    (allowOrigin === '*' || allowOrigin === appOrigin) &&
+    /(^|,)\s*authorization\s*(,|$)/i.test(allowHeaders)
+  )
+    return undefined;
+  return (
+    `The FHIR API does not answer CORS for a browser app on another origin: the preflight OPTIONS ${fhirUrl}/Patient ` +
     `(Origin ${appOrigin}, Access-Control-Request-Headers: authorization) got ${response.status}, ` +
     `Access-Control-Allow-Origin ${JSON.stringify(allowOrigin)}, Access-Control-Allow-Headers ${JSON.stringify(allowHeaders)}. ` +
     'A SMART app in a browser (fhirclient) can then get tokens but never read data. Needed: a CORS policy on /fhir/R4 ' +
     '(any origin, no credentials: callers authenticate with bearer tokens; allow Authorization, Content-Type, Accept, If-Match, Prefer; ' +
-    'expose Location, ETag, WWW-Authenticate) before the bearer check, so that preflights (no Authorization) succeed. See test/e2e/README.md.';
+    'expose Location, ETag, WWW-Authenticate) before the bearer check, so that preflights (no Authorization) succeed. See test/e2e/README.md.'
+  );
 }
 
 /**
  * The app's reads, compared with the expected `Type/id` sets. A read that failed at the network
  * level (fhirclient's "Failed to fetch", status 0) is explained with corsProblem().
  */
-export async function assertReads(result: AppResult, expected: Record<string, string[] | { status: number }>, ctx: { fhirUrl: string; appOrigin: string }): Promise<void> {
+export async function assertReads(
+  result: AppResult,
+  expected: Record<string, string[] | { status: number }>,
+  ctx: { fhirUrl: string; appOrigin: string },
+): Promise<void> {
   assert.equal(result.error, undefined, `the app failed: ${result.error}`);
   const networkFailures = Object.values(result.reads).filter((r) => r.error !== undefined && !r.status);
   if (networkFailures.length) {

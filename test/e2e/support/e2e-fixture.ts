@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import type { Condition, Encounter, Observation, Patient, Person, Practitioner, PractitionerRole, Resource } from '@medplum/fhirtypes';
+import type {
+  Condition,
+  Encounter,
+  Observation,
+  Patient,
+  Person,
+  Practitioner,
+  PractitionerRole,
+  Resource,
+} from '@medplum/fhirtypes';
 import { OWNER_SYSTEM } from '../../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../../support/practice-client.ts';
 import type { PracticeClient } from '../../support/practice-client.ts';
@@ -72,7 +81,11 @@ export async function startE2eWorld(): Promise<E2eWorld> {
     const y: Practice = { practice: yPractice, tokens: new BackendTokens(server.baseUrl, yPractice) };
     const write = <T extends Resource>(by: Practice, resource: T) => create(server.fhirUrl, by, resource);
 
-    const practitioner = await write<Practitioner>(x, { resourceType: 'Practitioner', active: true, name: [{ family: 'Xavier', given: ['Xena'], prefix: ['Dr.'] }] });
+    const practitioner = await write<Practitioner>(x, {
+      resourceType: 'Practitioner',
+      active: true,
+      name: [{ family: 'Xavier', given: ['Xena'], prefix: ['Dr.'] }],
+    });
     const role = await write<PractitionerRole>(x, {
       resourceType: 'PractitionerRole',
       active: true,
@@ -90,12 +103,34 @@ export async function startE2eWorld(): Promise<E2eWorld> {
       name: [{ family: 'Baker', given: ['Bob'] }],
       link: [{ target: { reference: bx.patientKey } }, { target: { reference: by.patientKey } }],
     };
-    const refused = await fhirJson(`${server.fhirUrl}/Person`, await x.tokens.token(), { method: 'POST', body: person });
-    assert.equal(refused.status, 403, `practice X's client may not link Y's record to a Person: ${JSON.stringify(refused.body)}`);
-    const { resource: stored } = await server.repo.create<Person>({ ...person, meta: { tag: [{ system: OWNER_SYSTEM, code: x.practice.practiceId }] } });
+    const refused = await fhirJson(`${server.fhirUrl}/Person`, await x.tokens.token(), {
+      method: 'POST',
+      body: person,
+    });
+    assert.equal(
+      refused.status,
+      403,
+      `practice X's client may not link Y's record to a Person: ${JSON.stringify(refused.body)}`,
+    );
+    const { resource: stored } = await server.repo.create<Person>({
+      ...person,
+      meta: { tag: [{ system: OWNER_SYSTEM, code: x.practice.practiceId }] },
+    });
 
-    const practitionerAccount = await account(server, 'practitioner', `Practitioner/${practitioner.id}`, 'dr.xavier@x.example', 'Xena Xavier');
-    const patientAccount = await account(server, 'patient', `Person/${stored.id}`, 'bob.baker@example.org', 'Bob Baker');
+    const practitionerAccount = await account(
+      server,
+      'practitioner',
+      `Practitioner/${practitioner.id}`,
+      'dr.xavier@x.example',
+      'Xena Xavier',
+    );
+    const patientAccount = await account(
+      server,
+      'patient',
+      `Person/${stored.id}`,
+      'bob.baker@example.org',
+      'Bob Baker',
+    );
 
     return {
       server,
@@ -114,16 +149,39 @@ export async function startE2eWorld(): Promise<E2eWorld> {
   }
 }
 
-async function account(server: TestServer, kind: 'practitioner' | 'patient', fhirUser: string, email: string, name: string): Promise<Account> {
+async function account(
+  server: TestServer,
+  kind: 'practitioner' | 'patient',
+  fhirUser: string,
+  email: string,
+  name: string,
+): Promise<Account> {
   const created = await server.app.accounts.createAccount({ email, kind, fhirUser, name, password: PASSWORD });
   return { id: created.id, email, password: PASSWORD, fhirUser };
 }
 
 /** One Patient record at a practice and its clinical data, written by the practice's client. */
-async function record(fhirUrl: string, by: Practice, name: { family: string; given: string[] }, birthDate: string, withEncounter = false): Promise<RecordData> {
-  const patient = await create<Patient>(fhirUrl, by, { resourceType: 'Patient', active: true, name: [name], birthDate, gender: 'unknown' });
+async function record(
+  fhirUrl: string,
+  by: Practice,
+  name: { family: string; given: string[] },
+  birthDate: string,
+  withEncounter = false,
+): Promise<RecordData> {
+  const patient = await create<Patient>(fhirUrl, by, {
+    resourceType: 'Patient',
+    active: true,
+    name: [name],
+    birthDate,
+    gender: 'unknown',
+  });
   const subject = { reference: `Patient/${patient.id}` };
-  const observation = (category: string, code: string, display: string, value: Observation['valueQuantity']): Observation => ({
+  const observation = (
+    category: string,
+    code: string,
+    display: string,
+    value: Observation['valueQuantity'],
+  ): Observation => ({
     resourceType: 'Observation',
     status: 'final',
     category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: category }] }],
@@ -133,20 +191,58 @@ async function record(fhirUrl: string, by: Practice, name: { family: string; giv
     valueQuantity: value,
   });
   const vitals = [
-    await create(fhirUrl, by, observation('vital-signs', '8867-4', 'Heart rate', { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' })),
-    await create(fhirUrl, by, observation('vital-signs', '29463-7', 'Body weight', { value: 81, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' })),
+    await create(
+      fhirUrl,
+      by,
+      observation('vital-signs', '8867-4', 'Heart rate', {
+        value: 72,
+        unit: '/min',
+        system: 'http://unitsofmeasure.org',
+        code: '/min',
+      }),
+    ),
+    await create(
+      fhirUrl,
+      by,
+      observation('vital-signs', '29463-7', 'Body weight', {
+        value: 81,
+        unit: 'kg',
+        system: 'http://unitsofmeasure.org',
+        code: 'kg',
+      }),
+    ),
   ];
-  const labs = [await create(fhirUrl, by, observation('laboratory', '2345-7', 'Glucose', { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' }))];
+  const labs = [
+    await create(
+      fhirUrl,
+      by,
+      observation('laboratory', '2345-7', 'Glucose', {
+        value: 5.4,
+        unit: 'mmol/L',
+        system: 'http://unitsofmeasure.org',
+        code: 'mmol/L',
+      }),
+    ),
+  ];
   const conditions = [
     await create<Condition>(fhirUrl, by, {
       resourceType: 'Condition',
-      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
       code: { coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertension' }] },
       subject,
     }),
   ];
   const encounters = withEncounter
-    ? [await create<Encounter>(fhirUrl, by, { resourceType: 'Encounter', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject })]
+    ? [
+        await create<Encounter>(fhirUrl, by, {
+          resourceType: 'Encounter',
+          status: 'in-progress',
+          class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+          subject,
+        }),
+      ]
     : [];
   const keys = (list: Resource[]) => list.map((r) => `${r.resourceType}/${r.id}`);
   return {
@@ -161,17 +257,28 @@ async function record(fhirUrl: string, by: Practice, name: { family: string; giv
 }
 
 async function create<T extends Resource>(fhirUrl: string, by: Practice, resource: T): Promise<T & { id: string }> {
-  const res = await fhirJson(`${fhirUrl}/${resource.resourceType}`, await by.tokens.token(), { method: 'POST', body: resource });
+  const res = await fhirJson(`${fhirUrl}/${resource.resourceType}`, await by.tokens.token(), {
+    method: 'POST',
+    body: resource,
+  });
   assert.equal(res.status, 201, `creating ${resource.resourceType}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as T & { id: string };
 }
 
 /** One FHIR request with a bearer token: status and parsed body. */
-export async function fhirJson(url: string, token: string | undefined, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+export async function fhirJson(
+  url: string,
+  token: string | undefined,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { accept: FHIR_JSON };
   if (token) headers.authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['content-type'] = FHIR_JSON;
-  const res = await fetch(url, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -180,7 +287,11 @@ export async function fhirJson(url: string, token: string | undefined, init: { m
  * A search followed through every `next` page: the sorted `Type/id` keys of the matches, or the
  * status of the first refused page.
  */
-export async function searchAll(fhirUrl: string, token: string, query: string): Promise<{ status: number; keys: string[]; pages: number }> {
+export async function searchAll(
+  fhirUrl: string,
+  token: string,
+  query: string,
+): Promise<{ status: number; keys: string[]; pages: number }> {
   let url: string | undefined = `${fhirUrl}/${query}`;
   const keys: string[] = [];
   let pages = 0;

@@ -95,7 +95,12 @@ function scriptJson(value: unknown): string {
 }
 
 function launchPage(config: AppConfig, redirectUri: string): string {
-  const options = { clientId: config.clientId, scope: config.scope, redirectUri, ...(config.iss ? { iss: config.iss } : {}) };
+  const options = {
+    clientId: config.clientId,
+    scope: config.scope,
+    redirectUri,
+    ...(config.iss ? { iss: config.iss } : {}),
+  };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Launching…</title>
 <script src="/fhir-client.js"></script></head>

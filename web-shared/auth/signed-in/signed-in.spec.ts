@@ -4,7 +4,16 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter, Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { configureHttpTesting } from '../../testing';
-import { fakeLocation, flushDiscovery, formFields, isTokenRequest, nextRequest, provideAuthTesting, tokenResponse, until } from '../testing';
+import {
+  fakeLocation,
+  flushDiscovery,
+  formFields,
+  isTokenRequest,
+  nextRequest,
+  provideAuthTesting,
+  tokenResponse,
+  until,
+} from '../testing';
 import { AuthService } from '../auth.service';
 import { SignedIn } from './signed-in';
 
@@ -71,12 +80,16 @@ describe('SignedIn (redirect URI page)', () => {
 
   it('shows the server’s error answer', async () => {
     const state = await startedSignIn();
-    const harness = await RouterTestingHarness.create(`/signed-in?error=access_denied&state=${encodeURIComponent(state)}`);
+    const harness = await RouterTestingHarness.create(
+      `/signed-in?error=access_denied&state=${encodeURIComponent(state)}`,
+    );
     await until(() => {
       harness.detectChanges();
       return !!harness.routeNativeElement?.querySelector('[role=alert]');
     }, 'the error');
-    expect(harness.routeNativeElement?.querySelector('[role=alert]')?.textContent).toContain('Sign-in was cancelled or refused.');
+    expect(harness.routeNativeElement?.querySelector('[role=alert]')?.textContent).toContain(
+      'Sign-in was cancelled or refused.',
+    );
     http.expectNone(isTokenRequest);
   });
 });

@@ -36,14 +36,23 @@ export class SignedIn implements OnInit {
   ngOnInit(): void {
     const query = this.route.snapshot.queryParamMap;
     this.auth
-      .completeSignIn({ code: query.get('code'), state: query.get('state'), error: query.get('error'), error_description: query.get('error_description') })
+      .completeSignIn({
+        code: query.get('code'),
+        state: query.get('state'),
+        error: query.get('error'),
+        error_description: query.get('error_description'),
+      })
       .then((returnTo) => this.router.navigateByUrl(returnTo, { replaceUrl: true }))
       .catch((error: unknown) =>
-        this.problem.set(error instanceof SignInError ? error.message : 'Something went wrong while signing in. Please sign in again.'),
+        this.problem.set(
+          error instanceof SignInError ? error.message : 'Something went wrong while signing in. Please sign in again.',
+        ),
       );
   }
 
   protected signInAgain(): void {
-    this.auth.signIn('/').catch(() => this.problem.set('The server could not be reached. Check your connection and try again.'));
+    this.auth
+      .signIn('/')
+      .catch(() => this.problem.set('The server could not be reached. Check your connection and try again.'));
   }
 }

@@ -10,7 +10,12 @@ import { fakeLocation, provideAuthTesting, TEST_AUTH_OPTIONS } from '../testing'
 describe('SignedOut (and the sign-in routes)', () => {
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideAuthTesting({ ...TEST_AUTH_OPTIONS, productName: 'Practice Console' }), provideRouter(signInRoutes)],
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideAuthTesting({ ...TEST_AUTH_OPTIONS, productName: 'Practice Console' }),
+        provideRouter(signInRoutes),
+      ],
     });
   });
 

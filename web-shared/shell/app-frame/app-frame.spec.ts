@@ -2,7 +2,17 @@ import { HttpTestingController } from '@angular/common/http/testing';
 import { ChangeDetectionStrategy, Component, signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import { fakeLocation, flushDiscovery, isRevocationRequest, nextRequest, provideAuthHttpTesting, signInForTest, SMART_CONFIGURATION, TEST_AUTH_OPTIONS, until } from '@web-shared/auth/testing';
+import {
+  fakeLocation,
+  flushDiscovery,
+  isRevocationRequest,
+  nextRequest,
+  provideAuthHttpTesting,
+  signInForTest,
+  SMART_CONFIGURATION,
+  TEST_AUTH_OPTIONS,
+  until,
+} from '@web-shared/auth/testing';
 import { atPhoneWidth, expectToolbarFits } from '../testing';
 import { AppFrame } from './app-frame';
 
@@ -31,7 +41,9 @@ describe('AppFrame', () => {
   const toolbar = () => page.querySelector('header mat-toolbar') as HTMLElement;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), provideAuthHttpTesting({ ...TEST_AUTH_OPTIONS, productName: 'Practice Console' })] });
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), provideAuthHttpTesting({ ...TEST_AUTH_OPTIONS, productName: 'Practice Console' })],
+    });
   });
 
   describe('signed in', () => {
@@ -50,7 +62,8 @@ describe('AppFrame', () => {
 
     it('puts the brand slot under the product name and the nav slot in the main navigation', async () => {
       expect(toolbar().querySelector('.brand .practice')?.textContent).toBe('Harbourside Family Practice');
-      const links = () => Array.from(page.querySelectorAll('header nav[aria-label="Main"] a')).map((a) => a.textContent?.trim());
+      const links = () =>
+        Array.from(page.querySelectorAll('header nav[aria-label="Main"] a')).map((a) => a.textContent?.trim());
       expect(links()).toEqual(['Patients']);
       fixture.componentInstance.admin.set(true);
       await fixture.whenStable();
@@ -70,13 +83,17 @@ describe('AppFrame', () => {
       expect(skip.getAttribute('href')).toBe('#main');
       const click = new MouseEvent('click', { cancelable: true });
       skip.dispatchEvent(click);
-      expect(click.defaultPrevented).withContext('the link is not followed (it would reload the app under <base href>)').toBeTrue();
+      expect(click.defaultPrevented)
+        .withContext('the link is not followed (it would reload the app under <base href>)')
+        .toBeTrue();
       expect(document.activeElement).toBe(page.querySelector('main'));
     });
 
     it('shows who is signed in and signs out from the top bar', async () => {
       expect(toolbar().querySelector('.user')?.textContent?.trim()).toBe('Signed in as Practitioner/p1');
-      const signOut = Array.from(toolbar().querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Sign out')!;
+      const signOut = Array.from(toolbar().querySelectorAll('button')).find(
+        (b) => b.textContent?.trim() === 'Sign out',
+      )!;
       expect(signOut.getAttribute('type')).toBe('button');
       signOut.click();
       await fixture.whenStable();

@@ -5,7 +5,9 @@ import { NotFound } from './not-found';
 
 describe('NotFound', () => {
   it('says there is no page here and links to the home page it is given', async () => {
-    TestBed.configureTestingModule({ providers: [provideRouter([]), { provide: HOME_PAGE, useValue: { path: 'patients', label: 'Go to patients' } }] });
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), { provide: HOME_PAGE, useValue: { path: 'patients', label: 'Go to patients' } }],
+    });
     const fixture = TestBed.createComponent(NotFound);
     await fixture.whenStable();
     const page = fixture.nativeElement as HTMLElement;

@@ -1,7 +1,11 @@
 import type { Practitioner, PractitionerRole } from '@web-shared/fhir';
 import { buildDirectory, formatName, matchesName, practitionerId } from './directory';
 
-const zoe: Practitioner = { resourceType: 'Practitioner', id: 'p1', name: [{ family: 'Zwart', given: ['Zoë'], prefix: ['Dr.'] }] };
+const zoe: Practitioner = {
+  resourceType: 'Practitioner',
+  id: 'p1',
+  name: [{ family: 'Zwart', given: ['Zoë'], prefix: ['Dr.'] }],
+};
 const adam: Practitioner = { resourceType: 'Practitioner', id: 'p2', name: [{ family: 'Abbott', given: ['Adam'] }] };
 const retired: Practitioner = { resourceType: 'Practitioner', id: 'p3', active: false, name: [{ family: 'Old' }] };
 
@@ -15,7 +19,11 @@ describe('buildDirectory', () => {
         code: [{ text: 'Doctor' }],
         organization: { reference: 'Organization/o1', display: 'Good Health Clinic' },
       },
-      { resourceType: 'PractitionerRole', practitioner: { reference: 'https://fhir.example/fhir/R4/Practitioner/p1/_history/2' }, code: [{ coding: [{ code: 'nurse', display: 'Nurse' }] }] },
+      {
+        resourceType: 'PractitionerRole',
+        practitioner: { reference: 'https://fhir.example/fhir/R4/Practitioner/p1/_history/2' },
+        code: [{ coding: [{ code: 'nurse', display: 'Nurse' }] }],
+      },
     ];
     expect(buildDirectory([zoe], roles)).toEqual([
       {
@@ -32,9 +40,22 @@ describe('buildDirectory', () => {
 
   it('leaves out inactive practitioners and roles, and roles of unknown practitioners', () => {
     const roles: PractitionerRole[] = [
-      { resourceType: 'PractitionerRole', active: false, practitioner: { reference: 'Practitioner/p2' }, specialty: [{ text: 'Surgery' }] },
-      { resourceType: 'PractitionerRole', practitioner: { reference: 'Practitioner/p3' }, specialty: [{ text: 'Surgery' }] },
-      { resourceType: 'PractitionerRole', practitioner: { reference: 'Practitioner/missing' }, specialty: [{ text: 'Surgery' }] },
+      {
+        resourceType: 'PractitionerRole',
+        active: false,
+        practitioner: { reference: 'Practitioner/p2' },
+        specialty: [{ text: 'Surgery' }],
+      },
+      {
+        resourceType: 'PractitionerRole',
+        practitioner: { reference: 'Practitioner/p3' },
+        specialty: [{ text: 'Surgery' }],
+      },
+      {
+        resourceType: 'PractitionerRole',
+        practitioner: { reference: 'Practitioner/missing' },
+        specialty: [{ text: 'Surgery' }],
+      },
       { resourceType: 'PractitionerRole', specialty: [{ text: 'Surgery' }] },
     ];
     expect(buildDirectory([adam, retired], roles)).toEqual([{ id: 'p2', name: 'Adam Abbott', roles: [] }]);

@@ -23,7 +23,10 @@ export function buildDirectory(practitioners: Practitioner[], roles: Practitione
   for (const practitioner of practitioners) {
     if (!practitioner.id || practitioner.active === false) continue;
     const name = practitioner.name?.find((n) => n.use === 'official') ?? practitioner.name?.[0];
-    byId.set(practitioner.id, { entry: { id: practitioner.id, name: formatName(name), roles: [] }, sortKey: sortKey(name) });
+    byId.set(practitioner.id, {
+      entry: { id: practitioner.id, name: formatName(name), roles: [] },
+      sortKey: sortKey(name),
+    });
   }
   for (const role of roles) {
     if (role.active === false) continue;
@@ -56,7 +59,9 @@ export function practitionerId(reference: string | undefined): string | undefine
 /** A name as a patient would address the practitioner: "Dr. Jane Q. Doe". */
 export function formatName(name: HumanName | undefined): string {
   if (!name) return 'Name not listed';
-  const parts = [...(name.prefix ?? []), ...(name.given ?? []), name.family ?? '', ...(name.suffix ?? [])].filter(Boolean);
+  const parts = [...(name.prefix ?? []), ...(name.given ?? []), name.family ?? '', ...(name.suffix ?? [])].filter(
+    Boolean,
+  );
   return parts.length > 0 ? parts.join(' ') : name.text?.trim() || 'Name not listed';
 }
 

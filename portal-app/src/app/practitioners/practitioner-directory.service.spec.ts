@@ -25,7 +25,15 @@ describe('PractitionerDirectoryService', () => {
     roles.flush({
       resourceType: 'Bundle',
       type: 'searchset',
-      entry: [{ resource: { resourceType: 'PractitionerRole', practitioner: { reference: 'Practitioner/p1' }, specialty: [{ text: 'Dermatology' }] } }],
+      entry: [
+        {
+          resource: {
+            resourceType: 'PractitionerRole',
+            practitioner: { reference: 'Practitioner/p1' },
+            specialty: [{ text: 'Dermatology' }],
+          },
+        },
+      ],
     });
     expect(entries).toBeUndefined();
     practitioners.flush({
@@ -40,7 +48,10 @@ describe('PractitionerDirectoryService', () => {
     let error: unknown;
     service.load().subscribe({ error: (e: unknown) => (error = e) });
     http.expectOne('/fhir/R4/PractitionerRole?_count=100').flush(
-      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', details: { text: 'Internal server error' } }] },
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'exception', details: { text: 'Internal server error' } }],
+      },
       { status: 500, statusText: 'Server Error' },
     );
     expect(error).toBeDefined();

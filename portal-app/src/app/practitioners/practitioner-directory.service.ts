@@ -15,6 +15,10 @@ export class PractitionerDirectoryService {
     return forkJoin({
       roles: this.fhir.search<PractitionerRole>('PractitionerRole', { _count: DIRECTORY_PAGE_SIZE }),
       practitioners: this.fhir.search<Practitioner>('Practitioner', { _count: DIRECTORY_PAGE_SIZE }),
-    }).pipe(map(({ roles, practitioners }) => buildDirectory(resourcesOf(practitioners, 'Practitioner'), resourcesOf(roles, 'PractitionerRole'))));
+    }).pipe(
+      map(({ roles, practitioners }) =>
+        buildDirectory(resourcesOf(practitioners, 'Practitioner'), resourcesOf(roles, 'PractitionerRole')),
+      ),
+    );
   }
 }

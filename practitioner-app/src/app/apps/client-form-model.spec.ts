@@ -17,10 +17,17 @@ import {
   toRegistration,
 } from './client-form-model';
 
-const PUBLIC_KEY = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
+const PUBLIC_KEY = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+  kid: 'k1',
+};
 
 describe('client form model', () => {
-  const check = (validator: ReturnType<typeof redirectUrisValidator>, value: string) => validator(new FormControl(value));
+  const check = (validator: ReturnType<typeof redirectUrisValidator>, value: string) =>
+    validator(new FormControl(value));
 
   it('accepts https redirect URIs and http only on localhost / 127.0.0.1', () => {
     expect(redirectUriProblem('https://app.example/callback')).toBeNull();
@@ -62,9 +69,13 @@ describe('client form model', () => {
     expect(check(validator, '')).toBeNull();
     expect(check(validator, 'https://app.example/launch')).toBeNull();
     expect(check(validator, 'http://localhost:9000/launch.html')).toBeNull();
-    expect(check(validator, 'http://app.example/launch')).toEqual({ launchUri: 'must use https (http only on localhost or 127.0.0.1)' });
+    expect(check(validator, 'http://app.example/launch')).toEqual({
+      launchUri: 'must use https (http only on localhost or 127.0.0.1)',
+    });
     expect(check(validator, '/launch')).toEqual({ launchUri: 'is not an absolute URL' });
-    expect(check(validator, 'javascript:alert(1)')).toEqual({ launchUri: 'must use https (http only on localhost or 127.0.0.1)' });
+    expect(check(validator, 'javascript:alert(1)')).toEqual({
+      launchUri: 'must use https (http only on localhost or 127.0.0.1)',
+    });
   });
 
   it('allows system/ scopes for backend services only, and only those', () => {
@@ -93,7 +104,9 @@ describe('client form model', () => {
     expect(parseJwks('[]')).toContain('JSON object');
     expect(parseJwks('{"keys": []}')).toContain('non-empty');
     expect(parseJwks('{"keys": [{"kid": "x"}]}')).toContain('kty');
-    expect(parseJwks(JSON.stringify({ keys: [{ ...PUBLIC_KEY, d: 'secret' }] }))).toContain('private key material ("d")');
+    expect(parseJwks(JSON.stringify({ keys: [{ ...PUBLIC_KEY, d: 'secret' }] }))).toContain(
+      'private key material ("d")',
+    );
     expect(parseJwks(JSON.stringify({ keys: [{ kty: 'oct', k: 'secret' }] }))).toContain('("k")');
     expect(check(jwksValidator(), '')).toBeNull();
     expect(check(jwksValidator(), '{"keys": []}')).toEqual({ jwks: 'must have a non-empty "keys" array' });
@@ -103,7 +116,9 @@ describe('client form model', () => {
 
   it('needs one of JWKS URL and JWKS, not both, for private key JWT clients and backend services only', () => {
     const group = (kind: string, jwksUri: string, jwks: string) =>
-      jwksRequiredValidator()(new FormGroup({ kind: new FormControl(kind), jwksUri: new FormControl(jwksUri), jwks: new FormControl(jwks) }));
+      jwksRequiredValidator()(
+        new FormGroup({ kind: new FormControl(kind), jwksUri: new FormControl(jwksUri), jwks: new FormControl(jwks) }),
+      );
     expect(group('public', '', '')).toBeNull();
     expect(group('confidential-symmetric', '', '')).toBeNull();
     expect(group('confidential-asymmetric', '', '')).toEqual({ jwksRequired: true });
@@ -133,17 +148,30 @@ describe('client form model', () => {
         scope: 'launch openid',
         redirectUris: ['https://growth.example/cb', 'https://growth.example/cb2'],
       });
-      expect(toRegistration(value({ launchUri: ' https://growth.example/launch ' })).launchUri).toBe('https://growth.example/launch');
+      expect(toRegistration(value({ launchUri: ' https://growth.example/launch ' })).launchUri).toBe(
+        'https://growth.example/launch',
+      );
     });
 
     it('sends a backend service’s keys and no redirect or launch URIs', () => {
-      expect(toRegistration(value({ kind: 'backend', launchUri: 'https://x.example', jwks: JSON.stringify({ keys: [PUBLIC_KEY] }), scope: 'system/*.rs' }))).toEqual({
+      expect(
+        toRegistration(
+          value({
+            kind: 'backend',
+            launchUri: 'https://x.example',
+            jwks: JSON.stringify({ keys: [PUBLIC_KEY] }),
+            scope: 'system/*.rs',
+          }),
+        ),
+      ).toEqual({
         name: 'Growth charts',
         kind: 'backend',
         scope: 'system/*.rs',
         jwks: { keys: [PUBLIC_KEY] },
       });
-      expect(toRegistration(value({ kind: 'confidential-asymmetric', jwksUri: 'https://growth.example/jwks' }))).toEqual({
+      expect(
+        toRegistration(value({ kind: 'confidential-asymmetric', jwksUri: 'https://growth.example/jwks' })),
+      ).toEqual({
         name: 'Growth charts',
         kind: 'confidential-asymmetric',
         scope: 'launch openid',
@@ -153,7 +181,11 @@ describe('client form model', () => {
     });
 
     it('sends managesAccess: true for a backend service with the box ticked, and nothing without it', () => {
-      const backend = { kind: 'backend' as const, jwksUri: 'https://sync.example/jwks', scope: 'system/PractitionerRole.cruds system/RelatedPerson.cruds' };
+      const backend = {
+        kind: 'backend' as const,
+        jwksUri: 'https://sync.example/jwks',
+        scope: 'system/PractitionerRole.cruds system/RelatedPerson.cruds',
+      };
       expect(toRegistration(value({ ...backend, managesAccess: true }))).toEqual({
         name: 'Growth charts',
         kind: 'backend',
@@ -162,20 +194,28 @@ describe('client form model', () => {
         managesAccess: true,
       });
       const unticked = toRegistration(value({ ...backend, managesAccess: false }));
-      expect('managesAccess' in unticked).withContext('no managesAccess: false either').toBeFalse();
+      expect('managesAccess' in unticked)
+        .withContext('no managesAccess: false either')
+        .toBeFalse();
     });
 
     it('ignores a ticked box for every kind but a backend service', () => {
       for (const kind of ['public', 'confidential-symmetric', 'confidential-asymmetric'] as const) {
-        const registration = toRegistration(value({ kind, jwksUri: 'https://growth.example/jwks', managesAccess: true }));
-        expect('managesAccess' in registration).withContext(kind).toBeFalse();
+        const registration = toRegistration(
+          value({ kind, jwksUri: 'https://growth.example/jwks', managesAccess: true }),
+        );
+        expect('managesAccess' in registration)
+          .withContext(kind)
+          .toBeFalse();
         expect(mayManageAccess(kind)).withContext(kind).toBeFalse();
       }
       expect(mayManageAccess('backend')).toBeTrue();
     });
 
     it('sends no keys for a client secret client', () => {
-      const registration = toRegistration(value({ kind: 'confidential-symmetric', jwksUri: 'https://growth.example/jwks' }));
+      const registration = toRegistration(
+        value({ kind: 'confidential-symmetric', jwksUri: 'https://growth.example/jwks' }),
+      );
       expect(registration.jwksUri).toBeUndefined();
       expect(registration.jwks).toBeUndefined();
     });

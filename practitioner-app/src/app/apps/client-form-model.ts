@@ -3,10 +3,26 @@ import type { ClientKind, ClientRegistration, Jwks } from './practice-apps-api';
 
 /** The kinds of client a practice can register, as the form offers them. */
 export const CLIENT_KINDS: { value: ClientKind; label: string; hint: string }[] = [
-  { value: 'public', label: 'Public (browser or mobile app, PKCE, no secret)', hint: 'Runs in the browser or on a device and cannot keep a secret.' },
-  { value: 'confidential-symmetric', label: 'Confidential, client secret', hint: 'A server-side app that authenticates with a secret shown once after registering.' },
-  { value: 'confidential-asymmetric', label: 'Confidential, private key JWT', hint: 'A server-side app that authenticates with a signed JWT; give its public keys.' },
-  { value: 'backend', label: 'Backend service (system scopes, no user)', hint: 'A service without a user (SMART Backend Services); give its public keys.' },
+  {
+    value: 'public',
+    label: 'Public (browser or mobile app, PKCE, no secret)',
+    hint: 'Runs in the browser or on a device and cannot keep a secret.',
+  },
+  {
+    value: 'confidential-symmetric',
+    label: 'Confidential, client secret',
+    hint: 'A server-side app that authenticates with a secret shown once after registering.',
+  },
+  {
+    value: 'confidential-asymmetric',
+    label: 'Confidential, private key JWT',
+    hint: 'A server-side app that authenticates with a signed JWT; give its public keys.',
+  },
+  {
+    value: 'backend',
+    label: 'Backend service (system scopes, no user)',
+    hint: 'A service without a user (SMART Backend Services); give its public keys.',
+  },
 ];
 
 /** Kinds that sign in users through a browser, so need redirect URIs (and may be EHR-launched). */
@@ -42,7 +58,14 @@ export interface ClientFormValue {
 
 /** The lines of a "one per line" field, trimmed, without blanks and repeats. */
 export function lines(text: string): string[] {
-  return [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1']);
@@ -58,8 +81,10 @@ export function redirectUriProblem(value: string): string | null {
   } catch {
     return 'is not an absolute URL';
   }
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return 'must use https (http only on localhost or 127.0.0.1)';
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https (http only on localhost or 127.0.0.1)';
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    return 'must use https (http only on localhost or 127.0.0.1)';
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return 'must use https (http only on localhost or 127.0.0.1)';
   if (value.includes('#')) return 'must not contain a fragment (#…)';
   if (url.username || url.password) return 'must not contain a user name or password';
   return null;
@@ -124,8 +149,11 @@ export function scopeFitsKindValidator(): ValidatorFn {
   return (control: AbstractControl<string>): ValidationErrors | null => {
     const kind = control.parent?.get('kind')?.value as ClientKind | undefined;
     if (!kind) return null;
-    const tokens = normalizeScope(control.value ?? '').split(' ').filter(Boolean);
-    const misfit = kind === 'backend' ? tokens.find((t) => !t.startsWith('system/')) : tokens.find((t) => t.startsWith('system/'));
+    const tokens = normalizeScope(control.value ?? '')
+      .split(' ')
+      .filter(Boolean);
+    const misfit =
+      kind === 'backend' ? tokens.find((t) => !t.startsWith('system/')) : tokens.find((t) => t.startsWith('system/'));
     if (misfit === undefined) return null;
     return kind === 'backend' ? { backendScope: misfit } : { systemScope: misfit };
   };
@@ -160,11 +188,17 @@ export function parseJwks(text: string): Jwks | string {
   } catch {
     return 'is not valid JSON';
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'must be a JSON object like {"keys": [ … ]}';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return 'must be a JSON object like {"keys": [ … ]}';
   const keys = (parsed as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0) return 'must have a non-empty "keys" array';
   for (const key of keys) {
-    if (typeof key !== 'object' || key === null || Array.isArray(key) || typeof (key as { kty?: unknown }).kty !== 'string') {
+    if (
+      typeof key !== 'object' ||
+      key === null ||
+      Array.isArray(key) ||
+      typeof (key as { kty?: unknown }).kty !== 'string'
+    ) {
       return 'has a key that is not a JWK (every key needs "kty")';
     }
     const privateMember = PRIVATE_MEMBERS.find((member) => member in key);
@@ -194,7 +228,11 @@ export function jwksRequiredValidator(): ValidatorFn {
  * `managesAccess: true` only for a backend service with the box ticked (never `false`).
  */
 export function toRegistration(value: ClientFormValue): ClientRegistration {
-  const registration: ClientRegistration = { name: value.name.trim(), kind: value.kind, scope: normalizeScope(value.scope) };
+  const registration: ClientRegistration = {
+    name: value.name.trim(),
+    kind: value.kind,
+    scope: normalizeScope(value.scope),
+  };
   if (needsRedirectUris(value.kind)) {
     registration.redirectUris = lines(value.redirectUris);
     const launchUri = value.launchUri.trim();

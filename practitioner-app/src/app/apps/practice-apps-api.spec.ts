@@ -17,7 +17,9 @@ describe('PracticeAppsApi', () => {
   it('uses the contract’s URLs and methods, encoding the ids', () => {
     api.launchableApps('o/1').subscribe();
     api.clients('o1').subscribe();
-    api.registerClient('o1', { name: 'A', kind: 'backend', scope: 'system/*.rs', jwksUri: 'https://a.example/jwks' }).subscribe();
+    api
+      .registerClient('o1', { name: 'A', kind: 'backend', scope: 'system/*.rs', jwksUri: 'https://a.example/jwks' })
+      .subscribe();
     api.deleteClient('o1', 'client id/1').subscribe();
     api.createLaunch({ patient: 'p1' }).subscribe();
 
@@ -26,7 +28,12 @@ describe('PracticeAppsApi', () => {
     expect(apps.request.headers.get('Accept')).toBe('application/json');
     expect(http.expectOne({ method: 'GET', url: '/api/practices/o1/clients' }).request.method).toBe('GET');
     const register = http.expectOne({ method: 'POST', url: '/api/practices/o1/clients' });
-    expect(register.request.body).toEqual({ name: 'A', kind: 'backend', scope: 'system/*.rs', jwksUri: 'https://a.example/jwks' });
+    expect(register.request.body).toEqual({
+      name: 'A',
+      kind: 'backend',
+      scope: 'system/*.rs',
+      jwksUri: 'https://a.example/jwks',
+    });
     expect(http.expectOne('/api/practices/o1/clients/client%20id%2F1').request.method).toBe('DELETE');
     const launch = http.expectOne('/api/ehr-launch');
     expect(launch.request.method).toBe('POST');
@@ -35,7 +42,13 @@ describe('PracticeAppsApi', () => {
   });
 
   it('posts managesAccess as given, for a backend service that manages access', () => {
-    const registration = { name: 'Roster sync', kind: 'backend' as const, scope: 'system/PractitionerRole.cruds', jwksUri: 'https://sync.example/jwks', managesAccess: true };
+    const registration = {
+      name: 'Roster sync',
+      kind: 'backend' as const,
+      scope: 'system/PractitionerRole.cruds',
+      jwksUri: 'https://sync.example/jwks',
+      managesAccess: true,
+    };
     api.registerClient('o1', registration).subscribe();
     const register = http.expectOne({ method: 'POST', url: '/api/practices/o1/clients' });
     expect(register.request.body).toEqual(registration);
@@ -49,7 +62,9 @@ describe('launchUrl', () => {
 
   it('adds iss and launch, encoded with encodeURIComponent', () => {
     expect(launchUrl('https://app.example/launch', context)).toBe(`https://app.example/launch?${query}`);
-    expect(launchUrl('https://app.example/launch?tenant=7', context)).toBe(`https://app.example/launch?tenant=7&${query}`);
+    expect(launchUrl('https://app.example/launch?tenant=7', context)).toBe(
+      `https://app.example/launch?tenant=7&${query}`,
+    );
     expect(launchUrl('https://app.example/launch?', context)).toBe(`https://app.example/launch?${query}`);
     expect(launchUrl('https://app.example/#/launch', context)).toBe(`https://app.example/?${query}#/launch`);
     expect(launchUrl('http://localhost:9000/launch.html', context)).toBe(`http://localhost:9000/launch.html?${query}`);

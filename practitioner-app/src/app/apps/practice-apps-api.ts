@@ -94,12 +94,16 @@ export class PracticeAppsApi {
 
   /** `POST /api/practices/{practiceId}/clients` → 201 `{ clientId, clientSecret? }`. */
   registerClient(practiceId: string, registration: ClientRegistration): Observable<ClientCredentials> {
-    return this.http.post<ClientCredentials>(`${practiceUrl(practiceId)}/clients`, registration, { headers: JSON_HEADERS });
+    return this.http.post<ClientCredentials>(`${practiceUrl(practiceId)}/clients`, registration, {
+      headers: JSON_HEADERS,
+    });
   }
 
   /** `DELETE /api/practices/{practiceId}/clients/{clientId}` → 204. */
   deleteClient(practiceId: string, clientId: string): Observable<unknown> {
-    return this.http.delete(`${practiceUrl(practiceId)}/clients/${encodeURIComponent(clientId)}`, { headers: JSON_HEADERS });
+    return this.http.delete(`${practiceUrl(practiceId)}/clients/${encodeURIComponent(clientId)}`, {
+      headers: JSON_HEADERS,
+    });
   }
 }
 

@@ -51,7 +51,10 @@ describe('patient form model', () => {
   });
 
   it('builds a new patient without empty values', () => {
-    const created = applyFormValue({ resourceType: 'Patient' }, { ...EMPTY_PATIENT_FORM, given: ' Ann  Marie ', family: 'Lee', phone: '555' });
+    const created = applyFormValue(
+      { resourceType: 'Patient' },
+      { ...EMPTY_PATIENT_FORM, given: ' Ann  Marie ', family: 'Lee', phone: '555' },
+    );
     expect(created).toEqual({
       resourceType: 'Patient',
       name: [{ use: 'official', given: ['Ann', 'Marie'], family: 'Lee' }],

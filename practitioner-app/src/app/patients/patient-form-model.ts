@@ -11,7 +11,14 @@ export interface PatientFormValue {
   email: string;
 }
 
-export const EMPTY_PATIENT_FORM: PatientFormValue = { given: '', family: '', gender: '', birthDate: '', phone: '', email: '' };
+export const EMPTY_PATIENT_FORM: PatientFormValue = {
+  given: '',
+  family: '',
+  gender: '',
+  birthDate: '',
+  phone: '',
+  email: '',
+};
 
 /** Reads the edited fields out of a patient (the primary name, the first phone and email). */
 export function toFormValue(patient: Patient): PatientFormValue {

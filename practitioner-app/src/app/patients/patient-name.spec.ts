@@ -7,7 +7,7 @@ describe('patient names', () => {
       resourceType: 'Patient',
       name: [
         { use: 'nickname', given: ['Bobby'] },
-        { use: 'official', family: 'Tables', given: ['Robert', "Drop"] },
+        { use: 'official', family: 'Tables', given: ['Robert', 'Drop'] },
       ],
     };
     expect(primaryNameIndex(patient)).toBe(1);

@@ -5,7 +5,8 @@ describe('birthDateValidator', () => {
   const validate = (value: string) => birthDateValidator(() => new Date(2024, 5, 15))(new FormControl(value));
 
   it('accepts empty, full and partial FHIR dates', () => {
-    for (const value of ['', '1980-02-29', '1980-02', '1980', '2024-06-15']) expect(validate(value)).withContext(value).toBeNull();
+    for (const value of ['', '1980-02-29', '1980-02', '1980', '2024-06-15'])
+      expect(validate(value)).withContext(value).toBeNull();
   });
 
   it('rejects other formats and days that do not exist', () => {

@@ -17,7 +17,11 @@ export function birthDateValidator(today: () => Date = () => new Date()): Valida
     const [, year, month = '01', day = '01'] = match;
     const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
     // Date.UTC rolls 2023-02-30 over into March: a round trip that changes the parts means no such day.
-    if (date.getUTCFullYear() !== Number(year) || date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) {
+    if (
+      date.getUTCFullYear() !== Number(year) ||
+      date.getUTCMonth() !== Number(month) - 1 ||
+      date.getUTCDate() !== Number(day)
+    ) {
       return { dateFormat: true };
     }
     const now = today();

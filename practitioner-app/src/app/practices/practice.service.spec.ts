@@ -28,7 +28,12 @@ describe('PracticeService', () => {
     const req = expectPracticesRequest(http, 'p1');
     expect(req.request.method).toBe('GET');
     expect(req.request.headers.get('Authorization')).toBe('Bearer access-1');
-    req.flush(rolesBundle('p1', [{ id: 'o1', name: 'Riverside', admin: true }, { id: 'o2', name: 'Hilltop' }]));
+    req.flush(
+      rolesBundle('p1', [
+        { id: 'o1', name: 'Riverside', admin: true },
+        { id: 'o2', name: 'Hilltop' },
+      ]),
+    );
 
     expect(service.status()).toBe('loaded');
     expect(service.practices()).toEqual([
@@ -56,7 +61,9 @@ describe('PracticeService', () => {
     const first = rolesBundle('p1', [{ id: 'o1', name: 'Riverside' }]);
     first.link = [{ relation: 'next', url: 'https://elsewhere.example/fhir/R4/PractitionerRole?_cursor=2' }];
     expectPracticesRequest(http).flush(first);
-    http.expectOne('/fhir/R4/PractitionerRole?_cursor=2').flush(rolesBundle('p1', [{ id: 'o9', name: 'Annex', admin: true }]));
+    http
+      .expectOne('/fhir/R4/PractitionerRole?_cursor=2')
+      .flush(rolesBundle('p1', [{ id: 'o9', name: 'Annex', admin: true }]));
     expect(service.practices().map((p) => p.id)).toEqual(['o9', 'o1']);
     expect(service.adminPractices().map((p) => p.id)).toEqual(['o9']);
   });
@@ -98,7 +105,11 @@ describe('PracticeService', () => {
 });
 
 describe('practicesOf', () => {
-  const role = (org: string, codes: { system?: string; code?: string }[], extra: Partial<PractitionerRole> = {}): PractitionerRole => ({
+  const role = (
+    org: string,
+    codes: { system?: string; code?: string }[],
+    extra: Partial<PractitionerRole> = {},
+  ): PractitionerRole => ({
     resourceType: 'PractitionerRole',
     organization: { reference: org },
     code: [{ coding: codes }],

@@ -84,7 +84,10 @@ export class PracticeService {
 
     this.state.set({ user, status: 'loading', practices: [], errors: [] });
     const practices = this.fhir
-      .search<PractitionerRole | Organization>('PractitionerRole', { practitioner, _include: 'PractitionerRole:organization' })
+      .search<PractitionerRole | Organization>('PractitionerRole', {
+        practitioner,
+        _include: 'PractitionerRole:organization',
+      })
       .pipe(
         // A practitioner with more roles than a page holds: follow the Bundle's next links.
         expand((bundle) => {
@@ -95,10 +98,12 @@ export class PracticeService {
         map(practicesOf),
         tap({
           next: (list) => {
-            if (this.request?.practices === practices) this.state.set({ user, status: 'loaded', practices: list, errors: [] });
+            if (this.request?.practices === practices)
+              this.state.set({ user, status: 'loaded', practices: list, errors: [] });
           },
           error: (error: unknown) => {
-            if (this.request?.practices === practices) this.state.set({ user, status: 'error', practices: [], errors: errorMessages(error) });
+            if (this.request?.practices === practices)
+              this.state.set({ user, status: 'error', practices: [], errors: errorMessages(error) });
           },
         }),
         shareReplay({ bufferSize: 1, refCount: false }),
@@ -123,14 +128,19 @@ export function practicesOf(bundles: Bundle<PractitionerRole | Organization>[]):
   const resources = bundles.flatMap((b) => b.entry ?? []).map((e) => e.resource);
   const names = new Map<string, string>();
   for (const resource of resources) {
-    if (resource?.resourceType === 'Organization' && resource.id && resource.name) names.set(resource.id, resource.name);
+    if (resource?.resourceType === 'Organization' && resource.id && resource.name)
+      names.set(resource.id, resource.name);
   }
   const practices = new Map<string, Practice>();
   for (const role of resources) {
     if (role?.resourceType !== 'PractitionerRole' || role.active === false) continue;
     const id = organizationIdOf(role.organization?.reference);
     if (!id) continue;
-    const practice = practices.get(id) ?? { id, name: names.get(id) ?? role.organization?.display ?? `Organization/${id}`, admin: false };
+    const practice = practices.get(id) ?? {
+      id,
+      name: names.get(id) ?? role.organization?.display ?? `Organization/${id}`,
+      admin: false,
+    };
     practice.admin ||= isAdminRole(role);
     practices.set(id, practice);
   }
@@ -138,7 +148,9 @@ export function practicesOf(bundles: Bundle<PractitionerRole | Organization>[]):
 }
 
 export function isAdminRole(role: PractitionerRole): boolean {
-  return (role.code ?? []).some((concept) => (concept.coding ?? []).some((c) => c.system === PRACTICE_ROLE_SYSTEM && c.code === PRACTICE_ADMIN_CODE));
+  return (role.code ?? []).some((concept) =>
+    (concept.coding ?? []).some((c) => c.system === PRACTICE_ROLE_SYSTEM && c.code === PRACTICE_ADMIN_CODE),
+  );
 }
 
 /** `Organization/o1` or `https://host/fhir/R4/Organization/o1` → `o1`. */

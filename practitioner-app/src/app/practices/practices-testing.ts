@@ -10,7 +10,10 @@ export interface TestMembership {
 }
 
 /** What `PractitionerRole?practitioner=…&_include=PractitionerRole:organization` answers for these memberships. */
-export function rolesBundle(practitionerId: string, memberships: TestMembership[]): Bundle<PractitionerRole | Organization> {
+export function rolesBundle(
+  practitionerId: string,
+  memberships: TestMembership[],
+): Bundle<PractitionerRole | Organization> {
   const roles: PractitionerRole[] = memberships.map((m, i) => ({
     resourceType: 'PractitionerRole',
     id: `role-${i}`,
@@ -22,7 +25,11 @@ export function rolesBundle(practitionerId: string, memberships: TestMembership[
       { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor' }] },
     ],
   }));
-  const organizations: Organization[] = memberships.map((m) => ({ resourceType: 'Organization', id: m.id, name: m.name }));
+  const organizations: Organization[] = memberships.map((m) => ({
+    resourceType: 'Organization',
+    id: m.id,
+    name: m.name,
+  }));
   return {
     resourceType: 'Bundle',
     type: 'searchset',
@@ -35,11 +42,17 @@ export function rolesBundle(practitionerId: string, memberships: TestMembership[
 
 /** The practices request, exactly as the contract has it. */
 export function expectPracticesRequest(http: HttpTestingController, practitionerId = 'p1'): TestRequest {
-  return http.expectOne(`/fhir/R4/PractitionerRole?practitioner=${practitionerId}&_include=PractitionerRole:organization`);
+  return http.expectOne(
+    `/fhir/R4/PractitionerRole?practitioner=${practitionerId}&_include=PractitionerRole:organization`,
+  );
 }
 
 /** Answers the practices request with these memberships. */
-export function flushPractices(http: HttpTestingController, memberships: TestMembership[], practitionerId = 'p1'): void {
+export function flushPractices(
+  http: HttpTestingController,
+  memberships: TestMembership[],
+  practitionerId = 'p1',
+): void {
   expectPracticesRequest(http, practitionerId).flush(rolesBundle(practitionerId, memberships));
 }
 

@@ -8,7 +8,13 @@ const practitioners: Bundle<Practitioner> = {
   resourceType: 'Bundle',
   type: 'searchset',
   entry: [
-    { resource: { resourceType: 'Practitioner', id: 'p1', name: [{ family: 'Zwart', given: ['Zoë'], prefix: ['Dr.'] }] } },
+    {
+      resource: {
+        resourceType: 'Practitioner',
+        id: 'p1',
+        name: [{ family: 'Zwart', given: ['Zoë'], prefix: ['Dr.'] }],
+      },
+    },
     { resource: { resourceType: 'Practitioner', id: 'p2', name: [{ family: 'Abbott', given: ['Adam'] }] } },
   ],
 };
@@ -74,7 +80,7 @@ describe('PractitionerDirectory', () => {
     expect(page.querySelector('.count')?.textContent).toContain('Showing 1 of 2 practitioners');
     typeFilter('nobody');
     expect(names()).toEqual([]);
-    expect(page.querySelector('.empty')?.textContent).toContain('No practitioner\'s name matches “nobody”.');
+    expect(page.querySelector('.empty')?.textContent).toContain("No practitioner's name matches “nobody”.");
   });
 
   it('says when the directory is empty', () => {
@@ -84,7 +90,10 @@ describe('PractitionerDirectory', () => {
 
   it('shows the server error and loads again on "Try again"', () => {
     http.expectOne('/fhir/R4/PractitionerRole?_count=100').flush(
-      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', details: { text: 'Internal server error' } }] },
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'exception', details: { text: 'Internal server error' } }],
+      },
       { status: 500, statusText: 'Server Error' },
     );
     // The join failed as a whole, so the other search was abandoned.

@@ -11,7 +11,12 @@ import { provideRouter } from '@angular/router';
 import type { Observable } from 'rxjs';
 import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
 import { AUTH_OPTIONS } from '../../app.config';
-import { expectPracticesRequest, flushPractices, operationOutcome, type TestMembership } from '../../practices/practices-testing';
+import {
+  expectPracticesRequest,
+  flushPractices,
+  operationOutcome,
+  type TestMembership,
+} from '../../practices/practices-testing';
 import type { RegisteredClient } from '../practice-apps-api';
 import { ConnectedApps } from './connected-apps';
 
@@ -23,7 +28,14 @@ const growth: RegisteredClient = {
   scope: 'patient/*.rs launch openid fhirUser',
   launchUri: 'https://growth.example/launch',
 };
-const nightly: RegisteredClient = { clientId: 'c-nightly', name: 'Nightly export', kind: 'backend', redirectUris: [], scope: 'system/*.rs', jwksUri: 'https://nightly.example/jwks' };
+const nightly: RegisteredClient = {
+  clientId: 'c-nightly',
+  name: 'Nightly export',
+  kind: 'backend',
+  redirectUris: [],
+  scope: 'system/*.rs',
+  jwksUri: 'https://nightly.example/jwks',
+};
 const rosterSync: RegisteredClient = {
   clientId: 'c-roster',
   name: 'Roster sync',
@@ -69,13 +81,17 @@ describe('ConnectedApps', () => {
     await fixture.whenStable();
   }
 
-  const rowTexts = () => Array.from(page.querySelectorAll('tbody tr')).map((tr) => tr.querySelector('td')?.firstChild?.textContent?.trim());
-  const button = (text: string) => Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === text);
+  const rowTexts = () =>
+    Array.from(page.querySelectorAll('tbody tr')).map((tr) => tr.querySelector('td')?.firstChild?.textContent?.trim());
+  const button = (text: string) =>
+    Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === text);
   const documentLoader = () => TestbedHarnessEnvironment.documentRootLoader(fixture);
   const snackMessage = async () => (await documentLoader().getHarness(MatSnackBarHarness)).getMessage();
 
   function type(name: string, value: string): void {
-    const input = page.querySelector<HTMLInputElement | HTMLTextAreaElement>(`pc-register-app-form [formcontrolname=${name}]`)!;
+    const input = page.querySelector<HTMLInputElement | HTMLTextAreaElement>(
+      `pc-register-app-form [formcontrolname=${name}]`,
+    )!;
     input.value = value;
     input.dispatchEvent(new Event('input'));
   }
@@ -110,7 +126,9 @@ describe('ConnectedApps', () => {
     await openAsAdminWith([nightly, rosterSync, growth]);
     expect(rowTexts()).toEqual(['Growth charts', 'Nightly export', 'Roster sync']);
     const badges = (name: string) => {
-      const row = Array.from(page.querySelectorAll('tbody tr')).find((tr) => tr.querySelector('td')?.firstChild?.textContent?.trim() === name)!;
+      const row = Array.from(page.querySelectorAll('tbody tr')).find(
+        (tr) => tr.querySelector('td')?.firstChild?.textContent?.trim() === name,
+      )!;
       return Array.from(row.querySelectorAll('.manages-access-badge')).map((b) => b.textContent?.trim());
     };
     expect(badges('Roster sync')).toEqual(['Manages memberships and family access']);
@@ -124,7 +142,12 @@ describe('ConnectedApps', () => {
 
   it('says clearly when the server answers 403, with its OperationOutcome text', async () => {
     await open([{ id: 'o1', name: 'Riverside', admin: true }]);
-    http.expectOne('/api/practices/o1/clients').flush(operationOutcome('Only administrators of this practice manage its clients'), { status: 403, statusText: 'Forbidden' });
+    http
+      .expectOne('/api/practices/o1/clients')
+      .flush(operationOutcome('Only administrators of this practice manage its clients'), {
+        status: 403,
+        statusText: 'Forbidden',
+      });
     await fixture.whenStable();
     const alert = page.querySelector('.forbidden[role=alert]')?.textContent ?? '';
     expect(alert).toContain('You are not allowed to manage the apps of Riverside.');
@@ -135,7 +158,9 @@ describe('ConnectedApps', () => {
 
   it('shows other errors with a way to try again', async () => {
     await open([{ id: 'o1', name: 'Riverside', admin: true }]);
-    http.expectOne('/api/practices/o1/clients').flush(operationOutcome('Storage unavailable', 'exception'), { status: 503, statusText: 'Unavailable' });
+    http
+      .expectOne('/api/practices/o1/clients')
+      .flush(operationOutcome('Storage unavailable', 'exception'), { status: 503, statusText: 'Unavailable' });
     await fixture.whenStable();
     expect(page.querySelector('[role=alert]')?.textContent).toContain('Storage unavailable');
     button('Try again')!.click();
@@ -148,7 +173,10 @@ describe('ConnectedApps', () => {
     fixture = TestBed.createComponent(ConnectedApps);
     page = fixture.nativeElement;
     await fixture.whenStable();
-    expectPracticesRequest(http).flush(operationOutcome('Search failed', 'exception'), { status: 500, statusText: 'Error' });
+    expectPracticesRequest(http).flush(operationOutcome('Search failed', 'exception'), {
+      status: 500,
+      statusText: 'Error',
+    });
     await fixture.whenStable();
     expect(page.querySelector('[role=alert]')?.textContent).toContain('Search failed');
     button('Try again')!.click();
@@ -212,9 +240,16 @@ describe('ConnectedApps', () => {
       const dialog = await clickDelete('Nightly export');
       await (await dialog.getHarness(MatButtonHarness.with({ text: 'Delete app' }))).click();
       await fixture.whenStable();
-      http.expectOne('/api/practices/o1/clients/c-nightly').flush(operationOutcome('Only administrators of this practice manage its clients'), { status: 403, statusText: 'Forbidden' });
+      http
+        .expectOne('/api/practices/o1/clients/c-nightly')
+        .flush(operationOutcome('Only administrators of this practice manage its clients'), {
+          status: 403,
+          statusText: 'Forbidden',
+        });
       await fixture.whenStable();
-      expect(await snackMessage()).toBe('Could not delete “Nightly export”: Only administrators of this practice manage its clients');
+      expect(await snackMessage()).toBe(
+        'Could not delete “Nightly export”: Only administrators of this practice manage its clients',
+      );
       expect(rowTexts()).toEqual(['Growth charts', 'Nightly export']);
     });
   });
@@ -246,7 +281,13 @@ describe('ConnectedApps', () => {
       // The form closes and the list is read again; the list never carries the secret.
       expect(page.querySelector('pc-register-app-form')).toBeNull();
       http.expectOne({ method: 'GET', url: '/api/practices/o1/clients' }).flush([
-        { clientId: 'c-billing', name: 'Billing', kind: 'confidential-symmetric', redirectUris: ['https://billing.example/cb'], scope: 'user/*.rs openid fhirUser' },
+        {
+          clientId: 'c-billing',
+          name: 'Billing',
+          kind: 'confidential-symmetric',
+          redirectUris: ['https://billing.example/cb'],
+          scope: 'user/*.rs openid fhirUser',
+        },
         growth,
       ]);
       await fixture.whenStable();
@@ -257,7 +298,9 @@ describe('ConnectedApps', () => {
       expect(panel.querySelector('.client-id')?.textContent).toBe('c-billing');
       expect(panel.querySelector('.client-secret')?.textContent).toBe(SECRET);
       expect(panel.querySelector('.warning[role=alert]')?.textContent).toContain('you will not see this again');
-      expect(page.textContent!.split(SECRET).length - 1).withContext('the secret appears exactly once').toBe(1);
+      expect(page.textContent!.split(SECRET).length - 1)
+        .withContext('the secret appears exactly once')
+        .toBe(1);
 
       const copy = spyOn(TestBed.inject(Clipboard), 'copy').and.returnValue(true);
       button('Copy secret')!.click();
@@ -278,7 +321,8 @@ describe('ConnectedApps', () => {
       await fixture.whenStable();
 
       const answers: boolean[] = [];
-      const ask = () => (fixture.componentInstance.confirmLeave() as Observable<boolean>).subscribe((a) => answers.push(a));
+      const ask = () =>
+        (fixture.componentInstance.confirmLeave() as Observable<boolean>).subscribe((a) => answers.push(a));
       ask();
       let dialog = await documentLoader().getHarness(MatDialogHarness);
       expect(await dialog.getTitleText()).toBe('Leave without the client secret?');
@@ -313,7 +357,9 @@ describe('ConnectedApps', () => {
       type('scope', 'launch openid');
       page.querySelector('pc-register-app-form form')!.dispatchEvent(new Event('submit'));
       await fixture.whenStable();
-      http.expectOne({ method: 'POST', url: '/api/practices/o1/clients' }).flush({ clientId: 'c-g2' }, { status: 201, statusText: 'Created' });
+      http
+        .expectOne({ method: 'POST', url: '/api/practices/o1/clients' })
+        .flush({ clientId: 'c-g2' }, { status: 201, statusText: 'Created' });
       await fixture.whenStable();
       http.expectOne({ method: 'GET', url: '/api/practices/o1/clients' }).flush([growth]);
       await fixture.whenStable();

@@ -123,7 +123,13 @@ export class ConnectedApps {
 
   protected copy(text: string, what: string): void {
     const copied = this.clipboard.copy(text);
-    this.snackBar.open(copied ? `${what} copied to the clipboard.` : `Could not copy the ${what.toLowerCase()}: select it and copy it by hand.`, 'OK', { duration: 4000 });
+    this.snackBar.open(
+      copied
+        ? `${what} copied to the clipboard.`
+        : `Could not copy the ${what.toLowerCase()}: select it and copy it by hand.`,
+      'OK',
+      { duration: 4000 },
+    );
   }
 
   protected confirmDelete(client: RegisteredClient): void {
@@ -153,7 +159,10 @@ export class ConnectedApps {
         },
         error: (error: unknown) => {
           this.deleting.set(null);
-          this.snackBar.open(`Could not delete “${client.name}”: ${errorMessages(error).join(' ')}`, 'Close', { duration: 10_000, politeness: 'assertive' });
+          this.snackBar.open(`Could not delete “${client.name}”: ${errorMessages(error).join(' ')}`, 'Close', {
+            duration: 10_000,
+            politeness: 'assertive',
+          });
         },
       });
   }

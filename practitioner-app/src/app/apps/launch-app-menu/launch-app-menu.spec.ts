@@ -20,8 +20,16 @@ class FakeAppWindow extends AppWindow {
   }
 }
 
-const growthCharts: LaunchableApp = { clientId: 'c-growth', name: 'Growth charts', launchUri: 'https://growth.example/launch' };
-const cardiology: LaunchableApp = { clientId: 'c-cardio', name: 'Cardiology risk', launchUri: 'https://cardio.example/smart/launch.html?tenant=7' };
+const growthCharts: LaunchableApp = {
+  clientId: 'c-growth',
+  name: 'Growth charts',
+  launchUri: 'https://growth.example/launch',
+};
+const cardiology: LaunchableApp = {
+  clientId: 'c-cardio',
+  name: 'Cardiology risk',
+  launchUri: 'https://cardio.example/smart/launch.html?tenant=7',
+};
 const ISS = 'https://app.example/fhir/R4';
 
 describe('LaunchAppMenu', () => {
@@ -91,7 +99,9 @@ describe('LaunchAppMenu', () => {
     expect(appWindow.opened).toEqual([]);
     launch.flush({ launch: 'l+/=x y', iss: ISS }, { status: 201, statusText: 'Created' });
 
-    expect(appWindow.opened).toEqual(['https://growth.example/launch?iss=https%3A%2F%2Fapp.example%2Ffhir%2FR4&launch=l%2B%2F%3Dx%20y']);
+    expect(appWindow.opened).toEqual([
+      'https://growth.example/launch?iss=https%3A%2F%2Fapp.example%2Ffhir%2FR4&launch=l%2B%2F%3Dx%20y',
+    ]);
     const snack = await documentLoader().getHarness(MatSnackBarHarness);
     expect(await snack.getMessage()).toContain('Growth charts opened in a new tab');
   });
@@ -105,7 +115,9 @@ describe('LaunchAppMenu', () => {
     const launch = http.expectOne('/api/ehr-launch');
     expect(launch.request.body).toEqual({ patient: 'pat-7', encounter: 'enc-3' });
     launch.flush({ launch: 'abc', iss: ISS }, { status: 201, statusText: 'Created' });
-    expect(appWindow.opened).toEqual(['https://cardio.example/smart/launch.html?tenant=7&iss=https%3A%2F%2Fapp.example%2Ffhir%2FR4&launch=abc']);
+    expect(appWindow.opened).toEqual([
+      'https://cardio.example/smart/launch.html?tenant=7&iss=https%3A%2F%2Fapp.example%2Ffhir%2FR4&launch=abc',
+    ]);
   });
 
   it('shows the server’s OperationOutcome text in a snackbar when the launch is refused, and opens nothing', async () => {
@@ -113,17 +125,24 @@ describe('LaunchAppMenu', () => {
     flushPractices(http, [{ id: 'o1', name: 'Riverside' }]);
     http.expectOne('/api/practices/o1/apps').flush([growthCharts]);
     await menu.clickItem({ text: 'Growth charts' });
-    http.expectOne('/api/ehr-launch').flush(operationOutcome('Only practitioners launch apps from the console'), { status: 403, statusText: 'Forbidden' });
+    http.expectOne('/api/ehr-launch').flush(operationOutcome('Only practitioners launch apps from the console'), {
+      status: 403,
+      statusText: 'Forbidden',
+    });
 
     const snack = await documentLoader().getHarness(MatSnackBarHarness);
-    expect(await snack.getMessage()).toBe('Could not launch Growth charts: Only practitioners launch apps from the console');
+    expect(await snack.getMessage()).toBe(
+      'Could not launch Growth charts: Only practitioners launch apps from the console',
+    );
     expect(appWindow.opened).toEqual([]);
   });
 
   it('refuses to open a launch URI that is not http(s)', async () => {
     const menu = await openMenu();
     flushPractices(http, [{ id: 'o1', name: 'Riverside' }]);
-    http.expectOne('/api/practices/o1/apps').flush([{ clientId: 'evil', name: 'Evil', launchUri: 'javascript:alert(1)' }]);
+    http
+      .expectOne('/api/practices/o1/apps')
+      .flush([{ clientId: 'evil', name: 'Evil', launchUri: 'javascript:alert(1)' }]);
     await menu.clickItem({ text: 'Evil' });
     http.expectOne('/api/ehr-launch').flush({ launch: 'abc', iss: ISS }, { status: 201, statusText: 'Created' });
     expect(appWindow.opened).toEqual([]);
@@ -147,7 +166,9 @@ describe('LaunchAppMenu', () => {
   it('says so when the apps cannot be read', async () => {
     const menu = await openMenu();
     flushPractices(http, [{ id: 'o1', name: 'Riverside' }]);
-    http.expectOne('/api/practices/o1/apps').flush(operationOutcome('The practice is closed', 'processing'), { status: 500, statusText: 'Server Error' });
+    http
+      .expectOne('/api/practices/o1/apps')
+      .flush(operationOutcome('The practice is closed', 'processing'), { status: 500, statusText: 'Server Error' });
     expect(await itemTexts(menu)).toEqual(['Could not load the apps: The practice is closed']);
   });
 

@@ -46,7 +46,9 @@ export const LAUNCH_ERROR_DURATION_MS = 10_000;
             <span>Loading apps…</span>
           </button>
         } @else if (loadErrors().length > 0) {
-          <button mat-menu-item type="button" disabled class="menu-error">Could not load the apps: {{ loadErrors().join(' ') }}</button>
+          <button mat-menu-item type="button" disabled class="menu-error">
+            Could not load the apps: {{ loadErrors().join(' ') }}
+          </button>
         } @else if (groups().length === 0) {
           <button mat-menu-item type="button" disabled>You are not a member of any practice.</button>
         } @else {
@@ -57,7 +59,9 @@ export const LAUNCH_ERROR_DURATION_MS = 10_000;
             @for (app of group.apps; track app.clientId) {
               <button mat-menu-item type="button" class="launch-item" (click)="launch(app)">{{ app.name }}</button>
             } @empty {
-              <button mat-menu-item type="button" disabled>No apps are registered for {{ group.practice.name }}.</button>
+              <button mat-menu-item type="button" disabled>
+                No apps are registered for {{ group.practice.name }}.
+              </button>
             }
           }
         }
@@ -109,7 +113,11 @@ export class LaunchAppMenu {
         switchMap((practices) =>
           practices.length === 0
             ? of([])
-            : forkJoin(practices.map((practice) => this.api.launchableApps(practice.id).pipe(map((apps) => ({ practice, apps: sortedApps(apps) }))))),
+            : forkJoin(
+                practices.map((practice) =>
+                  this.api.launchableApps(practice.id).pipe(map((apps) => ({ practice, apps: sortedApps(apps) }))),
+                ),
+              ),
         ),
         takeUntilDestroyed(this.destroyRef),
       )
@@ -129,7 +137,9 @@ export class LaunchAppMenu {
   protected launch(app: LaunchableApp): void {
     if (this.launching()) return;
     const encounter = this.encounterId();
-    const request: EhrLaunchRequest = encounter ? { patient: this.patientId(), encounter } : { patient: this.patientId() };
+    const request: EhrLaunchRequest = encounter
+      ? { patient: this.patientId(), encounter }
+      : { patient: this.patientId() };
     this.launching.set(true);
     this.api
       .createLaunch(request)
@@ -145,7 +155,11 @@ export class LaunchAppMenu {
             return;
           }
           this.appWindow.openInNewTab(url);
-          this.snackBar.open(`${app.name} opened in a new tab. If nothing opened, allow pop-ups for this site and launch again.`, 'OK', { duration: 5000 });
+          this.snackBar.open(
+            `${app.name} opened in a new tab. If nothing opened, allow pop-ups for this site and launch again.`,
+            'OK',
+            { duration: 5000 },
+          );
         },
         error: (error: unknown) => {
           this.launching.set(false);
@@ -155,7 +169,10 @@ export class LaunchAppMenu {
   }
 
   private showError(app: LaunchableApp, messages: string[]): void {
-    this.snackBar.open(`Could not launch ${app.name}: ${messages.join(' ')}`, 'Close', { duration: LAUNCH_ERROR_DURATION_MS, politeness: 'assertive' });
+    this.snackBar.open(`Could not launch ${app.name}: ${messages.join(' ')}`, 'Close', {
+      duration: LAUNCH_ERROR_DURATION_MS,
+      politeness: 'assertive',
+    });
   }
 }
 

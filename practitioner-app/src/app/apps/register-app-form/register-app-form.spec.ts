@@ -28,9 +28,11 @@ describe('RegisterAppForm', () => {
 
   afterEach(() => http.verify());
 
-  const field = (name: string) => page.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[formcontrolname=${name}]`);
+  const field = (name: string) =>
+    page.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[formcontrolname=${name}]`);
   const labels = () => Array.from(page.querySelectorAll('mat-label')).map((l) => l.textContent?.trim());
-  const errorTexts = () => Array.from(page.querySelectorAll('mat-error, .field-error')).map((e) => e.textContent?.trim());
+  const errorTexts = () =>
+    Array.from(page.querySelectorAll('mat-error, .field-error')).map((e) => e.textContent?.trim());
 
   function type(name: string, value: string): void {
     const input = field(name)!;
@@ -107,18 +109,34 @@ describe('RegisterAppForm', () => {
     type('redirectUris', 'https://billing.example/cb');
     await submit();
     const req = http.expectOne('/api/practices/o1/clients');
-    expect(req.request.body).toEqual({ name: 'Billing', kind: 'confidential-symmetric', redirectUris: ['https://billing.example/cb'], scope: 'user/*.rs openid fhirUser' });
+    expect(req.request.body).toEqual({
+      name: 'Billing',
+      kind: 'confidential-symmetric',
+      redirectUris: ['https://billing.example/cb'],
+      scope: 'user/*.rs openid fhirUser',
+    });
     req.flush({ clientId: 'c-9', clientSecret: 's3cr3t' }, { status: 201, statusText: 'Created' });
     expect(registered).toEqual([{ clientId: 'c-9', clientSecret: 's3cr3t', name: 'Billing' }]);
   });
 
   it('for a private key JWT client, needs redirect URIs and a JWKS URL or JWKS', async () => {
     await chooseKind(/private key JWT/);
-    expect(labels()).toEqual(['Name', 'Kind', 'Redirect URIs', 'Launch URI (optional)', 'Scope', 'JWKS URL', 'JWKS (JSON)']);
+    expect(labels()).toEqual([
+      'Name',
+      'Kind',
+      'Redirect URIs',
+      'Launch URI (optional)',
+      'Scope',
+      'JWKS URL',
+      'JWKS (JSON)',
+    ]);
     type('name', 'Cardio');
     type('scope', 'launch openid');
     await submit();
-    expect(errorTexts()).toEqual(['At least one redirect URI is required', 'Give a JWKS URL or paste a JWKS: this kind of app signs in with a private key.']);
+    expect(errorTexts()).toEqual([
+      'At least one redirect URI is required',
+      'Give a JWKS URL or paste a JWKS: this kind of app signs in with a private key.',
+    ]);
 
     type('redirectUris', 'https://cardio.example/cb');
     type('jwksUri', 'https://cardio.example/.well-known/jwks.json');
@@ -151,11 +169,19 @@ describe('RegisterAppForm', () => {
 
     type('jwks', JSON.stringify(PUBLIC_JWKS));
     await submit();
-    expect(http.expectOne('/api/practices/o1/clients').request.body).toEqual({ name: 'Nightly export', kind: 'backend', scope: 'system/*.rs', jwks: PUBLIC_JWKS });
+    expect(http.expectOne('/api/practices/o1/clients').request.body).toEqual({
+      name: 'Nightly export',
+      kind: 'backend',
+      scope: 'system/*.rs',
+      jwks: PUBLIC_JWKS,
+    });
   });
 
   describe('managing memberships and family access', () => {
-    const checkboxes = () => TestbedHarnessEnvironment.loader(fixture).getAllHarnesses(MatCheckboxHarness.with({ label: 'Manage memberships and family access' }));
+    const checkboxes = () =>
+      TestbedHarnessEnvironment.loader(fixture).getAllHarnesses(
+        MatCheckboxHarness.with({ label: 'Manage memberships and family access' }),
+      );
 
     async function fillBackend(): Promise<void> {
       await chooseKind(/Backend/);
@@ -165,11 +191,17 @@ describe('RegisterAppForm', () => {
     }
 
     it('offers the box to backend services only, unticked, with a hint the checkbox is described by', async () => {
-      expect(await checkboxes()).withContext('public').toEqual([]);
+      expect(await checkboxes())
+        .withContext('public')
+        .toEqual([]);
       await chooseKind(/client secret/);
-      expect(await checkboxes()).withContext('client secret').toEqual([]);
+      expect(await checkboxes())
+        .withContext('client secret')
+        .toEqual([]);
       await chooseKind(/private key JWT/);
-      expect(await checkboxes()).withContext('private key JWT').toEqual([]);
+      expect(await checkboxes())
+        .withContext('private key JWT')
+        .toEqual([]);
 
       await chooseKind(/Backend/);
       const [box] = await checkboxes();
@@ -245,7 +277,10 @@ describe('RegisterAppForm', () => {
     await submit();
     http
       .expectOne('/api/practices/o1/clients')
-      .flush(operationOutcome('A client named Growth charts is already registered', 'duplicate'), { status: 409, statusText: 'Conflict' });
+      .flush(operationOutcome('A client named Growth charts is already registered', 'duplicate'), {
+        status: 409,
+        statusText: 'Conflict',
+      });
     await fixture.whenStable();
     const alert = page.querySelector('.error-messages[role=alert]')?.textContent ?? '';
     expect(alert).toContain('The app was not registered.');

@@ -1,6 +1,14 @@
 import { Component, DestroyRef, ElementRef, inject, input, output, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { type AbstractControl, FormControl, FormGroup, type FormGroupDirective, type NgForm, ReactiveFormsModule, Validators } from '@angular/forms';
+import {
+  type AbstractControl,
+  FormControl,
+  FormGroup,
+  type FormGroupDirective,
+  type NgForm,
+  ReactiveFormsModule,
+  Validators,
+} from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCheckboxModule } from '@angular/material/checkbox';
 import { type ErrorStateMatcher } from '@angular/material/core';
@@ -50,7 +58,15 @@ class JwksErrorStateMatcher implements ErrorStateMatcher {
  */
 @Component({
   selector: 'pc-register-app-form',
-  imports: [ReactiveFormsModule, MatButtonModule, MatCheckboxModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
+  imports: [
+    ReactiveFormsModule,
+    MatButtonModule,
+    MatCheckboxModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatSelectModule,
+  ],
   templateUrl: './register-app-form.html',
   styleUrl: './register-app-form.css',
 })
@@ -70,11 +86,23 @@ export class RegisterAppForm {
 
   protected readonly form = new FormGroup(
     {
-      name: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.maxLength(200), notBlank] }),
+      name: new FormControl('', {
+        nonNullable: true,
+        validators: [Validators.required, Validators.maxLength(200), notBlank],
+      }),
       kind: new FormControl<ClientKind>('public', { nonNullable: true, validators: [Validators.required] }),
       redirectUris: new FormControl('', { nonNullable: true, validators: [redirectUrisValidator()] }),
       launchUri: new FormControl('', { nonNullable: true, validators: [launchUriValidator()] }),
-      scope: new FormControl('', { nonNullable: true, validators: [Validators.required, Validators.maxLength(2000), notBlank, scopeValidator(), scopeFitsKindValidator()] }),
+      scope: new FormControl('', {
+        nonNullable: true,
+        validators: [
+          Validators.required,
+          Validators.maxLength(2000),
+          notBlank,
+          scopeValidator(),
+          scopeFitsKindValidator(),
+        ],
+      }),
       jwksUri: new FormControl({ value: '', disabled: true }, { nonNullable: true, validators: [jwksUriValidator()] }),
       jwks: new FormControl({ value: '', disabled: true }, { nonNullable: true, validators: [jwksValidator()] }),
       managesAccess: new FormControl({ value: false, disabled: true }, { nonNullable: true }),
@@ -154,7 +182,9 @@ export class RegisterAppForm {
   }
 
   private focusFirstInvalidField(): void {
-    this.host.nativeElement.querySelector<HTMLElement>('[formcontrolname].ng-invalid, .mat-form-field-invalid [formcontrolname]')?.focus();
+    this.host.nativeElement
+      .querySelector<HTMLElement>('[formcontrolname].ng-invalid, .mat-form-field-invalid [formcontrolname]')
+      ?.focus();
   }
 }
 

@@ -99,7 +99,12 @@ describe('PatientForm', () => {
     it('confirms a save with "Saved" in a snack bar, in a polite live region', async () => {
       type('family', 'Lee');
       submit();
-      http.expectOne('/fhir/R4/Patient').flush({ resourceType: 'Patient', id: 'new1', meta: { versionId: '1' } }, { status: 201, statusText: 'Created' });
+      http
+        .expectOne('/fhir/R4/Patient')
+        .flush(
+          { resourceType: 'Patient', id: 'new1', meta: { versionId: '1' } },
+          { status: 201, statusText: 'Created' },
+        );
       await fixture.whenStable();
       const container = document.querySelector('.mat-mdc-snack-bar-container') as HTMLElement;
       expect(container?.textContent?.trim()).toBe(SAVED_MESSAGE);
@@ -120,7 +125,17 @@ describe('PatientForm', () => {
       type('birthDate', '1990-01-01');
       submit();
       http.expectOne('/fhir/R4/Patient').flush(
-        { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', details: { text: 'Invalid date' }, expression: ['Patient.birthDate'] }] },
+        {
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'error',
+              code: 'invalid',
+              details: { text: 'Invalid date' },
+              expression: ['Patient.birthDate'],
+            },
+          ],
+        },
         { status: 400, statusText: 'Bad Request' },
       );
       fixture.detectChanges();
@@ -167,7 +182,16 @@ describe('PatientForm', () => {
       type('family', 'Roe');
       submit();
       http.expectOne({ method: 'PUT', url: '/fhir/R4/Patient/p1' }).flush(
-        { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'conflict', diagnostics: 'If-Match W/"7" does not match the current version (8)' }] },
+        {
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'error',
+              code: 'conflict',
+              diagnostics: 'If-Match W/"7" does not match the current version (8)',
+            },
+          ],
+        },
         { status: 412, statusText: 'Precondition Failed' },
       );
       fixture.detectChanges();
@@ -176,9 +200,13 @@ describe('PatientForm', () => {
       expect(snackBar).not.toHaveBeenCalled();
       expect(navigate).not.toHaveBeenCalled();
 
-      const reload = Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Reload patient')!;
+      const reload = Array.from(page.querySelectorAll('button')).find(
+        (b) => b.textContent?.trim() === 'Reload patient',
+      )!;
       reload.click();
-      http.expectOne({ method: 'GET', url: '/fhir/R4/Patient/p1' }).flush({ ...stored, meta: { versionId: '8' }, name: [{ family: 'Smith' }] });
+      http
+        .expectOne({ method: 'GET', url: '/fhir/R4/Patient/p1' })
+        .flush({ ...stored, meta: { versionId: '8' }, name: [{ family: 'Smith' }] });
       fixture.detectChanges();
       expect(field('family').value).toBe('Smith');
       expect(page.querySelector('[role=alert]')).toBeNull();
@@ -188,7 +216,10 @@ describe('PatientForm', () => {
   it('says so when the patient cannot be loaded', () => {
     create('gone');
     http.expectOne('/fhir/R4/Patient/gone').flush(
-      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'deleted', details: { text: 'Patient/gone was deleted' } }] },
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'deleted', details: { text: 'Patient/gone was deleted' } }],
+      },
       { status: 410, statusText: 'Gone' },
     );
     fixture.detectChanges();

@@ -8,7 +8,13 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { Router, RouterLink } from '@angular/router';
-import { type AdministrativeGender, errorMessages, FhirClient, isVersionConflict, type Patient } from '@web-shared/fhir';
+import {
+  type AdministrativeGender,
+  errorMessages,
+  FhirClient,
+  isVersionConflict,
+  type Patient,
+} from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { applyFormValue, EMPTY_PATIENT_FORM, toFormValue } from '../patient-form-model';
 import { birthDateValidator, PHONE_PATTERN } from '../patient-validators';
@@ -23,7 +29,16 @@ export const SAVED_DURATION_MS = 5000;
  */
 @Component({
   selector: 'pc-patient-form',
-  imports: [ReactiveFormsModule, RouterLink, LaunchAppMenu, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, MatSelectModule],
+  imports: [
+    ReactiveFormsModule,
+    RouterLink,
+    LaunchAppMenu,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatSelectModule,
+  ],
   templateUrl: './patient-form.html',
   styleUrl: './patient-form.css',
 })
@@ -47,10 +62,16 @@ export class PatientForm implements OnInit {
 
   protected readonly form = new FormGroup({
     given: new FormControl(EMPTY_PATIENT_FORM.given, { nonNullable: true, validators: [Validators.maxLength(200)] }),
-    family: new FormControl(EMPTY_PATIENT_FORM.family, { nonNullable: true, validators: [Validators.required, Validators.maxLength(200)] }),
+    family: new FormControl(EMPTY_PATIENT_FORM.family, {
+      nonNullable: true,
+      validators: [Validators.required, Validators.maxLength(200)],
+    }),
     gender: new FormControl<AdministrativeGender | ''>(EMPTY_PATIENT_FORM.gender, { nonNullable: true }),
     birthDate: new FormControl(EMPTY_PATIENT_FORM.birthDate, { nonNullable: true, validators: [birthDateValidator()] }),
-    phone: new FormControl(EMPTY_PATIENT_FORM.phone, { nonNullable: true, validators: [Validators.pattern(PHONE_PATTERN), Validators.maxLength(50)] }),
+    phone: new FormControl(EMPTY_PATIENT_FORM.phone, {
+      nonNullable: true,
+      validators: [Validators.pattern(PHONE_PATTERN), Validators.maxLength(50)],
+    }),
     email: new FormControl(EMPTY_PATIENT_FORM.email, { nonNullable: true, validators: [Validators.email] }),
   });
 

@@ -11,14 +11,35 @@ function bundle(patients: Patient[], next?: string): Bundle<Patient> {
   return {
     resourceType: 'Bundle',
     type: 'searchset',
-    link: next ? [{ relation: 'self', url: 'ignored' }, { relation: 'next', url: next }] : [],
+    link: next
+      ? [
+          { relation: 'self', url: 'ignored' },
+          { relation: 'next', url: next },
+        ]
+      : [],
     entry: patients.map((resource) => ({ resource })),
   };
 }
 
-const ada: Patient = { resourceType: 'Patient', id: 'a1', name: [{ family: 'Lovelace', given: ['Ada'] }], birthDate: '1815-12-10', gender: 'female' };
-const alan: Patient = { resourceType: 'Patient', id: 'a2', name: [{ family: 'Turing', given: ['Alan'] }], gender: 'male' };
-const grace: Patient = { resourceType: 'Patient', id: 'g1', name: [{ family: 'Hopper', given: ['Grace'] }], birthDate: '1906-12-09' };
+const ada: Patient = {
+  resourceType: 'Patient',
+  id: 'a1',
+  name: [{ family: 'Lovelace', given: ['Ada'] }],
+  birthDate: '1815-12-10',
+  gender: 'female',
+};
+const alan: Patient = {
+  resourceType: 'Patient',
+  id: 'a2',
+  name: [{ family: 'Turing', given: ['Alan'] }],
+  gender: 'male',
+};
+const grace: Patient = {
+  resourceType: 'Patient',
+  id: 'g1',
+  name: [{ family: 'Hopper', given: ['Grace'] }],
+  birthDate: '1906-12-09',
+};
 
 describe('PatientList', () => {
   let fixture: ComponentFixture<PatientList>;
@@ -41,7 +62,8 @@ describe('PatientList', () => {
         .map((td) => td.textContent?.trim())
         .join(' | '),
     );
-  const button = (text: string) => Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === text)!;
+  const button = (text: string) =>
+    Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === text)!;
 
   function typeName(text: string): void {
     const input = page.querySelector('input[type=search]') as HTMLInputElement;
@@ -64,7 +86,10 @@ describe('PatientList', () => {
     fixture.detectChanges();
     const launchButtons = Array.from(page.querySelectorAll('tbody td.actions pc-launch-app-menu button'));
     expect(launchButtons.map((b) => b.textContent?.trim())).toEqual(['Launch app', 'Launch app']);
-    expect(launchButtons.map((b) => b.getAttribute('aria-label'))).toEqual(['Launch an app for Lovelace, Ada', 'Launch an app for Turing, Alan']);
+    expect(launchButtons.map((b) => b.getAttribute('aria-label'))).toEqual([
+      'Launch an app for Lovelace, Ada',
+      'Launch an app for Turing, Alan',
+    ]);
   });
 
   it('searches by name once the user stops typing', () => {
@@ -87,7 +112,9 @@ describe('PatientList', () => {
   });
 
   it('follows the next link without its origin, and goes back without asking again', () => {
-    firstPage().flush(bundle([ada, alan], 'http://localhost:8080/fhir/R4/Patient?_sort=family,given&_count=20&_cursor=a2'));
+    firstPage().flush(
+      bundle([ada, alan], 'http://localhost:8080/fhir/R4/Patient?_sort=family,given&_count=20&_cursor=a2'),
+    );
     fixture.detectChanges();
     expect(button('Previous page').disabled).toBeTrue();
 
@@ -113,7 +140,11 @@ describe('PatientList', () => {
   it('never makes the page scroll sideways at 390 px: the table scrolls in its own box', () => {
     page.style.display = 'block';
     page.style.width = '390px';
-    const long = { resourceType: 'Patient', id: 'p9', name: [{ family: 'Featherstonehaugh-Wolfeschlegelsteinhausen', given: ['Bartholomew'] }] } as Patient;
+    const long = {
+      resourceType: 'Patient',
+      id: 'p9',
+      name: [{ family: 'Featherstonehaugh-Wolfeschlegelsteinhausen', given: ['Bartholomew'] }],
+    } as Patient;
     firstPage().flush(bundle([long]));
     fixture.detectChanges();
     expect(page.scrollWidth).toBeLessThanOrEqual(390);
@@ -137,7 +168,12 @@ describe('PatientList', () => {
 
   it('shows the server OperationOutcome when the search fails', () => {
     firstPage().flush(
-      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', details: { text: 'Unknown search parameter' }, expression: ['name'] }] },
+      {
+        resourceType: 'OperationOutcome',
+        issue: [
+          { severity: 'error', code: 'invalid', details: { text: 'Unknown search parameter' }, expression: ['name'] },
+        ],
+      },
       { status: 400, statusText: 'Bad Request' },
     );
     fixture.detectChanges();

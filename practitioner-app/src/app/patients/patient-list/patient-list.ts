@@ -6,7 +6,19 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import { catchError, debounceTime, distinctUntilChanged, EMPTY, map, merge, type Observable, startWith, Subject, switchMap, tap } from 'rxjs';
+import {
+  catchError,
+  debounceTime,
+  distinctUntilChanged,
+  EMPTY,
+  map,
+  merge,
+  type Observable,
+  startWith,
+  Subject,
+  switchMap,
+  tap,
+} from 'rxjs';
 import { type Bundle, errorMessages, FhirClient, type Patient } from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { displayName } from '../patient-name';
@@ -27,7 +39,15 @@ interface PatientRow {
 /** The practice's patients, searched by name, one server page at a time, each with "Launch app". */
 @Component({
   selector: 'pc-patient-list',
-  imports: [ReactiveFormsModule, RouterLink, LaunchAppMenu, MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule],
+  imports: [
+    ReactiveFormsModule,
+    RouterLink,
+    LaunchAppMenu,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+  ],
   templateUrl: './patient-list.html',
   styleUrl: './patient-list.css',
 })
@@ -42,7 +62,12 @@ export class PatientList {
   /** Bundles of the pages seen so far: the last is on screen, the others make "Previous" instant. */
   private readonly pages = signal<Bundle<Patient>[]>([]);
   protected readonly pageNumber = computed(() => this.pages().length);
-  protected readonly nextLink = computed(() => this.pages().at(-1)?.link?.find((l) => l.relation === 'next')?.url);
+  protected readonly nextLink = computed(
+    () =>
+      this.pages()
+        .at(-1)
+        ?.link?.find((l) => l.relation === 'next')?.url,
+  );
 
   private readonly nextPageClicks = new Subject<string>();
 
@@ -52,7 +77,11 @@ export class PatientList {
       map((text) => text.trim()),
       startWith(''),
       distinctUntilChanged(),
-      map((name) => ({ name, request: this.fhir.search<Patient>('Patient', { name, _sort: PATIENT_SORT, _count: PAGE_SIZE }), fresh: true })),
+      map((name) => ({
+        name,
+        request: this.fhir.search<Patient>('Patient', { name, _sort: PATIENT_SORT, _count: PAGE_SIZE }),
+        fresh: true,
+      })),
     );
     const nextPages = this.nextPageClicks.pipe(
       map((url) => ({ name: this.searchedFor(), request: this.fhir.page<Patient>(url), fresh: false })),
