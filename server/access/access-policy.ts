@@ -1,15 +1,13 @@
-import type { Coding, Resource } from '@medplum/fhirtypes';
-import { FhirError, forbidden, outcome, unprocessable } from '../fhir/outcomes.ts';
-import type { StoredVersion } from '../storage/stored-version.ts';
+import { FhirError, outcome } from '../fhir/outcomes.ts';
 import { patientCompartmentParams } from '../fhir/definitions.ts';
 import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
-import type { AccessInteraction, AccessScope, Defer, Lookup } from '../storage/access-scope.ts';
-import { COMPARTMENT_PARAM, compartmentTargets } from '../fhir/search/compartment-index.ts';
-import { DIRECTORY_LISTED, DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
-import { checkGrantChange, grantOwner } from './grants/grant-rules.ts';
-import type { GrantContext } from './grants/grant-context.ts';
+import type { AccessInteraction, AccessScope } from '../storage/access-scope.ts';
+import { COMPARTMENT_PARAM } from '../fhir/search/compartment-index.ts';
+import { DIRECTORY_LISTED, OWNER_SYSTEM } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
+import { prepareDelete, prepareWrite } from './write-checks.ts';
+import type { Writer } from './write-checks.ts';
 
 /**
  * Who may reach what (docs/security.md). A Principal's rights, narrowed by its token's scopes, become
@@ -91,13 +89,6 @@ export function accessScopeFor(principal: Principal, options: AccessPolicyOption
     prepareWrite: (resource, current, lookup, defer) => prepareWrite(writer, resource, current, lookup, defer),
     prepareDelete: (current, lookup) => prepareDelete(writer, current, lookup),
   };
-}
-
-interface Writer {
-  principal: Principal;
-  rule: (i: AccessInteraction) => AccessRule;
-  options: AccessPolicyOptions;
-  readablePatients: Map<string, string | undefined>;
 }
 
 /** The scope of a request without a token: the public directory, read-only. */
@@ -261,143 +252,4 @@ function granularFilters(type: string, query: string, options: AccessPolicyOptio
     filters.push(filter);
   }
   return filters;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writes
-
-async function prepareWrite(
-  writer: Writer,
-  resource: Resource,
-  current: Resource | undefined,
-  lookup: Lookup,
-  defer?: Defer,
-): Promise<Resource> {
-  const { principal, rule } = writer;
-  const interaction = current ? 'u' : 'c';
-  const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
-  if (filter === 'none')
-    throw forbidden(
-      `Your access does not allow ${current ? 'updating' : 'creating'} ${resource.resourceType} resources`,
-    );
-  const patients = patientsOf(writer, resource);
-  await checkCompartments(writer, patients, lookup, defer);
-  const grants = grantContext(writer, lookup);
-  await checkGrantChange({ before: current, after: resource }, grants);
-  const owner =
-    ownerOf(current) ?? (await grantOwner(resource, grants)) ?? (await chooseOwner(writer, resource, patients, lookup));
-  return withProtectedMeta(principal, resource, current, owner);
-}
-
-/**
- * A delete passes the checks of an update: the caller's rule for deletes already selected the
- * resource; every patient it concerns must be one the caller can reach (a group appointment or an
- * observation the caller only performed is not theirs to delete), and the grant rules apply.
- */
-async function prepareDelete(writer: Writer, current: Resource, lookup: Lookup): Promise<void> {
-  await checkCompartments(writer, patientsOf(writer, current), lookup);
-  await checkGrantChange({ before: current }, grantContext(writer, lookup));
-}
-
-/**
- * The patients whose compartments the resource is in (a Patient's own record aside). A Person is in
- * the compartments of the records it links; its links are judged by the grant rule instead
- * (grants/person-rule.ts), which requires the caller's own practice for every link it adds or
- * removes and keeps other practices' links exactly as they are.
- */
-function patientsOf(writer: Writer, resource: Resource): string[] {
-  if (resource.resourceType === 'Person') return [];
-  return compartmentTargets(resource, writer.options.fhirBaseUrl).filter(
-    (id) => !(resource.resourceType === 'Patient' && id === resource.id),
-  );
-}
-
-function grantContext(writer: Writer, lookup: Lookup): GrantContext {
-  const find = async (request: Parameters<Lookup>[0]) =>
-    (await lookup(request)).flatMap((v: StoredVersion) => (v.resource ? [v.resource] : []));
-  return { principal: writer.principal, find, now: writer.options.now?.() ?? new Date() };
-}
-
-/**
- * Every patient whose compartment the resource would be in must be one the caller can read. In a
- * transaction the patient may be created by a later entry (urn:uuid references): the check then
- * waits until every entry is written.
- */
-async function checkCompartments(writer: Writer, patients: string[], lookup: Lookup, defer?: Defer): Promise<void> {
-  const unknown = patients.filter((id) => !writer.readablePatients.has(id));
-  if (unknown.length === 0) return;
-  const visible = await lookup({
-    resourceType: 'Patient',
-    filters: [{ kind: 'id', ids: unknown }],
-    sort: [],
-    count: unknown.length,
-    total: 'none',
-    access: writer.rule('r'),
-  });
-  for (const v of visible) if (v.resource) writer.readablePatients.set(v.id, ownerOf(v.resource));
-  if (visible.length === unknown.length) return;
-  if (defer) return defer(() => checkCompartments(writer, patients, lookup));
-  throw forbidden('The resource refers to a patient record you cannot access');
-}
-
-/**
- * The practice that will own a new resource: the practice of the patient whose compartment it is
- * in, else (practitioners, clients) the one practice they work for, or the one they name in the
- * owner tag when they work for several.
- */
-async function chooseOwner(writer: Writer, resource: Resource, patients: string[], lookup: Lookup): Promise<string> {
-  const { principal } = writer;
-  const first = patients[0];
-  if (first) {
-    const owner =
-      writer.readablePatients.get(first) ??
-      ownerOf(
-        (
-          await lookup({
-            resourceType: 'Patient',
-            filters: [{ kind: 'id', ids: [first] }],
-            sort: [],
-            count: 1,
-            total: 'none',
-          })
-        )[0]?.resource,
-      );
-    if (owner) return owner;
-  }
-  if (principal.kind === 'patient' || principal.kind === 'related-person') {
-    throw forbidden(`You may only create ${resource.resourceType} resources about a patient record you can access`);
-  }
-  const named = ownerOf(resource);
-  if (named && principal.practices.includes(named)) return named;
-  if (principal.practices.length === 1) return principal.practices[0] as string;
-  throw unprocessable(
-    `You work for several practices: name the owning one with a meta.tag of system ${OWNER_SYSTEM}`,
-    'meta.tag',
-  );
-}
-
-/**
- * Fields the caller may not set: the owner tag always comes from `owner`; security labels and the
- * directory listing are kept from the current version unless the caller works for the practice.
- */
-function withProtectedMeta(
-  principal: Principal,
-  resource: Resource,
-  current: Resource | undefined,
-  owner: string,
-): Resource {
-  const staff = principal.kind === 'practitioner' || principal.kind === 'system';
-  const isProtected = (t: Coding): boolean => t.system === OWNER_SYSTEM || (!staff && t.system === DIRECTORY_SYSTEM);
-  const keptTags = (current?.meta?.tag ?? []).filter((t) => !staff && t.system === DIRECTORY_SYSTEM);
-  const tags = [
-    ...(resource.meta?.tag ?? []).filter((t) => !isProtected(t)),
-    ...keptTags,
-    { system: OWNER_SYSTEM, code: owner },
-  ];
-  const meta = { ...resource.meta, tag: tags };
-  if (!staff) {
-    if (current?.meta?.security) meta.security = current.meta.security;
-    else delete meta.security;
-  }
-  return { ...resource, meta } as Resource;
 }

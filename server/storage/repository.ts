@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
-import fastJsonPatch from 'fast-json-patch';
-import type { Operation } from 'fast-json-patch';
 import {
   badRequest,
   conflict,
-  FhirError,
   forbidden,
   gone,
   notFound,
@@ -18,7 +15,7 @@ import { accessFilterFor } from '../fhir/search/search-request.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope } from './access-scope.ts';
 import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
-import { VersionConflictError } from './storage-engine.ts';
+import { applyJsonPatch, checkIfMatch, stamp, writeChecked } from './version-writes.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
 
 /**
@@ -392,52 +389,8 @@ export class VersionedRepository implements Repository {
   }
 }
 
-/** The resource with the server's versionId and lastUpdated (clients never set them: theirs are replaced). */
-function stamp<T extends Resource>(resource: T, versionId: string, lastUpdated: string): T {
-  const { resourceType, id, meta, ...rest } = resource;
-  // A meta that is not an object is left as sent, for validation to name (spreading a string would hide it).
-  const stamped =
-    meta === undefined || (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
-      ? { ...meta, versionId, lastUpdated }
-      : meta;
-  return { resourceType, id, meta: stamped, ...rest } as T;
-}
-
-async function writeChecked(session: WriteSession, version: StoredVersion, rows: IndexRow[]): Promise<void> {
-  try {
-    await session.writeVersion(version, rows);
-  } catch (err) {
-    if (err instanceof VersionConflictError)
-      throw conflict(`${version.resourceType}/${version.id} was changed by another request; retry`);
-    throw err;
-  }
-}
-
 /** Up to `count` matches (by default two: enough to tell none, one and many apart). */
 async function matchesOf(session: ReadSession, search: SearchRequest, count = 2): Promise<StoredVersion[]> {
   const { page: _ignored, ...criteria } = search;
   return (await session.search({ ...criteria, sort: [], count, total: 'none' })).versions;
-}
-
-/** If-Match carries a weak ETag, W/"<versionId>"; a bare version id is accepted too. */
-function checkIfMatch(current: StoredVersion | undefined, ifMatch: string | undefined): void {
-  if (ifMatch === undefined) return;
-  const wanted = /^(?:W\/)?"?([^"]*)"?$/.exec(ifMatch.trim())?.[1];
-  if (!current || current.deleted || current.versionId !== wanted) {
-    throw preconditionFailed(
-      `If-Match ${ifMatch} does not match the current version${current ? ` (${current.versionId})` : ''}`,
-    );
-  }
-}
-
-function applyJsonPatch(resource: Resource, patch: unknown): Resource {
-  if (!Array.isArray(patch)) throw badRequest('A JSON Patch body must be an array of operations');
-  try {
-    // validate=true checks every operation's shape; banPrototypeModifications blocks __proto__ paths.
-    return fastJsonPatch.applyPatch(structuredClone(resource), patch as Operation[], true, true, true).newDocument;
-  } catch (err) {
-    if (err instanceof FhirError) throw err;
-    const message = err instanceof Error ? err.message.split('\n')[0] : 'invalid patch';
-    throw unprocessable(`JSON Patch failed: ${message}`);
-  }
 }

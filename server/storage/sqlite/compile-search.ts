@@ -1,34 +1,28 @@
 import type { SQLInputValue } from 'node:sqlite';
 import { accessFilterFor } from '../../fhir/search/search-request.ts';
-import type {
-  AccessRule,
-  QuantityCondition,
-  SearchFilter,
-  SearchRequest,
-  StringCondition,
-  TokenCondition,
-  UriCondition,
-} from '../../fhir/search/search-request.ts';
+import type { AccessRule, SearchFilter, SearchRequest } from '../../fhir/search/search-request.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
 import { effectiveOrder, seekAfter } from '../search-order.ts';
 import type { OrderKey } from '../search-order.ts';
 import { dateCondition, numberCondition } from '../value-conditions.ts';
-import type { Condition, RangeField } from '../value-conditions.ts';
 import type { HistoryQuery } from '../stored-version.ts';
+import {
+  allOf,
+  anyOf,
+  quantityCondition,
+  rangeColumn,
+  sqlOf,
+  stringCondition,
+  tokenCondition,
+  uriCondition,
+} from './sql-conditions.ts';
+import type { CompiledSql } from './sql-conditions.ts';
 
 /**
  * Compiles the internal search form into SQL over `resources` + the `idx_*` tables, with the
  * semantics written in search-request.ts. Every value is a bound parameter; table and column names
  * come only from this file, never from the request.
  */
-export interface CompiledSql {
-  sql: string;
-  params: SQLInputValue[];
-}
-
-/** Above every other code point in SQLite's BINARY (UTF-8 byte) order: the end of a prefix range. */
-const MAX_CHAR = '\u{10FFFF}';
-
 /** The columns a sort key reads per index kind: [ascending (smallest), descending (largest)]. */
 const SORT_COLUMNS: Record<IndexKind, [string, string]> = {
   string: ['value', 'value'],
@@ -316,70 +310,6 @@ function indexedAny(
     sql: `EXISTS (SELECT 1 FROM idx_${table} WHERE type = ${a}.type AND id = ${a}.id AND ${paramSql} AND ${condition.sql})`,
     params: [...params, ...condition.params],
   };
-}
-
-function anyOf(parts: CompiledSql[]): CompiledSql {
-  if (parts.length === 0) return { sql: '0', params: [] };
-  return { sql: `(${parts.map((p) => p.sql).join(' OR ')})`, params: parts.flatMap((p) => p.params) };
-}
-
-function allOf(parts: CompiledSql[]): CompiledSql {
-  if (parts.length === 0) return { sql: '1', params: [] };
-  return { sql: `(${parts.map((p) => p.sql).join(' AND ')})`, params: parts.flatMap((p) => p.params) };
-}
-
-function stringCondition(c: StringCondition): CompiledSql {
-  switch (c.match) {
-    case 'exact':
-      return { sql: 'exact = ?', params: [c.value] };
-    case 'contains':
-      // instr() is a literal substring test: no pattern characters to escape.
-      return { sql: 'instr(value, ?) > 0', params: [c.value] };
-    case 'prefix':
-      return { sql: '(value >= ? AND value < ?)', params: [c.value, c.value + MAX_CHAR] };
-  }
-}
-
-function tokenCondition(c: TokenCondition): CompiledSql {
-  if ('text' in c)
-    return {
-      sql: '((text >= ? AND text < ?) OR instr(text, ?) > 0)',
-      params: [c.text, c.text + MAX_CHAR, ` ${c.text}`],
-    };
-  if (c.system === undefined) return { sql: 'code = ?', params: [c.code ?? null] };
-  if (c.system === null) return { sql: '(system IS NULL AND code = ?)', params: [c.code ?? null] };
-  if (c.code === undefined) return { sql: 'system = ?', params: [c.system] };
-  return { sql: '(system = ? AND code = ?)', params: [c.system, c.code] };
-}
-
-function uriCondition(c: UriCondition): CompiledSql {
-  if (c.match === 'exact') return { sql: 'value = ?', params: [c.value] };
-  return {
-    sql: '(value = ? OR (value >= ? AND value < ?))',
-    params: [c.value, `${c.value}/`, `${c.value}/${MAX_CHAR}`],
-  };
-}
-
-/** The index tables name a range's bounds `low` and `high`, as the neutral form does. */
-const rangeColumn = (field: RangeField): string => field;
-
-/** A neutral condition (value-conditions.ts) as SQL over the columns `column` names; values are bound. */
-function sqlOf<F>(c: Condition<F>, column: (field: F) => string): CompiledSql {
-  if ('all' in c) return allOf(c.all.map((x) => sqlOf(x, column)));
-  if ('any' in c) return anyOf(c.any.map((x) => sqlOf(x, column)));
-  if ('not' in c) {
-    const inner = sqlOf(c.not, column);
-    return { sql: 'field' in c.not ? `NOT (${inner.sql})` : `NOT ${inner.sql}`, params: inner.params };
-  }
-  if ('isNull' in c) return { sql: `${column(c.field)} IS ${c.isNull ? '' : 'NOT '}NULL`, params: [] };
-  return { sql: `${column(c.field)} ${c.op} ?`, params: [c.value] };
-}
-
-function quantityCondition(c: QuantityCondition): CompiledSql {
-  const parts = [sqlOf(numberCondition(c), rangeColumn)];
-  if (c.code !== undefined) parts.push({ sql: 'code = ?', params: [c.code] });
-  if (c.system !== undefined) parts.push({ sql: 'system = ?', params: [c.system] });
-  return allOf(parts);
 }
 
 export function compileHistory(query: HistoryQuery): CompiledSql {
