@@ -191,3 +191,21 @@ describe('import rules between layers', () => {
     });
   }
 });
+
+/** A module a newcomer reads in one sitting (issue #10); suites (tests, the engines' contracts) may run longer. */
+const MAX_LINES = 400;
+const isSuite = (file: string) => isTestCode(file) || file.endsWith('-contract.ts');
+
+describe('module size', () => {
+  it(`no production module is over ${MAX_LINES} lines`, () => {
+    const files = ['server', 'practitioner-app', 'portal-app', 'web-shared']
+      .flatMap(sourceFiles)
+      .filter((f) => !isSuite(f));
+    assert.ok(files.length > 200, `${files.length} files`);
+    const long = files
+      .map((f) => ({ f, lines: readFileSync(join(ROOT, f), 'utf8').split('\n').length }))
+      .filter(({ lines }) => lines > MAX_LINES + 1)
+      .map(({ f, lines }) => `${f}: ${lines - 1} lines`);
+    assert.deepEqual(long, []);
+  });
+});
