@@ -358,15 +358,13 @@ const isObject = (v: unknown): v is { [key: string]: Json } => typeof v === 'obj
 
 /** Every path in the tree (the root excluded), containers and leaves. */
 function pathsOf(value: Json, prefix: Path = [], out: Path[] = []): Path[] {
-  const children: [string | number, Json][] = Array.isArray(value)
-    ? value.map((v, i) => [i, v])
-    : isObject(value)
-      ? Object.entries(value)
-      : [];
-  for (const [key, child] of children) {
+  const visit = (child: Json, key: string | number): void => {
     out.push([...prefix, key]);
     pathsOf(child, [...prefix, key], out);
-  }
+  };
+  // forEach, not map + for…of: mutated arrays may have holes, which are not paths.
+  if (Array.isArray(value)) value.forEach(visit);
+  else if (isObject(value)) for (const [key, child] of Object.entries(value)) visit(child, key);
   return out;
 }
 

@@ -10,9 +10,7 @@ import { AppFrame } from '@web-shared/shell';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <ws-app-frame>
-      <a wsFrameNav mat-button routerLink="/practitioners" routerLinkActive="active" ariaCurrentWhenActive="page"
-        >Find a practitioner</a
-      >
+      <a wsFrameNav mat-button routerLink="/practitioners" routerLinkActive="active" ariaCurrentWhenActive="page">Find a practitioner</a>
       <router-outlet />
     </ws-app-frame>
   `,

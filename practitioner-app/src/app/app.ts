@@ -18,18 +18,11 @@ import { PracticeService } from './practices/practice.service';
   template: `
     <ws-app-frame>
       @if (practiceNames(); as names) {
-        <span wsFrameBrand class="practice"
-          ><span class="visually-hidden">{{ practices.practices().length > 1 ? 'Practices:' : 'Practice:' }} </span
-          >{{ names }}</span
-        >
+        <span wsFrameBrand class="practice"><span class="visually-hidden">{{ practices.practices().length > 1 ? 'Practices:' : 'Practice:' }} </span>{{ names }}</span>
       }
-      <a wsFrameNav mat-button routerLink="/patients" routerLinkActive="active" ariaCurrentWhenActive="page"
-        >Patients</a
-      >
+      <a wsFrameNav mat-button routerLink="/patients" routerLinkActive="active" ariaCurrentWhenActive="page">Patients</a>
       @if (practices.adminPractices().length > 0) {
-        <a wsFrameNav mat-button routerLink="/apps" routerLinkActive="active" ariaCurrentWhenActive="page"
-          >Connected apps</a
-        >
+        <a wsFrameNav mat-button routerLink="/apps" routerLinkActive="active" ariaCurrentWhenActive="page">Connected apps</a>
       }
       <router-outlet />
     </ws-app-frame>

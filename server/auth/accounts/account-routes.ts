@@ -64,8 +64,7 @@ export function accountRoutes({ resets, rateLimit, logger }: AccountRoutesDeps):
       'Check your e-mail',
       'sent',
       message,
-      html`<p role="status">${message}</p>
-        <p>No e-mail? Check your spam folder, or <a href="forgot-password">ask again</a>.</p>`,
+      html`<p role="status">${message}</p><p>No e-mail? Check your spam folder, or <a href="forgot-password">ask again</a>.</p>`,
     );
   });
 
@@ -96,11 +95,11 @@ export function accountRoutes({ resets, rateLimit, logger }: AccountRoutesDeps):
         'password_changed',
         message,
         html`<p role="status">${message}</p>
-          <p>Sign in again:</p>
-          <ul>
-            <li><a href="/portal/">Patient portal</a></li>
-            <li><a href="/console/">Practitioner console</a></li>
-          </ul>`,
+<p>Sign in again:</p>
+<ul>
+<li><a href="/portal/">Patient portal</a></li>
+<li><a href="/console/">Practitioner console</a></li>
+</ul>`,
       );
     }
     if (outcome.problem === 'token')
@@ -142,48 +141,30 @@ function errorBlock(message: string | undefined): SafeHtml | undefined {
 
 function forgotForm(email = '', error?: string): SafeHtml {
   return html`${errorBlock(error)}
-    <p>Enter the e-mail address of your account. We will send you a link to choose a new password.</p>
-    <form method="post" action="forgot-password" novalidate>
-      <label for="email">E-mail address</label>
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autocomplete="email"
-        required
-        value="${email}"
-        ${error ? html` aria-invalid="true" aria-describedby="form-error"` : ''}
-      />
-      <button type="submit">Send the link</button>
-    </form>`;
+<p>Enter the e-mail address of your account. We will send you a link to choose a new password.</p>
+<form method="post" action="forgot-password" novalidate>
+<label for="email">E-mail address</label>
+<input id="email" name="email" type="email" autocomplete="email" required value="${email}"${error ? html` aria-invalid="true" aria-describedby="form-error"` : ''}>
+<button type="submit">Send the link</button>
+</form>`;
 }
 
 function resetForm(token: string, error?: string): SafeHtml {
   return html`${errorBlock(error)}
-    <form method="post" action="reset-password">
-      <input type="hidden" name="token" value="${token}" />
-      <label for="password">New password</label>
-      <p class="hint" id="password-rules">${PASSWORD_RULES_TEXT}</p>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        required
-        minlength="12"
-        aria-describedby="password-rules${error ? ' form-error' : ''}"
-      />
-      <label for="confirm">New password again</label>
-      <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="12" />
-      <button type="submit">Change my password</button>
-    </form>`;
+<form method="post" action="reset-password">
+<input type="hidden" name="token" value="${token}">
+<label for="password">New password</label>
+<p class="hint" id="password-rules">${PASSWORD_RULES_TEXT}</p>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" aria-describedby="password-rules${error ? ' form-error' : ''}">
+<label for="confirm">New password again</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="12">
+<button type="submit">Change my password</button>
+</form>`;
 }
 
 function badLink(): SafeHtml {
-  return html`<p class="error" role="alert">
-      This password-reset link is not valid any more: it has expired, was already used, or is incomplete.
-    </p>
-    <p><a href="forgot-password">Ask for a new link</a>.</p>`;
+  return html`<p class="error" role="alert">This password-reset link is not valid any more: it has expired, was already used, or is incomplete.</p>
+<p><a href="forgot-password">Ask for a new link</a>.</p>`;
 }
 
 /** Malformed or oversized bodies are the client's mistake: a clear 4xx, never a 500. */

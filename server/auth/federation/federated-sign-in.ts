@@ -312,8 +312,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps): FederatedSignI
         res,
         err.status,
         'Sign-in not completed',
-        html`<p class="error" role="alert">${err.userMessage}</p>
-          ${wayBack(err.returnPath)}`,
+        html`<p class="error" role="alert">${err.userMessage}</p>${wayBack(err.returnPath)}`,
       );
     }
     logger.error({ err }, 'federated sign-in failed unexpectedly');

@@ -95,11 +95,5 @@ export function smartFederatedSignIn(deps: SmartFederationDeps): SmartFederation
 }
 
 function refuse(res: Response, message: string, returnPath?: string): void {
-  sendPage(
-    res,
-    400,
-    'Sign-in not completed',
-    html`<p class="error" role="alert">${message}</p>
-      ${wayBack(returnPath)}`,
-  );
+  sendPage(res, 400, 'Sign-in not completed', html`<p class="error" role="alert">${message}</p>${wayBack(returnPath)}`);
 }

@@ -34,9 +34,7 @@ import { AUTH_CONFIG, AuthService } from '@web-shared/auth';
         </nav>
         <span class="spacer"></span>
         @if (auth.signedIn()) {
-          <span class="user"
-            >Signed in as <strong>{{ auth.displayName() ?? 'unknown user' }}</strong></span
-          >
+          <span class="user">Signed in as <strong>{{ auth.displayName() ?? 'unknown user' }}</strong></span>
           <button mat-button type="button" (click)="signOut()">Sign out</button>
         }
       </mat-toolbar>

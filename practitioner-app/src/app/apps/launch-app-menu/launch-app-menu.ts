@@ -46,9 +46,7 @@ export const LAUNCH_ERROR_DURATION_MS = 10_000;
             <span>Loading apps…</span>
           </button>
         } @else if (loadErrors().length > 0) {
-          <button mat-menu-item type="button" disabled class="menu-error">
-            Could not load the apps: {{ loadErrors().join(' ') }}
-          </button>
+          <button mat-menu-item type="button" disabled class="menu-error">Could not load the apps: {{ loadErrors().join(' ') }}</button>
         } @else if (groups().length === 0) {
           <button mat-menu-item type="button" disabled>You are not a member of any practice.</button>
         } @else {
@@ -59,9 +57,7 @@ export const LAUNCH_ERROR_DURATION_MS = 10_000;
             @for (app of group.apps; track app.clientId) {
               <button mat-menu-item type="button" class="launch-item" (click)="launch(app)">{{ app.name }}</button>
             } @empty {
-              <button mat-menu-item type="button" disabled>
-                No apps are registered for {{ group.practice.name }}.
-              </button>
+              <button mat-menu-item type="button" disabled>No apps are registered for {{ group.practice.name }}.</button>
             }
           }
         }
