@@ -92,7 +92,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   app.use(securityHeaders());
   app.use(healthRouter(engine, isShuttingDown));
   // Sign-in, password reset, federation and the SMART authorization server (server/auth).
-  app.use(auth.router);
+  for (const { path, router } of auth.routers) app.use(path, router);
   // The console's API changes who may reach the data (apps) or starts a launch: audited too.
   app.use('/api', auditMiddleware(audit, { logger, target: apiAuditTarget }));
   app.use(practiceClientsRouter({ bearer, accessFor, repo, clients: auth.practiceClients, logger }));

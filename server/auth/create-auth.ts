@@ -1,4 +1,3 @@
-import express from 'express';
 import type { RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -39,8 +38,13 @@ export interface Auth {
   federation: SmartFederation;
   /** A practice's SMART clients (the console's Connected apps). */
   practiceClients: PracticeClients;
-  /** The sign-in, password-reset and federation pages and the SMART authorization server; mount at the root. */
-  router: Router;
+  /**
+   * The sign-in, password-reset and federation pages and the SMART authorization server, each to be
+   * mounted on the app itself at its path (`app.use(path, router)`, in this order). Not one Router
+   * around them: nested in a Router at the root, every FHIR request walked them one level deeper, and
+   * reads lost ~30 % of their throughput (docs/benchmarks.md, issue #10).
+   */
+  routers: { path: string; router: Router }[];
   /** Mount before an API: sets `res.locals.grant` for a valid bearer token, a 401 FhirError otherwise. */
   bearer: RequestHandler;
   /** The caller's AccessScope for a request (request-access.ts). */
@@ -85,16 +89,17 @@ export async function createAuth({ config, keyValue, repo, mailer, logger }: Aut
     logger,
   });
 
-  const router = express.Router();
-  router.use(AUTH_MOUNT_PATH, accountRoutes({ resets, rateLimit: signInLimiter, logger }));
-  router.use(AUTH_MOUNT_PATH, federation.router);
-  router.use(smart.router);
+  const routers = [
+    { path: AUTH_MOUNT_PATH, router: accountRoutes({ resets, rateLimit: signInLimiter, logger }) },
+    { path: AUTH_MOUNT_PATH, router: federation.router },
+    { path: '/', router: smart.router },
+  ];
   return {
     accounts,
     smart,
     federation,
     practiceClients: new PracticeClients(smart.provider, keyValue),
-    router,
+    routers,
     bearer: smart.bearer,
     accessFor: requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl }),
     close: () => smart.stop(),
