@@ -14,7 +14,7 @@ import { finishFederatedLogin } from '../server/auth/smart/interaction-routes.ts
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
-import { pkceAuthorizeUrl } from './support/smart-sign-in.ts';
+import { exchangeCode, pkceAuthorizeUrl } from './support/smart-sign-in.ts';
 import { TestBrowser } from './support/test-browser.ts';
 import type { Page } from './support/test-browser.ts';
 import { registerTestApp } from './support/user-tokens.ts';
@@ -168,20 +168,14 @@ describe("SMART sign-in through the practice's own OpenID provider", () => {
   }
 
   async function exchange(code: string, verifier: string, app: { clientId: string; redirectUri: string }) {
-    const res = await fetch(`${server.baseUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: app.redirectUri,
-        client_id: app.clientId,
-        code_verifier: verifier,
-      }),
+    const exchanged = await exchangeCode(server.baseUrl, {
+      code,
+      verifier,
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
     });
-    const body = (await res.json()) as { access_token: string; id_token: string; scope: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
-    return body;
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    return exchanged.body as { access_token: string; id_token: string; scope: string };
   }
 
   const claimsOf = (idToken: string) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pkceAuthorizeUrl, signIn } from './support/smart-sign-in.ts';
+import { exchangeCode, pkceAuthorizeUrl, signIn } from './support/smart-sign-in.ts';
 import { TestBrowser } from './support/test-browser.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
@@ -96,18 +96,12 @@ describe('standalone-launch patient picker', () => {
     let next = await browser.submit(page, 'patient', { patient: ids.zedX! });
     if (next.title === 'Allow access?') next = await browser.submit(next, 'consent', { scope: next.choices('scope') });
     const code = new URL(next.location!).searchParams.get('code')!;
-    const res = await fetch(`${server.baseUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: app.redirectUri,
-        client_id: app.clientId,
-        code_verifier: verifier,
-      }),
+    const exchanged = await exchangeCode(server.baseUrl, {
+      code,
+      verifier,
+      clientId: app.clientId,
+      redirectUri: app.redirectUri,
     });
-    const tokens = (await res.json()) as { patient?: string };
-    assert.equal(tokens.patient, ids.zedX);
+    assert.equal(exchanged.body.patient, ids.zedX);
   });
 });

@@ -106,3 +106,17 @@ export async function postForm(
     headers: response.headers,
   };
 }
+
+/** Exchanges an authorization code at the token endpoint as a public PKCE client does. */
+export function exchangeCode(
+  baseUrl: string,
+  exchange: { code: string; verifier: string; clientId: string; redirectUri: string },
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  return postForm(`${baseUrl}/oauth/token`, {
+    grant_type: 'authorization_code',
+    code: exchange.code,
+    redirect_uri: exchange.redirectUri,
+    client_id: exchange.clientId,
+    code_verifier: exchange.verifier,
+  });
+}

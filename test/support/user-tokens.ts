@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { pkceAuthorizeUrl, signInAndConsent } from './smart-sign-in.ts';
+import { exchangeCode, pkceAuthorizeUrl, signInAndConsent } from './smart-sign-in.ts';
 import { TestBrowser } from './test-browser.ts';
 import type { TestServer } from './test-server.ts';
 
@@ -63,18 +63,12 @@ export async function userTokens(
   assert.equal(redirect.searchParams.get('state'), state);
   const code = redirect.searchParams.get('code');
   assert.ok(code, `no code: ${redirect.href}`);
-  const res = await fetch(`${server.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: request.redirectUri,
-      client_id: request.clientId,
-      code_verifier: verifier,
-    }),
+  const exchanged = await exchangeCode(server.baseUrl, {
+    code,
+    verifier,
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
   });
-  const body = (await res.json()) as UserTokens;
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body;
+  assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+  return exchanged.body as unknown as UserTokens;
 }
