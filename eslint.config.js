@@ -80,7 +80,7 @@ export default tseslint.config(
   // there, and the no-unsafe-* rules would only add casts the assertions already make redundant. For the
   // same reason tests interpolate such values into URLs; a wrong one fails the request the test makes.
   {
-    files: ['test/**/*.ts', '**/*.test.ts', '**/*.spec.ts', '**/test-support.ts', '**/*-testing.ts', '**/testing.ts'],
+    files: ['test/**/*.ts', '**/*.test.ts', '**/*.spec.ts', '**/*-testing.ts', '**/testing.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

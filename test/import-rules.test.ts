@@ -110,7 +110,7 @@ export function packagesOf(file: string, text = readFileSync(join(ROOT, file), '
 const under = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
 
 /** Tests and their set-ups may cross layers on purpose (an engine agreement test runs both engines). */
-const isTestCode = (file: string) => /(\.test|\.spec|test-support)\.ts$/.test(file);
+const isTestCode = (file: string) => /(\.test|\.spec)\.ts$/.test(file);
 
 const inScope = (rule: { from: string; except?: string }, f: string) =>
   !isTestCode(f) && under(f, rule.from) && !(rule.except && under(f, rule.except));
