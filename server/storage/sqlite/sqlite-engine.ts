@@ -17,8 +17,9 @@ import { INDEX_TABLES, applySchema } from './schema.ts';
 
 /**
  * The writer's page cache, in KiB (SQLite's convention for negative values): 256 MiB instead of the
- * default 2 MiB. Index rows land all over the index b-trees (random resource ids, one row per word of
- * `_content`), so a transaction of a few hundred resources dirties thousands of pages; with the default
+ * default 2 MiB. Index rows land all over the index b-trees (random resource ids; the `_content`
+ * words are FTS5 segments now, full-text.ts), so a transaction of a few hundred resources dirties
+ * thousands of pages; with the default
  * cache SQLite spills them to the WAL mid-transaction and reads them back, writing some pages several
  * times per commit. Memory is only taken as pages are used.
  */
