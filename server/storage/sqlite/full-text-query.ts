@@ -29,18 +29,20 @@ export function isFullTextFilter(filter: SearchFilter): boolean {
 }
 
 /**
- * The resources of the alias `a` that match a full-text filter tree. The set of matching docids is
+ * The resources of the alias `a` that match a full-text filter tree. The set of matching ids is
  * computed once per query (an uncorrelated subquery): SQLite uses it as the driving lookup or
- * probes it per candidate, as it judges best.
+ * probes it per candidate, as it judges best. Inside it the FTS5 matches drive (CROSS JOIN fixes the
+ * order) and find their resource by docid; otherwise, without statistics, SQLite walks every
+ * `fts_doc` row of the type and tests its docid against the matches.
  */
 export function fullTextCondition(type: string, a: string, filter: SearchFilter): CompiledSql {
   const expression = matchExpression(filter);
   if (expression === false) return { sql: '0', params: [] };
   return {
     sql:
-      `${a}.id IN (SELECT d.id FROM fts_doc d WHERE d.type = ? AND d.docid IN ` +
-      `(SELECT rowid FROM fts_words WHERE fts_words MATCH ?))`,
-    params: [type, expression],
+      `${a}.id IN (SELECT d.id FROM fts_words f CROSS JOIN fts_doc d ON d.docid = f.rowid ` +
+      `WHERE fts_words MATCH ? AND d.type = ?)`,
+    params: [expression, type],
   };
 }
 
