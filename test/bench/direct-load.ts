@@ -4,6 +4,8 @@ import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { IndexRow } from '../../server/fhir/search/index-rows.ts';
+import { splitFullText } from '../../server/fhir/search/content-index.ts';
+import { FullTextIndex } from '../../server/storage/sqlite/full-text.ts';
 import { SCHEMA } from '../../server/storage/sqlite/schema.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import type { ClonedPatient, CloneResult, StoredItem } from './clone-worker.ts';
@@ -21,7 +23,7 @@ import type { ClonedPatient, CloneResult, StoredItem } from './clone-worker.ts';
  *   validate a sample with the server's ResourceValidator (clone-worker.ts);
  * - the main thread drops the secondary indexes, appends the rows the engine would write (the
  *   statements below mirror SqliteEngine#writeVersion: one `history` row, one `resources` row,
- *   the `idx_*` rows), and then runs the engine's SCHEMA (CREATE INDEX IF NOT EXISTS), which
+ *   the `idx_*` rows, the `_content`/`_text` words through the engine's own FullTextIndex), and then runs the engine's SCHEMA (CREATE INDEX IF NOT EXISTS), which
  *   builds the indexes again by sorting. A check afterwards makes sure the store has every index
  *   the schema defines.
  * The result is the same rows as the API would have written, with more compact indexes (built by
@@ -120,13 +122,16 @@ export async function loadDirect(
     keyof typeof INSERTS,
     StatementSync
   >;
+  const fullText = new FullTextIndex(db);
   const write = (items: StoredItem[]): void => {
     db.exec('BEGIN IMMEDIATE');
     try {
       for (const item of items) {
         statements.history.run(item.type, item.id, item.lastUpdated, item.content);
         statements.resources.run(item.type, item.id, item.lastUpdated);
-        for (const row of item.rows) statements[row.kind].run(item.type, item.id, row.param, ...rowValues(row));
+        const { content, text, rows } = splitFullText(item.rows);
+        fullText.write(item.type, item.id, content, text, true);
+        for (const row of rows) statements[row.kind].run(item.type, item.id, row.param, ...rowValues(row));
       }
       db.exec('COMMIT');
     } catch (err) {

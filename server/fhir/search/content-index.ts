@@ -5,14 +5,37 @@ import { normalizeString } from './normalize.ts';
 /**
  * Full-text rows for `_text` (the narrative) and `_content` (every text value of the resource):
  * the distinct normalised words, as string rows, so that `_content=blood pres` is a word-prefix
- * search answered by the ordinary string index. Words are bounded per resource so that a huge
- * resource cannot blow up the index.
+ * search. The rows are what the in-memory matcher (match-index-rows.ts) reads; the engines store
+ * them apart from the other string rows (`splitFullText`): SQLite in an FTS5 table, MongoDB in a
+ * `words` field (docs/decisions/0019-full-text-index.md). Words are bounded per resource so that a
+ * huge resource cannot blow up the index.
  */
 export const MAX_WORDS = 256;
 const MAX_WORD_LENGTH = 64;
 
 /** Keys whose values are identifiers, links or binary data rather than text a person would search. */
 const SKIPPED_KEYS = new Set(['id', 'meta', 'reference', 'url', 'system', 'data', 'fullUrl', 'resourceType', 'div']);
+
+/** The parameters whose string rows are full-text words. */
+export const FULL_TEXT_PARAMS: ReadonlySet<string> = new Set(['_content', '_text']);
+
+/** A resource's full-text words by parameter, and its other index rows. */
+export interface SplitIndex {
+  content: string[];
+  text: string[];
+  rows: IndexRow[];
+}
+
+/** Separates the `_content`/`_text` words from the rows the engines keep in their ordinary index. */
+export function splitFullText(index: readonly IndexRow[]): SplitIndex {
+  const split: SplitIndex = { content: [], text: [], rows: [] };
+  for (const row of index) {
+    if (row.kind === 'string' && FULL_TEXT_PARAMS.has(row.param))
+      (row.param === '_content' ? split.content : split.text).push(row.value);
+    else split.rows.push(row);
+  }
+  return split;
+}
 
 export function contentRows(resource: Resource, rows: IndexRow[]): void {
   const narrative = (resource as { text?: { div?: unknown } }).text?.div;

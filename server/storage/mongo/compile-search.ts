@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
-import { tooCostly } from '../../fhir/outcomes.ts';
+import { notSupported, tooCostly } from '../../fhir/outcomes.ts';
+import { FULL_TEXT_PARAMS, words } from '../../fhir/search/content-index.ts';
 import type { IndexKind } from '../../fhir/search/index-rows.ts';
 import { accessFilterFor } from '../../fhir/search/search-request.ts';
 import type {
@@ -75,7 +76,7 @@ export async function compileSearch(request: SearchRequest, source: DocumentSour
       { $match: { $and: [match, ...seek] } },
       { $sort: { id: order.idDescending ? -1 : 1 } },
       limit,
-      { $project: { idx: 0 } },
+      { $project: { idx: 0, words: 0 } },
     ];
     return { pipeline, countPipeline, order };
   }
@@ -91,7 +92,7 @@ export async function compileSearch(request: SearchRequest, source: DocumentSour
   sort.id = order.idDescending ? -1 : 1;
   const pipeline: Document[] = [{ $match: match }, { $addFields: keys }, { $addFields: flags }];
   if (request.page) pipeline.push({ $match: mongoOf(seekAfter(order, request.page.position), seekField) });
-  pipeline.push({ $sort: sort }, limit, { $project: { idx: 0 } });
+  pipeline.push({ $sort: sort }, limit, { $project: { idx: 0, words: 0 } });
   return { pipeline, countPipeline, order };
 }
 
@@ -132,6 +133,7 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
     case 'lastUpdated':
       return anyOf(filter.any.map((c) => mongoOf(dateCondition(c), () => 'lastUpdated')));
     case 'string':
+      if (FULL_TEXT_PARAMS.has(filter.param)) return anyOf(filter.any.map((c) => wordCondition(filter.param, c)));
       return elemMatch('string', filter.param, filter.any.map(stringCondition));
     case 'token':
       return elemMatch('token', filter.param, filter.any.map(tokenCondition));
@@ -154,6 +156,8 @@ async function compileFilter(type: string, filter: SearchFilter, scope: Scope): 
     case 'quantity':
       return elemMatch('quantity', filter.param, filter.any.map(quantityCondition));
     case 'missing': {
+      if (filter.index === 'string' && FULL_TEXT_PARAMS.has(filter.param))
+        return { [`${wordsField(filter.param)}.0`]: { $exists: !filter.missing } };
       const has = { [`idx.${filter.index}`]: { $elemMatch: { p: filter.param } } };
       return filter.missing ? { $nor: [has] } : has;
     }
@@ -221,6 +225,28 @@ function stringCondition(c: StringCondition): Document {
       return { v: { $regex: escapeRegex(c.value) } };
     case 'prefix':
       return { v: { $gte: c.value, $lt: c.value + MAX_CHAR } };
+  }
+}
+
+/** The `words` array of a full-text parameter (documents.ts). */
+const wordsField = (param: string): string => (param === '_text' ? 'words.t' : 'words.c');
+
+/**
+ * A `_content`/`_text` condition on the resource's words: `prefix` is an anchored, escaped,
+ * case-sensitive `$regex`, which MongoDB answers from the `{ type, words.* }` index as a range of
+ * keys (`$text` has no prefix search: see docs/decisions/0019-full-text-index.md). As on SQLite, a
+ * value that is not one normalised word (the parser makes no other) matches nothing.
+ */
+function wordCondition(param: string, c: StringCondition): Document {
+  const normalised = words(c.value);
+  if (c.match !== 'contains' && (normalised.length !== 1 || normalised[0] !== c.value)) return NOTHING;
+  switch (c.match) {
+    case 'exact':
+      return { [wordsField(param)]: c.value };
+    case 'contains':
+      throw notSupported('`:contains` is not supported on _content and _text', 'contains');
+    case 'prefix':
+      return { [wordsField(param)]: { $regex: `^${escapeRegex(c.value)}` } };
   }
 }
 

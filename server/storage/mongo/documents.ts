@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import { splitFullText } from '../../fhir/search/content-index.ts';
 import type { IndexRow } from '../../fhir/search/index-rows.ts';
 import type { StoredVersion } from '../stored-version.ts';
 
@@ -18,6 +19,16 @@ export interface IndexArrays {
   uri: Array<{ p: string; v: string }>;
 }
 
+/**
+ * The `_content` (`c`) and `_text` (`t`) words of a resource, apart from `idx.string` so that they
+ * have their own multikey indexes `{ type, words.c }` and `{ type, words.t }` and the general string
+ * index stays small (docs/decisions/0019-full-text-index.md).
+ */
+export interface Words {
+  c: string[];
+  t: string[];
+}
+
 export interface CurrentDocument {
   _id: string;
   type: string;
@@ -27,6 +38,7 @@ export interface CurrentDocument {
   deleted: boolean;
   resource?: Resource;
   idx: IndexArrays;
+  words: Words;
 }
 
 export interface HistoryDocument {
@@ -47,7 +59,7 @@ export function toCurrentDocument(version: StoredVersion, rows: IndexRow[]): Cur
     versionId: Number(version.versionId),
     lastUpdated: version.lastUpdated,
     deleted: version.deleted,
-    idx: toIndexArrays(rows),
+    ...toIndexFields(rows),
   };
   if (version.resource) doc.resource = version.resource;
   return doc;
@@ -78,7 +90,13 @@ export function fromDocument(doc: HistoryDocument | CurrentDocument): StoredVers
   return version;
 }
 
-export function toIndexArrays(rows: IndexRow[]): IndexArrays {
+/** A resource's index rows as the document fields that hold them: `idx` and `words`. */
+export function toIndexFields(index: IndexRow[]): { idx: IndexArrays; words: Words } {
+  const { content, text, rows } = splitFullText(index);
+  return { idx: toIndexArrays(rows), words: { c: content, t: text } };
+}
+
+function toIndexArrays(rows: IndexRow[]): IndexArrays {
   const idx: IndexArrays = { string: [], token: [], reference: [], date: [], number: [], quantity: [], uri: [] };
   for (const row of rows) {
     switch (row.kind) {

@@ -7,7 +7,7 @@ import { VersionConflictError } from '../storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
 import { compileHistory, compileHistoryPipeline } from './compile-search.ts';
 import { runSearch } from './search-runner.ts';
-import { fromDocument, toCurrentDocument, toHistoryDocument, toIndexArrays } from './documents.ts';
+import { fromDocument, toCurrentDocument, toHistoryDocument, toIndexFields } from './documents.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
 import type { Clock, KeyValueStore } from '../key-value-store.ts';
 import { MongoKeyValueStore, createKeyValueIndexes } from './mongo-key-value.ts';
@@ -132,7 +132,7 @@ class MongoSession implements WriteSession {
   async readCurrent(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const doc = await this.#resources.findOne(
       { _id: `${resourceType}/${id}` },
-      { session: this.#session, projection: { idx: 0 } },
+      { session: this.#session, projection: { idx: 0, words: 0 } },
     );
     return doc ? fromDocument(doc) : undefined;
   }
@@ -183,7 +183,7 @@ class MongoSession implements WriteSession {
   async replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void> {
     await this.#resources.updateOne(
       { _id: `${resourceType}/${id}`, deleted: false },
-      { $set: { idx: toIndexArrays(index) } },
+      { $set: toIndexFields(index) },
       { session: this.#session },
     );
   }
@@ -202,6 +202,8 @@ async function createIndexes(db: Db): Promise<void> {
       { key: { type: 1, 'idx.number.p': 1, 'idx.number.lo': 1 } },
       { key: { type: 1, 'idx.quantity.p': 1, 'idx.quantity.c': 1, 'idx.quantity.lo': 1 } },
       { key: { type: 1, 'idx.uri.p': 1, 'idx.uri.v': 1 } },
+      { key: { type: 1, 'words.c': 1 } },
+      { key: { type: 1, 'words.t': 1 } },
     ]);
   await db
     .collection('history')

@@ -17,6 +17,8 @@ import {
   uriCondition,
 } from './sql-conditions.ts';
 import type { CompiledSql } from './sql-conditions.ts';
+import { fullTextCondition, fullTextMissing, isFullTextFilter } from './full-text-query.ts';
+import { FULL_TEXT_PARAMS } from '../../fhir/search/content-index.ts';
 
 /**
  * Compiles the internal search form into SQL over `resources` + the `idx_*` tables, with the
@@ -148,18 +150,24 @@ const DRIVER_RANK: Partial<Record<SearchFilter['kind'], number>> = {
 function chooseDriver(filters: SearchFilter[], eligible: number): number {
   if (filters.some((f) => f.kind === 'id')) return -1; // the primary key already drives
   let best = -1;
+  let bestRank = Infinity;
   filters.forEach((f, i) => {
     if (i >= eligible) return;
-    const rank = DRIVER_RANK[f.kind];
-    if (
-      rank === undefined ||
-      (f.kind === 'string' && f.any.some((c) => c.match === 'contains')) ||
-      (f.kind === 'token' && f.any.some((c) => 'text' in c))
-    )
-      return;
-    if (best < 0 || rank < (DRIVER_RANK[(filters[best] as SearchFilter).kind] as number)) best = i;
+    const rank = driverRank(f);
+    if (rank !== undefined && rank < bestRank) {
+      best = i;
+      bestRank = rank;
+    }
   });
   return best;
+}
+
+function driverRank(f: SearchFilter): number | undefined {
+  // `_content=blood pres` is an `and` of words, answered by one FTS5 lookup: ranked as a string.
+  if (isFullTextFilter(f)) return DRIVER_RANK.string;
+  if (f.kind === 'string' && f.any.some((c) => c.match === 'contains')) return undefined;
+  if (f.kind === 'token' && f.any.some((c) => 'text' in c)) return undefined;
+  return DRIVER_RANK[f.kind];
 }
 
 function compileFilter(
@@ -170,6 +178,8 @@ function compileFilter(
   scope: Scope,
   drive = false,
 ): CompiledSql {
+  // `_content`/`_text` live in FTS5, not idx_string; the lookup serves as driver and as probe alike.
+  if (isFullTextFilter(filter)) return fullTextCondition(type, a, filter);
   switch (filter.kind) {
     case 'id':
       return { sql: `${a}.id IN (${filter.ids.map(() => '?').join(', ')})`, params: filter.ids };
@@ -211,6 +221,8 @@ function compileFilter(
     case 'quantity':
       return indexed(type, a, 'quantity', filter.param, anyOf(filter.any.map(quantityCondition)), drive);
     case 'missing':
+      if (filter.index === 'string' && FULL_TEXT_PARAMS.has(filter.param))
+        return fullTextMissing(a, filter.param, filter.missing);
       return {
         sql: `${filter.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM idx_${filter.index} WHERE type = ${a}.type AND id = ${a}.id AND param = ?)`,
         params: [filter.param],

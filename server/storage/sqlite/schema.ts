@@ -1,3 +1,6 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { FULL_TEXT_MIGRATION, FULL_TEXT_SCHEMA } from './full-text.ts';
+
 /**
  * The embedded store's tables. Content lives once per version in `history`; `resources` points at
  * each resource's current version; the `idx_*` tables hold the write-time search index of current
@@ -5,10 +8,17 @@
  * with `id` so that finding the matching resources never reads the index tables themselves; the
  * `_by_owner` indexes (type, id, param, value columns) serve replacing a resource's rows and the
  * per-resource sort keys of `_sort` (without them SQLite scans every row of the parameter per match).
+ * `_content`/`_text` words are not `idx_string` rows but live in FTS5 (`fts_words`, `fts_doc`,
+ * full-text.ts).
  * `kv` is the key-value store for non-FHIR state (key-value-store.ts, sqlite-key-value.ts): times are
  * milliseconds since the epoch, the payload is JSON text.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The SQL that brings a store of the version before each key to that version (applySchema). */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  2: FULL_TEXT_MIGRATION,
+};
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS history (
@@ -70,6 +80,34 @@ CREATE INDEX IF NOT EXISTS kv_by_uid ON kv (namespace, uid) WHERE uid IS NOT NUL
 CREATE INDEX IF NOT EXISTS kv_by_user_code ON kv (namespace, user_code) WHERE user_code IS NOT NULL;
 CREATE INDEX IF NOT EXISTS kv_by_grant ON kv (grant_id) WHERE grant_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
-`;
+${FULL_TEXT_SCHEMA}`;
 
 export const INDEX_TABLES = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;
+
+/**
+ * Creates the tables of a new store, or brings an older store's up to SCHEMA_VERSION on open
+ * (`PRAGMA user_version`; 0 is a new file or a store from before versions were recorded, which is
+ * version 1). One transaction, so that a second process opening the store at the same time waits
+ * and then finds it done. A store of a newer version than this server knows is refused.
+ */
+export function applySchema(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const { user_version: found } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+    if (found > SCHEMA_VERSION)
+      throw new Error(
+        `This store has schema version ${found}, written by a newer version of the server; this one knows ` +
+          `versions up to ${SCHEMA_VERSION}. Run the newer server, or restore a backup from before the upgrade.`,
+      );
+    db.exec(SCHEMA);
+    for (let version = Math.max(found, 1) + 1; version <= SCHEMA_VERSION; version++) {
+      const migration = MIGRATIONS[version];
+      if (migration) db.exec(migration);
+    }
+    if (found !== SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -11,12 +11,15 @@ import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.
 import type { Clock, KeyValueStore } from '../key-value-store.ts';
 import { SqliteKeyValueStore } from './sqlite-key-value.ts';
 import { compileHistory, compileSearch } from './compile-search.ts';
-import { INDEX_TABLES, SCHEMA } from './schema.ts';
+import { splitFullText } from '../../fhir/search/content-index.ts';
+import { FullTextIndex } from './full-text.ts';
+import { INDEX_TABLES, applySchema } from './schema.ts';
 
 /**
  * The writer's page cache, in KiB (SQLite's convention for negative values): 256 MiB instead of the
- * default 2 MiB. Index rows land all over the index b-trees (random resource ids, one row per word of
- * `_content`), so a transaction of a few hundred resources dirties thousands of pages; with the default
+ * default 2 MiB. Index rows land all over the index b-trees (random resource ids; the `_content`
+ * words are FTS5 segments now, full-text.ts), so a transaction of a few hundred resources dirties
+ * thousands of pages; with the default
  * cache SQLite spills them to the WAL mid-transaction and reads them back, writing some pages several
  * times per commit. Memory is only taken as pages are used.
  */
@@ -70,7 +73,7 @@ export class SqliteEngine implements StorageEngine {
     writer.exec(
       `PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = ${WRITER_CACHE_SIZE};`,
     );
-    writer.exec(SCHEMA);
+    applySchema(writer);
     const reader = new DatabaseSync(this.#path);
     reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
     this.#writer = writer;
@@ -136,9 +139,12 @@ class SqliteSession implements WriteSession {
   readonly #statements = new Map<string, StatementSync>();
   /** The index INSERTs, kept apart from #statements so that varied search SQL never evicts them. */
   readonly #inserts = new Map<string, StatementSync>();
+  /** `_content`/`_text` words: FTS5, not idx_string rows (full-text.ts). */
+  readonly #fullText: FullTextIndex;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#fullText = new FullTextIndex(db);
   }
 
   /** Prepared once per distinct SQL text; search SQL varies only with the shape of the request. */
@@ -214,8 +220,9 @@ class SqliteSession implements WriteSession {
         'ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, last_updated = excluded.last_updated, deleted = excluded.deleted',
     ).run(type, id, versionNumber, version.lastUpdated, version.deleted ? 1 : 0);
     // The version just inserted is the resource's first (its history key was free): nothing to delete.
-    if (versionNumber > 1) this.#deleteIndex(type, id);
-    this.#insertIndex(type, id, index);
+    const isNew = versionNumber === 1;
+    if (!isNew) this.#deleteIndex(type, id);
+    this.#insertIndex(type, id, index, isNew);
   }
 
   async replaceIndex(resourceType: string, id: string, index: IndexRow[]): Promise<void> {
@@ -223,10 +230,11 @@ class SqliteSession implements WriteSession {
       { deleted: number } | undefined;
     if (current && current.deleted === 0) {
       this.#deleteIndex(resourceType, id);
-      this.#insertIndex(resourceType, id, index);
+      this.#insertIndex(resourceType, id, index, false);
     }
   }
 
+  /** The `idx_*` rows only; the words are replaced (or removed) by #insertIndex's full-text write. */
   #deleteIndex(type: string, id: string): void {
     for (const table of INDEX_TABLES) this.#prepare(`DELETE FROM idx_${table} WHERE type = ? AND id = ?`).run(type, id);
   }
@@ -235,8 +243,11 @@ class SqliteSession implements WriteSession {
    * One multi-row INSERT per table and chunk instead of one statement per row: a Synthea resource has
    * ~37 rows, and each statement execution costs a call into node:sqlite, binding and a VDBE start.
    * Chunks are powers of two (at most MAX_ROWS_PER_INSERT rows), so few distinct statements exist.
+   * The `_content`/`_text` words go to FTS5 instead; `isNew`: the resource has no earlier rows.
    */
-  #insertIndex(type: string, id: string, rows: IndexRow[]): void {
+  #insertIndex(type: string, id: string, index: IndexRow[], isNew: boolean): void {
+    const { content, text, rows } = splitFullText(index);
+    this.#fullText.write(type, id, content, text, isNew);
     for (const [kind, list] of rowsByKind(rows)) {
       for (let at = 0; at < list.length;) {
         const n = chunkSize(list.length - at);
