@@ -137,7 +137,7 @@ export class GroupCommit {
     try {
       db.exec('COMMIT');
     } catch (error) {
-      if (db.isTransaction) rollBack(db);
+      rollBack(db); // a failed COMMIT leaves the transaction open (e.g. a deferred constraint)
       this.#loseGroup(outcomes, error);
       return;
     }
@@ -177,7 +177,7 @@ async function runMember(db: CommitConnection, member: Member): Promise<Outcome 
     db.exec(`RELEASE ${SAVEPOINT}`);
     return { member, ok: true, value };
   } catch (error) {
-    if (!db.isTransaction) {
+    if (!inTransaction(db)) {
       member.reject(error);
       return 'transaction lost';
     }
@@ -192,6 +192,14 @@ async function runMember(db: CommitConnection, member: Member): Promise<Outcome 
       return 'transaction lost';
     }
     return { member, ok: false, error };
+  }
+}
+
+function inTransaction(db: CommitConnection): boolean {
+  try {
+    return db.isTransaction;
+  } catch {
+    return false; // the connection is closed
   }
 }
 
