@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { openEngineOn, openTestEngine } from '../../../test/support/repository-setup.ts';
+import { openEngineOn } from '../../../test/support/repository-setup.ts';
 import type { TestEngine } from '../../../test/support/repository-setup.ts';
 import type { WriteSession } from '../storage-engine.ts';
 import type { StoredVersion } from '../stored-version.ts';
@@ -28,54 +28,61 @@ const write = (id: string) => async (session: WriteSession) => {
   await session.writeVersion(version(id), []);
   return id;
 };
+/** Groups bounded by members only: how many form must not depend on how fast this machine is now. */
+const UNTIMED = { maxOpenMs: Number.POSITIVE_INFINITY };
 /** Lets every pending callback and promise reaction run, so an early settlement would show. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('group commit on the SQLite engine', () => {
-  let store: TestEngine;
+  const dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  let engine: SqliteEngine;
   /** A second connection on the same file, as another process would have: it sees committed data only. */
   let other: TestEngine;
   beforeEach(async () => {
-    store = await openTestEngine('group-commit');
-    other = await openEngineOn(store.file);
+    const file = join(dir, `store${n++}.sqlite`);
+    engine = new SqliteEngine(file, { groupCommit: UNTIMED });
+    await engine.open();
+    other = await openEngineOn(file);
   });
   afterEach(async () => {
     await other.close();
-    await store.close();
+    await engine.close();
   });
   const stored = async (id: string) => (await other.engine.reader.readCurrent('Patient', id)) !== undefined;
 
   it('concurrent transactions share one commit and are all stored', async () => {
-    const before = store.engine.stats.commits;
+    const before = engine.stats.commits;
     const ids = Array.from({ length: 10 }, (_, i) => `p${i}`);
-    assert.deepEqual(await Promise.all(ids.map((id) => store.engine.transaction(write(id)))), ids);
-    assert.equal(store.engine.stats.commits - before, 1);
+    assert.deepEqual(await Promise.all(ids.map((id) => engine.transaction(write(id)))), ids);
+    assert.equal(engine.stats.commits - before, 1);
     for (const id of ids) assert.ok(await stored(id), id);
   });
 
   it('key-value writes join the group', async () => {
-    const before = store.engine.stats.commits;
+    const before = engine.stats.commits;
     await Promise.all([
-      store.engine.keyValue.upsert('Session', 's1', { a: 1 }),
-      store.engine.transaction(write('with-kv')),
-      store.engine.keyValue.upsert('Session', 's2', { a: 2 }),
-      store.engine.keyValue.consume('Session', 's1'),
+      engine.keyValue.upsert('Session', 's1', { a: 1 }),
+      engine.transaction(write('with-kv')),
+      engine.keyValue.upsert('Session', 's2', { a: 2 }),
+      engine.keyValue.consume('Session', 's1'),
     ]);
-    assert.equal(store.engine.stats.commits - before, 1);
+    assert.equal(engine.stats.commits - before, 1);
     assert.ok((await other.engine.keyValue.find('Session', 's1'))?.consumedAt);
     assert.ok(await stored('with-kv'));
   });
 
   it('a failing member is undone alone; the others, before and after it, are stored', async () => {
-    const before = store.engine.stats.commits;
+    const before = engine.stats.commits;
     let laterSaw: boolean[] = [];
     const results = await Promise.allSettled([
-      store.engine.transaction(write('first')),
-      store.engine.transaction(async (session) => {
+      engine.transaction(write('first')),
+      engine.transaction(async (session) => {
         await session.writeVersion(version('failing'), []);
         throw new Error('member fails');
       }),
-      store.engine.transaction(async (session) => {
+      engine.transaction(async (session) => {
         laterSaw = [
           (await session.readCurrent('Patient', 'first')) !== undefined,
           (await session.readCurrent('Patient', 'failing')) !== undefined,
@@ -88,16 +95,13 @@ describe('group commit on the SQLite engine', () => {
       ['fulfilled', 'rejected', 'fulfilled'],
     );
     assert.match(String((results[1] as PromiseRejectedResult).reason), /member fails/);
-    assert.equal(store.engine.stats.commits - before, 1, 'one group');
+    assert.equal(engine.stats.commits - before, 1, 'one group');
     assert.deepEqual(laterSaw, [true, false], 'a later member sees the earlier write, not the undone one');
     assert.deepEqual([await stored('first'), await stored('failing'), await stored('third')], [true, false, true]);
   });
 
   it('a version conflict inside the group fails that member only', async () => {
-    const results = await Promise.allSettled([
-      store.engine.transaction(write('same')),
-      store.engine.transaction(write('same')),
-    ]);
+    const results = await Promise.allSettled([engine.transaction(write('same')), engine.transaction(write('same'))]);
     assert.deepEqual(
       results.map((r) => r.status),
       ['fulfilled', 'rejected'],
@@ -109,12 +113,12 @@ describe('group commit on the SQLite engine', () => {
   it('no member settles before the COMMIT: its write is not yet visible elsewhere, and is once it settles', async () => {
     let firstSettled = false;
     let visibleWhenSettled: boolean | undefined;
-    const first = store.engine.transaction(write('early')).then(async (id) => {
+    const first = engine.transaction(write('early')).then(async (id) => {
       firstSettled = true;
       visibleWhenSettled = await stored(id);
     });
     let seenDuringGroup: { settled: boolean; visible: boolean } | undefined;
-    const second = store.engine.transaction(async (session) => {
+    const second = engine.transaction(async (session) => {
       await turn(); // an early settlement of the first member would run its callback here
       seenDuringGroup = { settled: firstSettled, visible: await stored('early') };
       return write('late')(session);
@@ -125,13 +129,13 @@ describe('group commit on the SQLite engine', () => {
   });
 
   it('bounds the members of a group', async () => {
-    const engine = new SqliteEngine(join(dirname(store.file), 'bounded.sqlite'), { groupCommit: { maxMembers: 4 } });
-    await engine.open();
+    const bounded = new SqliteEngine(join(dir, 'bounded.sqlite'), { groupCommit: { ...UNTIMED, maxMembers: 4 } });
+    await bounded.open();
     try {
-      await Promise.all(Array.from({ length: 10 }, (_, i) => engine.transaction(write(`b${i}`))));
-      assert.deepEqual(engine.stats, { commits: 3, members: 10, lostGroups: 0 });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => bounded.transaction(write(`b${i}`))));
+      assert.deepEqual(bounded.stats, { commits: 3, members: 10, lostGroups: 0 });
     } finally {
-      await engine.close();
+      await bounded.close();
     }
   });
 });
@@ -154,7 +158,7 @@ describe('GroupCommit on a bare connection', () => {
 
   it('a failed COMMIT rejects every member, and the next group commits', async () => {
     const db = open();
-    const commits = new GroupCommit(() => db);
+    const commits = new GroupCommit(() => db, UNTIMED);
     const results = await Promise.allSettled([
       commits.run(() => db.exec("INSERT INTO parent VALUES ('a')")),
       commits.run(() => db.exec("INSERT INTO child VALUES ('orphan', 'missing')")),
@@ -178,7 +182,7 @@ describe('GroupCommit on a bare connection', () => {
 
   it('when SQLite rolls the whole transaction back under a member, the members before it reject and later ones go on', async () => {
     const db = open();
-    const commits = new GroupCommit(() => db);
+    const commits = new GroupCommit(() => db, UNTIMED);
     const results = await Promise.allSettled([
       commits.run(() => db.exec("INSERT INTO parent VALUES ('before')")),
       commits.run(() => {
