@@ -32,9 +32,10 @@ export interface GroupLimits {
 }
 
 /**
- * 64 members: far more than the concurrent writes the server sees (one per connection in flight), so
- * under load the bound that acts is the time, 20 ms: a create's work inside the transaction is well
- * under a millisecond, a large transaction Bundle fills a group alone.
+ * 64 members: more than the concurrent writes the server sees (one per request in flight, plus the
+ * audit trail's batches), so under load the bound that acts is the time, 20 ms: a few creates (each a
+ * few ms of validation and indexing inside its transaction on a busy machine); an AuditEvent batch or
+ * a large transaction Bundle fills a group alone.
  */
 export const DEFAULT_LIMITS: GroupLimits = { maxMembers: 64, maxOpenMs: 20 };
 
