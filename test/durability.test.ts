@@ -75,6 +75,50 @@ describe('durability', () => {
     }
   });
 
+  it('with many creates in flight (so their writes share group commits), SIGKILL loses nothing acknowledged', async () => {
+    const dataDir = tempDir();
+    const first = await startServerProcess(dataDir);
+    const SENT = 300;
+    const acknowledged = new Map<string, string>();
+    let killed: Promise<void> | undefined;
+    try {
+      // All in flight at once: each COMMIT's fsync finds many writes waiting, which then share the next
+      // one. The kill comes once a third are acknowledged, with the rest queued or mid-group.
+      await Promise.all(
+        Array.from({ length: SENT }, async (_, i) => {
+          try {
+            const res = await create(first.fhirUrl, i);
+            const text = await res.text();
+            if (res.status !== 201) throw new Error(`create answered ${res.status}: ${text}`);
+            if (killed) return; // answered after the kill was sent: not counted, though it may be stored
+            const body = JSON.parse(text) as { id: string };
+            acknowledged.set(body.id, text);
+            if (acknowledged.size === SENT / 3) killed = first.kill();
+          } catch (err) {
+            if (!killed) throw err;
+          }
+        }),
+      );
+    } finally {
+      await (killed ?? first.kill());
+    }
+    assert.ok(acknowledged.size >= SENT / 3);
+
+    const second = await startServerProcess(dataDir);
+    try {
+      for (const [id, json] of acknowledged) {
+        const res = await authedFetch(`${second.fhirUrl}/Patient/${id}`);
+        assert.equal(res.status, 200, `acknowledged Patient/${id} is stored`);
+        assert.deepEqual(await res.json(), JSON.parse(json));
+      }
+      const stored = await allIds(second.fhirUrl);
+      assert.ok(stored.size <= SENT, `${stored.size} stored of ${SENT} sent`);
+      assert.equal((await create(second.fhirUrl, 999)).status, 201, 'the store still takes writes');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('SIGTERM finishes in-flight requests, closes the store and exits 0', async () => {
     const dataDir = tempDir();
     const server = await startServerProcess(dataDir, { LOG_LEVEL: 'info' });

@@ -10,6 +10,8 @@ import { VersionConflictError } from '../storage-engine.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from '../stored-version.ts';
 import type { Clock, KeyValueStore } from '../key-value-store.ts';
 import { SqliteKeyValueStore } from './sqlite-key-value.ts';
+import { GroupCommit } from './group-commit.ts';
+import type { GroupCommitStats, GroupLimits } from './group-commit.ts';
 import { compileHistory, compileSearch } from './compile-search.ts';
 import { splitFullText } from '../../fhir/search/content-index.ts';
 import { FullTextIndex } from './full-text.ts';
@@ -27,7 +29,7 @@ const WRITER_CACHE_SIZE = -262_144;
 
 /**
  * The embedded engine: one SQLite file (node:sqlite, WAL). Two connections: a writer that runs
- * transactions one at a time, and a reader for everything else, which in WAL mode sees only
+ * transactions one at a time, those that wait sharing one COMMIT (group-commit.ts), and a reader for everything else, which in WAL mode sees only
  * committed data while a transaction is open. synchronous=FULL makes an acknowledged write survive
  * a crash of the process or the machine (docs/decisions/0003-storage-engines.md).
  */
@@ -38,33 +40,37 @@ export class SqliteEngine implements StorageEngine {
   #readerDb?: DatabaseSync;
   #readerSession?: SqliteSession;
   #writerSession?: SqliteSession;
-  /** Tail of the queue of transactions: each waits for the previous one to settle. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Runs transactions and key-value writes, grouping the ones that wait into one durable commit. */
+  readonly #commits: GroupCommit;
   /**
-   * The `kv` table. Its writes go through the transaction queue (never inside a FHIR transaction,
-   * so never call them from within `transaction` work: that would wait for itself); reads use the reader.
+   * The `kv` table. Its writes go through the group committer, each in its own savepoint (never inside
+   * a FHIR transaction, so never call them from within `transaction` work: that would wait for itself);
+   * reads use the reader.
    */
   readonly keyValue: KeyValueStore;
 
   /**
    * `path` is a file path, or ':memory:' is refused because two connections could not share it.
-   * `clock` (ms since the epoch) decides key-value expiry; tests inject one.
+   * `clock` (ms since the epoch) decides key-value expiry; tests inject one. `groupCommit` bounds the
+   * groups (group-commit.ts; tests change it).
    */
-  constructor(path: string, options: { clock?: Clock } = {}) {
+  constructor(path: string, options: { clock?: Clock; groupCommit?: Partial<GroupLimits> } = {}) {
     if (path === ':memory:') throw new Error('SqliteEngine needs a file path (use a temporary directory in tests)');
     this.#path = path;
+    this.#commits = new GroupCommit(() => this.#openWriter(), options.groupCommit);
     this.keyValue = new SqliteKeyValueStore({
       reader: () => {
         if (!this.#readerDb) throw new Error('SQLite store is not open');
         return this.#readerDb;
       },
-      write: (work) =>
-        this.#serial(async () => {
-          if (!this.#writer) throw new Error('SQLite store is not open');
-          return work(this.#writer);
-        }),
+      write: (work) => this.#commits.run(() => work(this.#openWriter())),
       clock: options.clock ?? Date.now,
     });
+  }
+
+  /** How many writes shared how many durable commits so far. */
+  get stats(): Readonly<GroupCommitStats> {
+    return this.#commits.stats;
   }
 
   async open(): Promise<void> {
@@ -83,7 +89,7 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async close(): Promise<void> {
-    await this.#queue.catch(() => undefined);
+    await this.#commits.idle();
     this.#readerDb?.close();
     this.#writer?.close();
     this.#readerDb = this.#writer = undefined;
@@ -99,29 +105,21 @@ export class SqliteEngine implements StorageEngine {
     return this.#readerSession;
   }
 
+  /**
+   * Runs `work` as one member of a group commit: atomic alone (its savepoint), durable with the
+   * group, settled only after the group's COMMIT.
+   */
   transaction<T>(work: (session: WriteSession) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      const db = this.#writer;
+    return this.#commits.run(() => {
       const session = this.#writerSession;
-      if (!db || !session) throw new Error('SQLite store is not open');
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(session);
-        db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        db.exec('ROLLBACK');
-        throw err;
-      }
-    };
-    return this.#serial(run);
+      if (!session) throw new Error('SQLite store is not open');
+      return work(session);
+    });
   }
 
-  /** Runs `run` after everything queued before it has settled. */
-  #serial<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
-    return result;
+  #openWriter(): DatabaseSync {
+    if (!this.#writer) throw new Error('SQLite store is not open');
+    return this.#writer;
   }
 }
 

@@ -6,8 +6,9 @@ export interface SqliteKeyValueOptions {
   /** The reader connection (committed data only); throws when the store is not open. */
   reader(): DatabaseSync;
   /**
-   * Runs `work` on the writer connection in the engine's transaction queue, so that a key-value
-   * write never lands inside (and is never rolled back or committed with) a running FHIR transaction.
+   * Runs `work` on the writer connection in the engine's transaction queue (its own savepoint of a
+   * group commit), so that a key-value write never lands inside (and is never rolled back with) a
+   * running FHIR transaction.
    */
   write<T>(work: (db: DatabaseSync) => T): Promise<T>;
   clock: Clock;
@@ -27,7 +28,7 @@ interface KvRow {
 const COLUMNS = 'namespace, id, payload, expires_at, grant_id, user_code, uid, consumed_at';
 const UNEXPIRED = '(expires_at IS NULL OR expires_at > ?)';
 
-/** The key-value store on the `kv` table (schema.ts). Each write is one autocommitted statement. */
+/** The key-value store on the `kv` table (schema.ts). Each write is one statement, atomic alone (group-commit.ts). */
 export class SqliteKeyValueStore implements KeyValueStore {
   readonly #options: SqliteKeyValueOptions;
   readonly #statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
