@@ -10,7 +10,7 @@ import {
   unprocessable,
 } from '../fhir/outcomes.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
-import { rowsMatch } from '../fhir/search/match-index-rows.ts';
+import { evaluableInMemory, rowsMatch } from '../fhir/search/match-index-rows.ts';
 import { accessFilterFor } from '../fhir/search/search-request.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope } from './access-scope.ts';
@@ -359,15 +359,33 @@ export class VersionedRepository implements Repository {
       deleted: false,
       resource: saved,
     };
-    await writeChecked(session, version, this.#deps.index(saved));
+    const rows = this.#deps.index(saved);
+    await writeChecked(session, version, rows);
     // The caller must be able to see what they wrote, under the same rule the queries use; if not
     // (another practice's compartment, a scope that does not cover it), the transaction is undone.
-    if (this.#scope && !(await this.#currentFor(session, saved.resourceType, saved.id as string, live ? 'u' : 'c'))) {
+    if (this.#scope && !(await this.#visibleAfterWrite(session, saved, rows, live ? 'u' : 'c'))) {
       throw forbidden(
         `You may not ${live ? 'update' : 'create'} this ${saved.resourceType}: it would be outside the records you can write`,
       );
     }
     return saved;
+  }
+
+  /**
+   * Whether the caller reaches the version just written with `interaction`. Its rows are the ones just
+   * stored, so the rule is evaluated on them in memory (match-index-rows.ts, the engines' semantics)
+   * instead of a query per write; a rule the in-memory matcher cannot answer exactly goes to the store.
+   */
+  async #visibleAfterWrite(
+    session: ReadSession,
+    saved: Resource,
+    rows: IndexRow[],
+    interaction: AccessInteraction,
+  ): Promise<boolean> {
+    const scope = this.#scope as AccessScope;
+    const filter = accessFilterFor(scope.rule(interaction), saved.resourceType);
+    if (evaluableInMemory(filter)) return rowsMatch(filter, { id: saved.id as string }, rows);
+    return !!(await this.#currentFor(session, saved.resourceType, saved.id as string, interaction));
   }
 
   /** A delete passes the same write checks as an update (every patient it concerns, grant rules). */

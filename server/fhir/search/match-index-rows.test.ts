@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { IndexRow } from './index-rows.ts';
-import { rowsMatch } from './match-index-rows.ts';
+import { evaluableInMemory, rowsMatch } from './match-index-rows.ts';
 import type { SearchFilter } from './search-request.ts';
 
 const ROWS: IndexRow[] = [
@@ -161,5 +161,25 @@ describe("matching a filter against one version's index rows", () => {
     );
     assert.equal(rowsMatch({ kind: 'chain', param: 'subject', targets: [] }, me, ROWS), false);
     assert.equal(rowsMatch({ kind: 'has', sourceType: 'Observation', param: 'subject', filters: [] }, me, ROWS), false);
+  });
+});
+
+describe('which filters the in-memory matcher answers exactly', () => {
+  const token: SearchFilter = { kind: 'token', param: '_tag', any: [{ system: 's', code: 'c' }] };
+  const lastUpdated: SearchFilter = { kind: 'lastUpdated', any: [{ prefix: 'ge', value: '2020-01-01' }] as never };
+  const chain = { kind: 'chain', param: 'subject', targets: [] } as unknown as SearchFilter;
+
+  it('access-rule kinds and their combinations', () => {
+    assert.equal(evaluableInMemory('all'), true);
+    assert.equal(evaluableInMemory('none'), true);
+    assert.equal(evaluableInMemory({ kind: 'or', filters: [token, { kind: 'id', ids: ['a'] }] }), true);
+    assert.equal(evaluableInMemory({ kind: 'not', filter: token }), true);
+  });
+
+  it('not _lastUpdated, chains or _has, even nested under a not (where "false" would become "true")', () => {
+    assert.equal(evaluableInMemory(lastUpdated), false);
+    assert.equal(evaluableInMemory({ kind: 'not', filter: lastUpdated }), false);
+    assert.equal(evaluableInMemory({ kind: 'and', filters: [token, { kind: 'or', filters: [chain] }] }), false);
+    assert.equal(evaluableInMemory({ kind: 'has', sourceType: 'Observation', param: 'subject', filters: [] }), false);
   });
 });

@@ -30,6 +30,37 @@ export function rowsMatch(filter: AccessFilter, resource: { id: string }, rows: 
   return matches(filter, resource, rows);
 }
 
+/**
+ * Whether rowsMatch answers `filter` exactly as the engines would: true when it is made only of the
+ * kinds evaluated here. A filter with `_lastUpdated`, a chain or `_has` anywhere (even under a `not`,
+ * where the false answer for them would turn into true) must be asked of the store instead.
+ */
+export function evaluableInMemory(filter: AccessFilter): boolean {
+  return filter === 'all' || filter === 'none' || evaluable(filter);
+}
+
+function evaluable(filter: SearchFilter): boolean {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return filter.filters.every(evaluable);
+    case 'not':
+      return evaluable(filter.filter);
+    case 'id':
+    case 'missing':
+    case 'token':
+    case 'reference':
+    case 'string':
+    case 'uri':
+    case 'date':
+    case 'number':
+    case 'quantity':
+      return true;
+    default:
+      return false;
+  }
+}
+
 function matches(filter: SearchFilter, resource: { id: string }, rows: readonly IndexRow[]): boolean {
   switch (filter.kind) {
     case 'id':
