@@ -10,12 +10,11 @@ import {
   unprocessable,
 } from '../fhir/outcomes.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
-import { evaluableInMemory, rowsMatch } from '../fhir/search/match-index-rows.ts';
-import { accessFilterFor } from '../fhir/search/search-request.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope } from './access-scope.ts';
 import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
 import { applyJsonPatch, checkIfMatch, stamp, writeChecked } from './version-writes.ts';
+import { versionVisible, visibleHistory, writtenVisible } from './version-visibility.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
 
 /**
@@ -68,9 +67,6 @@ export interface RepositoryDeps {
   tombstoneIndex?: (resource: Resource) => IndexRow[];
   now?: () => Date;
 }
-
-/** How many batches a scoped history reads at most to fill one page with versions the caller may see. */
-const HISTORY_FILL_ROUNDS = 10;
 
 export class VersionedRepository implements Repository {
   readonly #deps: RepositoryDeps;
@@ -254,43 +250,12 @@ export class VersionedRepository implements Repository {
       // One resource: visible (now) or not at all; then each version on its own content.
       if (!(await this.#currentFor(this.#reader, query.resourceType, query.id, 'r'))) return [];
     }
-    return this.#visibleHistory({ ...query, access: this.#scope.rule('r') });
+    return visibleHistory(this.#reader, { ...query, access: this.#scope.rule('r') }, (v) => this.#versionVisible(v));
   }
 
-  /**
-   * The engine selects versions of resources the caller may see now (their current access rows);
-   * each version is then judged on its own content too, so a resource re-filed from one patient to
-   * another never shows its earlier content to the new patient (nor the new content to the old).
-   * Hidden versions are skipped and the page is filled from further versions, a bounded number of
-   * times. Version ids are sequential, so skipping one reveals nothing its neighbours do not.
-   */
-  async #visibleHistory(query: HistoryQuery): Promise<StoredVersion[]> {
-    const visible: StoredVersion[] = [];
-    let before = query.before;
-    for (let round = 0; round < HISTORY_FILL_ROUNDS && visible.length < query.count; round++) {
-      const batch = await this.#reader.history({ ...query, ...(before ? { before } : {}) });
-      for (const version of batch) if (this.#versionVisible(version)) visible.push(version);
-      const last = batch.at(-1);
-      if (batch.length < query.count || !last) break;
-      before = {
-        lastUpdated: last.lastUpdated,
-        resourceType: last.resourceType,
-        id: last.id,
-        versionId: last.versionId,
-      };
-    }
-    return visible.slice(0, query.count);
-  }
-
-  /**
-   * Whether the caller may read this version's own content (a tombstone carries none: it is visible
-   * whenever the resource is). Computed from the version's index rows, as the query would for it.
-   */
+  /** Whether the caller may read this version's own content (version-visibility.ts). */
   #versionVisible(version: StoredVersion): boolean {
-    if (!this.#scope || version.deleted || !version.resource) return true;
-    const filter = accessFilterFor(this.#scope.rule('r'), version.resourceType);
-    if (filter === 'all' || filter === 'none') return filter === 'all';
-    return rowsMatch(filter, { id: version.id }, this.#deps.index(version.resource));
+    return !this.#scope || versionVisible(this.#scope.rule('r'), version, this.#deps.index);
   }
 
   search(request: SearchRequest): Promise<SearchPage> {
@@ -371,20 +336,15 @@ export class VersionedRepository implements Repository {
     return saved;
   }
 
-  /**
-   * Whether the caller reaches the version just written with `interaction`. Its rows are the ones just
-   * stored, so the rule is evaluated on them in memory (match-index-rows.ts, the engines' semantics)
-   * instead of a query per write; a rule the in-memory matcher cannot answer exactly goes to the store.
-   */
+  /** Whether the caller reaches the version just written (version-visibility.ts; the store only when needed). */
   async #visibleAfterWrite(
     session: ReadSession,
     saved: Resource,
     rows: IndexRow[],
     interaction: AccessInteraction,
   ): Promise<boolean> {
-    const scope = this.#scope as AccessScope;
-    const filter = accessFilterFor(scope.rule(interaction), saved.resourceType);
-    if (evaluableInMemory(filter)) return rowsMatch(filter, { id: saved.id as string }, rows);
+    const inMemory = writtenVisible((this.#scope as AccessScope).rule(interaction), saved, rows);
+    if (inMemory !== undefined) return inMemory;
     return !!(await this.#currentFor(session, saved.resourceType, saved.id as string, interaction));
   }
 
