@@ -17,7 +17,9 @@ import { BackendTokens, provisionPractice } from '../support/practice-client.ts'
  * The audit trail's share of the server's CPU under a read load (issue #11). Not a test, not in
  * `npm test` nor `npm run bench`.
  *
- * Usage: node test/bench/audit-share.ts <tree> [rounds] [seconds]
+ * Usage: node test/bench/audit-share.ts <tree> [<tree> …] [--rounds N] [--seconds S]
+ * (3 rounds of 8 s by default; with several trees, e.g. before and after a change, they alternate
+ * round by round on the same store, as ab-compare.ts does, so the machine's drift hits them alike).
  *
  * One store of 1,000 patients of one practice (built here), then `<tree>/server/main.ts` is started
  * on it repeatedly under a read load of `GET Patient/[id]` (backend token, 10 connections), in pairs:
@@ -25,20 +27,26 @@ import { BackendTokens, provisionPractice } from '../support/practice-client.ts'
  * - **on**: the server as it is. **off**: the same server with `AuditTrail.prototype.record` a no-op
  *   (a preload module), so no AuditEvent is queued, built or written; the middleware still runs.
  *   The server's CPU (utime + stime from /proc) per request is measured over the load; the trail's
- *   share is 1 − off/on, the medians of the rounds (the pairs alternate: this machine is noisy).
- * - one more **on** run under `node --cpu-prof`: the inclusive share of the samples (the last
- *   `seconds` of the profile, start-up excluded) whose stack holds a frame of server/audit/ (the
- *   middleware's listener, the trail's loop, the AuditEvent's index rows…): the synchronous part
- *   of the audit, a lower bound, since the continuations of awaited storage calls lose the trail's
- *   frames. It also prints the functions with the most self time.
+ *   share is 1 − off/on, the median of the rounds.
+ * - then one more **on** run of each tree under `node --cpu-prof`: the inclusive share of the samples
+ *   (the last `seconds` of the profile, start-up excluded) whose stack holds a frame of server/audit/,
+ *   by outermost audit function: the middleware's listener (building the record) and the
+ *   synchronous part of the trail. The trail's part is a lower bound (the continuations of awaited
+ *   storage calls lose the trail's frames: the differential share above counts them); the
+ *   middleware's is exact. Also the functions with the most self time.
  *
- * The audit trail's share is the differential share plus the middleware's (from the profile).
+ * The audit's share of the server's CPU = the trail's (differential) + the middleware's (profile).
  */
-const [treeArg, roundsArg, secondsArg] = process.argv.slice(2) as [string, string?, string?];
-if (!treeArg) throw new Error('usage: node test/bench/audit-share.ts <tree> [rounds] [seconds]');
-const tree = resolve(treeArg);
-const ROUNDS = Number(roundsArg ?? 3);
-const SECONDS = Number(secondsArg ?? 8);
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args.splice(at, 2)[1]) : fallback;
+};
+const ROUNDS = option('--rounds', 3);
+const SECONDS = option('--seconds', 8);
+const trees = args.map((tree) => resolve(tree));
+if (!trees.length)
+  throw new Error('usage: node test/bench/audit-share.ts <tree> [<tree> …] [--rounds N] [--seconds S]');
 const PORT = 18_331;
 const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'audit-share-'));
@@ -70,13 +78,17 @@ await app.close();
 await engine.close();
 console.error(`store ready: ${dataDir}`);
 
-// The "off" preload: the tree's trail records nothing (module instances are shared by URL).
-const auditOff = join(dataDir, 'audit-off.mjs');
-writeFileSync(
-  auditOff,
-  `import { AuditTrail } from ${JSON.stringify(pathToFileURL(join(tree, 'server/audit/audit-trail.ts')).href)};\n` +
-    'AuditTrail.prototype.record = function () {};\n',
-);
+// The "off" preloads: the tree's trail records nothing (module instances are shared by URL).
+function auditOffPreload(tree: string, n: number): string {
+  const file = join(dataDir, `audit-off-${n}.mjs`);
+  const trail = pathToFileURL(join(tree, 'server/audit/audit-trail.ts')).href;
+  writeFileSync(
+    file,
+    `import { AuditTrail } from ${JSON.stringify(trail)};\nAuditTrail.prototype.record = function () {};\n`,
+  );
+  return file;
+}
+const preloads = trees.map((tree, n) => auditOffPreload(tree, n));
 
 interface Run {
   requests: number;
@@ -84,10 +96,15 @@ interface Run {
   profile?: string;
 }
 
-async function run(mode: 'on' | 'off' | 'profile'): Promise<Run> {
+async function run(n: number, mode: 'on' | 'off' | 'profile'): Promise<Run> {
+  const tree = trees[n] as string;
   const profileDir = mkdtempSync(join(dataDir, 'prof-'));
   const flags =
-    mode === 'off' ? ['--import', auditOff] : mode === 'profile' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    mode === 'off'
+      ? ['--import', preloads[n] as string]
+      : mode === 'profile'
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+        : [];
   const child = spawn(join(tree, 'node_modules/node/bin/node'), [...flags, join(tree, 'server/main.ts')], {
     cwd: tree,
     env: {
@@ -168,6 +185,7 @@ function analyse(file: string): void {
   const from = t - SECONDS * 1e6;
   const idle = new Set(['(idle)', '(program)']);
   const audit = new Map<string, number>();
+  const files = new Map<string, number>();
   const self = new Map<string, number>();
   let busy = 0;
   let inAudit = 0;
@@ -188,10 +206,14 @@ function analyse(file: string): void {
       inAudit++;
       const part = `${outer.callFrame.functionName || '(anonymous)'} ${shortUrl(outer.callFrame.url)}`;
       audit.set(part, (audit.get(part) ?? 0) + 1);
+      const file = shortUrl(outer.callFrame.url);
+      files.set(file, (files.get(file) ?? 0) + 1);
     }
   }
   const pct = (n: number) => `${((100 * n) / busy).toFixed(1)} %`;
   console.log(`profile: ${busy} busy samples; stacks with a server/audit/ frame: ${pct(inAudit)}`);
+  for (const [file, n] of [...files].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(n)}  ${file}`);
+  console.log('by outermost audit function:');
   for (const [part, n] of [...audit].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${pct(n)}  ${part}`);
   console.log('top self time:');
   for (const [fn, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(n)}  ${fn}`);
@@ -203,25 +225,31 @@ function shortUrl(url: string): string {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const onPer: number[] = [];
-const offPer: number[] = [];
-const shares: number[] = [];
+const results = trees.map(() => ({ on: [] as number[], off: [] as number[], share: [] as number[] }));
 for (let round = 0; round < ROUNDS; round++) {
-  const on = await run('on');
-  const off = await run('off');
-  const a = on.cpuMs / on.requests;
-  const b = off.cpuMs / off.requests;
-  onPer.push(a);
-  offPer.push(b);
-  shares.push(1 - b / a);
+  for (const [n, tree] of trees.entries()) {
+    const on = await run(n, 'on');
+    const off = await run(n, 'off');
+    const a = on.cpuMs / on.requests;
+    const b = off.cpuMs / off.requests;
+    results[n]!.on.push(a);
+    results[n]!.off.push(b);
+    results[n]!.share.push(1 - b / a);
+    console.log(
+      `round ${round + 1} ${tree}: on ${Math.round(on.requests / SECONDS)} req/s, ${(a * 1000).toFixed(0)} µs CPU/req; ` +
+        `off ${Math.round(off.requests / SECONDS)} req/s, ${(b * 1000).toFixed(0)} µs CPU/req; trail ${(100 * (1 - b / a)).toFixed(1)} %`,
+    );
+  }
+}
+for (const [n, tree] of trees.entries()) {
+  const r = results[n]!;
   console.log(
-    `round ${round + 1}: on ${Math.round(on.requests / SECONDS)} req/s, ${(a * 1000).toFixed(0)} µs CPU/req; ` +
-      `off ${Math.round(off.requests / SECONDS)} req/s, ${(b * 1000).toFixed(0)} µs CPU/req; trail ${(100 * (1 - b / a)).toFixed(1)} %`,
+    `${tree}: median on ${(median(r.on) * 1000).toFixed(0)} µs/req, off ${(median(r.off) * 1000).toFixed(0)} µs/req, ` +
+      `the trail's share (queue, AuditEvents, their writes) ${(100 * median(r.share)).toFixed(1)} %`,
   );
 }
-console.log(
-  `median: on ${(median(onPer) * 1000).toFixed(0)} µs/req, off ${(median(offPer) * 1000).toFixed(0)} µs/req, ` +
-    `the trail's share (queue, AuditEvents, their writes) ${(100 * median(shares)).toFixed(1)} %`,
-);
-const profiled = await run('profile');
-if (profiled.profile) analyse(profiled.profile);
+for (const [n, tree] of trees.entries()) {
+  const profiled = await run(n, 'profile');
+  console.log(`--- ${tree}`);
+  if (profiled.profile) analyse(profiled.profile);
+}
