@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { allOk, badRequest } from '../outcomes.ts';
+import { allOk, badRequest, FhirError } from '../outcomes.ts';
 import { setActedOn } from './acted-on.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { notModified, sendJson, sendWritten, setVersionHeaders } from './http.ts';
@@ -60,7 +60,14 @@ export function remove(ctx: FhirContext) {
       // The version deleted (or, when it was deleted before, the last one with content), read in the
       // delete's transaction: the repository's delete returns nothing, and the audit record names
       // its owner and patients (docs/decisions/0020-audit-cost.md).
-      const last = (await tx.history({ resourceType: type, id, count: 2 })).find((v) => v.resource)?.resource;
+      // It never changes the delete's answer: a refusal here just leaves the trail to look it up.
+      const last = await tx.history({ resourceType: type, id, count: 2 }).then(
+        (versions) => versions.find((v) => v.resource)?.resource,
+        (err: unknown) => {
+          if (err instanceof FhirError) return undefined;
+          throw err;
+        },
+      );
       await tx.delete(type, id, { ifMatch: req.get('if-match') });
       return last;
     });
