@@ -120,7 +120,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   // limit after it. Their 429s are answered by the error handler after the router.
   app.use(
     '/fhir/R4',
-    auditMiddleware(audit, { logger }),
+    auditMiddleware(audit, { logger, fhirBaseUrl: config.fhirBaseUrl }),
     fhirLimits.anonymous,
     bearer,
     fhirLimits.perToken,

@@ -13,6 +13,10 @@ import {
   RESTFUL_INTERACTION_SYSTEM,
   toAuditEvent,
 } from './audit-event.ts';
+import type { AuditEventContext } from './audit-event.ts';
+import { auditEventId } from './audit-event-id.ts';
+import { auditEventRows } from './audit-index-rows.ts';
+import type { IndexRow } from '../fhir/search/index-rows.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { actionOf } from './audit-record.ts';
 import { openTestStore, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
@@ -134,42 +138,91 @@ describe('AuditEvent of a record', () => {
   });
 
   it('produces valid R4 AuditEvents for every kind of record (no errors, no warnings)', () => {
-    const records: AuditRecord[] = [
-      record(),
-      record({ who: patient, entity: 'Patient/p-1' }),
-      record({
-        who: undefined,
-        outcome: 401,
-        ip: undefined,
-        requestId: undefined,
-        entity: undefined,
-        interaction: undefined,
-        action: 'E',
-      }),
-      record({
-        who: { subject: 'client-1', kind: 'system', clientId: 'client-1', practices: ['org-a'] },
-        interaction: 'search-type',
-        action: 'E',
-        entity: 'Observation',
-        query: 'patient=Patient/p-1&_count=10',
-      }),
-      record({
-        who: { subject: 'acct-9', clientId: 'app' },
-        interaction: 'operation',
-        operation: 'everything',
-        entity: 'Patient/p-1',
-        outcome: 500,
-        aborted: true,
-      }),
-      record({ interaction: 'transaction', action: 'E', entity: undefined, outcome: 200 }),
-      record({ query: 'x'.repeat(2048), queryTruncated: true, interaction: 'search-type', entity: 'Patient' }),
-    ];
-    for (const r of records) {
-      const event: AuditEvent = toAuditEvent(r, undefined, { targetOwner: 'org-a', patients: ['p-1'] });
+    for (const [r, context] of SHAPES) {
+      const event: AuditEvent = toAuditEvent(r, undefined, context);
       assert.deepEqual(store.validator.issues(event), [], JSON.stringify(r));
     }
   });
+
+  it("indexes every kind of event directly with exactly the server's rows (search parameters, owner, compartments)", () => {
+    const sorted = (rows: IndexRow[]) => rows.map((row) => JSON.stringify(row)).sort();
+    for (const [r, context] of SHAPES) {
+      // As the repository indexes it: with its id and the server's meta.
+      const event = { ...toAuditEvent(r, undefined, context), id: auditEventId() };
+      const stored = { ...event, meta: { ...event.meta, versionId: '1', lastUpdated: '2025-01-02T03:04:06.000Z' } };
+      const direct = auditEventRows(stored);
+      assert.ok(direct, `known shape: ${JSON.stringify(r)}`);
+      assert.deepEqual(sorted(direct), sorted(indexWithAccess(stored, TEST_BASE_URL)), JSON.stringify([r, context]));
+    }
+  });
+
+  it('leaves events of other shapes to the generic indexer', () => {
+    const event = toAuditEvent(record());
+    assert.equal(auditEventRows({ ...event, site: 'x' } as AuditEvent), undefined);
+    assert.equal(auditEventRows({ ...event, agent: [{ requestor: true, name: 'Ann' }] }), undefined);
+    assert.equal(
+      auditEventRows({ ...event, entity: [{ what: { reference: 'http://elsewhere/Patient/1' } }] }),
+      undefined,
+    );
+    assert.equal(auditEventRows({ ...event, meta: { profile: ['http://x'] } }), undefined);
+    assert.equal(auditEventRows({ ...event, recorded: '2025-02-30T03:04:05.678Z' }), undefined);
+    assert.equal(
+      auditEventRows({ ...event, source: { observer: { reference: 'Device/d' } } } as AuditEvent),
+      undefined,
+    );
+  });
 });
+
+/** Every kind of record the trail turns into an AuditEvent, with the contexts a request can give it. */
+const SHAPES: Array<[AuditRecord, AuditEventContext | undefined]> = [
+  record(),
+  record({ who: patient, entity: 'Patient/p-1' }),
+  record({ who: { subject: 'acct-3', kind: 'patient', fhirUser: 'Patient/p-9', clientId: 'portal' } }),
+  record({ who: { subject: 'acct-4', kind: 'related-person', fhirUser: 'RelatedPerson/rp-1', clientId: 'portal' } }),
+  record({
+    who: undefined,
+    outcome: 401,
+    ip: undefined,
+    requestId: undefined,
+    entity: undefined,
+    interaction: undefined,
+    action: 'E',
+  }),
+  record({
+    who: { subject: 'client-1', kind: 'system', clientId: 'client-1', practices: ['org-a'] },
+    interaction: 'search-type',
+    action: 'E',
+    entity: 'Observation',
+    query: 'patient=Patient/p-1&_count=10',
+  }),
+  record({
+    who: { subject: 'acct-9', clientId: 'app' },
+    interaction: 'operation',
+    operation: 'everything',
+    entity: 'Patient/p-1',
+    outcome: 500,
+    aborted: true,
+  }),
+  record({ interaction: 'transaction', action: 'E', entity: undefined, outcome: 200 }),
+  record({ query: 'x'.repeat(2048), queryTruncated: true, interaction: 'search-type', entity: 'Patient' }),
+  record({ ip: '::ffff:127.0.0.1', interaction: 'delete', action: 'D', entity: 'Observation/o-2' }),
+  record({ who: { subject: 'acct-5', clientId: 'console', fhirUser: 'Practitioner/pr-2' }, outcome: 406 }),
+  record({ at: '2025-01-02T03:04:05Z' }),
+  record({ at: '2025-01-02T04:04:05.6789+01:00' }),
+  record({ who: undefined, outcome: 401, count: 137, firstAt: '2025-01-02T03:04:00.000Z' }),
+  record({
+    who: { ...practitioner, practices: ['org-a'] } as AuditRecord['who'],
+    outcome: 429,
+    ip: undefined,
+    count: 1,
+    firstAt: '2025-01-02T03:04:05.000Z',
+  }),
+].flatMap((r): Array<[AuditRecord, AuditEventContext | undefined]> => [
+  [r, undefined],
+  [r, { targetOwner: 'org-a' }],
+  [r, { targetOwner: 'org-a', patients: ['p-1'] }],
+  [r, { targetOwner: 'org-c', patients: ['p-2', 'p-1', 'p-2'] }],
+]);
 
 describe('interaction of a request', () => {
   const cases: Array<[string, string, Partial<ReturnType<typeof auditTarget>>, string?]> = [

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import { OWNER_SYSTEM } from '../access/access-index.ts';
-import type { AuditRecord, AuditWho } from './audit-record.ts';
+import type { AuditEventContext, AuditRecord, AuditWho } from './audit-record.ts';
 
 /**
  * An AuditRecord as a FHIR R4 AuditEvent, shaped after the IHE Basic Audit Log Patterns (BALP)
@@ -10,8 +10,8 @@ import type { AuditRecord, AuditWho } from './audit-record.ts';
  * entity (BALP `XrequestId`).
  *
  * The owner tag (server/access/access-index.ts OWNER_SYSTEM) names the practices whose staff may read
- * the event (README "Who can read an AuditEvent"); the trail computes them (audit-trail.ts) as
- * `AuditEventContext`.
+ * the event (README "Who can read an AuditEvent"), from the record's `AuditEventContext` (the owner
+ * and patients of the resource the request acted on).
  */
 export const AUDIT_EVENT_TYPE: Coding = {
   system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
@@ -76,16 +76,7 @@ export interface AuditEventSource {
 
 export const DEFAULT_SOURCE: AuditEventSource = { observer: 'patient-portal FHIR server' };
 
-/** What the trail learnt about the target when it wrote the batch (off the request path). */
-export interface AuditEventContext {
-  /**
-   * The owning practice (Organization id) of the one resource a successful instance-level request
-   * (or a create) acted on, read from the store; undefined otherwise.
-   */
-  targetOwner?: string;
-  /** Patient ids whose compartment that resource is in (a Patient is in its own). */
-  patients?: string[];
-}
+export type { AuditEventContext } from './audit-record.ts';
 
 /**
  * The practices whose staff may read the event: the owner of the resource when the request
@@ -95,7 +86,7 @@ export interface AuditEventContext {
  * member's or anonymous request that reached no single resource concerns no practice we can name:
  * only the operators (unscoped access) read it.
  */
-export function concernedPractices(record: AuditRecord, context: AuditEventContext = {}): string[] {
+export function concernedPractices(record: AuditRecord, context: AuditEventContext = record.context ?? {}): string[] {
   if (context.targetOwner) return [context.targetOwner];
   const staff = record.who?.kind === 'practitioner' || record.who?.kind === 'system';
   return staff ? [...new Set(record.who?.practices ?? [])].sort() : [];
@@ -104,7 +95,7 @@ export function concernedPractices(record: AuditRecord, context: AuditEventConte
 export function toAuditEvent(
   record: AuditRecord,
   source: AuditEventSource = DEFAULT_SOURCE,
-  context: AuditEventContext = {},
+  context: AuditEventContext = record.context ?? {},
 ): AuditEvent {
   if (record.count !== undefined) return aggregateEvent(record, source);
   const subtype: Coding[] = [];

@@ -159,7 +159,11 @@ describe('audit middleware on the FHIR endpoint', () => {
     ).resource;
     sink = new ListSink();
     ({ url, server } = await listen(
-      fhirApp(store.repo, store, auditMiddleware(sink, { logger: pino({ level: 'silent' }) })),
+      fhirApp(
+        store.repo,
+        store,
+        auditMiddleware(sink, { logger: pino({ level: 'silent' }), fhirBaseUrl: TEST_BASE_URL }),
+      ),
     ));
   });
   after(async () => {
@@ -245,6 +249,55 @@ describe('audit middleware on the FHIR endpoint', () => {
     sink.records.length = 0;
     assert.equal((await call(`${url}/Patient`, { method: 'POST', body: { resourceType: 'Patient' } })).status, 401);
     assert.equal((await only()).who, undefined);
+  });
+
+  it('a request that succeeded on one resource carries its owner and patients, as the handler resolved them; failures, 304s and searches carry none', async () => {
+    const a = patientA.id as string;
+    const inA = { targetOwner: 'org-a', patients: [a] };
+    /** The context of the one record of this request (undefined: none). */
+    const contextOf = async (path: string, init: Call = {}): Promise<unknown> => {
+      sink.records.length = 0;
+      const res = await call(`${url}${path}`, { as: alice, ...init });
+      assert.ok(res.status < 300 || res.status === 304 || res.status >= 400, `${path}: ${res.status}`);
+      return (await only()).context;
+    };
+    const obs = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'pulse' },
+      subject: { reference: `${TEST_BASE_URL}/Patient/${a}` },
+    };
+    sink.records.length = 0;
+    const created = await call(`${url}/Observation`, { method: 'POST', as: alice, body: obs });
+    assert.equal(created.status, 201);
+    assert.deepEqual((await only()).context, inA, 'create (an absolute reference to this server counts)');
+    const o = `/Observation/${created.json.id}`;
+    assert.deepEqual(await contextOf(o), inA, 'read');
+    assert.equal(
+      await contextOf(o, { headers: { 'if-none-match': created.headers.get('etag') as string } }),
+      undefined,
+    );
+    assert.deepEqual(await contextOf(`${o}/_history/1`), inA, 'vread');
+    const updated = { ...created.json, status: 'amended' };
+    assert.deepEqual(await contextOf(o, { method: 'PUT', body: updated }), inA, 'update');
+    const patch = [{ op: 'replace', path: '/status', value: 'corrected' }];
+    sink.records.length = 0;
+    const patched = await fetch(`${url}${o}`, {
+      method: 'PATCH',
+      headers: { authorization: tokenOf(alice), 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify(patch),
+    });
+    assert.equal(patched.status, 200);
+    assert.deepEqual((await only()).context, inA, 'patch');
+    assert.deepEqual(await contextOf(`${o}/_history`), inA, 'history of the instance');
+    assert.deepEqual(await contextOf(o, { method: 'DELETE' }), inA, 'delete: the version deleted');
+    assert.deepEqual(await contextOf(o, { method: 'DELETE' }), inA, 'a second delete: the last version');
+    assert.equal(await contextOf(o), undefined, '410');
+    assert.deepEqual(await contextOf(`/Patient/${a}`), inA, 'a Patient is in its own compartment');
+    assert.deepEqual(await contextOf(`/Patient/${a}/$everything`), inA, '$everything');
+    assert.deepEqual(await contextOf(`/Patient/${a}/$validate`), inA, '$validate of the stored version');
+    assert.equal(await contextOf(`/Patient/${patientB.id}`), undefined, 'a 404');
+    assert.equal(await contextOf(`/Observation?subject=Patient/${a}`), undefined, 'a search');
   });
 
   it('410: a read of a deleted resource', async () => {
@@ -362,13 +415,25 @@ describe('audit trail behind the FHIR endpoint', () => {
   it('records every request in few transactions; the AuditEvents are valid R4; a failing store fails no request', async () => {
     let down = false;
     let transactions = 0;
+    let lookups = 0;
+    const bind = (target: Repository, prop: string | symbol) => {
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    };
+    // Counts what the trail reads in its transactions: nothing, when the requests resolved their targets.
+    const counting = (tx: Repository) =>
+      new Proxy(tx, {
+        get(target, prop) {
+          if (prop === 'search' || prop === 'history' || prop === 'read') lookups++;
+          return bind(target, prop);
+        },
+      });
     const repo = new Proxy(store.repo, {
       get(target, prop) {
-        const value: unknown = Reflect.get(target, prop, target);
-        if (prop !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
+        if (prop !== 'transaction') return bind(target, prop);
         return <T>(work: (tx: Repository) => Promise<T>): Promise<T> => {
           transactions++;
-          return down ? Promise.reject(new Error('store down')) : target.transaction(work);
+          return down ? Promise.reject(new Error('store down')) : target.transaction((tx) => work(counting(tx)));
         };
       },
     });
@@ -384,7 +449,9 @@ describe('audit trail behind the FHIR endpoint', () => {
       maxBatch: 20,
       maxTransactionMs: Number.POSITIVE_INFINITY,
     });
-    const { url, server } = await listen(fhirApp(store.repo, store, auditMiddleware(trail, { logger: log.logger })));
+    const { url, server } = await listen(
+      fhirApp(store.repo, store, auditMiddleware(trail, { logger: log.logger, fhirBaseUrl: TEST_BASE_URL })),
+    );
     try {
       const patient = await call(`${url}/Patient`, {
         method: 'POST',
@@ -400,6 +467,7 @@ describe('audit trail behind the FHIR endpoint', () => {
       await trail.flush();
       await eventually(() => trail.pending === 0 && trail.stats.written === 50);
       assert.ok(transactions <= 6, `50 requests in ${transactions} transactions`);
+      assert.equal(lookups, 0, 'the trail looks up no target: each request left what it resolved');
 
       down = true;
       const during = await Promise.all(

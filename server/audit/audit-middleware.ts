@@ -1,10 +1,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Principal, TokenGrant } from '../access/principal.ts';
+import { actedOn } from '../fhir/rest/acted-on.ts';
 import { auditTarget, isAudited } from './audit-interaction.ts';
 import type { AuditTarget, RequestFacts } from './audit-interaction.ts';
 import type { AuditRecord, AuditWho } from './audit-record.ts';
 import { actionOf, QUERY_LIMIT } from './audit-record.ts';
+import { contextOf, reachedTarget } from './audit-targets.ts';
 
 /** What the middleware needs of the trail (the trail itself in the server, a list in unit tests). */
 export interface AuditSink {
@@ -19,6 +21,12 @@ export interface AuditMiddlewareOptions {
    * default, apiAuditTarget for the console's /api/ routes.
    */
   target?: (facts: RequestFacts, body: unknown) => AuditTarget;
+  /**
+   * The FHIR base URL (config.fhirBaseUrl). With it, the record of a request that succeeded on one
+   * resource carries that resource's owner and patients, from what the FHIR handler left on the
+   * exchange (fhir/rest/acted-on.ts); without it, the trail looks the target up again.
+   */
+  fhirBaseUrl?: string;
 }
 
 /** Facts read when the request arrives: the path and the socket may be gone by the time it ends. */
@@ -32,11 +40,13 @@ interface Arrival {
 /**
  * Audits every FHIR request but `GET /metadata`, once its response is done. Mount it at the FHIR
  * base BEFORE the bearer-token middleware (so that its 401s are audited too) and the router:
- * `app.use('/fhir/R4', auditMiddleware(audit, { logger }), smart.bearer, fhirRouter(...))` (paths are
+ * `app.use('/fhir/R4', auditMiddleware(audit, { logger, fhirBaseUrl }), smart.bearer, fhirRouter(...))` (paths are
  * read relative to the mount point). The caller is `res.locals.principal` as request-access.ts left
  * it, or, when the request ended before a Principal was resolved, `res.locals.grant`; a request
- * answered 401 is recorded as an anonymous attempt whatever it carried. Nothing here delays the
- * response: the record is built after it finished (in the 'finish' listener) and only queued.
+ * answered 401 is recorded as an anonymous attempt whatever it carried. The resource a successful
+ * request acted on is what the FHIR handler left (fhir/rest/acted-on.ts): its owner and patients
+ * go into the record, so the trail need not read it again. Nothing here delays the response: the
+ * record is built after it finished (in the 'finish' listener) and only queued.
  */
 export function auditMiddleware(sink: AuditSink, options: AuditMiddlewareOptions): RequestHandler {
   const now = options.now ?? (() => new Date());
@@ -53,7 +63,7 @@ export function auditMiddleware(sink: AuditSink, options: AuditMiddlewareOptions
         if (done) return;
         done = true;
         try {
-          sink.record(recordOf(arrival, req, res, now(), options.target ?? auditTarget));
+          sink.record(recordOf(arrival, req, res, now(), options));
         } catch (err) {
           // A listener that throws would take the process down: log and carry on.
           options.logger.error({ err }, 'audit: could not build the audit record of a request');
@@ -73,11 +83,11 @@ function recordOf(
   req: Request,
   res: Response,
   at: Date,
-  targetOf: NonNullable<AuditMiddlewareOptions['target']>,
+  options: AuditMiddlewareOptions,
 ): AuditRecord {
   const aborted = !res.writableFinished;
   const outcome = aborted && !res.headersSent ? 499 : res.statusCode;
-  const target = targetOf(
+  const target = (options.target ?? auditTarget)(
     {
       method: arrival.method,
       path: arrival.path,
@@ -94,6 +104,8 @@ function recordOf(
       : (whoOf(res.locals.principal as Principal | undefined) ??
         whoOfGrant(res.locals.grant as TokenGrant | undefined));
   const requestId = requestIdOf(req);
+  const reached = options.fhirBaseUrl ? reachedTarget({ outcome, entity: target.entity }) : undefined;
+  const context = reached && contextOf(actedOn(res.locals), reached, options.fhirBaseUrl as string);
   return {
     at: at.toISOString(),
     action: actionOf(target.interaction),
@@ -107,6 +119,7 @@ function recordOf(
     ...(target.entity ? { entity: target.entity } : {}),
     ...(query ? { query } : {}),
     ...(query !== fullQuery ? { queryTruncated: true } : {}),
+    ...(context ? { context } : {}),
   };
 }
 

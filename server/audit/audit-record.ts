@@ -41,6 +41,25 @@ export interface AuditRecord {
    */
   count?: number;
   firstAt?: string;
+  /**
+   * The owner and patients of the one resource a successful instance-level request (or a create)
+   * acted on, as the request resolved it (the middleware derives them from the resource the FHIR
+   * handler left on the exchange). Absent when the request reached no single resource, or when
+   * its handler left none (the console's /api/ routes): the trail then reads the target itself
+   * (audit-targets.ts).
+   */
+  context?: AuditEventContext;
+}
+
+/** What an AuditEvent says about the resource a request acted on (audit-event.ts#concernedPractices). */
+export interface AuditEventContext {
+  /**
+   * The owning practice (Organization id) of the one resource a successful instance-level request
+   * (or a create) acted on; undefined otherwise.
+   */
+  targetOwner?: string;
+  /** Patient ids whose compartment that resource is in (a Patient is in its own). */
+  patients?: string[];
 }
 
 /** Longest query kept (characters); longer ones are cut and marked. */

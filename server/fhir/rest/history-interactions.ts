@@ -3,6 +3,7 @@ import { badRequest } from '../outcomes.ts';
 import { dateRange } from '../search/normalize.ts';
 import type { HistoryQuery } from '../../storage/stored-version.ts';
 import { decodeHistoryCursor, historyBundle } from '../bundle/history-bundle.ts';
+import { setActedOn } from './acted-on.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { sendJson } from './http.ts';
 import { idParam, queryOf, resourceTypeParam } from './request-input.ts';
@@ -31,6 +32,8 @@ export function history(ctx: FhirContext, level: 'system' | 'type' | 'instance')
     if (level === 'instance' && versions.length === 0 && page === undefined && since === undefined) {
       await ctx.repo.read(resourceType as string, id as string);
     }
+    if (level === 'instance')
+      setActedOn(res, ...versions.slice(0, count).flatMap((v) => (v.resource ? [v.resource] : [])));
     const path =
       level === 'system'
         ? '/_history'

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { everythingOperation } from '../operations/everything-operation.ts';
 import { validateOperation } from '../operations/validate-operation.ts';
+import { recordingReads } from './acted-on.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { sendJson } from './http.ts';
 import { idParam, jsonResourceBody, queryOf, resourceTypeParam } from './request-input.ts';
@@ -13,7 +14,8 @@ export function validate(ctx: FhirContext, level: 'type' | 'instance') {
     const type = resourceTypeParam(req);
     const id = level === 'instance' ? idParam(req) : undefined;
     const body = req.method === 'GET' && id ? undefined : jsonResourceBody(req, ctx);
-    sendJson(res, 200, await validateOperation(ctx, { type, id, body }));
+    const repo = id ? recordingReads(ctx.repo, res, type, id) : ctx.repo;
+    sendJson(res, 200, await validateOperation({ ...ctx, repo }, { type, id, body }));
   };
 }
 
@@ -22,6 +24,7 @@ export function everything(ctx: FhirContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const type = resourceTypeParam(req);
     const id = idParam(req);
-    sendJson(res, 200, await everythingOperation(ctx, type, id, queryOf(req)));
+    const repo = recordingReads(ctx.repo, res, type, id);
+    sendJson(res, 200, await everythingOperation({ ...ctx, repo }, type, id, queryOf(req)));
   };
 }

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { allOk, badRequest } from '../outcomes.ts';
+import { setActedOn } from './acted-on.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { searchBundle } from '../bundle/search-bundle.ts';
 import { queryFromHeader } from '../input/query-text.ts';
@@ -16,6 +17,7 @@ export function create(ctx: FhirContext) {
     const ifNoneExist =
       header === undefined ? undefined : conditionalSearch(ctx, type, queryFromHeader(header), 'If-None-Exist');
     const result = await ctx.repo.create(resource, { ifNoneExist });
+    setActedOn(res, result.resource);
     const location = `${ctx.config.fhirBaseUrl}/${type}/${result.resource.id}/_history/${result.resource.meta?.versionId}`;
     sendWritten(req, res, result.created ? 201 : 200, result.resource, location);
   };

@@ -1,0 +1,44 @@
+import type { Response } from 'express';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Repository } from '../../storage/repository.ts';
+
+/**
+ * The resource a request read or changed, left on the exchange (`res.locals`) for what records the
+ * request once it is answered: the audit trail (server/audit/audit-middleware.ts) derives the
+ * event's owner tag and patients from it instead of looking the target up again
+ * (docs/decisions/0020-audit-cost.md). The handlers of one resource set it: read, vread, create,
+ * update, patch, delete (the version deleted), the versions of an instance history, and the
+ * resource an instance operation read. Nothing else reads it; it changes no response.
+ */
+const ACTED_ON = 'actedOn';
+
+/** Records what the request acted on: one resource, or the versions of one resource a history shows (newest first). */
+export function setActedOn(res: Response, ...resources: Resource[]): void {
+  if (resources.length) res.locals[ACTED_ON] = resources;
+}
+
+/** What the request acted on, from the exchange's locals (empty when no handler set it). */
+export function actedOn(locals: Record<string, unknown>): readonly Resource[] {
+  const value = locals[ACTED_ON];
+  return Array.isArray(value) ? (value as Resource[]) : [];
+}
+
+/**
+ * `repo` for an operation on `type/id` (`$everything`, `$validate`): the operation's own read of that
+ * resource is recorded as what the request acted on. Everything else passes through.
+ */
+export function recordingReads(repo: Repository, res: Response, type: string, id: string): Repository {
+  return new Proxy(repo, {
+    get(target, prop) {
+      if (prop === 'read')
+        return async <T extends Resource>(resourceType: string, resourceId: string): Promise<T> => {
+          const resource = await target.read<T>(resourceType, resourceId);
+          if (resourceType === type && resourceId === id) setActedOn(res, resource);
+          return resource;
+        };
+      // The repository keeps private fields: its methods must run on it, not on the proxy.
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
