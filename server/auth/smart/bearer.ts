@@ -88,7 +88,8 @@ async function check(deps: BearerDeps, header: string, locals: Record<string, un
   const cached = cache.tokens.get(key, epoch, deps.clock());
   if (cached) return { grant: cached, until: Number.POSITIVE_INFINITY };
   const verdict = await verify(deps, value);
-  if ('grant' in verdict) cache.tokens.set(key, verdict.grant, epoch, deps.clock(), verdict.until);
+  // Requests share a cached grant: frozen, so none can change another's.
+  if ('grant' in verdict) cache.tokens.set(key, Object.freeze(verdict.grant), epoch, deps.clock(), verdict.until);
   return verdict;
 }
 
