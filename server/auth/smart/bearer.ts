@@ -63,9 +63,9 @@ export function bearerMiddleware(deps: BearerDeps): RequestHandler {
     const header = req.headers.authorization;
     if (header === undefined) return next();
     try {
-      const grant = await check(deps, header, res.locals);
-      if ('problem' in grant) return next(invalidToken(deps.fhirBaseUrl, grant.problem, grant.expired));
-      res.locals.grant = grant.grant;
+      const verdict = await check(deps, header, res.locals);
+      if ('problem' in verdict) return next(invalidToken(deps.fhirBaseUrl, verdict.problem, verdict.expired));
+      res.locals.grant = verdict.grant;
       next();
     } catch (err) {
       deps.logger.error({ err }, 'bearer token check failed');
