@@ -9,6 +9,7 @@ import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { trailRepository } from './audit/trail-repository.ts';
 import { indexWithAccess, tombstoneRows } from './access/access-index.ts';
+import { bumpOnAccessWrites } from './access/access-epoch.ts';
 import type { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { createAuth } from './auth/create-auth.ts';
 import type { SmartFederation } from './auth/federation/smart-federation.ts';
@@ -66,6 +67,9 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     validate: (resource) => validator.validate(resource),
     index: (resource) => indexWithAccess(resource, config.fhirBaseUrl),
     tombstoneIndex: (resource) => tombstoneRows(resource, config.fhirBaseUrl),
+    // A write of a record entitlements read starts a new access epoch before it is acknowledged, so
+    // no process answers the next request from a cached principal (decision 0017).
+    afterCommit: bumpOnAccessWrites(engine.keyValue),
   };
   const repo = new VersionedRepository(repoDeps);
   const capability = buildCapabilityStatement(SERVED, {

@@ -70,14 +70,29 @@ export interface AccessPolicyOptions {
   now?: () => Date;
 }
 
-/** The scope of a caller with a valid token. */
-export function accessScopeFor(principal: Principal, options: AccessPolicyOptions): AccessScope {
+/**
+ * The principal's rule per interaction, each compiled on first use and kept: request-access.ts keeps
+ * this with a cached principal, so the rules are compiled once per principal and scope set, not per
+ * request. Depends on the principal and the options only (no clock, no per-request state).
+ */
+export function compileRules(
+  principal: Principal,
+  options: AccessPolicyOptions,
+): (interaction: AccessInteraction) => AccessRule {
   const rules = new Map<AccessInteraction, AccessRule>();
-  const rule = (interaction: AccessInteraction): AccessRule => {
+  return (interaction) => {
     let r = rules.get(interaction);
     if (!r) rules.set(interaction, (r = ruleFor(principal, interaction, options)));
     return r;
   };
+}
+
+/** The scope of a caller with a valid token, for one request (`rule`: the principal's compiled rules). */
+export function accessScopeFor(
+  principal: Principal,
+  options: AccessPolicyOptions,
+  rule = compileRules(principal, options),
+): AccessScope {
   // Patients seen readable by this caller during the request, with their owning practice: a
   // transaction about one patient checks that patient once, not once per entry. Only positive
   // answers are kept (a later entry may create a patient an earlier one refers to); a patient's

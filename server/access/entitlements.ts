@@ -5,10 +5,10 @@ import type { Repository } from '../storage/repository.ts';
 import { ownerOf } from './access-index.ts';
 import type { Account } from '../auth/accounts/account.ts';
 import type { Principal, TokenGrant } from './principal.ts';
-import { familyAccessOpen, minorProxyAge } from './grants/family-terms.ts';
-import { practicesOfPractitioner } from './grants/practice-roles.ts';
+import { familyAccessChangesAt, familyAccessOpen, minorProxyAge } from './grants/family-terms.ts';
+import { membershipOf } from './grants/practice-roles.ts';
 import type { FindResources } from './grants/practice-roles.ts';
-import { localId } from './grants/record-refs.ts';
+import { earliest, localId } from './grants/record-refs.ts';
 import { parseScopes } from '../auth/smart/scopes.ts';
 
 /**
@@ -22,7 +22,10 @@ import { parseScopes } from '../auth/smart/scopes.ts';
  *   to), while its terms hold (grants/family-terms.ts: active, period, a parent's age limit);
  * - a backend client: its own practice (and whether it was registered to manage access).
  *
- * The server's own reads here use the unscoped repository: they decide the scope.
+ * The server's own reads here use the unscoped repository: they decide the scope. request-access.ts
+ * caches the answer per process until the access epoch changes (access-epoch.ts lists the writes
+ * that change it: these records, the account, the token's client) or `changesAt`, the first instant
+ * a term read here (a role's or a family member's period, a minor's proxy age) ends or begins.
  */
 export interface EntitlementDeps {
   /** The unscoped repository. */
@@ -33,18 +36,30 @@ export interface EntitlementDeps {
 
 const MAX_LINKS = 100;
 
+/** A principal, and the instant (ms since the epoch) a term it was judged by ends or begins, if any. */
+export interface Entitlements {
+  principal: Principal;
+  changesAt?: number | undefined;
+}
+
 export async function resolvePrincipal(grant: TokenGrant, deps: EntitlementDeps): Promise<Principal> {
+  return (await resolveEntitlements(grant, deps)).principal;
+}
+
+export async function resolveEntitlements(grant: TokenGrant, deps: EntitlementDeps): Promise<Entitlements> {
   const scopes = parseScopes(grant.scope);
   const base = { clientId: grant.clientId, scopes, ...(grant.patient ? { launchPatient: grant.patient } : {}) };
   if (!grant.accountId) {
     const practices = grant.clientPractice ? [grant.clientPractice] : [];
     return {
-      kind: 'system',
-      subject: grant.clientId,
-      practices,
-      patients: [],
-      ...base,
-      ...(grant.clientManagesAccess ? { managesAccess: true } : {}),
+      principal: {
+        kind: 'system',
+        subject: grant.clientId,
+        practices,
+        patients: [],
+        ...base,
+        ...(grant.clientManagesAccess ? { managesAccess: true } : {}),
+      },
     };
   }
   const account = await deps.findAccount(grant.accountId);
@@ -54,26 +69,36 @@ export async function resolvePrincipal(grant: TokenGrant, deps: EntitlementDeps)
   const now = deps.now?.() ?? new Date();
   const find = finder(deps.repo);
   switch (account.kind) {
-    case 'practitioner':
+    case 'practitioner': {
+      const membership = type === 'Practitioner' ? await membershipOf(find, id, now) : undefined;
       return {
-        kind: 'practitioner',
-        ...who,
-        practices: type === 'Practitioner' ? await practicesOfPractitioner(find, id, now) : [],
-        patients: [],
+        principal: { kind: 'practitioner', ...who, practices: membership?.practices ?? [], patients: [] },
+        changesAt: membership?.changesAt,
       };
+    }
     case 'patient': {
       const records = type === 'Person' ? await linkedPatients(deps.repo, id) : [];
-      return { kind: 'patient', ...who, patients: records.map((r) => r.id as string), practices: owners(records) };
+      return {
+        principal: {
+          kind: 'patient',
+          ...who,
+          patients: records.map((r) => r.id as string),
+          practices: owners(records),
+        },
+      };
     }
     case 'related-person': {
       const relatedIds =
         type === 'RelatedPerson' ? [id] : type === 'Person' ? await linkedIds(deps.repo, id, 'RelatedPerson') : [];
-      const records = await familyPatients(deps.repo, relatedIds, now);
+      const { records, changesAt } = await familyPatients(deps.repo, relatedIds, now);
       return {
-        kind: 'related-person',
-        ...who,
-        patients: records.map((r) => r.id as string),
-        practices: owners(records),
+        principal: {
+          kind: 'related-person',
+          ...who,
+          patients: records.map((r) => r.id as string),
+          practices: owners(records),
+        },
+        changesAt,
       };
     }
   }
@@ -94,9 +119,16 @@ async function linkedIds(repo: Repository, personId: string, type: string): Prom
   return unique((person.link ?? []).map((l) => localId(l.target?.reference, type))).slice(0, MAX_LINKS);
 }
 
-/** The patients of these RelatedPersons whose family access is open now (family-terms.ts). */
-async function familyPatients(repo: Repository, relatedIds: string[], now: Date): Promise<Resource[]> {
-  if (relatedIds.length === 0) return [];
+/**
+ * The patients of these RelatedPersons whose family access is open now (family-terms.ts), and the
+ * first instant one of those terms changes.
+ */
+async function familyPatients(
+  repo: Repository,
+  relatedIds: string[],
+  now: Date,
+): Promise<{ records: Resource[]; changesAt: number | undefined }> {
+  if (relatedIds.length === 0) return { records: [], changesAt: undefined };
   const related = await find<RelatedPerson>(repo, 'RelatedPerson', [{ kind: 'id', ids: relatedIds }]);
   const records = (await patients(
     repo,
@@ -104,12 +136,15 @@ async function familyPatients(repo: Repository, relatedIds: string[], now: Date)
   )) as Patient[];
   const practices = await find<Organization>(repo, 'Organization', [{ kind: 'id', ids: owners(records) }]);
   const ageLimit = (patient: Patient) => minorProxyAge(practices.find((o) => o.id === ownerOf(patient)));
-  return records.filter((patient) =>
-    related.some(
-      (r) =>
-        localId(r.patient?.reference, 'Patient') === patient.id && familyAccessOpen(r, patient, ageLimit(patient), now),
-    ),
+  const pairs = records.flatMap((patient) =>
+    related.filter((r) => localId(r.patient?.reference, 'Patient') === patient.id).map((r) => ({ r, patient })),
   );
+  return {
+    records: records.filter((patient) =>
+      pairs.some((p) => p.patient === patient && familyAccessOpen(p.r, patient, ageLimit(patient), now)),
+    ),
+    changesAt: earliest(...pairs.map((p) => familyAccessChangesAt(p.r, p.patient, ageLimit(p.patient), now))),
+  };
 }
 
 async function patients(repo: Repository, ids: string[]): Promise<Resource[]> {

@@ -12,6 +12,8 @@ import { smartFederatedSignIn } from './federation/smart-federation.ts';
 import type { SmartFederation } from './federation/smart-federation.ts';
 import { PracticeClients } from './practice-clients.ts';
 import { patientChoices, requestAccess } from '../access/request-access.ts';
+import { accessCaches } from '../access/access-cache.ts';
+import type { CacheLimits } from '../access/access-cache.ts';
 import { registerFirstPartyApps } from './smart/first-party-apps.ts';
 import { createSmartAuth } from './smart/smart-auth.ts';
 import type { SmartAuth } from './smart/smart-auth.ts';
@@ -29,6 +31,8 @@ export interface AuthDeps {
   repo: Repository;
   mailer: Mailer;
   logger: Logger;
+  /** Bounds of the per-process access caches (decision 0017); default DEFAULT_CACHE_LIMITS. */
+  cacheLimits?: CacheLimits;
 }
 
 export interface Auth {
@@ -53,8 +57,10 @@ export interface Auth {
   close(): void;
 }
 
-export async function createAuth({ config, keyValue, repo, mailer, logger }: AuthDeps): Promise<Auth> {
+export async function createAuth({ config, keyValue, repo, mailer, logger, cacheLimits }: AuthDeps): Promise<Auth> {
   const accounts = new PasswordAccountService({ keyValue, logger });
+  // Token verdicts and principals, kept per process while the shared access epoch stands (0017).
+  const cache = accessCaches(keyValue, cacheLimits);
   const findAccount = (id: string) => accounts.findById(id);
   const signInLimiter = createAuthRateLimiter();
   // The federation's callback finishes a SMART interaction, so it needs the provider, which needs the
@@ -78,6 +84,7 @@ export async function createAuth({ config, keyValue, repo, mailer, logger }: Aut
     logger,
     signInLimiter,
     federation: federation.interactions,
+    accessCaches: cache,
   });
   provider = smart.provider;
   await registerFirstPartyApps(smart, config.baseUrl);
@@ -101,7 +108,7 @@ export async function createAuth({ config, keyValue, repo, mailer, logger }: Aut
     practiceClients: new PracticeClients(smart.provider, keyValue),
     routers,
     bearer: smart.bearer,
-    accessFor: requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl }),
+    accessFor: requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl, cache }),
     close: () => smart.stop(),
   };
 }

@@ -1,5 +1,6 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 import type { JsonObject, KeyValueRecord, KeyValueStore, RecordLookups } from '../storage/key-value-store.ts';
+import { bumpAccessEpoch } from '../access/access-epoch.ts';
 
 /**
  * oidc-provider's storage adapter over our key-value store, so that everything the authorization
@@ -26,6 +27,18 @@ const GRANTABLE = new Set([
   'PreAuthorizedCode',
 ]);
 
+/**
+ * What the FHIR API's bearer check relies on (server/auth/smart/bearer.ts): the token, its grant
+ * and its client. Removing or consuming one of these, or re-registering a client (its practice,
+ * its manages_access), starts a new access epoch once the store has done it and before the call
+ * returns, so no process answers the next request from a cached verdict (decision 0017). Writing
+ * a new token or grant needs none: no cached verdict refers to it, and unknown tokens are never
+ * cached; nor does a refresh token's rotation (the access tokens it issued stand on their own). A
+ * grant's revocation (revokeByGrantId: the revocation endpoint, logout, a refresh token replayed:
+ * every token of the grant) always starts one.
+ */
+const BEARER_MODELS = new Set(['AccessToken', 'ClientCredentials', 'Grant', 'Client']);
+
 export function createOidcAdapter(store: KeyValueStore): AdapterConstructor {
   return class KeyValueAdapter implements Adapter {
     readonly #model: string;
@@ -40,6 +53,7 @@ export function createOidcAdapter(store: KeyValueStore): AdapterConstructor {
     /** `expiresIn` is in seconds; undefined means the record does not expire (e.g. a registered Client). */
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       await store.upsert(this.#namespace, id, payload as JsonObject, expiresIn, lookupsFor(this.#model, payload));
+      if (this.#model === 'Client') await bumpAccessEpoch(store);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -57,15 +71,18 @@ export function createOidcAdapter(store: KeyValueStore): AdapterConstructor {
     /** Later finds carry `consumed` (epoch seconds), which oidc-provider checks to refuse reuse. */
     async consume(id: string): Promise<void> {
       await store.consume(this.#namespace, id);
+      if (BEARER_MODELS.has(this.#model)) await bumpAccessEpoch(store);
     }
 
     async destroy(id: string): Promise<void> {
       await store.destroy(this.#namespace, id);
+      if (BEARER_MODELS.has(this.#model)) await bumpAccessEpoch(store);
     }
 
     /** Deletes the grant's codes and tokens of every model, whichever model it is called on. */
     async revokeByGrantId(grantId: string): Promise<void> {
       await store.revokeByGrantId(grantId);
+      await bumpAccessEpoch(store);
     }
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import {
   badRequest,
@@ -12,6 +11,8 @@ import {
 import type { IndexRow } from '../fhir/search/index-rows.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope } from './access-scope.ts';
+import { committed, mintId } from './commit-hook.ts';
+import type { AfterCommit } from './commit-hook.ts';
 import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
 import { applyJsonPatch, checkIfMatch, stamp, writeChecked } from './version-writes.ts';
 import { versionVisible, visibleHistory, writtenVisible } from './version-visibility.ts';
@@ -66,6 +67,8 @@ export interface RepositoryDeps {
    */
   tombstoneIndex?: (resource: Resource) => IndexRow[];
   now?: () => Date;
+  /** Told what each outermost transaction wrote, after it commits (commit-hook.ts). */
+  afterCommit?: AfterCommit;
 }
 
 export class VersionedRepository implements Repository {
@@ -121,7 +124,7 @@ export class VersionedRepository implements Repository {
   }
 
   #write<T>(work: (session: WriteSession) => Promise<T>): Promise<T> {
-    return this.#session ? work(this.#session) : this.#deps.engine.transaction(work);
+    return this.#session ? work(this.#session) : committed(this.#deps, work);
   }
 
   transaction<T>(work: (repo: Repository) => Promise<T>): Promise<T> {
@@ -144,7 +147,7 @@ export class VersionedRepository implements Repository {
         if (existing.length > 1) throw preconditionFailed('If-None-Exist matched more than one resource');
         if (existing[0]) return { resource: existing[0].resource as T, created: false };
       }
-      const saved = await this.#saveVersion(session, { ...resource, id: randomUUID() }, undefined);
+      const saved = await this.#saveVersion(session, { ...resource, id: mintId(session) }, undefined);
       return { resource: saved, created: true };
     });
   }
@@ -188,7 +191,7 @@ export class VersionedRepository implements Repository {
           : undefined;
         if (current && !current.deleted)
           throw conflict(`${resource.resourceType}/${resource.id} exists but does not match the search`);
-        const saved = await this.#saveVersion(session, { ...resource, id: resource.id ?? randomUUID() }, current);
+        const saved = await this.#saveVersion(session, { ...resource, id: resource.id ?? mintId(session) }, current);
         return { resource: saved, created: true };
       }
       if (resource.id && resource.id !== match.id) {

@@ -1,5 +1,5 @@
 import type { Organization, Patient, RelatedPerson } from '@medplum/fhirtypes';
-import { withinPeriod } from './record-refs.ts';
+import { earliest, periodChangesAt, withinPeriod } from './record-refs.ts';
 
 /**
  * When a family member's access (a RelatedPerson with an account) is open: while the RelatedPerson
@@ -41,6 +41,25 @@ export function familyAccessOpen(related: RelatedPerson, patient: Patient, ageLi
   if (!isParentOrGuardian(related)) return true;
   const limit = adulthood(patient.birthDate, ageLimit);
   return limit !== undefined && now.getTime() < limit;
+}
+
+/**
+ * The next instant after `now` at which `familyAccessOpen` may answer otherwise for these records
+ * (the period starting or ending, a minor reaching the proxy age), or undefined: a cached answer
+ * must not outlive it.
+ */
+export function familyAccessChangesAt(
+  related: RelatedPerson,
+  patient: Patient,
+  ageLimit: number,
+  now: Date,
+): number | undefined {
+  if (related.active === false) return undefined;
+  const limit = isParentOrGuardian(related) ? adulthood(patient.birthDate, ageLimit) : undefined;
+  return earliest(
+    periodChangesAt(related.period, now),
+    limit !== undefined && now.getTime() < limit ? limit : undefined,
+  );
 }
 
 export function isParentOrGuardian(related: RelatedPerson): boolean {

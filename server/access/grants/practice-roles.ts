@@ -1,7 +1,7 @@
 import type { PractitionerRole, Resource } from '@medplum/fhirtypes';
 import type { SearchRequest } from '../../fhir/search/search-request.ts';
 import { ownerOf } from '../access-index.ts';
-import { localId, withinPeriod } from './record-refs.ts';
+import { earliest, localId, periodChangesAt, withinPeriod } from './record-refs.ts';
 
 /**
  * Practice membership: a PractitionerRole of a Practitioner at a practice's Organization, kept by that
@@ -56,10 +56,26 @@ export async function practicesOfPractitioner(
   practitionerId: string,
   now: Date,
 ): Promise<string[]> {
+  return (await membershipOf(find, practitionerId, now)).practices;
+}
+
+/**
+ * The practices where the practitioner has a current role, and the next instant a role's period
+ * starts or ends (a cached membership must not outlive it; access-cache.ts).
+ */
+export async function membershipOf(
+  find: FindResources,
+  practitionerId: string,
+  now: Date,
+): Promise<{ practices: string[]; changesAt: number | undefined }> {
   const roles = (await find(
     rolesQuery([{ kind: 'reference', param: 'practitioner', any: [{ target: `Practitioner/${practitionerId}` }] }]),
   )) as PractitionerRole[];
-  return [...new Set(roles.filter((r) => roleIsCurrent(r, now)).flatMap((r) => membershipPractice(r) ?? []))];
+  const practices = [
+    ...new Set(roles.filter((r) => roleIsCurrent(r, now)).flatMap((r) => membershipPractice(r) ?? [])),
+  ];
+  const terms = roles.filter((r) => r.active !== false && membershipPractice(r) !== undefined);
+  return { practices, changesAt: earliest(...terms.map((r) => periodChangesAt(r.period, now))) };
 }
 
 /** Whether `Practitioner/<id>` (fhirUser) has a current administrator role at the practice. */

@@ -26,6 +26,28 @@ export function withinPeriod(period: Period | undefined, now: Date): boolean {
   return true;
 }
 
+/**
+ * The next instant (ms since the epoch) after `now` at which `withinPeriod(period, ·)` changes its
+ * answer, or undefined when it never will (no period, an open or broken end, or already over).
+ * Cached entitlements must not outlive it (access-cache.ts): time passing is not an event.
+ */
+export function periodChangesAt(period: Period | undefined, now: Date): number | undefined {
+  if (!period) return undefined;
+  const instant = now.toISOString();
+  const start = typeof period.start === 'string' ? dateRange(period.start) : undefined;
+  const end = typeof period.end === 'string' ? dateRange(period.end) : undefined;
+  if ((period.start !== undefined && !start) || (period.end !== undefined && !end)) return undefined;
+  if (start && instant < start.low) return Date.parse(start.low);
+  if (end && instant <= end.high) return Date.parse(end.high) + 1;
+  return undefined;
+}
+
+/** The earliest of the instants given (undefined ones ignored). */
+export function earliest(...instants: Array<number | undefined>): number | undefined {
+  const defined = instants.filter((t): t is number => t !== undefined);
+  return defined.length > 0 ? Math.min(...defined) : undefined;
+}
+
 export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }

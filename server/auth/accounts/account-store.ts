@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyValueStore } from '../../storage/key-value-store.ts';
+import { bumpAccessEpoch } from '../../access/access-epoch.ts';
 import type { Account, AccountKind } from './account.ts';
 
 /**
@@ -173,6 +174,10 @@ export class AccountStore {
       if (!record) throw new AccountInputError(`No account with id ${id}`);
       const changed = { ...change(record), updatedAt: new Date(this.#now()).toISOString() };
       await this.#kv.upsert(ACCOUNT_NAMESPACE, id, toPayload(changed));
+      // A changed password (credentials epoch), kind or person changes what the account's tokens
+      // reach: no process may answer from a cached verdict or principal after this returns
+      // (decision 0017). A new account needs none: nothing cached can name its fresh id.
+      await bumpAccessEpoch(this.#kv);
     });
   }
 

@@ -7,6 +7,8 @@ import type { Clock } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
 import { issuedBeforeEpoch } from '../accounts/credentials-epoch.ts';
 import type { TokenGrant } from '../../access/principal.ts';
+import { EPOCH_LOCAL, tokenKey } from '../../access/access-cache.ts';
+import type { AccessCaches } from '../../access/access-cache.ts';
 import { clientPractice, managesAccess } from './client-metadata.ts';
 
 /**
@@ -19,6 +21,12 @@ import { clientPractice, managesAccess } from './client-metadata.ts';
  * error handler of the mount point answers with an OperationOutcome.
  * A request without an Authorization header passes through without a grant (the FHIR layer decides
  * what is public).
+ *
+ * With `cache`, a request first reads the access epoch (the one lookup of a request whose token is
+ * cached) and leaves it in `res.locals.accessEpoch` for the access resolution; a token verified under
+ * the same epoch is not looked up again until it, its grant or the cache entry expires (decision
+ * 0017: a revocation, a password change or a client's removal starts a new epoch before it is
+ * acknowledged, so the very next request checks the token again). Refused tokens are never cached.
  */
 export interface BearerDeps {
   provider: Provider;
@@ -27,9 +35,12 @@ export interface BearerDeps {
   logger: Pick<Logger, 'warn' | 'error'>;
   /** Read at every user-token request: the account's credentials epoch lives in the shared store. */
   accounts: Pick<AccountService, 'findById'>;
+  /** The process's access caches (server/access/access-cache.ts); without them every request looks up. */
+  cache?: Pick<AccessCaches, 'readEpoch' | 'tokens'>;
 }
 
-type Verdict = { grant: TokenGrant } | { problem: string; expired?: boolean };
+/** `until`: ms since the epoch when the token or its grant expires (a cached verdict must not outlive it). */
+type Verdict = { grant: TokenGrant; until: number } | { problem: string; expired?: boolean };
 
 interface StoredToken {
   kind: string;
@@ -52,7 +63,7 @@ export function bearerMiddleware(deps: BearerDeps): RequestHandler {
     const header = req.headers.authorization;
     if (header === undefined) return next();
     try {
-      const verdict = await verify(deps, header);
+      const verdict = await check(deps, header, res.locals);
       if ('problem' in verdict) return next(invalidToken(deps.fhirBaseUrl, verdict.problem, verdict.expired));
       res.locals.grant = verdict.grant;
       next();
@@ -63,10 +74,26 @@ export function bearerMiddleware(deps: BearerDeps): RequestHandler {
   };
 }
 
-async function verify(deps: BearerDeps, header: string): Promise<Verdict> {
+/** The cached verdict of the token under the current epoch, else a full verification (cached when valid). */
+async function check(deps: BearerDeps, header: string, locals: Record<string, unknown>): Promise<Verdict> {
   const match = BEARER.exec(header);
   if (!match) return { problem: 'The Authorization header must be "Bearer <access token>"' };
   const value = match[1]!;
+  const { cache } = deps;
+  if (!cache) return verify(deps, value);
+  // The epoch is read before anything the cache is filled from (access-epoch.ts has the argument).
+  const epoch = await cache.readEpoch();
+  locals[EPOCH_LOCAL] = epoch;
+  const key = tokenKey(value);
+  const cached = cache.tokens.get(key, epoch, deps.clock());
+  if (cached) return { grant: cached, until: Number.POSITIVE_INFINITY };
+  const verdict = await verify(deps, value);
+  // Requests share a cached grant: frozen, so none can change another's.
+  if ('grant' in verdict) cache.tokens.set(key, Object.freeze(verdict.grant), epoch, deps.clock(), verdict.until);
+  return verdict;
+}
+
+async function verify(deps: BearerDeps, value: string): Promise<Verdict> {
   const { provider } = deps;
   const token = ((await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value))) as
     StoredToken | undefined;
@@ -77,32 +104,35 @@ async function verify(deps: BearerDeps, header: string): Promise<Verdict> {
   if (!audiences.includes(deps.fhirBaseUrl)) return { problem: 'The access token is not for this FHIR server' };
   if (token.isSenderConstrained()) return { problem: 'Sender-constrained tokens are not accepted' };
   // Independent lookups, run together so a networked store adds one round trip, not three.
-  const [client, userProblem] = await Promise.all([
+  const [client, user] = await Promise.all([
     token.clientId ? provider.Client.find(token.clientId) : undefined,
-    token.kind === 'AccessToken' ? userTokenProblem(deps, token) : undefined,
+    token.kind === 'AccessToken' ? userTokenCheck(deps, token) : undefined,
   ]);
   if (!client) return { problem: 'The access token belongs to an unknown client' };
-  if (userProblem) return { problem: userProblem };
-  return { grant: toGrant(token, client) };
+  if (typeof user === 'string') return { problem: user };
+  return { grant: toGrant(token, client), until: Math.min(token.exp * 1000, user?.grantUntil ?? Infinity) };
 }
 
-/** A user token needs its grant and its account, and must postdate the account's last password change. */
-async function userTokenProblem(deps: BearerDeps, token: StoredToken): Promise<string | undefined> {
-  const [grantValid, account] = await Promise.all([
-    grantIsValid(deps.provider, token),
+/**
+ * A user token needs its grant and its account, and must postdate the account's last password
+ * change: a problem, or when the grant expires (ms since the epoch).
+ */
+async function userTokenCheck(deps: BearerDeps, token: StoredToken): Promise<string | { grantUntil: number }> {
+  const [grant, account] = await Promise.all([
+    validGrant(deps.provider, token),
     token.accountId ? deps.accounts.findById(token.accountId) : undefined,
   ]);
-  if (!grantValid) return 'The authorization behind the access token was revoked';
+  if (!grant) return 'The authorization behind the access token was revoked';
   if (!account) return 'The account of the access token no longer exists';
   if (issuedBeforeEpoch(account, token.iat))
     return "The access token was issued before the account's password changed; sign in again";
-  return undefined;
+  return { grantUntil: typeof grant.exp === 'number' ? grant.exp * 1000 : Infinity };
 }
 
-async function grantIsValid(provider: Provider, token: StoredToken): Promise<boolean> {
-  if (!token.grantId) return false;
+async function validGrant(provider: Provider, token: StoredToken): Promise<{ exp?: unknown } | undefined> {
+  if (!token.grantId) return undefined;
   const grant = await provider.Grant.find(token.grantId);
-  return !!grant && grant.clientId === token.clientId && grant.accountId === token.accountId;
+  return grant && grant.clientId === token.clientId && grant.accountId === token.accountId ? grant : undefined;
 }
 
 function toGrant(token: StoredToken, client: Client): TokenGrant {

@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Clock, KeyValueStore } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
+import type { AccessCaches } from '../../access/access-cache.ts';
 import { normalizeAuthorizeRequest } from './authorize-request.ts';
 import { bearerMiddleware } from './bearer.ts';
 import { registerClient } from './clients.ts';
@@ -49,6 +50,8 @@ export interface SmartAuthOptions {
   purgeIntervalMs?: number;
   /** Sign-in through the app's practice's own OpenID provider (../federation/smart-federation.ts); default: none. */
   federation?: InteractionFederation;
+  /** The process's access caches: the bearer check keeps verdicts there (decision 0017); default none. */
+  accessCaches?: AccessCaches;
 }
 
 export interface SmartAuth {
@@ -127,7 +130,14 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const purge = schedulePurge(keyValue, options.purgeIntervalMs ?? 10 * 60 * 1000, logger);
   return {
     router,
-    bearer: bearerMiddleware({ provider, fhirBaseUrl, clock, logger, accounts: options.accounts }),
+    bearer: bearerMiddleware({
+      provider,
+      fhirBaseUrl,
+      clock,
+      logger,
+      accounts: options.accounts,
+      ...(options.accessCaches ? { cache: options.accessCaches } : {}),
+    }),
     provider,
     registerClient: (registration) => registerClient(provider, registration),
     createLaunch: (input) => launches.createLaunch(input),
