@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
+import { startTreeServer } from './tree-server.ts';
 
 /**
  * A/B of two checkouts of the server on one store, alternating, to tell a change's cost from the
@@ -101,28 +101,7 @@ const MEASURES: Array<{ name: string; path: () => string }> = [
 ];
 
 async function measure(tree: string): Promise<number[]> {
-  const child = spawn(join(tree, 'node_modules/node/bin/node'), [join(tree, 'server/main.ts')], {
-    cwd: tree,
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      BASE_URL: BASE,
-      FHIR_RATE_LIMIT_PER_TOKEN: '1000000000',
-    },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${BASE}/readyz`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const server = await startTreeServer(tree, { dataDir, port: PORT });
   const token = await new BackendTokens(BASE, client).token();
   const results: number[] = [];
   for (const m of MEASURES) {
@@ -135,8 +114,7 @@ async function measure(tree: string): Promise<number[]> {
     });
     results.push(Math.round(result.requests.average));
   }
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await server.stop();
   return results;
 }
 

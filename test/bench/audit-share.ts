@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
+import { startTreeServer } from './tree-server.ts';
 
 /**
  * The audit trail's share of the server's CPU under a read load (issue #11). Not a test, not in
@@ -105,21 +105,8 @@ async function run(n: number, mode: 'on' | 'off' | 'profile'): Promise<Run> {
       : mode === 'profile'
         ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
         : [];
-  const child = spawn(join(tree, 'node_modules/node/bin/node'), [...flags, join(tree, 'server/main.ts')], {
-    cwd: tree,
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      BASE_URL: BASE,
-      FHIR_RATE_LIMIT_PER_TOKEN: '1000000000',
-    },
-    stdio: 'ignore',
-  });
-  await ready();
+  const server = await startTreeServer(tree, { dataDir, port: PORT, nodeFlags: flags });
+  const child = server.child;
   const token = await new BackendTokens(BASE, client).token();
   const load = (duration: number) =>
     autocannon({
@@ -138,22 +125,9 @@ async function run(n: number, mode: 'on' | 'off' | 'profile'): Promise<Run> {
   const result = await load(SECONDS);
   const cpu = cpuMs(child) - before;
   if (result.non2xx > 0) throw new Error(`${result.non2xx} requests were not answered 2xx`);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await server.stop();
   const profile = mode === 'profile' ? readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
   return { requests: result.requests.total, cpuMs: cpu, ...(profile ? { profile: join(profileDir, profile) } : {}) };
-}
-
-async function ready(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${BASE}/readyz`)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server did not start');
 }
 
 /** The process's CPU time so far (user + system), from /proc (clock ticks of 10 ms). */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { createApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
+import { startTreeServer } from './tree-server.ts';
 import { syntheticPatient } from './synthetic-patients.ts';
 
 /**
@@ -47,28 +47,7 @@ interface Figures {
 
 async function measure(tree: string): Promise<Figures> {
   const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
-  const child = spawn(join(tree, 'node_modules/node/bin/node'), [...profile, join(tree, 'server/main.ts')], {
-    cwd: tree,
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      BASE_URL: BASE,
-      FHIR_RATE_LIMIT_PER_TOKEN: '1000000000',
-    },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${BASE}/readyz`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const server = await startTreeServer(tree, { dataDir, port: PORT, nodeFlags: profile });
   const token = await new BackendTokens(BASE, client).token();
   const result = await autocannon({
     url: `${BASE}/fhir/R4/Patient`,
@@ -82,8 +61,7 @@ async function measure(tree: string): Promise<Figures> {
     },
     requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(syntheticPatient(10_000_000 + created++)) }) }],
   });
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await server.stop();
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
