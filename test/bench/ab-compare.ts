@@ -15,6 +15,8 @@ import { startTreeServer } from './tree-server.ts';
  * A/B of two checkouts of the server on one store, alternating, to tell a change's cost from the
  * machine's noise (the bench's single runs vary by 10–40 % here). Not a test.
  * Usage: node test/bench/ab-compare.ts <tree A> <tree B> [rounds]
+ * Env: AB_ONLY=<part of a measure's name> runs only those measures; CPU_PROF=<dir> starts the servers
+ * under `node --cpu-prof` (one profile per server run, for profile-summary.ts).
  */
 const [treeA, treeB, roundsArg] = process.argv.slice(2) as [string, string, string?];
 const ROUNDS = Number(roundsArg ?? 3);
@@ -87,7 +89,7 @@ await engine.close();
 console.error(`store ready: ${dataDir}`);
 
 const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)] as T;
-const MEASURES: Array<{ name: string; path: () => string }> = [
+const ALL_MEASURES: Array<{ name: string; path: () => string }> = [
   { name: 'read Patient/[id]', path: () => `/fhir/R4/Patient/${pick(ids)}` },
   {
     name: 'Patient?name=[3]&birthdate=ge',
@@ -99,9 +101,12 @@ const MEASURES: Array<{ name: string; path: () => string }> = [
     path: () => `/fhir/R4/Observation?patient=${pick(ids)}&category=vital-signs&date=ge2026-03-01&_sort=-date`,
   },
 ];
+/** AB_ONLY=<part of a measure's name> keeps only the matching measures (e.g. for one profile). */
+const MEASURES = ALL_MEASURES.filter((m) => !process.env.AB_ONLY || m.name.includes(process.env.AB_ONLY));
 
 async function measure(tree: string): Promise<number[]> {
-  const server = await startTreeServer(tree, { dataDir, port: PORT });
+  const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  const server = await startTreeServer(tree, { dataDir, port: PORT, nodeFlags: profile });
   const token = await new BackendTokens(BASE, client).token();
   const results: number[] = [];
   for (const m of MEASURES) {
