@@ -63,6 +63,8 @@ export interface AuditTrailOptions {
 export interface TrailClock {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Milliseconds since the epoch (Date.now when absent): decides whether a counter's minute is over. */
+  now?(): number;
 }
 
 /** Real timers that never keep the process alive on their own (main.ts closes the trail). */
@@ -335,13 +337,13 @@ export class AuditTrail {
     if (this.#closed) return;
     const ms = this.#nextWriteInMs();
     if (ms === undefined) return;
-    const at = Date.now() + ms;
+    const at = this.#now() + ms;
     if (this.#timer && this.#timer.at <= at) return;
     this.#disarm();
     const handle = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       // Background write: a failure is already logged and rescheduled by #failed.
-      this.#write(Date.now()).catch(() => undefined);
+      this.#write(this.#now()).catch(() => undefined);
     }, ms);
     this.#timer = { handle, at };
   }
@@ -354,7 +356,11 @@ export class AuditTrail {
     }
     const due = this.#aggregates.nextDue();
     if (due === undefined) return undefined;
-    return this.#failures > 0 ? this.#backoffMs() : Math.max(0, due - Date.now());
+    return this.#failures > 0 ? this.#backoffMs() : Math.max(0, due - this.#now());
+  }
+
+  #now(): number {
+    return this.#clock.now?.() ?? Date.now();
   }
 
   #disarm(): void {

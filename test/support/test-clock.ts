@@ -21,18 +21,20 @@ export function testClock(start = Date.UTC(2030, 0, 1)): TestClock {
   return clock;
 }
 
-/** Timers that fire only when the test says so. */
+/** Timers that fire only when the test says so; `now()` is the fixed time given, or the real clock. */
 export interface ManualClock extends TrailClock {
+  now(): number;
   /** Delays of the timers now pending, in arming order. */
   readonly pending: number[];
   /** Fires every pending timer. */
   fire(): void;
 }
 
-export function manualClock(): ManualClock {
+export function manualClock(fixedNow?: number): ManualClock {
   const timers = new Map<number, { callback: () => void; ms: number }>();
   let next = 0;
   return {
+    now: () => fixedNow ?? Date.now(),
     setTimeout: (callback, ms) => {
       timers.set(++next, { callback, ms });
       return next;
