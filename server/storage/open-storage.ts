@@ -17,7 +17,15 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
       logger,
     });
   } else {
-    engine = new SqliteEngine(join(config.dataDir, 'fhir.sqlite'));
+    engine = new SqliteEngine(join(config.dataDir, 'fhir.sqlite'), {
+      onUpgrade: (upgrade) =>
+        upgrade.phase === 'start'
+          ? logger.warn(
+              { from: upgrade.from, to: upgrade.to },
+              'upgrading the store to a new schema version before serving: one time only, and a large store takes minutes',
+            )
+          : logger.info({ from: upgrade.from, to: upgrade.to, ms: upgrade.ms }, 'store upgraded'),
+    });
   }
   await engine.open();
   logger.info({ engine: engine.name }, 'storage open');

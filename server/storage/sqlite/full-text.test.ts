@@ -10,6 +10,7 @@ import { indexWithAccess } from '../../access/access-index.ts';
 import { loadFhirDefinitions, testSearch, TEST_BASE_URL } from '../../../test/support/repository-setup.ts';
 import type { StorageEngine } from '../storage-engine.ts';
 import { SCHEMA_VERSION } from './schema.ts';
+import type { SchemaUpgrade } from './schema.ts';
 import { SqliteEngine } from './sqlite-engine.ts';
 
 /**
@@ -72,8 +73,10 @@ describe('SQLite full-text index', () => {
 
   it('keeps the words in FTS5, never in idx_string; a resource without words has no FTS5 row', async () => {
     const path = file();
-    const engine = new SqliteEngine(path);
+    const upgrades: SchemaUpgrade[] = [];
+    const engine = new SqliteEngine(path, { onUpgrade: (u) => upgrades.push(u) });
     await engine.open();
+    assert.deepEqual(upgrades, [], 'a new store is created, not upgraded');
     await write(engine, [...PATIENTS, { resourceType: 'Patient', id: 'c' }]);
     assert.deepEqual(await ids(engine, { _content: 'blood zoe' }), ['a']);
     await engine.close();
@@ -102,17 +105,28 @@ describe('SQLite full-text index', () => {
           if (row.kind === 'string' && (row.param === '_content' || row.param === '_text'))
             insert.run(p.id as string, row.param, row.value, row.exact);
     });
-    const reopened = new SqliteEngine(path);
+    const upgrades: SchemaUpgrade[] = [];
+    const reopened = new SqliteEngine(path, { onUpgrade: (u) => upgrades.push(u) });
     await reopened.open();
     try {
+      // The operator is told before the (possibly long) migration and after it.
+      assert.deepEqual(
+        upgrades.map(({ from, to, phase }) => ({ from, to, phase })),
+        [
+          { from: 1, to: 2, phase: 'start' },
+          { from: 1, to: 2, phase: 'done' },
+        ],
+      );
+      assert.equal(typeof upgrades[1]?.ms, 'number');
       assert.deepEqual(await ids(reopened, { _content: 'blood zoe' }), ['a']);
       assert.deepEqual(await ids(reopened, { _content: 'brown' }), ['b']);
       assert.deepEqual(await ids(reopened, { _text: 'press' }), ['a']);
       assert.deepEqual(await ids(reopened, { '_text:missing': 'true' }), ['b']);
-      // A second open finds the store migrated and changes nothing.
-      const again = new SqliteEngine(path);
+      // A second open finds the store migrated and changes nothing (nor reports an upgrade).
+      const again = new SqliteEngine(path, { onUpgrade: (u) => upgrades.push(u) });
       await again.open();
       await again.close();
+      assert.equal(upgrades.length, 2);
       assert.deepEqual(await ids(reopened, { _content: 'blood' }), ['a']);
     } finally {
       await reopened.close();

@@ -84,13 +84,25 @@ ${FULL_TEXT_SCHEMA}`;
 
 export const INDEX_TABLES = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;
 
+/** What applySchema reports around the migrations of a store that has data (`ms` once done). */
+export interface SchemaUpgrade {
+  from: number;
+  to: number;
+  phase: 'start' | 'done';
+  ms?: number;
+}
+
+function hasData(db: DatabaseSync): boolean {
+  return (db.prepare('SELECT EXISTS (SELECT 1 FROM history) AS found').get() as { found: number }).found === 1;
+}
+
 /**
  * Creates the tables of a new store, or brings an older store's up to SCHEMA_VERSION on open
  * (`PRAGMA user_version`; 0 is a new file or a store from before versions were recorded, which is
  * version 1). One transaction, so that a second process opening the store at the same time waits
  * and then finds it done. A store of a newer version than this server knows is refused.
  */
-export function applySchema(db: DatabaseSync): void {
+export function applySchema(db: DatabaseSync, onUpgrade?: (upgrade: SchemaUpgrade) => void): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     const { user_version: found } = db.prepare('PRAGMA user_version').get() as { user_version: number };
@@ -100,10 +112,16 @@ export function applySchema(db: DatabaseSync): void {
           `versions up to ${SCHEMA_VERSION}. Run the newer server, or restore a backup from before the upgrade.`,
       );
     db.exec(SCHEMA);
-    for (let version = Math.max(found, 1) + 1; version <= SCHEMA_VERSION; version++) {
+    const from = Math.max(found, 1);
+    // A store with data gets a word before and after: moving a large store's words took many minutes.
+    const upgrade = from < SCHEMA_VERSION && hasData(db) ? { from, to: SCHEMA_VERSION } : undefined;
+    const started = performance.now();
+    if (upgrade) onUpgrade?.({ ...upgrade, phase: 'start' });
+    for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
       const migration = MIGRATIONS[version];
       if (migration) db.exec(migration);
     }
+    if (upgrade) onUpgrade?.({ ...upgrade, phase: 'done', ms: Math.round(performance.now() - started) });
     if (found !== SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (err) {

@@ -16,6 +16,7 @@ import { compileHistory, compileSearch } from './compile-search.ts';
 import { splitFullText } from '../../fhir/search/content-index.ts';
 import { FullTextIndex } from './full-text.ts';
 import { INDEX_TABLES, applySchema } from './schema.ts';
+import type { SchemaUpgrade } from './schema.ts';
 
 /**
  * The writer's page cache, in KiB (SQLite's convention for negative values): 256 MiB instead of the
@@ -36,6 +37,7 @@ const WRITER_CACHE_SIZE = -262_144;
 export class SqliteEngine implements StorageEngine {
   readonly name = 'sqlite' as const;
   readonly #path: string;
+  readonly #onUpgrade?: (upgrade: SchemaUpgrade) => void;
   #writer?: DatabaseSync;
   #readerDb?: DatabaseSync;
   #readerSession?: SqliteSession;
@@ -54,9 +56,18 @@ export class SqliteEngine implements StorageEngine {
    * `clock` (ms since the epoch) decides key-value expiry; tests inject one. `groupCommit` bounds the
    * groups (group-commit.ts; tests change it).
    */
-  constructor(path: string, options: { clock?: Clock; groupCommit?: Partial<GroupLimits> } = {}) {
+  constructor(
+    path: string,
+    options: {
+      clock?: Clock;
+      groupCommit?: Partial<GroupLimits>;
+      /** Told before and after the schema migrations of a store with data (they can take minutes). */
+      onUpgrade?: (upgrade: SchemaUpgrade) => void;
+    } = {},
+  ) {
     if (path === ':memory:') throw new Error('SqliteEngine needs a file path (use a temporary directory in tests)');
     this.#path = path;
+    this.#onUpgrade = options.onUpgrade;
     this.#commits = new GroupCommit(() => this.#openWriter(), options.groupCommit);
     this.keyValue = new SqliteKeyValueStore({
       reader: () => {
@@ -79,7 +90,7 @@ export class SqliteEngine implements StorageEngine {
     writer.exec(
       `PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = ${WRITER_CACHE_SIZE};`,
     );
-    applySchema(writer);
+    applySchema(writer, this.#onUpgrade);
     const reader = new DatabaseSync(this.#path);
     reader.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;');
     this.#writer = writer;
