@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -140,3 +140,6 @@ for (const [i, m] of MEASURES.entries()) {
   const b = median(table.B!.map((r) => r[i] as number));
   console.log(`${m.name}: A ${a} req/s, B ${b} req/s (${(((b - a) / a) * 100).toFixed(1)} %)`);
 }
+// The store is ~0.4–1 GiB; set AB_KEEP=1 to keep it (e.g. for EXPLAIN QUERY PLAN).
+if (process.env.AB_KEEP === '1') console.error(`store kept: ${dataDir}`);
+else rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -91,3 +91,6 @@ for (const [label] of trees) {
     `create Patient ${label}: median ${median(rows.map((r) => r.rps))} req/s, p50 ${median(rows.map((r) => r.p50))} ms, p99 ${median(rows.map((r) => r.p99))} ms`,
   );
 }
+// The store is ~0.4–1 GiB; set AB_KEEP=1 to keep it (e.g. for EXPLAIN QUERY PLAN).
+if (process.env.AB_KEEP === '1') console.error(`store kept: ${dataDir}`);
+else rmSync(dataDir, { recursive: true, force: true });
