@@ -4,14 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Resource } from '@medplum/fhirtypes';
-import { pino } from 'pino';
 import { OWNER_SYSTEM } from '../server/access/access-index.ts';
-import { createApp } from '../server/app.ts';
-import { loadConfig } from '../server/config.ts';
-import { SqliteEngine } from '../server/storage/sqlite/sqlite-engine.ts';
 import { openEngineOn } from './support/repository-setup.ts';
 import type { TestEngine } from './support/repository-setup.ts';
-import { practiceOf, startServerProcess } from './support/server-process.ts';
+import { openAppOn, practiceOf, startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { postForm } from './support/smart-sign-in.ts';
 import { testAccounts } from './support/test-accounts.ts';
@@ -43,13 +39,7 @@ describe('revocation with warm per-process caches, two server processes on one s
   /** Records, accounts and a public app, written in-process before the servers start. */
   async function seed(): Promise<void> {
     practiceId = (await practiceOf(dataDir)).practiceId;
-    const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
-    await engine.open();
-    const app = await createApp({
-      config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false' }),
-      engine,
-      logger: pino({ level: 'silent' }),
-    });
+    const { app, close } = await openAppOn(dataDir);
     try {
       const meta = { tag: [{ system: OWNER_SYSTEM, code: practiceId }] };
       const put = async (key: string, resource: Resource) =>
@@ -88,8 +78,7 @@ describe('revocation with warm per-process caches, two server processes on one s
         })
       ).clientId;
     } finally {
-      await app.close();
-      await engine.close();
+      await close();
     }
   }
 

@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Patient } from '@medplum/fhirtypes';
-import { pino } from 'pino';
-import { createApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
+import { openAppOn } from '../support/server-process.ts';
 import { startTreeServer } from './tree-server.ts';
 
 /**
@@ -37,13 +34,7 @@ const FAMILIES = [
   'martinez',
 ];
 
-const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
-await engine.open();
-const app = await createApp({
-  config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', BASE_URL: BASE }),
-  engine,
-  logger: pino({ level: 'silent' }),
-});
+const { app, close: closeApp } = await openAppOn(dataDir, BASE);
 const client = await provisionPractice(app, 'AB practice', undefined, { managesAccess: false });
 const tag = { tag: [{ system: OWNER_SYSTEM, code: client.practiceId }] };
 const ids: string[] = [];
@@ -84,8 +75,7 @@ for (let i = 0; i < PATIENTS; i += 100) {
     }
   });
 }
-await app.close();
-await engine.close();
+await closeApp();
 console.error(`store ready: ${dataDir}`);
 
 const pick = <T>(a: T[]): T => a[Math.floor(Math.random() * a.length)] as T;

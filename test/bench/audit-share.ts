@@ -5,12 +5,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import type { Patient } from '@medplum/fhirtypes';
-import { pino } from 'pino';
-import { createApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
+import { openAppOn } from '../support/server-process.ts';
 import { startTreeServer } from './tree-server.ts';
 
 /**
@@ -52,13 +49,7 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'audit-share-'));
 const PATIENTS = 1000;
 
-const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
-await engine.open();
-const app = await createApp({
-  config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', BASE_URL: BASE }),
-  engine,
-  logger: pino({ level: 'silent' }),
-});
+const { app, close: closeApp } = await openAppOn(dataDir, BASE);
 const client = await provisionPractice(app, 'Audit share practice', undefined, { managesAccess: false });
 const ids: string[] = [];
 for (let i = 0; i < PATIENTS; i += 100) {
@@ -74,8 +65,7 @@ for (let i = 0; i < PATIENTS; i += 100) {
     }
   });
 }
-await app.close();
-await engine.close();
+await closeApp();
 console.error(`store ready: ${dataDir}`);
 
 // The "off" preloads: the tree's trail records nothing (module instances are shared by URL).

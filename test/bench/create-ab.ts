@@ -2,11 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { pino } from 'pino';
-import { createApp } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { BackendTokens, provisionPractice } from '../support/practice-client.ts';
+import { openAppOn } from '../support/server-process.ts';
 import { startTreeServer } from './tree-server.ts';
 import { syntheticPatient } from './synthetic-patients.ts';
 
@@ -25,16 +22,9 @@ const PORT = 18_322;
 const BASE = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'create-ab-'));
 
-const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
-await engine.open();
-const app = await createApp({
-  config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', BASE_URL: BASE }),
-  engine,
-  logger: pino({ level: 'silent' }),
-});
+const { app, close: closeApp } = await openAppOn(dataDir, BASE);
 const client = await provisionPractice(app, 'Create practice', undefined, { managesAccess: false });
-await app.close();
-await engine.close();
+await closeApp();
 console.error(`store: ${dataDir}`);
 
 let created = 0;

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp } from '../../server/app.ts';
+import type { App } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SqliteEngine } from '../../server/storage/sqlite/sqlite-engine.ts';
 import { actAs, BackendTokens, provisionPractice } from './practice-client.ts';
@@ -36,24 +37,35 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** An app on a data directory's SQLite store, in this process (seeding before servers start); `close` closes both. */
+export async function openAppOn(dataDir: string, baseUrl?: string): Promise<{ app: App; close: () => Promise<void> }> {
+  const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
+  await engine.open();
+  const app = await createApp({
+    config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false', ...(baseUrl ? { BASE_URL: baseUrl } : {}) }),
+    engine,
+    logger: pino({ level: 'silent' }),
+  });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await engine.close();
+    },
+  };
+}
+
 const provisioned = new Map<string, PracticeClient>();
 
 /** The practice and backend client of a data directory, created on first use. */
 export async function practiceOf(dataDir: string): Promise<PracticeClient> {
   let client = provisioned.get(dataDir);
   if (!client) {
-    const engine = new SqliteEngine(join(dataDir, 'fhir.sqlite'));
-    await engine.open();
-    const app = await createApp({
-      config: loadConfig({ DATA_DIR: dataDir, SEED_DEMO: 'false' }),
-      engine,
-      logger: pino({ level: 'silent' }),
-    });
+    const { app, close } = await openAppOn(dataDir);
     try {
       client = await provisionPractice(app);
     } finally {
-      await app.close();
-      await engine.close();
+      await close();
     }
     provisioned.set(dataDir, client);
   }
