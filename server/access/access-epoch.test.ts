@@ -8,6 +8,7 @@ import { VersionedRepository } from '../storage/repository.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { StorageEngine } from '../storage/storage-engine.ts';
 import { indexWithAccess, OWNER_SYSTEM, tombstoneRows } from './access-index.ts';
+import { startsNewEpoch } from '../../test/support/access-epoch.ts';
 import { bumpAccessEpoch, bumpOnAccessWrites, readAccessEpoch, writeChangesAccess } from './access-epoch.ts';
 
 const owned = { meta: { tag: [{ system: OWNER_SYSTEM, code: 'practice-x' }] } };
@@ -47,12 +48,7 @@ for (const engineName of ['sqlite', 'mingo'] as const) {
     let closeEngine: () => Promise<void>;
     let repo: Repository;
     const epoch = () => readAccessEpoch(engine.keyValue);
-    /** Whether `change` started a new epoch. */
-    const bumps = async (change: () => Promise<unknown>): Promise<boolean> => {
-      const before = await epoch();
-      await change();
-      return (await epoch()) !== before;
-    };
+    const bumps = (change: () => Promise<unknown>) => startsNewEpoch(engine.keyValue, change);
 
     before(async () => {
       loadFhirDefinitions();

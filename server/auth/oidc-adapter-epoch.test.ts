@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readAccessEpoch } from '../access/access-epoch.ts';
+import { startsNewEpoch } from '../../test/support/access-epoch.ts';
 import { openTestEngine } from '../../test/support/repository-setup.ts';
 import type { TestEngine } from '../../test/support/repository-setup.ts';
 import { createOidcAdapter } from './oidc-adapter.ts';
@@ -19,11 +19,7 @@ describe('the oidc-provider adapter starts a new access epoch on revocation', ()
   });
   after(() => t.close());
 
-  const bumps = async (change: () => Promise<unknown>): Promise<boolean> => {
-    const before = await readAccessEpoch(t.engine.keyValue);
-    await change();
-    return (await readAccessEpoch(t.engine.keyValue)) !== before;
-  };
+  const bumps = (change: () => Promise<unknown>) => startsNewEpoch(t.engine.keyValue, change);
 
   it('revoking a grant, destroying a token, grant or client, or re-registering a client', async () => {
     const tokens = new Adapter('AccessToken');

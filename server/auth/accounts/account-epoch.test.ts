@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readAccessEpoch } from '../../access/access-epoch.ts';
+import { startsNewEpoch } from '../../../test/support/access-epoch.ts';
 import { openTestEngine } from '../../../test/support/repository-setup.ts';
 import type { TestEngine } from '../../../test/support/repository-setup.ts';
 import { testAccounts } from '../../../test/support/test-accounts.ts';
@@ -20,11 +20,7 @@ describe('account changes start a new access epoch', () => {
   });
   after(() => t.close());
 
-  const bumps = async (change: () => Promise<unknown>): Promise<boolean> => {
-    const before = await readAccessEpoch(t.engine.keyValue);
-    await change();
-    return (await readAccessEpoch(t.engine.keyValue)) !== before;
-  };
+  const bumps = (change: () => Promise<unknown>) => startsNewEpoch(t.engine.keyValue, change);
 
   it('a password change, a new fhirUser; not a new account', async () => {
     let id = '';
