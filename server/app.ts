@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import { apiAuditTarget } from './audit/audit-interaction.ts';
 import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
-import { trailRepository } from './audit/trail-repository.ts';
+import { trailStore } from './audit/trail-store.ts';
 import { indexWithAccess, tombstoneRows } from './access/access-index.ts';
 import { bumpOnAccessWrites } from './access/access-epoch.ts';
 import type { PasswordAccountService } from './auth/accounts/account-service.ts';
@@ -82,8 +82,14 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   const auth = await createAuth({ config, keyValue: engine.keyValue, repo, mailer, logger });
   const { bearer, accessFor } = auth;
   // The trail writes only AuditEvents it builds itself (shapes validated by its tests): it skips
-  // the full validator, which would cost more than the rest of the audit together.
-  const audit = new AuditTrail({ repo: trailRepository(repoDeps), logger, fhirBaseUrl: config.fhirBaseUrl });
+  // the full validator, which would cost more than the rest of the audit together, and appends them
+  // through the engine's appender (on SQLite, a thread of its own: decision 0021).
+  const audit = new AuditTrail({
+    repo,
+    store: trailStore({ appender: engine.appender, index: repoDeps.index }),
+    logger,
+    fhirBaseUrl: config.fhirBaseUrl,
+  });
   const fhirLimits = fhirRateLimits(config.rateLimits);
 
   const app = express();

@@ -10,6 +10,7 @@ import { captureLog } from '../../test/support/capture-log.ts';
 import { eventually } from '../../test/support/eventually.ts';
 import { openTestStore, searchIds, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
 import type { TestStore } from '../../test/support/repository-setup.ts';
+import { TestTrailStore } from '../../test/support/test-trail-store.ts';
 import { manualClock } from '../../test/support/test-clock.ts';
 import type { ManualClock } from '../../test/support/test-clock.ts';
 
@@ -144,6 +145,7 @@ describe('aggregated audit of anonymous and throttled requests', () => {
       clock = manualClock(Math.floor(Date.now() / AGGREGATE_WINDOW_MS) * AGGREGATE_WINDOW_MS + 30_000);
       trail = new AuditTrail({
         repo: store.repo,
+        store: new TestTrailStore(store),
         logger: captureLog().logger,
         fhirBaseUrl: TEST_BASE_URL,
         clock,

@@ -23,6 +23,7 @@ import { captureLog } from '../../test/support/capture-log.ts';
 import { eventually } from '../../test/support/eventually.ts';
 import { openTestStore, searchIds, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
 import type { TestStore } from '../../test/support/repository-setup.ts';
+import { TestTrailStore } from '../../test/support/test-trail-store.ts';
 
 /**
  * The FHIR endpoint as server/app.ts assembles it (pino-http request ids, the real router with the
@@ -413,36 +414,23 @@ describe('audit trail behind the FHIR endpoint', () => {
   after(() => store.close());
 
   it('records every request in few transactions; the AuditEvents are valid R4; a failing store fails no request', async () => {
-    let down = false;
-    let transactions = 0;
     let lookups = 0;
-    const bind = (target: Repository, prop: string | symbol) => {
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    };
-    // Counts what the trail reads in its transactions: nothing, when the requests resolved their targets.
-    const counting = (tx: Repository) =>
-      new Proxy(tx, {
-        get(target, prop) {
-          if (prop === 'search' || prop === 'history' || prop === 'read') lookups++;
-          return bind(target, prop);
-        },
-      });
+    // Counts what the trail reads: nothing, when the requests resolved their targets.
     const repo = new Proxy(store.repo, {
       get(target, prop) {
-        if (prop !== 'transaction') return bind(target, prop);
-        return <T>(work: (tx: Repository) => Promise<T>): Promise<T> => {
-          transactions++;
-          return down ? Promise.reject(new Error('store down')) : target.transaction((tx) => work(counting(tx)));
-        };
+        if (prop === 'search' || prop === 'history' || prop === 'read') lookups++;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
       },
     });
+    const appended = new TestTrailStore(store);
     const log = captureLog();
-    // The FHIR endpoint uses the healthy repository; only the trail's writes fail while `down`.
-    // Batches by size only (no timer, no time cap), so the transaction count does not depend on how
+    // The FHIR endpoint uses the healthy repository; only the trail's writes fail while `appended.down`.
+    // Batches by size only (no timer, no time cap), so the append count does not depend on how
     // fast this machine serves the requests.
     const trail = new AuditTrail({
       repo,
+      store: appended,
       logger: log.logger,
       fhirBaseUrl: TEST_BASE_URL,
       flushIntervalMs: 600_000,
@@ -466,10 +454,10 @@ describe('audit trail behind the FHIR endpoint', () => {
       );
       await trail.flush();
       await eventually(() => trail.pending === 0 && trail.stats.written === 50);
-      assert.ok(transactions <= 6, `50 requests in ${transactions} transactions`);
+      assert.ok(appended.appends <= 6, `50 requests in ${appended.appends} transactions`);
       assert.equal(lookups, 0, 'the trail looks up no target: each request left what it resolved');
 
-      down = true;
+      appended.down = true;
       const during = await Promise.all(
         Array.from({ length: 10 }, () => call(`${url}/Patient/${patient.json.id}`, { as: alice })),
       );
@@ -481,7 +469,7 @@ describe('audit trail behind the FHIR endpoint', () => {
       await trail.flush().catch(() => undefined);
       await eventually(() => log.lines.some((l) => /writing audit events failed/.test(l.msg)));
       assert.equal(trail.pending, 10);
-      down = false;
+      appended.down = false;
       await trail.close();
       assert.equal(trail.stats.written, 60);
 

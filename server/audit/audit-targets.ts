@@ -3,7 +3,7 @@ import { ownerOf } from '../access/access-index.ts';
 import { compartmentTargets } from '../fhir/search/compartment-index.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AuditEventContext, AuditRecord } from './audit-record.ts';
-import { isRefusal } from './trail-repository.ts';
+import { isRefusal } from './trail-store.ts';
 
 /*
  * What an AuditEvent says about the resource a request acted on: its owning practice (the event's

@@ -2,19 +2,19 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AuditEvent, Observation, Patient } from '@medplum/fhirtypes';
 import { indexWithAccess, OWNER_SYSTEM } from '../access/access-index.ts';
-import { badRequest } from '../fhir/outcomes.ts';
 import type { FhirError } from '../fhir/outcomes.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { auditEventId } from './audit-event-id.ts';
 import { AuditTrail } from './audit-trail.ts';
-import { trailRepository } from './trail-repository.ts';
+import { trailStore } from './trail-store.ts';
 import { captureLog } from '../../test/support/capture-log.ts';
 import type { CapturedLog } from '../../test/support/capture-log.ts';
 import { eventually } from '../../test/support/eventually.ts';
 import { openTestStore, searchIds, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
 import type { TestStore } from '../../test/support/repository-setup.ts';
 import { manualClock } from '../../test/support/test-clock.ts';
+import { requestIdOf, TestTrailStore } from '../../test/support/test-trail-store.ts';
 import type { ManualClock } from '../../test/support/test-clock.ts';
 
 const staff: AuditRecord['who'] = {
@@ -38,73 +38,25 @@ function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
   };
 }
 
-/**
- * The store's repository, counting transactions, that fails every transaction while `down` is set
- * (as a store that cannot be reached would) and refuses the AuditEvents whose request id is in
- * `invalid` (as validation would).
- */
-class FlakyRepo {
-  transactions = 0;
-  down = false;
-  readonly invalid = new Set<string>();
-  readonly repo: Repository;
-
-  constructor(inner: Repository) {
-    this.repo = new Proxy(inner, {
-      // An arrow function, so `this` is the FlakyRepo, not the handler.
-      get: (target, prop, receiver) => {
-        if (prop !== 'transaction') return bound(target, prop, receiver);
-        return <T>(work: (tx: Repository) => Promise<T>): Promise<T> => {
-          this.transactions++;
-          if (this.down) return Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
-          return target.transaction((tx) => work(this.#refusing(tx)));
-        };
-      },
-    });
-  }
-
-  #refusing(tx: Repository): Repository {
-    const invalid = this.invalid;
-    return new Proxy(tx, {
-      get(target, prop, receiver) {
-        if (prop !== 'create' && prop !== 'update') return bound(target, prop, receiver);
-        return (resource: AuditEvent) => {
-          const requestId = resource.entity?.find((e) => e.type?.code === 'XrequestId')?.what?.identifier?.value;
-          if (requestId && invalid.has(requestId)) return Promise.reject(badRequest('invalid AuditEvent'));
-          return prop === 'create' ? target.create(resource) : target.update(resource);
-        };
-      },
-    });
-  }
-}
-
-/** A property of `target`, its methods bound to it (the repository has private fields). */
-function bound(target: Repository, prop: string | symbol, receiver: unknown): unknown {
-  const value: unknown = Reflect.get(target, prop, receiver);
-  return typeof value === 'function' ? value.bind(target) : value;
-}
-
 async function auditEvents(repo: Repository): Promise<AuditEvent[]> {
   const ids = await searchIds(repo, 'AuditEvent', {});
   return Promise.all(ids.map((id) => repo.read<AuditEvent>('AuditEvent', id)));
 }
 
 function requestIds(events: AuditEvent[]): string[] {
-  return events
-    .map((e) => e.entity?.find((x) => x.type?.code === 'XrequestId')?.what?.identifier?.value as string)
-    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+  return events.map((e) => requestIdOf(e) as string).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
 }
 
 describe('AuditTrail', () => {
   let store: TestStore;
-  let flaky: FlakyRepo;
+  let flaky: TestTrailStore;
   let log: CapturedLog;
   let clock: ManualClock;
   let trail: AuditTrail | undefined;
 
   beforeEach(async () => {
     store = await openTestStore();
-    flaky = new FlakyRepo(store.repo);
+    flaky = new TestTrailStore(store);
     log = captureLog();
     clock = manualClock();
   });
@@ -120,7 +72,8 @@ describe('AuditTrail', () => {
   ): AuditTrail {
     // No time cap by default: these tests count transactions, and a loaded machine must not split them.
     trail = new AuditTrail({
-      repo: flaky.repo,
+      repo: store.repo,
+      store: flaky,
       logger: log.logger,
       fhirBaseUrl: TEST_BASE_URL,
       clock,
@@ -135,12 +88,12 @@ describe('AuditTrail', () => {
   it('writes nothing on the request path: record() only queues and arms the interval timer', async () => {
     const t = newTrail();
     for (let i = 0; i < 5; i++) t.record(record(i));
-    assert.equal(flaky.transactions, 0);
+    assert.equal(flaky.appends, 0);
     assert.equal(t.pending, 5);
     assert.deepEqual(clock.pending, [1000], 'one timer, the interval');
     clock.fire();
     await t.flush();
-    assert.equal(flaky.transactions, 1, 'the five records in one transaction');
+    assert.equal(flaky.appends, 1, 'the five records in one transaction');
     assert.equal(t.pending, 0);
     assert.deepEqual(requestIds(await auditEvents(store.repo)), ['req-0', 'req-1', 'req-2', 'req-3', 'req-4']);
   });
@@ -151,7 +104,7 @@ describe('AuditTrail', () => {
     assert.deepEqual(clock.pending, [0], 'a full batch arms an immediate write');
     clock.fire();
     await t.flush();
-    assert.equal(flaky.transactions, 3);
+    assert.equal(flaky.appends, 3);
     assert.equal(t.stats.batches, 3);
     assert.equal(t.stats.written, 450);
     assert.equal((await auditEvents(store.repo)).length, 450);
@@ -161,7 +114,7 @@ describe('AuditTrail', () => {
     const t = newTrail({ maxTransactionMs: 0 });
     for (let i = 0; i < 4; i++) t.record(record(i));
     await t.flush();
-    assert.equal(flaky.transactions, 4, 'one record per transaction when every transaction is out of time at once');
+    assert.equal(flaky.appends, 4, 'one record per transaction when every transaction is out of time at once');
     assert.equal(t.stats.written, 4);
     assert.equal(t.pending, 0);
     const events = await auditEvents(store.repo);
@@ -185,22 +138,47 @@ describe('AuditTrail', () => {
     assert.ok(Math.abs(ms - Date.now()) < 5000, 'the first 48 bits are the time in ms');
   });
 
-  it('trailRepository writes AuditEvents without the validator, and refuses anything else', async () => {
-    const repo = trailRepository({
-      engine: store.engine,
-      validate: () => assert.fail('the validator is not called'),
-      index: (r) => indexWithAccess(r, TEST_BASE_URL),
+  it('trailStore writes AuditEvents without the validator, and refuses anything else, writing nothing', async () => {
+    const events = trailStore({
+      appender: store.engine.appender,
+      index: () => assert.fail("the direct rows serve the trail's events"),
     });
-    const t = new AuditTrail({ repo, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock });
+    const t = new AuditTrail({
+      repo: store.repo,
+      store: events,
+      logger: log.logger,
+      fhirBaseUrl: TEST_BASE_URL,
+      clock,
+    });
     t.record(record(1));
     await t.close();
     assert.equal(t.stats.written, 1);
-    assert.equal((await auditEvents(store.repo)).length, 1);
-    await assert.rejects(repo.create<Patient>({ resourceType: 'Patient' }), (err: FhirError) => err.status === 400);
+    const [written] = await auditEvents(store.repo);
+    assert.equal(written?.meta?.versionId, '1');
+    assert.deepEqual(store.validator.issues(written as AuditEvent), [], 'a valid R4 AuditEvent as stored');
+    const valid = { ...(written as AuditEvent), id: auditEventId() };
     await assert.rejects(
-      repo.create({ resourceType: 'AuditEvent' } as AuditEvent),
+      events.append([valid, { resourceType: 'Patient', id: auditEventId() } as unknown as AuditEvent], { maxMs: 100 }),
       (err: FhirError) => err.status === 400,
     );
+    await assert.rejects(
+      events.append([{ resourceType: 'AuditEvent', id: auditEventId() } as AuditEvent], { maxMs: 100 }),
+      (err: FhirError) => err.status === 400,
+    );
+    assert.equal((await auditEvents(store.repo)).length, 1, 'a refused append writes none of its events');
+  });
+
+  it('an id already in use fails the whole append, and the retry writes every record under new ids', async () => {
+    const t = newTrail();
+    t.record(record(1));
+    await t.flush();
+    const [first] = await auditEvents(store.repo);
+    const events = trailStore({ appender: store.engine.appender, index: (r) => indexWithAccess(r, TEST_BASE_URL) });
+    await assert.rejects(
+      events.append([{ ...(first as AuditEvent), id: auditEventId() }, first as AuditEvent], { maxMs: 100 }),
+      /written concurrently/,
+    );
+    assert.equal((await auditEvents(store.repo)).length, 1, 'nothing of the failed append is stored');
   });
 
   it('close() writes everything still queued, before the interval, and later records are refused', async () => {
@@ -227,12 +205,12 @@ describe('AuditTrail', () => {
     );
     assert.deepEqual(clock.pending, [1000], 'a retry is scheduled');
     clock.fire(); // the retry: fails again
-    await eventually(() => flaky.transactions === 2 && clock.pending.length === 1);
+    await eventually(() => flaky.appends === 2 && clock.pending.length === 1);
     assert.deepEqual(clock.pending, [2000], 'the back-off doubles');
     flaky.down = false;
     clock.fire(); // the next retry succeeds
     await eventually(() => t.pending === 0);
-    assert.equal(flaky.transactions, 3);
+    assert.equal(flaky.appends, 3);
     assert.equal(t.pending, 0);
     assert.deepEqual(
       requestIds(await auditEvents(store.repo)),
@@ -278,7 +256,7 @@ describe('AuditTrail', () => {
     flaky.down = true;
     t.record(record(1));
     await t.close({ attempts: 3, retryDelayMs: 1 });
-    assert.equal(flaky.transactions, 3);
+    assert.equal(flaky.appends, 3);
     assert.ok(log.lines.some((l) => /lost/.test(l.msg) && l.lost === 1));
   });
 
@@ -289,7 +267,7 @@ describe('AuditTrail', () => {
     await t.flush();
     clock.fire();
     await t.flush();
-    assert.equal(flaky.transactions, 1);
+    assert.equal(flaky.appends, 1);
     assert.equal((await auditEvents(store.repo)).length, 4);
   });
 

@@ -1,4 +1,4 @@
-import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Repository } from '../storage/repository.ts';
 import { isAggregated, RequestAggregates } from './audit-aggregates.ts';
@@ -7,7 +7,8 @@ import { DEFAULT_SOURCE, toAuditEvent } from './audit-event.ts';
 import type { AuditEventSource } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { targetContexts } from './audit-targets.ts';
-import { isRefusal } from './trail-repository.ts';
+import { isRefusal } from './trail-store.ts';
+import type { TrailStore } from './trail-store.ts';
 
 /**
  * The audit trail: requests `record()` what they did (a synchronous push, nothing awaited), and the
@@ -28,14 +29,18 @@ import { isRefusal } from './trail-repository.ts';
  * queued one by one: one AuditEvent per minute, address, status and caller (audit-aggregates.ts),
  * queued when its minute is over.
  *
- * Writing a batch also reads, in the same transaction, the resources that successful instance-level
- * requests acted on: their owning practice becomes the event's owner tag and the patients whose
- * compartment they are in its patient entities (audit-event.ts#concernedPractices). Those reads are
- * the trail's own (unscoped repository calls, not HTTP requests): they are not audited.
+ * Writing a batch reads first the resources that successful instance-level requests acted on when
+ * their record carries no context (audit-targets.ts; rare): their owning practice becomes the
+ * event's owner tag and the patients whose compartment they are in its patient entities
+ * (audit-event.ts#concernedPractices). Those reads are the trail's own (unscoped repository calls,
+ * not HTTP requests): they are not audited. The events then go to `store` (trail-store.ts: on SQLite
+ * a thread of its own writes them, docs/decisions/0021-audit-writer-thread.md).
  */
 export interface AuditTrailOptions {
-  /** The UNSCOPED repository: audit writes are the server's own, not any caller's. */
+  /** The UNSCOPED repository, for the reads above: audit work is the server's own, not any caller's. */
   repo: Repository;
+  /** Where the AuditEvents are written (trail-store.ts). */
+  store: TrailStore;
   logger: Logger;
   /** The FHIR base URL (config.fhirBaseUrl): compartments are computed from index rows relative to it. */
   fhirBaseUrl: string;
@@ -44,9 +49,9 @@ export interface AuditTrailOptions {
   /** Records per transaction at most. Default 200. */
   maxBatch?: number;
   /**
-   * Longest a batch transaction keeps adding records (wall time, ms; default 100): a batch that
-   * takes longer under load commits what it has and the rest goes in the next transaction, so that a
-   * clinical write queued behind it waits a bounded time.
+   * Longest a batch transaction keeps adding records (ms of work; default 20): a batch that takes
+   * longer commits what it has and the rest goes in the next transaction, so that a clinical write
+   * waiting for SQLite's write lock waits a bounded time.
    */
   maxTransactionMs?: number;
   /** Hard cap on queued records (memory bound while the store is down). */
@@ -75,6 +80,7 @@ export const UNREF_TIMERS: TrailClock = {
 
 export class AuditTrail {
   readonly #repo: Repository;
+  readonly #store: TrailStore;
   readonly #logger: Logger;
   readonly #fhirBaseUrl: string;
   readonly #interval: number;
@@ -104,11 +110,12 @@ export class AuditTrail {
 
   constructor(options: AuditTrailOptions) {
     this.#repo = options.repo;
+    this.#store = options.store;
     this.#logger = options.logger;
     this.#fhirBaseUrl = options.fhirBaseUrl;
     this.#interval = options.flushIntervalMs ?? 1000;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 200);
-    this.#maxTransactionMs = options.maxTransactionMs ?? 100;
+    this.#maxTransactionMs = options.maxTransactionMs ?? 20;
     this.#maxQueue = Math.max(this.#maxBatch, options.maxQueue ?? 100_000);
     this.#maxBackoff = options.maxBackoffMs ?? 30_000;
     this.#clock = options.clock ?? UNREF_TIMERS;
@@ -227,7 +234,7 @@ export class AuditTrail {
   async #writeBatch(batch: AuditRecord[]): Promise<number> {
     let written = batch.length;
     try {
-      written = await this.#store(batch);
+      written = await this.#writeEvents(batch);
       this.#written += written;
     } catch (err) {
       if (!isRefusal(err)) return this.#failed(batch, err);
@@ -241,7 +248,7 @@ export class AuditTrail {
   async #writeOneByOne(batch: AuditRecord[]): Promise<void> {
     for (const [i, entry] of batch.entries()) {
       try {
-        await this.#store([entry]);
+        await this.#writeEvents([entry]);
         this.#written++;
       } catch (err) {
         if (!isRefusal(err)) return this.#failed(batch.slice(i), err);
@@ -254,39 +261,21 @@ export class AuditTrail {
   }
 
   /**
-   * One transaction: the targets' owners and compartments, then one AuditEvent per record, until the
-   * batch is done or the transaction has run for maxTransactionMs; returns how many were written.
-   * node:sqlite is synchronous, so the loop yields to the event loop whenever it has worked for
-   * YIELD_AFTER_MS: requests (reads on the reader connection) go on between the chunks; other writes
-   * wait for the transaction (hence its time cap).
+   * The targets' owners and compartments (only records without a context need a read), then one
+   * AuditEvent per record in one transaction of the store, which stops after maxTransactionMs of
+   * work: returns how many were written.
    *
-   * Each AuditEvent gets a time-ordered id (auditEventId) and is written with `update` (create with
-   * that id): its rows then land at the end of every id-led b-tree (history, resources, the
-   * `_by_owner` indexes) instead of on random pages, which made the commit of a 200-event batch
-   * ~10× shorter (docs/benchmarks.md). An id already in use (never expected: 62 random bits) rolls
-   * the batch back; the retry draws new ids.
+   * Each AuditEvent gets a time-ordered id (auditEventId): its rows then land at the end of every
+   * id-led b-tree (history, resources, the `_by_owner` indexes) instead of on random pages, which
+   * made the commit of a 200-event batch ~10× shorter (docs/benchmarks.md). An id already in use
+   * (never expected: 62 random bits) fails the batch, written not at all; the retry draws new ids.
    */
-  #store(batch: AuditRecord[]): Promise<number> {
-    return this.#repo.transaction(async (tx) => {
-      const began = performance.now();
-      let slice = began;
-      const contexts = await targetContexts(tx, batch, this.#fhirBaseUrl);
-      let written = 0;
-      for (const [i, entry] of batch.entries()) {
-        const { created } = await tx.update({ ...toAuditEvent(entry, this.#source, contexts[i]), id: auditEventId() });
-        if (!created)
-          throw new Error('audit: a generated AuditEvent id was already in use; the batch is rolled back and retried');
-        written++;
-        const now = performance.now();
-        if (now - began >= this.#maxTransactionMs) break;
-        if (now - slice >= YIELD_AFTER_MS) {
-          await yieldToLoop();
-          slice = performance.now();
-        }
-      }
-      this.#batches++;
-      return written;
-    });
+  async #writeEvents(batch: AuditRecord[]): Promise<number> {
+    const contexts = await targetContexts(this.#repo, batch, this.#fhirBaseUrl);
+    const events = batch.map((entry, i) => ({ ...toAuditEvent(entry, this.#source, contexts[i]), id: auditEventId() }));
+    const written = await this.#store.append(events, { maxMs: this.#maxTransactionMs });
+    this.#batches++;
+    return written;
   }
 
   /** Puts the batch back in front, schedules the retry and rethrows (for flush()'s caller). */
@@ -381,6 +370,3 @@ export class AuditTrail {
     }
   }
 }
-
-/** Longest stretch of synchronous work (ms) inside a batch transaction before yielding to the event loop. */
-const YIELD_AFTER_MS = 2;

@@ -11,6 +11,8 @@ import { ResourceValidator } from '../fhir/validation/validator.ts';
 import { VersionedRepository } from './repository.ts';
 import type { Repository } from './repository.ts';
 import type { StorageEngine } from './storage-engine.ts';
+import { VersionConflictError } from './storage-engine.ts';
+import type { AppendEntry } from './appender.ts';
 import { statusOf as status } from '../../test/support/fhir-status.ts';
 
 /**
@@ -428,6 +430,71 @@ export function runStorageContract(name: string, target: ContractTarget, options
           .filter((t) => t !== 'Observation'),
         [],
       );
+    });
+
+    describe('appender', () => {
+      const entry = (id: string, family: string): AppendEntry => {
+        const lastUpdated = new Date().toISOString();
+        const resource: Patient = {
+          resourceType: 'Patient',
+          id,
+          meta: { versionId: '1', lastUpdated },
+          name: [{ family }],
+        };
+        return {
+          version: { resourceType: 'Patient', id, versionId: '1', lastUpdated, deleted: false, resource },
+          index: extractIndexRows(resource, BASE),
+        };
+      };
+      const unique = (tag: string) => `${tag}-${Math.random().toString(36).slice(2)}`;
+
+      it('appends first versions, committed and searchable once it resolves', async () => {
+        const family = unique('Appended');
+        const fresh = [unique('a1'), unique('a2'), unique('a3')];
+        assert.equal(await engine.appender.append(fresh.map((id) => entry(id, family))), 3);
+        assert.deepEqual(await ids('Patient', { family }), [...fresh].sort());
+        const read = await repo.read<Patient>('Patient', fresh[0] as string);
+        assert.equal(read.meta?.versionId, '1');
+        // The next version goes through the repository as usual.
+        const updated = await repo.update<Patient>({ ...read, name: [{ family: `${family}x` }] });
+        assert.equal(updated.resource.meta?.versionId, '2');
+      });
+
+      it('an id already in use fails the whole append: none of its entries is stored', async () => {
+        const family = unique('Conflict');
+        const taken = unique('taken');
+        await engine.appender.append([entry(taken, family)]);
+        await assert.rejects(
+          engine.appender.append([entry(unique('fresh'), family), entry(taken, family)]),
+          (err: Error) => err instanceof VersionConflictError,
+        );
+        assert.deepEqual(await ids('Patient', { family }), [taken]);
+      });
+
+      it('stops after maxMs of work and says how many it wrote (always at least one), a prefix', async () => {
+        const family = unique('Capped');
+        const fresh = [unique('c1'), unique('c2'), unique('c3')];
+        assert.equal(
+          await engine.appender.append(
+            fresh.map((id) => entry(id, family)),
+            { maxMs: 0 },
+          ),
+          1,
+        );
+        assert.deepEqual(await ids('Patient', { family }), [fresh[0]]);
+      });
+
+      it('concurrent appends and repository writes all land', async () => {
+        const family = unique('Together');
+        const appended = Array.from({ length: 20 }, (_, i) => unique(`t${i}`));
+        const [count, ...created] = await Promise.all([
+          engine.appender.append(appended.map((id) => entry(id, family))),
+          ...Array.from({ length: 10 }, () => repo.create<Patient>({ resourceType: 'Patient', name: [{ family }] })),
+        ]);
+        assert.equal(count, 20);
+        assert.equal((await ids('Patient', { family })).length, 30);
+        assert.equal(created.length, 10);
+      });
     });
   });
 }

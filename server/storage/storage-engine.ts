@@ -2,6 +2,7 @@ import type { IndexRow } from '../fhir/search/index-rows.ts';
 import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
 import type { KeyValueStore } from './key-value-store.ts';
+import type { Appender } from './appender.ts';
 
 /**
  * What a storage engine must do. It is deliberately small and knows nothing of FHIR rules
@@ -28,6 +29,11 @@ export interface StorageEngine {
    * `transaction` (never part of one): do not call them from within transaction work.
    */
   readonly keyValue: KeyValueStore;
+  /**
+   * Appends first versions of server-written records (AuditEvents) outside the request path
+   * (appender.ts). close() closes it too.
+   */
+  readonly appender: Appender;
 }
 
 export interface ReadSession {
@@ -55,8 +61,15 @@ export interface WriteSession extends ReadSession {
 }
 
 export class VersionConflictError extends Error {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: string;
+
   constructor(resourceType: string, id: string, versionId: string) {
     super(`Version ${versionId} of ${resourceType}/${id} was written concurrently`);
     this.name = 'VersionConflictError';
+    this.resourceType = resourceType;
+    this.id = id;
+    this.versionId = versionId;
   }
 }

@@ -1,10 +1,12 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { pino } from 'pino';
 import { indexWithAccess, OWNER_SYSTEM, tombstoneRows } from '../../server/access/access-index.ts';
 import { AuditTrail } from '../../server/audit/audit-trail.ts';
-import { trailRepository } from '../../server/audit/trail-repository.ts';
+import { trailStore } from '../../server/audit/trail-store.ts';
+import type { TrailStore } from '../../server/audit/trail-store.ts';
+import { transactionAppender } from '../../server/storage/appender.ts';
 import type { AuditRecord } from '../../server/audit/audit-record.ts';
 import { openTestStore, TEST_BASE_URL } from '../support/repository-setup.ts';
 import { contentRows } from '../../server/fhir/search/content-index.ts';
@@ -19,15 +21,18 @@ import { VersionedRepository } from '../../server/storage/repository.ts';
  *
  * The records are those the search benchmark produces: a backend client of one practice, 5 of 6
  * type searches with a query string, 1 of 6 a successful read of a Patient (so the trail looks up
- * its owner and compartment). Variants: the repository as server/app.ts builds it for requests
- * (validation on) versus the trail's own (trailRepository: no per-event validation), and with the
- * `_content`/`_text` rows AuditEvents had before they were excluded (re-added here to compare).
+ * its owner and compartment). Variants: the events written through a repository as server/app.ts
+ * builds it for requests (validation on, the FHIRPath indexer), with and without validation, with the
+ * `_content`/`_text` rows AuditEvents had before they were excluded (re-added here to compare); then
+ * the trail's own store (trail-store.ts: direct rows, no validation) appending in the request
+ * thread's transactions (`transactionAppender`) versus on the SQLite engine's writer thread (what
+ * server/app.ts wires, decision 0021).
  *
  * 1. capacity: AUDIT_BENCH_EVENTS records (default 6000) queued at once, then flushed: events/s.
  * AUDIT_BENCH_VARIANTS: a comma-separated subset of before, no-text, no-validation, validated, after (default all).
  * 2. sustained: AUDIT_BENCH_RATE records/s (default 1000) for AUDIT_BENCH_SECONDS (default 8),
  *    arriving as requests would (every 5 ms), with the default trail settings: CPU the trail takes
- *    (% of one core), event-loop delay (what every request in the process would wait: p50/p99/max),
+ *    (% of one core: the whole process, and the request thread alone), event-loop delay (what every request in the process would wait: p50/p99/max),
  *    the largest queue seen, dropped, and whether everything was written by close().
  */
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 6000);
@@ -40,6 +45,8 @@ export interface AuditBenchRow {
   sustained?: {
     rate: number;
     cpuPercent: number;
+    /** The main (request) thread's share alone: the writer thread's work excluded. */
+    threadCpuPercent: number;
     loopP50: number;
     loopP99: number;
     loopMax: number;
@@ -54,7 +61,8 @@ export interface AuditBenchRow {
 interface Variant {
   key: string;
   name: string;
-  validate: boolean;
+  /** Through a repository (validated or not), or the trail's store appending in-process or on the writer thread. */
+  path: 'validated-repository' | 'repository' | 'in-process' | 'thread';
   content: boolean;
   /** Random UUIDs (the repository's `create`) instead of the trail's time-ordered ids. */
   randomIds: boolean;
@@ -65,7 +73,7 @@ const VARIANTS: Variant[] = [
   {
     key: 'before',
     name: 'before: validated, `_content`/`_text` rows, random ids',
-    validate: true,
+    path: 'validated-repository',
     content: true,
     randomIds: true,
     sustained: true,
@@ -73,31 +81,39 @@ const VARIANTS: Variant[] = [
   {
     key: 'no-text',
     name: 'validated, no full-text rows, random ids',
-    validate: true,
+    path: 'validated-repository',
     content: false,
     randomIds: true,
     sustained: false,
   },
   {
     key: 'no-validation',
-    name: 'trail repository (no per-event validation), no full-text rows, random ids',
-    validate: false,
+    name: 'repository without per-event validation, no full-text rows, random ids',
+    path: 'repository',
     content: false,
     randomIds: true,
     sustained: false,
   },
   {
     key: 'validated',
-    name: 'validated (server/app.ts until it wires trailRepository), no full-text rows, time-ordered ids',
-    validate: true,
+    name: 'validated, no full-text rows, time-ordered ids',
+    path: 'validated-repository',
+    content: false,
+    randomIds: false,
+    sustained: true,
+  },
+  {
+    key: 'in-process',
+    name: "trail store (direct rows, no validation), appended in the request thread's transactions",
+    path: 'in-process',
     content: false,
     randomIds: false,
     sustained: true,
   },
   {
     key: 'after',
-    name: 'after: trail repository, no full-text rows, time-ordered ids',
-    validate: false,
+    name: 'after: trail store, appended on the SQLite writer thread (decision 0021)',
+    path: 'thread',
     content: false,
     randomIds: false,
     sustained: true,
@@ -184,26 +200,25 @@ function records(patients: string[]): (n: number) => AuditRecord {
 }
 
 /**
- * The trail writes `update` with a time-ordered id; this makes each such write a `create` (the
- * repository draws a random UUID), as the trail did before.
+ * A TrailStore that writes through a repository (as the trail did before trail-store.ts): `update`
+ * with the trail's time-ordered id, or with `randomIds` a `create` (the repository draws a random
+ * UUID), one transaction per append, stopping after `maxMs`.
  */
-function withRandomIds(repo: Repository): Repository {
-  const tx = (inner: Repository): Repository =>
-    new Proxy(inner, {
-      get(target, prop) {
-        if (prop === 'update') return (resource: Resource) => target.create(resource);
-        const value: unknown = Reflect.get(target, prop);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  return new Proxy(repo, {
-    get(target, prop) {
-      if (prop === 'transaction')
-        return <T>(work: (r: Repository) => Promise<T>) => target.transaction((inner) => work(tx(inner)));
-      const value: unknown = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+function repositoryStore(repo: Repository, randomIds: boolean): TrailStore {
+  return {
+    append: (events, { maxMs }) =>
+      repo.transaction(async (tx) => {
+        const began = performance.now();
+        let written = 0;
+        for (const event of events) {
+          await (randomIds ? tx.create<AuditEvent>(event) : tx.update<AuditEvent>(event));
+          written++;
+          if (performance.now() - began >= maxMs) break;
+          await yieldToLoop();
+        }
+        return written;
+      }),
+  };
 }
 
 /** The repository deps server/app.ts uses, with the variant's validation and (re-added) full-text rows. */
@@ -216,6 +231,19 @@ function depsFor(base: RepositoryDeps, variant: Variant): RepositoryDeps {
   return { ...base, index };
 }
 
+function storeFor(variant: Variant, deps: RepositoryDeps, engine: RepositoryDeps['engine']): TrailStore {
+  switch (variant.path) {
+    case 'validated-repository':
+      return repositoryStore(new VersionedRepository(deps), variant.randomIds);
+    case 'repository':
+      return repositoryStore(new VersionedRepository({ ...deps, validate: () => undefined }), variant.randomIds);
+    case 'in-process':
+      return trailStore({ appender: transactionAppender(engine), index: deps.index });
+    case 'thread':
+      return trailStore({ appender: engine.appender, index: deps.index });
+  }
+}
+
 async function measure(variant: Variant): Promise<AuditBenchRow> {
   const store = await openTestStore();
   try {
@@ -226,17 +254,23 @@ async function measure(variant: Variant): Promise<AuditBenchRow> {
       tombstoneIndex: (resource) => tombstoneRows(resource, TEST_BASE_URL),
     };
     const deps = depsFor(base, variant);
-    const inner = variant.validate ? new VersionedRepository(deps) : trailRepository(deps);
-    const repo = variant.randomIds ? withRandomIds(inner) : inner;
-    const patients = await seed(new VersionedRepository(base), 200);
+    const events = storeFor(variant, deps, store.engine);
+    const repo = new VersionedRepository(base);
+    const patients = await seed(repo, 200);
     const make = records(patients);
     const logger = pino({ level: 'warn' });
 
     // 1. Capacity: everything queued, then written as fast as the trail goes.
-    const warm = new AuditTrail({ repo, logger, fhirBaseUrl: TEST_BASE_URL });
+    const warm = new AuditTrail({ repo, store: events, logger, fhirBaseUrl: TEST_BASE_URL });
     for (let n = 0; n < 300; n++) warm.record(make(n));
     await warm.close();
-    const capacityTrail = new AuditTrail({ repo, logger, fhirBaseUrl: TEST_BASE_URL, flushIntervalMs: 60_000 });
+    const capacityTrail = new AuditTrail({
+      repo,
+      store: events,
+      logger,
+      fhirBaseUrl: TEST_BASE_URL,
+      flushIntervalMs: 60_000,
+    });
     for (let n = 0; n < EVENTS; n++) capacityTrail.record(make(n));
     const start = performance.now();
     await capacityTrail.flush();
@@ -247,12 +281,13 @@ async function measure(variant: Variant): Promise<AuditBenchRow> {
 
     // 2. Sustained: RATE records/s for SECONDS, default trail settings.
     if (variant.sustained) {
-      const trail = new AuditTrail({ repo, logger, fhirBaseUrl: TEST_BASE_URL });
+      const trail = new AuditTrail({ repo, store: events, logger, fhirBaseUrl: TEST_BASE_URL });
       const loop = monitorEventLoopDelay({ resolution: 1 });
       let recorded = 0;
       let maxPending = 0;
       const tickMs = 5;
       const cpu = process.cpuUsage();
+      const threadCpu = process.threadCpuUsage();
       const begin = performance.now();
       loop.enable();
       while (performance.now() - begin < SECONDS * 1000) {
@@ -265,11 +300,13 @@ async function measure(variant: Variant): Promise<AuditBenchRow> {
       loop.disable();
       const elapsed = (performance.now() - begin) / 1000;
       const used = process.cpuUsage(cpu);
+      const threadUsed = process.threadCpuUsage(threadCpu);
       await trail.close();
       const stats = trail.stats;
       row.sustained = {
         rate: recorded / elapsed,
         cpuPercent: ((used.user + used.system) / 1e6 / elapsed) * 100,
+        threadCpuPercent: ((threadUsed.user + threadUsed.system) / 1e6 / elapsed) * 100,
         loopP50: loop.percentile(50) / 1e6,
         loopP99: loop.percentile(99) / 1e6,
         loopMax: loop.max / 1e6,
@@ -281,7 +318,7 @@ async function measure(variant: Variant): Promise<AuditBenchRow> {
       };
       const s = row.sustained;
       console.error(
-        `    sustained ${Math.round(s.rate)} records/s for ${SECONDS} s: trail CPU ${Math.round(s.cpuPercent)} % of a core, event-loop delay p50 ${s.loopP50.toFixed(1)} ms p99 ${s.loopP99.toFixed(1)} ms max ${s.loopMax.toFixed(0)} ms, max queued ${s.maxPending}, ${s.batches} batches, written ${s.written}/${s.recorded}, dropped ${s.dropped}`,
+        `    sustained ${Math.round(s.rate)} records/s for ${SECONDS} s: trail CPU ${Math.round(s.cpuPercent)} % of a core (request thread ${Math.round(s.threadCpuPercent)} %), event-loop delay p50 ${s.loopP50.toFixed(1)} ms p99 ${s.loopP99.toFixed(1)} ms max ${s.loopMax.toFixed(0)} ms, max queued ${s.maxPending}, ${s.batches} batches, written ${s.written}/${s.recorded}, dropped ${s.dropped}`,
       );
     }
     await yieldToLoop();
@@ -300,13 +337,13 @@ export async function auditBench(): Promise<AuditBenchRow[]> {
 
 export function auditBenchMarkdown(rows: AuditBenchRow[]): string[] {
   const lines = [
-    `| audit trail variant (SQLite) | capacity (${EVENTS} queued) | sustained ${RATE}/s × ${SECONDS} s: trail CPU | event-loop delay p50 / p99 / max | max queued | written / recorded, dropped |`,
+    `| audit trail variant (SQLite) | capacity (${EVENTS} queued) | sustained ${RATE}/s × ${SECONDS} s: trail CPU (request thread) | event-loop delay p50 / p99 / max | max queued | written / recorded, dropped |`,
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const s = r.sustained;
     lines.push(
-      `| ${r.variant} | ${Math.round(r.capacity)} events/s | ${s ? `${Math.round(s.cpuPercent)} % of a core` : ''} | ${s ? `${s.loopP50.toFixed(1)} / ${s.loopP99.toFixed(1)} / ${Math.round(s.loopMax)} ms` : ''} | ${s ? s.maxPending : ''} | ${s ? `${s.written} / ${s.recorded}, ${s.dropped}` : ''} |`,
+      `| ${r.variant} | ${Math.round(r.capacity)} events/s | ${s ? `${Math.round(s.cpuPercent)} % of a core (${Math.round(s.threadCpuPercent)} %)` : ''} | ${s ? `${s.loopP50.toFixed(1)} / ${s.loopP99.toFixed(1)} / ${Math.round(s.loopMax)} ms` : ''} | ${s ? s.maxPending : ''} | ${s ? `${s.written} / ${s.recorded}, ${s.dropped}` : ''} |`,
     );
   }
   return lines;

@@ -10,6 +10,8 @@ import { runSearch } from './search-runner.ts';
 import { fromDocument, toCurrentDocument, toHistoryDocument, toIndexFields } from './documents.ts';
 import type { CurrentDocument, HistoryDocument } from './documents.ts';
 import type { Clock, KeyValueStore } from '../key-value-store.ts';
+import { transactionAppender } from '../appender.ts';
+import type { Appender } from '../appender.ts';
 import { MongoKeyValueStore, createKeyValueIndexes } from './mongo-key-value.ts';
 import type { KvDocument } from './mongo-key-value.ts';
 
@@ -41,6 +43,8 @@ export class MongoEngine implements StorageEngine {
   #reader?: MongoSession;
   /** The `kv` collection: single-document writes, never part of a FHIR transaction. */
   readonly keyValue: KeyValueStore;
+  /** The server does the work of a write: appends are plain transactions (appender.ts). */
+  readonly appender: Appender = transactionAppender(this);
 
   constructor(options: MongoEngineOptions) {
     this.#options = options;

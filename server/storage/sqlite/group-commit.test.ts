@@ -8,7 +8,7 @@ import { openEngineOn } from '../../../test/support/repository-setup.ts';
 import type { TestEngine } from '../../../test/support/repository-setup.ts';
 import type { WriteSession } from '../storage-engine.ts';
 import type { StoredVersion } from '../stored-version.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, isBusy } from './group-commit.ts';
 import { SqliteEngine } from './sqlite-engine.ts';
 
 /**
@@ -227,6 +227,56 @@ describe('GroupCommit on a bare connection', () => {
       commits.run(() => undefined),
     ]);
     assert.equal(commits.stats.commits, 2);
+    db.close();
+  });
+
+  it('waits for a write lock another connection holds without blocking the event loop, then commits', async () => {
+    const db = open();
+    db.exec('PRAGMA busy_timeout = 0'); // as the engine's writer (sqlite-engine.ts)
+    const other = new DatabaseSync(db.location() as string);
+    other.exec('BEGIN IMMEDIATE'); // the appender's thread, another process
+    const commits = new GroupCommit(() => db, UNTIMED);
+    let settled = false;
+    const write = commits
+      .run(() => db.exec("INSERT INTO parent VALUES ('waited')"))
+      .finally(() => {
+        settled = true;
+      });
+    // Timers run while the group waits: the event loop is free (a busy timeout would sleep on it).
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(settled, false, 'the write waits while the lock is held');
+    other.exec('COMMIT');
+    await write;
+    assert.equal(count(db, 'parent'), 1);
+    other.close();
+    db.close();
+  });
+
+  it('gives up after lockWaitMs with SQLITE_BUSY, and the next group goes on', async () => {
+    const db = open();
+    db.exec('PRAGMA busy_timeout = 0');
+    const other = new DatabaseSync(db.location() as string);
+    other.exec('BEGIN IMMEDIATE');
+    let now = 0;
+    const commits = new GroupCommit(
+      () => db,
+      { maxOpenMs: Number.POSITIVE_INFINITY, lockWaitMs: 50 },
+      () => (now += 10), // each look at the clock: 10 ms later
+    );
+    await assert.rejects(
+      commits.run(() => db.exec("INSERT INTO parent VALUES ('never')")),
+      (err: { errcode?: number }) => isBusy(err),
+    );
+    other.exec('ROLLBACK');
+    await commits.run(() => db.exec("INSERT INTO parent VALUES ('later')"));
+    assert.deepEqual(
+      db
+        .prepare('SELECT id FROM parent')
+        .all()
+        .map((r) => r.id),
+      ['later'],
+    );
+    other.close();
     db.close();
   });
 

@@ -29,6 +29,11 @@ export interface GroupLimits {
   maxMembers: number;
   /** A group open this long (ms) takes no further member; the one running finishes first. */
   maxOpenMs: number;
+  /**
+   * How long a group waits for SQLite's write lock while another connection (the appender's thread,
+   * another process) holds it, polling without blocking the event loop; then its members reject.
+   */
+  lockWaitMs: number;
 }
 
 /**
@@ -37,7 +42,7 @@ export interface GroupLimits {
  * few ms of validation and indexing inside its transaction on a busy machine); an AuditEvent batch or
  * a large transaction Bundle fills a group alone.
  */
-export const DEFAULT_LIMITS: GroupLimits = { maxMembers: 64, maxOpenMs: 20 };
+export const DEFAULT_LIMITS: GroupLimits = { maxMembers: 64, maxOpenMs: 20, lockWaitMs: 5000 };
 
 /** Counters for tests and profiling: how many writes shared how many durable commits. */
 export interface GroupCommitStats {
@@ -112,8 +117,7 @@ export class GroupCommit {
   async #runGroup(): Promise<void> {
     let db: CommitConnection;
     try {
-      db = this.#connection();
-      db.exec('BEGIN IMMEDIATE');
+      db = await this.#begin();
     } catch (error) {
       // No transaction: the members that would have formed this group fail as each would have alone.
       for (const member of this.#queue.splice(0, this.#limits.maxMembers)) member.reject(error);
@@ -146,6 +150,26 @@ export class GroupCommit {
     for (const outcome of outcomes) {
       if (outcome.ok) outcome.member.resolve(outcome.value);
       else outcome.member.reject(outcome.error);
+    }
+  }
+
+  /**
+   * `BEGIN IMMEDIATE` on the writer. The writer has no busy timeout (sqlite-engine.ts): when another
+   * connection holds the write lock SQLite answers SQLITE_BUSY at once, and the group waits here,
+   * 1 to 8 ms at a time, letting the event loop serve requests meanwhile (with a busy timeout SQLite
+   * would sleep on the event loop). Members queued meanwhile join the group.
+   */
+  async #begin(): Promise<CommitConnection> {
+    const started = this.#now();
+    for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
+      const db = this.#connection();
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        return db;
+      } catch (error) {
+        if (!isBusy(error) || this.#now() - started >= this.#limits.lockWaitMs) throw error;
+      }
+      await new Promise<void>((resolve) => setTimeout(resolve, pause));
     }
   }
 
@@ -194,6 +218,12 @@ async function runMember(db: CommitConnection, member: Member): Promise<Outcome 
     }
     return { member, ok: false, error };
   }
+}
+
+/** SQLITE_BUSY, or one of its extended codes: another connection holds the lock. */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | undefined)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
 }
 
 function inTransaction(db: CommitConnection): boolean {

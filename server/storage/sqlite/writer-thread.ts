@@ -1,0 +1,81 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AppendEntry } from '../appender.ts';
+import { VersionConflictError } from '../storage-engine.ts';
+import { SqliteSession } from './sqlite-session.ts';
+import { openWriterConnection } from './writer-connection.ts';
+import type { AppendReply, AppendRequest, ThreadMessage } from './thread-messages.ts';
+
+/*
+ * The SQLite appender's thread (thread-appender.ts starts it): its own write connection to the
+ * store's file, one transaction per append request, answered after the COMMIT. The inserts, the
+ * fsync of the COMMIT and any WAL checkpoint it triggers run here, not on the request thread.
+ *
+ * It waits for the write lock by blocking (busy_timeout: this thread has nothing else to do); the
+ * request thread's group committer never blocks on it (group-commit.ts).
+ */
+
+/**
+ * How long an append waits for the main writer's lock (ms). The main writer's groups stay open
+ * ~20 ms (group-commit.ts DEFAULT_LIMITS); a large transaction Bundle can hold it for seconds.
+ */
+const LOCK_WAIT_MS = 30_000;
+/** The append thread's page cache (KiB): it writes near the end of the b-trees (time-ordered ids) and needs less. */
+const CACHE_KIB = 65_536;
+
+const { path } = workerData as { path: string };
+const db = openWriterConnection(path, { busyTimeoutMs: LOCK_WAIT_MS, cacheKiB: CACHE_KIB });
+const session = new SqliteSession(db);
+const port = parentPort;
+if (!port) throw new Error('writer-thread.ts runs as a worker thread');
+
+/** Requests are handled one at a time, in order (an append awaits the session's writes). */
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (message: ThreadMessage) => {
+  chain = chain.then(async () => {
+    if (message.kind === 'close') {
+      db.close();
+      port.close();
+      return;
+    }
+    port.postMessage(await append(message));
+  });
+});
+
+async function append({ seq, entries, maxMs }: AppendRequest): Promise<AppendReply> {
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    return { seq, error: describe(err) };
+  }
+  try {
+    const written = await writeEntries(entries, maxMs);
+    db.exec('COMMIT');
+    return { seq, written };
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    return { seq, error: describe(err) };
+  }
+}
+
+async function writeEntries(entries: AppendEntry[], maxMs: number): Promise<number> {
+  const began = performance.now();
+  let written = 0;
+  for (const { version, index } of entries) {
+    if (version.versionId !== '1')
+      throw new Error(`The appender writes first versions only, not version ${version.versionId}`);
+    await session.writeVersion(version, index);
+    written++;
+    if (performance.now() - began >= maxMs) break;
+  }
+  return written;
+}
+
+function describe(err: unknown): AppendReply['error'] {
+  if (err instanceof VersionConflictError) return { message: err.message, conflict: conflictOf(err) };
+  const { message = String(err), errcode } = (err ?? {}) as { message?: string; errcode?: number };
+  return { message, ...(typeof errcode === 'number' ? { errcode } : {}) };
+}
+
+function conflictOf(err: VersionConflictError): [string, string, string] {
+  return [err.resourceType, err.id, err.versionId];
+}
