@@ -116,3 +116,10 @@ export function principalKey(grant: TokenGrant): string {
 
 /** The res.locals key under which the bearer check leaves the epoch it read for the rest of the request. */
 export const EPOCH_LOCAL = 'accessEpoch';
+
+/**
+ * The res.locals key under which the bearer check leaves `tokenKey` of the token it granted, with
+ * the grant: the per-token rate limit (ops/fhir-rate-limits.ts) counts by it, so a request hashes
+ * its token once.
+ */
+export const TOKEN_KEY_LOCAL = 'tokenKey';

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Config } from '../config.ts';
 import { tooManyRequests } from '../fhir/outcomes.ts';
+import { TOKEN_KEY_LOCAL, tokenKey } from '../access/access-cache.ts';
 
 /**
  * The FHIR API's rate limits (docs/decisions/0012), fixed windows of `windowMs`:
@@ -16,7 +16,10 @@ import { tooManyRequests } from '../fhir/outcomes.ts';
  *   anonymous traffic from a shared address (a clinic's NAT, a mobile carrier's) never blocks the
  *   signed-in users behind it.
  * - **per access token** (`perToken`, mounted after the bearer check, only for requests it let
- *   through with a grant): the key is a SHA-256 of the token, so no token is kept in memory here.
+ *   through with a grant): the key is the SHA-256 of the token the bearer check computed for its cache
+ *   and left on `res.locals.tokenKey` (one hash per request), so no token is kept in memory here and
+ *   one token is one budget however its header is spelled. Should a grant come without it, the
+ *   header is hashed instead (keyed apart, so two tokens never share a budget).
  *
  * Both answer 429 with `Retry-After` (seconds to the end of the window) and an OperationOutcome
  * (`throttled`), as FhirErrors for the FHIR error handler. The client IP is the TCP peer (`trust
@@ -63,10 +66,10 @@ export function fhirRateLimits(limits: Config['rateLimits']): FhirRateLimits {
     ...common,
     limit: limits.perToken,
     skip: (_req, res) => res.locals.grant === undefined,
-    keyGenerator: (req) =>
-      `token:${createHash('sha256')
-        .update(req.headers.authorization ?? '')
-        .digest('base64url')}`,
+    keyGenerator: (req, res) => {
+      const key: unknown = res.locals[TOKEN_KEY_LOCAL];
+      return typeof key === 'string' ? `token:${key}` : `header:${tokenKey(req.headers.authorization ?? '')}`;
+    },
     handler: (req: Request, _res: Response, next: NextFunction) => {
       next(
         tooManyRequests('Too many requests with this access token; please wait before trying again', retryAfter(req)),

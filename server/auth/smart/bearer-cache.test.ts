@@ -67,10 +67,13 @@ describe('the bearer check with a verdict cache', () => {
     assert.equal(first.status, 200);
     assert.equal(typeof first.locals.accessEpoch, 'string', 'the epoch read is left for the access resolution');
     assert.ok(Object.isFrozen(first.locals.grant));
+    assert.equal(first.locals.tokenKey, tokenKey(token), "the token's hash is left for the per-token rate limit");
     // Removing the token record (opaque tokens are stored under their own value) behind the adapter's back (no new epoch) shows the verdict is not looked up again.
     assert.ok(await s.t.engine.keyValue.find(`${NAMESPACE_PREFIX}AccessToken`, token));
     await s.t.engine.keyValue.destroy(`${NAMESPACE_PREFIX}AccessToken`, token);
-    assert.equal((await check(token)).status, 200, 'served from the cache');
+    const cached = await check(token);
+    assert.equal(cached.status, 200, 'served from the cache');
+    assert.equal(cached.locals.tokenKey, tokenKey(token), 'and its hash left as well');
     await bumpAccessEpoch(s.t.engine.keyValue);
     assert.equal((await check(token)).status, 401, 'a new epoch: looked up again, and it is gone');
   });
@@ -97,7 +100,9 @@ describe('the bearer check with a verdict cache', () => {
 
   it('keeps no refused token', async () => {
     const unknown = 'not-a-token-we-issued-0123456789';
-    assert.equal((await check(unknown)).status, 401);
+    const refused = await check(unknown);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.locals.tokenKey, undefined, 'no hash is left without a grant');
     const epoch = await caches.readEpoch();
     assert.equal(caches.tokens.get(tokenKey(unknown), epoch, s.t.clock()), undefined);
   });

@@ -7,7 +7,7 @@ import type { Clock } from '../../storage/key-value-store.ts';
 import type { AccountService } from '../accounts/account.ts';
 import { issuedBeforeEpoch } from '../accounts/credentials-epoch.ts';
 import type { TokenGrant } from '../../access/principal.ts';
-import { EPOCH_LOCAL, tokenKey } from '../../access/access-cache.ts';
+import { EPOCH_LOCAL, TOKEN_KEY_LOCAL, tokenKey } from '../../access/access-cache.ts';
 import type { AccessCaches } from '../../access/access-cache.ts';
 import { clientPractice, managesAccess } from './client-metadata.ts';
 
@@ -16,7 +16,9 @@ import { clientPractice, managesAccess } from './client-metadata.ts';
  * (authorization code / refresh flows) or a client-credentials token (backend services) issued by our
  * provider, unexpired, for the FHIR base URL as audience, of a client that still exists and (for
  * user tokens) of a grant that was not revoked and an account whose password has not changed since
- * the token was issued (credentials-epoch.ts). It then sets `res.locals.grant` (a TokenGrant).
+ * the token was issued (credentials-epoch.ts). It then sets `res.locals.grant` (a TokenGrant) and
+ * `res.locals.tokenKey` (the token's SHA-256, access-cache.ts `tokenKey`: the cache's key and the
+ * per-token rate limit's, one hash per request).
  * Otherwise it passes on a FhirError 401 (`WWW-Authenticate: Bearer realm=…, error="invalid_token"`), which the
  * error handler of the mount point answers with an OperationOutcome.
  * A request without an Authorization header passes through without a grant (the FHIR layer decides
@@ -42,6 +44,9 @@ export interface BearerDeps {
 /** `until`: ms since the epoch when the token or its grant expires (a cached verdict must not outlive it). */
 type Verdict = { grant: TokenGrant; until: number } | { problem: string; expired?: boolean };
 
+/** A verdict on a well-formed header, with the token's `tokenKey`. */
+type Checked = Verdict & { key?: string };
+
 interface StoredToken {
   kind: string;
   /** Epoch seconds of issue. */
@@ -66,6 +71,7 @@ export function bearerMiddleware(deps: BearerDeps): RequestHandler {
       const verdict = await check(deps, header, res.locals);
       if ('problem' in verdict) return next(invalidToken(deps.fhirBaseUrl, verdict.problem, verdict.expired));
       res.locals.grant = verdict.grant;
+      res.locals[TOKEN_KEY_LOCAL] = verdict.key;
       next();
     } catch (err) {
       deps.logger.error({ err }, 'bearer token check failed');
@@ -75,22 +81,23 @@ export function bearerMiddleware(deps: BearerDeps): RequestHandler {
 }
 
 /** The cached verdict of the token under the current epoch, else a full verification (cached when valid). */
-async function check(deps: BearerDeps, header: string, locals: Record<string, unknown>): Promise<Verdict> {
+async function check(deps: BearerDeps, header: string, locals: Record<string, unknown>): Promise<Checked> {
   const match = BEARER.exec(header);
   if (!match) return { problem: 'The Authorization header must be "Bearer <access token>"' };
   const value = match[1]!;
+  // Hashed even without the cache: the per-token rate limit counts by it.
+  const key = tokenKey(value);
   const { cache } = deps;
-  if (!cache) return verify(deps, value);
+  if (!cache) return { ...(await verify(deps, value)), key };
   // The epoch is read before anything the cache is filled from (access-epoch.ts has the argument).
   const epoch = await cache.readEpoch();
   locals[EPOCH_LOCAL] = epoch;
-  const key = tokenKey(value);
   const cached = cache.tokens.get(key, epoch, deps.clock());
-  if (cached) return { grant: cached, until: Number.POSITIVE_INFINITY };
+  if (cached) return { grant: cached, until: Number.POSITIVE_INFINITY, key };
   const verdict = await verify(deps, value);
   // Requests share a cached grant: frozen, so none can change another's.
   if ('grant' in verdict) cache.tokens.set(key, Object.freeze(verdict.grant), epoch, deps.clock(), verdict.until);
-  return verdict;
+  return { ...verdict, key };
 }
 
 async function verify(deps: BearerDeps, value: string): Promise<Verdict> {

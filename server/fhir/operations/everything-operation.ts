@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { patientCompartmentParams } from '../definitions.ts';
 import { badRequest, FhirError, outcome } from '../outcomes.ts';
 import { dateRange } from '../search/normalize.ts';
@@ -12,15 +12,19 @@ import { COMPARTMENT_PARAM } from '../search/compartment-index.ts';
  * `Patient/[id]/$everything`: the patient and every resource in their compartment (R4 Patient
  * CompartmentDefinition), with `_type`, `_since` and `_count`. Results come type by type, each in id
  * order, and pages resume after the last resource shown (`_cursor=Type/id`), never by offset.
+ * `onRead` is given the patient as soon as it is read (the REST layer records it as what the request
+ * acted on, fhir/rest/acted-on.ts).
  */
 export async function everythingOperation(
   ctx: OperationContext,
   type: string,
   id: string,
   query: Query,
+  onRead?: (patient: Resource) => void,
 ): Promise<Bundle> {
   if (type !== 'Patient') throw new FhirError(404, outcome('not-supported', '$everything is defined on Patient only'));
-  await ctx.repo.read('Patient', id); // 404 / 410 like a read
+  const patient = await ctx.repo.read('Patient', id); // 404 / 410 like a read
+  onRead?.(patient);
   const options = parseOptions(query, ctx);
   const entries: BundleEntry[] = [];
   let remaining = options.count;

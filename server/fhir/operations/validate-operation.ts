@@ -9,6 +9,8 @@ export interface ValidateRequest {
   id?: string;
   /** The JSON body (an object, checked for depth and keys, nothing more); absent to validate the stored version. */
   body?: Resource;
+  /** Given the stored version when it is read (no body): the REST layer records it as what the request acted on. */
+  onRead?: (resource: Resource) => void;
 }
 
 /**
@@ -18,9 +20,9 @@ export interface ValidateRequest {
  */
 export async function validateOperation(
   ctx: OperationContext,
-  { type, id, body }: ValidateRequest,
+  { type, id, body, onRead }: ValidateRequest,
 ): Promise<OperationOutcome> {
-  const resource = body === undefined ? await ctx.repo.read(type, requiredId(id)) : resourceToValidate(body, type);
+  const resource = body === undefined ? await readStored(ctx, type, id, onRead) : resourceToValidate(body, type);
   // The body is checked by the validator, shape first: nothing here may assume its types.
   if (id && resource.id !== undefined && resource.id !== id) {
     throw badRequest(`Resource id ${shown(resource.id)} does not match '${id}' in the URL`, `${type}.id`);
@@ -29,9 +31,16 @@ export async function validateOperation(
   return issues.length ? issuesOutcome(issues) : allOk('Validation passed');
 }
 
-function requiredId(id: string | undefined): string {
+async function readStored(
+  ctx: OperationContext,
+  type: string,
+  id: string | undefined,
+  onRead: ValidateRequest['onRead'],
+): Promise<Resource> {
   if (id === undefined) throw badRequest('A request body is required');
-  return id;
+  const stored = await ctx.repo.read(type, id);
+  onRead?.(stored);
+  return stored;
 }
 
 function resourceToValidate(body: Resource, type: string): Resource {

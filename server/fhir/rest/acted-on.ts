@@ -1,6 +1,5 @@
 import type { Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
-import type { Repository } from '../../storage/repository.ts';
 
 /**
  * The resource a request read or changed, left on the exchange (`res.locals`) for what records the
@@ -21,24 +20,4 @@ export function setActedOn(res: Response, ...resources: Resource[]): void {
 export function actedOn(locals: Record<string, unknown>): readonly Resource[] {
   const value = locals[ACTED_ON];
   return Array.isArray(value) ? (value as Resource[]) : [];
-}
-
-/**
- * `repo` for an operation on `type/id` (`$everything`, `$validate`): the operation's own read of that
- * resource is recorded as what the request acted on. Everything else passes through.
- */
-export function recordingReads(repo: Repository, res: Response, type: string, id: string): Repository {
-  return new Proxy(repo, {
-    get(target, prop) {
-      if (prop === 'read')
-        return async <T extends Resource>(resourceType: string, resourceId: string): Promise<T> => {
-          const resource = await target.read<T>(resourceType, resourceId);
-          if (resourceType === type && resourceId === id) setActedOn(res, resource);
-          return resource;
-        };
-      // The repository keeps private fields: its methods must run on it, not on the proxy.
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
