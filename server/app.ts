@@ -9,6 +9,7 @@ import { auditMiddleware } from './audit/audit-middleware.ts';
 import { AuditTrail } from './audit/audit-trail.ts';
 import { trailStore } from './audit/trail-store.ts';
 import { indexWithAccess, tombstoneRows } from './access/access-index.ts';
+import { extractIndexRowsOf } from './fhir/search/extract-index.ts';
 import { bumpOnAccessWrites } from './access/access-epoch.ts';
 import type { PasswordAccountService } from './auth/accounts/account-service.ts';
 import { createAuth } from './auth/create-auth.ts';
@@ -67,6 +68,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     validate: (resource) => validator.validate(resource),
     index: (resource) => indexWithAccess(resource, config.fhirBaseUrl),
     tombstoneIndex: (resource) => tombstoneRows(resource, config.fhirBaseUrl),
+    indexOf: (resource, params) => extractIndexRowsOf(resource, config.fhirBaseUrl, params),
     // A write of a record entitlements read starts a new access epoch before it is acknowledged, so
     // no process answers the next request from a cached principal (decision 0017).
     afterCommit: bumpOnAccessWrites(engine.keyValue),

@@ -15,7 +15,7 @@ import { committed, mintId } from './commit-hook.ts';
 import type { AfterCommit } from './commit-hook.ts';
 import type { ReadSession, StorageEngine, WriteSession } from './storage-engine.ts';
 import { applyJsonPatch, checkIfMatch, stamp, writeChecked } from './version-writes.ts';
-import { versionVisible, visibleHistory, writtenVisible } from './version-visibility.ts';
+import { ASK_THE_STORE, currentByTags, versionVisible, visibleHistory, writtenVisible } from './version-visibility.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
 
 /**
@@ -66,6 +66,12 @@ export interface RepositoryDeps {
    * reads can answer 410 to callers who could see the resource and 404 to everyone else.
    */
   tombstoneIndex?: (resource: Resource) => IndexRow[];
+  /**
+   * The rows of the named parameters only (extract-index.ts#extractIndexRowsOf): lets a read whose
+   * access rule looks at the owner tag alone be judged in memory (version-visibility.ts). Without
+   * it every scoped read asks the store.
+   */
+  indexOf?: (resource: Resource, params: ReadonlySet<string>) => IndexRow[];
   now?: () => Date;
   /** Told what each outermost transaction wrote, after it commits (commit-hook.ts). */
   afterCommit?: AfterCommit;
@@ -103,7 +109,9 @@ export class VersionedRepository implements Repository {
 
   /**
    * The current version (possibly a tombstone) if the caller may reach it with `interaction`:
-   * one query with the caller's rule, so an unseen resource and a missing one look the same.
+   * one query with the caller's rule, so an unseen resource and a missing one look the same — or,
+   * when the rule looks only at the owner tag, the version read by its key and judged in memory on
+   * its own tag rows, the same rows the query would look at (currentByTags).
    */
   async #currentFor(
     session: ReadSession,
@@ -112,6 +120,11 @@ export class VersionedRepository implements Repository {
     interaction: AccessInteraction,
   ): Promise<StoredVersion | undefined> {
     if (!this.#scope) return session.readCurrent(resourceType, id);
+    const rule = this.#scope.rule(interaction);
+    if (this.#deps.indexOf) {
+      const judged = await currentByTags(session, rule, resourceType, id, this.#deps.indexOf);
+      if (judged !== ASK_THE_STORE) return judged;
+    }
     const request = this.#scoped(
       { resourceType, filters: [{ kind: 'id', ids: [id] }], sort: [], count: 1, total: 'none', includeDeleted: true },
       interaction,

@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
-import { evaluableInMemory, rowsMatch } from '../fhir/search/match-index-rows.ts';
+import { evaluableInMemory, filterParams, rowsMatch } from '../fhir/search/match-index-rows.ts';
 import { accessFilterFor } from '../fhir/search/search-request.ts';
 import type { AccessRule } from '../fhir/search/search-request.ts';
 import type { ReadSession } from './storage-engine.ts';
@@ -33,6 +33,35 @@ export function versionVisible(rule: AccessRule, version: StoredVersion, index: 
 export function writtenVisible(rule: AccessRule, saved: Resource, rows: readonly IndexRow[]): boolean | undefined {
   const filter = accessFilterFor(rule, saved.resourceType);
   return evaluableInMemory(filter) ? rowsMatch(filter, { id: saved.id as string }, rows) : undefined;
+}
+
+export const ASK_THE_STORE = Symbol('ask the store');
+/** The parameters whose rows a read can rebuild from the stored resource alone (`Resource.meta.tag`). */
+const TAG_ONLY: ReadonlySet<string> = new Set(['_tag']);
+
+/**
+ * The current version of `type/id` if `rule` reaches it, judged in memory: when the rule's filter
+ * for the type looks only at `_tag` rows (a practice's staff and apps: the owner tag), the version
+ * is read by its key and the filter evaluated on its `_tag` rows, rebuilt from its content by the
+ * indexer's own expression — the rows the store holds for it, since `_tag` is a standard parameter
+ * no SearchParameter change can redefine. Anything else (compartments, grants, a tombstone, whose
+ * access rows are the last version's) is ASK_THE_STORE: the query decides.
+ */
+export async function currentByTags(
+  reader: ReadSession,
+  rule: AccessRule,
+  type: string,
+  id: string,
+  indexOf: (resource: Resource, params: ReadonlySet<string>) => IndexRow[],
+): Promise<StoredVersion | undefined | typeof ASK_THE_STORE> {
+  const filter = accessFilterFor(rule, type);
+  if (filter === 'none') return undefined;
+  if (filter !== 'all' && !(evaluableInMemory(filter) && [...filterParams(filter)].every((p) => TAG_ONLY.has(p))))
+    return ASK_THE_STORE;
+  const current = await reader.readCurrent(type, id);
+  if (!current || filter === 'all') return current;
+  if (current.deleted || !current.resource) return ASK_THE_STORE;
+  return rowsMatch(filter, { id }, indexOf(current.resource, TAG_ONLY)) ? current : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexWithAccess, tombstoneRows } from '../../server/access/access-index.ts';
+import { extractIndexRowsOf } from '../../server/fhir/search/extract-index.ts';
 import { loadFhirDefinitions } from '../../server/fhir/load-fhir-definitions.ts';
 import { parseSearch } from '../../server/fhir/search/parse-search.ts';
 import type { Query } from '../../server/fhir/search/parse-search.ts';
@@ -81,6 +82,7 @@ export async function openTestStore(options: TestStoreOptions = {}): Promise<Tes
     validate: options.validate === false ? () => undefined : (resource) => validator.validate(resource),
     index: (resource) => indexWithAccess(resource, TEST_BASE_URL),
     tombstoneIndex: (resource) => tombstoneRows(resource, TEST_BASE_URL),
+    indexOf: (resource, params) => extractIndexRowsOf(resource, TEST_BASE_URL, params),
   });
   return {
     repo,

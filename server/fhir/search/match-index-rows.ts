@@ -39,6 +39,24 @@ export function evaluableInMemory(filter: AccessFilter): boolean {
   return filter === 'all' || filter === 'none' || evaluable(filter);
 }
 
+/** The parameters a filter looks at (an `id` filter looks at none: the id is a column). */
+export function filterParams(filter: SearchFilter, into: Set<string> = new Set()): Set<string> {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      for (const f of filter.filters) filterParams(f, into);
+      return into;
+    case 'not':
+      return filterParams(filter.filter, into);
+    case 'id':
+      return into;
+    default:
+      if ('param' in filter && typeof filter.param === 'string') into.add(filter.param);
+      else into.add('(unknown)');
+      return into;
+  }
+}
+
 function evaluable(filter: SearchFilter): boolean {
   switch (filter.kind) {
     case 'and':
