@@ -63,7 +63,7 @@ export interface TestStoreOptions {
 
 export interface TestStore {
   repo: Repository;
-  /** The engine under `repo` (to build other repositories on the same store, e.g. trailRepository). */
+  /** The engine under `repo` (to build other repositories or the trail store on the same store). */
   engine: StorageEngine;
   validator: ResourceValidator;
   close(): Promise<void>;
