@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Appointment, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { SHARING_SYSTEM } from '../server/access/record-sharing.ts';
 import { DIRECTORY_LISTED, OWNER_SYSTEM, ownerOf } from '../server/access/access-index.ts';
 import { accessScopeFor, publicScope } from '../server/access/access-policy.ts';
 import type { Principal, ResourceScope } from '../server/access/principal.ts';
@@ -26,10 +27,12 @@ const owned = (practice: string, listed = false): Resource['meta'] => ({
   tag: [{ system: OWNER_SYSTEM, code: practice }, ...(listed ? [{ ...DIRECTORY_LISTED }] : [])],
 });
 
+// Shared with the patient (record-sharing.ts): what patients see of clinical items is tested apart
+// (test/record-sharing.test.ts); here they stand for any record in the compartment.
 const observation = (id: string, practice: string, patient: string, code: string, category: string): Observation => ({
   resourceType: 'Observation',
   id,
-  meta: owned(practice),
+  meta: { tag: [...(owned(practice)?.tag ?? []), { system: SHARING_SYSTEM, code: 'patient' }] },
   status: 'final',
   category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: category }] }],
   code: { coding: [{ system: 'http://loinc.org', code }] },
@@ -84,6 +87,12 @@ const FIXTURES: Resource[] = [
 ];
 
 const ALL = FIXTURES.map(key);
+
+/** Both practices share results with patients by default (record-sharing.ts). */
+const RESULTS_SHARED = {
+  ox: { defaults: ['results' as const], noteSharing: false },
+  oy: { defaults: ['results' as const], noteSharing: false },
+};
 
 const scope = (text: string): ResourceScope => {
   const m = /^(patient|user|system)\/([A-Za-z*]+)\.([cruds]+)(?:\?(.*))?$/.exec(text);
@@ -368,9 +377,17 @@ for (const engineCase of ENGINES) {
       const patientA = () =>
         internal.withScope(
           accessScopeFor(
-            principal({ kind: 'patient', fhirUser: 'Person/person-a', practices: ['ox'], patients: ['ax'] }, [
-              'user/*.cruds',
-            ]),
+            principal(
+              {
+                kind: 'patient',
+                fhirUser: 'Person/person-a',
+                practices: ['ox'],
+                patients: ['ax'],
+                // Practice X shares results by default: the practitioners' Observations below are the patient's to read.
+                sharing: RESULTS_SHARED,
+              },
+              ['user/*.cruds'],
+            ),
             { fhirBaseUrl: BASE },
           ),
         );
@@ -475,7 +492,13 @@ for (const engineCase of ENGINES) {
         const patientB = internal.withScope(
           accessScopeFor(
             principal(
-              { kind: 'patient', fhirUser: 'Person/person-b', practices: ['ox', 'oy'], patients: ['bx', 'by'] },
+              {
+                kind: 'patient',
+                fhirUser: 'Person/person-b',
+                practices: ['ox', 'oy'],
+                patients: ['bx', 'by'],
+                sharing: RESULTS_SHARED,
+              },
               ['user/*.rs'],
             ),
             { fhirBaseUrl: BASE },

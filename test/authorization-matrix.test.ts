@@ -5,6 +5,8 @@ import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../server/access/access-index.ts
 import { DIRECTORY_TYPES } from '../server/access/access-policy.ts';
 import { ADMIN_ROLE } from '../server/access/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
+import { setPracticeSharing } from './support/practice-sharing.ts';
+import { ORIGIN_SYSTEM } from '../server/access/record-sharing.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
 import { registerTestApp, userTokens } from './support/user-tokens.ts';
@@ -109,6 +111,10 @@ describe('authorization matrix over HTTP', () => {
     practiceX = server.practice.practiceId;
     const y = await provisionPractice(server.app, 'Practice Y');
     practiceY = y.practiceId;
+    // Both practices share every category with patients by default: this matrix is about who reaches
+    // which records; what a practice keeps from its patients is test/record-sharing.test.ts's.
+    await setPracticeSharing(server.repo, practiceX);
+    await setPracticeSharing(server.repo, practiceY);
     const backend = { X: server.tokens, Y: new BackendTokens(server.baseUrl, y) };
 
     const write = async (
@@ -294,7 +300,8 @@ describe('authorization matrix over HTTP', () => {
           const history = await fhirFetch(`${F()}/${reference}/_history`, as(who));
           if (who === 'anonymous')
             assert.equal(history.status, 401, `${who} history of ${k.key}: only reads and searches are public`);
-          else assert.equal(history.body.entry.length, 1, `${who} history of ${k.key}`);
+          // The practices' Organizations have a second version: their sharing settings (set in before()).
+          else assert.equal(history.body.entry.length, k.key.startsWith('org') ? 2 : 1, `${who} history of ${k.key}`);
         } else if (who === 'anonymous') {
           // 401 for any id outside the directory, existing or not; the directory answers like to anyone.
           assert.equal(
@@ -612,9 +619,16 @@ describe('authorization matrix over HTTP', () => {
     for (const who of EVERYONE) {
       for (const patient of ['A', 'BX', 'BY']) {
         for (const conditional of [false, true]) {
+          // Submitted by the patient (record-origin): what a patient may change or delete of their
+          // clinical record (what a practitioner wrote stays the practice's: test/record-sharing.test.ts).
           const obs = await server.repo.create({
             resourceType: 'Observation',
-            meta: { tag: [{ system: OWNER_SYSTEM, code: ownerOfPatient(patient) === 'X' ? practiceX : practiceY }] },
+            meta: {
+              tag: [
+                { system: OWNER_SYSTEM, code: ownerOfPatient(patient) === 'X' ? practiceX : practiceY },
+                { system: ORIGIN_SYSTEM, code: 'patient' },
+              ],
+            },
             status: 'final',
             category: [{ coding: [{ system: CATEGORY, code: 'vital-signs' }] }],
             code: { text: 'to delete' },

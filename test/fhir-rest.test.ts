@@ -325,8 +325,17 @@ describe('FHIR REST', () => {
     assert.ok(patient.searchParam.some((p: any) => p.name === 'name' && p.type === 'string'));
     assert.deepEqual(patient.operation.map((o: any) => o.name).sort(), ['everything', 'validate']);
     assert.deepEqual(
-      body.rest[0].resource.find((r: any) => r.type === 'Observation').operation.map((o: any) => o.name),
-      ['validate'],
+      body.rest[0].resource
+        .find((r: any) => r.type === 'Observation')
+        .operation.map((o: any) => o.name)
+        .sort(),
+      ['share', 'unshare', 'validate'],
+    );
+    assert.deepEqual(
+      body.rest[0].resource.find((r: any) => r.type === 'Observation').operation.find((o: any) => o.name === 'share')
+        .definition,
+      'https://patient-portal.example.org/fhir/OperationDefinition/share',
+      'our own operations name our OperationDefinitions',
     );
     assert.ok(
       !patient.searchParam.some((p: any) => p.type === 'composite'),

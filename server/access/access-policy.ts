@@ -7,16 +7,29 @@ import { COMPARTMENT_PARAM } from '../fhir/search/compartment-index.ts';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 import { prepareDelete, prepareWrite } from './write-checks.ts';
+import { checkSharingChange, hasSharingMark, sharingProvenance } from './sharing-change.ts';
+import {
+  CLINICAL_TYPES,
+  hasNotes,
+  isClinicalType,
+  patientReadable,
+  patientWritable,
+  practitionerNotesReadable,
+  practitionerNotesWritable,
+} from './record-sharing.ts';
 import type { Writer } from './write-checks.ts';
 
 /**
  * Who may reach what (docs/security.md). A Principal's rights, narrowed by its token's scopes, become
  * one AccessRule per interaction; the repository applies it inside every storage query. Rights:
  *
- * - practitioners and backend clients: every resource their practices own;
+ * - practitioners and backend clients: every resource their practices own; of a practitioner's
+ *   colleagues' notes only those shared with colleagues where the practice enables note sharing,
+ *   and no other's notes to change (record-sharing.ts);
  * - patients and family members: every resource in the compartments of the Patient records they may
- *   act for, their own Person, and their practices' reference data (schedules, slots,
- *   practitioners, questionnaires...), read-only;
+ *   act for — of the clinical types only what is shared with them, what they submitted and what a
+ *   practice shares by default (record-sharing.ts) — their own Person, and their practices' reference
+ *   data (schedules, slots, practitioners, questionnaires...), read-only;
  * - everyone, signed in or not: the public directory (listed practitioners, roles, practices,
  *   locations, services), read-only.
  *
@@ -51,9 +64,10 @@ export const PRACTICE_REFERENCE_TYPES = [
 /**
  * Compartment types patients never see even when they are in them: a Group lists its other members;
  * an AuditEvent names the staff and apps who looked at the record (a practice answers a patient's
- * request for an access report itself).
+ * request for an access report itself); a Provenance records sharing changes of items the patient
+ * may not see (record-sharing.ts).
  */
-export const HIDDEN_FROM_PATIENTS = ['Group', 'AuditEvent'] as const;
+export const HIDDEN_FROM_PATIENTS = ['Group', 'AuditEvent', 'Provenance'] as const;
 
 /**
  * Types only the server writes (server/audit): readable by the practice concerned, never created,
@@ -98,11 +112,24 @@ export function accessScopeFor(
   // answers are kept (a later entry may create a patient an earlier one refers to); a patient's
   // owner never changes (prepareWrite keeps it from the current version).
   const readablePatients = new Map<string, string | undefined>();
-  const writer: Writer = { principal, rule, options, readablePatients };
+  return scopeOf({ principal, rule, options, readablePatients });
+}
+
+/** The scope of one writer; `$share`/`$unshare` derive one that may change exactly one sharing mark. */
+function scopeOf(writer: Writer): AccessScope {
   return {
-    rule,
+    rule: writer.rule,
     prepareWrite: (resource, current, lookup, defer) => prepareWrite(writer, resource, current, lookup, defer),
     prepareDelete: (current, lookup) => prepareDelete(writer, current, lookup),
+    sharingChange: (current, audience, shared) => {
+      const checked = checkSharingChange(writer.principal, current, audience);
+      return {
+        scope: scopeOf({ ...writer, sharing: { audience: checked, shared } }),
+        isDone: (resource) => hasSharingMark(resource, checked) === shared,
+        record: (written) =>
+          sharingProvenance(writer.principal, written, checked, shared, writer.options.now?.() ?? new Date()),
+      };
+    },
   };
 }
 
@@ -136,6 +163,7 @@ function ruleFor(principal: Principal, interaction: AccessInteraction, options: 
     ...PRACTICE_REFERENCE_TYPES,
     ...HIDDEN_FROM_PATIENTS,
     ...SERVER_WRITTEN_TYPES,
+    ...CLINICAL_TYPES,
     'Person',
   ]);
   for (const s of scopes) if (s.resourceType !== '*') special.add(s.resourceType);
@@ -206,9 +234,17 @@ function scopeFilter(
 function rightsFilter(principal: Principal, interaction: AccessInteraction, type: string): AccessFilter {
   if ((SERVER_WRITTEN_TYPES as readonly string[]).includes(type) && !READS.has(interaction)) return 'none';
   switch (principal.kind) {
-    case 'practitioner':
     case 'system':
       return ownedBy(principal.practices);
+    case 'practitioner': {
+      const owned = ownedBy(principal.practices);
+      if (owned === 'none' || owned === 'all' || !hasNotes(type)) return owned;
+      const practitioner = localId(principal.fhirUser, 'Practitioner');
+      const notes = READS.has(interaction)
+        ? practitionerNotesReadable(practitioner, principal.sharing ?? {})
+        : practitionerNotesWritable(practitioner);
+      return { kind: 'and', filters: [owned, notes] };
+    }
     case 'patient':
     case 'related-person': {
       if (type === 'Person') {
@@ -223,9 +259,21 @@ function rightsFilter(principal: Principal, interaction: AccessInteraction, type
           ? ownedBy(principal.practices)
           : 'none';
       const own = isCompartmentType(type) && principal.patients.length ? compartmentFilter(principal.patients) : 'none';
-      return anyOfFilters([own, reference]);
+      return anyOfFilters([sharedOf(principal, interaction, type, own), reference]);
     }
   }
+}
+
+/** Of a clinical type, a patient reads what is shared with them and changes only what they submitted. */
+function sharedOf(principal: Principal, interaction: AccessInteraction, type: string, own: AccessFilter): AccessFilter {
+  if (own === 'none' || own === 'all' || !isClinicalType(type)) return own;
+  const sharing = READS.has(interaction) ? patientReadable(type, principal.sharing ?? {}) : patientWritable();
+  return { kind: 'and', filters: [own, sharing] };
+}
+
+/** The id of `Type/id` when it is of `type`. */
+function localId(reference: string | undefined, type: string): string | undefined {
+  return reference?.startsWith(`${type}/`) ? reference.slice(type.length + 1) : undefined;
 }
 
 function anyOfFilters(filters: AccessFilter[]): AccessFilter {

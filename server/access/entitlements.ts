@@ -10,6 +10,8 @@ import { membershipOf } from './grants/practice-roles.ts';
 import type { FindResources } from './grants/practice-roles.ts';
 import { earliest, localId } from './grants/record-refs.ts';
 import { parseScopes } from '../auth/smart/scopes.ts';
+import { practiceSharing } from './record-sharing.ts';
+import type { PracticeSharing } from './record-sharing.ts';
 
 /**
  * What a token's user may reach in the data, looked up at each request from the records themselves
@@ -71,19 +73,28 @@ export async function resolveEntitlements(grant: TokenGrant, deps: EntitlementDe
   switch (account.kind) {
     case 'practitioner': {
       const membership = type === 'Practitioner' ? await membershipOf(find, id, now) : undefined;
+      const practices = membership?.practices ?? [];
       return {
-        principal: { kind: 'practitioner', ...who, practices: membership?.practices ?? [], patients: [] },
+        principal: {
+          kind: 'practitioner',
+          ...who,
+          practices,
+          patients: [],
+          sharing: await sharingOf(deps.repo, practices),
+        },
         changesAt: membership?.changesAt,
       };
     }
     case 'patient': {
       const records = type === 'Person' ? await linkedPatients(deps.repo, id) : [];
+      const practices = owners(records);
       return {
         principal: {
           kind: 'patient',
           ...who,
           patients: records.map((r) => r.id as string),
-          practices: owners(records),
+          practices,
+          sharing: await sharingOf(deps.repo, practices),
         },
       };
     }
@@ -91,17 +102,25 @@ export async function resolveEntitlements(grant: TokenGrant, deps: EntitlementDe
       const relatedIds =
         type === 'RelatedPerson' ? [id] : type === 'Person' ? await linkedIds(deps.repo, id, 'RelatedPerson') : [];
       const { records, changesAt } = await familyPatients(deps.repo, relatedIds, now);
+      const practices = owners(records);
       return {
         principal: {
           kind: 'related-person',
           ...who,
           patients: records.map((r) => r.id as string),
-          practices: owners(records),
+          practices,
+          sharing: await sharingOf(deps.repo, practices),
         },
         changesAt,
       };
     }
   }
+}
+
+/** The sharing settings of each practice (record-sharing.ts), read from its Organization. */
+async function sharingOf(repo: Repository, practices: string[]): Promise<Record<string, PracticeSharing>> {
+  const organizations = await find<Organization>(repo, 'Organization', [{ kind: 'id', ids: practices }]);
+  return Object.fromEntries(practices.map((id) => [id, practiceSharing(organizations.find((o) => o.id === id))]));
 }
 
 function finder(repo: Repository): FindResources {

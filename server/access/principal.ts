@@ -1,3 +1,5 @@
+import type { PracticeSharing } from './record-sharing.ts';
+
 /**
  * Who is calling, as the FHIR layer sees it once a token has been checked. The bearer-token
  * middleware (server/auth/smart) turns a valid access token into a `TokenGrant`; the entitlement
@@ -60,6 +62,11 @@ export interface Principal {
   launchPatient?: string;
   /** The resource scopes the token grants. */
   scopes: ResourceScope[];
+  /**
+   * The sharing settings of `practices` (record-sharing.ts), by Organization id: what they share with
+   * patients by default, whether their practitioners may share notes. Absent for backend clients.
+   */
+  sharing?: Readonly<Record<string, PracticeSharing>>;
   /**
    * A backend client registered to manage its practice's memberships and access grants
    * (server/access/grants): it may write them like an administrator of its practice.

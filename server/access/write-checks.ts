@@ -5,6 +5,7 @@ import type { AccessRule } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, Defer, Lookup } from '../storage/access-scope.ts';
 import { compartmentTargets } from '../fhir/search/compartment-index.ts';
 import { DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
+import { ORIGIN_SYSTEM, SHARING_SYSTEM } from './record-sharing.ts';
 import type { AccessPolicyOptions } from './access-policy.ts';
 import { checkGrantChange, grantOwner } from './grants/grant-rules.ts';
 import type { GrantContext } from './grants/grant-context.ts';
@@ -23,6 +24,8 @@ export interface Writer {
   rule: (i: AccessInteraction) => AccessRule;
   options: AccessPolicyOptions;
   readablePatients: Map<string, string | undefined>;
+  /** Set by `$share`/`$unshare` (sharing-change.ts): the one sharing mark its writes may change. */
+  sharing?: { audience: string; shared: boolean };
 }
 
 export async function prepareWrite(
@@ -32,7 +35,7 @@ export async function prepareWrite(
   lookup: Lookup,
   defer?: Defer,
 ): Promise<Resource> {
-  const { principal, rule } = writer;
+  const { rule } = writer;
   const interaction = current ? 'u' : 'c';
   const filter = rule(interaction).types[resource.resourceType] ?? rule(interaction).otherTypes;
   if (filter === 'none')
@@ -45,7 +48,7 @@ export async function prepareWrite(
   await checkGrantChange({ before: current, after: resource }, grants);
   const owner =
     ownerOf(current) ?? (await grantOwner(resource, grants)) ?? (await chooseOwner(writer, resource, patients, lookup));
-  return withProtectedMeta(principal, resource, current, owner);
+  return withProtectedMeta(writer, resource, current, owner);
 }
 
 /**
@@ -135,22 +138,33 @@ async function chooseOwner(writer: Writer, resource: Resource, patients: string[
   );
 }
 
+/** The kept marks, with the one `$share`/`$unshare` changes added or removed. */
+function changedSharing(kept: Coding[], change: Writer['sharing']): Coding[] {
+  if (!change) return kept;
+  const others = kept.filter((t) => !(t.system === SHARING_SYSTEM && t.code === change.audience));
+  return change.shared ? [...others, { system: SHARING_SYSTEM, code: change.audience }] : others;
+}
+
 /**
  * Fields the caller may not set: the owner tag always comes from `owner`; security labels and the
- * directory listing are kept from the current version unless the caller works for the practice.
+ * directory listing are kept from the current version unless the caller works for the practice; the
+ * sharing marks are kept from the current version whoever writes (only `$share` and `$unshare`
+ * change them, recording the change); the origin mark is the server's: set on what a patient or
+ * family member creates, kept afterwards (record-sharing.ts).
  */
-function withProtectedMeta(
-  principal: Principal,
-  resource: Resource,
-  current: Resource | undefined,
-  owner: string,
-): Resource {
+function withProtectedMeta(writer: Writer, resource: Resource, current: Resource | undefined, owner: string): Resource {
+  const { principal } = writer;
   const staff = principal.kind === 'practitioner' || principal.kind === 'system';
-  const isProtected = (t: Coding): boolean => t.system === OWNER_SYSTEM || (!staff && t.system === DIRECTORY_SYSTEM);
-  const keptTags = (current?.meta?.tag ?? []).filter((t) => !staff && t.system === DIRECTORY_SYSTEM);
+  const always = new Set([OWNER_SYSTEM, SHARING_SYSTEM, ORIGIN_SYSTEM]);
+  const isProtected = (t: Coding): boolean => always.has(t.system ?? '') || (!staff && t.system === DIRECTORY_SYSTEM);
+  const keptTags = (current?.meta?.tag ?? []).filter(
+    (t) => t.system === SHARING_SYSTEM || t.system === ORIGIN_SYSTEM || (!staff && t.system === DIRECTORY_SYSTEM),
+  );
+  const origin = !current && !staff ? [{ system: ORIGIN_SYSTEM, code: 'patient' }] : [];
   const tags = [
     ...(resource.meta?.tag ?? []).filter((t) => !isProtected(t)),
-    ...keptTags,
+    ...changedSharing(keptTags, writer.sharing),
+    ...origin,
     { system: OWNER_SYSTEM, code: owner },
   ];
   const meta = { ...resource.meta, tag: tags };

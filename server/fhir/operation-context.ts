@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { AccessScope } from '../storage/access-scope.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { ResourceValidator } from './validation/validator.ts';
 
@@ -10,6 +11,8 @@ import type { ResourceValidator } from './validation/validator.ts';
 export interface OperationContext {
   /** The repository seen through the caller's access scope. */
   repo: Repository;
+  /** The caller's access scope (absent when the server runs without authorization). */
+  scope?: AccessScope;
   validator: ResourceValidator;
   config: Pick<Config, 'fhirBaseUrl' | 'limits'>;
 }

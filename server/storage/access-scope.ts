@@ -30,6 +30,21 @@ export interface AccessScope {
    * write: the patients it concerns and the rules for resources that grant access (FhirError 403/409).
    */
   prepareDelete(current: Resource, lookup: Lookup): Promise<void>;
+  /**
+   * For the `$share` / `$unshare` operations: checks that the caller may mark `current` shared (or
+   * no longer shared) with `audience` (FhirError 400/403/409/422 otherwise) and returns the scope to
+   * write that change with — this one, except that its writes may change exactly that mark — and
+   * the record of the change (a Provenance naming the caller) for the version written.
+   */
+  sharingChange?(current: Resource, audience: string, shared: boolean): SharingChange;
+}
+
+export interface SharingChange {
+  scope: AccessScope;
+  /** Whether a resource already carries the mark in the state asked for. */
+  isDone(resource: Resource): boolean;
+  /** The Provenance recording the change of `written` (the version just written). */
+  record(written: Resource): Resource;
 }
 
 export type Defer = (check: () => Promise<void>) => void;

@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { OWNER_SYSTEM } from '../../server/access/access-index.ts';
 import { ADMIN_ROLE } from '../../server/access/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice, registerBackendClient } from '../support/practice-client.ts';
+import { setPracticeSharing } from '../support/practice-sharing.ts';
 import { fhirFetch, startTestServer } from '../support/test-server.ts';
 import type { TestServer } from '../support/test-server.ts';
 import { registerTestApp, userTokens } from '../support/user-tokens.ts';
@@ -42,6 +43,10 @@ export async function buildWorld(): Promise<World> {
   const server = await startTestServer();
   const practiceX = server.practice.practiceId;
   const practiceY = (await provisionPractice(server.app, 'Practice Y')).practiceId;
+  // Every category shared with patients by default: these findings are about who reaches which
+  // records, not about what a practice keeps from its patients (test/record-sharing.test.ts).
+  await setPracticeSharing(server.repo, practiceX);
+  await setPracticeSharing(server.repo, practiceY);
   const save = async <T extends Resource>(resource: T, practiceId: string): Promise<T & { id: string }> =>
     (
       await server.repo.create<T>({

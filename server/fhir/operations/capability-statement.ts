@@ -49,10 +49,7 @@ export function buildCapabilityStatement(
     conditionalDelete: 'single',
     conditionalRead: 'modified-since',
     searchParam: searchParamsOf(type),
-    operation: operationsOf(type).map((name) => ({
-      name,
-      definition: `http://hl7.org/fhir/OperationDefinition/${name === 'everything' ? 'Patient' : 'Resource'}-${name}`,
-    })),
+    operation: operationsOf(type).map((name) => ({ name, definition: operationDefinition(name) })),
   }));
   return {
     resourceType: 'CapabilityStatement',
@@ -108,4 +105,12 @@ function unique<T>(items: T[]): T[] {
     seen.add(key);
     return true;
   });
+}
+
+/** Our own operations (fhir-profiles/operation-definitions/); the others are FHIR's. */
+const OWN_OPERATIONS = new Set(['share', 'unshare']);
+
+function operationDefinition(name: string): string {
+  if (OWN_OPERATIONS.has(name)) return `https://patient-portal.example.org/fhir/OperationDefinition/${name}`;
+  return `http://hl7.org/fhir/OperationDefinition/${name === 'everything' ? 'Patient' : 'Resource'}-${name}`;
 }

@@ -69,7 +69,7 @@ async function callerContext(
   asked: AskedInteraction,
 ): Promise<FhirContext> {
   const scope = await ctx.accessFor?.(req, res, asked);
-  return scope ? { ...ctx, repo: ctx.repo.withScope(scope) } : ctx;
+  return scope ? { ...ctx, repo: ctx.repo.withScope(scope), scope } : ctx;
 }
 
 /** Only presentation parameters: anything else makes `GET [base]?…` a system-level search. */

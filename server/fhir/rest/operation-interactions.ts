@@ -2,7 +2,9 @@ import type { Request, Response } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import { everythingOperation } from '../operations/everything-operation.ts';
 import { validateOperation } from '../operations/validate-operation.ts';
+import { shareOperation } from '../operations/share-operation.ts';
 import { setActedOn } from './acted-on.ts';
+import { badRequest } from '../outcomes.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { sendJson } from './http.ts';
 import { idParam, jsonResourceBody, queryOf, resourceTypeParam } from './request-input.ts';
@@ -32,4 +34,30 @@ export function everything(ctx: FhirContext) {
     const onRead = (patient: Resource) => setActedOn(res, patient);
     sendJson(res, 200, await everythingOperation(ctx, type, id, queryOf(req), onRead));
   };
+}
+
+/** `[type]/[id]/$share` and `$unshare` (POST; a Parameters body or `?audience=`). */
+export function share(ctx: FhirContext, shared: boolean) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const type = resourceTypeParam(req);
+    const id = idParam(req);
+    const body = hasBody(req) ? jsonResourceBody(req, ctx) : undefined;
+    const audience = req.query.audience;
+    if (audience !== undefined && typeof audience !== 'string') throw badRequest('audience is given once');
+    const onRead = (resource: Resource) => setActedOn(res, resource);
+    const written = await shareOperation(ctx, {
+      type,
+      id,
+      shared,
+      ...(body ? { body } : {}),
+      ...(audience !== undefined ? { audienceQuery: audience } : {}),
+      onRead,
+    });
+    setActedOn(res, written);
+    sendJson(res, 200, written);
+  };
+}
+
+function hasBody(req: Request): boolean {
+  return Buffer.isBuffer(req.body) && req.body.length > 0;
 }

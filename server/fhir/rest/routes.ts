@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { ServedInteraction } from '../operations/capability-statement.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { history } from './history-interactions.ts';
-import { everything, validate } from './operation-interactions.ts';
+import { everything, share, validate } from './operation-interactions.ts';
 import { batchOrTransaction } from './system-interactions.ts';
 import { patch, read, remove, update, vread } from './instance-interactions.ts';
 import { conditionalDelete, conditionalUpdate, create, search } from './type-interactions.ts';
@@ -18,6 +18,26 @@ export interface Route extends ServedInteraction {
   /** The CapabilityStatement interaction code(s) (`interaction`), or the name of a `$` operation (`operation`). */
   handler: (ctx: FhirContext) => (req: Request, res: Response) => Promise<void>;
 }
+
+/**
+ * The types `$share`/`$unshare` serve: the clinical content patients see only when shared
+ * (server/access/record-sharing.ts CLINICAL_TYPES, which the access layer checks again).
+ */
+const SHAREABLE_TYPES = [
+  'DocumentReference',
+  'Binary',
+  'Observation',
+  'DiagnosticReport',
+  'Condition',
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationAdministration',
+  'MedicationDispense',
+  'AllergyIntolerance',
+  'Immunization',
+  'Procedure',
+  'QuestionnaireResponse',
+];
 
 export const ROUTES: Route[] = [
   { method: 'post', path: '/', level: 'system', interaction: ['batch', 'transaction'], handler: batchOrTransaction },
@@ -84,6 +104,22 @@ export const ROUTES: Route[] = [
     operation: 'everything',
     types: ['Patient'],
     handler: everything,
+  },
+  {
+    method: 'post',
+    path: '/:type/:id/\\$share',
+    level: 'instance',
+    operation: 'share',
+    types: SHAREABLE_TYPES,
+    handler: (ctx) => share(ctx, true),
+  },
+  {
+    method: 'post',
+    path: '/:type/:id/\\$unshare',
+    level: 'instance',
+    operation: 'unshare',
+    types: SHAREABLE_TYPES,
+    handler: (ctx) => share(ctx, false),
   },
   { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: read },
   { method: 'put', path: '/:type/:id', level: 'instance', interaction: 'update', handler: update },

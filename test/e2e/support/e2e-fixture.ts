@@ -11,6 +11,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { OWNER_SYSTEM } from '../../../server/access/access-index.ts';
 import { BackendTokens, provisionPractice } from '../../support/practice-client.ts';
+import { setPracticeSharing } from '../../support/practice-sharing.ts';
 import type { PracticeClient } from '../../support/practice-client.ts';
 import { FHIR_JSON, startTestServer } from '../../support/test-server.ts';
 import type { TestServer } from '../../support/test-server.ts';
@@ -79,6 +80,10 @@ export async function startE2eWorld(): Promise<E2eWorld> {
     const x: Practice = { practice: server.practice, tokens: server.tokens };
     const yPractice = await provisionPractice(server.app, 'Y');
     const y: Practice = { practice: yPractice, tokens: new BackendTokens(server.baseUrl, yPractice) };
+    // Both practices share every clinical category with their patients by default: these launches
+    // are about which records an app reaches, not what a practice keeps back (test/record-sharing.test.ts).
+    await setPracticeSharing(server.repo, x.practice.practiceId);
+    await setPracticeSharing(server.repo, yPractice.practiceId);
     const write = <T extends Resource>(by: Practice, resource: T) => create(server.fhirUrl, by, resource);
 
     const practitioner = await write<Practitioner>(x, {
