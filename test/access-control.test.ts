@@ -69,6 +69,8 @@ const FIXTURES: Resource[] = [
     link: [{ target: { reference: 'Patient/bx' } }, { target: { reference: 'Patient/by' } }],
   },
   observation('obs-ax-vital', 'ox', 'ax', '8867-4', 'vital-signs'),
+  // Not shared with the patient (record-sharing.ts): X's staff see it, patient A does not.
+  { ...observation('obs-ax-unshared', 'ox', 'ax', '1234-5', 'laboratory'), meta: owned('ox') },
   observation('obs-ax-lab', 'ox', 'ax', '2345-7', 'laboratory'),
   observation('obs-bx-vital', 'ox', 'bx', '8867-4', 'vital-signs'),
   observation('obs-by-vital', 'oy', 'by', '8867-4', 'vital-signs'),
@@ -206,6 +208,7 @@ const IDENTITIES: Array<{ name: string; scope: () => AccessScope; visible: strin
       'Patient/ax',
       'Observation/obs-ax-vital',
       'Observation/obs-ax-lab',
+      'Observation/obs-ax-unshared',
       'Group/group-x',
       'Organization/ox',
       'Practitioner/px',
