@@ -50,6 +50,18 @@ describe('demo data', () => {
     assert.deepEqual(await patientsSeenBy(await tokenOf('noah.smithson')), ['Noah Smithson']);
   });
 
+  it("what each practice shares: Olivia sees Harbourside's results and the note shared with her; colleagues the note shared with them", async () => {
+    const count = async (token: string, query: string) =>
+      (await fhirFetch(`${server.fhirUrl}/${query}`, { headers: { authorization: `Bearer ${token}` } })).body.entry
+        ?.length ?? 0;
+    const olivia = await tokenOf('olivia.smith');
+    assert.equal(await count(olivia, 'Observation'), 3, "Harbourside's results by default, none of Northside's");
+    assert.equal(await count(olivia, 'DocumentReference'), 1, 'the one note shared with her');
+    assert.equal(await count(await tokenOf('amara.okafor'), 'DocumentReference'), 3, "the author's three notes");
+    assert.equal(await count(await tokenOf('lucas.moreau'), 'DocumentReference'), 1, 'the note shared with colleagues');
+    assert.equal(await count(await tokenOf('sam.rivera'), 'Observation'), 1, "Northside's own result");
+  });
+
   it('practitioners see their own practice only', async () => {
     const harbour = await patientsSeenBy(await tokenOf('amara.okafor'));
     assert.equal(harbour.length, 8);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  DocumentReference,
   Observation,
   Organization,
   Patient,
@@ -12,6 +13,7 @@ import type {
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../access/access-index.ts';
 import type { AccountKind } from '../auth/accounts/account.ts';
 import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
+import { NOTE_CATEGORY, NOTE_SHARING_URL, SHARING_DEFAULT_URL, SHARING_SYSTEM } from '../access/record-sharing.ts';
 import type { Repository } from '../storage/repository.ts';
 
 /**
@@ -22,7 +24,9 @@ import type { Repository } from '../storage/repository.ts';
  *   and Northside Physiotherapy (one practitioner), both listed in the public directory;
  * - Olivia Smith is a patient of both practices: two Patient records, one Person linking them, so
  *   her portal shows both; Ava García manages her daughter Maya's portal as a family member;
- * - a few vital signs for Olivia at each practice;
+ * - a few vital signs for Olivia at each practice; Harbourside shares results, allergies and
+ *   immunizations by default and enables note sharing (Northside shares nothing by default), and Dr
+ *   Okafor has three notes about Olivia: one shared with her, one with colleagues, one kept;
  * - sign-in accounts for all of them with the password DEMO_PASSWORD (listed in the README).
  */
 export const DEMO_SYSTEM = 'urn:patient-portal:demo';
@@ -150,9 +154,23 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
         name: p.name,
         telecom: [{ system: 'phone', value: p.phone }],
         address: [{ line: [p.line], city: p.city, state: 'NSW', postalCode: p.postalCode, country: 'AU' }],
+        // Harbourside shares results, allergies and immunizations by default and lets its
+        // practitioners share notes; Northside keeps a new practice's defaults (nothing shared).
+        ...(key === 'harbour'
+          ? {
+              extension: [
+                ...(['results', 'allergies', 'immunizations'] as const).map((code) => ({
+                  url: SHARING_DEFAULT_URL,
+                  valueCode: code,
+                })),
+                { url: NOTE_SHARING_URL, valueBoolean: true },
+              ],
+            }
+          : {}),
       });
       written++;
     }
+    const practitionerIds: Record<string, string> = {};
     for (const p of PRACTITIONERS) {
       const practiceId = practiceIds[p.practice];
       const practitioner = await save<Practitioner>(
@@ -166,6 +184,7 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
         practiceId,
         true,
       );
+      practitionerIds[p.key] = practitioner.id as string;
       await save<PractitionerRole>(
         {
           resourceType: 'PractitionerRole',
@@ -286,6 +305,34 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
     await vital(records.get('olivia')!, practiceIds.harbour, '29463-7', 'Body weight', 63.5, 'kg', '2026-11-02');
     await vital(records.get('olivia')!, practiceIds.harbour, '8867-4', 'Heart rate', 68, '/min', '2026-11-02');
     await vital(oliviaNorth, practiceIds.north, '8867-4', 'Heart rate', 72, '/min', '2026-10-20');
+    // Notes by Olivia's GP: one shared with her, one kept with its author, one shared with colleagues
+    // (the marks set directly: the seed is the server's own writing, no $share call to record).
+    const gp = PRACTITIONERS.find((p) => p.practice === 'harbour' && p.admin)!;
+    const note = (text: string, date: string, marks: Array<'patient' | 'colleagues'>) => {
+      written++;
+      return tx.create<DocumentReference>({
+        resourceType: 'DocumentReference',
+        meta: {
+          tag: [
+            { system: OWNER_SYSTEM, code: practiceIds.harbour },
+            ...marks.map((code) => ({ system: SHARING_SYSTEM, code })),
+          ],
+        },
+        status: 'current',
+        docStatus: 'final',
+        category: [{ coding: [{ ...NOTE_CATEGORY, display: 'Clinical Note' }] }],
+        type: { text: 'Progress note' },
+        subject: { reference: `Patient/${records.get('olivia')!.id}` },
+        date,
+        author: [{ reference: `Practitioner/${practitionerIds[gp.key]}`, display: `Dr ${gp.given} ${gp.family}` }],
+        content: [
+          { attachment: { contentType: 'text/plain', data: Buffer.from(text).toString('base64'), title: 'Note' } },
+        ],
+      });
+    };
+    await note('Weight steady. Keep up the walking; review in three months.', '2026-11-02T10:15:00+11:00', ['patient']);
+    await note('Consider referral to dietetics if weight rises again.', '2026-11-02T10:20:00+11:00', ['colleagues']);
+    await note('Draft: discuss sleep at next visit.', '2026-11-02T10:25:00+11:00', []);
     return written;
   });
   for (const account of demoAccounts) await accounts.createAccount({ ...account, password: DEMO_PASSWORD });
