@@ -35,13 +35,13 @@ describe('record-model', () => {
 
   it("groups one person's records by practice, and a family member's by practice and person", () => {
     expect(groupPatients([patient('p1', 'org-1'), patient('p2', 'org-2')])).toEqual([
-      { practiceId: 'org-1', patientIds: ['p1'] },
-      { practiceId: 'org-2', patientIds: ['p2'] },
+      { practiceId: 'org-1', patientIds: ['p1'], patientName: 'Olivia Smith', severalPeople: false },
+      { practiceId: 'org-2', patientIds: ['p2'], patientName: 'Olivia Smith', severalPeople: false },
     ]);
     expect(groupPatients([patient('p1', 'org-1'), patient('c1', 'org-1', 'Noah'), patient('x', undefined)])).toEqual([
-      { practiceId: 'org-1', patientIds: ['p1'], patientName: 'Olivia Smith' },
-      { practiceId: 'org-1', patientIds: ['c1'], patientName: 'Noah Smith' },
-      { practiceId: '', patientIds: ['x'], patientName: 'Olivia Smith' },
+      { practiceId: 'org-1', patientIds: ['p1'], patientName: 'Olivia Smith', severalPeople: true },
+      { practiceId: 'org-1', patientIds: ['c1'], patientName: 'Noah Smith', severalPeople: true },
+      { practiceId: '', patientIds: ['x'], patientName: 'Olivia Smith', severalPeople: true },
     ]);
   });
 

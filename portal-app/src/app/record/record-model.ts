@@ -79,8 +79,10 @@ export interface PracticeRecord {
   practiceName: string;
   /** The patient's own Patient record(s) at this practice. */
   patientIds: string[];
-  /** Whose record this is, when the account reaches several people's (a family member's too). */
-  patientName?: string;
+  /** Whose record this is: the patient, or the person a family member acts for. */
+  patientName: string;
+  /** The account reaches several people's records: the heading names the person too. */
+  severalPeople: boolean;
   notes: SectionState<NoteItem>;
   results: SectionState<ResultItem>;
   medications: SectionState<MedicationItem>;
@@ -99,13 +101,14 @@ export function owningPractice(resource: {
 export interface PatientGroup {
   practiceId: string;
   patientIds: string[];
-  patientName?: string;
+  patientName: string;
+  severalPeople: boolean;
 }
 
 /**
  * One group per practice and person: a patient has one Patient record per practice that invited them,
  * so this is one group per practice. An account that reaches several people (a family member) gets a
- * group per person at each practice, labelled with the person's name. Records without an owner tag are
+ * group per person at each practice. Records without an owner tag are
  * grouped under practice id '' (the page names it "Your practice").
  */
 export function groupPatients(patients: TaggedPatient[]): PatientGroup[] {
@@ -116,7 +119,7 @@ export function groupPatients(patients: TaggedPatient[]): PatientGroup[] {
     const practiceId = owningPractice(patient) ?? '';
     const name = personName(patient);
     const key = people.size > 1 ? `${practiceId}\u0000${name}` : practiceId;
-    const group = groups.get(key) ?? { practiceId, patientIds: [], ...(people.size > 1 ? { patientName: name } : {}) };
+    const group = groups.get(key) ?? { practiceId, patientIds: [], patientName: name, severalPeople: people.size > 1 };
     group.patientIds.push(patient.id);
     groups.set(key, group);
   }

@@ -18,6 +18,8 @@ export function emptyRecord(changes: Partial<PracticeRecord> = {}): PracticeReco
     practiceId: 'org-1',
     practiceName: 'Harbourside Family Practice',
     patientIds: ['p1'],
+    patientName: 'Olivia Smith',
+    severalPeople: false,
     notes: { items: [] },
     results: { items: [] },
     medications: { items: [] },

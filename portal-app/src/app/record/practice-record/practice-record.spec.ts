@@ -86,8 +86,11 @@ describe('PracticeRecordView', () => {
   });
 
   it('says whose record it is when the account reaches several people', () => {
-    show(emptyRecord({ patientName: 'Noah Smith' }));
+    show(emptyRecord());
+    expect(page.querySelector('.whose')?.textContent).toBe('Record of Olivia Smith');
+    show(emptyRecord({ patientName: 'Noah Smith', severalPeople: true }));
     expect(page.querySelector('h2')?.textContent).toBe('Harbourside Family Practice · Noah Smith');
+    expect(page.querySelector('.whose')).toBeNull();
   });
 
   it('says "nothing shared" in every empty section', () => {

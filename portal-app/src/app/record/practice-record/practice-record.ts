@@ -35,7 +35,7 @@ export class PracticeRecordView {
   protected readonly nothingShared = NOTHING_SHARED;
   protected readonly heading = computed(() => {
     const record = this.record();
-    return record.patientName ? `${record.practiceName} · ${record.patientName}` : record.practiceName;
+    return record.severalPeople ? `${record.practiceName} · ${record.patientName}` : record.practiceName;
   });
 
   /** The file being downloaded (its button is disabled meanwhile), and why the last download failed. */
