@@ -93,9 +93,18 @@ describe('PracticeRecordView', () => {
     expect(page.querySelector('.whose')).toBeNull();
   });
 
-  it('says "nothing shared" in every empty section', () => {
+  it('says "nothing shared" once when the practice shares nothing at all', () => {
     show(emptyRecord());
-    for (const name of SECTIONS) expect(section(name).querySelector('.empty')?.textContent).toBe(NOTHING_SHARED);
+    expect(Array.from(page.querySelectorAll('.empty')).map((p) => p.textContent)).toEqual([NOTHING_SHARED]);
+    expect(page.querySelectorAll('h3').length).toBe(0);
+  });
+
+  it('says "nothing shared" in each empty section when others have items', () => {
+    show(emptyRecord({ allergies: fullRecord.allergies }));
+    for (const name of SECTIONS.filter((s) => s !== 'Allergies')) {
+      expect(section(name).querySelector('.empty')?.textContent).toBe(NOTHING_SHARED);
+    }
+    expect(section('Allergies').querySelector('.empty')).toBeNull();
     expect(page.querySelector('table')).toBeNull();
   });
 

@@ -42,6 +42,12 @@ export class PracticeRecordView {
   protected readonly downloading = signal<RecordFile | undefined>(undefined);
   protected readonly downloadErrors = signal<string[]>([]);
 
+  /** Nothing at all from this practice: one sentence says so instead of six empty sections. */
+  protected readonly allEmpty = computed(() => {
+    const r = this.record();
+    return [r.notes, r.results, r.medications, r.allergies, r.immunizations, r.documents].every((s) => this.empty(s));
+  });
+
   protected date(value: string | undefined): string {
     return formatFhirDate(value);
   }
