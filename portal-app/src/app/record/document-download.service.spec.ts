@@ -1,5 +1,6 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
+import { until } from '@web-shared/auth/testing';
 import { errorMessages } from '@web-shared/fhir';
 import { configureHttpTesting } from '@web-shared/testing';
 import { DocumentDownloadService, FileSaver, safeFileName } from './document-download.service';
@@ -32,6 +33,27 @@ describe('DocumentDownloadService', () => {
     expect(saved.length).toBe(1);
     expect(saved[0]!.name).toBe('referral.pdf');
     expect(await saved[0]!.blob.text()).toBe('%PDF-1.7 …');
+  });
+
+  it('takes the bytes out of a Binary resource when the server answers with FHIR JSON', async () => {
+    TestBed.inject(DocumentDownloadService).download({ title: 'letter.pdf', binaryId: 'b2' }).subscribe();
+    const binary = { resourceType: 'Binary', contentType: 'application/pdf', data: base64Utf8('%PDF café') };
+    http
+      .expectOne('/fhir/R4/Binary/b2')
+      .flush(new Blob([JSON.stringify(binary)], { type: 'application/fhir+json;charset=utf-8' }));
+    await until(() => saved.length === 1, 'the file is saved');
+    expect(saved[0]!.name).toBe('letter.pdf');
+    expect(saved[0]!.blob.type).toBe('application/pdf');
+    expect(await saved[0]!.blob.text()).toBe('%PDF café');
+  });
+
+  it('saves a stored JSON document as it is', async () => {
+    TestBed.inject(DocumentDownloadService).download({ title: 'data.json', binaryId: 'b3' }).subscribe();
+    http
+      .expectOne('/fhir/R4/Binary/b3')
+      .flush(new Blob(['{"resourceType":"Binary","data":"eA=="}'], { type: 'application/json' }));
+    await until(() => saved.length === 1, 'the file is saved');
+    expect(await saved[0]!.blob.text()).toBe('{"resourceType":"Binary","data":"eA=="}');
   });
 
   it('saves inline data as it is, without asking the server', async () => {

@@ -42,18 +42,41 @@ export class DocumentDownloadService {
   }
 
   private bytesOf(file: RecordFile): Observable<Blob> {
-    if (file.data !== undefined) {
-      const bytes = Uint8Array.from(atob(file.data.replace(/\s/g, '')), (c) => c.charCodeAt(0));
-      return of(new Blob([bytes], { type: file.contentType ?? 'application/octet-stream' }));
-    }
+    if (file.data !== undefined) return of(blobOf(file.data, file.contentType));
     // Accept */* asks for the bytes themselves, not the Binary resource as FHIR JSON.
     return this.http
       .get(`${FHIR_BASE}/Binary/${encodeURIComponent(file.binaryId ?? '')}`, {
         headers: new HttpHeaders({ Accept: '*/*', 'Cache-Control': 'no-cache' }),
         responseType: 'blob',
       })
-      .pipe(catchError(withTextBody));
+      .pipe(switchMap(unwrapBinaryResource), catchError(withTextBody));
   }
+}
+
+function blobOf(base64: string, contentType: string | undefined): Blob {
+  const bytes = Uint8Array.from(atob(base64.replace(/\s/g, '')), (c) => c.charCodeAt(0));
+  return new Blob([bytes], { type: contentType ?? 'application/octet-stream' });
+}
+
+/**
+ * A server that does not (yet) serve a Binary's raw bytes for `Accept: *\/*` answers with the Binary
+ * resource as FHIR JSON; its `data` then holds the bytes. Only that media type is looked into, so a
+ * stored JSON document is saved exactly as it is.
+ */
+function unwrapBinaryResource(blob: Blob): Observable<Blob> {
+  if (!blob.type.startsWith('application/fhir+json')) return of(blob);
+  return from(blob.text()).pipe(
+    map((text) => {
+      try {
+        const resource = JSON.parse(text) as { resourceType?: string; contentType?: string; data?: string };
+        return resource.resourceType === 'Binary' && typeof resource.data === 'string'
+          ? blobOf(resource.data, resource.contentType)
+          : blob;
+      } catch {
+        return blob;
+      }
+    }),
+  );
 }
 
 /** A name the file system accepts: no path separators or control characters, never empty. */
