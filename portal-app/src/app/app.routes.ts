@@ -6,7 +6,7 @@ import { appRoutes } from '@web-shared/shell';
  * (web-shared/shell) puts them behind sign-in, after the sign-in pages, and adds the not-found page.
  */
 export const routes: Routes = appRoutes({
-  // The directory is the only page so far, so it is also the home page.
+  // The directory needs nothing of the patient's record, so it stays the page a new patient lands on.
   home: { path: 'practitioners', label: 'Find a practitioner' },
   pages: [
     {
@@ -14,6 +14,11 @@ export const routes: Routes = appRoutes({
       title: 'Find a practitioner · Patient Portal',
       loadComponent: () =>
         import('./practitioners/practitioner-directory/practitioner-directory').then((m) => m.PractitionerDirectory),
+    },
+    {
+      path: 'record',
+      title: 'My health record · Patient Portal',
+      loadComponent: () => import('./record/health-record/health-record').then((m) => m.HealthRecord),
     },
   ],
 });

@@ -16,11 +16,14 @@ describe('App (the portal in the shared frame)', () => {
     signInForTest({ access_token: 'access-1' }, 'Patient/pat1');
   });
 
-  it('is the Patient Portal, with "Find a practitioner" in the main navigation', async () => {
+  it('is the Patient Portal, with "Find a practitioner" and "My health record" in the main navigation', async () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
     expect(fixture.nativeElement.querySelector('header .product')?.textContent).toBe('Patient Portal');
-    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Find a practitioner', '/practitioners']]);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([
+      ['Find a practitioner', '/practitioners'],
+      ['My health record', '/record'],
+    ]);
   });
 
   it('wraps the toolbar at 390 px instead of overflowing it', async () => {
@@ -40,6 +43,16 @@ describe('App (the portal in the shared frame)', () => {
     expect(http.expectOne('/fhir/R4/Practitioner?_count=100').request.headers.get('Authorization')).toBe(
       'Bearer access-1',
     );
+  });
+
+  it('opens "My health record" at /record, asking for the patient\'s records with the access token', async () => {
+    const harness = await RouterTestingHarness.create('/record');
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('My health record');
+    expect(
+      TestBed.inject(HttpTestingController)
+        .expectOne('/fhir/R4/Patient?_count=100')
+        .request.headers.get('Authorization'),
+    ).toBe('Bearer access-1');
   });
 
   it('answers unknown URLs with a not-found page leading back to the directory', async () => {
