@@ -1,6 +1,6 @@
 import { Component, computed, DestroyRef, effect, inject, input, output, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { FormControl, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -72,6 +72,9 @@ export class ChartNotes {
 
   protected readonly draft = new FormControl('', { nonNullable: true, validators: [Validators.required] });
   protected readonly editText = new FormControl('', { nonNullable: true, validators: [Validators.required] });
+  // Groups only so the forms emit ngSubmit (Enter in a field, the submit button).
+  protected readonly composeForm = new FormGroup({ text: this.draft });
+  protected readonly editForm = new FormGroup({ text: this.editText });
 
   protected readonly colleaguesReason = computed(() =>
     this.noteSharing() === 'on'
