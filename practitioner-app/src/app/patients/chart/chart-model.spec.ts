@@ -8,8 +8,17 @@ import {
   observationName,
   observationValue,
   owningPractice,
+  sharedByDefault,
+  sharingDefaults,
 } from './chart-model';
-import { NOTE_SHARING_URL, OWNER_SYSTEM, SHARING_SYSTEM, type DocumentReference } from './chart-types';
+import {
+  CONFIDENTIALITY_SYSTEM,
+  NOTE_SHARING_URL,
+  SHARING_DEFAULT_URL,
+  OWNER_SYSTEM,
+  SHARING_SYSTEM,
+  type DocumentReference,
+} from './chart-types';
 
 describe('chart model', () => {
   it('counts whole years, a birthday later this year not yet passed', () => {
@@ -58,6 +67,23 @@ describe('chart model', () => {
     expect(
       noteSharingEnabled({ resourceType: 'Organization', extension: [{ url: NOTE_SHARING_URL, valueBoolean: true }] }),
     ).toBeTrue();
+  });
+
+  it("applies the practice's defaults to unmarked items that are not restricted", () => {
+    expect(
+      sharingDefaults({
+        resourceType: 'Organization',
+        extension: [
+          { url: SHARING_DEFAULT_URL, valueCode: 'results' },
+          { url: SHARING_DEFAULT_URL, valueCode: 'allergies' },
+          { url: NOTE_SHARING_URL, valueBoolean: true },
+        ],
+      }),
+    ).toEqual(['results', 'allergies']);
+    expect(sharedByDefault({}, true)).toBeTrue();
+    expect(sharedByDefault({}, false)).toBeFalse();
+    expect(sharedByDefault({ meta: { security: [{ system: CONFIDENTIALITY_SYSTEM, code: 'R' }] } }, true)).toBeFalse();
+    expect(sharedByDefault({ meta: { tag: [{ system: SHARING_SYSTEM, code: 'patient' }] } }, true)).toBeFalse();
   });
 
   it('names an observation and its value', () => {

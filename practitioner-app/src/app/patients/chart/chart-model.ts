@@ -1,12 +1,14 @@
 import type { ContactPoint, HumanName } from '@web-shared/fhir';
 import {
   type Audience,
+  CONFIDENTIALITY_SYSTEM,
   type ChartPatient,
   type DocumentReference,
   NOTE_SHARING_URL,
   type Observation,
   OWNER_SYSTEM,
   type Practice,
+  SHARING_DEFAULT_URL,
   SHARING_SYSTEM,
   type TaggedMeta,
 } from './chart-types';
@@ -24,6 +26,24 @@ export function owningPractice(patient: ChartPatient): string | undefined {
 /** The practice's note-sharing setting; absent means off (as the server reads it). */
 export function noteSharingEnabled(practice: Practice): boolean {
   return practice.extension?.some((e) => e.url === NOTE_SHARING_URL && e.valueBoolean === true) ?? false;
+}
+
+/** The categories (notes, results, …) the practice shares with patients by default. */
+export function sharingDefaults(practice: Practice): string[] {
+  return (practice.extension ?? [])
+    .filter((e) => e.url === SHARING_DEFAULT_URL && e.valueCode)
+    .map((e) => e.valueCode!);
+}
+
+/**
+ * True when the patient sees the item through the practice's default for its category although it
+ * carries no mark: the server applies a default to everything but restricted items (R, V).
+ */
+export function sharedByDefault(item: { meta?: TaggedMeta }, categoryShared: boolean): boolean {
+  if (!categoryShared || isShared(item, 'patient')) return false;
+  return !(item.meta?.security ?? []).some(
+    (s) => s.system === CONFIDENTIALITY_SYSTEM && (s.code === 'R' || s.code === 'V'),
+  );
 }
 
 /**

@@ -20,6 +20,8 @@ export const NOTE_CATEGORY_CODE = 'clinical-note';
 export const SHARING_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-sharing';
 export const OWNER_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/owning-practice';
 export const NOTE_SHARING_URL = 'https://patient-portal.example.org/fhir/StructureDefinition/note-sharing';
+export const SHARING_DEFAULT_URL = 'https://patient-portal.example.org/fhir/StructureDefinition/record-sharing-default';
+export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 
 /** Who an item is shared with: the patient (and those acting for them) or the author's colleagues. */
 export type Audience = 'patient' | 'colleagues';
@@ -27,6 +29,8 @@ export type Audience = 'patient' | 'colleagues';
 /** Meta with the tags that carry the owning practice and the sharing marks. */
 export interface TaggedMeta extends Meta {
   tag?: Coding[];
+  /** Confidentiality R or V keeps an item out of the practice's sharing defaults. */
+  security?: Coding[];
 }
 
 export interface Identifier {

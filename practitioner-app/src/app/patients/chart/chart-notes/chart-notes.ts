@@ -9,7 +9,7 @@ import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/materi
 import { AuthService } from '@web-shared/auth';
 import { errorMessages, isVersionConflict } from '@web-shared/fhir';
 import { ChartApi } from '../chart-api';
-import { formatFhirDate, isShared, noteText, withNoteText } from '../chart-model';
+import { formatFhirDate, isShared, noteText, sharedByDefault, withNoteText } from '../chart-model';
 import type { Audience, ChartItem, DocumentReference } from '../chart-types';
 
 /** The practice's note-sharing setting as far as the chart knows it. */
@@ -29,6 +29,8 @@ interface NoteRow {
   draft: boolean;
   text: string;
   sharedWithPatient: boolean;
+  /** Not marked, but the patient sees it through the practice's default for notes. */
+  patientSeesByDefault: boolean;
   sharedWithColleagues: boolean;
 }
 
@@ -53,6 +55,8 @@ interface NoteRow {
 export class ChartNotes {
   readonly patientId = input.required<string>();
   readonly noteSharing = input<NoteSharingState>('unknown');
+  /** The practice shares notes with patients by default (its record-sharing-default has `notes`). */
+  readonly sharedByDefault = input(false);
   /** The notes listed, for the sharing history. */
   readonly listed = output<ChartItem[]>();
   /** A sharing mark changed: the history has a new record. */
@@ -100,6 +104,7 @@ export class ChartNotes {
           draft: note.docStatus === 'preliminary',
           text: noteText(note),
           sharedWithPatient: isShared(note, 'patient'),
+          patientSeesByDefault: sharedByDefault(note, this.sharedByDefault()),
           sharedWithColleagues: isShared(note, 'colleagues'),
         };
       });

@@ -79,6 +79,25 @@ describe('ChartResults', () => {
     expect(toggle(first!).getAttribute('aria-label')).toContain('Share Body weight');
   });
 
+  it("says which results the patient sees through the practice's default", () => {
+    fixture = TestBed.createComponent(ChartResults);
+    fixture.componentRef.setInput('patientId', 'p1');
+    fixture.componentRef.setInput('sharedByDefault', true);
+    page = fixture.nativeElement;
+    fixture.detectChanges();
+    http
+      .expectOne((r) => r.url === '/fhir/R4/Observation')
+      .flush({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [{ resource: weight }, { resource: heartRate }],
+      });
+    fixture.detectChanges();
+    expect(page.querySelector('.default-note')?.textContent).toContain('shares results with patients by default');
+    expect(cells(rows()[0]!)[3]).toBe('Shared by default');
+    expect(cells(rows()[1]!)[3]).toBe('Shared');
+  });
+
   it('keeps the page from scrolling sideways at 390 px', () => {
     create([weight, heartRate]);
     expect(page.scrollWidth).toBeLessThanOrEqual(390);

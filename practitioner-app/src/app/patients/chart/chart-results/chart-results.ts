@@ -5,7 +5,14 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { errorMessages } from '@web-shared/fhir';
 import { ChartApi } from '../chart-api';
-import { formatFhirDate, isShared, observationDate, observationName, observationValue } from '../chart-model';
+import {
+  formatFhirDate,
+  isShared,
+  observationDate,
+  observationName,
+  observationValue,
+  sharedByDefault,
+} from '../chart-model';
 import type { ChartItem, Observation } from '../chart-types';
 
 interface ResultRow {
@@ -15,6 +22,8 @@ interface ResultRow {
   name: string;
   value: string;
   shared: boolean;
+  /** Not marked, but the patient sees it through the practice's default for results. */
+  byDefault: boolean;
 }
 
 /** The chart's results: the patient's Observations newest first, each with "Shared with patient". */
@@ -26,6 +35,8 @@ interface ResultRow {
 })
 export class ChartResults {
   readonly patientId = input.required<string>();
+  /** The practice shares results with patients by default (its record-sharing-default has `results`). */
+  readonly sharedByDefault = input(false);
   /** The results listed, for the sharing history. */
   readonly listed = output<ChartItem[]>();
   readonly sharingChanged = output<void>();
@@ -49,6 +60,7 @@ export class ChartResults {
         name: observationName(observation),
         value: observationValue(observation),
         shared: isShared(observation, 'patient'),
+        byDefault: sharedByDefault(observation, this.sharedByDefault()),
       })),
   );
 

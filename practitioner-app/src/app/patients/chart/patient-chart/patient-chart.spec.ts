@@ -6,7 +6,7 @@ import { atPhoneWidth } from '@web-shared/shell/testing';
 import { configureHttpTesting } from '@web-shared/testing';
 import { AUTH_OPTIONS } from '../../../app.config';
 import { encodeText } from '../chart-model';
-import { type ChartPatient, NOTE_SHARING_URL, OWNER_SYSTEM } from '../chart-types';
+import { type ChartPatient, NOTE_SHARING_URL, OWNER_SYSTEM, SHARING_DEFAULT_URL } from '../chart-types';
 import { NOTE_SHARING_OFF_REASON } from '../chart-notes/chart-notes';
 import { PatientChart } from './patient-chart';
 
@@ -34,7 +34,7 @@ describe('PatientChart', () => {
   let http: HttpTestingController;
   let page: HTMLElement;
 
-  function open(noteSharing: boolean): void {
+  function open(noteSharing: boolean, defaults: string[] = []): void {
     fixture = TestBed.createComponent(PatientChart);
     fixture.componentRef.setInput('id', 'p1');
     page = atPhoneWidth(fixture.nativeElement);
@@ -44,7 +44,10 @@ describe('PatientChart', () => {
     http.expectOne('/fhir/R4/Organization/org-1').flush({
       resourceType: 'Organization',
       id: 'org-1',
-      extension: [{ url: NOTE_SHARING_URL, valueBoolean: noteSharing }],
+      extension: [
+        { url: NOTE_SHARING_URL, valueBoolean: noteSharing },
+        ...defaults.map((valueCode) => ({ url: SHARING_DEFAULT_URL, valueCode })),
+      ],
     });
     http
       .expectOne((r) => r.url === '/fhir/R4/DocumentReference')
@@ -100,6 +103,14 @@ describe('PatientChart', () => {
     fixture.detectChanges();
     expect(page.querySelector<HTMLButtonElement>('.share-colleagues button')!.disabled).toBeTrue();
     expect(page.textContent).toContain(NOTE_SHARING_OFF_REASON);
+  });
+
+  it("passes the practice's default for notes on: an unmarked note is seen by the patient", () => {
+    open(true, ['notes', 'results']);
+    http.expectOne((r) => r.url === '/fhir/R4/Provenance').flush({ resourceType: 'Bundle', type: 'searchset' });
+    fixture.detectChanges();
+    expect(page.querySelector('li.note')?.textContent).toContain('Shared with patient (practice default)');
+    expect(page.querySelector('pc-chart-notes .default-note')).toBeTruthy();
   });
 
   it('fits a 390 px screen without sideways scrolling', () => {

@@ -13,6 +13,7 @@ import {
   formatFhirDate,
   noteSharingEnabled,
   owningPractice,
+  sharingDefaults,
   spokenName,
 } from '../chart-model';
 import type { ChartItem, ChartPatient } from '../chart-types';
@@ -42,6 +43,8 @@ export class PatientChart {
   protected readonly loading = signal(false);
   protected readonly errors = signal<string[]>([]);
   protected readonly noteSharing = signal<NoteSharingState>('unknown');
+  /** The categories the owning practice shares with patients by default. */
+  protected readonly defaults = signal<string[]>([]);
 
   private readonly notes = signal<ChartItem[]>([]);
   private readonly results = signal<ChartItem[]>([]);
@@ -126,7 +129,10 @@ export class PatientChart {
       .practice(practiceId)
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
-        next: (practice) => this.noteSharing.set(noteSharingEnabled(practice) ? 'on' : 'off'),
+        next: (practice) => {
+          this.noteSharing.set(noteSharingEnabled(practice) ? 'on' : 'off');
+          this.defaults.set(sharingDefaults(practice));
+        },
         error: () => this.noteSharing.set('unknown'),
       });
   }
