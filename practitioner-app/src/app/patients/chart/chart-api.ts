@@ -1,7 +1,7 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import { type Observable, map } from 'rxjs';
-import { FHIR_BASE, FhirClient, resourcesOf } from '@web-shared/fhir';
+import { FHIR_BASE, FhirClient, type Practitioner, resourcesOf } from '@web-shared/fhir';
 import {
   type Audience,
   type ChartPatient,
@@ -63,6 +63,13 @@ export class ChartApi {
           resourcesOf(bundle, 'Provenance').sort((a, b) => (b.recorded ?? '').localeCompare(a.recorded ?? '')),
         ),
       );
+  }
+
+  /** Practitioners by id (`Practitioner?_id=a,b`), to name who changed a sharing mark. */
+  practitioners(ids: string[]): Observable<Practitioner[]> {
+    return this.fhir
+      .search<Practitioner>('Practitioner', { _id: ids.join(','), _count: ids.length })
+      .pipe(map((bundle) => resourcesOf(bundle, 'Practitioner')));
   }
 
   /** A new draft note by `author` (the signed-in practitioner's fhirUser) about the patient. */

@@ -173,6 +173,7 @@ describe('ChartNotes', () => {
     fixture.detectChanges();
     const textarea = page.querySelector<HTMLTextAreaElement>('.edit textarea')!;
     expect(textarea.value).toBe('Text of n1');
+    expect(document.activeElement).toBe(textarea);
     textarea.value = 'Changed';
     textarea.dispatchEvent(new Event('input'));
     page.querySelector('.edit')!.dispatchEvent(new Event('submit'));

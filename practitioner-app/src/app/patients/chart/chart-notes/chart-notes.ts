@@ -1,4 +1,16 @@
-import { Component, computed, DestroyRef, effect, inject, input, output, signal, untracked } from '@angular/core';
+import {
+  Component,
+  computed,
+  DestroyRef,
+  effect,
+  type ElementRef,
+  inject,
+  input,
+  output,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -110,7 +122,11 @@ export class ChartNotes {
       });
   });
 
+  /** The draft being edited: it gets the focus, so keyboard users type straight away. */
+  private readonly editBox = viewChild<ElementRef<HTMLTextAreaElement>>('editBox');
+
   constructor() {
+    effect(() => this.editBox()?.nativeElement.focus());
     effect(() => {
       const patientId = this.patientId();
       untracked(() => this.load(patientId));

@@ -70,8 +70,25 @@ describe('SharingHistory', () => {
       ],
     });
     fixture.detectChanges();
+    expect(lines()[0]).toContain('Practitioner/other');
+    const names = http.expectOne((r) => r.url === '/fhir/R4/Practitioner');
+    expect(names.request.params.get('_id')).toBe('other');
+    names.flush({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Practitioner',
+            id: 'other',
+            name: [{ prefix: ['Dr'], given: ['Lena'], family: 'Berg' }],
+          },
+        },
+      ],
+    });
+    fixture.detectChanges();
     const [newest, oldest] = lines();
-    expect(newest).toContain('Practitioner/other');
+    expect(newest).toContain('Dr Lena Berg');
     expect(newest).toContain('No longer shared with the patient');
     expect(newest).toContain('Body weight of 2 Nov 2026');
     expect(oldest).toContain('You');

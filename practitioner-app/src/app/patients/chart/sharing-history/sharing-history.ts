@@ -5,7 +5,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { AuthService } from '@web-shared/auth';
 import { errorMessages } from '@web-shared/fhir';
 import { ChartApi } from '../chart-api';
-import { formatFhirDate } from '../chart-model';
+import { formatFhirDate, spokenName } from '../chart-model';
 import type { ChartItem, Provenance } from '../chart-types';
 
 interface HistoryRow {
@@ -46,6 +46,8 @@ export class SharingHistory {
   protected readonly records = signal<Provenance[]>([]);
   protected readonly loading = signal(false);
   protected readonly errors = signal<string[]>([]);
+  /** `Practitioner/1` → "Dr Amara Okafor", for the agents other than the signed-in user. */
+  private readonly names = signal<ReadonlyMap<string, string>>(new Map());
 
   protected readonly rows = computed<HistoryRow[]>(() => {
     const me = this.auth.fhirUser();
@@ -58,7 +60,10 @@ export class SharingHistory {
       return {
         id: record.id ?? String(index),
         when: formatFhirDate(record.recorded),
-        who: who?.reference && who.reference === me ? 'You' : who?.display || who?.reference || 'Unknown',
+        who:
+          who?.reference && who.reference === me
+            ? 'You'
+            : who?.display || this.names().get(who?.reference ?? '') || who?.reference || 'Unknown',
         what: coding?.display || ACTIVITY_TEXT[coding?.code ?? ''] || coding?.code || 'Changed sharing',
         item: labels.get(target) ?? target,
       };
@@ -77,6 +82,33 @@ export class SharingHistory {
     this.load(this.items().map((i) => i.reference));
   }
 
+  /** Names the practitioners in the records; without them (e.g. not readable) the reference is shown. */
+  private loadNames(records: Provenance[]): void {
+    const me = this.auth.fhirUser();
+    const ids = new Set<string>();
+    for (const record of records) {
+      const reference = record.agent?.[0]?.who?.reference;
+      const id = /^Practitioner\/([^/]+)$/.exec(reference ?? '')?.[1];
+      if (id && reference !== me && !record.agent?.[0]?.who?.display && !this.names().has(reference!)) ids.add(id);
+    }
+    if (ids.size === 0) return;
+    this.api
+      .practitioners([...ids])
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe({
+        next: (practitioners) => {
+          const names = new Map(this.names());
+          for (const p of practitioners) {
+            const name = p.name?.[0];
+            const text = [...(name?.prefix ?? []), spokenName(name)].filter(Boolean).join(' ');
+            if (p.id && text) names.set(`Practitioner/${p.id}`, text);
+          }
+          this.names.set(names);
+        },
+        error: () => undefined,
+      });
+  }
+
   private load(targets: string[]): void {
     this.errors.set([]);
     if (targets.length === 0) {
@@ -91,6 +123,7 @@ export class SharingHistory {
         next: (records) => {
           this.records.set(records);
           this.loading.set(false);
+          this.loadNames(records);
         },
         error: (error: unknown) => {
           this.errors.set(errorMessages(error));
