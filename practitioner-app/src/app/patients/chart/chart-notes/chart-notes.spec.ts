@@ -157,6 +157,8 @@ describe('ChartNotes', () => {
     fixture.detectChanges();
     expect(items()[0]!.textContent).toContain('Review in 3 months');
     expect(textarea.value).toBe('');
+    // The emptied box is ready for the next note, not shown as an error.
+    expect(page.querySelector('.compose .mat-form-field-invalid')).toBeNull();
   });
 
   it('does not post an empty note', () => {

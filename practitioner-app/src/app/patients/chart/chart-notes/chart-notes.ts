@@ -12,7 +12,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, FormGroup, type FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -124,6 +124,8 @@ export class ChartNotes {
 
   /** The draft being edited: it gets the focus, so keyboard users type straight away. */
   private readonly editBox = viewChild<ElementRef<HTMLTextAreaElement>>('editBox');
+  /** The compose form's directive: resetting it clears "submitted", so the empty box is not shown in error. */
+  private readonly composeDirective = viewChild<FormGroupDirective>('composeDirective');
 
   constructor() {
     effect(() => this.editBox()?.nativeElement.focus());
@@ -175,7 +177,7 @@ export class ChartNotes {
     const author = name && name !== me ? { reference: me, display: name } : { reference: me };
     this.run(this.api.createNote(this.patientId(), author, text), (created) => {
       this.notes.update((notes) => [created, ...notes]);
-      this.draft.reset('');
+      this.composeDirective()?.resetForm({ text: '' });
       this.emitListed();
     });
   }
