@@ -20,7 +20,13 @@ export const routes: Routes = appRoutes({
       loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
     },
     {
+      // The chart: header, notes, results and the sharing history.
       path: 'patients/:id',
+      title: 'Patient chart · Practice Console',
+      loadComponent: () => import('./patients/chart/patient-chart/patient-chart').then((m) => m.PatientChart),
+    },
+    {
+      path: 'patients/:id/edit',
       title: 'Edit patient · Practice Console',
       loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
     },

@@ -119,8 +119,19 @@ describe('App (the console in the shared frame)', () => {
     expect(req.request.headers.get('Authorization')).toBe('Bearer access-1');
   });
 
-  it('opens the form for an existing patient with the id from the URL', async () => {
+  it("opens the patient's chart with the id from the URL", async () => {
     const harness = await RouterTestingHarness.create('/patients/abc');
+    const http = TestBed.inject(HttpTestingController);
+    http.expectOne('/fhir/R4/Patient/abc').flush({ resourceType: 'Patient', id: 'abc', name: [{ family: 'Doe' }] });
+    await harness.fixture.whenStable();
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Doe');
+    expect(harness.routeNativeElement?.querySelector('a[href="/patients/abc/edit"]')?.textContent?.trim()).toBe(
+      'Edit details',
+    );
+  });
+
+  it('opens the form for an existing patient on /patients/:id/edit', async () => {
+    const harness = await RouterTestingHarness.create('/patients/abc/edit');
     expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Edit patient');
     TestBed.inject(HttpTestingController).expectOne('/fhir/R4/Patient/abc');
   });

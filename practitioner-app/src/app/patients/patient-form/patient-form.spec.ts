@@ -175,7 +175,7 @@ describe('PatientForm', () => {
       expect(req.request.headers.get('If-Match')).toBe('W/"7"');
       expect(req.request.body).toEqual({ ...stored, telecom: [{ system: 'phone', value: '555-0199', use: 'home' }] });
       req.flush(req.request.body);
-      expect(navigate).toHaveBeenCalledOnceWith(['/patients']);
+      expect(navigate).toHaveBeenCalledOnceWith(['/patients', 'p1']);
     });
 
     it('explains a 412 and reloads the current version on request', () => {

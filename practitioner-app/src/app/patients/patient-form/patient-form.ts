@@ -24,8 +24,8 @@ export const SAVED_MESSAGE = 'Saved';
 export const SAVED_DURATION_MS = 5000;
 
 /**
- * Creates a patient (/patients/new) or edits one (/patients/:id, with "Launch app" for that patient).
- * A successful save goes back to the list and says "Saved" in a snack bar.
+ * Creates a patient (/patients/new) or edits one (/patients/:id/edit, with "Launch app" for that patient).
+ * A successful save goes back to the list (new) or the patient's chart (edit) and says "Saved" in a snack bar.
  */
 @Component({
   selector: 'pc-patient-form',
@@ -129,7 +129,8 @@ export class PatientForm implements OnInit {
     request.pipe(takeUntilDestroyed(this.destroyRef)).subscribe({
       next: () => {
         this.snackBar.open(SAVED_MESSAGE, undefined, { duration: SAVED_DURATION_MS, politeness: 'polite' });
-        void this.router.navigate(['/patients']);
+        // An edit goes back to the patient's chart, a new patient to the list.
+        void this.router.navigate(patient.id ? ['/patients', patient.id] : ['/patients']);
       },
       error: (error: unknown) => {
         this.saving.set(false);
