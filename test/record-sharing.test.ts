@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Resource } from '@medplum/fhirtypes';
 import { OWNER_SYSTEM } from '../server/access/access-index.ts';
-import { NOTE_CATEGORY, SHARING_SYSTEM } from '../server/access/record-sharing.ts';
+import { INBOX_SYSTEM, NOTE_CATEGORY, ORIGIN_SYSTEM, SHARING_SYSTEM } from '../server/access/record-sharing.ts';
 import { SHARING_ACTIVITY_SYSTEM } from '../server/access/sharing-change.ts';
 import { provisionPractice } from './support/practice-client.ts';
 import { setPracticeSharing } from './support/practice-sharing.ts';
@@ -365,6 +365,55 @@ describe('record sharing: what patients and colleagues see', () => {
       await setPracticeSharing(server.repo, practiceX, { defaults: [], noteSharing: false });
     }
     assert.equal(await status('colleague', ref.note!), 404, 'note sharing disabled again: back with its author');
+  });
+
+  it("the practice's inbox: what patients submit is new until staff mark it reviewed; a patient's change makes it new again", async () => {
+    const inbox = async () =>
+      bundleRefs(
+        (
+          await fhirFetch(
+            `${F()}/DocumentReference?_tag=${ORIGIN_SYSTEM}|patient&_tag:not=${INBOX_SYSTEM}|reviewed`,
+            as('colleague'),
+          )
+        ).body,
+      );
+    assert.ok((await inbox()).includes(ref.upload!), 'new from the patient');
+    const upload = (await fhirFetch(`${F()}/${ref.upload}`, as('colleague'))).body;
+    const reviewed = {
+      ...upload,
+      meta: { ...upload.meta, tag: [...upload.meta.tag, { system: INBOX_SYSTEM, code: 'reviewed' }] },
+    };
+    assert.equal(
+      (await fhirFetch(`${F()}/${ref.upload}`, as('colleague', { method: 'PUT', body: reviewed }))).status,
+      200,
+    );
+    assert.ok(!(await inbox()).includes(ref.upload!), 'reviewed');
+    const mine = (await fhirFetch(`${F()}/${ref.upload}`, as('patientA'))).body;
+    assert.equal(
+      (
+        await fhirFetch(
+          `${F()}/${ref.upload}`,
+          as('patientA', { method: 'PUT', body: { ...mine, description: 'Updated letter' } }),
+        )
+      ).status,
+      200,
+    );
+    assert.ok((await inbox()).includes(ref.upload!), "the patient's change puts it back in the inbox");
+    const marked = await fhirFetch(`${F()}/DocumentReference`, {
+      ...as('patientA', { method: 'POST' }),
+      body: {
+        resourceType: 'DocumentReference',
+        meta: { tag: [{ system: INBOX_SYSTEM, code: 'reviewed' }] },
+        status: 'current',
+        subject: { reference: ref.A },
+        content: [{ attachment: { contentType: 'text/plain', data: Buffer.from('x').toString('base64') } }],
+      },
+    });
+    assert.equal(marked.status, 201);
+    assert.ok(
+      (await inbox()).includes(`DocumentReference/${marked.body.id}`),
+      'a patient cannot mark their own upload reviewed',
+    );
   });
 
   it('every change is recorded (who, when, what) for the practice, and hidden from the patient', async () => {

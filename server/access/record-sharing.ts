@@ -23,6 +23,13 @@ import { OWNER_SYSTEM } from './access-index.ts';
  */
 export const SHARING_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-sharing';
 export const ORIGIN_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-origin';
+/**
+ * The practice's inbox of what patients submitted: `inbox|reviewed` marks an item a practitioner has
+ * looked at. Staff set and remove it; a patient's write removes it (the item changed: the practice
+ * looks again) and can never set it. "New from patients" is
+ * `DocumentReference?_tag=record-origin|patient&_tag:not=inbox|reviewed`.
+ */
+export const INBOX_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/inbox';
 export const SHARING_DEFAULT_URL = 'https://patient-portal.example.org/fhir/StructureDefinition/record-sharing-default';
 export const NOTE_SHARING_URL = 'https://patient-portal.example.org/fhir/StructureDefinition/note-sharing';
 

@@ -5,7 +5,7 @@ import type { AccessRule } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, Defer, Lookup } from '../storage/access-scope.ts';
 import { compartmentTargets } from '../fhir/search/compartment-index.ts';
 import { DIRECTORY_SYSTEM, OWNER_SYSTEM, ownerOf } from './access-index.ts';
-import { ORIGIN_SYSTEM, SHARING_SYSTEM } from './record-sharing.ts';
+import { INBOX_SYSTEM, ORIGIN_SYSTEM, SHARING_SYSTEM } from './record-sharing.ts';
 import type { AccessPolicyOptions } from './access-policy.ts';
 import { checkGrantChange, grantOwner } from './grants/grant-rules.ts';
 import type { GrantContext } from './grants/grant-context.ts';
@@ -150,13 +150,15 @@ function changedSharing(kept: Coding[], change: Writer['sharing']): Coding[] {
  * directory listing are kept from the current version unless the caller works for the practice; the
  * sharing marks are kept from the current version whoever writes (only `$share` and `$unshare`
  * change them, recording the change); the origin mark is the server's: set on what a patient or
- * family member creates, kept afterwards (record-sharing.ts).
+ * family member creates, kept afterwards; the inbox's `reviewed` mark is the staff's: a patient's
+ * write drops it, so a changed item is new again (record-sharing.ts).
  */
 function withProtectedMeta(writer: Writer, resource: Resource, current: Resource | undefined, owner: string): Resource {
   const { principal } = writer;
   const staff = principal.kind === 'practitioner' || principal.kind === 'system';
   const always = new Set([OWNER_SYSTEM, SHARING_SYSTEM, ORIGIN_SYSTEM]);
-  const isProtected = (t: Coding): boolean => always.has(t.system ?? '') || (!staff && t.system === DIRECTORY_SYSTEM);
+  const staffOnly = new Set([DIRECTORY_SYSTEM, INBOX_SYSTEM]);
+  const isProtected = (t: Coding): boolean => always.has(t.system ?? '') || (!staff && staffOnly.has(t.system ?? ''));
   const keptTags = (current?.meta?.tag ?? []).filter(
     (t) => t.system === SHARING_SYSTEM || t.system === ORIGIN_SYSTEM || (!staff && t.system === DIRECTORY_SYSTEM),
   );
