@@ -186,6 +186,9 @@ function fhirCors() {
       'If-Modified-Since',
       'Prefer',
       'X-Request-Id',
+      // A document upload's patient (R4 Binary) and file name.
+      'X-Security-Context',
+      'Content-Disposition',
     ],
     exposedHeaders: [
       'Location',
@@ -195,6 +198,9 @@ function fhirCors() {
       'WWW-Authenticate',
       'Retry-After',
       'X-Request-Id',
+      // A document download's file name and checksum.
+      'Content-Disposition',
+      'Repr-Digest',
     ],
     maxAge: 600,
   });

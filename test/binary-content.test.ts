@@ -93,6 +93,10 @@ describe('Binary content over HTTP', () => {
       assert.match(got.headers.get('content-security-policy') ?? '', /^sandbox;/);
       assert.equal(got.headers.get('cache-control'), 'no-store');
       assert.equal(got.headers.get('etag'), 'W/"1"');
+      assert.equal(
+        got.headers.get('repr-digest'),
+        `sha-256=:${createHash('sha256').update(content).digest('base64')}:`,
+      );
     }
     // As FHIR JSON: the resource, with the (small) content inline as R4 clients expect.
     const json = await fhirFetch(`${suite.F}/Binary/${binary.id}`);
@@ -323,6 +327,27 @@ describe('Binary content over HTTP', () => {
     assert.deepEqual(await stored(), before);
     const still = await download(`${suite.F}/Binary/${mine.id}`, 'text/plain');
     assert.equal(still.bytes.toString(), 'mine');
+  });
+
+  it('leaves the other Binary routes as they were: POST _search with a form body, the type history', async () => {
+    const created = await upload(Buffer.from('search me'), 'text/plain', { 'x-security-context': patient });
+    const { id } = (await created.json()) as Binary;
+    const search = await authedFetch(`${suite.F}/Binary/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/fhir+json' },
+      body: `_id=${id}`,
+    });
+    assert.equal(search.status, 200);
+    const bundle = (await search.json()) as { entry?: Array<{ resource: Binary }> };
+    assert.deepEqual(
+      bundle.entry?.map((e) => e.resource.id),
+      [id],
+    );
+    assert.equal(bundle.entry?.[0]?.resource.data, undefined, 'search answers the stored form');
+    const history = await authedFetch(`${suite.F}/Binary/_history?_count=1`, {
+      headers: { accept: 'application/pdf' },
+    });
+    assert.equal(history.status, 406);
   });
 
   it('answers 404 for the content of a Binary that does not exist, and 406 for XML', async () => {

@@ -20,12 +20,16 @@ import { idParam, jsonResourceBody, resourceBody } from './request-input.ts';
  * blob store too. Every write and read goes through the caller's repository first.
  */
 
-const BINARY_PATH = /^\/Binary(\/[^/]+)?\/?$/;
+/** `/Binary` and `/Binary/[id]` (an id never starts with `_` or `$`: `_search`, `_history`, operations are other routes). */
+const BINARY_TYPE = /^\/Binary\/?$/;
+const BINARY_INSTANCE = /^\/Binary\/[A-Za-z0-9\-.]{1,64}\/?$/;
+const BINARY_VERSION = /^\/Binary\/[A-Za-z0-9\-.]{1,64}\/_history\/[A-Za-z0-9\-.]{1,64}\/?$/;
 const FHIR_TYPES = /^application\/(fhir\+)?json\s*(;|$)/i;
 
 /** Whether the router must leave this request's body unread, for the Binary handlers to stream. */
 export function streamsBinaryBody(req: Request): boolean {
-  return (req.method === 'POST' || req.method === 'PUT') && BINARY_PATH.test(req.path) && !isFhirJsonBody(req);
+  const path = req.method === 'POST' ? BINARY_TYPE : req.method === 'PUT' ? BINARY_INSTANCE : undefined;
+  return !!path?.test(req.path) && !isFhirJsonBody(req);
 }
 
 function isFhirJsonBody(req: Request): boolean {
@@ -36,7 +40,7 @@ function isFhirJsonBody(req: Request): boolean {
 export function readsBinaryContent(req: Request): boolean {
   return (
     (req.method === 'GET' || req.method === 'HEAD') &&
-    /^\/Binary\/[^/]+(\/_history\/[^/]+)?\/?$/.test(req.path) &&
+    (BINARY_INSTANCE.test(req.path) || BINARY_VERSION.test(req.path)) &&
     !wantsFhir(req)
   );
 }
@@ -164,7 +168,7 @@ async function answerBinary(
     'X-Content-Type-Options': 'nosniff',
     // Opened anyway (a navigation, an <iframe>): no script, no plugin, no same-origin access.
     'Content-Security-Policy': "sandbox; default-src 'none'",
-    Digest: `sha-256=${Buffer.from(download.sha256, 'hex').toString('base64')}`,
+    'Repr-Digest': `sha-256=:${Buffer.from(download.sha256, 'hex').toString('base64')}:`,
   });
   try {
     await pipeline(download.body, res);
