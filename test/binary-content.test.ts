@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { Binary, OperationOutcome } from '@medplum/fhirtypes';
 import { CONTENT_URL } from '../server/fhir/binary/binary-content.ts';
 import { CHUNK_BYTES } from '../server/storage/blob-store.ts';
-import { jpeg, pdf, png } from './support/document-samples.ts';
+import { docx, heic, jpeg, pdf, png, zip } from './support/document-samples.ts';
 import { eventually } from './support/eventually.ts';
 import { authedFetch, fhirFetch, testServerForSuite } from './support/test-server.ts';
 
@@ -155,6 +155,21 @@ describe('Binary content over HTTP', () => {
     assert.equal(got.headers.get('content-type'), 'image/jpeg');
   });
 
+  it('accepts every allow-listed type whose bytes say so: DOCX and HEIC too', async () => {
+    for (const [type, bytes] of [
+      ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', docx()],
+      ['image/heic', heic()],
+      ['image/png', png()],
+    ] as const) {
+      const res = await upload(bytes, type, { 'x-security-context': patient });
+      assert.equal(res.status, 201, `${type}: ${await res.clone().text()}`);
+      const { id } = (await res.json()) as Binary;
+      const got = await download(`${suite.F}/Binary/${id}`, type);
+      assert.equal(got.res.headers.get('content-type'), type);
+      assert.equal(sha256(got.bytes), sha256(bytes));
+    }
+  });
+
   const html = '<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>';
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle r="4"/></svg>';
   const polyglot = Buffer.concat([pdf(600).subarray(0, 300), Buffer.from('\n<script>alert(1)</script>\n'), pdf(600)]);
@@ -180,6 +195,14 @@ describe('Binary content over HTTP', () => {
       status: 415,
       text: /image\/jpeg, not the declared image\/png/,
     },
+    {
+      name: 'a plain ZIP declared as DOCX',
+      body: zip([['notes.txt', Buffer.from('not a Word document')]]),
+      type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      status: 415,
+      text: /application\/zip, not the declared/,
+    },
+    { name: 'DOCX declared as PDF', body: docx(), type: PDF_TYPE, status: 415, text: /wordprocessingml.document, not/ },
     {
       name: 'random bytes declared as PDF',
       body: randomBytes(5000),
