@@ -144,6 +144,16 @@ describe('Binary access over HTTP', () => {
       assert.equal(((await res.json()) as Resource).resourceType, 'OperationOutcome');
       assert.deepEqual(await stored(), before, `${who} for ${context} left something behind`);
     }
+    // Refused before its body is read, a large upload still gets its answer (not a reset): the rest
+    // of the body is dropped as it arrives.
+    const large = await fetch(`${F()}/Binary`, {
+      method: 'POST',
+      headers: { ...as('pY'), 'content-type': 'application/pdf', 'x-security-context': patientA },
+      body: pdf(3 * 1024 * 1024),
+    });
+    assert.ok([403, 404].includes(large.status), `a large upload for another practice's patient: ${large.status}`);
+    assert.equal(((await large.json()) as Resource).resourceType, 'OperationOutcome');
+    assert.deepEqual(await stored(), before);
     // Nor may another practice overwrite a letter it cannot see.
     const overwrite = await upload('pY', patientA, `/Binary/${letterA}`);
     assert.equal(overwrite.status, 404);

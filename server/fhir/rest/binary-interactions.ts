@@ -77,9 +77,9 @@ async function writeBinary(ctx: FhirContext, req: Request, res: Response, id: st
     const location = `${ctx.config.fhirBaseUrl}/Binary/${result.resource.id}/_history/${result.resource.meta?.versionId}`;
     sendWritten(req, res, result.created ? 201 : 200, result.resource, result.created ? location : undefined);
   } catch (error) {
-    // A refusal before the end of the body: read (never store) a little more so the client gets the
-    // answer, then close the connection (body-reader.ts).
-    if (body) await body.discard(res);
+    // A refusal before the end of the body: the answer goes out now, the rest of the body is dropped
+    // as it arrives (body-reader.ts).
+    body?.discard(res, (ctx.binary?.limitBytes ?? 0) + 1024 * 1024);
     throw error;
   }
 }

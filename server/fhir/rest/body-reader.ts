@@ -1,10 +1,6 @@
 import type { Request, Response } from 'express';
 import { FhirError, outcome } from '../outcomes.ts';
 
-/** How much of a refused upload is still read (and dropped) so the client gets the answer; beyond it the connection is cut. */
-export const DISCARD_BYTES = 1024 * 1024;
-const DISCARD_WAIT_MS = 5000;
-
 /**
  * A request body read piece by piece, for uploads streamed into the blob store. Unlike the stream's
  * own async iterator, stopping early (a refusal, a limit passed) does not destroy the request: the
@@ -80,37 +76,31 @@ export class BodyReader {
   }
 
   /**
-   * After a refusal: reads and drops the rest of the body, up to DISCARD_BYTES, so that the client,
-   * still sending, reads the answer instead of a reset; the connection is closed after the answer.
-   * A longer body (or one that stalls) is cut off at once.
+   * After a refusal: the answer goes out at once, and the rest of the body is read and dropped in
+   * the background (never stored), so that a client still sending (a browser uploading a file for
+   * the wrong patient) finishes and reads the answer instead of a reset. Beyond `capBytes` more the
+   * connection is cut: a body that long is not a mistake. A declared length over the cap closes the
+   * connection after the answer.
    */
-  async discard(res: Response): Promise<void> {
+  discard(res: Response, capBytes: number): void {
     this.#detach();
     this.#queue.length = 0;
     const req = this.#req;
     if (req.complete || req.destroyed) return;
-    res.set('Connection', 'close');
-    await new Promise<void>((resolve) => {
-      let dropped = 0;
-      // A client that stops sending without closing is not waited for.
-      const timer = setTimeout(() => {
+    const declared = Number(req.get('content-length') ?? 0);
+    if (declared > capBytes) res.set('Connection', 'close');
+    let dropped = 0;
+    const done = (): void => {
+      req.off('data', onData).off('end', done).off('close', done).off('error', done);
+    };
+    const onData = (piece: Buffer): void => {
+      dropped += piece.length;
+      if (dropped > capBytes) {
         done();
         req.socket.destroy();
-      }, DISCARD_WAIT_MS);
-      const done = (): void => {
-        clearTimeout(timer);
-        req.off('data', onData).off('end', done).off('close', done).off('error', done);
-        resolve();
-      };
-      const onData = (piece: Buffer): void => {
-        dropped += piece.length;
-        if (dropped > DISCARD_BYTES) {
-          done();
-          req.socket.destroy();
-        }
-      };
-      req.on('data', onData).on('end', done).on('close', done).on('error', done);
-      req.resume();
-    });
+      }
+    };
+    req.on('data', onData).on('end', done).on('close', done).on('error', done);
+    req.resume();
   }
 }
