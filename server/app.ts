@@ -18,6 +18,8 @@ import type { SmartAuth } from './auth/smart/smart-auth.ts';
 import { ehrLaunchRouter } from './console-api/ehr-launch-route.ts';
 import { practiceClientsRouter } from './console-api/practice-clients-routes.ts';
 import { loadFhirDefinitions } from './fhir/load-fhir-definitions.ts';
+import { checkStoredBinary } from './fhir/binary/binary-content.ts';
+import { sweepBlobs } from './storage/blob-sweep.ts';
 import { buildCapabilityStatement } from './fhir/operations/capability-statement.ts';
 import { FhirError, outcome } from './fhir/outcomes.ts';
 import { fhirErrorHandler } from './fhir/rest/error-handler.ts';
@@ -65,7 +67,11 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   const validator = new ResourceValidator(loadProfiles(join(PROJECT_ROOT, 'fhir-profiles')));
   const repoDeps: RepositoryDeps = {
     engine,
-    validate: (resource) => validator.validate(resource),
+    validate: (resource) => {
+      validator.validate(resource);
+      // Binary content lives in the blob store, named by an extension only the server sets (decision 0022).
+      checkStoredBinary(resource);
+    },
     index: (resource) => indexWithAccess(resource, config.fhirBaseUrl),
     tombstoneIndex: (resource) => tombstoneRows(resource, config.fhirBaseUrl),
     indexOf: (resource, params) => extractIndexRowsOf(resource, config.fhirBaseUrl, params),
@@ -93,6 +99,8 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     fhirBaseUrl: config.fhirBaseUrl,
   });
   const fhirLimits = fhirRateLimits(config.rateLimits);
+  // Uploads a crash cut off leave incomplete blobs: deleted at start-up and every hour after.
+  const blobSweep = sweepBlobs(engine.blobs, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -136,7 +144,10 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     fhirLimits.anonymous,
     bearer,
     fhirLimits.perToken,
-    fhirRouter({ repo, validator, config, accessFor }, capability),
+    fhirRouter(
+      { repo, validator, config, accessFor, binary: { blobs: engine.blobs, limitBytes: config.binaryLimitBytes } },
+      capability,
+    ),
   );
   app.use('/fhir/R4', fhirErrorHandler(config.limits.bodyBytes, config.fhirBaseUrl));
   app.use(staticApps(PROJECT_ROOT));
@@ -151,6 +162,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     federation: auth.federation,
     audit,
     close: async () => {
+      blobSweep.stop();
       await audit.close();
       auth.close();
       mailer.close();
@@ -174,6 +186,9 @@ function fhirCors() {
       'If-Modified-Since',
       'Prefer',
       'X-Request-Id',
+      // A document upload's patient (R4 Binary) and file name.
+      'X-Security-Context',
+      'Content-Disposition',
     ],
     exposedHeaders: [
       'Location',
@@ -183,6 +198,9 @@ function fhirCors() {
       'WWW-Authenticate',
       'Retry-After',
       'X-Request-Id',
+      // A document download's file name and checksum.
+      'Content-Disposition',
+      'Repr-Digest',
     ],
     maxAge: 600,
   });

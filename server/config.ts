@@ -23,6 +23,8 @@ export interface Config {
     from: string;
   };
   logLevel: string;
+  /** The largest document (Binary content) an upload may carry; streamed, never held in memory (decision 0022). */
+  binaryLimitBytes: number;
   limits: {
     bodyBytes: number;
     jsonDepth: number;
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: bool('SEED_DEMO', !production),
     logLevel,
     mail,
+    binaryLimitBytes: int('BINARY_LIMIT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     limits: {
       bodyBytes: int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       jsonDepth: int('JSON_DEPTH_LIMIT', 64, 8, 1000),

@@ -3,6 +3,7 @@ import type { SearchRequest } from '../fhir/search/search-request.ts';
 import type { HistoryQuery, SearchPage, StoredVersion } from './stored-version.ts';
 import type { KeyValueStore } from './key-value-store.ts';
 import type { Appender } from './appender.ts';
+import type { BlobStore } from './blob-store.ts';
 
 /**
  * What a storage engine must do. It is deliberately small and knows nothing of FHIR rules
@@ -34,6 +35,11 @@ export interface StorageEngine {
    * (appender.ts). close() closes it too.
    */
   readonly appender: Appender;
+  /**
+   * Large content (documents' bytes) streamed in and out in chunks, in the same database
+   * (blob-store.ts). Its writes are independent of `transaction`, like the key-value store's.
+   */
+  readonly blobs: BlobStore;
 }
 
 export interface ReadSession {

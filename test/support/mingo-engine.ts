@@ -1,6 +1,6 @@
 import { Aggregator, Query, update as applyUpdate } from 'mingo';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MongoServerError } from 'mongodb';
+import { Binary, MongoServerError } from 'mongodb';
 import type { Document, MongoClient } from 'mongodb';
 import type { Clock } from '../../server/storage/key-value-store.ts';
 import { MongoEngine } from '../../server/storage/mongo/mongo-engine.ts';
@@ -342,7 +342,7 @@ class MingoCollection {
       [...new MingoCollection(this.#server, name).#view(session).values()].map((d) => ({ ...d }));
     // Stored documents are deep-frozen: mingo gets shallow copies, and the caller a deep copy.
     const input = [...this.#view(session).values()].map((d) => ({ ...d }));
-    return structuredClone(new Aggregator(pipeline, { collectionResolver }).run(input) as Document[]);
+    return clone(new Aggregator(pipeline, { collectionResolver }).run(input) as Document[]) as Document[];
   }
 }
 
@@ -372,7 +372,10 @@ function allowOptions(method: string, options: Document, allowed: string[]): voi
   }
 }
 
-/** A copy as the driver would store it: BSON has no `undefined` (the driver writes null), Dates stay Dates. */
+/**
+ * A copy as the driver would store it: BSON has no `undefined` (the driver writes null), Dates stay
+ * Dates, bytes (a Buffer, a Uint8Array or a Binary) become a Binary, as the driver reads them back.
+ */
 function bson(value: Document): Document {
   return copy(value) as Document;
 }
@@ -381,6 +384,8 @@ function copy(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return new Date(value.getTime());
   if (typeof value !== 'object') return value;
+  if (value instanceof Binary) return new Binary(Buffer.from(value.buffer.subarray(0, value.position)), value.sub_type);
+  if (value instanceof Uint8Array) return new Binary(Buffer.from(value));
   if (Array.isArray(value)) return value.map(copy);
   const out: Document = {};
   for (const [k, v] of Object.entries(value))
@@ -388,7 +393,23 @@ function copy(value: unknown): unknown {
   return out;
 }
 
+/** A deep copy of what a query answers (structuredClone, but a Binary stays a Binary). */
+function clone(value: unknown): unknown {
+  if (value instanceof Binary) return copy(value);
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Array.isArray(value)) return value.map(clone);
+  if (value && typeof value === 'object') {
+    const out: Document = {};
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, { value: clone(v), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return value;
+}
+
+/** Stored documents are frozen; a Binary's bytes cannot be (a typed array with elements), and are never handed out. */
 function deepFreeze<T>(value: T): T {
+  if (value instanceof Binary) return value;
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

@@ -27,6 +27,8 @@ export interface TestServer {
   /** The unscoped repository (seeding test data as the server itself would). */
   repo: Repository;
   app: App;
+  /** The store under the app (what a request left behind: blob chunks, rows). */
+  engine: SqliteEngine;
   practice: PracticeClient;
   tokens: BackendTokens;
   close(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startTestServer(
     fhirUrl: config.fhirBaseUrl,
     repo: app.repo,
     app,
+    engine,
     practice,
     tokens,
     close: async () => {

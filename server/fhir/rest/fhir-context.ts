@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { AccessScope } from '../../storage/access-scope.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
 import type { OperationContext } from '../operation-context.ts';
 
 /**
@@ -26,4 +27,9 @@ export interface FhirContext extends OperationContext {
    * token: anything but the public directory) throws a FhirError (401).
    */
   accessFor?: (req: Request, res: Response, asked?: AskedInteraction) => Promise<AccessScope | undefined>;
+  /**
+   * Where Binary content is kept (`engine.blobs`) and the largest upload (BINARY_LIMIT_BYTES); without
+   * it Binary writes and reads answer 500.
+   */
+  binary?: { blobs: BlobStore; limitBytes: number };
 }

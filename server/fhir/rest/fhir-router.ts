@@ -4,6 +4,7 @@ import type { CapabilityStatement } from '@medplum/fhirtypes';
 import { FhirError, outcome } from '../outcomes.ts';
 import { fhirErrorHandler } from './error-handler.ts';
 import type { AskedInteraction, FhirContext } from './fhir-context.ts';
+import { readsBinaryContent, streamsBinaryBody } from './binary-interactions.ts';
 import { sendJson } from './http.ts';
 import { ROUTES } from './routes.ts';
 import type { Route } from './routes.ts';
@@ -12,8 +13,9 @@ import type { Route } from './routes.ts';
 export function fhirRouter(ctx: FhirContext, capabilityStatement: CapabilityStatement): Router {
   const router = express.Router();
   // Bodies are read raw (with the size limit) and parsed by request-input.ts, which checks
-  // content type, depth and keys before anything else sees them.
-  router.use(express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes }));
+  // content type, depth and keys before anything else sees them. Binary content is the exception:
+  // it is streamed into the blob store by its handler (binary-interactions.ts), never buffered here.
+  router.use(express.raw({ type: (req) => !streamsBinaryBody(req as Request), limit: ctx.config.limits.bodyBytes }));
   router.use(negotiate);
   // FHIR responses carry patient data: no browser or proxy may keep a copy (clients that want
   // conditional reads keep their own and send If-None-Match).
@@ -81,6 +83,8 @@ const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json
 
 /** JSON is the only format served: other `_format` values or Accept headers get 406. */
 function negotiate(req: Request, _res: Response, next: NextFunction): void {
+  // A Binary's content is served in its own type (R4 http.html#binary), whatever the Accept.
+  if (readsBinaryContent(req)) return next();
   const format = req.query._format;
   if (typeof format === 'string' && !JSON_FORMATS.has(format.split(';')[0]!.trim())) {
     throw new FhirError(406, outcome('not-supported', `Only JSON is supported, not _format=${format}`));

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { ServedInteraction } from '../operations/capability-statement.ts';
 import type { FhirContext } from './fhir-context.ts';
+import { createBinary, forBinary, readBinary, updateBinary, vreadBinary } from './binary-interactions.ts';
 import { history } from './history-interactions.ts';
 import { everything, share, validate } from './operation-interactions.ts';
 import { batchOrTransaction } from './system-interactions.ts';
@@ -64,7 +65,7 @@ export const ROUTES: Route[] = [
     handler: (ctx) => validate(ctx, 'type'),
   },
   { method: 'get', path: '/:type', level: 'type', interaction: 'search-type', handler: search },
-  { method: 'post', path: '/:type', level: 'type', interaction: 'create', handler: create },
+  { method: 'post', path: '/:type', level: 'type', interaction: 'create', handler: forBinary(createBinary, create) },
   { method: 'put', path: '/:type', level: 'type', interaction: 'update', handler: conditionalUpdate },
   { method: 'delete', path: '/:type', level: 'type', interaction: 'delete', handler: conditionalDelete },
   {
@@ -74,7 +75,13 @@ export const ROUTES: Route[] = [
     interaction: 'history-instance',
     handler: (ctx) => history(ctx, 'instance'),
   },
-  { method: 'get', path: '/:type/:id/_history/:vid', level: 'instance', interaction: 'vread', handler: vread },
+  {
+    method: 'get',
+    path: '/:type/:id/_history/:vid',
+    level: 'instance',
+    interaction: 'vread',
+    handler: forBinary(vreadBinary, vread),
+  },
   {
     method: 'post',
     path: '/:type/:id/\\$validate',
@@ -121,8 +128,14 @@ export const ROUTES: Route[] = [
     types: SHAREABLE_TYPES,
     handler: (ctx) => share(ctx, false),
   },
-  { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: read },
-  { method: 'put', path: '/:type/:id', level: 'instance', interaction: 'update', handler: update },
+  { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: forBinary(readBinary, read) },
+  {
+    method: 'put',
+    path: '/:type/:id',
+    level: 'instance',
+    interaction: 'update',
+    handler: forBinary(updateBinary, update),
+  },
   { method: 'patch', path: '/:type/:id', level: 'instance', interaction: 'patch', handler: patch },
   { method: 'delete', path: '/:type/:id', level: 'instance', interaction: 'delete', handler: remove },
 ];

@@ -14,6 +14,9 @@ import { transactionAppender } from '../appender.ts';
 import type { Appender } from '../appender.ts';
 import { MongoKeyValueStore, createKeyValueIndexes } from './mongo-key-value.ts';
 import type { KvDocument } from './mongo-key-value.ts';
+import { ChunkedBlobStore } from '../blob-store.ts';
+import type { BlobStore } from '../blob-store.ts';
+import { MongoChunkStorage, createBlobIndexes } from './mongo-blobs.ts';
 
 export interface MongoEngineOptions {
   uri: string;
@@ -45,6 +48,8 @@ export class MongoEngine implements StorageEngine {
   readonly keyValue: KeyValueStore;
   /** The server does the work of a write: appends are plain transactions (appender.ts). */
   readonly appender: Appender = transactionAppender(this);
+  /** Document content in chunks in the same database (mongo-blobs.ts): single-document writes. */
+  readonly blobs: BlobStore;
 
   constructor(options: MongoEngineOptions) {
     this.#options = options;
@@ -52,6 +57,13 @@ export class MongoEngine implements StorageEngine {
       if (!this.#db) throw new Error('MongoDB store is not open');
       return this.#db.collection<KvDocument>('kv');
     }, options.clock ?? Date.now);
+    this.blobs = new ChunkedBlobStore(
+      new MongoChunkStorage(() => {
+        if (!this.#db) throw new Error('MongoDB store is not open');
+        return this.#db;
+      }),
+      options.clock ?? Date.now,
+    );
   }
 
   async open(): Promise<void> {
@@ -81,6 +93,7 @@ export class MongoEngine implements StorageEngine {
     }
     await createIndexes(db);
     await createKeyValueIndexes(db);
+    await createBlobIndexes(db);
     this.#client = client;
     this.#db = db;
     this.#reader = new MongoSession(db);

@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { FULL_TEXT_MIGRATION, FULL_TEXT_SCHEMA } from './full-text.ts';
+import { BLOB_SCHEMA } from './sqlite-blobs.ts';
 
 /**
  * The embedded store's tables. Content lives once per version in `history`; `resources` points at
@@ -12,12 +13,15 @@ import { FULL_TEXT_MIGRATION, FULL_TEXT_SCHEMA } from './full-text.ts';
  * full-text.ts).
  * `kv` is the key-value store for non-FHIR state (key-value-store.ts, sqlite-key-value.ts): times are
  * milliseconds since the epoch, the payload is JSON text.
+ * `blobs`/`blob_chunks` hold document content in chunks (sqlite-blobs.ts, decision 0022).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The SQL that brings a store of the version before each key to that version (applySchema). */
 const MIGRATIONS: Readonly<Record<number, string>> = {
   2: FULL_TEXT_MIGRATION,
+  // New tables only, which SCHEMA creates (IF NOT EXISTS) before the migrations run: nothing to move.
+  3: BLOB_SCHEMA,
 };
 
 export const SCHEMA = `
@@ -80,7 +84,7 @@ CREATE INDEX IF NOT EXISTS kv_by_uid ON kv (namespace, uid) WHERE uid IS NOT NUL
 CREATE INDEX IF NOT EXISTS kv_by_user_code ON kv (namespace, user_code) WHERE user_code IS NOT NULL;
 CREATE INDEX IF NOT EXISTS kv_by_grant ON kv (grant_id) WHERE grant_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS kv_by_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
-${FULL_TEXT_SCHEMA}`;
+${FULL_TEXT_SCHEMA}${BLOB_SCHEMA}`;
 
 export const INDEX_TABLES = ['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri'] as const;
 

@@ -4,6 +4,9 @@ import { DatabaseSync } from 'node:sqlite';
 import type { ReadSession, StorageEngine, WriteSession } from '../storage-engine.ts';
 import type { Clock, KeyValueStore } from '../key-value-store.ts';
 import { SqliteKeyValueStore } from './sqlite-key-value.ts';
+import { ChunkedBlobStore } from '../blob-store.ts';
+import type { BlobStore } from '../blob-store.ts';
+import { SqliteChunkStorage } from './sqlite-blobs.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { GroupCommitStats, GroupLimits } from './group-commit.ts';
 import { applySchema } from './schema.ts';
@@ -36,6 +39,8 @@ export class SqliteEngine implements StorageEngine {
   readonly keyValue: KeyValueStore;
   /** First versions of server-written records, written on a thread of their own (thread-appender.ts). */
   readonly appender: ThreadAppender;
+  /** Document content in chunks in the same file (sqlite-blobs.ts): each chunk a group-commit member of its own. */
+  readonly blobs: BlobStore;
 
   /**
    * `path` is a file path, or ':memory:' is refused because two connections could not share it.
@@ -57,13 +62,17 @@ export class SqliteEngine implements StorageEngine {
     this.appender = new ThreadAppender(path);
     this.#commits = new GroupCommit(() => this.#openWriter(), options.groupCommit);
     this.keyValue = new SqliteKeyValueStore({
-      reader: () => {
-        if (!this.#readerDb) throw new Error('SQLite store is not open');
-        return this.#readerDb;
-      },
+      reader: () => this.#openReader(),
       write: (work) => this.#commits.run(() => work(this.#openWriter())),
       clock: options.clock ?? Date.now,
     });
+    this.blobs = new ChunkedBlobStore(
+      new SqliteChunkStorage({
+        reader: () => this.#openReader(),
+        write: (work) => this.#commits.run(() => work(this.#openWriter())),
+      }),
+      options.clock ?? Date.now,
+    );
   }
 
   /** How many writes shared how many durable commits so far. */
@@ -114,6 +123,11 @@ export class SqliteEngine implements StorageEngine {
       if (!session) throw new Error('SQLite store is not open');
       return work(session);
     });
+  }
+
+  #openReader(): DatabaseSync {
+    if (!this.#readerDb) throw new Error('SQLite store is not open');
+    return this.#readerDb;
   }
 
   #openWriter(): DatabaseSync {
