@@ -98,6 +98,13 @@ describe('Binary access over HTTP', () => {
     const a = await upload('backendX', patientA);
     assert.equal(a.status, 201, await a.clone().text());
     letterA = ((await a.json()) as Binary).id as string;
+    // The practice shares A's letter with A (decision 0023: what a practice writes reaches the
+    // patient only when shared); B's stays with the practice.
+    const shared = await fetch(`${F()}/Binary/${letterA}/$share`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await server.tokens.token()}` },
+    });
+    assert.equal(shared.status, 200, await shared.clone().text());
     const b = await upload('backendX', patientB);
     assert.equal(b.status, 201);
     letterB = ((await b.json()) as Binary).id as string;
@@ -107,7 +114,7 @@ describe('Binary access over HTTP', () => {
   const read = (who: 'backendX' | 'pY' | 'patientA', path: string, accept = 'application/pdf') =>
     fetch(`${F()}${path}`, { headers: { ...as(who), accept } });
 
-  it("lets the patient download their own letter, and the practice's client too", async () => {
+  it("lets the patient download their own letter once shared with them, and the practice's client too", async () => {
     for (const who of ['patientA', 'backendX'] as const) {
       const res = await read(who, `/Binary/${letterA}`);
       assert.equal(res.status, 200, who);
