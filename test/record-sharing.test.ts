@@ -256,6 +256,47 @@ describe('record sharing: what patients and colleagues see', () => {
     }
   });
 
+  it('sharing a document marks its own content only, not a Binary about another patient it points to', async () => {
+    const other = (
+      await server.repo.create({
+        resourceType: 'Patient',
+        meta: { tag: [{ system: OWNER_SYSTEM, code: practiceX }] },
+        name: [{ family: 'Other' }],
+      } as Resource)
+    ).resource;
+    const upload = async (patient: string) =>
+      (
+        await fhirFetch(`${F()}/Binary`, {
+          ...as('author', { method: 'POST' }),
+          body: {
+            resourceType: 'Binary',
+            contentType: 'text/plain',
+            securityContext: { reference: patient },
+            data: Buffer.from('content').toString('base64'),
+          },
+        })
+      ).body.id as string;
+    const own = await upload(ref.A!);
+    const foreign = await upload(`Patient/${other.id}`);
+    const document = await fhirFetch(`${F()}/DocumentReference`, {
+      ...as('author', { method: 'POST' }),
+      body: {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        subject: { reference: ref.A },
+        content: [{ attachment: { url: `Binary/${own}` } }, { attachment: { url: `Binary/${foreign}` } }],
+      },
+    });
+    assert.equal(document.status, 201);
+    assert.equal((await share('author', `DocumentReference/${document.body.id}`)).status, 200);
+    const marked = async (id: string) =>
+      ((await server.repo.read('Binary', id)).meta?.tag ?? []).some(
+        (t) => t.system === SHARING_SYSTEM && t.code === 'patient',
+      );
+    assert.equal(await marked(own), true, "the document's own content is shared with it");
+    assert.equal(await marked(foreign), false, "another patient's Binary keeps its marks");
+  });
+
   it('sharing twice records once; patients, family and apps cannot share, unshare or mark by writing', async () => {
     const first = await share('author', ref.letter!);
     const again = await share('author', ref.letter!);

@@ -1,4 +1,4 @@
-import type { DocumentReference, Parameters, Resource } from '@medplum/fhirtypes';
+import type { Binary, DocumentReference, Parameters, Resource } from '@medplum/fhirtypes';
 import { badRequest, forbidden } from '../outcomes.ts';
 import type { OperationContext } from '../operation-context.ts';
 import type { SharingChange } from '../../storage/access-scope.ts';
@@ -41,7 +41,10 @@ export async function shareOperation(ctx: OperationContext, request: ShareReques
   });
 }
 
-/** The Binaries a DocumentReference's attachments point to (`Binary/[id]`), marked like it. */
+/**
+ * The Binaries a DocumentReference's attachments point to (`Binary/[id]`), marked like it when they
+ * are about the same patient (their securityContext is the document's subject).
+ */
 async function markContent(tx: Repository, document: Resource, change: SharingChange): Promise<void> {
   if (document.resourceType !== 'DocumentReference') return;
   const ids = new Set<string>();
@@ -49,8 +52,11 @@ async function markContent(tx: Repository, document: Resource, change: SharingCh
     const match = /^Binary\/([A-Za-z0-9\-.]{1,64})$/.exec(content.attachment?.url ?? '');
     if (match?.[1]) ids.add(match[1]);
   }
+  const subject = (document as DocumentReference).subject?.reference;
   for (const id of ids) {
-    const binary = await tx.read('Binary', id);
+    const binary = (await tx.read('Binary', id)) as Binary;
+    // Only the document's own content: a Binary about someone else keeps its own marks.
+    if (!subject || binary.securityContext?.reference !== subject) continue;
     if (!change.isDone(binary)) await tx.update(binary);
   }
 }
