@@ -127,15 +127,13 @@ describe('DocumentUploadService', () => {
   it('says when the file arrived but the DocumentReference failed, without trying again', () => {
     send();
     http.expectOne('/fhir/R4/Binary').flush({ resourceType: 'Binary', id: 'b1' });
-    http
-      .expectOne('/fhir/R4/DocumentReference')
-      .flush(
-        {
-          resourceType: 'OperationOutcome',
-          issue: [{ severity: 'error', code: 'forbidden', diagnostics: 'Not allowed' }],
-        },
-        { status: 403, statusText: 'Forbidden' },
-      );
+    http.expectOne('/fhir/R4/DocumentReference').flush(
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'forbidden', diagnostics: 'Not allowed' }],
+      },
+      { status: 403, statusText: 'Forbidden' },
+    );
     // No second DocumentReference for the first practice: the next request is the second practice's file.
     const next = http.expectOne('/fhir/R4/Binary');
     expect(next.request.headers.get('X-Security-Context')).toBe('Patient/p2');

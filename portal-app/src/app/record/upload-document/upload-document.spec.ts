@@ -141,15 +141,13 @@ describe('UploadDocument (the form)', () => {
     fixture.detectChanges();
     expect(form.querySelector('[role=status]')?.textContent).toContain('Hillview Surgery (2 of 2)');
     http.expectOne('/fhir/R4/Binary').flush({ resourceType: 'Binary', id: 'b2' });
-    http
-      .expectOne('/fhir/R4/DocumentReference')
-      .flush(
-        {
-          resourceType: 'OperationOutcome',
-          issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Bad subject' }],
-        },
-        { status: 400, statusText: 'Bad Request' },
-      );
+    http.expectOne('/fhir/R4/DocumentReference').flush(
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Bad subject' }],
+      },
+      { status: 400, statusText: 'Bad Request' },
+    );
     fixture.detectChanges();
     expect(alertText()).toContain('Harbourside Family Practice did not receive the file.');
     expect(alertText()).toContain('The file is larger than 50 MiB');
