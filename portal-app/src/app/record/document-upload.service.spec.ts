@@ -110,19 +110,40 @@ describe('DocumentUploadService', () => {
     http.expectOne('/fhir/R4/DocumentReference').flush({ resourceType: 'DocumentReference', id: 'd2' });
   });
 
-  it('a refused file is that practice’s outcome, in the server’s words, and the next practice is still tried', () => {
+  it('a practice refusing the upload is its outcome, in the server’s words, and the next practice is still tried', () => {
     send();
-    http
-      .expectOne('/fhir/R4/Binary')
-      .flush(outcome415('The file is not a PDF'), { status: 415, statusText: 'Unsupported Media Type' });
+    http.expectOne('/fhir/R4/Binary').flush(
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'forbidden', diagnostics: 'Not yours' }],
+      },
+      { status: 403, statusText: 'Forbidden' },
+    );
     http.expectNone('/fhir/R4/DocumentReference');
     http.expectOne('/fhir/R4/Binary').flush({ resourceType: 'Binary', id: 'b2' });
     http.expectOne('/fhir/R4/DocumentReference').flush({ resourceType: 'DocumentReference', id: 'd2' });
     expect(outcomes).toEqual([
-      { target: TARGETS[0], sent: false, stage: 'file', messages: ['The file is not a PDF'] },
+      { target: TARGETS[0], sent: false, stage: 'file', messages: ['Not yours'] },
       { target: TARGETS[1], sent: true, documentId: 'd2' },
     ]);
   });
+
+  for (const [status, statusText] of [
+    [415, 'Unsupported Media Type'],
+    [413, 'Payload Too Large'],
+  ] as const) {
+    it(`a file refused for itself (${status}) is not sent to the other practices`, () => {
+      send();
+      http.expectOne('/fhir/R4/Binary').flush(outcome415('The file is not a PDF'), { status, statusText });
+      http.expectNone('/fhir/R4/Binary');
+      http.expectNone('/fhir/R4/DocumentReference');
+      expect(done).toBeTrue();
+      expect(outcomes).toEqual([
+        { target: TARGETS[0], sent: false, stage: 'file', messages: ['The file is not a PDF'] },
+        { target: TARGETS[1], sent: false, stage: 'skipped', messages: [] },
+      ]);
+    });
+  }
 
   it('says when the file arrived but the DocumentReference failed, without trying again', () => {
     send();

@@ -1,4 +1,4 @@
-import { HttpClient, HttpHeaders } from '@angular/common/http';
+import { HttpClient, HttpErrorResponse, HttpHeaders } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import { errorMessages, FHIR_BASE, FhirClient, type Resource } from '@web-shared/fhir';
 import { catchError, concatMap, from, map, type Observable, of, switchMap } from 'rxjs';
@@ -33,10 +33,17 @@ export interface UploadRequest {
   note: string;
 }
 
-/** What happened at one practice. `stage` 'document': the file arrived but the document was not filed. */
+/**
+ * What happened at one practice. `stage` 'file': the file was refused; 'document': the file arrived
+ * but the DocumentReference was not filed; 'skipped': not tried, an earlier practice refused the file
+ * itself (its type or size), which every practice would refuse alike.
+ */
 export type UploadOutcome =
   | { target: UploadTarget; sent: true; documentId?: string }
-  | { target: UploadTarget; sent: false; stage: 'file' | 'document'; messages: string[] };
+  | { target: UploadTarget; sent: false; stage: 'file' | 'document' | 'skipped'; messages: string[] };
+
+/** Refusals about the file itself (415 type, 413 size), not about the practice or the patient's record there. */
+const FILE_REFUSALS = [413, 415];
 
 interface Binary extends Resource {
   resourceType: 'Binary';
@@ -55,10 +62,22 @@ export class DocumentUploadService {
 
   /** One outcome per target, in order; never errors (a failure is that target's outcome). */
   upload(request: UploadRequest, targets: UploadTarget[]): Observable<UploadOutcome> {
-    return from(targets).pipe(concatMap((target) => this.uploadTo(request, target)));
+    // Sending a refused 50 MB file again to the next practice would only make the patient wait longer.
+    const state = { fileRefused: false };
+    return from(targets).pipe(
+      concatMap((target) =>
+        state.fileRefused
+          ? of<UploadOutcome>({ target, sent: false, stage: 'skipped', messages: [] })
+          : this.uploadTo(request, target, state),
+      ),
+    );
   }
 
-  private uploadTo(request: UploadRequest, target: UploadTarget): Observable<UploadOutcome> {
+  private uploadTo(
+    request: UploadRequest,
+    target: UploadTarget,
+    state: { fileRefused: boolean },
+  ): Observable<UploadOutcome> {
     const headers = new HttpHeaders({
       Accept: 'application/fhir+json',
       'Content-Type': request.contentType,
@@ -70,7 +89,10 @@ export class DocumentUploadService {
         if (!binary?.id) throw new Error('The server did not say where it stored the file.');
         return binary as Binary & { id: string };
       }),
-      catchError((error: unknown) => of({ failed: errorMessages(error) })),
+      catchError((error: unknown) => {
+        if (error instanceof HttpErrorResponse && FILE_REFUSALS.includes(error.status)) state.fileRefused = true;
+        return of({ failed: errorMessages(error) });
+      }),
       switchMap((binary) =>
         'failed' in binary
           ? of<UploadOutcome>({ target, sent: false, stage: 'file', messages: binary.failed })

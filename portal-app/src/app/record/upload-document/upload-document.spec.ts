@@ -134,9 +134,9 @@ describe('UploadDocument (the form)', () => {
     http.expectOne('/fhir/R4/Binary').flush(
       {
         resourceType: 'OperationOutcome',
-        issue: [{ severity: 'error', code: 'too-costly', details: { text: 'The file is larger than 50 MiB' } }],
+        issue: [{ severity: 'error', code: 'forbidden', details: { text: 'You may not write to this record' } }],
       },
-      { status: 413, statusText: 'Payload Too Large' },
+      { status: 403, statusText: 'Forbidden' },
     );
     fixture.detectChanges();
     expect(form.querySelector('[role=status]')?.textContent).toContain('Hillview Surgery (2 of 2)');
@@ -150,11 +150,29 @@ describe('UploadDocument (the form)', () => {
     );
     fixture.detectChanges();
     expect(alertText()).toContain('Harbourside Family Practice did not receive the file.');
-    expect(alertText()).toContain('The file is larger than 50 MiB');
+    expect(alertText()).toContain('You may not write to this record');
     expect(alertText()).toContain(
       'The file reached Hillview Surgery, but it could not be added to your record there. Please send it again.',
     );
     expect(alertText()).toContain('Bad subject');
     expect(sentCount).toBe(0);
+    expect((form.querySelector('button[type=submit]') as HTMLButtonElement).disabled).toBeFalse();
+  });
+
+  it('a file too large for the server is refused once, in its words, and not sent to the next practice', () => {
+    chooseFile(new File(['%PDF-1.7'], 'scan.pdf', { type: 'application/pdf' }));
+    submit();
+    http.expectOne('/fhir/R4/Binary').flush(
+      {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'too-costly', details: { text: 'The file is larger than 50 MiB' } }],
+      },
+      { status: 413, statusText: 'Payload Too Large' },
+    );
+    http.expectNone('/fhir/R4/Binary');
+    fixture.detectChanges();
+    expect(alertText()).toContain('Harbourside Family Practice did not receive the file.');
+    expect(alertText()).toContain('The file is larger than 50 MiB');
+    expect(alertText()).toContain('Not sent to Hillview Surgery either: it would refuse the file for the same reason.');
   });
 });

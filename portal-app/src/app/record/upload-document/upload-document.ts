@@ -76,8 +76,9 @@ export class UploadDocument {
     const file = (event.target as HTMLInputElement).files?.[0];
     this.file.set(file);
     this.success.set('');
-    // Said at once, not only on "Send": a 60 MB video should not wait for the button.
-    this.problems.set(file ? uploadProblems(file, this.chosen().size).filter((p) => !p.startsWith('Choose')) : []);
+    // Said at once, not only on "Send": a 60 MB video should not wait for the button. Only the file's
+    // own problems here (1: the practices are checked on "Send").
+    this.problems.set(file ? uploadProblems(file, 1) : []);
   }
 
   protected toggle(patientId: string, checked: boolean): void {
@@ -130,10 +131,7 @@ export class UploadDocument {
           : [
               {
                 label: o.target.label,
-                text:
-                  o.stage === 'file'
-                    ? `${o.target.label} did not receive the file.`
-                    : `The file reached ${o.target.label}, but it could not be added to your record there. Please send it again.`,
+                text: failureText(o.target.label, o.stage),
                 messages: o.messages,
               },
             ],
@@ -150,6 +148,17 @@ export class UploadDocument {
     this.note.set('');
     this.typeLabel.set(DOCUMENT_TYPES[0]);
     this.fileInput().nativeElement.value = '';
+  }
+}
+
+function failureText(label: string, stage: 'file' | 'document' | 'skipped'): string {
+  switch (stage) {
+    case 'file':
+      return `${label} did not receive the file.`;
+    case 'document':
+      return `The file reached ${label}, but it could not be added to your record there. Please send it again.`;
+    case 'skipped':
+      return `Not sent to ${label} either: it would refuse the file for the same reason.`;
   }
 }
 
