@@ -25,6 +25,7 @@ export interface DocumentReference extends Resource {
   status?: string;
   type?: CodeableConcept;
   category?: { coding?: Coding[]; text?: string }[];
+  subject?: Reference;
   date?: string;
   author?: Reference[];
   description?: string;

@@ -1,5 +1,6 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import type { Resource } from '@web-shared/fhir';
 import { configureHttpTesting } from '@web-shared/testing';
 import type { TaggedPatient } from '../clinical-types';
 import { OWNING_PRACTICE_SYSTEM } from '../record-model';
@@ -33,12 +34,12 @@ describe('HealthRecord (the page)', () => {
 
   afterEach(() => http.verify());
 
-  function answerPractice(patientId: string, practiceId: string, name: string): void {
+  function answerPractice(patientId: string, practiceId: string, name: string, documents: Resource[] = []): void {
     http.expectOne(`/fhir/R4/Organization/${practiceId}`).flush({ resourceType: 'Organization', id: practiceId, name });
     for (const type of TYPES) {
       http
         .expectOne((r) => r.url === `/fhir/R4/${type}` && r.params.get('patient') === `Patient/${patientId}`)
-        .flush(bundle());
+        .flush(type === 'DocumentReference' ? bundle(...documents) : bundle());
     }
   }
 
@@ -50,7 +51,7 @@ describe('HealthRecord (the page)', () => {
     answerPractice('p2', 'org-2', 'Hillview Surgery');
     fixture.detectChanges();
     expect(page.querySelector('mat-progress-bar')).toBeNull();
-    expect(Array.from(page.querySelectorAll('h2')).map((h) => h.textContent)).toEqual([
+    expect(Array.from(page.querySelectorAll('pp-practice-record h2')).map((h) => h.textContent)).toEqual([
       'Harbourside Family Practice',
       'Hillview Surgery',
     ]);
@@ -83,6 +84,42 @@ describe('HealthRecord (the page)', () => {
     http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1')));
     answerPractice('p1', 'org-1', 'Harbourside Family Practice');
     fixture.detectChanges();
-    expect(page.querySelector('h2')?.textContent).toBe('Harbourside Family Practice');
+    expect(page.querySelector('pp-practice-record h2')?.textContent).toBe('Harbourside Family Practice');
+  });
+
+  it('offers the upload form once the practices are known, and lists the sent document after reloading', () => {
+    expect(page.querySelector('pp-upload-document')).toBeNull();
+    http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1')));
+    answerPractice('p1', 'org-1', 'Harbourside Family Practice');
+    fixture.detectChanges();
+    const input = page.querySelector('pp-upload-document input[type=file]') as HTMLInputElement;
+    const files = new DataTransfer();
+    files.items.add(new File(['%PDF-1.7'], 'referral.pdf', { type: 'application/pdf' }));
+    input.files = files.files;
+    input.dispatchEvent(new Event('change'));
+    fixture.detectChanges();
+    (page.querySelector('pp-upload-document button[type=submit]') as HTMLButtonElement).click();
+    fixture.detectChanges();
+    http.expectOne('/fhir/R4/Binary').flush({ resourceType: 'Binary', id: 'b1' });
+    const sent = http.expectOne('/fhir/R4/DocumentReference');
+    sent.flush({ ...(sent.request.body as object), id: 'd1' });
+    fixture.detectChanges();
+
+    // The record is asked for again; the form and its message stay while it loads.
+    http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1')));
+    answerPractice('p1', 'org-1', 'Harbourside Family Practice', [
+      {
+        resourceType: 'DocumentReference',
+        id: 'd1',
+        type: { text: 'Referral' },
+        date: '2026-12-03T10:00:00Z',
+        content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/b1', title: 'referral.pdf' } }],
+      } as Resource,
+    ]);
+    fixture.detectChanges();
+    expect(page.querySelector('pp-upload-document [role=status]')?.textContent).toContain(
+      '“referral.pdf” was sent to Harbourside Family Practice.',
+    );
+    expect(page.querySelector('pp-practice-record')?.textContent).toContain('Referral');
   });
 });

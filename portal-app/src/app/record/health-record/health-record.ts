@@ -6,11 +6,12 @@ import { errorMessages } from '@web-shared/fhir';
 import { HealthRecordService } from '../health-record.service';
 import type { PracticeRecord } from '../record-model';
 import { PracticeRecordView } from '../practice-record/practice-record';
+import { UploadDocument } from '../upload-document/upload-document';
 
 /** "My health record": what each of the patient's practices shares with them, one practice after another. */
 @Component({
   selector: 'pp-health-record',
-  imports: [MatButtonModule, MatProgressBarModule, PracticeRecordView],
+  imports: [MatButtonModule, MatProgressBarModule, PracticeRecordView, UploadDocument],
   templateUrl: './health-record.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
