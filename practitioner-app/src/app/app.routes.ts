@@ -31,6 +31,12 @@ export const routes: Routes = appRoutes({
       loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
     },
     {
+      // The practice inbox: documents patients submitted, until someone marks them reviewed.
+      path: 'inbox',
+      title: 'New from patients · Practice Console',
+      loadComponent: () => import('./inbox/inbox-page').then((m) => m.InboxPage),
+    },
+    {
       // Offered in the toolbar to practice administrators only; the page explains a 403 to anyone else.
       path: 'apps',
       title: 'Connected apps · Practice Console',

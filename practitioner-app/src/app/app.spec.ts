@@ -23,14 +23,20 @@ describe('App (the console in the shared frame)', () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
     expect(fixture.nativeElement.querySelector('header .product')?.textContent).toBe('Practice Console');
-    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([
+      ['Patients', '/patients'],
+      ['Inbox', '/inbox'],
+    ]);
   });
 
   it('shows “Connected apps” in the toolbar to practice administrators only', async () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
     const http = TestBed.inject(HttpTestingController);
-    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([
+      ['Patients', '/patients'],
+      ['Inbox', '/inbox'],
+    ]);
 
     flushPractices(http, [
       { id: 'o1', name: 'Riverside', admin: false },
@@ -39,6 +45,7 @@ describe('App (the console in the shared frame)', () => {
     await fixture.whenStable();
     expect(mainNavLinks(fixture.nativeElement)).toEqual([
       ['Patients', '/patients'],
+      ['Inbox', '/inbox'],
       ['Connected apps', '/apps'],
     ]);
   });
@@ -48,7 +55,10 @@ describe('App (the console in the shared frame)', () => {
     await fixture.whenStable();
     flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: false }]);
     await fixture.whenStable();
-    expect(mainNavLinks(fixture.nativeElement)).toEqual([['Patients', '/patients']]);
+    expect(mainNavLinks(fixture.nativeElement)).toEqual([
+      ['Patients', '/patients'],
+      ['Inbox', '/inbox'],
+    ]);
     expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
   });
 

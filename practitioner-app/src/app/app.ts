@@ -21,6 +21,7 @@ import { PracticeService } from './practices/practice.service';
         <span wsFrameBrand class="practice"><span class="visually-hidden">{{ practices.practices().length > 1 ? 'Practices:' : 'Practice:' }} </span>{{ names }}</span>
       }
       <a wsFrameNav mat-button routerLink="/patients" routerLinkActive="active" ariaCurrentWhenActive="page">Patients</a>
+      <a wsFrameNav mat-button routerLink="/inbox" routerLinkActive="active" ariaCurrentWhenActive="page">Inbox</a>
       @if (practices.adminPractices().length > 0) {
         <a wsFrameNav mat-button routerLink="/apps" routerLinkActive="active" ariaCurrentWhenActive="page">Connected apps</a>
       }

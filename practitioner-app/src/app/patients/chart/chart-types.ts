@@ -21,6 +21,8 @@ export const SHARING_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSyste
 export const OWNER_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/owning-practice';
 export const NOTE_SHARING_URL = 'https://patient-portal.example.org/fhir/StructureDefinition/note-sharing';
 export const SHARING_DEFAULT_URL = 'https://patient-portal.example.org/fhir/StructureDefinition/record-sharing-default';
+export const ORIGIN_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-origin';
+export const INBOX_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/inbox';
 export const CONFIDENTIALITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 
 /** Who an item is shared with: the patient (and those acting for them) or the author's colleagues. */
@@ -54,6 +56,9 @@ export interface ChartPatient extends Patient {
 export interface Attachment {
   contentType?: string;
   data?: string;
+  /** Where the content is: a Binary (`Binary/{id}`, relative or absolute) for uploaded documents. */
+  url?: string;
+  size?: number;
   title?: string;
 }
 
@@ -68,6 +73,7 @@ export interface DocumentReference extends Resource {
   subject?: Reference;
   date?: string;
   author?: Reference[];
+  description?: string;
   content?: { attachment: Attachment }[];
 }
 

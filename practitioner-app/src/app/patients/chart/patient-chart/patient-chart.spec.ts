@@ -50,7 +50,7 @@ describe('PatientChart', () => {
       ],
     });
     http
-      .expectOne((r) => r.url === '/fhir/R4/DocumentReference')
+      .expectOne((r) => r.url === '/fhir/R4/DocumentReference' && r.params.has('category'))
       .flush({
         resourceType: 'Bundle',
         type: 'searchset',
@@ -67,6 +67,22 @@ describe('PatientChart', () => {
         ],
       });
     http.expectOne((r) => r.url === '/fhir/R4/Observation').flush({ resourceType: 'Bundle', type: 'searchset' });
+    http
+      .expectOne((r) => r.url === '/fhir/R4/DocumentReference' && r.params.has('category:not'))
+      .flush({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [
+          {
+            resource: {
+              resourceType: 'DocumentReference',
+              id: 'd1',
+              type: { text: 'Letter' },
+              content: [{ attachment: { contentType: 'application/pdf', url: 'Binary/b1', title: 'letter.pdf' } }],
+            },
+          },
+        ],
+      });
     fixture.detectChanges();
   }
 
@@ -91,14 +107,15 @@ describe('PatientChart', () => {
     expect(Array.from(page.querySelectorAll('h2')).map((h) => h.textContent)).toEqual([
       'Notes',
       'Results',
+      'Documents',
       'Sharing history',
     ]);
   });
 
-  it("asks the sharing history for the listed notes and reads the practice's note-sharing setting", () => {
+  it("asks the sharing history for the listed notes and documents, and reads the practice's note-sharing setting", () => {
     open(false);
     const req = http.expectOne((r) => r.url === '/fhir/R4/Provenance');
-    expect(req.request.params.get('target')).toBe('DocumentReference/n1');
+    expect(req.request.params.get('target')).toBe('DocumentReference/n1,DocumentReference/d1');
     req.flush({ resourceType: 'Bundle', type: 'searchset' });
     fixture.detectChanges();
     expect(page.querySelector<HTMLButtonElement>('.share-colleagues button')!.disabled).toBeTrue();

@@ -19,16 +19,26 @@ import {
 import type { ChartItem, ChartPatient } from '../chart-types';
 import { ChartNotes, type NoteSharingState } from '../chart-notes/chart-notes';
 import { ChartResults } from '../chart-results/chart-results';
+import { ChartDocuments } from '../chart-documents/chart-documents';
 import { SharingHistory } from '../sharing-history/sharing-history';
 
 /**
  * The patient's chart (/patients/:id): a read-only header (name, age, identifiers, contacts,
- * emergency contacts), then notes, results and the record of sharing changes. The details are
+ * emergency contacts), then notes, results, documents and the record of sharing changes. The details are
  * edited on /patients/:id/edit ("Edit details").
  */
 @Component({
   selector: 'pc-patient-chart',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, LaunchAppMenu, ChartNotes, ChartResults, SharingHistory],
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    MatProgressBarModule,
+    LaunchAppMenu,
+    ChartNotes,
+    ChartResults,
+    ChartDocuments,
+    SharingHistory,
+  ],
   templateUrl: './patient-chart.html',
   styleUrl: './patient-chart.css',
 })
@@ -48,7 +58,8 @@ export class PatientChart {
 
   private readonly notes = signal<ChartItem[]>([]);
   private readonly results = signal<ChartItem[]>([]);
-  protected readonly historyItems = computed(() => [...this.notes(), ...this.results()]);
+  private readonly documents = signal<ChartItem[]>([]);
+  protected readonly historyItems = computed(() => [...this.notes(), ...this.results(), ...this.documents()]);
   protected readonly historyRevision = signal(0);
 
   protected readonly header = computed(() => {
@@ -93,6 +104,10 @@ export class PatientChart {
 
   protected resultsListed(items: ChartItem[]): void {
     this.results.set(items);
+  }
+
+  protected documentsListed(items: ChartItem[]): void {
+    this.documents.set(items);
   }
 
   protected sharingChanged(): void {

@@ -1,0 +1,209 @@
+import { Component, computed, DestroyRef, effect, inject, input, output, signal, untracked } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
+import { DomSanitizer, type SafeResourceUrl } from '@angular/platform-browser';
+import { errorMessages } from '@web-shared/fhir';
+import { BlobSaver } from '../../../documents/blob-saver';
+import { contentErrorMessages, DocumentApi } from '../../../documents/document-api';
+import {
+  contentTypeOf,
+  documentTypeText,
+  fileName,
+  firstAttachment,
+  fromPatient,
+  previewKind,
+} from '../../../documents/document-model';
+import { ChartApi } from '../chart-api';
+import { formatFhirDate, isShared, sharedByDefault } from '../chart-model';
+import type { ChartItem, DocumentReference } from '../chart-types';
+
+interface DocumentRow {
+  id: string;
+  document: DocumentReference & { id: string };
+  date: string;
+  type: string;
+  description: string;
+  file: string;
+  fromPatient: boolean;
+  shared: boolean;
+  byDefault: boolean;
+  preview: 'image' | 'pdf' | undefined;
+}
+
+/** The open preview: an object URL of bytes fetched by the console, shown as an image or a sandboxed PDF. */
+interface Preview {
+  id: string;
+  kind: 'image' | 'pdf';
+  file: string;
+  objectUrl: string;
+  /** The same URL for the iframe, which Angular only binds as a trusted resource URL. */
+  frameUrl: SafeResourceUrl | null;
+}
+
+/**
+ * The chart's documents: the patient's DocumentReferences other than clinical notes (uploads by the
+ * patient or the practice), newest first, with "From patient", download, "Shared with patient"
+ * (not for the patient's own submissions, which they always see) and a preview of JPEG, PNG and PDF.
+ */
+@Component({
+  selector: 'pc-chart-documents',
+  imports: [MatButtonModule, MatProgressBarModule, MatSlideToggleModule],
+  templateUrl: './chart-documents.html',
+  styleUrl: './chart-documents.css',
+})
+export class ChartDocuments {
+  readonly patientId = input.required<string>();
+  /** The practice shares documents with patients by default (its record-sharing-default has `documents`). */
+  readonly sharedByDefault = input(false);
+  /** The documents listed, for the sharing history. */
+  readonly listed = output<ChartItem[]>();
+  readonly sharingChanged = output<void>();
+
+  private readonly api = inject(DocumentApi);
+  private readonly chartApi = inject(ChartApi);
+  private readonly saver = inject(BlobSaver);
+  private readonly sanitizer = inject(DomSanitizer);
+  private readonly destroyRef = inject(DestroyRef);
+
+  protected readonly documents = signal<DocumentReference[]>([]);
+  protected readonly loading = signal(false);
+  protected readonly loadErrors = signal<string[]>([]);
+  protected readonly actionErrors = signal<string[]>([]);
+  protected readonly busy = signal(false);
+  protected readonly preview = signal<Preview | null>(null);
+
+  protected readonly rows = computed<DocumentRow[]>(() =>
+    this.documents()
+      .filter((d): d is DocumentReference & { id: string } => !!d.id)
+      .map((document) => {
+        const attachment = firstAttachment(document);
+        const own = fromPatient(document);
+        return {
+          id: document.id,
+          document,
+          date: formatFhirDate(document.date),
+          type: documentTypeText(document),
+          description: document.description ?? '',
+          file: attachment?.title || (attachment ? 'Unnamed file' : 'No file'),
+          fromPatient: own,
+          shared: isShared(document, 'patient'),
+          byDefault: !own && sharedByDefault(document, this.sharedByDefault()),
+          preview: previewKind(attachment),
+        };
+      }),
+  );
+
+  constructor() {
+    effect(() => {
+      const patientId = this.patientId();
+      untracked(() => this.load(patientId));
+    });
+    this.destroyRef.onDestroy(() => this.closePreview());
+  }
+
+  protected reload(): void {
+    this.load(this.patientId());
+  }
+
+  private load(patientId: string): void {
+    this.loading.set(true);
+    this.loadErrors.set([]);
+    this.closePreview();
+    this.api
+      .patientDocuments(patientId)
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe({
+        next: (documents) => {
+          this.documents.set(documents);
+          this.loading.set(false);
+          this.listed.emit(
+            this.rows().map((row) => ({
+              reference: `DocumentReference/${row.id}`,
+              label: row.date ? `${row.type} “${row.file}” of ${row.date}` : `${row.type} “${row.file}”`,
+            })),
+          );
+        },
+        error: (error: unknown) => {
+          this.loadErrors.set(errorMessages(error));
+          this.loading.set(false);
+        },
+      });
+  }
+
+  protected download(row: DocumentRow): void {
+    this.busy.set(true);
+    this.actionErrors.set([]);
+    this.api
+      .content(row.document)
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe({
+        next: (blob) => {
+          this.busy.set(false);
+          this.saver.save(blob, fileName(firstAttachment(row.document)));
+        },
+        error: (error: unknown) => {
+          this.busy.set(false);
+          this.actionErrors.set(contentErrorMessages(error));
+        },
+      });
+  }
+
+  /**
+   * Fetches the bytes and shows them from an object URL. The Blob is re-typed with the stored type,
+   * which is one of PREVIEW_TYPES, so the viewer never gets HTML or SVG whatever the response said.
+   */
+  protected openPreview(row: DocumentRow): void {
+    const kind = row.preview;
+    if (!kind) return;
+    const type = contentTypeOf(firstAttachment(row.document));
+    this.busy.set(true);
+    this.actionErrors.set([]);
+    this.api
+      .content(row.document)
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe({
+        next: (blob) => {
+          this.busy.set(false);
+          this.closePreview();
+          const objectUrl = URL.createObjectURL(new Blob([blob], { type }));
+          // Trusted only because the URL is a blob: this component has just created from checked bytes,
+          // and the iframe is sandboxed without scripts or same-origin.
+          const frameUrl = kind === 'pdf' ? this.sanitizer.bypassSecurityTrustResourceUrl(objectUrl) : null;
+          this.preview.set({ id: row.id, kind, file: row.file, objectUrl, frameUrl });
+        },
+        error: (error: unknown) => {
+          this.busy.set(false);
+          this.actionErrors.set(contentErrorMessages(error));
+        },
+      });
+  }
+
+  protected closePreview(): void {
+    const open = this.preview();
+    if (!open) return;
+    URL.revokeObjectURL(open.objectUrl);
+    this.preview.set(null);
+  }
+
+  protected toggleShare(row: DocumentRow, change: MatSlideToggleChange): void {
+    this.busy.set(true);
+    this.actionErrors.set([]);
+    this.chartApi
+      .setShared(row.document, 'patient', change.checked)
+      .pipe(takeUntilDestroyed(this.destroyRef))
+      .subscribe({
+        next: (saved) => {
+          this.busy.set(false);
+          this.documents.update((all) => all.map((d) => (d.id === saved.id ? saved : d)));
+          this.sharingChanged.emit();
+        },
+        error: (error: unknown) => {
+          this.busy.set(false);
+          this.actionErrors.set(errorMessages(error));
+          change.source.checked = !change.checked;
+        },
+      });
+  }
+}
