@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../server/app.ts';
+import { buildChangedApps } from '../../server/cli/start.ts';
+import { DEMO_PASSWORD, seedDemoData } from '../../server/demo/demo-data.ts';
+import { startTestServer } from '../support/test-server.ts';
+import type { TestServer } from '../support/test-server.ts';
+import { chromiumMissing, launchChromium } from './support/chromium.ts';
+
+/**
+ * Issue #12's acceptance point through both of our apps in headless Chromium, on the demo data:
+ * Olivia Smith sends a PDF from the portal's "My health record" to Harbourside only; Dr Okafor finds
+ * it in the console's Inbox, downloads it, and the downloaded bytes have the SHA-256 of the uploaded
+ * ones; "Mark reviewed" then takes it out of the list.
+ *
+ * Every wait is on something the user would see (a status text, an inbox item) or on the browser's
+ * download event; the item is found by a unique note, so the demo's other documents cannot match.
+ */
+const run = promisify(execFile);
+const skip = chromiumMissing();
+
+const HARBOURSIDE = 'Harbourside Family Practice';
+const NORTHSIDE = 'Northside Physiotherapy';
+
+/**
+ * A minimal valid one-page PDF (catalog, pages, page; xref with the real byte offsets; trailer;
+ * `%%EOF`), with `marker` in a comment so that each run's file has its own bytes and hash.
+ */
+function minimalPdf(marker: string): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << >> >>',
+  ];
+  let text = `%PDF-1.4\n%${marker}\n`;
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(text, 'latin1'));
+    text += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(text, 'latin1');
+  text += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) text += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  text += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(text, 'latin1');
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('a document the patient sends reaches the practice inbox byte for byte', { skip }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    // As in apps-sign-in.test.ts: built as `npm start` builds them (skipped when unchanged), by this
+    // process's own Node.
+    const ng = join(PROJECT_ROOT, 'node_modules', '@angular', 'cli', 'bin', 'ng.js');
+    const build = async (app: string) => void (await run(process.execPath, [ng, 'build', app], { cwd: PROJECT_ROOT }));
+    await buildChangedApps({ rootDir: PROJECT_ROOT, build, log: () => {} });
+    server = await startTestServer();
+    await seedDemoData(server.repo, server.app.accounts);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Signs in through the server's page in a fresh browser profile (its own cookies; downloads accepted). */
+  async function signIn(app: 'console' | 'portal', email: string): Promise<Page> {
+    const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${server.baseUrl}/${app}/`);
+    await page.waitForSelector('input[name=email]');
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', DEMO_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.user strong');
+    return page;
+  }
+
+  it('Olivia sends a PDF to Harbourside only; Dr Okafor downloads the same bytes, then marks it reviewed', async () => {
+    const id = randomUUID();
+    const note = `E2E upload ${id}`;
+    const fileName = `referral-${id.slice(0, 8)}.pdf`;
+    const uploaded = minimalPdf(id);
+
+    // 1. The portal: "My health record", the upload form, Harbourside only.
+    const portal = await signIn('portal', 'olivia.smith@demo.example.org');
+    await portal.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My health record' }).click();
+    const form = portal.getByRole('region', { name: 'Send a document to your practice', exact: true });
+    const harbourside = form.getByRole('checkbox', { name: HARBOURSIDE, exact: true });
+    const northside = form.getByRole('checkbox', { name: NORTHSIDE, exact: true });
+    // Both practices are offered (and ticked by default) once the record has loaded.
+    await northside.waitFor();
+    assert.equal(await harbourside.isChecked(), true, 'Harbourside is ticked by default');
+    assert.equal(await northside.isChecked(), true, 'Northside is ticked by default');
+    await form.getByLabel('File', { exact: true }).setInputFiles({
+      name: fileName,
+      mimeType: 'application/pdf',
+      buffer: uploaded,
+    });
+    await form.getByLabel('What is it?').selectOption('Referral');
+    await form.getByLabel('Note for your practice (optional)').fill(note);
+    await northside.uncheck();
+    assert.equal(await harbourside.isChecked(), true);
+    await form.getByRole('button', { name: 'Send document' }).click();
+    await form
+      .getByRole('status')
+      .getByText(`“${fileName}” was sent to ${HARBOURSIDE}. It is listed under Documents below.`, { exact: true })
+      .waitFor();
+    assert.equal(await form.getByRole('alert').innerText(), '', 'no problem or failure shown');
+
+    // 2. The console: the Inbox lists it once, as a referral from Olivia with her note and the file's name.
+    const practice = await signIn('console', 'amara.okafor@demo.example.org');
+    await practice.getByRole('link', { name: 'Inbox', exact: true }).click();
+    await practice.getByRole('heading', { name: 'New from patients', exact: true }).waitFor();
+    const item = practice.getByRole('listitem').filter({ hasText: note });
+    await item.waitFor();
+    assert.equal(await item.count(), 1, 'one copy in Harbourside’s inbox');
+    await item.getByRole('heading', { name: /^Referral from .*Olivia/ }).waitFor();
+    await item.getByText(fileName, { exact: true }).waitFor();
+
+    // 3. Download: the bytes saved are the bytes sent.
+    const [download] = await Promise.all([
+      practice.waitForEvent('download'),
+      item.getByRole('button', { name: `Download ${fileName}`, exact: true }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), fileName);
+    const downloaded = await readFile(await download.path());
+    assert.equal(downloaded.length, uploaded.length, 'same size');
+    assert.equal(sha256(downloaded), sha256(uploaded), 'same SHA-256');
+
+    // 4. Mark reviewed: the item leaves the list of new documents.
+    await item.getByRole('button', { name: /^Mark reviewed/ }).click();
+    await item.waitFor({ state: 'detached' });
+    assert.equal(await practice.getByText(note).count(), 0, 'no longer listed as new');
+  });
+});
