@@ -8,6 +8,7 @@ import { DIRECTORY_LISTED, OWNER_SYSTEM } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 import { prepareDelete, prepareWrite } from './write-checks.ts';
 import { checkSharingChange, hasSharingMark, sharingProvenance } from './sharing-change.ts';
+import { localId } from './grants/record-refs.ts';
 import {
   CLINICAL_TYPES,
   hasNotes,
@@ -269,11 +270,6 @@ function sharedOf(principal: Principal, interaction: AccessInteraction, type: st
   if (own === 'none' || own === 'all' || !isClinicalType(type)) return own;
   const sharing = READS.has(interaction) ? patientReadable(type, principal.sharing ?? {}) : patientWritable();
   return { kind: 'and', filters: [own, sharing] };
-}
-
-/** The id of `Type/id` when it is of `type`. */
-function localId(reference: string | undefined, type: string): string | undefined {
-  return reference?.startsWith(`${type}/`) ? reference.slice(type.length + 1) : undefined;
 }
 
 function anyOfFilters(filters: AccessFilter[]): AccessFilter {
