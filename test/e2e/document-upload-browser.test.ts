@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../server/app.ts';
-import { buildChangedApps } from '../../server/cli/start.ts';
-import { DEMO_PASSWORD, seedDemoData } from '../../server/demo/demo-data.ts';
-import { startTestServer } from '../support/test-server.ts';
-import type { TestServer } from '../support/test-server.ts';
-import { chromiumMissing, launchChromium } from './support/chromium.ts';
+import { chromiumMissing } from './support/chromium.ts';
+import { startDemoApps } from './support/demo-apps.ts';
+import type { DemoApps } from './support/demo-apps.ts';
 
 /**
  * Issue #12's acceptance point through both of our apps in headless Chromium, on the demo data:
@@ -22,7 +15,6 @@ import { chromiumMissing, launchChromium } from './support/chromium.ts';
  * Every wait is on something the user would see (a status text, an inbox item) or on the browser's
  * download event; the item is found by a unique note, so the demo's other documents cannot match.
  */
-const run = promisify(execFile);
 const skip = chromiumMissing();
 
 const HARBOURSIDE = 'Harbourside Family Practice';
@@ -54,36 +46,14 @@ function minimalPdf(marker: string): Buffer {
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('a document the patient sends reaches the practice inbox byte for byte', { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  let apps: DemoApps;
 
   before(async () => {
-    // As in apps-sign-in.test.ts: built as `npm start` builds them (skipped when unchanged), by this
-    // process's own Node.
-    const ng = join(PROJECT_ROOT, 'node_modules', '@angular', 'cli', 'bin', 'ng.js');
-    const build = async (app: string) => void (await run(process.execPath, [ng, 'build', app], { cwd: PROJECT_ROOT }));
-    await buildChangedApps({ rootDir: PROJECT_ROOT, build, log: () => {} });
-    server = await startTestServer();
-    await seedDemoData(server.repo, server.app.accounts);
-    browser = await launchChromium();
+    apps = await startDemoApps();
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => apps?.close());
 
-  /** Signs in through the server's page in a fresh browser profile (its own cookies; downloads accepted). */
-  async function signIn(app: 'console' | 'portal', email: string): Promise<Page> {
-    const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${server.baseUrl}/${app}/`);
-    await page.waitForSelector('input[name=email]');
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', DEMO_PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.user strong');
-    return page;
-  }
+  const signIn = (app: 'console' | 'portal', email: string) => apps.signIn(app, email, { acceptDownloads: true });
 
   it('Olivia sends a PDF to Harbourside only; Dr Okafor downloads the same bytes, then marks it reviewed', async () => {
     const id = randomUUID();

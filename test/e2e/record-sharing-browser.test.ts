@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../server/app.ts';
-import { buildChangedApps } from '../../server/cli/start.ts';
-import { DEMO_PASSWORD, seedDemoData } from '../../server/demo/demo-data.ts';
-import { startTestServer } from '../support/test-server.ts';
-import type { TestServer } from '../support/test-server.ts';
-import { chromiumMissing, launchChromium } from './support/chromium.ts';
+import type { Locator, Page } from 'playwright-core';
+import { chromiumMissing } from './support/chromium.ts';
+import { startDemoApps } from './support/demo-apps.ts';
+import type { DemoApps } from './support/demo-apps.ts';
 
 /**
  * Issue #12 through both of our apps in headless Chromium, on the demo data: Dr Okafor writes and
@@ -23,7 +17,6 @@ import { chromiumMissing, launchChromium } from './support/chromium.ts';
  * server's answer; "not shown" is asserted only once the same list shows a note that is always
  * there (the demo's note shared with Olivia), so that it cannot pass on a page still loading.
  */
-const run = promisify(execFile);
 const skip = chromiumMissing();
 
 const HARBOURSIDE = 'Harbourside Family Practice';
@@ -31,36 +24,14 @@ const HARBOURSIDE = 'Harbourside Family Practice';
 const SHARED_DEMO_NOTE = 'Weight steady. Keep up the walking; review in three months.';
 
 describe("a note reaches the patient's portal only while it is shared", { skip }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  let apps: DemoApps;
 
   before(async () => {
-    // As in apps-sign-in.test.ts: built as `npm start` builds them (skipped when unchanged), by this
-    // process's own Node.
-    const ng = join(PROJECT_ROOT, 'node_modules', '@angular', 'cli', 'bin', 'ng.js');
-    const build = async (app: string) => void (await run(process.execPath, [ng, 'build', app], { cwd: PROJECT_ROOT }));
-    await buildChangedApps({ rootDir: PROJECT_ROOT, build, log: () => {} });
-    server = await startTestServer();
-    await seedDemoData(server.repo, server.app.accounts);
-    browser = await launchChromium();
+    apps = await startDemoApps();
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  after(() => apps?.close());
 
-  /** Signs in through the server's page in a fresh browser profile (its own cookies). */
-  async function signIn(app: 'console' | 'portal', email: string): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${server.baseUrl}/${app}/`);
-    await page.waitForSelector('input[name=email]');
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', DEMO_PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.user strong');
-    return page;
-  }
+  const signIn = (app: 'console' | 'portal', email: string) => apps.signIn(app, email);
 
   /**
    * Olivia's notes from Harbourside, read afresh: a reload (the app signs in again through the
