@@ -1,12 +1,19 @@
 /**
- * The few FHIR R4 shapes the apps use, as plain interfaces. @medplum/fhirtypes would be complete
- * but the apps only need these, and keeping them here keeps the browser bundles free of server
- * packages. Every field is optional as in FHIR; the server is the one that validates.
+ * The FHIR R4 shapes both apps use, as plain interfaces, in one place (the console's chart and the
+ * portal's record read the same DocumentReferences and Observations). Every field is optional, as
+ * the apps read partial resources and build them field by field; the server is the one that
+ * validates. @medplum/fhirtypes (a devDependency, type-only) would resolve here too, but it makes
+ * FHIR's required elements required (DocumentReference.status and content, Observation.code…),
+ * which every partial fixture and every resource built in steps would have to satisfy.
  */
 
 export interface Meta {
   versionId?: string;
   lastUpdated?: string;
+  /** The owning practice and the sharing, origin and inbox marks (decision 0023). */
+  tag?: Coding[];
+  /** Confidentiality R or V keeps an item out of the practice's sharing defaults. */
+  security?: Coding[];
 }
 
 export interface Resource {
@@ -33,13 +40,27 @@ export interface ContactPoint {
 
 export type AdministrativeGender = 'male' | 'female' | 'other' | 'unknown';
 
+export interface Identifier {
+  system?: string;
+  value?: string;
+  type?: CodeableConcept;
+}
+
+export interface PatientContact {
+  relationship?: CodeableConcept[];
+  name?: HumanName;
+  telecom?: ContactPoint[];
+}
+
 export interface Patient extends Resource {
   resourceType: 'Patient';
   active?: boolean;
+  identifier?: Identifier[];
   name?: HumanName[];
   telecom?: ContactPoint[];
   gender?: AdministrativeGender;
   birthDate?: string;
+  contact?: PatientContact[];
 }
 
 export interface Coding {
@@ -64,11 +85,18 @@ export interface Practitioner extends Resource {
   name?: HumanName[];
 }
 
-/** A practice is an Organization. */
+export interface Extension {
+  url: string;
+  valueBoolean?: boolean;
+  valueCode?: string;
+}
+
+/** A practice is an Organization; its extensions carry its sharing settings (decision 0023). */
 export interface Organization extends Resource {
   resourceType: 'Organization';
   active?: boolean;
   name?: string;
+  extension?: Extension[];
 }
 
 /** A practitioner's membership of a practice; `code` says what they are there (e.g. practice admin). */
@@ -112,4 +140,102 @@ export interface OperationOutcomeIssue {
 export interface OperationOutcome extends Resource {
   resourceType: 'OperationOutcome';
   issue: OperationOutcomeIssue[];
+}
+
+export interface Attachment {
+  contentType?: string;
+  /** Inline base64 content (notes' text). */
+  data?: string;
+  /** Where the content is: a Binary (`Binary/{id}`, relative or absolute) for uploaded documents. */
+  url?: string;
+  size?: number;
+  title?: string;
+}
+
+/** A note (category clinical-note) or a document (an upload by the patient or the practice). */
+export interface DocumentReference extends Resource {
+  resourceType: 'DocumentReference';
+  status?: 'current' | 'superseded' | 'entered-in-error';
+  docStatus?: 'preliminary' | 'final' | 'amended' | 'entered-in-error';
+  category?: CodeableConcept[];
+  type?: CodeableConcept;
+  subject?: Reference;
+  date?: string;
+  author?: Reference[];
+  description?: string;
+  content?: { attachment: Attachment }[];
+}
+
+/** A raw upload's answer: the Binary's id is what a DocumentReference's attachment points to. */
+export interface Binary extends Resource {
+  resourceType: 'Binary';
+  contentType?: string;
+}
+
+export interface Quantity {
+  value?: number;
+  unit?: string;
+  code?: string;
+}
+
+export interface Observation extends Resource {
+  resourceType: 'Observation';
+  status?: string;
+  code?: CodeableConcept;
+  subject?: Reference;
+  effectiveDateTime?: string;
+  issued?: string;
+  valueQuantity?: Quantity;
+  valueString?: string;
+  valueCodeableConcept?: CodeableConcept;
+  valueBoolean?: boolean;
+  valueInteger?: number;
+}
+
+export interface Provenance extends Resource {
+  resourceType: 'Provenance';
+  target?: Reference[];
+  recorded?: string;
+  activity?: CodeableConcept;
+  agent?: { who?: Reference & { identifier?: Identifier } }[];
+}
+
+export interface Dosage {
+  text?: string;
+}
+
+export interface MedicationRequest extends Resource {
+  resourceType: 'MedicationRequest';
+  status?: string;
+  medicationCodeableConcept?: CodeableConcept;
+  medicationReference?: Reference;
+  dosageInstruction?: Dosage[];
+  authoredOn?: string;
+}
+
+export interface MedicationStatement extends Resource {
+  resourceType: 'MedicationStatement';
+  status?: string;
+  medicationCodeableConcept?: CodeableConcept;
+  medicationReference?: Reference;
+  dosage?: Dosage[];
+  dosageInstruction?: Dosage[];
+  effectiveDateTime?: string;
+  dateAsserted?: string;
+}
+
+export interface AllergyIntolerance extends Resource {
+  resourceType: 'AllergyIntolerance';
+  code?: CodeableConcept;
+  criticality?: 'low' | 'high' | 'unable-to-assess';
+  reaction?: { manifestation?: CodeableConcept[]; description?: string; severity?: string }[];
+  recordedDate?: string;
+}
+
+export interface Immunization extends Resource {
+  resourceType: 'Immunization';
+  status?: string;
+  vaccineCode?: CodeableConcept;
+  occurrenceDateTime?: string;
+  occurrenceString?: string;
 }

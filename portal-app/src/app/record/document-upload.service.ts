@@ -1,8 +1,7 @@
 import { HttpClient, HttpErrorResponse, HttpHeaders } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import { errorMessages, FHIR_BASE, FhirClient, type Resource } from '@web-shared/fhir';
+import { type DocumentReference, errorMessages, FHIR_BASE, FhirClient, type Resource } from '@web-shared/fhir';
 import { catchError, concatMap, from, map, type Observable, of, switchMap } from 'rxjs';
-import type { DocumentReference } from './clinical-types';
 
 /** The server's default limit (BINARY_LIMIT_BYTES, 50 MiB); checked here only to spare a long wait. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { configureHttpTesting } from '@web-shared/testing';
-import type { TaggedPatient } from './clinical-types';
+import type { Patient } from '@web-shared/fhir';
 import { HealthRecordService, UNNAMED_PRACTICE } from './health-record.service';
 import { NOTE_CATEGORY_SYSTEM, OWNING_PRACTICE_SYSTEM, type PracticeRecord } from './record-model';
 import { base64Utf8, bundle } from './record-testing';
@@ -15,7 +15,7 @@ const TYPES = [
   'Immunization',
 ] as const;
 
-function patient(id: string, practice: string): TaggedPatient {
+function patient(id: string, practice: string): Patient {
   return { resourceType: 'Patient', id, meta: { tag: [{ system: OWNING_PRACTICE_SYSTEM, code: practice }] } };
 }
 

@@ -1,15 +1,19 @@
 import { inject, Injectable } from '@angular/core';
-import { FhirClient, type Organization, type Resource, errorMessages, resourcesOf } from '@web-shared/fhir';
+import {
+  type AllergyIntolerance,
+  type DocumentReference,
+  errorMessages,
+  FhirClient,
+  type Immunization,
+  type MedicationRequest,
+  type MedicationStatement,
+  type Observation,
+  type Organization,
+  type Patient,
+  type Resource,
+  resourcesOf,
+} from '@web-shared/fhir';
 import { catchError, EMPTY, expand, forkJoin, map, type Observable, of, reduce, switchMap } from 'rxjs';
-import type {
-  AllergyIntolerance,
-  DocumentReference,
-  Immunization,
-  MedicationRequest,
-  MedicationStatement,
-  Observation,
-  TaggedPatient,
-} from './clinical-types';
 import {
   groupPatients,
   isNote,
@@ -41,7 +45,7 @@ export class HealthRecordService {
   private readonly fhir = inject(FhirClient);
 
   load(): Observable<PracticeRecord[]> {
-    return this.searchAll<TaggedPatient>('Patient', {}).pipe(
+    return this.searchAll<Patient>('Patient', {}).pipe(
       map((patients) => groupPatients(patients)),
       switchMap((groups) => (groups.length === 0 ? of([]) : forkJoin(groups.map((g) => this.practiceRecord(g))))),
     );

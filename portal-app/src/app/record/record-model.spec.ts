@@ -1,4 +1,4 @@
-import type { DocumentReference, TaggedPatient } from './clinical-types';
+import type { DocumentReference, Patient } from '@web-shared/fhir';
 import {
   binaryIdOf,
   decodeBase64Text,
@@ -16,7 +16,7 @@ import {
 } from './record-model';
 import { base64Utf8 } from './record-testing';
 
-function patient(id: string, practice: string | undefined, given = 'Olivia'): TaggedPatient {
+function patient(id: string, practice: string | undefined, given = 'Olivia'): Patient {
   return {
     resourceType: 'Patient',
     id,

@@ -1,14 +1,15 @@
-import type { CodeableConcept, HumanName } from '@web-shared/fhir';
 import type {
   AllergyIntolerance,
   Attachment,
+  CodeableConcept,
   DocumentReference,
+  HumanName,
   Immunization,
   MedicationRequest,
   MedicationStatement,
   Observation,
-  TaggedPatient,
-} from './clinical-types';
+  Patient,
+} from '@web-shared/fhir';
 import { dateSortKey } from './format-date';
 
 /** The tag the server puts on every record naming the practice that owns it (code = Organization id). */
@@ -111,8 +112,8 @@ export interface PatientGroup {
  * group per person at each practice. Records without an owner tag are
  * grouped under practice id '' (the page names it "Your practice").
  */
-export function groupPatients(patients: TaggedPatient[]): PatientGroup[] {
-  const named = patients.filter((p): p is TaggedPatient & { id: string } => !!p.id);
+export function groupPatients(patients: Patient[]): PatientGroup[] {
+  const named = patients.filter((p): p is Patient & { id: string } => !!p.id);
   const people = new Set(named.map((p) => personName(p)));
   const groups = new Map<string, PatientGroup>();
   for (const patient of named) {

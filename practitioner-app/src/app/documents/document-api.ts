@@ -1,15 +1,17 @@
 import { HttpClient, HttpErrorResponse, HttpHeaders, HttpParams } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import { type Observable, map, of, throwError } from 'rxjs';
-import { type Bundle, errorMessages, FHIR_BASE, FhirClient, type Patient, resourcesOf } from '@web-shared/fhir';
-import { CHART_PAGE_SIZE } from '../patients/chart/chart-api';
 import {
+  type Bundle,
   type DocumentReference,
-  INBOX_SYSTEM,
-  NOTE_CATEGORY_CODE,
-  NOTE_CATEGORY_SYSTEM,
-  ORIGIN_SYSTEM,
-} from '../patients/chart/chart-types';
+  errorMessages,
+  FHIR_BASE,
+  FhirClient,
+  type Patient,
+  resourcesOf,
+} from '@web-shared/fhir';
+import { CHART_PAGE_SIZE } from '../patients/chart/chart-api';
+import { INBOX_SYSTEM, NOTE_CATEGORY_CODE, NOTE_CATEGORY_SYSTEM, ORIGIN_SYSTEM } from '../patients/chart/chart-types';
 import { binaryPath, inlineBlob, withReviewed } from './document-model';
 
 const FHIR_JSON = 'application/fhir+json';

@@ -1,4 +1,5 @@
-import { type DocumentReference, INBOX_SYSTEM, ORIGIN_SYSTEM, OWNER_SYSTEM } from '../patients/chart/chart-types';
+import type { DocumentReference } from '@web-shared/fhir';
+import { INBOX_SYSTEM, ORIGIN_SYSTEM, OWNER_SYSTEM } from '../patients/chart/chart-types';
 import { binaryPath, fromPatient, isReviewed, previewKind, subjectPatientId, withReviewed } from './document-model';
 
 describe('document-model', () => {

@@ -1,5 +1,5 @@
-import { FHIR_BASE } from '@web-shared/fhir';
-import { type Attachment, type DocumentReference, INBOX_SYSTEM, ORIGIN_SYSTEM } from '../patients/chart/chart-types';
+import { type Attachment, type DocumentReference, FHIR_BASE } from '@web-shared/fhir';
+import { INBOX_SYSTEM, ORIGIN_SYSTEM } from '../patients/chart/chart-types';
 
 /**
  * What the console reads from a document (a non-note DocumentReference): its marks (decision 0023),

@@ -7,13 +7,8 @@ import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing'
 import { atPhoneWidth } from '@web-shared/shell/testing';
 import { AUTH_OPTIONS } from '../app.config';
 import { BlobSaver } from '../documents/blob-saver';
-import {
-  type DocumentReference,
-  INBOX_SYSTEM,
-  ORIGIN_SYSTEM,
-  OWNER_SYSTEM,
-  SHARING_SYSTEM,
-} from '../patients/chart/chart-types';
+import type { DocumentReference } from '@web-shared/fhir';
+import { INBOX_SYSTEM, ORIGIN_SYSTEM, OWNER_SYSTEM, SHARING_SYSTEM } from '../patients/chart/chart-types';
 import { InboxPage } from './inbox-page';
 
 @Injectable()

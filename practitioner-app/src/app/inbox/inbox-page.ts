@@ -4,13 +4,12 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { RouterLink } from '@angular/router';
-import { errorMessages, isVersionConflict } from '@web-shared/fhir';
+import { type DocumentReference, errorMessages, isVersionConflict } from '@web-shared/fhir';
 import { BlobSaver } from '../documents/blob-saver';
 import { contentErrorMessages, DocumentApi } from '../documents/document-api';
 import { documentTypeText, fileName, firstAttachment, subjectPatientId } from '../documents/document-model';
 import { displayName } from '../patients/patient-name';
 import { formatFhirDate } from '../patients/chart/chart-model';
-import type { DocumentReference } from '../patients/chart/chart-types';
 
 interface InboxItem {
   id: string;

@@ -1,8 +1,7 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
-import type { Resource } from '@web-shared/fhir';
+import type { Patient, Resource } from '@web-shared/fhir';
 import { configureHttpTesting } from '@web-shared/testing';
-import type { TaggedPatient } from '../clinical-types';
 import { OWNING_PRACTICE_SYSTEM } from '../record-model';
 import { bundle } from '../record-testing';
 import { HealthRecord } from './health-record';
@@ -16,7 +15,7 @@ const TYPES = [
   'Immunization',
 ];
 
-function patient(id: string, practice: string): TaggedPatient {
+function patient(id: string, practice: string): Patient {
   return { resourceType: 'Patient', id, meta: { tag: [{ system: OWNING_PRACTICE_SYSTEM, code: practice }] } };
 }
 
@@ -47,12 +46,12 @@ describe('HealthRecord (the page)', () => {
     expect(page.querySelector('h1')?.textContent).toBe('My health record');
     expect(page.querySelector('mat-progress-bar')?.getAttribute('aria-label')).toBe('Loading your health record');
     http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1'), patient('p2', 'org-2')));
-    answerPractice('p1', 'org-1', 'Harbourside Family Practice');
+    answerPractice('p1', 'org-1', 'Harbourside Family Organization');
     answerPractice('p2', 'org-2', 'Hillview Surgery');
     fixture.detectChanges();
     expect(page.querySelector('mat-progress-bar')).toBeNull();
     expect(Array.from(page.querySelectorAll('pp-practice-record h2')).map((h) => h.textContent)).toEqual([
-      'Harbourside Family Practice',
+      'Harbourside Family Organization',
       'Hillview Surgery',
     ]);
   });
@@ -82,15 +81,15 @@ describe('HealthRecord (the page)', () => {
     fixture.detectChanges();
     expect(page.querySelector('[role=alert]')).toBeNull();
     http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1')));
-    answerPractice('p1', 'org-1', 'Harbourside Family Practice');
+    answerPractice('p1', 'org-1', 'Harbourside Family Organization');
     fixture.detectChanges();
-    expect(page.querySelector('pp-practice-record h2')?.textContent).toBe('Harbourside Family Practice');
+    expect(page.querySelector('pp-practice-record h2')?.textContent).toBe('Harbourside Family Organization');
   });
 
   it('offers the upload form once the practices are known, and lists the sent document after reloading', () => {
     expect(page.querySelector('pp-upload-document')).toBeNull();
     http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1')));
-    answerPractice('p1', 'org-1', 'Harbourside Family Practice');
+    answerPractice('p1', 'org-1', 'Harbourside Family Organization');
     fixture.detectChanges();
     const input = page.querySelector('pp-upload-document input[type=file]') as HTMLInputElement;
     const files = new DataTransfer();
@@ -107,7 +106,7 @@ describe('HealthRecord (the page)', () => {
 
     // The record is asked for again; the form and its message stay while it loads.
     http.expectOne('/fhir/R4/Patient?_count=100').flush(bundle(patient('p1', 'org-1')));
-    answerPractice('p1', 'org-1', 'Harbourside Family Practice', [
+    answerPractice('p1', 'org-1', 'Harbourside Family Organization', [
       {
         resourceType: 'DocumentReference',
         id: 'd1',
@@ -118,7 +117,7 @@ describe('HealthRecord (the page)', () => {
     ]);
     fixture.detectChanges();
     expect(page.querySelector('pp-upload-document [role=status]')?.textContent).toContain(
-      '“referral.pdf” was sent to Harbourside Family Practice.',
+      '“referral.pdf” was sent to Harbourside Family Organization.',
     );
     expect(page.querySelector('pp-practice-record')?.textContent).toContain('Referral');
   });

@@ -2,7 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { configureHttpTesting } from '@web-shared/testing';
 import { ChartApi } from './chart-api';
-import type { DocumentReference, Observation, Provenance } from './chart-types';
+import type { DocumentReference, Observation, Provenance } from '@web-shared/fhir';
 
 describe('ChartApi', () => {
   let http: HttpTestingController;

@@ -1,18 +1,18 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import { type Observable, map } from 'rxjs';
-import { FHIR_BASE, FhirClient, type Practitioner, resourcesOf } from '@web-shared/fhir';
 import {
-  type Audience,
-  type ChartPatient,
   type DocumentReference,
-  NOTE_CATEGORY_CODE,
-  NOTE_CATEGORY_SYSTEM,
+  FHIR_BASE,
+  FhirClient,
   type Observation,
-  type Practice,
+  type Organization,
+  type Patient,
+  type Practitioner,
   type Provenance,
-  type ShareableItem,
-} from './chart-types';
+  resourcesOf,
+} from '@web-shared/fhir';
+import { type Audience, NOTE_CATEGORY_CODE, NOTE_CATEGORY_SYSTEM, type ShareableItem } from './chart-types';
 import { encodeText } from './chart-model';
 
 const FHIR_JSON = 'application/fhir+json';
@@ -29,12 +29,12 @@ export class ChartApi {
   private readonly fhir = inject(FhirClient);
   private readonly http = inject(HttpClient);
 
-  patient(id: string): Observable<ChartPatient> {
-    return this.fhir.read<ChartPatient>('Patient', id);
+  patient(id: string): Observable<Patient> {
+    return this.fhir.read<Patient>('Patient', id);
   }
 
-  practice(id: string): Observable<Practice> {
-    return this.fhir.read<Practice>('Organization', id);
+  practice(id: string): Observable<Organization> {
+    return this.fhir.read<Organization>('Organization', id);
   }
 
   notes(patientId: string): Observable<DocumentReference[]> {

@@ -11,13 +11,13 @@ import {
   sharedByDefault,
   sharingDefaults,
 } from './chart-model';
+import type { DocumentReference } from '@web-shared/fhir';
 import {
   CONFIDENTIALITY_SYSTEM,
   NOTE_SHARING_URL,
   SHARING_DEFAULT_URL,
   OWNER_SYSTEM,
   SHARING_SYSTEM,
-  type DocumentReference,
 } from './chart-types';
 
 describe('chart model', () => {

@@ -1,35 +1,38 @@
-import type { ContactPoint, HumanName } from '@web-shared/fhir';
+import type {
+  ContactPoint,
+  DocumentReference,
+  HumanName,
+  Meta,
+  Observation,
+  Organization,
+  Patient,
+} from '@web-shared/fhir';
 import {
   type Audience,
   CONFIDENTIALITY_SYSTEM,
-  type ChartPatient,
-  type DocumentReference,
   NOTE_SHARING_URL,
-  type Observation,
   OWNER_SYSTEM,
-  type Practice,
   SHARING_DEFAULT_URL,
   SHARING_SYSTEM,
-  type TaggedMeta,
 } from './chart-types';
 
 /** True when the item carries the sharing mark for that audience (the server's only source of truth). */
-export function isShared(item: { meta?: TaggedMeta }, audience: Audience): boolean {
+export function isShared(item: { meta?: Meta }, audience: Audience): boolean {
   return (item.meta?.tag ?? []).some((t) => t.system === SHARING_SYSTEM && t.code === audience);
 }
 
 /** The id of the practice that owns the patient's record (its owning-practice tag), if any. */
-export function owningPractice(patient: ChartPatient): string | undefined {
+export function owningPractice(patient: Patient): string | undefined {
   return patient.meta?.tag?.find((t) => t.system === OWNER_SYSTEM && t.code)?.code;
 }
 
 /** The practice's note-sharing setting; absent means off (as the server reads it). */
-export function noteSharingEnabled(practice: Practice): boolean {
+export function noteSharingEnabled(practice: Organization): boolean {
   return practice.extension?.some((e) => e.url === NOTE_SHARING_URL && e.valueBoolean === true) ?? false;
 }
 
 /** The categories (notes, results, …) the practice shares with patients by default. */
-export function sharingDefaults(practice: Practice): string[] {
+export function sharingDefaults(practice: Organization): string[] {
   return (practice.extension ?? [])
     .filter((e) => e.url === SHARING_DEFAULT_URL && e.valueCode)
     .map((e) => e.valueCode!);
@@ -39,7 +42,7 @@ export function sharingDefaults(practice: Practice): string[] {
  * True when the patient sees the item through the practice's default for its category although it
  * carries no mark: the server applies a default to everything but restricted items (R, V).
  */
-export function sharedByDefault(item: { meta?: TaggedMeta }, categoryShared: boolean): boolean {
+export function sharedByDefault(item: { meta?: Meta }, categoryShared: boolean): boolean {
   if (!categoryShared || isShared(item, 'patient')) return false;
   return !(item.meta?.security ?? []).some(
     (s) => s.system === CONFIDENTIALITY_SYSTEM && (s.code === 'R' || s.code === 'V'),

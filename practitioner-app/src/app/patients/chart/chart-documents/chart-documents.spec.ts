@@ -6,7 +6,8 @@ import { configureHttpTesting } from '@web-shared/testing';
 import { atPhoneWidth } from '@web-shared/shell/testing';
 import { AUTH_OPTIONS } from '../../../app.config';
 import { BlobSaver } from '../../../documents/blob-saver';
-import { type DocumentReference, NOTE_CATEGORY_SYSTEM, ORIGIN_SYSTEM, SHARING_SYSTEM } from '../chart-types';
+import type { DocumentReference } from '@web-shared/fhir';
+import { NOTE_CATEGORY_SYSTEM, ORIGIN_SYSTEM, SHARING_SYSTEM } from '../chart-types';
 import { ChartDocuments } from './chart-documents';
 
 @Injectable()

@@ -4,7 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { DomSanitizer, type SafeResourceUrl } from '@angular/platform-browser';
-import { errorMessages } from '@web-shared/fhir';
+import { type DocumentReference, errorMessages } from '@web-shared/fhir';
 import { BlobSaver } from '../../../documents/blob-saver';
 import { contentErrorMessages, DocumentApi } from '../../../documents/document-api';
 import {
@@ -17,7 +17,7 @@ import {
 } from '../../../documents/document-model';
 import { ChartApi } from '../chart-api';
 import { formatFhirDate, isShared, sharedByDefault } from '../chart-model';
-import type { ChartItem, DocumentReference } from '../chart-types';
+import type { ChartItem } from '../chart-types';
 
 interface DocumentRow {
   id: string;

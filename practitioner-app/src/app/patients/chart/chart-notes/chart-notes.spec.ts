@@ -1,11 +1,11 @@
 import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
-import { VERSION_CONFLICT_MESSAGE } from '@web-shared/fhir';
+import { type DocumentReference, VERSION_CONFLICT_MESSAGE } from '@web-shared/fhir';
 import { configureHttpTesting } from '@web-shared/testing';
 import { AUTH_OPTIONS } from '../../../app.config';
 import { encodeText } from '../chart-model';
-import { type DocumentReference, SHARING_SYSTEM } from '../chart-types';
+import { SHARING_SYSTEM } from '../chart-types';
 import { ChartNotes, NOTE_SHARING_OFF_REASON, type NoteSharingState } from './chart-notes';
 
 const ME = 'Practitioner/me';

@@ -19,10 +19,10 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { AuthService } from '@web-shared/auth';
-import { errorMessages, isVersionConflict } from '@web-shared/fhir';
+import { type DocumentReference, errorMessages, isVersionConflict } from '@web-shared/fhir';
 import { ChartApi } from '../chart-api';
 import { formatFhirDate, isShared, noteText, sharedByDefault, withNoteText } from '../chart-model';
-import type { Audience, ChartItem, DocumentReference } from '../chart-types';
+import type { Audience, ChartItem } from '../chart-types';
 
 /** The practice's note-sharing setting as far as the chart knows it. */
 export type NoteSharingState = 'on' | 'off' | 'unknown';

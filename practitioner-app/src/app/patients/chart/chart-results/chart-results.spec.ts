@@ -4,7 +4,8 @@ import { provideAuthTesting } from '@web-shared/auth/testing';
 import { configureHttpTesting } from '@web-shared/testing';
 import { atPhoneWidth } from '@web-shared/shell/testing';
 import { AUTH_OPTIONS } from '../../../app.config';
-import { type Observation, SHARING_SYSTEM } from '../chart-types';
+import type { Observation } from '@web-shared/fhir';
+import { SHARING_SYSTEM } from '../chart-types';
 import { ChartResults } from './chart-results';
 
 const weight: Observation = {

@@ -3,7 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
-import { errorMessages } from '@web-shared/fhir';
+import { errorMessages, type Observation } from '@web-shared/fhir';
 import { ChartApi } from '../chart-api';
 import {
   formatFhirDate,
@@ -13,7 +13,7 @@ import {
   observationValue,
   sharedByDefault,
 } from '../chart-model';
-import type { ChartItem, Observation } from '../chart-types';
+import type { ChartItem } from '../chart-types';
 
 interface ResultRow {
   id: string;

@@ -6,12 +6,13 @@ import { atPhoneWidth } from '@web-shared/shell/testing';
 import { configureHttpTesting } from '@web-shared/testing';
 import { AUTH_OPTIONS } from '../../../app.config';
 import { encodeText } from '../chart-model';
-import { type ChartPatient, NOTE_SHARING_URL, OWNER_SYSTEM, SHARING_DEFAULT_URL } from '../chart-types';
+import type { Patient } from '@web-shared/fhir';
+import { NOTE_SHARING_URL, OWNER_SYSTEM, SHARING_DEFAULT_URL } from '../chart-types';
 import { NOTE_SHARING_OFF_REASON } from '../chart-notes/chart-notes';
 import { PatientChart } from './patient-chart';
 
 const birthYear = new Date().getFullYear() - 40;
-const olivia: ChartPatient = {
+const olivia: Patient = {
   resourceType: 'Patient',
   id: 'p1',
   meta: { versionId: '2', tag: [{ system: OWNER_SYSTEM, code: 'org-1' }] },

@@ -3,7 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import { errorMessages } from '@web-shared/fhir';
+import { errorMessages, type Patient } from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../../apps/launch-app-menu/launch-app-menu';
 import { displayName } from '../../patient-name';
 import { ChartApi } from '../chart-api';
@@ -16,7 +16,7 @@ import {
   sharingDefaults,
   spokenName,
 } from '../chart-model';
-import type { ChartItem, ChartPatient } from '../chart-types';
+import type { ChartItem } from '../chart-types';
 import { ChartNotes, type NoteSharingState } from '../chart-notes/chart-notes';
 import { ChartResults } from '../chart-results/chart-results';
 import { ChartDocuments } from '../chart-documents/chart-documents';
@@ -49,7 +49,7 @@ export class PatientChart {
   private readonly api = inject(ChartApi);
   private readonly destroyRef = inject(DestroyRef);
 
-  protected readonly patient = signal<ChartPatient | null>(null);
+  protected readonly patient = signal<Patient | null>(null);
   protected readonly loading = signal(false);
   protected readonly errors = signal<string[]>([]);
   protected readonly noteSharing = signal<NoteSharingState>('unknown');
@@ -134,7 +134,7 @@ export class PatientChart {
   }
 
   /** The owning practice's note-sharing setting decides whether "Share with colleagues" is offered. */
-  private loadPractice(patient: ChartPatient): void {
+  private loadPractice(patient: Patient): void {
     const practiceId = owningPractice(patient);
     if (!practiceId) {
       this.noteSharing.set('unknown');

@@ -3,7 +3,8 @@ import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
 import { configureHttpTesting } from '@web-shared/testing';
 import { AUTH_OPTIONS } from '../../../app.config';
-import type { ChartItem, Provenance } from '../chart-types';
+import type { Provenance } from '@web-shared/fhir';
+import type { ChartItem } from '../chart-types';
 import { SharingHistory } from './sharing-history';
 
 const items: ChartItem[] = [

@@ -3,10 +3,10 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { AuthService } from '@web-shared/auth';
-import { errorMessages } from '@web-shared/fhir';
+import { errorMessages, type Provenance } from '@web-shared/fhir';
 import { ChartApi } from '../chart-api';
 import { formatFhirDate, spokenName } from '../chart-model';
-import type { ChartItem, Provenance } from '../chart-types';
+import type { ChartItem } from '../chart-types';
 
 interface HistoryRow {
   id: string;
