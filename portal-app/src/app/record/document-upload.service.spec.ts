@@ -1,27 +1,14 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { configureHttpTesting } from '@web-shared/testing';
-import {
-  DocumentUploadService,
-  MAX_UPLOAD_BYTES,
-  type UploadOutcome,
-  uploadDisposition,
-  uploadProblems,
-  uploadType,
-} from './document-upload.service';
+import { LOINC } from '@web-shared/documents';
+import { DocumentUploadService, type UploadOutcome, uploadProblems } from './document-upload.service';
 
 const PDF = new File(['%PDF-1.7 referral'], 'referral.pdf', { type: 'application/pdf' });
 const TARGETS = [
   { patientId: 'p1', label: 'Harbourside Family Practice' },
   { patientId: 'p2', label: 'Hillview Surgery' },
 ];
-
-/** A File whose size is all the check reads, without allocating it. */
-function fileOfSize(size: number, name = 'scan.pdf', type = 'application/pdf'): File {
-  const file = new File(['x'], name, { type });
-  Object.defineProperty(file, 'size', { value: size });
-  return file;
-}
 
 function outcome415(text: string) {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', details: { text } }] };
@@ -70,7 +57,7 @@ describe('DocumentUploadService', () => {
       jasmine.objectContaining({
         resourceType: 'DocumentReference',
         status: 'current',
-        type: { text: 'Referral' },
+        type: { coding: [{ system: LOINC, code: '57133-1', display: 'Referral note' }], text: 'Referral' },
         subject: { reference: 'Patient/p1' },
         description: 'From Dr Lee',
         content: [
@@ -165,6 +152,7 @@ describe('DocumentUploadService', () => {
   });
 });
 
+// The file's own checks (empty, size, type) are web-shared/documents/upload-rules.spec.ts's.
 describe('uploadProblems', () => {
   it('asks for a file and a practice', () => {
     expect(uploadProblems(undefined, 0)).toEqual([
@@ -172,35 +160,5 @@ describe('uploadProblems', () => {
       'Choose at least one practice to send the document to.',
     ]);
     expect(uploadProblems(PDF, 1)).toEqual([]);
-  });
-
-  it('refuses an empty file and one over 50 MB, with its size', () => {
-    expect(uploadProblems(fileOfSize(0), 1)).toEqual(['The file you chose is empty.']);
-    expect(uploadProblems(fileOfSize(MAX_UPLOAD_BYTES), 1)).toEqual([]);
-    expect(uploadProblems(fileOfSize(60 * 1024 * 1024), 1)).toEqual([
-      'The file is 60.0 MB; files of up to 50 MB can be sent.',
-    ]);
-  });
-
-  it('refuses a type the server does not take', () => {
-    expect(uploadProblems(new File(['<svg/>'], 'x.svg', { type: 'image/svg+xml' }), 1)[0]).toContain(
-      'This kind of file cannot be sent.',
-    );
-  });
-});
-
-describe('uploadType and uploadDisposition', () => {
-  it('takes the browser’s type, else the extension’s', () => {
-    expect(uploadType(PDF)).toBe('application/pdf');
-    expect(uploadType(new File(['x'], 'IMG_0001.HEIC'))).toBe('image/heic');
-    expect(uploadType(new File(['x'], 'photo.jpeg'))).toBe('image/jpeg');
-    expect(uploadType(new File(['x'], 'notes'))).toBeUndefined();
-    expect(uploadType(new File(['x'], 'page.html', { type: 'text/html' }))).toBeUndefined();
-  });
-
-  it('keeps the header Latin-1 and gives the real name in filename*', () => {
-    expect(uploadDisposition('Zoë "scan".pdf')).toBe(
-      `attachment; filename="Zo_ _scan_.pdf"; filename*=UTF-8''Zo%C3%AB%20%22scan%22.pdf`,
-    );
   });
 });

@@ -1,6 +1,7 @@
 import { HttpClient, HttpErrorResponse, HttpHeaders, HttpParams } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import { type Observable, map, of, throwError } from 'rxjs';
+import { catchError, type Observable, map, of, switchMap, throwError } from 'rxjs';
+import { attachmentFor, BinaryUpload, documentKindType } from '@web-shared/documents';
 import {
   type Bundle,
   type DocumentReference,
@@ -8,6 +9,7 @@ import {
   FHIR_BASE,
   FhirClient,
   type Patient,
+  type Reference,
   resourcesOf,
 } from '@web-shared/fhir';
 import { CHART_PAGE_SIZE } from '../patients/chart/chart-api';
@@ -17,6 +19,23 @@ import { binaryPath, inlineBlob, withReviewed } from './document-model';
 const FHIR_JSON = 'application/fhir+json';
 export const ORIGIN_PATIENT = `${ORIGIN_SYSTEM}|patient`;
 export const INBOX_REVIEWED = `${INBOX_SYSTEM}|reviewed`;
+
+/** What a practitioner uploads to a patient's chart. */
+export interface PracticeUpload {
+  file: File;
+  /** The type the server is told (it checks it against the bytes). */
+  contentType: string;
+  /** One of DOCUMENT_KINDS' labels. */
+  kind: string;
+  description: string;
+}
+
+/** The Binary was stored but the DocumentReference pointing at it was refused: nothing lists the file. */
+export class DocumentNotFiledError extends Error {
+  constructor(readonly refusal: unknown) {
+    super('The file was stored, but it could not be added to the patient’s documents.');
+  }
+}
 
 /** Content that cannot be fetched: no Binary reference and no inline data. */
 export class NoContentError extends Error {
@@ -34,6 +53,7 @@ export class NoContentError extends Error {
 export class DocumentApi {
   private readonly fhir = inject(FhirClient);
   private readonly http = inject(HttpClient);
+  private readonly binaries = inject(BinaryUpload);
   // Same headers as FhirClient's reads: never a search result from the browser's cache.
   private readonly readHeaders = new HttpHeaders({ Accept: FHIR_JSON, 'Cache-Control': 'no-cache' });
 
@@ -73,6 +93,38 @@ export class DocumentApi {
   }
 
   /**
+   * A practice document for the patient: the raw Binary (X-Security-Context: the patient), then a
+   * DocumentReference pointing at it, by `author`. The server owns both by the patient's practice and
+   * shares neither until someone turns "Shared with patient" on (decision 0023). Errors: the Binary's
+   * refusal as it comes (415, 413, 403…), or DocumentNotFiledError when only the second step failed.
+   */
+  upload(
+    patientId: string,
+    upload: PracticeUpload,
+    author: Reference,
+    now = new Date(),
+  ): Observable<DocumentReference> {
+    const description = upload.description.trim();
+    return this.binaries.post(upload.file, upload.contentType, patientId).pipe(
+      switchMap((binaryId) =>
+        this.fhir
+          .create<DocumentReference>({
+            resourceType: 'DocumentReference',
+            status: 'current',
+            docStatus: 'final',
+            type: documentKindType(upload.kind),
+            subject: { reference: `Patient/${patientId}` },
+            date: now.toISOString(),
+            author: [author],
+            ...(description ? { description } : {}),
+            content: [{ attachment: attachmentFor(upload.file, upload.contentType, binaryId) }],
+          })
+          .pipe(catchError((error: unknown) => throwError(() => new DocumentNotFiledError(error)))),
+      ),
+    );
+  }
+
+  /**
    * The document's bytes: inline `data` as is, else its Binary read with `Accept: *\/*` (the raw
    * download; the bearer token is added by the auth interceptor since the path is this origin's FHIR API).
    */
@@ -83,6 +135,12 @@ export class DocumentApi {
     if (!path) return throwError(() => new NoContentError());
     return this.http.get(path, { headers: new HttpHeaders({ Accept: '*/*' }), responseType: 'blob' });
   }
+}
+
+/** Why an upload failed, in words: the server's OperationOutcome text, after what did not happen. */
+export function uploadErrorMessages(error: unknown): string[] {
+  if (error instanceof DocumentNotFiledError) return [error.message, ...errorMessages(error.refusal)];
+  return ['The file was not uploaded.', ...errorMessages(error)];
 }
 
 /** Why content could not be fetched, in words (a Blob error body carries no readable OperationOutcome). */

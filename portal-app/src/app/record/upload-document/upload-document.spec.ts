@@ -1,7 +1,7 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { configureHttpTesting } from '@web-shared/testing';
-import { MAX_UPLOAD_BYTES } from '../document-upload.service';
+import { MAX_UPLOAD_BYTES } from '@web-shared/documents';
 import { emptyRecord } from '../record-testing';
 import { UploadDocument } from './upload-document';
 

@@ -14,14 +14,12 @@ import {
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { DOCUMENT_KINDS, UPLOAD_ACCEPT, uploadType } from '@web-shared/documents';
 import {
-  DOCUMENT_TYPES,
   DocumentUploadService,
-  UPLOAD_TYPES,
   type UploadOutcome,
   type UploadTarget,
   uploadProblems,
-  uploadType,
 } from '../document-upload.service';
 import type { PracticeRecord } from '../record-model';
 
@@ -49,8 +47,8 @@ export class UploadDocument {
   readonly sent = output<void>();
 
   protected readonly id = `pp-upload-${nextId++}`;
-  protected readonly documentTypes = DOCUMENT_TYPES;
-  protected readonly accept = [...Object.keys(UPLOAD_TYPES), ...Object.values(UPLOAD_TYPES)].join(',');
+  protected readonly documentTypes = DOCUMENT_KINDS.map((kind) => kind.label);
+  protected readonly accept = UPLOAD_ACCEPT;
 
   protected readonly targets = computed<UploadTarget[]>(() =>
     this.records()
@@ -63,7 +61,7 @@ export class UploadDocument {
   /** Chosen practices by Patient id: all of them whenever the list changes. */
   protected readonly chosen = linkedSignal(() => new Set(this.targets().map((t) => t.patientId)));
   protected readonly file = signal<File | undefined>(undefined);
-  protected readonly typeLabel = signal<string>(DOCUMENT_TYPES[0]);
+  protected readonly typeLabel = signal<string>(DOCUMENT_KINDS[0].label);
   protected readonly note = signal('');
 
   protected readonly sending = signal(false);
@@ -146,7 +144,7 @@ export class UploadDocument {
   private reset(): void {
     this.file.set(undefined);
     this.note.set('');
-    this.typeLabel.set(DOCUMENT_TYPES[0]);
+    this.typeLabel.set(DOCUMENT_KINDS[0].label);
     this.fileInput().nativeElement.value = '';
   }
 }

@@ -8,6 +8,8 @@ import { AUTH_OPTIONS } from '../../../app.config';
 import { BlobSaver } from '../../../documents/blob-saver';
 import type { DocumentReference } from '@web-shared/fhir';
 import { NOTE_CATEGORY_SYSTEM, ORIGIN_SYSTEM, SHARING_SYSTEM } from '../chart-types';
+import { By } from '@angular/platform-browser';
+import { ChartUpload } from '../chart-upload/chart-upload';
 import { ChartDocuments } from './chart-documents';
 
 @Injectable()
@@ -166,10 +168,24 @@ describe('ChartDocuments', () => {
     expect(changes).toBe(1);
   });
 
+  it('lists a document uploaded from the chart first, not shared, and reports it for the sharing history', () => {
+    create([letter]);
+    const listed: string[][] = [];
+    fixture.componentInstance.listed.subscribe((items) => listed.push(items.map((i) => i.reference)));
+    const uploadForm = fixture.debugElement.query(By.directive(ChartUpload)).componentInstance as ChartUpload;
+    uploadForm.uploaded.emit({ ...report, id: 'd9', type: { text: 'Test result' } });
+    fixture.detectChanges();
+    const [first, second] = rows();
+    expect(first!.querySelector('.type')?.textContent).toBe('Test result');
+    expect(toggle(first!)?.getAttribute('aria-checked')).toBe('false');
+    expect(second!.querySelector('.file')?.textContent).toBe('letter.pdf');
+    expect(listed).toEqual([['DocumentReference/d9', 'DocumentReference/d1']]);
+  });
+
   it('says so when there are no documents, and when they cannot be read', () => {
     create([]);
     expect(page.querySelector('.empty')?.textContent).toContain('No documents yet');
     create('error');
-    expect(page.querySelector('[role=alert]')?.textContent).toContain('Store down');
+    expect(page.querySelector('.error-messages[role=alert]')?.textContent).toContain('Store down');
   });
 });

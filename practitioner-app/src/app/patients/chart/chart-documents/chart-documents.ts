@@ -16,6 +16,7 @@ import {
   previewKind,
 } from '../../../documents/document-model';
 import { ChartApi } from '../chart-api';
+import { ChartUpload } from '../chart-upload/chart-upload';
 import { formatFhirDate, isShared, sharedByDefault } from '../chart-model';
 import type { ChartItem } from '../chart-types';
 
@@ -45,11 +46,12 @@ interface Preview {
 /**
  * The chart's documents: the patient's DocumentReferences other than clinical notes (uploads by the
  * patient or the practice), newest first, with "From patient", download, "Shared with patient"
- * (not for the patient's own submissions, which they always see) and a preview of JPEG, PNG and PDF.
+ * (not for the patient's own submissions, which they always see) and a preview of JPEG, PNG and PDF;
+ * above them the practice's "Upload a document" form.
  */
 @Component({
   selector: 'pc-chart-documents',
-  imports: [MatButtonModule, MatProgressBarModule, MatSlideToggleModule],
+  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, MatSlideToggleModule],
   templateUrl: './chart-documents.html',
   styleUrl: './chart-documents.css',
 })
@@ -118,18 +120,28 @@ export class ChartDocuments {
         next: (documents) => {
           this.documents.set(documents);
           this.loading.set(false);
-          this.listed.emit(
-            this.rows().map((row) => ({
-              reference: `DocumentReference/${row.id}`,
-              label: row.date ? `${row.type} “${row.file}” of ${row.date}` : `${row.type} “${row.file}”`,
-            })),
-          );
+          this.emitListed();
         },
         error: (error: unknown) => {
           this.loadErrors.set(errorMessages(error));
           this.loading.set(false);
         },
       });
+  }
+
+  /** A document just uploaded from the chart: first in the list (newest first), not shared. */
+  protected added(document: DocumentReference): void {
+    this.documents.update((all) => [document, ...all.filter((d) => d.id !== document.id)]);
+    this.emitListed();
+  }
+
+  private emitListed(): void {
+    this.listed.emit(
+      this.rows().map((row) => ({
+        reference: `DocumentReference/${row.id}`,
+        label: row.date ? `${row.type} “${row.file}” of ${row.date}` : `${row.type} “${row.file}”`,
+      })),
+    );
   }
 
   protected download(row: DocumentRow): void {
