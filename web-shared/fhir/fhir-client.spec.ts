@@ -1,7 +1,7 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { configureHttpTesting } from '../testing';
-import { FhirClient, resourcesOf, sameOriginPath } from './fhir-client';
+import { FhirClient, pageOf, resourcesOf, sameOriginPath } from './fhir-client';
 import type { Bundle, Patient, Practitioner } from './fhir-types';
 import { errorMessages } from './operation-outcome';
 
@@ -143,5 +143,26 @@ describe('resourcesOf', () => {
       ],
     } as unknown as Bundle<Practitioner>;
     expect(resourcesOf(bundle, 'Practitioner')).toEqual([{ resourceType: 'Practitioner', id: 'a' }]);
+  });
+});
+
+describe('pageOf', () => {
+  it('gives the resources of the type and the next link when the server wrote one', () => {
+    const bundle: Bundle<Practitioner> = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      link: [
+        { relation: 'self', url: 'https://h/fhir/R4/Practitioner?_count=1' },
+        { relation: 'next', url: 'https://h/fhir/R4/Practitioner?_count=1&_cursor=x' },
+      ],
+      entry: [{ resource: { resourceType: 'Practitioner', id: 'a' } }],
+    };
+    expect(pageOf(bundle, 'Practitioner')).toEqual({
+      items: [{ resourceType: 'Practitioner', id: 'a' }],
+      next: 'https://h/fhir/R4/Practitioner?_count=1&_cursor=x',
+    });
+    expect(pageOf({ ...bundle, link: [] }, 'Practitioner')).toEqual({
+      items: [{ resourceType: 'Practitioner', id: 'a' }],
+    });
   });
 });

@@ -70,3 +70,19 @@ export function sameOriginPath(linkUrl: string): string {
 export function resourcesOf<T extends Resource>(bundle: Bundle<T>, type: T['resourceType']): T[] {
   return (bundle.entry ?? []).map((e) => e.resource).filter((r): r is T => r?.resourceType === type);
 }
+
+/** The Bundle's `next` link (another page of the same search), as the server wrote it. */
+export function nextLink(bundle: Bundle): string | undefined {
+  return bundle.link?.find((l) => l.relation === 'next')?.url;
+}
+
+/** One page of a search: its resources of `type`, and the link to the next page when there is one. */
+export interface Page<T extends Resource> {
+  items: T[];
+  next?: string;
+}
+
+export function pageOf<T extends Resource>(bundle: Bundle<T>, type: T['resourceType']): Page<T> {
+  const next = nextLink(bundle);
+  return next ? { items: resourcesOf(bundle, type), next } : { items: resourcesOf(bundle, type) };
+}

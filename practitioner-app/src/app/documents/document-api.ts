@@ -8,6 +8,8 @@ import {
   errorMessages,
   FHIR_BASE,
   FhirClient,
+  type Page,
+  pageOf,
   type Patient,
   type Reference,
   resourcesOf,
@@ -58,13 +60,13 @@ export class DocumentApi {
   private readonly readHeaders = new HttpHeaders({ Accept: FHIR_JSON, 'Cache-Control': 'no-cache' });
 
   /** Submitted by patients and not reviewed (`reviewed` false), or reviewed (`true`); newest first. */
-  inbox(reviewed: boolean): Observable<DocumentReference[]> {
+  inbox(reviewed: boolean): Observable<Page<DocumentReference>> {
     let params = new HttpParams().append('_tag', ORIGIN_PATIENT);
     params = reviewed ? params.append('_tag', INBOX_REVIEWED) : params.append('_tag:not', INBOX_REVIEWED);
     params = params.append('_sort', '-date').append('_count', CHART_PAGE_SIZE);
     return this.http
       .get<Bundle<DocumentReference>>(`${FHIR_BASE}/DocumentReference`, { headers: this.readHeaders, params })
-      .pipe(map((bundle) => resourcesOf(bundle, 'DocumentReference')));
+      .pipe(map((bundle) => pageOf(bundle, 'DocumentReference')));
   }
 
   /** Patients by id in one search (`Patient?_id=a,b`), to name the inbox's subjects. */
@@ -76,7 +78,7 @@ export class DocumentApi {
   }
 
   /** The patient's documents other than clinical notes (those are the chart's notes), newest first. */
-  patientDocuments(patientId: string): Observable<DocumentReference[]> {
+  patientDocuments(patientId: string): Observable<Page<DocumentReference>> {
     return this.fhir
       .search<DocumentReference>('DocumentReference', {
         subject: `Patient/${patientId}`,
@@ -84,7 +86,7 @@ export class DocumentApi {
         _sort: '-date',
         _count: CHART_PAGE_SIZE,
       })
-      .pipe(map((bundle) => resourcesOf(bundle, 'DocumentReference')));
+      .pipe(map((bundle) => pageOf(bundle, 'DocumentReference')));
   }
 
   /** PUT with If-Match on the version read, the reviewed mark added or removed; 412 when it changed. */

@@ -113,6 +113,29 @@ describe('InboxPage', () => {
 
   afterEach(() => http.verify());
 
+  it('"Show more documents" follows the next link, appends the page and names its patients', () => {
+    fixture = TestBed.createComponent(InboxPage);
+    page = atPhoneWidth(fixture.nativeElement);
+    fixture.detectChanges();
+    expectInboxSearch(false).flush({
+      ...bundle([referral]),
+      link: [{ relation: 'next', url: 'https://portal.example/fhir/R4/DocumentReference?_cursor=k1' }],
+    });
+    http.expectOne((r) => r.url === '/fhir/R4/Patient').flush(bundle([]));
+    fixture.detectChanges();
+    const more = page.querySelector<HTMLButtonElement>('button.more')!;
+    expect(more.textContent?.trim()).toBe('Show more documents');
+    more.click();
+    http.expectOne('/fhir/R4/DocumentReference?_cursor=k1').flush(bundle([photo]));
+    const names = http.expectOne((r) => r.url === '/fhir/R4/Patient');
+    expect(names.request.params.get('_id')).toBe('pat-2');
+    names.flush(bundle([{ resourceType: 'Patient', id: 'pat-2', name: [{ family: 'Smith', given: ['Jo'] }] }]));
+    fixture.detectChanges();
+    expect(items().length).toBe(2);
+    expect(items()[1]!.querySelector('h2')?.textContent).toBe('Photo from Smith, Jo');
+    expect(page.querySelector('button.more')).toBeNull();
+  });
+
   it('lists what patients submitted and nobody reviewed: date, patient, type, note, file, chart link', () => {
     open([referral, photo]);
     const [first, second] = items();

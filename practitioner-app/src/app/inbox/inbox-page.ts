@@ -8,6 +8,8 @@ import { type DocumentReference, errorMessages, isVersionConflict } from '@web-s
 import { BlobSaver } from '../documents/blob-saver';
 import { contentErrorMessages, DocumentApi } from '../documents/document-api';
 import { documentTypeText, fileName, firstAttachment, subjectPatientId } from '../documents/document-model';
+import { appendNew, MorePages } from '../paging/more-pages';
+import { ShowMore } from '../paging/show-more/show-more';
 import { displayName } from '../patients/patient-name';
 import { formatFhirDate } from '../patients/chart/chart-model';
 
@@ -36,7 +38,7 @@ interface ItemError {
  */
 @Component({
   selector: 'pc-inbox-page',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, MatSlideToggleModule],
+  imports: [RouterLink, MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore],
   templateUrl: './inbox-page.html',
   styleUrl: './inbox-page.css',
 })
@@ -55,6 +57,12 @@ export class InboxPage {
   protected readonly busyId = signal<string | null>(null);
   /** What the last action did, for the polite live region. */
   protected readonly announcement = signal('');
+  protected readonly more = new MorePages<DocumentReference>('DocumentReference', (items) => {
+    const { list, added } = appendNew(this.documents(), items);
+    this.documents.set(list);
+    this.loadNames(items);
+    return added;
+  });
 
   protected readonly items = computed<InboxItem[]>(() =>
     this.documents()
@@ -87,18 +95,21 @@ export class InboxPage {
   protected load(): void {
     this.loading.set(true);
     this.loadErrors.set([]);
+    this.more.start({ items: [] });
     this.itemError.set(null);
     this.api
       .inbox(this.showReviewed())
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
-        next: (documents) => {
-          this.documents.set(documents);
+        next: (page) => {
+          this.documents.set(page.items);
+          this.more.start(page);
           this.loading.set(false);
-          this.loadNames(documents);
+          this.loadNames(page.items);
         },
         error: (error: unknown) => {
           this.documents.set([]);
+          this.more.start({ items: [] });
           this.loadErrors.set(errorMessages(error));
           this.loading.set(false);
         },

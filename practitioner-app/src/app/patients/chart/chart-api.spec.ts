@@ -17,7 +17,8 @@ describe('ChartApi', () => {
 
   it("searches the patient's clinical notes, newest first", () => {
     let notes: DocumentReference[] = [];
-    api.notes('p1').subscribe((n) => (notes = n));
+    let next: string | undefined;
+    api.notes('p1').subscribe((page) => ({ items: notes, next } = page));
     const req = http.expectOne((r) => r.url === '/fhir/R4/DocumentReference');
     expect(req.request.params.get('subject')).toBe('Patient/p1');
     expect(req.request.params.get('category')).toBe(
@@ -28,9 +29,11 @@ describe('ChartApi', () => {
     req.flush({
       resourceType: 'Bundle',
       type: 'searchset',
+      link: [{ relation: 'next', url: 'https://fhir.example/fhir/R4/DocumentReference?_cursor=abc' }],
       entry: [{ resource: { resourceType: 'DocumentReference', id: 'n1' } }],
     });
     expect(notes.map((n) => n.id)).toEqual(['n1']);
+    expect(next).toBe('https://fhir.example/fhir/R4/DocumentReference?_cursor=abc');
   });
 
   it("searches the patient's observations, newest first", () => {

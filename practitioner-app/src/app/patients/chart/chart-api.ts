@@ -7,6 +7,8 @@ import {
   FhirClient,
   type Observation,
   type Organization,
+  type Page,
+  pageOf,
   type Patient,
   type Practitioner,
   type Provenance,
@@ -17,7 +19,7 @@ import { encodeText } from './chart-model';
 
 const FHIR_JSON = 'application/fhir+json';
 
-/** The most a chart section lists; the server's first page, newest first. */
+/** A chart section's page size: the server's first page, newest first; "Show more" follows `next`. */
 export const CHART_PAGE_SIZE = 50;
 
 /**
@@ -37,7 +39,7 @@ export class ChartApi {
     return this.fhir.read<Organization>('Organization', id);
   }
 
-  notes(patientId: string): Observable<DocumentReference[]> {
+  notes(patientId: string): Observable<Page<DocumentReference>> {
     return this.fhir
       .search<DocumentReference>('DocumentReference', {
         subject: `Patient/${patientId}`,
@@ -45,13 +47,13 @@ export class ChartApi {
         _sort: '-date',
         _count: CHART_PAGE_SIZE,
       })
-      .pipe(map((bundle) => resourcesOf(bundle, 'DocumentReference')));
+      .pipe(map((bundle) => pageOf(bundle, 'DocumentReference')));
   }
 
-  results(patientId: string): Observable<Observation[]> {
+  results(patientId: string): Observable<Page<Observation>> {
     return this.fhir
       .search<Observation>('Observation', { subject: `Patient/${patientId}`, _sort: '-date', _count: CHART_PAGE_SIZE })
-      .pipe(map((bundle) => resourcesOf(bundle, 'Observation')));
+      .pipe(map((bundle) => pageOf(bundle, 'Observation')));
   }
 
   /** The sharing records of these items (`DocumentReference/1`, …), newest first. */

@@ -15,6 +15,8 @@ import {
   fromPatient,
   previewKind,
 } from '../../../documents/document-model';
+import { appendNew, MorePages } from '../../../paging/more-pages';
+import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
 import { ChartUpload } from '../chart-upload/chart-upload';
 import { formatFhirDate, isShared, sharedByDefault } from '../chart-model';
@@ -51,7 +53,7 @@ interface Preview {
  */
 @Component({
   selector: 'pc-chart-documents',
-  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, MatSlideToggleModule],
+  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore],
   templateUrl: './chart-documents.html',
   styleUrl: './chart-documents.css',
 })
@@ -75,6 +77,12 @@ export class ChartDocuments {
   protected readonly actionErrors = signal<string[]>([]);
   protected readonly busy = signal(false);
   protected readonly preview = signal<Preview | null>(null);
+  protected readonly more = new MorePages<DocumentReference>('DocumentReference', (items) => {
+    const { list, added } = appendNew(this.documents(), items);
+    this.documents.set(list);
+    this.emitListed();
+    return added;
+  });
 
   protected readonly rows = computed<DocumentRow[]>(() =>
     this.documents()
@@ -112,13 +120,15 @@ export class ChartDocuments {
   private load(patientId: string): void {
     this.loading.set(true);
     this.loadErrors.set([]);
+    this.more.start({ items: [] });
     this.closePreview();
     this.api
       .patientDocuments(patientId)
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
-        next: (documents) => {
-          this.documents.set(documents);
+        next: (page) => {
+          this.documents.set(page.items);
+          this.more.start(page);
           this.loading.set(false);
           this.emitListed();
         },

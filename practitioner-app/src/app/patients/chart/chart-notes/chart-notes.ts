@@ -20,6 +20,8 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { AuthService } from '@web-shared/auth';
 import { type DocumentReference, errorMessages, isVersionConflict } from '@web-shared/fhir';
+import { appendNew, MorePages } from '../../../paging/more-pages';
+import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
 import { formatFhirDate, isShared, noteText, sharedByDefault, withNoteText } from '../chart-model';
 import type { Audience, ChartItem } from '../chart-types';
@@ -60,6 +62,7 @@ interface NoteRow {
     MatInputModule,
     MatProgressBarModule,
     MatSlideToggleModule,
+    ShowMore,
   ],
   templateUrl: './chart-notes.html',
   styleUrl: './chart-notes.css',
@@ -85,6 +88,12 @@ export class ChartNotes {
   protected readonly conflict = signal(false);
   protected readonly busy = signal(false);
   protected readonly editingId = signal<string | null>(null);
+  protected readonly more = new MorePages<DocumentReference>('DocumentReference', (items) => {
+    const { list, added } = appendNew(this.notes(), items);
+    this.notes.set(list);
+    this.emitListed();
+    return added;
+  });
 
   protected readonly draft = new FormControl('', { nonNullable: true, validators: [Validators.required] });
   protected readonly editText = new FormControl('', { nonNullable: true, validators: [Validators.required] });
@@ -142,6 +151,7 @@ export class ChartNotes {
   private load(patientId: string): void {
     this.loading.set(true);
     this.loadErrors.set([]);
+    this.more.start({ items: [] });
     this.actionErrors.set([]);
     this.conflict.set(false);
     this.editingId.set(null);
@@ -149,8 +159,9 @@ export class ChartNotes {
       .notes(patientId)
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
-        next: (notes) => {
-          this.notes.set(notes);
+        next: (page) => {
+          this.notes.set(page.items);
+          this.more.start(page);
           this.loading.set(false);
           this.emitListed();
         },

@@ -4,6 +4,8 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { errorMessages, type Observation } from '@web-shared/fhir';
+import { appendNew, MorePages } from '../../../paging/more-pages';
+import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
 import {
   formatFhirDate,
@@ -29,7 +31,7 @@ interface ResultRow {
 /** The chart's results: the patient's Observations newest first, each with "Shared with patient". */
 @Component({
   selector: 'pc-chart-results',
-  imports: [MatButtonModule, MatProgressBarModule, MatSlideToggleModule],
+  imports: [MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore],
   templateUrl: './chart-results.html',
   styleUrl: './chart-results.css',
 })
@@ -49,6 +51,12 @@ export class ChartResults {
   protected readonly loadErrors = signal<string[]>([]);
   protected readonly actionErrors = signal<string[]>([]);
   protected readonly busy = signal(false);
+  protected readonly more = new MorePages<Observation>('Observation', (items) => {
+    const { list, added } = appendNew(this.results(), items);
+    this.results.set(list);
+    this.emitListed();
+    return added;
+  });
 
   protected readonly rows = computed<ResultRow[]>(() =>
     this.results()
@@ -78,25 +86,31 @@ export class ChartResults {
   private load(patientId: string): void {
     this.loading.set(true);
     this.loadErrors.set([]);
+    this.more.start({ items: [] });
     this.api
       .results(patientId)
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
-        next: (results) => {
-          this.results.set(results);
+        next: (page) => {
+          this.results.set(page.items);
+          this.more.start(page);
           this.loading.set(false);
-          this.listed.emit(
-            this.rows().map((row) => ({
-              reference: `Observation/${row.id}`,
-              label: row.date ? `${row.name} of ${row.date}` : row.name,
-            })),
-          );
+          this.emitListed();
         },
         error: (error: unknown) => {
           this.loadErrors.set(errorMessages(error));
           this.loading.set(false);
         },
       });
+  }
+
+  private emitListed(): void {
+    this.listed.emit(
+      this.rows().map((row) => ({
+        reference: `Observation/${row.id}`,
+        label: row.date ? `${row.name} of ${row.date}` : row.name,
+      })),
+    );
   }
 
   protected toggleShare(row: ResultRow, change: MatSlideToggleChange): void {
