@@ -2,7 +2,7 @@ import { Component, computed, DestroyRef, effect, inject, input, output, signal,
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
+import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
 import { DomSanitizer, type SafeResourceUrl } from '@angular/platform-browser';
 import { type DocumentReference, errorMessages } from '@web-shared/fhir';
 import { BlobSaver } from '../../../documents/blob-saver';
@@ -18,6 +18,7 @@ import {
 import { appendNew, MorePages } from '../../../paging/more-pages';
 import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
+import { ShareSwitch } from '../share-switch/share-switch';
 import { ChartUpload } from '../chart-upload/chart-upload';
 import { formatFhirDate, isShared, sharedByDefault } from '../chart-model';
 import type { ChartItem } from '../chart-types';
@@ -53,7 +54,7 @@ interface Preview {
  */
 @Component({
   selector: 'pc-chart-documents',
-  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore],
+  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, ShareSwitch, ShowMore],
   templateUrl: './chart-documents.html',
   styleUrl: './chart-documents.css',
 })

@@ -248,7 +248,7 @@ describe('ChartNotes', () => {
     create([note('n1')], 'off');
     const colleagues = toggle(items()[0]!, 'colleagues');
     expect(colleagues.disabled).toBeTrue();
-    const reasonId = items()[0]!.querySelector('.share-colleagues')!.getAttribute('aria-describedby');
+    const reasonId = colleagues.getAttribute('aria-describedby');
     expect(page.querySelector(`#${reasonId}`)?.textContent).toContain(NOTE_SHARING_OFF_REASON);
     expect(toggle(items()[0]!, 'patient').disabled).toBeFalse();
     colleagues.click();

@@ -17,12 +17,13 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
+import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
 import { AuthService } from '@web-shared/auth';
 import { type DocumentReference, errorMessages, isVersionConflict } from '@web-shared/fhir';
 import { appendNew, MorePages } from '../../../paging/more-pages';
 import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
+import { ShareSwitch } from '../share-switch/share-switch';
 import { formatFhirDate, isShared, noteText, sharedByDefault, withNoteText } from '../chart-model';
 import type { Audience, ChartItem } from '../chart-types';
 
@@ -61,7 +62,7 @@ interface NoteRow {
     MatFormFieldModule,
     MatInputModule,
     MatProgressBarModule,
-    MatSlideToggleModule,
+    ShareSwitch,
     ShowMore,
   ],
   templateUrl: './chart-notes.html',

@@ -2,11 +2,12 @@ import { Component, computed, DestroyRef, effect, inject, input, output, signal,
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
+import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
 import { errorMessages, type Observation } from '@web-shared/fhir';
 import { appendNew, MorePages } from '../../../paging/more-pages';
 import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
+import { ShareSwitch } from '../share-switch/share-switch';
 import {
   formatFhirDate,
   isShared,
@@ -31,7 +32,7 @@ interface ResultRow {
 /** The chart's results: the patient's Observations newest first, each with "Shared with patient". */
 @Component({
   selector: 'pc-chart-results',
-  imports: [MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore],
+  imports: [MatButtonModule, MatProgressBarModule, ShareSwitch, ShowMore],
   templateUrl: './chart-results.html',
   styleUrl: './chart-results.css',
 })
