@@ -3,18 +3,16 @@ import {
   Component,
   computed,
   DestroyRef,
-  type ElementRef,
   inject,
   input,
   linkedSignal,
   output,
   signal,
-  viewChild,
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { DOCUMENT_KINDS, UPLOAD_ACCEPT, uploadType } from '@web-shared/documents';
+import { DOCUMENT_KINDS, DocumentFields, uploadType } from '@web-shared/documents';
 import {
   DocumentUploadService,
   type UploadOutcome,
@@ -33,7 +31,7 @@ let nextId = 0;
  */
 @Component({
   selector: 'pp-upload-document',
-  imports: [MatButtonModule, MatProgressBarModule],
+  imports: [DocumentFields, MatButtonModule, MatProgressBarModule],
   templateUrl: './upload-document.html',
   styleUrl: './upload-document.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -41,14 +39,11 @@ let nextId = 0;
 export class UploadDocument {
   private readonly service = inject(DocumentUploadService);
   private readonly destroyRef = inject(DestroyRef);
-  private readonly fileInput = viewChild.required<ElementRef<HTMLInputElement>>('fileInput');
 
   readonly records = input.required<PracticeRecord[]>();
   readonly sent = output<void>();
 
   protected readonly id = `pp-upload-${nextId++}`;
-  protected readonly documentTypes = DOCUMENT_KINDS.map((kind) => kind.label);
-  protected readonly accept = UPLOAD_ACCEPT;
 
   protected readonly targets = computed<UploadTarget[]>(() =>
     this.records()
@@ -70,8 +65,7 @@ export class UploadDocument {
   protected readonly failures = signal<{ label: string; text: string; messages: string[] }[]>([]);
   protected readonly success = signal('');
 
-  protected chooseFile(event: Event): void {
-    const file = (event.target as HTMLInputElement).files?.[0];
+  protected chooseFile(file: File | undefined): void {
     this.file.set(file);
     this.success.set('');
     // Said at once, not only on "Send": a 60 MB video should not wait for the button. Only the file's
@@ -145,7 +139,6 @@ export class UploadDocument {
     this.file.set(undefined);
     this.note.set('');
     this.typeLabel.set(DOCUMENT_KINDS[0].label);
-    this.fileInput().nativeElement.value = '';
   }
 }
 

@@ -1,19 +1,9 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  DestroyRef,
-  type ElementRef,
-  inject,
-  input,
-  output,
-  signal,
-  viewChild,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, inject, input, output, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { AuthService } from '@web-shared/auth';
-import { DOCUMENT_KINDS, fileProblems, UPLOAD_ACCEPT, uploadType } from '@web-shared/documents';
+import { DocumentFields, fileProblems, uploadType } from '@web-shared/documents';
 import type { DocumentReference } from '@web-shared/fhir';
 import { DocumentApi, uploadErrorMessages } from '../../../documents/document-api';
 
@@ -27,7 +17,7 @@ let nextId = 0;
  */
 @Component({
   selector: 'pc-chart-upload',
-  imports: [MatButtonModule, MatProgressBarModule],
+  imports: [DocumentFields, MatButtonModule, MatProgressBarModule],
   templateUrl: './chart-upload.html',
   styleUrl: './chart-upload.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -40,11 +30,8 @@ export class ChartUpload {
   private readonly api = inject(DocumentApi);
   private readonly auth = inject(AuthService);
   private readonly destroyRef = inject(DestroyRef);
-  private readonly fileInput = viewChild.required<ElementRef<HTMLInputElement>>('fileInput');
 
   protected readonly id = `pc-upload-${nextId++}`;
-  protected readonly kinds = DOCUMENT_KINDS.map((kind) => kind.label);
-  protected readonly accept = UPLOAD_ACCEPT;
 
   protected readonly file = signal<File | undefined>(undefined);
   protected readonly kind = signal<string>('Letter');
@@ -53,8 +40,7 @@ export class ChartUpload {
   protected readonly problems = signal<string[]>([]);
   protected readonly status = signal('');
 
-  protected chooseFile(event: Event): void {
-    const file = (event.target as HTMLInputElement).files?.[0];
+  protected chooseFile(file: File | undefined): void {
     this.file.set(file);
     this.status.set('');
     // Said at once: an empty or 60 MB file should not wait for the button.
@@ -104,6 +90,5 @@ export class ChartUpload {
     this.file.set(undefined);
     this.description.set('');
     this.kind.set('Letter');
-    this.fileInput().nativeElement.value = '';
   }
 }
