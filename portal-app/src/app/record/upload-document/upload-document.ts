@@ -13,6 +13,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { DOCUMENT_KINDS, DocumentFields, uploadType } from '@web-shared/documents';
+import { ErrorMessages } from '@web-shared/shell';
 import {
   DocumentUploadService,
   type UploadOutcome,
@@ -31,7 +32,7 @@ let nextId = 0;
  */
 @Component({
   selector: 'pp-upload-document',
-  imports: [DocumentFields, MatButtonModule, MatProgressBarModule],
+  imports: [DocumentFields, ErrorMessages, MatButtonModule, MatProgressBarModule],
   templateUrl: './upload-document.html',
   styleUrl: './upload-document.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { ErrorMessages } from '@web-shared/shell';
 import type { MoreToShow } from '../more-pages';
 
 /**
@@ -10,7 +11,7 @@ import type { MoreToShow } from '../more-pages';
  */
 @Component({
   selector: 'pc-show-more',
-  imports: [MatButtonModule, MatProgressBarModule],
+  imports: [ErrorMessages, MatButtonModule, MatProgressBarModule],
   template: `
     <div class="show-more">
       @if (pages().next()) {
@@ -31,16 +32,7 @@ import type { MoreToShow } from '../more-pages';
         }
         <span class="visually-hidden">{{ pages().announcement() }}</span>
       </div>
-      @if (pages().errors().length > 0) {
-        <div class="error-messages" role="alert">
-          <strong>Could not load more {{ what() }}.</strong>
-          <ul>
-            @for (message of pages().errors(); track $index) {
-              <li>{{ message }}</li>
-            }
-          </ul>
-        </div>
-      }
+      <ws-error-messages [messages]="pages().errors()" [heading]="'Could not load more ' + what() + '.'" />
     </div>
   `,
   styles: `

@@ -4,6 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { AuthService } from '@web-shared/auth';
 import { DocumentFields, fileProblems, uploadType } from '@web-shared/documents';
+import { ErrorMessages } from '@web-shared/shell';
 import type { DocumentReference } from '@web-shared/fhir';
 import { DocumentApi, uploadErrorMessages } from '../../../documents/document-api';
 
@@ -17,7 +18,7 @@ let nextId = 0;
  */
 @Component({
   selector: 'pc-chart-upload',
-  imports: [DocumentFields, MatButtonModule, MatProgressBarModule],
+  imports: [DocumentFields, ErrorMessages, MatButtonModule, MatProgressBarModule],
   templateUrl: './chart-upload.html',
   styleUrl: './chart-upload.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
