@@ -4,13 +4,13 @@ import { parseFilter } from '../fhir/search/parse-filter.ts';
 import type { AccessFilter, AccessRule, SearchFilter } from '../fhir/search/search-request.ts';
 import type { AccessInteraction, AccessScope } from '../storage/access-scope.ts';
 import { COMPARTMENT_PARAM } from '../fhir/search/compartment-index.ts';
+import { CLINICAL_TYPES } from '../fhir/record-categories.ts';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 import { prepareDelete, prepareWrite } from './write-checks.ts';
 import { checkSharingChange, hasSharingMark, sharingProvenance } from './sharing-change.ts';
 import { localId } from './grants/record-refs.ts';
 import {
-  CLINICAL_TYPES,
   hasNotes,
   isClinicalType,
   patientReadable,

@@ -1,5 +1,7 @@
 import type { Organization } from '@medplum/fhirtypes';
 import type { SearchFilter } from '../fhir/search/search-request.ts';
+import { CATEGORY_TYPES, CLINICAL_TYPES, SHARING_CATEGORIES } from '../fhir/record-categories.ts';
+import type { SharingCategory } from '../fhir/record-categories.ts';
 import { OWNER_SYSTEM } from './access-index.ts';
 
 /**
@@ -18,7 +20,8 @@ import { OWNER_SYSTEM } from './access-index.ts';
  *
  * Practice settings, extensions on the practice's Organization (fhir-profiles/):
  * - `record-sharing-default` (code, repeating): the categories shared with patients by default;
- *   absent: none. A default never covers an item labelled confidentiality R or V.
+ *   absent: none. A default never covers an item labelled confidentiality R or V. The categories
+ *   and their types: fhir/record-categories.ts.
  * - `note-sharing` (boolean): practitioners may share their notes with colleagues; absent: false.
  */
 export const SHARING_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-sharing';
@@ -42,31 +45,6 @@ export const NOTE_CATEGORY = {
 } as const;
 
 const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
-
-/**
- * The clinical categories a practice can share by default, and the types in each. DocumentReference
- * is split by its category: a clinical note is a `notes` item, anything else a `documents` item.
- * Binary follows `documents` (the content of a document: `$share` of a DocumentReference marks its
- * Binaries too).
- */
-export const CATEGORY_TYPES = {
-  notes: ['DocumentReference'],
-  documents: ['DocumentReference', 'Binary'],
-  results: ['Observation', 'DiagnosticReport'],
-  conditions: ['Condition'],
-  medications: ['MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'MedicationDispense'],
-  allergies: ['AllergyIntolerance'],
-  immunizations: ['Immunization'],
-  procedures: ['Procedure'],
-  'questionnaire-responses': ['QuestionnaireResponse'],
-} as const satisfies Record<string, readonly string[]>;
-
-export type SharingCategory = keyof typeof CATEGORY_TYPES;
-
-export const SHARING_CATEGORIES = Object.keys(CATEGORY_TYPES) as SharingCategory[];
-
-/** The types whose items patients see only when shared, submitted by them, or covered by a default. */
-export const CLINICAL_TYPES: ReadonlySet<string> = new Set(Object.values(CATEGORY_TYPES).flat());
 
 /** A practice's sharing settings, read from its Organization. */
 export interface PracticeSharing {

@@ -4,6 +4,7 @@ import { loadFhirDefinitions } from '../../server/fhir/load-fhir-definitions.ts'
 import { parseJsonBody } from '../../server/fhir/input/json-guard.ts';
 import { shapedResource } from '../../server/fhir/input/resource-input.ts';
 import { bindingIssues } from '../../server/fhir/validation/bindings.ts';
+import { ExtensionRules } from '../../server/fhir/validation/extensions.ts';
 import { structureIssues } from '../../server/fhir/validation/structure.ts';
 import { validateResource } from '@medplum/core';
 import { loadProfiles, ResourceValidator } from '../../server/fhir/validation/validator.ts';
@@ -16,7 +17,9 @@ import { syntheticPatient } from './synthetic-patients.ts';
  */
 const N = Number(process.argv[2] ?? 3000);
 loadFhirDefinitions();
-const validator = new ResourceValidator(loadProfiles(join(import.meta.dirname, '..', '..', 'fhir-profiles')));
+const profiles = loadProfiles(join(import.meta.dirname, '..', '..', 'fhir-profiles'));
+const validator = new ResourceValidator(profiles);
+const extensions = new ExtensionRules(profiles.values());
 const bodies = Array.from({ length: N }, (_, i) => JSON.stringify(syntheticPatient(10_000_000 + i)));
 const resources = bodies.map((b) => ({
   ...(JSON.parse(b) as object),
@@ -36,6 +39,9 @@ time('structureIssues (the shape check)', (i) => structureIssues(resources[i] as
 time('shapedResource', (i) => shapedResource(resources[i] as never, 'Patient'));
 time('@medplum/core validateResource', (i) => validateResource(resources[i] as never));
 time('bindingIssues (required bindings)', (i) => bindingIssues(resources[i] as never));
-time('ResourceValidator.validate (shape + medplum + bindings)', (i) => validator.validate(resources[i] as never));
+time('ExtensionRules.issues (our extensions)', (i) => extensions.issues(resources[i] as never));
+time('ResourceValidator.validate (shape + medplum + bindings + ours)', (i) =>
+  validator.validate(resources[i] as never),
+);
 time('indexWithAccess (search index rows)', (i) => indexWithAccess(resources[i] as never, 'http://x/fhir/R4'));
 time('JSON.stringify of the stored resource', (i) => JSON.stringify(resources[i]));

@@ -13,6 +13,17 @@ import { loadDirect } from './direct-load.ts';
 import { checkGoal, checkGrowth } from './goals.ts';
 import type { Measured } from './goals.ts';
 import { rawSqliteInsertRate } from './raw-sqlite.ts';
+import { measureTransfers, median } from './binary-transfer.ts';
+import {
+  checkResults,
+  RECORD_PATIENTS,
+  recordTokens,
+  RESULTS_PER_PATIENT,
+  resultsPath,
+  seedRecordStore,
+  SHARE_POOL,
+  SHARED_RESULTS,
+} from './record-bench.ts';
 import {
   clonePatient,
   KEEP,
@@ -36,8 +47,13 @@ import { syntheticPatient } from './synthetic-patients.ts';
  *    transaction Bundles, or, for large steps, directly into the SQLite file: direct-load.ts), then
  *    a read and the searches the apps and US Core clients make most are measured, with requests
  *    varied per request so that no cache flatters them.
- * 3. Raw node:sqlite insert rates, to put the write figures in proportion.
- * 4. The audit trail alone (audit-bench.ts): AuditEvents/s it stores, and what 1,000/s costs.
+ * 3. Issue #12's main requests, on a third store (record-bench.ts: one practice sharing some
+ *    results with each patient and not others): a 20 MB PDF uploaded and downloaded (MB/s each
+ *    way, binary-transfer.ts, with the server's peak RSS), a patient reading their results as the
+ *    portal's record page asks for them, with their own token (the sharing rules in the query), and
+ *    a practitioner's `$share` of a document (a write, with its Provenance). No goals: the figures.
+ * 4. Raw node:sqlite insert rates, to put the write figures in proportion.
+ * 5. The audit trail alone (audit-bench.ts): AuditEvents/s it stores, and what 1,000/s costs.
  *
  * Every row that issue #11 set a goal for (goals.ts) says in its "goal" column whether the goal was met
  * or missed, and the summary at the end lists every verdict, with each search's p50 growth from the
@@ -55,6 +71,7 @@ import { syntheticPatient } from './synthetic-patients.ts';
  * at the end, after each server's graceful stop, the AuditEvents stored against the requests sent.
  *
  * Env: BENCH_SCALES (patients, ascending; default 1000,64000), BENCH_DURATION (s per measurement,
+ * also of each issue #12 row; BENCH_DOCUMENT_RUNS: 20 MB round trips, default 3),
  * default 10), BENCH_CONNECTIONS (default 10), BENCH_IMPORT_ROUNDS (times the 7 Synthea Bundles
  * are imported, default 3), BENCH_LOAD (auto | http | direct; auto loads steps of up to 1000
  * patients through the API and larger ones directly), BENCH_KEEP=1 (keep the synthetic store and print
@@ -67,6 +84,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const IMPORT_ROUNDS = Number(process.env.BENCH_IMPORT_ROUNDS ?? 3);
 const LOAD = process.env.BENCH_LOAD ?? 'auto';
 const KEEP_STORE = process.env.BENCH_KEEP === '1';
+const DOCUMENT_RUNS = Number(process.env.BENCH_DOCUMENT_RUNS ?? 3);
+const DOCUMENT_MB = 20;
 /** BENCH_LOAD=auto: steps of at most this many patients go through the API. */
 const HTTP_LOAD_MAX = 1000;
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -481,6 +500,133 @@ function storeSize(dataDir: string): string {
   return bytes > 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
+/**
+ * Issue #12's main requests on their own store (record-bench.ts). The documents go first: the peak
+ * RSS read is the server process's since it started, so it then says what the transfers cost.
+ */
+async function measureRecord(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-record-'));
+  const store = await seedRecordStore(dir);
+  const server = await startServer(dir);
+  try {
+    const transfers = await measureTransfers({
+      baseUrl: server.baseUrl,
+      token: await server.tokens.token(),
+      patientId: (store.patients[0] as { id: string }).id,
+      pid: server.child.pid as number,
+      sizeBytes: DOCUMENT_MB * 1024 * 1024,
+      runs: DOCUMENT_RUNS,
+    });
+    count(dir, 2 * DOCUMENT_RUNS);
+    const rss = `server peak RSS ${Math.round(transfers.rssAtStartMiB)} MiB after start-up, ${Math.round(transfers.rssAfterMiB)} MiB after the transfers`;
+    for (const [measure, speeds] of [
+      [`upload a ${DOCUMENT_MB} MB PDF (POST /Binary, streamed)`, transfers.up],
+      [`download it (GET /Binary/[id], streamed, SHA-256 checked)`, transfers.down],
+    ] as const) {
+      rows.push({
+        measure,
+        scale: 'one at a time',
+        rate: `${median(speeds).toFixed(1)} MB/s`,
+        p50: '',
+        p99: '',
+        goal: '',
+        notes: `median of ${DOCUMENT_RUNS} runs (${speeds.map((x) => x.toFixed(0)).join(', ')} MB/s); ${rss}`,
+      });
+      console.error(`  ${measure}: ${median(speeds).toFixed(1)} MB/s; ${rss}`);
+    }
+
+    const tokens = await recordTokens(server, store);
+    const patients = store.patients.map(({ id }, p) => ({ id, authorization: `Bearer ${tokens.patients[p]}` }));
+    const notes: string[] = [];
+    for (const { id, authorization } of patients) {
+      const res = await authedFetch(`${server.baseUrl}${resultsPath(id)}`, {
+        headers: { accept: 'application/fhir+json', authorization },
+      });
+      count(dir);
+      const text = await res.text();
+      const problem =
+        res.status === 200
+          ? checkResults(JSON.parse(text) as Bundle, SHARED_RESULTS)
+          : `HTTP ${res.status}: ${text.slice(0, 300)}`;
+      if (problem && !notes.length) {
+        warn(`patient results: ${problem}`);
+        notes.push(`⚠ ${problem.slice(0, 200)}`);
+      }
+    }
+    let k = 0;
+    let audited = auditEventsIn(dir);
+    const results = await run({
+      url: server.baseUrl,
+      headers: { accept: 'application/fhir+json' },
+      requests: [
+        {
+          setupRequest: (req) => {
+            const patient = patients[k++ % patients.length] as { id: string; authorization: string };
+            return {
+              ...req,
+              path: resultsPath(patient.id),
+              headers: { ...req.headers, authorization: patient.authorization },
+            };
+          },
+        },
+      ],
+    });
+    count(dir, results.requests);
+    notes.push(
+      `${RESULTS_PER_PATIENT} laboratory results each, ${SHARED_RESULTS} marked shared (each answer checked: exactly those); the practice shares allergies and immunizations by default, not results`,
+      await auditCaughtUp(dir, audited, results.requests),
+    );
+    record(
+      'record-results',
+      'patient reads their results (portal: Observation?patient=Patient/X&_count=100, patient token)',
+      `${RECORD_PATIENTS} patients`,
+      results,
+      'req/s',
+      notes,
+    );
+
+    // Each request shares the next document of the pool; past its end, unshares them in turn, so
+    // that every request is a change (a Provenance and a new version), never a no-op.
+    let s = 0;
+    const parameters = JSON.stringify({
+      resourceType: 'Parameters',
+      parameter: [{ name: 'audience', valueCode: 'patient' }],
+    });
+    audited = auditEventsIn(dir);
+    const shares = await run({
+      url: server.baseUrl,
+      method: 'POST',
+      headers: { ...JSON_HEADERS, authorization: `Bearer ${tokens.practitioner}` },
+      body: parameters,
+      requests: [
+        {
+          setupRequest: (req) => {
+            const i = s++;
+            const op = Math.floor(i / SHARE_POOL) % 2 === 0 ? 'share' : 'unshare';
+            return { ...req, path: `/fhir/R4/DocumentReference/${store.documents[i % SHARE_POOL]}/$${op}` };
+          },
+        },
+      ],
+    });
+    count(dir, shares.requests);
+    record(
+      'record-share',
+      'practitioner shares a document with the patient (POST DocumentReference/[id]/$share)',
+      `${SHARE_POOL} documents`,
+      shares,
+      'req/s',
+      [
+        'practitioner token; each a new version and a Provenance in one transaction; past the pool, $unshare in turn',
+        await auditCaughtUp(dir, audited, shares.requests),
+      ],
+    );
+  } finally {
+    await server.stop();
+    auditTotal(dir, 'clinical record store (documents, results, $share)');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Every goal's verdict: the per-row ones, then each search's flatness from the smallest to the largest scale. */
 function checks(): string[] {
   const lines = [...verdicts];
@@ -597,7 +743,11 @@ async function main(): Promise<void> {
     else rmSync(dataDir, { recursive: true, force: true });
   }
 
-  // 3. What the storage alone allows.
+  // 3. Issue #12: the clinical record.
+  console.error('clinical record (issue #12): documents, a patient reading their results, $share');
+  await measureRecord();
+
+  // 4. What the storage alone allows.
   const single = rawSqliteInsertRate(2000, 1);
   const batched = rawSqliteInsertRate(100_000, 1000);
   rows.push({
@@ -619,7 +769,7 @@ async function main(): Promise<void> {
     notes: '',
   });
 
-  // 4. The audit trail alone.
+  // 5. The audit trail alone.
   console.error('audit trail micro-benchmark (test/bench/audit-bench.ts)');
   const audit = await auditBench();
 

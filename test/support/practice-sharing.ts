@@ -1,6 +1,7 @@
 import type { Organization } from '@medplum/fhirtypes';
-import { NOTE_SHARING_URL, SHARING_CATEGORIES, SHARING_DEFAULT_URL } from '../../server/access/record-sharing.ts';
-import type { SharingCategory } from '../../server/access/record-sharing.ts';
+import { NOTE_SHARING_URL, SHARING_DEFAULT_URL } from '../../server/access/record-sharing.ts';
+import { SHARING_CATEGORIES } from '../../server/fhir/record-categories.ts';
+import type { SharingCategory } from '../../server/fhir/record-categories.ts';
 import type { Repository } from '../../server/storage/repository.ts';
 
 /**

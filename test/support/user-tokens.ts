@@ -45,7 +45,7 @@ export async function registerTestApp(
 }
 
 export async function userTokens(
-  server: TestServer,
+  server: Pick<TestServer, 'baseUrl' | 'fhirUrl'>,
   user: { email: string; password: string },
   request: UserTokenRequest,
 ): Promise<UserTokens> {

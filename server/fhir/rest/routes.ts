@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { ServedInteraction } from '../operations/capability-statement.ts';
+import { CLINICAL_TYPES } from '../record-categories.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { createBinary, forBinary, readBinary, updateBinary, vreadBinary } from './binary-interactions.ts';
 import { history } from './history-interactions.ts';
@@ -22,23 +23,9 @@ export interface Route extends ServedInteraction {
 
 /**
  * The types `$share`/`$unshare` serve: the clinical content patients see only when shared
- * (server/access/record-sharing.ts CLINICAL_TYPES, which the access layer checks again).
+ * (fhir/record-categories.ts, the table the access layer checks again in access/record-sharing.ts).
  */
-const SHAREABLE_TYPES = [
-  'DocumentReference',
-  'Binary',
-  'Observation',
-  'DiagnosticReport',
-  'Condition',
-  'MedicationRequest',
-  'MedicationStatement',
-  'MedicationAdministration',
-  'MedicationDispense',
-  'AllergyIntolerance',
-  'Immunization',
-  'Procedure',
-  'QuestionnaireResponse',
-];
+const SHAREABLE_TYPES = [...CLINICAL_TYPES];
 
 export const ROUTES: Route[] = [
   { method: 'post', path: '/', level: 'system', interaction: ['batch', 'transaction'], handler: batchOrTransaction },

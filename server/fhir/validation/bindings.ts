@@ -28,7 +28,8 @@ import type { ValueSetCodes } from './value-set-codes.ts';
  * - bindings on elements of other types (string, uri, Quantity: its unit is UCUM anyway);
  * - a Coding without a code, a CodeableConcept without coded codings (text only);
  * - a Coding without a system is compared by code alone;
- * - bindings added by profiles (ours add none) and by extension definitions.
+ * - bindings added by profiles (ours add none) and by extension definitions other than ours (ours:
+ *   extensions.ts checks the required binding of each of our extensions' values).
  */
 export const MAX_BINDING_ISSUES = 20;
 

@@ -1,27 +1,32 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { getResourceTypes } from '../definitions.ts';
 import { invalidResource } from '../outcomes.ts';
 import { bindingIssues, prepareBindings } from './bindings.ts';
+import { ExtensionRules } from './extensions.ts';
 import { withSnapshot } from './snapshot.ts';
 import { structureIssues } from './structure.ts';
+import { addValueSets } from './value-set-codes.ts';
 
 /**
  * Validates resources against the R4 StructureDefinitions (loaded once by definitions.ts) and
  * against every profile in `meta.profile` that fhir-profiles/ defines. Profiles we do not know
  * are claims made by other systems: they are accepted, as most servers do, and not enforced.
  * The required bindings of R4 are checked against the value sets that ship with the definitions
- * (bindings.ts; @medplum/core checks no codes).
+ * (bindings.ts; @medplum/core checks no codes). Our extensions (the Extension definitions among the
+ * profiles) are checked wherever they appear, named by a profile or not (extensions.ts).
  */
 export class ResourceValidator {
   readonly #profiles: Map<string, StructureDefinition>;
+  readonly #extensions: ExtensionRules;
 
   constructor(profiles: Map<string, StructureDefinition>) {
     this.#profiles = profiles;
     // The binding tables are built at start-up rather than on the first write (once per process).
     if (getResourceTypes().length) prepareBindings();
+    this.#extensions = new ExtensionRules(profiles.values());
   }
 
   get profileUrls(): string[] {
@@ -53,6 +58,7 @@ export class ResourceValidator {
     };
     run();
     issues.push(...bindingIssues(resource as unknown as Record<string, unknown>));
+    issues.push(...this.#extensions.issues(resource as unknown as Record<string, unknown>));
     for (const url of resource.meta?.profile ?? []) {
       const profile = this.#profiles.get(url);
       if (profile) run(profile);
@@ -61,11 +67,16 @@ export class ResourceValidator {
   }
 }
 
-/** Reads every StructureDefinition under `dir`, recursively (differentials get a derived snapshot). */
+/**
+ * Reads every StructureDefinition under `dir`, recursively (differentials get a derived snapshot).
+ * The ValueSets found there are added to the value sets bindings are checked against
+ * (value-set-codes.ts) first: the bindings of our extension definitions name them.
+ */
 export function loadProfiles(dir: string): Map<string, StructureDefinition> {
+  const resources = jsonFiles(dir).map((file) => ({ file, json: JSON.parse(readFileSync(file, 'utf8')) as Resource }));
+  addValueSets(resources.flatMap(({ json }) => (json.resourceType === 'ValueSet' ? [json as ValueSet] : [])));
   const profiles = new Map<string, StructureDefinition>();
-  for (const file of jsonFiles(dir)) {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Resource;
+  for (const { file, json } of resources) {
     if (json.resourceType === 'StructureDefinition' && json.url) {
       profiles.set(json.url, withSnapshot(json, file));
     }

@@ -26,6 +26,26 @@ const FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json'];
 let valueSets: Map<string, ValueSet> | undefined;
 let codeSystems: Map<string, CodeSystem> | undefined;
 const expansions = new Map<string, Expansion>();
+/** The urls of the value sets added by addValueSets (ours, from fhir-profiles/). */
+const added = new Set<string>();
+
+/**
+ * Adds our own ValueSets (fhir-profiles/value-sets/), which the bindings of our extension definitions
+ * name. They are expanded by the same rules; a url of R4 cannot be redefined (that would change what
+ * R4's own bindings accept). Adding one again replaces it (every loadProfiles call adds them).
+ */
+export function addValueSets(list: readonly ValueSet[]): void {
+  const sets = load().valueSets;
+  for (const vs of list) {
+    if (!vs.url) continue;
+    if (sets.has(vs.url) && !added.has(vs.url))
+      throw new Error(`ValueSet ${vs.url} is an R4 value set: our definitions cannot redefine it`);
+    sets.set(vs.url, vs);
+    added.add(vs.url);
+  }
+  // Expansions that may have included a replaced value set are computed again.
+  if (list.length) expansions.clear();
+}
 
 function load(): { valueSets: Map<string, ValueSet>; codeSystems: Map<string, CodeSystem> } {
   if (!valueSets || !codeSystems) {
