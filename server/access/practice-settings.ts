@@ -138,18 +138,17 @@ export function settingsIssues(organization: Organization): OperationOutcomeIssu
     if (count === rule.repeats + 1)
       problem(rule.repeats === 1 ? 'may appear once' : `may appear at most ${rule.repeats} times`);
   });
-  for (const [url, n] of seen) {
-    if (url === SHARING_DEFAULT_URL) {
-      const codes = extensions.filter((e: Extension) => e?.url === url).map((e: Extension) => e.valueCode);
-      if (new Set(codes).size !== n)
-        issues.push({
-          severity: 'error',
-          code: 'invalid',
-          details: { text: 'record-sharing-default: each category may appear once' },
-          expression: ['Organization.extension'],
-        });
-    }
-  }
+  // Each category once: a repeated one is a mistake the page never makes, not a stronger default.
+  const categories = extensions
+    .filter((e: Extension) => e?.url === SHARING_DEFAULT_URL)
+    .map((e: Extension) => e.valueCode);
+  if (new Set(categories).size !== categories.length)
+    issues.push({
+      severity: 'error',
+      code: 'invalid',
+      details: { text: 'record-sharing-default: each category may appear once' },
+      expression: ['Organization.extension'],
+    });
   return issues;
 }
 
