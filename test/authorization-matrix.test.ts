@@ -7,6 +7,7 @@ import { ADMIN_ROLE } from '../server/access/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { setPracticeSharing } from './support/practice-sharing.ts';
 import { ORIGIN_SYSTEM } from '../server/access/record-sharing.ts';
+import { PATIENT_INVITATIONS_URL } from '../server/access/practice-settings.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
 import { registerTestApp, userTokens } from './support/user-tokens.ts';
@@ -750,6 +751,38 @@ describe('authorization matrix over HTTP', () => {
     for (const ended of [{ period: { end: '2020-01-01' } }, { active: false }, { period: { start: '2999-01-01' } }]) {
       await server.repo.update({ ...related.resource, ...ended } as Resource);
       assert.deepEqual(await reachable(), [], `ended by ${JSON.stringify(ended)}`);
+    }
+  });
+
+  it("a practice's settings change only by its administrator or its access-managing client (decision 0026)", async () => {
+    // pX administers X (roleX is coded admin), pY is a practitioner of Y without it; both backend
+    // clients are registered to manage access. Patients and the patient-launch app write no Organization.
+    const allowed: Partial<Record<Who, 'X' | 'Y'>> = { pX: 'X', backendX: 'X', backendY: 'Y' };
+    for (const who of EVERYONE) {
+      for (const [key, practiceId] of [
+        ['X', practiceX],
+        ['Y', practiceY],
+      ] as const) {
+        const org = await server.repo.read<Resource & { extension?: any[] }>('Organization', practiceId);
+        const on = (org.extension ?? []).some((e) => e.url === PATIENT_INVITATIONS_URL && e.valueBoolean);
+        const body = {
+          ...org,
+          extension: [
+            ...(org.extension ?? []).filter((e) => e.url !== PATIENT_INVITATIONS_URL),
+            { url: PATIENT_INVITATIONS_URL, valueBoolean: !on },
+          ],
+        };
+        const res = await fhirFetch(`${F()}/Organization/${practiceId}`, { ...as(who), method: 'PUT', body });
+        const after = await server.repo.read<Resource>('Organization', practiceId);
+        const label = `${who} → Organization ${key}: ${res.status}`;
+        if (allowed[who] === key) {
+          assert.equal(res.status, 200, label);
+          assert.notEqual(after.meta?.versionId, org.meta?.versionId, `${label}: stored`);
+        } else {
+          assert.ok([401, 403, 404].includes(res.status), label);
+          assert.equal(after.meta?.versionId, org.meta?.versionId, `${label}: nothing stored`);
+        }
+      }
     }
   });
 });

@@ -67,4 +67,27 @@ describe('demo data', () => {
     assert.equal(harbour.length, 8);
     assert.deepEqual(await patientsSeenBy(await tokenOf('sam.rivera')), ['Olivia Smith']);
   });
+
+  it("Dr Okafor administers Harbourside's settings, Dr Moreau does not; Olivia reads its portal contact and crisis text", async () => {
+    const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    const olivia = await tokenOf('olivia.smith');
+    const practices = (await fhirFetch(`${server.fhirUrl}/Organization`, as(olivia))).body.entry.map(
+      (e: any) => e.resource,
+    );
+    const harbour = practices.find((o: any) => o.name === 'Harbourside Family Practice');
+    assert.ok(harbour, 'Olivia reads her practices');
+    const urls = harbour.extension.map((e: any) => e.url.split('/').pop());
+    assert.ok(urls.includes('portal-contact') && urls.includes('portal-crisis-text'), urls.join());
+    const toggled = {
+      ...harbour,
+      extension: [
+        ...harbour.extension,
+        { url: `${harbour.extension[0].url.replace(/[^/]+$/, '')}patient-invitations`, valueBoolean: true },
+      ],
+    };
+    const put = (token: string) =>
+      fhirFetch(`${server.fhirUrl}/Organization/${harbour.id}`, { ...as(token), method: 'PUT', body: toggled });
+    assert.equal((await put(await tokenOf('lucas.moreau'))).status, 403);
+    assert.equal((await put(await tokenOf('amara.okafor'))).status, 200);
+  });
 });

@@ -23,6 +23,8 @@ import { OWNER_SYSTEM } from './access-index.ts';
  *   absent: none. A default never covers an item labelled confidentiality R or V. The categories
  *   and their types: fhir/record-categories.ts.
  * - `note-sharing` (boolean): practitioners may share their notes with colleagues; absent: false.
+ * Only the practice's administrators change them, and malformed values are refused
+ * (practice-settings.ts, grants/organization-rule.ts, decision 0026).
  */
 export const SHARING_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-sharing';
 export const ORIGIN_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/record-origin';

@@ -14,6 +14,7 @@ import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../access/access-index.ts';
 import type { AccountKind } from '../auth/accounts/account.ts';
 import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
 import { NOTE_CATEGORY, NOTE_SHARING_URL, SHARING_DEFAULT_URL, SHARING_SYSTEM } from '../access/record-sharing.ts';
+import { PORTAL_CONTACT_URL, PORTAL_CRISIS_TEXT_URL } from '../access/practice-settings.ts';
 import type { Repository } from '../storage/repository.ts';
 
 /**
@@ -164,6 +165,17 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
                   valueCode: code,
                 })),
                 { url: NOTE_SHARING_URL, valueBoolean: true },
+                // What the portal shows under "Contact your practice" (decision 0026).
+                { url: PORTAL_CONTACT_URL, valueContactPoint: { system: 'phone', value: p.phone, use: 'work' } },
+                {
+                  url: PORTAL_CONTACT_URL,
+                  valueContactPoint: { system: 'email', value: 'reception@harbourside.demo.example.org', use: 'work' },
+                },
+                {
+                  url: PORTAL_CRISIS_TEXT_URL,
+                  valueString:
+                    'Outside opening hours call the after-hours GP line on 1800 022 222. In an emergency call 000. For crisis support call Lifeline on 13 11 14.',
+                },
               ],
             }
           : {}),

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import type { Patient, Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import type { Organization, Patient, Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_ROLE } from '../../server/access/grants/practice-roles.ts';
+import { PATIENT_INVITATIONS_URL } from '../../server/access/practice-settings.ts';
+import { SHARING_DEFAULT_URL } from '../../server/access/record-sharing.ts';
 import { buildWorld, fhirFetch, stored } from './world.ts';
 import type { Who, World } from './world.ts';
 
@@ -22,8 +24,10 @@ interface Request {
 }
 interface Cell {
   name: string;
-  /** Who may; everyone else in IDENTITIES is refused. */
+  /** Who may; everyone else in IDENTITIES (or `identities`) is refused. */
   allowed: Who[];
+  /** Who is tried, when not IDENTITIES. */
+  identities?: Who[];
   /** Makes the records the cell needs; returns the request and, for changes, the record changed. */
   setup(w: World): Promise<{ request: Request; target?: string }>;
 }
@@ -42,6 +46,15 @@ const newPatient = async (w: World, practiceId = w.practiceX) =>
 const put = (r: Resource): Request => ({ method: 'PUT', path: `${r.resourceType}/${r.id}`, body: r });
 const del = (r: Resource): Request => ({ method: 'DELETE', path: `${r.resourceType}/${r.id}` });
 const refOf = (r: Resource) => `${r.resourceType}/${r.id}`;
+/** The practice's Organization as stored now (each identity starts from the version the last one left). */
+const practiceRecord = async (w: World, practiceId = w.practiceX) =>
+  w.server.repo.read<Organization>('Organization', practiceId);
+/** The practice's record with the invitations setting turned the other way. */
+const toggledInvitations = (org: Organization): Organization => {
+  const on = org.extension?.some((e) => e.url === PATIENT_INVITATIONS_URL && e.valueBoolean === true) ?? false;
+  const others = (org.extension ?? []).filter((e) => e.url !== PATIENT_INVITATIONS_URL);
+  return { ...org, extension: [...others, { url: PATIENT_INVITATIONS_URL, valueBoolean: !on }] };
+};
 
 const CELLS: Cell[] = [
   // PractitionerRole: membership and administration come only from the practice's administrators.
@@ -301,6 +314,45 @@ const CELLS: Cell[] = [
     allowed: [...STAFF, 'backendX'],
     setup: async (w) => ({ request: { method: 'DELETE', path: w.ref.A! }, target: w.ref.A! }),
   },
+  // Organization: the practice's settings (decision 0026) are its administrators'; other fields are staff's.
+  {
+    name: "Organization: turn the practice's patient invitations on or off",
+    allowed: ADMINS,
+    identities: [...IDENTITIES, 'adminY'],
+    setup: async (w) => {
+      const org = await practiceRecord(w);
+      return { request: put(toggledInvitations(org)), target: refOf(org) };
+    },
+  },
+  {
+    name: "Organization: stop sharing a category by default (the practice's record-sharing defaults)",
+    allowed: ADMINS,
+    identities: [...IDENTITIES, 'adminY'],
+    setup: async (w) => {
+      const org = await practiceRecord(w);
+      const defaults = (org.extension ?? []).filter((e) => e.url === SHARING_DEFAULT_URL);
+      const dropped = defaults.length ? defaults.slice(1) : [{ url: SHARING_DEFAULT_URL, valueCode: 'results' }];
+      const others = (org.extension ?? []).filter((e) => e.url !== SHARING_DEFAULT_URL);
+      return { request: put({ ...org, extension: [...others, ...dropped] }), target: refOf(org) };
+    },
+  },
+  {
+    name: "Organization: change the practice's name, settings unchanged (the ordinary rule)",
+    allowed: [...STAFF, 'backendX'],
+    identities: [...IDENTITIES, 'adminY'],
+    setup: async (w) => {
+      const org = await practiceRecord(w);
+      return { request: put({ ...org, name: `${org.name ?? 'X'}.` }), target: refOf(org) };
+    },
+  },
+  {
+    name: "Organization: change another practice's settings",
+    allowed: [],
+    setup: async (w) => {
+      const org = await practiceRecord(w, w.practiceY);
+      return { request: put(toggledInvitations(org)), target: refOf(org) };
+    },
+  },
   // Consent: future grants; never by a family member, nor an unregistered backend client.
   {
     name: 'Consent: record a consent of the child C',
@@ -336,7 +388,7 @@ describe('who may create, change and end what grants access (docs/security.md), 
 
   for (const cell of CELLS) {
     it(cell.name, async () => {
-      for (const who of IDENTITIES) {
+      for (const who of cell.identities ?? IDENTITIES) {
         const patientA = await stored(w, w.ref.A!);
         const { request, target } = await cell.setup(w);
         const type = request.path.split('/')[0]!;

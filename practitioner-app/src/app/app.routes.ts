@@ -37,6 +37,12 @@ export const routes: Routes = appRoutes({
       loadComponent: () => import('./inbox/inbox-page').then((m) => m.InboxPage),
     },
     {
+      // The practice's portal and sharing settings: in the toolbar for administrators only; anyone else is told why.
+      path: 'settings/portal',
+      title: 'Patient portal and clinical sharing · Practice Console',
+      loadComponent: () => import('./settings/portal-settings/portal-settings').then((m) => m.PortalSettingsPage),
+    },
+    {
       // Offered in the toolbar to practice administrators only; the page explains a 403 to anyone else.
       path: 'apps',
       title: 'Connected apps · Practice Console',

@@ -47,6 +47,7 @@ describe('App (the console in the shared frame)', () => {
       ['Patients', '/patients'],
       ['Inbox', '/inbox'],
       ['Connected apps', '/apps'],
+      ['Settings', '/settings/portal'],
     ]);
   });
 
@@ -60,6 +61,7 @@ describe('App (the console in the shared frame)', () => {
       ['Inbox', '/inbox'],
     ]);
     expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
+    expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/settings/portal"]')).toBeNull();
   });
 
   it('hides “Connected apps” when the practices cannot be read', async () => {
@@ -68,6 +70,14 @@ describe('App (the console in the shared frame)', () => {
     expectPracticesRequest(TestBed.inject(HttpTestingController)).flush({}, { status: 500, statusText: 'Error' });
     await fixture.whenStable();
     expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
+  });
+
+  it('opens the settings page at /settings/portal', async () => {
+    const harness = await RouterTestingHarness.create('/settings/portal');
+    expect(harness.routeNativeElement?.querySelector('h1')?.textContent).toBe('Patient portal and clinical sharing');
+    flushPractices(TestBed.inject(HttpTestingController), [{ id: 'o1', name: 'Riverside', admin: true }]);
+    await harness.fixture.whenStable();
+    TestBed.inject(HttpTestingController).expectOne('/fhir/R4/Organization/o1');
   });
 
   it('opens the Connected apps page at /apps', async () => {

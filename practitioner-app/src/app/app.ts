@@ -8,8 +8,8 @@ import { PracticeService } from './practices/practice.service';
 /**
  * The console in the shared frame (web-shared/shell: product name, who is signed in, sign-out, the
  * `<main>` landmark): the practice(s) the practitioner works in under the product name, and the
- * navigation. "Connected apps" is offered only to administrators of a practice, so the signed-in
- * practitioner's practices are read as soon as someone is signed in.
+ * navigation. "Connected apps" and "Settings" are offered only to administrators of a practice, so
+ * the signed-in practitioner's practices are read as soon as someone is signed in.
  */
 @Component({
   selector: 'pc-root',
@@ -24,6 +24,10 @@ import { PracticeService } from './practices/practice.service';
       <a wsFrameNav mat-button routerLink="/inbox" routerLinkActive="active" ariaCurrentWhenActive="page">Inbox</a>
       @if (practices.adminPractices().length > 0) {
         <a wsFrameNav mat-button routerLink="/apps" routerLinkActive="active" ariaCurrentWhenActive="page">Connected apps</a>
+      }
+      <!-- One element per block: a block with two root elements is not projected into the frame's nav slot. -->
+      @if (practices.adminPractices().length > 0) {
+        <a wsFrameNav mat-button routerLink="/settings/portal" routerLinkActive="active" ariaCurrentWhenActive="page">Settings</a>
       }
       <router-outlet />
     </ws-app-frame>

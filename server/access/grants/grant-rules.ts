@@ -1,6 +1,15 @@
-import type { Consent, Patient, Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import type {
+  Consent,
+  Organization,
+  Patient,
+  Person,
+  PractitionerRole,
+  RelatedPerson,
+  Resource,
+} from '@medplum/fhirtypes';
 import { checkConsent } from './consent-rule.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
+import { checkOrganization } from './organization-rule.ts';
 import { checkPatient } from './patient-rule.ts';
 import { checkPerson } from './person-rule.ts';
 import { checkPractitionerRole, practitionerRoleOwner } from './practitioner-role-rule.ts';
@@ -21,6 +30,8 @@ const RULES: Record<string, Rule> = {
   RelatedPerson: (c, ctx) => checkRelatedPerson(c as GrantChange<RelatedPerson>, ctx),
   Patient: (c, ctx) => checkPatient(c as GrantChange<Patient>, ctx),
   Consent: (c, ctx) => checkConsent(c as GrantChange<Consent>, ctx),
+  // The practice's settings: what it shares by default, parents' access age, invitations (practice-settings.ts).
+  Organization: (c, ctx) => checkOrganization(c as GrantChange<Organization>, ctx),
 };
 
 /** The types whose writes the grant rules check. */
