@@ -72,7 +72,11 @@ describe('practice settings (decision 0026)', () => {
   it('hostile values are refused with their path, and nothing is stored', async () => {
     const org = await practice();
     const cases: Array<[string, Extension[], RegExp]> = [
-      ['invitations as text', [{ url: PATIENT_INVITATIONS_URL, valueString: 'yes' }], /extension\[\d+\]$/],
+      [
+        'invitations as text',
+        [{ url: PATIENT_INVITATIONS_URL, valueString: 'yes' }],
+        /extension\[\d+\](\.value\[x\])?$/,
+      ],
       ['an unknown updates mode', [{ url: PATIENT_UPDATES_URL, valueCode: 'sometimes' }], /valueCode/],
       ['an unknown sharing category', [{ url: SHARING_DEFAULT_URL, valueCode: 'everything' }], /valueCode/],
       ['a category twice', [SETTINGS[3]!, SETTINGS[3]!], /extension/],

@@ -1,6 +1,7 @@
 import type { ContactPoint, Extension, Organization, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { MINOR_PROXY_AGE_URL } from './grants/family-terms.ts';
-import { NOTE_SHARING_URL, SHARING_CATEGORIES, SHARING_DEFAULT_URL } from './record-sharing.ts';
+import { SHARING_CATEGORIES } from '../fhir/record-categories.ts';
+import { NOTE_SHARING_URL, SHARING_DEFAULT_URL } from './record-sharing.ts';
 
 /**
  * The practice's settings page "Patient portal and clinical sharing" (issue #13,

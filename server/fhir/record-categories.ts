@@ -4,7 +4,7 @@
  * patients see only when shared or covered by a practice's default, access/record-sharing.ts). It
  * lives in fhir/ because both may import it (fhir/ never imports access/), and it is FHIR
  * vocabulary: the codes are those of the `record-sharing-default` extension's value set
- * (fhir-profiles/value-sets/record-sharing-category.json; a test keeps the two equal).
+ * (fhir-profiles/terminology/value-set-record-sharing-category.json; a test keeps the two equal).
  *
  * DocumentReference is split by its category: a clinical note is a `notes` item, anything else a
  * `documents` item. Binary follows `documents` (the content of a document: `$share` of a

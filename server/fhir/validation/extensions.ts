@@ -16,7 +16,7 @@ import { valueSetCodes } from './value-set-codes.ts';
  *   `extension`: inside the extension of that url); as `modifierExtension` only when it is a modifier;
  * - how often on one element: the `max` of the definition's root element;
  * - its value: `value[x]`'s types, its cardinality (`min: 1`: required; `max: 0`: none), a required
- *   binding (to a value set of R4 or of fhir-profiles/value-sets/), `minValue[x]` / `maxValue[x]` of
+ *   binding (to a value set of R4 or of fhir-profiles/terminology/), `minValue[x]` / `maxValue[x]` of
  *   numbers, `maxLength` of strings. @medplum/core checks none of these for an extension: it is
  *   given the definition as a profile only for the rest (the fixed url, sub-extension cardinality,
  *   fixed and pattern values, the invariants ext-1 and ele-1).

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, OperationOutcomeIssue, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { getResourceTypes } from '../definitions.ts';
 import { invalidResource } from '../outcomes.ts';
 import { bindingIssues, prepareBindings } from './bindings.ts';
 import { ExtensionRules } from './extensions.ts';
 import { withSnapshot } from './snapshot.ts';
 import { structureIssues } from './structure.ts';
-import { addValueSets } from './value-set-codes.ts';
+import { addTerminology } from './value-set-codes.ts';
 
 /**
  * Validates resources against the R4 StructureDefinitions (loaded once by definitions.ts) and
@@ -69,12 +69,16 @@ export class ResourceValidator {
 
 /**
  * Reads every StructureDefinition under `dir`, recursively (differentials get a derived snapshot).
- * The ValueSets found there are added to the value sets bindings are checked against
+ * The ValueSets and CodeSystems found there are added to the value sets bindings are checked against
  * (value-set-codes.ts) first: the bindings of our extension definitions name them.
  */
 export function loadProfiles(dir: string): Map<string, StructureDefinition> {
   const resources = jsonFiles(dir).map((file) => ({ file, json: JSON.parse(readFileSync(file, 'utf8')) as Resource }));
-  addValueSets(resources.flatMap(({ json }) => (json.resourceType === 'ValueSet' ? [json as ValueSet] : [])));
+  addTerminology(
+    resources.flatMap(({ json }) =>
+      json.resourceType === 'ValueSet' || json.resourceType === 'CodeSystem' ? [json as ValueSet | CodeSystem] : [],
+    ),
+  );
   const profiles = new Map<string, StructureDefinition>();
   for (const { file, json } of resources) {
     if (json.resourceType === 'StructureDefinition' && json.url) {

@@ -26,24 +26,26 @@ const FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json'];
 let valueSets: Map<string, ValueSet> | undefined;
 let codeSystems: Map<string, CodeSystem> | undefined;
 const expansions = new Map<string, Expansion>();
-/** The urls of the value sets added by addValueSets (ours, from fhir-profiles/). */
+/** The urls of the value sets and code systems added by addTerminology (ours, from fhir-profiles/). */
 const added = new Set<string>();
 
 /**
- * Adds our own ValueSets (fhir-profiles/value-sets/), which the bindings of our extension definitions
- * name. They are expanded by the same rules; a url of R4 cannot be redefined (that would change what
- * R4's own bindings accept). Adding one again replaces it (every loadProfiles call adds them).
+ * Adds our own ValueSets and CodeSystems (fhir-profiles/terminology/), which the bindings of our
+ * extension definitions name. They are expanded by the same rules; a url of R4 cannot be redefined
+ * (that would change what R4's own bindings accept). Adding one again replaces it (every
+ * loadProfiles call adds them).
  */
-export function addValueSets(list: readonly ValueSet[]): void {
-  const sets = load().valueSets;
-  for (const vs of list) {
-    if (!vs.url) continue;
-    if (sets.has(vs.url) && !added.has(vs.url))
-      throw new Error(`ValueSet ${vs.url} is an R4 value set: our definitions cannot redefine it`);
-    sets.set(vs.url, vs);
-    added.add(vs.url);
+export function addTerminology(list: readonly (ValueSet | CodeSystem)[]): void {
+  const { valueSets: sets, codeSystems: systems } = load();
+  for (const resource of list) {
+    if (!resource.url) continue;
+    const map: Map<string, ValueSet | CodeSystem> = resource.resourceType === 'ValueSet' ? sets : systems;
+    if (map.has(resource.url) && !added.has(resource.url))
+      throw new Error(`${resource.resourceType} ${resource.url} is an R4 one: our definitions cannot redefine it`);
+    map.set(resource.url, resource);
+    added.add(resource.url);
   }
-  // Expansions that may have included a replaced value set are computed again.
+  // Expansions that may have included a replaced value set or code system are computed again.
   if (list.length) expansions.clear();
 }
 
