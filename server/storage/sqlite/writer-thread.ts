@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { AppendRefusedError, loadPreparer } from '../appender.ts';
 import type { AppendEntry } from '../appender.ts';
 import { VersionConflictError } from '../storage-engine.ts';
 import { SqliteSession } from './sqlite-session.ts';
@@ -41,8 +42,12 @@ port.on('message', (message: ThreadMessage) => {
   });
 });
 
-async function append({ seq, entries, maxMs }: AppendRequest): Promise<AppendReply> {
+async function append({ seq, entries: sent, maxMs }: AppendRequest): Promise<AppendReply> {
+  let entries: AppendEntry[];
   try {
+    // Built before BEGIN: a refused message takes no lock, and the lock is held for the writes only.
+    entries = Array.isArray(sent) ? sent : (await loadPreparer(sent.preparer))(sent.message);
+    if (entries.length === 0) return { seq, written: 0 };
     db.exec('BEGIN IMMEDIATE');
   } catch (err) {
     return { seq, error: describe(err) };
@@ -72,6 +77,7 @@ async function writeEntries(entries: AppendEntry[], maxMs: number): Promise<numb
 
 function describe(err: unknown): AppendReply['error'] {
   if (err instanceof VersionConflictError) return { message: err.message, conflict: conflictOf(err) };
+  if (err instanceof AppendRefusedError) return { message: err.message, refused: true };
   const { message = String(err), errcode } = (err ?? {}) as { message?: string; errcode?: number };
   return { message, ...(typeof errcode === 'number' ? { errcode } : {}) };
 }
