@@ -471,6 +471,12 @@ export function runStorageContract(name: string, target: ContractTarget, options
           engine.appender.append([entry(unique('fresh'), family), entry(taken, family)]),
           (err: Error) => err instanceof VersionConflictError,
         );
+        // Deeper in a longer append (on SQLite inside a group of entries written by multi-row INSERTs).
+        const before = Array.from({ length: 5 }, (_, i) => entry(unique(`f${i}`), family));
+        await assert.rejects(
+          engine.appender.append([...before, entry(taken, family), entry(unique('after'), family)]),
+          (err: Error) => err instanceof VersionConflictError && err.id === taken,
+        );
         assert.deepEqual(await ids('Patient', { family }), [taken]);
       });
 
