@@ -9,7 +9,9 @@ import type { AppendReply, AppendRequest, ThreadMessage } from './thread-message
 /*
  * The SQLite appender's thread (thread-appender.ts starts it): its own write connection to the
  * store's file, one transaction per append request, answered after the COMMIT. The inserts, the
- * fsync of the COMMIT and any WAL checkpoint it triggers run here, not on the request thread.
+ * fsync of the COMMIT and any WAL checkpoint it triggers run here, not on the request thread; so
+ * does the building of the entries of a prepared append (appender.ts#appendPrepared: the preparer
+ * module is imported here once, and run before the transaction begins).
  *
  * It waits for the write lock by blocking (busy_timeout: this thread has nothing else to do); the
  * request thread's group committer never blocks on it (group-commit.ts).
