@@ -8,7 +8,7 @@ import { auditEventRows } from './audit-index-rows.ts';
 import type { AuditEventContext, AuditRecord } from './audit-record.ts';
 
 /*
- * The trail's preparer (storage/appender.ts#appendPrepared, docs/decisions/0024-audit-events-built-on-the-append-thread.md):
+ * The trail's preparer (storage/appender.ts#appendPrepared, docs/decisions/0027-audit-events-built-on-the-append-thread.md):
  * the request thread sends plain drafts (the record, its resolved context, the event's id) and the
  * appender builds here, on its own thread on SQLite, the AuditEvents, their stamp and their index
  * rows. Everything that decides the event's content (id, lastUpdated, context, source) was decided

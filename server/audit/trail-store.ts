@@ -10,7 +10,7 @@ export type { AuditEventDraft } from './audit-entries.ts';
 
 /**
  * Where the trail's AuditEvents go (docs/decisions/0021-audit-writer-thread.md and
- * 0024-audit-events-built-on-the-append-thread.md): the drafts (record, context, id) and one
+ * 0027-audit-events-built-on-the-append-thread.md): the drafts (record, context, id) and one
  * lastUpdated go to the store's appender as plain data; the appender's preparer (audit-entries.ts)
  * builds each AuditEvent, stamps it as the first version of a new resource, checks it and builds
  * its index rows where the writing happens (on SQLite, the appender's own thread), so none of that
