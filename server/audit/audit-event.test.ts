@@ -13,37 +13,13 @@ import {
   RESTFUL_INTERACTION_SYSTEM,
   toAuditEvent,
 } from './audit-event.ts';
-import type { AuditEventContext } from './audit-event.ts';
 import { auditEventId } from './audit-event-id.ts';
 import { auditEventRows } from './audit-index-rows.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
-import type { AuditRecord } from './audit-record.ts';
 import { actionOf } from './audit-record.ts';
+import { AUDIT_SHAPES as SHAPES, auditRecord as record, patient } from '../../test/support/audit-shapes.ts';
 import { openTestStore, TEST_BASE_URL } from '../../test/support/repository-setup.ts';
 import type { TestStore } from '../../test/support/repository-setup.ts';
-
-const practitioner: AuditRecord['who'] = {
-  subject: 'acct-1',
-  kind: 'practitioner',
-  fhirUser: 'Practitioner/pr-1',
-  clientId: 'console',
-  practices: ['org-b', 'org-a'],
-};
-const patient: AuditRecord['who'] = { subject: 'acct-2', kind: 'patient', fhirUser: 'Person/pe-1', clientId: 'portal' };
-
-function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    at: '2025-01-02T03:04:05.678Z',
-    action: 'R',
-    interaction: 'read',
-    outcome: 200,
-    who: practitioner,
-    ip: '127.0.0.1',
-    requestId: 'req-1',
-    entity: 'Observation/o-1',
-    ...overrides,
-  };
-}
 
 describe('AuditEvent of a record', () => {
   let store: TestStore;
@@ -172,57 +148,6 @@ describe('AuditEvent of a record', () => {
     );
   });
 });
-
-/** Every kind of record the trail turns into an AuditEvent, with the contexts a request can give it. */
-const SHAPES: Array<[AuditRecord, AuditEventContext | undefined]> = [
-  record(),
-  record({ who: patient, entity: 'Patient/p-1' }),
-  record({ who: { subject: 'acct-3', kind: 'patient', fhirUser: 'Patient/p-9', clientId: 'portal' } }),
-  record({ who: { subject: 'acct-4', kind: 'related-person', fhirUser: 'RelatedPerson/rp-1', clientId: 'portal' } }),
-  record({
-    who: undefined,
-    outcome: 401,
-    ip: undefined,
-    requestId: undefined,
-    entity: undefined,
-    interaction: undefined,
-    action: 'E',
-  }),
-  record({
-    who: { subject: 'client-1', kind: 'system', clientId: 'client-1', practices: ['org-a'] },
-    interaction: 'search-type',
-    action: 'E',
-    entity: 'Observation',
-    query: 'patient=Patient/p-1&_count=10',
-  }),
-  record({
-    who: { subject: 'acct-9', clientId: 'app' },
-    interaction: 'operation',
-    operation: 'everything',
-    entity: 'Patient/p-1',
-    outcome: 500,
-    aborted: true,
-  }),
-  record({ interaction: 'transaction', action: 'E', entity: undefined, outcome: 200 }),
-  record({ query: 'x'.repeat(2048), queryTruncated: true, interaction: 'search-type', entity: 'Patient' }),
-  record({ ip: '::ffff:127.0.0.1', interaction: 'delete', action: 'D', entity: 'Observation/o-2' }),
-  record({ who: { subject: 'acct-5', clientId: 'console', fhirUser: 'Practitioner/pr-2' }, outcome: 406 }),
-  record({ at: '2025-01-02T03:04:05Z' }),
-  record({ at: '2025-01-02T04:04:05.6789+01:00' }),
-  record({ who: undefined, outcome: 401, count: 137, firstAt: '2025-01-02T03:04:00.000Z' }),
-  record({
-    who: { ...practitioner, practices: ['org-a'] } as AuditRecord['who'],
-    outcome: 429,
-    ip: undefined,
-    count: 1,
-    firstAt: '2025-01-02T03:04:05.000Z',
-  }),
-].flatMap((r): Array<[AuditRecord, AuditEventContext | undefined]> => [
-  [r, undefined],
-  [r, { targetOwner: 'org-a' }],
-  [r, { targetOwner: 'org-a', patients: ['p-1'] }],
-  [r, { targetOwner: 'org-c', patients: ['p-2', 'p-1', 'p-2'] }],
-]);
 
 describe('interaction of a request', () => {
   const cases: Array<[string, string, Partial<ReturnType<typeof auditTarget>>, string?]> = [

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
-import { OWNER_SYSTEM } from '../access/access-index.ts';
+import { OWNER_SYSTEM } from './audit-marks.ts';
 import type { AuditEventContext, AuditRecord, AuditWho } from './audit-record.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { COMPARTMENT_PARAM } from '../fhir/search/compartment-index.ts';
+import { COMPARTMENT_PARAM } from './audit-marks.ts';
 import type { IndexRow } from '../fhir/search/index-rows.ts';
 import { dateRange, normalizeString } from '../fhir/search/normalize.ts';
 

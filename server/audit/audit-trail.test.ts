@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AuditEvent, Observation, Patient } from '@medplum/fhirtypes';
-import { indexWithAccess, OWNER_SYSTEM } from '../access/access-index.ts';
-import type { FhirError } from '../fhir/outcomes.ts';
+import { OWNER_SYSTEM } from '../access/access-index.ts';
 import type { Repository } from '../storage/repository.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { auditEventId } from './audit-event-id.ts';
 import { AuditTrail } from './audit-trail.ts';
-import { trailStore } from './trail-store.ts';
+import { DEFAULT_SOURCE } from './audit-event.ts';
+import { isRefusal, trailStore } from './trail-store.ts';
+import type { AuditEventDraft } from './trail-store.ts';
 import { captureLog } from '../../test/support/capture-log.ts';
 import type { CapturedLog } from '../../test/support/capture-log.ts';
 import { eventually } from '../../test/support/eventually.ts';
@@ -41,6 +42,10 @@ function record(n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
 async function auditEvents(repo: Repository): Promise<AuditEvent[]> {
   const ids = await searchIds(repo, 'AuditEvent', {});
   return Promise.all(ids.map((id) => repo.read<AuditEvent>('AuditEvent', id)));
+}
+
+function draft(entry: AuditRecord): AuditEventDraft {
+  return { id: auditEventId(), record: entry, context: entry.context ?? {}, source: DEFAULT_SOURCE };
 }
 
 function requestIds(events: AuditEvent[]): string[] {
@@ -138,14 +143,10 @@ describe('AuditTrail', () => {
     assert.ok(Math.abs(ms - Date.now()) < 5000, 'the first 48 bits are the time in ms');
   });
 
-  it('trailStore writes AuditEvents without the validator, and refuses anything else, writing nothing', async () => {
-    const events = trailStore({
-      appender: store.engine.appender,
-      index: () => assert.fail("the direct rows serve the trail's events"),
-    });
+  it('trailStore writes AuditEvents without the validator, built on the append thread', async () => {
     const t = new AuditTrail({
       repo: store.repo,
-      store: events,
+      store: trailStore({ appender: store.engine.appender }),
       logger: log.logger,
       fhirBaseUrl: TEST_BASE_URL,
       clock,
@@ -156,16 +157,27 @@ describe('AuditTrail', () => {
     const [written] = await auditEvents(store.repo);
     assert.equal(written?.meta?.versionId, '1');
     assert.deepEqual(store.validator.issues(written as AuditEvent), [], 'a valid R4 AuditEvent as stored');
-    const valid = { ...(written as AuditEvent), id: auditEventId() };
-    await assert.rejects(
-      events.append([valid, { resourceType: 'Patient', id: auditEventId() } as unknown as AuditEvent], { maxMs: 100 }),
-      (err: FhirError) => err.status === 400,
-    );
-    await assert.rejects(
-      events.append([{ resourceType: 'AuditEvent', id: auditEventId() } as AuditEvent], { maxMs: 100 }),
-      (err: FhirError) => err.status === 400,
-    );
-    assert.equal((await auditEvents(store.repo)).length, 1, 'a refused append writes none of its events');
+  });
+
+  it('trailStore refuses a draft whose event it cannot index or is incomplete, writing nothing of the append', async () => {
+    const events = trailStore({ appender: store.engine.appender });
+    const good = draft(record(1));
+    for (const bad of [record(2, { at: 'yesterday' }), record(3, { at: undefined as unknown as string })]) {
+      await assert.rejects(events.append([good, draft(bad)], { maxMs: 100 }), (err: Error) => isRefusal(err));
+    }
+    assert.deepEqual(await auditEvents(store.repo), [], 'a refused append writes none of its events');
+  });
+
+  it('the real store drops the record it refuses alone, logged, and writes the rest of the batch', async () => {
+    const real = trailStore({ appender: store.engine.appender });
+    const t = new AuditTrail({ repo: store.repo, store: real, logger: log.logger, fhirBaseUrl: TEST_BASE_URL, clock });
+    trail = t;
+    for (let i = 0; i < 5; i++) t.record(record(i, i === 2 ? { at: 'not an instant' } : {}));
+    await t.flush();
+    assert.deepEqual(requestIds(await auditEvents(store.repo)), ['req-0', 'req-1', 'req-3', 'req-4']);
+    assert.equal(t.stats.written, 4);
+    assert.equal(t.stats.failures, 0, 'a refusal is not a store failure: nothing is retried');
+    assert.ok(log.lines.some((l) => /refused a record as invalid/.test(l.msg) && l.requestId === 'req-2'));
   });
 
   it('an id already in use fails the whole append, and the retry writes every record under new ids', async () => {
@@ -173,9 +185,9 @@ describe('AuditTrail', () => {
     t.record(record(1));
     await t.flush();
     const [first] = await auditEvents(store.repo);
-    const events = trailStore({ appender: store.engine.appender, index: (r) => indexWithAccess(r, TEST_BASE_URL) });
+    const events = trailStore({ appender: store.engine.appender });
     await assert.rejects(
-      events.append([{ ...(first as AuditEvent), id: auditEventId() }, first as AuditEvent], { maxMs: 100 }),
+      events.append([draft(record(2)), { ...draft(record(1)), id: first?.id as string }], { maxMs: 100 }),
       /written concurrently/,
     );
     assert.equal((await auditEvents(store.repo)).length, 1, 'nothing of the failed append is stored');

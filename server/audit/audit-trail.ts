@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Repository } from '../storage/repository.ts';
 import { isAggregated, RequestAggregates } from './audit-aggregates.ts';
 import { auditEventId } from './audit-event-id.ts';
-import { DEFAULT_SOURCE, toAuditEvent } from './audit-event.ts';
+import { DEFAULT_SOURCE } from './audit-event.ts';
 import type { AuditEventSource } from './audit-event.ts';
 import type { AuditRecord } from './audit-record.ts';
 import { targetContexts } from './audit-targets.ts';
@@ -263,7 +263,8 @@ export class AuditTrail {
   /**
    * The targets' owners and compartments (only records without a context need a read), then one
    * AuditEvent per record in one transaction of the store, which stops after maxTransactionMs of
-   * work: returns how many were written.
+   * work: returns how many were written. The events are built by the store's side
+   * (trail-store.ts, audit-entries.ts): what goes there is the record, its context and the id.
    *
    * Each AuditEvent gets a time-ordered id (auditEventId): its rows then land at the end of every
    * id-led b-tree (history, resources, the `_by_owner` indexes) instead of on random pages, which
@@ -272,8 +273,9 @@ export class AuditTrail {
    */
   async #writeEvents(batch: AuditRecord[]): Promise<number> {
     const contexts = await targetContexts(this.#repo, batch, this.#fhirBaseUrl);
-    const events = batch.map((entry, i) => ({ ...toAuditEvent(entry, this.#source, contexts[i]), id: auditEventId() }));
-    const written = await this.#store.append(events, { maxMs: this.#maxTransactionMs });
+    const source = this.#source;
+    const drafts = batch.map((record, i) => ({ id: auditEventId(), record, context: contexts[i] ?? {}, source }));
+    const written = await this.#store.append(drafts, { maxMs: this.#maxTransactionMs });
     this.#batches++;
     return written;
   }

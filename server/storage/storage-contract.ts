@@ -12,7 +12,10 @@ import { VersionedRepository } from './repository.ts';
 import type { Repository } from './repository.ts';
 import type { StorageEngine } from './storage-engine.ts';
 import { VersionConflictError } from './storage-engine.ts';
+import { AppendRefusedError } from './appender.ts';
 import type { AppendEntry } from './appender.ts';
+import { PATIENT_PREPARER } from '../../test/support/patient-preparer.ts';
+import type { PatientsMessage } from '../../test/support/patient-preparer.ts';
 import { statusOf as status } from '../../test/support/fhir-status.ts';
 
 /**
@@ -468,6 +471,12 @@ export function runStorageContract(name: string, target: ContractTarget, options
           engine.appender.append([entry(unique('fresh'), family), entry(taken, family)]),
           (err: Error) => err instanceof VersionConflictError,
         );
+        // Deeper in a longer append (on SQLite inside a group of entries written by multi-row INSERTs).
+        const before = Array.from({ length: 5 }, (_, i) => entry(unique(`f${i}`), family));
+        await assert.rejects(
+          engine.appender.append([...before, entry(taken, family), entry(unique('after'), family)]),
+          (err: Error) => err instanceof VersionConflictError && err.id === taken,
+        );
         assert.deepEqual(await ids('Patient', { family }), [taken]);
       });
 
@@ -494,6 +503,37 @@ export function runStorageContract(name: string, target: ContractTarget, options
         assert.equal(count, 20);
         assert.equal((await ids('Patient', { family })).length, 30);
         assert.equal(created.length, 10);
+      });
+
+      it('appendPrepared: the preparer builds the entries from a plain message (on SQLite, on the thread)', async () => {
+        const family = unique('Prepared');
+        const fresh = [unique('p1'), unique('p2')];
+        const message: PatientsMessage = { ids: fresh, family, lastUpdated: new Date().toISOString() };
+        assert.equal(await engine.appender.appendPrepared(PATIENT_PREPARER, message), 2);
+        assert.deepEqual(await ids('Patient', { family }), [...fresh].sort());
+        const read = await repo.read<Patient>('Patient', fresh[0] as string);
+        assert.deepEqual(read.name, [{ family }]);
+        assert.equal(read.meta?.lastUpdated, message.lastUpdated, 'what the sender decided, not the thread');
+      });
+
+      it('appendPrepared: a refusal rejects as itself, writing nothing; a missing preparer fails, and appends go on', async () => {
+        const taken = unique('refused');
+        await assert.rejects(
+          engine.appender.appendPrepared(PATIENT_PREPARER, {
+            ids: [taken],
+            family: 'refused',
+            lastUpdated: '2025-01-01T00:00:00.000Z',
+          }),
+          (err: Error) => err instanceof AppendRefusedError && /is refused/.test(err.message),
+        );
+        assert.deepEqual(await ids('Patient', { family: 'refused' }), []);
+        await assert.rejects(
+          engine.appender.appendPrepared(new URL('./no-such-preparer.ts', PATIENT_PREPARER).href, {}),
+          (err: Error) => !(err instanceof AppendRefusedError),
+        );
+        const family = unique('After');
+        const message: PatientsMessage = { ids: [unique('a')], family, lastUpdated: new Date().toISOString() };
+        assert.equal(await engine.appender.appendPrepared(PATIENT_PREPARER, message, { maxMs: 0 }), 1);
       });
     });
   });

@@ -3,6 +3,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AuditEvent, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { pino } from 'pino';
 import { indexWithAccess, OWNER_SYSTEM, tombstoneRows } from '../../server/access/access-index.ts';
+import { toAuditEvent } from '../../server/audit/audit-event.ts';
 import { AuditTrail } from '../../server/audit/audit-trail.ts';
 import { trailStore } from '../../server/audit/trail-store.ts';
 import type { TrailStore } from '../../server/audit/trail-store.ts';
@@ -206,11 +207,12 @@ function records(patients: string[]): (n: number) => AuditRecord {
  */
 function repositoryStore(repo: Repository, randomIds: boolean): TrailStore {
   return {
-    append: (events, { maxMs }) =>
+    append: (drafts, { maxMs }) =>
       repo.transaction(async (tx) => {
         const began = performance.now();
         let written = 0;
-        for (const event of events) {
+        for (const { id, record, context, source } of drafts) {
+          const event = { ...toAuditEvent(record, source, context), id };
           await (randomIds ? tx.create<AuditEvent>(event) : tx.update<AuditEvent>(event));
           written++;
           if (performance.now() - began >= maxMs) break;
@@ -238,9 +240,9 @@ function storeFor(variant: Variant, deps: RepositoryDeps, engine: RepositoryDeps
     case 'repository':
       return repositoryStore(new VersionedRepository({ ...deps, validate: () => undefined }), variant.randomIds);
     case 'in-process':
-      return trailStore({ appender: transactionAppender(engine), index: deps.index });
+      return trailStore({ appender: transactionAppender(engine) });
     case 'thread':
-      return trailStore({ appender: engine.appender, index: deps.index });
+      return trailStore({ appender: engine.appender });
   }
 }
 

@@ -32,6 +32,13 @@ import { startTreeServer } from './tree-server.ts';
  *   storage calls lose the trail's frames: the differential share above counts them); the
  *   middleware's is exact. Also the functions with the most self time.
  *
+ * With `--unwritten`, each round also runs **unwritten**: the trail on, but the SQLite appender
+ * answers at once without sending anything to its thread (a preload), so nothing is cloned, built
+ * there or written. The request thread's CPU then splits into the trail's own work on it
+ * (1 − off/unwritten: queueing, drafts or events, targets) and what the appends cost it indirectly
+ * (1 − unwritten/on: the clone, the reader's cache reset by every audit commit, the thread's
+ * competition for the cores).
+ *
  * The audit's share of the server's CPU = the trail's (differential) + the middleware's (profile).
  */
 const args = process.argv.slice(2);
@@ -40,6 +47,7 @@ const option = (name: string, fallback: number): number => {
   return at >= 0 ? Number(args.splice(at, 2)[1]) : fallback;
 };
 const ROUNDS = option('--rounds', 3);
+const UNWRITTEN = args.includes('--unwritten') ? (args.splice(args.indexOf('--unwritten'), 1), true) : false;
 const SECONDS = option('--seconds', 8);
 const trees = args.map((tree) => resolve(tree));
 if (!trees.length)
@@ -80,6 +88,20 @@ function auditOffPreload(tree: string, n: number): string {
 }
 const preloads = trees.map((tree, n) => auditOffPreload(tree, n));
 
+// The "unwritten" preloads: every append resolves at once, nothing reaches the append thread.
+function unwrittenPreload(tree: string, n: number): string {
+  const file = join(dataDir, `audit-unwritten-${n}.mjs`);
+  const appender = pathToFileURL(join(tree, 'server/storage/sqlite/thread-appender.ts')).href;
+  writeFileSync(
+    file,
+    `import { ThreadAppender } from ${JSON.stringify(appender)};\n` +
+      `ThreadAppender.prototype.append = async function (entries) { return entries.length; };\n` +
+      `ThreadAppender.prototype.appendPrepared = async function (_p, message) { return message.drafts.length; };\n`,
+  );
+  return file;
+}
+const unwrittenPreloads = trees.map((tree, n) => unwrittenPreload(tree, n));
+
 interface Run {
   requests: number;
   cpuMs: number;
@@ -88,15 +110,17 @@ interface Run {
   profile?: string;
 }
 
-async function run(n: number, mode: 'on' | 'off' | 'profile'): Promise<Run> {
+async function run(n: number, mode: 'on' | 'off' | 'unwritten' | 'profile'): Promise<Run> {
   const tree = trees[n] as string;
   const profileDir = mkdtempSync(join(dataDir, 'prof-'));
   const flags =
     mode === 'off'
       ? ['--import', preloads[n] as string]
-      : mode === 'profile'
-        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
-        : [];
+      : mode === 'unwritten'
+        ? ['--import', unwrittenPreloads[n] as string]
+        : mode === 'profile'
+          ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+          : [];
   const server = await startTreeServer(tree, { dataDir, port: PORT, nodeFlags: flags });
   const child = server.child;
   const token = await new BackendTokens(BASE, client).token();
@@ -207,6 +231,7 @@ const results = trees.map(() => ({
   off: [] as number[],
   share: [] as number[],
   mainShare: [] as number[],
+  ownShare: [] as number[],
 }));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [n, tree] of trees.entries()) {
@@ -220,10 +245,17 @@ for (let round = 0; round < ROUNDS; round++) {
     const mainA = on.mainCpuMs / on.requests;
     const mainB = off.mainCpuMs / off.requests;
     results[n]!.mainShare.push(1 - mainB / mainA);
+    let own = '';
+    if (UNWRITTEN) {
+      const unwritten = await run(n, 'unwritten');
+      const mainU = unwritten.mainCpuMs / unwritten.requests;
+      results[n]!.ownShare.push(1 - mainB / mainU);
+      own = `; unwritten ${(mainU * 1000).toFixed(0)} µs/req: own work ${(100 * (1 - mainB / mainU)).toFixed(1)} %, the appends' indirect cost ${(100 * (1 - mainU / mainA)).toFixed(1)} %`;
+    }
     console.log(
       `round ${round + 1} ${tree}: on ${Math.round(on.requests / SECONDS)} req/s, ${(a * 1000).toFixed(0)} µs CPU/req; ` +
         `off ${Math.round(off.requests / SECONDS)} req/s, ${(b * 1000).toFixed(0)} µs CPU/req; trail ${(100 * (1 - b / a)).toFixed(1)} %; ` +
-        `request thread ${(mainA * 1000).toFixed(0)} → ${(mainB * 1000).toFixed(0)} µs/req, trail ${(100 * (1 - mainB / mainA)).toFixed(1)} %`,
+        `request thread ${(mainA * 1000).toFixed(0)} → ${(mainB * 1000).toFixed(0)} µs/req, trail ${(100 * (1 - mainB / mainA)).toFixed(1)} %${own}`,
     );
   }
 }
@@ -232,7 +264,8 @@ for (const [n, tree] of trees.entries()) {
   console.log(
     `${tree}: median on ${(median(r.on) * 1000).toFixed(0)} µs/req, off ${(median(r.off) * 1000).toFixed(0)} µs/req, ` +
       `the trail's share (queue, AuditEvents, their writes) ${(100 * median(r.share)).toFixed(1)} % of the process, ` +
-      `${(100 * median(r.mainShare)).toFixed(1)} % of the request thread`,
+      `${(100 * median(r.mainShare)).toFixed(1)} % of the request thread` +
+      (UNWRITTEN ? `, of which its own work there ${(100 * median(r.ownShare)).toFixed(1)} %` : ''),
   );
 }
 for (const [n, tree] of trees.entries()) {

@@ -1,15 +1,13 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { indexWithAccess } from '../../server/access/access-index.ts';
 import { trailStore } from '../../server/audit/trail-store.ts';
-import type { TrailStore } from '../../server/audit/trail-store.ts';
+import type { AuditEventDraft, TrailStore } from '../../server/audit/trail-store.ts';
 import { badRequest } from '../../server/fhir/outcomes.ts';
-import { TEST_BASE_URL } from './repository-setup.ts';
 import type { TestStore } from './repository-setup.ts';
 
 /**
  * The trail's real store on a test store's engine (its appender: on SQLite, the writer thread),
  * counting appends, failing every append while `down` is set (as a store that cannot be reached
- * would) and refusing the appends that hold an AuditEvent whose request id is in `invalid` (as the
+ * would) and refusing the appends that hold a record whose request id is in `invalid` (as the
  * store's check refuses a malformed event).
  */
 export class TestTrailStore implements TrailStore {
@@ -19,15 +17,15 @@ export class TestTrailStore implements TrailStore {
   readonly #inner: TrailStore;
 
   constructor(store: Pick<TestStore, 'engine'>) {
-    this.#inner = trailStore({ appender: store.engine.appender, index: (r) => indexWithAccess(r, TEST_BASE_URL) });
+    this.#inner = trailStore({ appender: store.engine.appender });
   }
 
-  append(events: AuditEvent[], options: { maxMs: number }): Promise<number> {
+  append(drafts: AuditEventDraft[], options: { maxMs: number }): Promise<number> {
     this.appends++;
     if (this.down) return Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
-    if (events.some((event) => this.invalid.has(requestIdOf(event) ?? '')))
+    if (drafts.some((draft) => this.invalid.has(draft.record.requestId ?? '')))
       return Promise.reject(badRequest('invalid AuditEvent'));
-    return this.#inner.append(events, options);
+    return this.#inner.append(drafts, options);
   }
 }
 

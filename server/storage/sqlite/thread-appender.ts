@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { AppendRefusedError } from '../appender.ts';
 import type { Appender, AppendEntry } from '../appender.ts';
 import { VersionConflictError } from '../storage-engine.ts';
-import type { AppendReply, ThreadMessage } from './thread-messages.ts';
+import type { AppendReply, AppendRequest, ThreadMessage } from './thread-messages.ts';
 
 /**
  * The SQLite engine's appender (appender.ts): appends run on a worker thread with its own write
@@ -29,6 +30,15 @@ export class ThreadAppender implements Appender {
 
   append(entries: AppendEntry[], options: { maxMs?: number } = {}): Promise<number> {
     if (entries.length === 0) return Promise.resolve(0);
+    return this.#send(entries, options);
+  }
+
+  /** The thread imports the preparer (once) and builds the entries itself: only `message` is cloned. */
+  appendPrepared(preparer: string, message: unknown, options: { maxMs?: number } = {}): Promise<number> {
+    return this.#send({ preparer, message }, options);
+  }
+
+  #send(entries: AppendRequest['entries'], options: { maxMs?: number }): Promise<number> {
     const worker = (this.#worker ??= this.#start());
     const seq = ++this.#seq;
     return new Promise<number>((resolve, reject) => {
@@ -82,5 +92,6 @@ export class ThreadAppender implements Appender {
 
 function toError(error: NonNullable<AppendReply['error']>): Error {
   if (error.conflict) return new VersionConflictError(...error.conflict);
+  if (error.refused) return new AppendRefusedError(error.message);
   return Object.assign(new Error(error.message), error.errcode === undefined ? {} : { errcode: error.errcode });
 }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { AppendRefusedError, loadPreparer } from '../appender.ts';
 import type { AppendEntry } from '../appender.ts';
 import { VersionConflictError } from '../storage-engine.ts';
 import { SqliteSession } from './sqlite-session.ts';
@@ -8,7 +9,9 @@ import type { AppendReply, AppendRequest, ThreadMessage } from './thread-message
 /*
  * The SQLite appender's thread (thread-appender.ts starts it): its own write connection to the
  * store's file, one transaction per append request, answered after the COMMIT. The inserts, the
- * fsync of the COMMIT and any WAL checkpoint it triggers run here, not on the request thread.
+ * fsync of the COMMIT and any WAL checkpoint it triggers run here, not on the request thread; so
+ * does the building of the entries of a prepared append (appender.ts#appendPrepared: the preparer
+ * module is imported here once, and run before the transaction begins).
  *
  * It waits for the write lock by blocking (busy_timeout: this thread has nothing else to do); the
  * request thread's group committer never blocks on it (group-commit.ts).
@@ -19,6 +22,8 @@ import type { AppendReply, AppendRequest, ThreadMessage } from './thread-message
  * ~20 ms (group-commit.ts DEFAULT_LIMITS); a large transaction Bundle can hold it for seconds.
  */
 const LOCK_WAIT_MS = 30_000;
+/** Most entries written by one set of multi-row INSERTs: 16 AuditEvents are ~300 index rows. */
+const GROUP = 16;
 /** The append thread's page cache (KiB): it writes near the end of the b-trees (time-ordered ids) and needs less. */
 const CACHE_KIB = 65_536;
 
@@ -41,14 +46,18 @@ port.on('message', (message: ThreadMessage) => {
   });
 });
 
-async function append({ seq, entries, maxMs }: AppendRequest): Promise<AppendReply> {
+async function append({ seq, entries: sent, maxMs }: AppendRequest): Promise<AppendReply> {
+  let entries: AppendEntry[];
   try {
+    // Built before BEGIN: a refused message takes no lock, and the lock is held for the writes only.
+    entries = Array.isArray(sent) ? sent : (await loadPreparer(sent.preparer))(sent.message);
+    if (entries.length === 0) return { seq, written: 0 };
     db.exec('BEGIN IMMEDIATE');
   } catch (err) {
     return { seq, error: describe(err) };
   }
   try {
-    const written = await writeEntries(entries, maxMs);
+    const written = writeEntries(entries, maxMs);
     db.exec('COMMIT');
     return { seq, written };
   } catch (err) {
@@ -57,21 +66,31 @@ async function append({ seq, entries, maxMs }: AppendRequest): Promise<AppendRep
   }
 }
 
-async function writeEntries(entries: AppendEntry[], maxMs: number): Promise<number> {
+/**
+ * The entries in groups of growing size (1, 2, 4 … GROUP entries), each group in a few multi-row
+ * INSERTs (SqliteSession#writeFirstVersions), until `maxMs` of work: the first group is one entry so
+ * that a cap of 0 writes exactly one, as the appender's contract says.
+ */
+function writeEntries(entries: AppendEntry[], maxMs: number): number {
   const began = performance.now();
   let written = 0;
-  for (const { version, index } of entries) {
-    if (version.versionId !== '1')
-      throw new Error(`The appender writes first versions only, not version ${version.versionId}`);
-    await session.writeVersion(version, index);
-    written++;
+  let size = 1;
+  while (written < entries.length) {
+    const group = entries.slice(written, written + size);
+    for (const { version } of group)
+      if (version.versionId !== '1')
+        throw new Error(`The appender writes first versions only, not version ${version.versionId}`);
+    session.writeFirstVersions(group);
+    written += group.length;
     if (performance.now() - began >= maxMs) break;
+    size = Math.min(size * 2, GROUP);
   }
   return written;
 }
 
 function describe(err: unknown): AppendReply['error'] {
   if (err instanceof VersionConflictError) return { message: err.message, conflict: conflictOf(err) };
+  if (err instanceof AppendRefusedError) return { message: err.message, refused: true };
   const { message = String(err), errcode } = (err ?? {}) as { message?: string; errcode?: number };
   return { message, ...(typeof errcode === 'number' ? { errcode } : {}) };
 }
