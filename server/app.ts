@@ -94,7 +94,7 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
   // through the engine's appender (on SQLite, a thread of its own: decision 0021).
   const audit = new AuditTrail({
     repo,
-    store: trailStore({ appender: engine.appender, index: repoDeps.index }),
+    store: trailStore({ appender: engine.appender }),
     logger,
     fhirBaseUrl: config.fhirBaseUrl,
   });

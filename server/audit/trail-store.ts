@@ -1,6 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../fhir/outcomes.ts';
-import type { IndexRow } from '../fhir/search/index-rows.ts';
 import { AppendRefusedError } from '../storage/appender.ts';
 import type { Appender } from '../storage/appender.ts';
 import { AUDIT_ENTRIES_PREPARER } from './audit-entries.ts';
@@ -33,12 +31,6 @@ export interface TrailStore {
 
 export interface TrailStoreDeps {
   appender: Appender;
-  /**
-   * @deprecated Not used: the events are indexed by audit-index-rows.ts on the appender's side, and
-   * an event it does not know is refused (audit-entries.ts). Accepted until server/app.ts stops
-   * passing it.
-   */
-  index?: (resource: Resource) => IndexRow[];
   now?: () => Date;
 }
 
