@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const app = await createApp({ config, engine, logger, isShuttingDown: () => shuttingDown });
 
   if (config.seedDemo && (await storeIsEmpty(app.repo))) {
-    const seed = await seedDemoData(app.repo, app.accounts);
+    const seed = await seedDemoData(app.repo, app.accounts, engine.blobs);
     logger.info(
       { resources: seed.resources },
       'demo data loaded into the empty store (SEED_DEMO=false turns this off)',

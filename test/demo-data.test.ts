@@ -31,7 +31,7 @@ describe('demo data', () => {
 
   before(async () => {
     server = await startTestServer();
-    seed = await seedDemoData(server.repo, server.app.accounts);
+    seed = await seedDemoData(server.repo, server.app.accounts, server.engine.blobs);
   });
   after(() => server?.close());
 
@@ -56,10 +56,41 @@ describe('demo data', () => {
         ?.length ?? 0;
     const olivia = await tokenOf('olivia.smith');
     assert.equal(await count(olivia, 'Observation'), 3, "Harbourside's results by default, none of Northside's");
-    assert.equal(await count(olivia, 'DocumentReference'), 1, 'the one note shared with her');
-    assert.equal(await count(await tokenOf('amara.okafor'), 'DocumentReference'), 3, "the author's three notes");
-    assert.equal(await count(await tokenOf('lucas.moreau'), 'DocumentReference'), 1, 'the note shared with colleagues');
+    assert.equal(
+      await count(olivia, 'DocumentReference'),
+      3,
+      'the one note shared with her, the letter shared with her, the referral she sent',
+    );
+    assert.equal(
+      await count(await tokenOf('amara.okafor'), 'DocumentReference'),
+      5,
+      "the author's three notes and the two documents",
+    );
+    assert.equal(
+      await count(await tokenOf('lucas.moreau'), 'DocumentReference'),
+      3,
+      'the note shared with colleagues and the two documents (not notes: the practice’s)',
+    );
     assert.equal(await count(await tokenOf('sam.rivera'), 'Observation'), 1, "Northside's own result");
+  });
+
+  it("Olivia downloads Harbourside's letter; her own referral is new in Harbourside's inbox", async () => {
+    const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    const olivia = await tokenOf('olivia.smith');
+    const documents = (
+      await fhirFetch(`${server.fhirUrl}/DocumentReference?category:not=clinical-note`, as(olivia))
+    ).body.entry.map((e: any) => e.resource);
+    const letter = documents.find((d: any) => d.type?.text === 'Letter');
+    assert.ok(letter, 'the shared letter');
+    const download = await fetch(`${server.baseUrl}/fhir/R4/${letter.content[0].attachment.url}`, {
+      headers: { authorization: `Bearer ${olivia}`, accept: 'text/plain' },
+    });
+    assert.equal(download.status, 200);
+    assert.match(await download.text(), /Dear colleague/);
+    assert.match(download.headers.get('content-disposition') ?? '', /attachment/);
+    const referral = documents.find((d: any) => d.type?.text === 'Referral');
+    const tags = (referral?.meta?.tag ?? []).map((t: any) => `${t.system.split('/').pop()}|${t.code}`);
+    assert.ok(tags.includes('record-origin|patient') && !tags.includes('inbox|reviewed'), tags.join());
   });
 
   it('practitioners see their own practice only', async () => {

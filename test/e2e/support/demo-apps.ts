@@ -32,7 +32,7 @@ export async function startDemoApps(): Promise<DemoApps> {
   const build = async (app: string) => void (await run(process.execPath, [ng, 'build', app], { cwd: PROJECT_ROOT }));
   await buildChangedApps({ rootDir: PROJECT_ROOT, build, log: () => {} });
   const server = await startTestServer();
-  await seedDemoData(server.repo, server.app.accounts);
+  await seedDemoData(server.repo, server.app.accounts, server.engine.blobs);
   const browser = await launchChromium();
   const signInOn = async (page: Page, app: 'console' | 'portal', email: string) => {
     await page.goto(`${server.baseUrl}/${app}/`);
