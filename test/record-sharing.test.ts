@@ -178,14 +178,45 @@ describe('record sharing: what patients and colleagues see', () => {
       end: '2027-01-10T09:30:00Z',
       participant: [{ actor: subject, status: 'accepted' }],
     });
+    // Something the patient always sees (what they submitted) that points at every item: a forward
+    // `_include` from it must still leave out what is not shared.
+    ref.pointer = `DocumentReference/${
+      (
+        await server.repo.create({
+          resourceType: 'DocumentReference',
+          meta: {
+            tag: [
+              { system: OWNER_SYSTEM, code: practiceX },
+              { system: ORIGIN_SYSTEM, code: 'patient' },
+            ],
+          },
+          status: 'current',
+          subject,
+          description: 'My questions about my results',
+          context: {
+            related: ['note', 'noteContent', 'result', 'restricted', 'letter'].map((k) => ({ reference: ref[k] })),
+          },
+          content: [{ attachment: { contentType: 'text/plain', data: Buffer.from('Questions').toString('base64') } }],
+        } as Resource)
+      ).resource.id
+    }`;
   });
   after(() => server?.close());
 
-  /** Every path a patient-side caller could reach `reference` by: read, vread, search, _revinclude, $everything, history. */
+  /**
+   * Every path a patient-side caller could reach `reference` by: read, vread, search, _include (from
+   * what they submitted), _revinclude, $everything, history.
+   */
   async function reaches(who: Who, reference: string): Promise<Record<string, boolean>> {
     const [type, id] = reference.split('/') as [string, string];
     const searched = await fhirFetch(`${F()}/${type}?_id=${id}`, as(who));
     const included = await fhirFetch(`${F()}/Patient?_id=${ref.A!.split('/')[1]}&_revinclude=${type}:subject`, as(who));
+    const pointer = ref.pointer!.split('/')[1];
+    const pointed = await fhirFetch(
+      `${F()}/DocumentReference?_id=${pointer}&_include=DocumentReference:related`,
+      as(who),
+    );
+    assert.ok(bundleRefs(pointed.body).includes(ref.pointer!), `${who} sees what they submitted`);
     const everything = await fhirFetch(`${F()}/${ref.A}/$everything`, as(who));
     const history = await fhirFetch(`${F()}/${type}/_history?_count=1000`, as(who));
     // The current version: an earlier one written before the share is judged on its own content.
@@ -194,17 +225,27 @@ describe('record sharing: what patients and colleagues see', () => {
       read: (await status(who, reference)) === 200,
       vread: (await status(who, `${reference}/_history/${version}`)) === 200,
       search: bundleRefs(searched.body).includes(reference),
+      include: bundleRefs(pointed.body).includes(reference),
       revinclude: type !== 'Binary' && bundleRefs(included.body).includes(reference),
       everything: bundleRefs(everything.body).includes(reference),
       history: bundleRefs(history.body).includes(reference),
     };
   }
-  const nowhere = { read: false, vread: false, search: false, revinclude: false, everything: false, history: false };
+  const nowhere = {
+    read: false,
+    vread: false,
+    search: false,
+    include: false,
+    revinclude: false,
+    everything: false,
+    history: false,
+  };
   const everywhere = (type: string) => ({
     ...nowhere,
     read: true,
     vread: true,
     search: true,
+    include: true,
     revinclude: type !== 'Binary',
     everything: true,
     history: true,
