@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import { MINOR_PROXY_AGE_URL } from '../server/access/grants/family-terms.ts';
 import { OWNER_SYSTEM } from '../server/access/access-index.ts';
 import {
-  MAX_CRISIS_TEXT,
   PATIENT_INVITATIONS_URL,
   PATIENT_UPDATES_URL,
   PORTAL_CONTACT_URL,
@@ -14,6 +13,8 @@ import { NOTE_SHARING_URL, SHARING_DEFAULT_URL } from '../server/access/record-s
 import { buildWorld, fhirFetch } from './escalation/world.ts';
 import type { World } from './escalation/world.ts';
 
+/** portal-crisis-text's `maxLength` (fhir-profiles/structure-definitions/portal-crisis-text.json). */
+const MAX_CRISIS_TEXT = 2000;
 /**
  * The practice settings "Patient portal and clinical sharing" (issue #13, decision 0026) over HTTP:
  * an administrator saves them with one update of the practice's Organization; hostile values are

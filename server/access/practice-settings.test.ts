@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Organization } from '@medplum/fhirtypes';
+import type { ContactPoint, Organization } from '@medplum/fhirtypes';
 import { describe, it } from 'node:test';
 import {
   invitationsEnabled,
@@ -7,9 +7,11 @@ import {
   PATIENT_UPDATES_URL,
   patientUpdateMode,
   PORTAL_CONTACT_URL,
+  PORTAL_CRISIS_TEXT_URL,
   settingsFingerprint,
   settingsIssues,
 } from './practice-settings.ts';
+import { SHARING_DEFAULT_URL } from './record-sharing.ts';
 
 const org = (extension: Organization['extension']): Organization => ({ resourceType: 'Organization', extension });
 
@@ -40,23 +42,30 @@ describe('practice settings (practice-settings.ts)', () => {
     assert.notEqual(settingsFingerprint(org([a])), settingsFingerprint(org([{ ...a, valueCode: 'review' }])));
   });
 
-  it('issues name the extension and the value in error, and leave other extensions alone', () => {
+  it('issues say what the definitions cannot (blank text, contact extras, a category twice), with their path, and leave other extensions alone', () => {
     assert.deepEqual(settingsIssues(org([{ url: 'https://elsewhere.example/x', valueInteger: 1 }])), []);
-    const [issue] = settingsIssues(
+    const issues = settingsIssues(
       org([
         { url: 'x', valueString: 'y' },
-        { url: PATIENT_UPDATES_URL, valueCode: 'x' },
+        { url: PORTAL_CRISIS_TEXT_URL, valueString: '  ' },
+        { url: PORTAL_CONTACT_URL, valueContactPoint: { system: 'phone', value: ' ', period: {} } as ContactPoint },
+        { url: SHARING_DEFAULT_URL, valueCode: 'results' },
+        { url: SHARING_DEFAULT_URL, valueCode: 'results' },
       ]),
     );
-    assert.deepEqual(issue?.expression, ['Organization.extension[1].valueCode']);
-    assert.match(issue?.details?.text ?? '', /patient-updates: must be one of: disabled, notify, automatic, review/);
-    const contacts = Array.from({ length: 11 }, (_, i) => ({
-      url: PORTAL_CONTACT_URL,
-      valueContactPoint: { system: 'phone' as const, value: String(i) },
-    }));
     assert.deepEqual(
-      settingsIssues(org(contacts)).map((i) => i.expression?.[0]),
-      ['Organization.extension[10]'],
+      issues.map((i) => [i.expression?.[0], i.details?.text]),
+      [
+        ['Organization.extension[1].valueString', 'portal-crisis-text: must not be blank'],
+        [
+          'Organization.extension[2].valueContactPoint',
+          'portal-contact: may only have system, value, use and rank (not period)',
+        ],
+        ['Organization.extension[2].valueContactPoint', 'portal-contact: needs a value'],
+        ['Organization.extension[4]', 'record-sharing-default: each category may appear once'],
+      ],
     );
+    // Types, codes, ranges and counts are the validator's (decision 0025), not repeated here.
+    assert.deepEqual(settingsIssues(org([{ url: PATIENT_UPDATES_URL, valueCode: 'sometimes' }])), []);
   });
 });

@@ -1,6 +1,5 @@
 import type { ContactPoint, Extension, Organization, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { MINOR_PROXY_AGE_URL } from './grants/family-terms.ts';
-import { SHARING_CATEGORIES } from '../fhir/record-categories.ts';
 import { NOTE_SHARING_URL, SHARING_DEFAULT_URL } from './record-sharing.ts';
 
 /**
@@ -25,67 +24,21 @@ export const PORTAL_CRISIS_TEXT_URL = `${BASE}/portal-crisis-text`;
 export const PATIENT_UPDATE_MODES = ['disabled', 'notify', 'automatic', 'review'] as const;
 export type PatientUpdateMode = (typeof PATIENT_UPDATE_MODES)[number];
 
-/** Longest crisis / after-hours text, and longest contact value (characters). */
-export const MAX_CRISIS_TEXT = 2000;
-export const MAX_CONTACT_VALUE = 200;
-/** Most contact details one practice lists. */
-export const MAX_CONTACTS = 10;
-const CONTACT_SYSTEMS = new Set(['phone', 'fax', 'email', 'pager', 'url', 'sms', 'other']);
-
-/** What one setting's extension must carry: its value[x] key, how many, and what a value may be. */
-interface SettingRule {
-  valueKey: keyof Extension;
-  repeats: number;
-  /** A problem with the value, in words; undefined when it is fine. */
-  check(value: unknown): string | undefined;
-}
-
-const isBoolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-const oneOf = (codes: readonly string[]) => (v: unknown) =>
-  typeof v === 'string' && codes.includes(v) ? undefined : `must be one of: ${codes.join(', ')}`;
-
-const RULES: Readonly<Record<string, SettingRule>> = {
-  [SHARING_DEFAULT_URL]: {
-    valueKey: 'valueCode',
-    repeats: SHARING_CATEGORIES.length,
-    check: oneOf(SHARING_CATEGORIES),
-  },
-  [NOTE_SHARING_URL]: { valueKey: 'valueBoolean', repeats: 1, check: isBoolean },
-  [MINOR_PROXY_AGE_URL]: {
-    valueKey: 'valueUnsignedInt',
-    repeats: 1,
-    check: (v) =>
-      Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 25
-        ? undefined
-        : 'must be a whole number of years from 1 to 25',
-  },
-  [PATIENT_INVITATIONS_URL]: { valueKey: 'valueBoolean', repeats: 1, check: isBoolean },
-  [PATIENT_UPDATES_URL]: { valueKey: 'valueCode', repeats: 1, check: oneOf(PATIENT_UPDATE_MODES) },
-  [PORTAL_CONTACT_URL]: { valueKey: 'valueContactPoint', repeats: MAX_CONTACTS, check: contactProblem },
-  [PORTAL_CRISIS_TEXT_URL]: {
-    valueKey: 'valueString',
-    repeats: 1,
-    check: (v) =>
-      typeof v === 'string' && v.trim() !== '' && v.length <= MAX_CRISIS_TEXT
-        ? undefined
-        : `must be text of 1 to ${MAX_CRISIS_TEXT} characters`,
-  },
-};
-
-/** The extension URLs of the practice settings. */
-export const SETTINGS_URLS: ReadonlySet<string> = new Set(Object.keys(RULES));
-
-function contactProblem(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be a contact point';
-  const { system, value, ...rest } = v as ContactPoint & Record<string, unknown>;
-  const extra = Object.keys(rest).filter((k) => k !== 'use' && k !== 'rank');
-  if (extra.length) return `may only have system, value, use and rank (not ${extra.join(', ')})`;
-  if (typeof system !== 'string' || !CONTACT_SYSTEMS.has(system))
-    return `system must be one of: ${[...CONTACT_SYSTEMS].join(', ')}`;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_CONTACT_VALUE)
-    return `value must be text of 1 to ${MAX_CONTACT_VALUE} characters`;
-  return undefined;
-}
+/**
+ * The settings' extension URLs. What a well-formed value is (type, codes, range, length, how many)
+ * is said once, by their definitions in fhir-profiles/structure-definitions/, and enforced on every
+ * write by the validator (server/fhir/validation/extensions.ts, decision 0025) before any access
+ * check; `settingsIssues` adds only what a definition cannot say.
+ */
+export const SETTINGS_URLS: ReadonlySet<string> = new Set([
+  SHARING_DEFAULT_URL,
+  NOTE_SHARING_URL,
+  MINOR_PROXY_AGE_URL,
+  PATIENT_INVITATIONS_URL,
+  PATIENT_UPDATES_URL,
+  PORTAL_CONTACT_URL,
+  PORTAL_CRISIS_TEXT_URL,
+]);
 
 /** The settings extensions of an Organization, in a form two versions can be compared by. */
 export function settingsFingerprint(organization: Organization | undefined): string {
@@ -108,50 +61,44 @@ function canonical(value: unknown): string {
 }
 
 /**
- * What is wrong with the settings extensions of an Organization about to be stored, one issue per
- * problem with its path (`Organization.extension[3].valueCode`); none when all are well formed.
- * Other extensions are not this module's.
+ * What the settings' definitions cannot say about an Organization about to be stored, one issue per
+ * problem with its path: text that is only blanks (crisis text, a contact's value), a contact point
+ * with more than system, value, use and rank (the portal shows those), a sharing category listed
+ * twice (a mistake the page never makes, not a stronger default). Types, codes, ranges, lengths and
+ * counts are the validator's (see SETTINGS_URLS).
  */
 export function settingsIssues(organization: Organization): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  const seen = new Map<string, number>();
+  const problem = (text: string, where: string) =>
+    issues.push({ severity: 'error', code: 'invalid', details: { text }, expression: [where] });
   const extensions: unknown = organization.extension;
   if (!Array.isArray(extensions)) return issues;
+  const categories = new Set<unknown>();
   extensions.forEach((raw: unknown, i) => {
-    const ext = raw as Extension;
-    const rule = typeof ext?.url === 'string' && Object.hasOwn(RULES, ext.url) ? RULES[ext.url] : undefined;
-    if (!rule) return;
+    const ext = (raw ?? {}) as Extension;
     const path = `Organization.extension[${i}]`;
-    const name = ext.url.slice(BASE.length + 1);
-    const count = (seen.get(ext.url) ?? 0) + 1;
-    seen.set(ext.url, count);
-    const problem = (text: string, where = path) =>
-      issues.push({ severity: 'error', code: 'invalid', details: { text: `${name}: ${text}` }, expression: [where] });
-    const valueKeys = Object.keys(ext).filter((k) => k.startsWith('value'));
-    const others = Object.keys(ext).filter((k) => k !== 'url' && k !== 'id' && !k.startsWith('value'));
-    if (others.length) problem(`may not have ${others.join(', ')}`);
-    if (valueKeys.length !== 1 || valueKeys[0] !== rule.valueKey) {
-      problem(`needs exactly one ${rule.valueKey}${valueKeys.length ? ` (not ${valueKeys.join(', ')})` : ''}`);
-      return;
+    if (ext.url === PORTAL_CRISIS_TEXT_URL && typeof ext.valueString === 'string' && !ext.valueString.trim())
+      problem('portal-crisis-text: must not be blank', `${path}.valueString`);
+    if (ext.url === PORTAL_CONTACT_URL && ext.valueContactPoint) {
+      const contact = ext.valueContactPoint as ContactPoint & Record<string, unknown>;
+      const extra = Object.keys(contact).filter((k) => !CONTACT_KEYS.has(k));
+      if (extra.length)
+        problem(
+          `portal-contact: may only have system, value, use and rank (not ${extra.join(', ')})`,
+          `${path}.valueContactPoint`,
+        );
+      if (typeof contact.value !== 'string' || !contact.value.trim())
+        problem('portal-contact: needs a value', `${path}.valueContactPoint`);
     }
-    const wrong = rule.check((ext as unknown as Record<string, unknown>)[rule.valueKey]);
-    if (wrong) problem(wrong, `${path}.${rule.valueKey}`);
-    if (count === rule.repeats + 1)
-      problem(rule.repeats === 1 ? 'may appear once' : `may appear at most ${rule.repeats} times`);
+    if (ext.url === SHARING_DEFAULT_URL) {
+      if (categories.has(ext.valueCode)) problem('record-sharing-default: each category may appear once', path);
+      categories.add(ext.valueCode);
+    }
   });
-  // Each category once: a repeated one is a mistake the page never makes, not a stronger default.
-  const categories = extensions
-    .filter((e: Extension) => e?.url === SHARING_DEFAULT_URL)
-    .map((e: Extension) => e.valueCode);
-  if (new Set(categories).size !== categories.length)
-    issues.push({
-      severity: 'error',
-      code: 'invalid',
-      details: { text: 'record-sharing-default: each category may appear once' },
-      expression: ['Organization.extension'],
-    });
   return issues;
 }
+
+const CONTACT_KEYS: ReadonlySet<string> = new Set(['system', 'value', 'use', 'rank']);
 
 /** Whether the practice lets its staff invite patients to the portal (absent: no). */
 export function invitationsEnabled(practice: Organization | undefined): boolean {
