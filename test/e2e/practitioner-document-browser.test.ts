@@ -11,7 +11,7 @@ import { minimalPdf } from './support/minimal-pdf.ts';
 /**
  * Issue #12 ("practitioners upload letters and results for the patient and may share them") through
  * both of our apps in headless Chromium, on the demo data: Dr Okafor uploads a PDF letter from Olivia
- * Smith's chart in the console; Olivia's "My health record" does not list it; Dr Okafor turns its
+ * Smith's chart in the console and previews it (pdf.js draws it onto a canvas); Olivia's "My health record" does not list it; Dr Okafor turns its
  * "Shared with patient" switch on; after a reload the portal lists it under Harbourside, and the file
  * Olivia downloads has the uploaded file's SHA-256.
  *
@@ -78,6 +78,28 @@ describe('a document the practice uploads reaches the patient only once shared',
     await item.getByText(fileName, { exact: true }).waitFor();
     const shareSwitch = item.getByRole('switch', { name: `Share ${fileName} with the patient` });
     assert.equal(await shareSwitch.getAttribute('aria-checked'), 'false', 'not shared by default');
+
+    // Its preview: pdf.js, loaded with the preview, draws page 1 onto a canvas in the console (no
+    // frame, no plugin). The canvas says which page it has drawn once drawing has finished; then its
+    // pixels are read: pdf.js paints the page white, so a drawn canvas has opaque pixels and an
+    // undrawn one none.
+    const preview = item.getByRole('button', { name: `Preview ${fileName}`, exact: true });
+    await preview.click();
+    await item.getByText('Page 1 of 1', { exact: true }).waitFor();
+    const canvas = item.locator('canvas[data-drawn-page="1"]');
+    await canvas.waitFor();
+    assert.equal(await canvas.getAttribute('aria-label'), `Page 1 of 1 of ${fileName}`);
+    // An expression, not a function: the server's tsconfig has no DOM types for a callback's argument.
+    const drawn = (await practice.evaluate(
+      `(() => { const c = document.querySelector('canvas[data-drawn-page="1"]');
+         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+         for (let i = 3; i < d.length; i += 4) if (d[i] === 255) n++; return { n, w: c.width, h: c.height }; })()`,
+    )) as { n: number; w: number; h: number };
+    assert.ok(drawn.w > 0 && drawn.h > 0, 'the canvas has a size');
+    assert.equal(drawn.n, drawn.w * drawn.h, 'every pixel of the page is drawn');
+    assert.equal(await item.locator('iframe, embed, object').count(), 0, 'no frame or plugin');
+    await preview.click();
+    await canvas.waitFor({ state: 'detached' });
 
     // 2. The portal: Olivia's record does not list it.
     const portal = await signIn('portal', 'olivia.smith@demo.example.org');

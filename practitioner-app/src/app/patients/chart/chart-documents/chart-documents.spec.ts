@@ -10,6 +10,7 @@ import type { DocumentReference } from '@web-shared/fhir';
 import { NOTE_CATEGORY_SYSTEM, ORIGIN_SYSTEM, SHARING_SYSTEM } from '../chart-types';
 import { By } from '@angular/platform-browser';
 import { ChartUpload } from '../chart-upload/chart-upload';
+import { PdfViewer } from '../pdf-viewer/pdf-viewer';
 import { ChartDocuments } from './chart-documents';
 
 @Injectable()
@@ -136,15 +137,22 @@ describe('ChartDocuments', () => {
     expect(page.querySelector('.viewer')).toBeNull();
   });
 
-  it('previews a PDF in an iframe sandboxed without scripts or same-origin', () => {
+  it('previews a PDF in the console’s own PDF viewer, typed as PDF whatever the response said, never in a frame', () => {
     create([letter]);
     previewButton(rows()[0]!)!.click();
     http.expectOne('/fhir/R4/Binary/b1').flush(new Blob(['%PDF-1.7'], { type: 'text/html' }));
     fixture.detectChanges();
-    const frame = rows()[0]!.querySelector<HTMLIFrameElement>('.viewer iframe')!;
-    expect(frame.getAttribute('sandbox')).toBe('');
-    expect(frame.src).toMatch(/^blob:/);
-    expect(frame.title).toBe('Preview of letter.pdf');
+    const viewer = fixture.debugElement.query(By.directive(PdfViewer)).componentInstance as PdfViewer;
+    expect(viewer.data().type).toBe('application/pdf');
+    expect(viewer.file()).toBe('letter.pdf');
+    expect(page.querySelector('iframe, embed, object')).toBeNull();
+    // The viewer's "Download" (offered when the PDF cannot be drawn) downloads this document.
+    viewer.downloadRequested.emit();
+    http.expectOne('/fhir/R4/Binary/b1').flush(new Blob(['%PDF-1.7']));
+    expect(saver.saved).toEqual(['letter.pdf']);
+    previewButton(rows()[0]!)!.click();
+    fixture.detectChanges();
+    expect(page.querySelector('pc-pdf-viewer')).toBeNull();
   });
 
   it('downloads a document under its title', () => {

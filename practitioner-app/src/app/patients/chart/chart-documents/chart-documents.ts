@@ -3,7 +3,6 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
-import { DomSanitizer, type SafeResourceUrl } from '@angular/platform-browser';
 import { type DocumentReference, errorMessages } from '@web-shared/fhir';
 import { BlobSaver } from '../../../documents/blob-saver';
 import { contentErrorMessages, DocumentApi } from '../../../documents/document-api';
@@ -20,6 +19,7 @@ import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
 import { ShareSwitch } from '../share-switch/share-switch';
 import { ChartUpload } from '../chart-upload/chart-upload';
+import { PdfViewer } from '../pdf-viewer/pdf-viewer';
 import { formatFhirDate, isShared, sharedByDefault } from '../chart-model';
 import type { ChartItem } from '../chart-types';
 
@@ -36,15 +36,13 @@ interface DocumentRow {
   preview: 'image' | 'pdf' | undefined;
 }
 
-/** The open preview: an object URL of bytes fetched by the console, shown as an image or a sandboxed PDF. */
-interface Preview {
-  id: string;
-  kind: 'image' | 'pdf';
-  file: string;
-  objectUrl: string;
-  /** The same URL for the iframe, which Angular only binds as a trusted resource URL. */
-  frameUrl: SafeResourceUrl | null;
-}
+/**
+ * The open preview of bytes fetched by the console: an image from an object URL, or a PDF drawn onto
+ * canvases by pdf.js (PdfViewer; Chromium shows no PDF in a sandboxed iframe).
+ */
+type Preview =
+  | { id: string; kind: 'image'; file: string; objectUrl: string }
+  | { id: string; kind: 'pdf'; file: string; data: Blob };
 
 /**
  * The chart's documents: the patient's DocumentReferences other than clinical notes (uploads by the
@@ -54,7 +52,7 @@ interface Preview {
  */
 @Component({
   selector: 'pc-chart-documents',
-  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, ShareSwitch, ShowMore],
+  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, PdfViewer, ShareSwitch, ShowMore],
   templateUrl: './chart-documents.html',
   styleUrl: './chart-documents.css',
 })
@@ -69,7 +67,6 @@ export class ChartDocuments {
   private readonly api = inject(DocumentApi);
   private readonly chartApi = inject(ChartApi);
   private readonly saver = inject(BlobSaver);
-  private readonly sanitizer = inject(DomSanitizer);
   private readonly destroyRef = inject(DestroyRef);
 
   protected readonly documents = signal<DocumentReference[]>([]);
@@ -174,8 +171,9 @@ export class ChartDocuments {
   }
 
   /**
-   * Fetches the bytes and shows them from an object URL. The Blob is re-typed with the stored type,
-   * which is one of PREVIEW_TYPES, so the viewer never gets HTML or SVG whatever the response said.
+   * Fetches the bytes and shows them: an image from an object URL, a PDF in PdfViewer. The Blob is
+   * re-typed with the stored type, which is one of PREVIEW_TYPES, so the <img> never gets HTML or SVG
+   * whatever the response said.
    */
   protected openPreview(row: DocumentRow): void {
     const kind = row.preview;
@@ -190,11 +188,12 @@ export class ChartDocuments {
         next: (blob) => {
           this.busy.set(false);
           this.closePreview();
-          const objectUrl = URL.createObjectURL(new Blob([blob], { type }));
-          // Trusted only because the URL is a blob: this component has just created from checked bytes,
-          // and the iframe is sandboxed without scripts or same-origin.
-          const frameUrl = kind === 'pdf' ? this.sanitizer.bypassSecurityTrustResourceUrl(objectUrl) : null;
-          this.preview.set({ id: row.id, kind, file: row.file, objectUrl, frameUrl });
+          const data = new Blob([blob], { type });
+          this.preview.set(
+            kind === 'pdf'
+              ? { id: row.id, kind, file: row.file, data }
+              : { id: row.id, kind, file: row.file, objectUrl: URL.createObjectURL(data) },
+          );
         },
         error: (error: unknown) => {
           this.busy.set(false);
@@ -206,7 +205,7 @@ export class ChartDocuments {
   protected closePreview(): void {
     const open = this.preview();
     if (!open) return;
-    URL.revokeObjectURL(open.objectUrl);
+    if (open.kind === 'image') URL.revokeObjectURL(open.objectUrl);
     this.preview.set(null);
   }
 
