@@ -34,8 +34,8 @@ const IDLE: State = { user: null, status: 'idle', practices: [], errors: [] };
  * (`GET /fhir/R4/PractitionerRole?practitioner=<id>&_include=PractitionerRole:organization`): the
  * included Organizations are the practices; a role coded `practice-role|admin` makes the practitioner
  * an administrator of that practice. Read once per signed-in user and shared by the toolbar, the
- * "Launch app" menus and the "Connected apps" page. Admin status here only decides what the UI
- * offers; the server decides what is allowed (and answers 403 otherwise).
+ * "Launch app" menus and the administrators' pages (through AdminPracticeChoice). Admin status here
+ * only decides what the UI offers; the server decides what is allowed (and answers 403 otherwise).
  */
 @Injectable({ providedIn: 'root' })
 export class PracticeService {

@@ -1,7 +1,30 @@
 // Test support for specs only (nothing in the app imports this file).
-import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+import { HttpTestingController, type TestRequest } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { MATERIAL_ANIMATIONS } from '@angular/material/core';
+import { provideRouter } from '@angular/router';
+import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
 import type { Bundle, Organization, PractitionerRole } from '@web-shared/fhir';
+import { AUTH_OPTIONS } from '../app.config';
 import { PRACTICE_ADMIN_CODE, PRACTICE_ROLE_SYSTEM } from './practice.service';
+
+/**
+ * The TestBed of a spec of a practitioner's page: the console's HTTP client and auth under test, a
+ * router, no animations, signed in as Practitioner/p1 with the access token `access-1`. Returns the
+ * HttpTestingController to answer requests with.
+ */
+export function setUpPractitionerTestBed(): HttpTestingController {
+  TestBed.configureTestingModule({
+    providers: [
+      provideAuthHttpTesting(AUTH_OPTIONS),
+      provideRouter([]),
+      { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
+    ],
+  });
+  const http = TestBed.inject(HttpTestingController);
+  signInForTest({ access_token: 'access-1' }, 'Practitioner/p1');
+  return http;
+}
 
 export interface TestMembership {
   id: string;

@@ -1,20 +1,16 @@
-import { HttpTestingController } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { Clipboard } from '@angular/cdk/clipboard';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { MatButtonHarness } from '@angular/material/button/testing';
-import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
-import { provideRouter } from '@angular/router';
 import type { Observable } from 'rxjs';
-import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
-import { AUTH_OPTIONS } from '../../app.config';
 import {
-  expectPracticesRequest,
   flushPractices,
   operationOutcome,
+  setUpPractitionerTestBed,
   type TestMembership,
 } from '../../practices/practices-testing';
 import type { RegisteredClient } from '../practice-apps-api';
@@ -53,15 +49,7 @@ describe('ConnectedApps', () => {
   let page: HTMLElement;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({
-      providers: [
-        provideAuthHttpTesting(AUTH_OPTIONS),
-        provideRouter([]),
-        { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
-      ],
-    });
-    http = TestBed.inject(HttpTestingController);
-    signInForTest({ access_token: 'access-1' }, 'Practitioner/p1');
+    http = setUpPractitionerTestBed();
   });
 
   afterEach(() => http.verify());
@@ -169,25 +157,7 @@ describe('ConnectedApps', () => {
     expect(rowTexts()).toEqual(['Growth charts']);
   });
 
-  it('says when the practices cannot be read, and reads them again on request', async () => {
-    fixture = TestBed.createComponent(ConnectedApps);
-    page = fixture.nativeElement;
-    await fixture.whenStable();
-    expectPracticesRequest(http).flush(operationOutcome('Search failed', 'exception'), {
-      status: 500,
-      statusText: 'Error',
-    });
-    await fixture.whenStable();
-    expect(page.querySelector('[role=alert]')?.textContent).toContain('Search failed');
-    button('Try again')!.click();
-    flushPractices(http, [{ id: 'o1', name: 'Riverside', admin: true }]);
-    await fixture.whenStable();
-    http.expectOne('/api/practices/o1/clients').flush([]);
-    await fixture.whenStable();
-    expect(page.querySelector('.empty')?.textContent).toContain('No apps are registered for Riverside yet.');
-  });
-
-  it('offers a practice selector when the practitioner administers several practices', async () => {
+  it('lists the apps of the practice picked, among several administered, closing the register form', async () => {
     await open([
       { id: 'o1', name: 'Riverside', admin: true },
       { id: 'o2', name: 'Hilltop', admin: true },
@@ -196,13 +166,17 @@ describe('ConnectedApps', () => {
     // Sorted by name: Hilltop first.
     http.expectOne('/api/practices/o2/clients').flush([nightly]);
     await fixture.whenStable();
-    const select = await TestbedHarnessEnvironment.loader(fixture).getHarness(MatSelectHarness);
-    await select.open();
-    expect(await Promise.all((await select.getOptions()).map((o) => o.getText()))).toEqual(['Hilltop', 'Riverside']);
+    button('Register app')!.click();
+    await fixture.whenStable();
+    expect(page.querySelector('pc-register-app-form')).not.toBeNull();
+    const select = await TestbedHarnessEnvironment.loader(fixture).getHarness(
+      MatSelectHarness.with({ selector: '.practice-select mat-select' }),
+    );
     await select.clickOptions({ text: 'Riverside' });
     http.expectOne('/api/practices/o1/clients').flush([growth]);
     await fixture.whenStable();
     expect(rowTexts()).toEqual(['Growth charts']);
+    expect(page.querySelector('pc-register-app-form')).toBeNull();
   });
 
   describe('deleting', () => {

@@ -1,16 +1,15 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { Component, computed, DestroyRef, effect, inject, signal, untracked } from '@angular/core';
+import { Component, DestroyRef, effect, inject, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { Clipboard } from '@angular/cdk/clipboard';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
-import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { MatSelectModule } from '@angular/material/select';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { filter, map, type Observable, type Subscription, switchMap } from 'rxjs';
 import { errorMessages } from '@web-shared/fhir';
-import { PracticeService } from '../../practices/practice.service';
+import { AdminPracticeChoice } from '../../practices/admin-practice-choice';
+import { AdminPracticePicker } from '../../practices/admin-practice-picker/admin-practice-picker';
 import { ConfirmDialog, type ConfirmDialogData } from '../confirm-dialog/confirm-dialog';
 import { type ClientKind, PracticeAppsApi, type RegisteredClient } from '../practice-apps-api';
 import { RegisterAppForm, type RegisteredEvent } from '../register-app-form/register-app-form';
@@ -33,29 +32,20 @@ const KIND_LABELS: Record<ClientKind, string> = {
  */
 @Component({
   selector: 'pc-connected-apps',
-  imports: [MatButtonModule, MatFormFieldModule, MatProgressBarModule, MatSelectModule, RegisterAppForm],
+  imports: [AdminPracticePicker, MatButtonModule, MatProgressBarModule, RegisterAppForm],
   templateUrl: './connected-apps.html',
   styleUrl: './connected-apps.css',
 })
 export class ConnectedApps {
-  private readonly practices = inject(PracticeService);
   private readonly api = inject(PracticeAppsApi);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   private readonly clipboard = inject(Clipboard);
   private readonly destroyRef = inject(DestroyRef);
 
-  protected readonly practicesStatus = this.practices.status;
-  protected readonly practicesErrors = this.practices.errors;
-  protected readonly adminPractices = this.practices.adminPractices;
-  private readonly selectedId = signal<string | null>(null);
-  /** The practice on screen: the one selected, else the first the practitioner administers. */
-  protected readonly practice = computed(() => {
-    const practices = this.adminPractices();
-    return practices.find((p) => p.id === this.selectedId()) ?? practices[0] ?? null;
-  });
-
-  private readonly practiceId = computed(() => this.practice()?.id ?? null);
+  /** Which administered practice the page is about (`<pc-admin-practice-picker>` shows and changes it). */
+  protected readonly admin = new AdminPracticeChoice();
+  private readonly practiceId = this.admin.practiceId;
 
   protected readonly clients = signal<RegisteredClient[]>([]);
   protected readonly clientsStatus = signal<ClientsStatus>('idle');
@@ -67,7 +57,6 @@ export class ConnectedApps {
   private loadingClients?: Subscription;
 
   constructor() {
-    this.practices.load();
     // A practice on screen (the first one, once the practices are read, or another one selected) → its clients.
     effect(() => {
       const id = this.practiceId();
@@ -77,15 +66,6 @@ export class ConnectedApps {
 
   protected kindLabel(kind: ClientKind): string {
     return KIND_LABELS[kind] ?? kind;
-  }
-
-  protected selectPractice(id: string): void {
-    this.showForm.set(false);
-    this.selectedId.set(id);
-  }
-
-  protected retryPractices(): void {
-    this.practices.load(true);
   }
 
   protected reloadClients(): void {
@@ -133,7 +113,7 @@ export class ConnectedApps {
   }
 
   protected confirmDelete(client: RegisteredClient): void {
-    const practice = this.practice();
+    const practice = this.admin.practice();
     if (!practice || this.deleting()) return;
     const data: ConfirmDialogData = {
       title: `Delete “${client.name}”?`,

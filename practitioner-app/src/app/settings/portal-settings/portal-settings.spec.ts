@@ -1,17 +1,19 @@
-import { HttpTestingController } from '@angular/common/http/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import type { HarnessLoader } from '@angular/cdk/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatCheckboxHarness } from '@angular/material/checkbox/testing';
-import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { MatRadioGroupHarness } from '@angular/material/radio/testing';
-import { provideRouter } from '@angular/router';
-import { provideAuthHttpTesting, signInForTest } from '@web-shared/auth/testing';
+import { MatSelectHarness } from '@angular/material/select/testing';
 import { atPhoneWidth } from '@web-shared/shell/testing';
-import { AUTH_OPTIONS } from '../../app.config';
-import { flushPractices, operationOutcome, type TestMembership } from '../../practices/practices-testing';
+import {
+  flushPractices,
+  operationOutcome,
+  setUpPractitionerTestBed,
+  type TestMembership,
+} from '../../practices/practices-testing';
 import {
   NOTE_SHARING_URL,
   PATIENT_UPDATES_URL,
@@ -43,15 +45,7 @@ describe('PortalSettingsPage', () => {
   let loader: HarnessLoader;
 
   beforeEach(() => {
-    TestBed.configureTestingModule({
-      providers: [
-        provideAuthHttpTesting(AUTH_OPTIONS),
-        provideRouter([]),
-        { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
-      ],
-    });
-    http = TestBed.inject(HttpTestingController);
-    signInForTest({ access_token: 'access-1' }, 'Practitioner/p1');
+    http = setUpPractitionerTestBed();
   });
 
   afterEach(() => http.verify());
@@ -85,6 +79,27 @@ describe('PortalSettingsPage', () => {
     expect(page.querySelector('.not-admin')?.textContent).toContain('managed by practice administrators');
     expect(page.querySelector('form')).toBeNull();
     http.expectNone('/fhir/R4/Organization/o1');
+  });
+
+  it('reads the settings of the practice picked, among several administered', async () => {
+    await open([
+      { id: 'o1', name: 'Riverside', admin: true },
+      { id: 'o2', name: 'Hilltop', admin: true },
+    ]);
+    // Sorted by name: Hilltop first.
+    http
+      .expectOne({ method: 'GET', url: '/fhir/R4/Organization/o2' })
+      .flush({ ...riverside(), id: 'o2', name: 'Hilltop' });
+    await fixture.whenStable();
+    expect(page.querySelector('form')).not.toBeNull();
+    await (
+      await loader.getHarness(MatSelectHarness.with({ selector: '.practice-select mat-select' }))
+    ).clickOptions({
+      text: 'Riverside',
+    });
+    http.expectOne({ method: 'GET', url: '/fhir/R4/Organization/o1' }).flush(riverside());
+    await fixture.whenStable();
+    expect(await (await radioGroup('notes-label')).getCheckedValue()).toBe('true');
   });
 
   it('shows the stored settings, absent ones as off', async () => {

@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { Component, computed, DestroyRef, effect, ElementRef, inject, signal, untracked } from '@angular/core';
+import { Component, DestroyRef, effect, ElementRef, inject, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -8,10 +8,10 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatRadioModule } from '@angular/material/radio';
-import { MatSelectModule } from '@angular/material/select';
 import type { Subscription } from 'rxjs';
 import { errorMessages, FhirClient, isVersionConflict } from '@web-shared/fhir';
-import { PracticeService } from '../../practices/practice.service';
+import { AdminPracticeChoice } from '../../practices/admin-practice-choice';
+import { AdminPracticePicker } from '../../practices/admin-practice-picker/admin-practice-picker';
 import {
   MAX_CONTACT_VALUE,
   MAX_CRISIS_TEXT,
@@ -48,13 +48,12 @@ export const CONFLICT_MESSAGE =
     MatInputModule,
     MatProgressBarModule,
     MatRadioModule,
-    MatSelectModule,
+    AdminPracticePicker,
   ],
   templateUrl: './portal-settings.html',
   styleUrl: './portal-settings.css',
 })
 export class PortalSettingsPage {
-  private readonly practices = inject(PracticeService);
   private readonly fhir = inject(FhirClient);
   private readonly destroyRef = inject(DestroyRef);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -63,15 +62,9 @@ export class PortalSettingsPage {
   protected readonly categories = SHARING_CATEGORIES;
   protected readonly maxCrisisText = MAX_CRISIS_TEXT;
 
-  protected readonly practicesStatus = this.practices.status;
-  protected readonly practicesErrors = this.practices.errors;
-  protected readonly adminPractices = this.practices.adminPractices;
-  private readonly selectedId = signal<string | null>(null);
-  protected readonly practice = computed(() => {
-    const list = this.adminPractices();
-    return list.find((p) => p.id === this.selectedId()) ?? list[0] ?? null;
-  });
-  private readonly practiceId = computed(() => this.practice()?.id ?? null);
+  /** Which administered practice the page is about (`<pc-admin-practice-picker>` shows and changes it). */
+  protected readonly admin = new AdminPracticeChoice();
+  private readonly practiceId = this.admin.practiceId;
 
   protected readonly status = signal<Status>('idle');
   protected readonly saving = signal(false);
@@ -104,19 +97,10 @@ export class PortalSettingsPage {
   private loading?: Subscription;
 
   constructor() {
-    this.practices.load();
     effect(() => {
       const id = this.practiceId();
       untracked(() => this.load(id));
     });
-  }
-
-  protected selectPractice(id: string): void {
-    this.selectedId.set(id);
-  }
-
-  protected retryPractices(): void {
-    this.practices.load(true);
   }
 
   protected crisisLength(): number {
