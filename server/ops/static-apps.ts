@@ -47,13 +47,15 @@ export function staticApps(rootDir: string): Router {
  * (docs/decisions/0008-browser-app-sign-in.md). Scripts only from our origin, plus the inline loader
  * Angular's build emits (allowed by its hash in the meta policy `security.autoCsp` writes into
  * index.html; both policies apply, so inline scripts need the hash). No framing, no plugins, API
- * calls only to our own origin.
+ * calls only to our own origin. Images also from `blob:`: the console previews a document's image
+ * from bytes it fetched with its token (an object URL; an `<img>` runs no script, and the server
+ * stores no SVG or HTML: decision 0022).
  */
 export const APP_CSP = [
   "default-src 'self'",
   "script-src 'self' 'unsafe-inline'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",
