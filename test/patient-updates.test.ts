@@ -45,8 +45,12 @@ describe("patients' updates to their practices' records", () => {
     server = await startTestServer();
     practiceX = server.practice.practiceId;
     practiceY = (await provisionPractice(server.app, 'Practice Y')).practiceId;
-    bx = (await save<Patient>({ resourceType: 'Patient', name: [{ family: 'Both' }], birthDate: '1975-05-05' }, practiceX)).id;
-    by = (await save<Patient>({ resourceType: 'Patient', name: [{ family: 'Both' }], birthDate: '1975-05-05' }, practiceY)).id;
+    bx = (
+      await save<Patient>({ resourceType: 'Patient', name: [{ family: 'Both' }], birthDate: '1975-05-05' }, practiceX)
+    ).id;
+    by = (
+      await save<Patient>({ resourceType: 'Patient', name: [{ family: 'Both' }], birthDate: '1975-05-05' }, practiceY)
+    ).id;
     a = (await save<Patient>({ resourceType: 'Patient', name: [{ family: 'Alpha' }] }, practiceX)).id;
     const person = await save(
       {
@@ -251,24 +255,38 @@ describe("patients' updates to their practices' records", () => {
       };
       const byY = await fhirFetch(`${server.fhirUrl}/Task/${task.id}`, { ...auth.pY, method: 'PUT', body: decided });
       assert.ok([403, 404].includes(byY.status), `practice Y: ${byY.status}`);
-      // Staff of X decide, and apply the accepted field to the record in the same transaction.
+      // The patient cannot $decide either; staff of X decide, and the accepted field is applied.
+      const decisions = {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'accept', valueCode: 'telecom' },
+          { name: 'reject', valueCode: 'address' },
+        ],
+      };
+      const selfDecide = await fhirFetch(
+        `${server.fhirUrl}/Task/${task.id}/$decide`,
+        asPatient({ method: 'POST', body: decisions }),
+      );
+      assert.equal(selfDecide.status, 403, text(selfDecide));
+      const yDecide = await fhirFetch(`${server.fhirUrl}/Task/${task.id}/$decide`, {
+        ...auth.pY,
+        method: 'POST',
+        body: decisions,
+      });
+      assert.ok([403, 404].includes(yDecide.status), `practice Y: ${yDecide.status}`);
       const current = await stored(bx);
-      const tx = await fhirFetch(server.fhirUrl, {
+      const tx = await fhirFetch(`${server.fhirUrl}/Task/${task.id}/$decide`, {
         ...auth.pX,
         method: 'POST',
-        body: {
-          resourceType: 'Bundle',
-          type: 'transaction',
-          entry: [
-            { resource: decided, request: { method: 'PUT', url: `Task/${task.id}` } },
-            {
-              resource: { ...current, telecom: [{ system: 'phone', value: phone }] },
-              request: { method: 'PUT', url: `Patient/${bx}` },
-            },
-          ],
-        },
+        body: decisions,
       });
       assert.equal(tx.status, 200, text(tx));
+      const again = await fhirFetch(`${server.fhirUrl}/Task/${task.id}/$decide`, {
+        ...auth.pX,
+        method: 'POST',
+        body: decisions,
+      });
+      assert.equal(again.status, 409, 'decided once');
       const now = await stored(bx);
       assert.equal(phoneOf(now), phone);
       assert.deepEqual(now.address, current.address, 'the rejected address is not applied');
@@ -315,6 +333,72 @@ describe("patients' updates to their practices' records", () => {
       };
       const res = await fhirFetch(`${server.fhirUrl}/Task/${task.id}`, { ...auth.pX, method: 'PUT', body: rewritten });
       assert.equal(res.status, 403, text(res));
+    });
+
+    it('$decide never overwrites a field the practice changed since the proposal, and refuses bad decisions', async () => {
+      await setMode(practiceX, 'review');
+      const loaded = await stored(bx);
+      const created = await fhirFetch(`${server.fhirUrl}/Task`, {
+        ...auth.patientB,
+        method: 'POST',
+        body: proposal(bx, loaded.meta?.versionId, {
+          telecom: [{ system: 'phone', value: newPhone() }],
+          gender: 'female',
+        }),
+      });
+      assert.equal(created.status, 201, text(created));
+      const task = created.body as Task;
+      const staffPhone = newPhone();
+      await server.repo.update({ ...loaded, telecom: [{ system: 'phone', value: staffPhone }] });
+      const decide = (parameter: unknown[]) =>
+        fhirFetch(`${server.fhirUrl}/Task/${task.id}/$decide`, {
+          ...auth.pX,
+          method: 'POST',
+          body: { resourceType: 'Parameters', parameter },
+        });
+      const clash = await decide([
+        { name: 'accept', valueCode: 'telecom' },
+        { name: 'reject', valueCode: 'gender' },
+      ]);
+      assert.equal(clash.status, 409, text(clash));
+      assert.match(text(clash), /Patient\.telecom/);
+      assert.equal(phoneOf(await stored(bx)), staffPhone);
+      assert.equal((await decide([{ name: 'accept', valueCode: 'telecom' }])).status, 400, 'every field decided');
+      const unproposed = await decide([
+        { name: 'accept', valueCode: 'telecom' },
+        { name: 'reject', valueCode: 'gender' },
+        { name: 'accept', valueCode: 'link' },
+      ]);
+      assert.equal(unproposed.status, 400);
+      // A field the practice did not change since is accepted; the other one rejected.
+      const ok = await decide([
+        { name: 'reject', valueCode: 'telecom' },
+        { name: 'accept', valueCode: 'gender' },
+      ]);
+      assert.equal(ok.status, 200, text(ok));
+      const now = await stored(bx);
+      assert.equal(now.gender, 'female');
+      assert.equal(phoneOf(now), staffPhone);
+    });
+
+    it('an accepted value that is not a valid Patient field is refused, and nothing is stored', async () => {
+      await setMode(practiceX, 'review');
+      const loaded = await stored(bx);
+      const created = await fhirFetch(`${server.fhirUrl}/Task`, {
+        ...auth.patientB,
+        method: 'POST',
+        body: proposal(bx, loaded.meta?.versionId, { birthDate: { nested: '<script>' } }),
+      });
+      assert.equal(created.status, 201, text(created));
+      const task = created.body as Task;
+      const res = await fhirFetch(`${server.fhirUrl}/Task/${task.id}/$decide`, {
+        ...auth.pX,
+        method: 'POST',
+        body: { resourceType: 'Parameters', parameter: [{ name: 'accept', valueCode: 'birthDate' }] },
+      });
+      assert.equal(res.status, 400, text(res));
+      assert.equal((await stored(bx)).meta?.versionId, loaded.meta?.versionId);
+      assert.equal((await server.repo.read<Task>('Task', task.id!)).status, 'requested');
     });
 
     it('a proposal of a field the practice keeps is refused with its path', async () => {

@@ -4,6 +4,15 @@ import { ownerOf } from '../access-index.ts';
 import { PATIENT_FIELDS, isPatientSide, practiceUpdateMode } from '../patient-updates.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { localId, sameJson } from './record-refs.ts';
+import {
+  BASE_VERSION,
+  DECISIONS,
+  FIELD_SYSTEM,
+  PROPOSAL_CODE,
+  baseVersion,
+  fieldCode,
+  isProposal,
+} from '../../fhir/patient-update-proposal.ts';
 
 /**
  * A proposed change to a practice's Patient record, for a practice whose `patient-updates` setting
@@ -18,17 +27,7 @@ import { localId, sameJson } from './record-refs.ts';
  * staff (practitioners, its backend clients) decide them, never changing what was proposed; a patient
  * never changes or deletes one once sent. Other Tasks (another code) are not this rule's.
  */
-export const PROPOSAL_CODE = {
-  system: 'https://patient-portal.example.org/fhir/CodeSystem/portal-task',
-  code: 'patient-update',
-} as const;
-export const FIELD_SYSTEM = 'https://patient-portal.example.org/fhir/CodeSystem/patient-update-field';
-export const BASE_VERSION = 'base-version';
-export const DECISIONS = ['accepted', 'rejected'] as const;
-
-export function isProposal(task: Task | undefined): boolean {
-  return (task?.code?.coding ?? []).some((c) => c.system === PROPOSAL_CODE.system && c.code === PROPOSAL_CODE.code);
-}
+export { BASE_VERSION, FIELD_SYSTEM, PROPOSAL_CODE };
 
 export async function checkUpdateProposal(change: GrantChange<Task>, ctx: GrantContext): Promise<void> {
   const { before, after } = change;
@@ -46,7 +45,8 @@ export async function checkUpdateProposal(change: GrantChange<Task>, ctx: GrantC
 async function checkProposal(task: Task, ctx: GrantContext): Promise<void> {
   if (task.status !== 'requested' || task.intent !== 'proposal')
     throw unprocessable('A proposed update has status requested and intent proposal', 'Task.status');
-  if (task.output?.length) throw new FhirError(403, outcome('forbidden', 'Only the practice decides a proposed update', 'Task.output'));
+  if (task.output?.length)
+    throw new FhirError(403, outcome('forbidden', 'Only the practice decides a proposed update', 'Task.output'));
   const patientId = localId(task.for?.reference, 'Patient');
   if (!patientId) throw unprocessable('A proposed update is for a Patient record (Task.for)', 'Task.for');
   const [patient] = (await ctx.find({
@@ -59,7 +59,7 @@ async function checkProposal(task: Task, ctx: GrantContext): Promise<void> {
   const practice = ownerOf(patient);
   if (!patient || !practice) throw forbidden('The resource refers to a patient record you cannot access');
   fieldsOf(task.input ?? []);
-  const base = (task.input ?? []).find((i) => codeOf(i) === BASE_VERSION)?.valueString;
+  const base = baseVersion(task);
   if (base === undefined) throw unprocessable('Name the version of the record you loaded (input base-version)');
   if (base !== patient.meta?.versionId)
     throw conflict(
@@ -73,7 +73,7 @@ async function checkProposal(task: Task, ctx: GrantContext): Promise<void> {
 function fieldsOf(inputs: TaskInput[]): string[] {
   const fields: string[] = [];
   inputs.forEach((input, i) => {
-    const code = codeOf(input);
+    const code = fieldCode(input);
     if (code === BASE_VERSION) return;
     if (!(PATIENT_FIELDS as readonly string[]).includes(code ?? ''))
       throw new FhirError(
@@ -90,19 +90,15 @@ function fieldsOf(inputs: TaskInput[]): string[] {
 
 function checkDecision(before: Task, after: Task): void {
   for (const field of ['input', 'for', 'code', 'intent', 'authoredOn', 'requester'] as const) {
-    if (!sameJson(before[field], after[field])) throw forbidden(`Task.${field}: what the patient proposed stays as sent`);
+    if (!sameJson(before[field], after[field]))
+      throw forbidden(`Task.${field}: what the patient proposed stays as sent`);
   }
   const proposed = fieldsOf(before.input ?? []);
   (after.output ?? []).forEach((output: TaskOutput, i) => {
-    const code = codeOf(output);
+    const code = fieldCode(output);
     if (!code || !proposed.includes(code))
       throw unprocessable('A decision names a proposed field', `Task.output[${i}].type`);
     if (!(DECISIONS as readonly string[]).includes(output.valueCode ?? ''))
       throw unprocessable('A decision is accepted or rejected', `Task.output[${i}].valueCode`);
   });
-}
-
-function codeOf(part: TaskInput | TaskOutput): string | undefined {
-  const coding = (part.type as TaskInput['type'] | undefined)?.coding?.find((c) => c.system === FIELD_SYSTEM);
-  return coding?.code;
 }
