@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Bundle, Organization, Patient, Resource, Task } from '@medplum/fhirtypes';
+import type { Bundle, Organization, Patient, Person, Resource, Task } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
 import { OWNER_SYSTEM } from '../server/access/access-index.ts';
 import { FIELD_SYSTEM, PROPOSAL_CODE } from '../server/access/grants/update-proposal-rule.ts';
@@ -27,6 +27,7 @@ describe("patients' updates to their practices' records", () => {
   let bx: string; // patient B's record at X
   let by: string; // patient B's record at Y
   let a: string; // another patient's record at X
+  let personRef: string; // patient B's Person: her profile
   const auth: Record<'patientB' | 'pX' | 'pY', { headers: Record<string, string> }> = {} as never;
 
   const save = async <T extends Resource>(resource: T, practiceId: string) =>
@@ -60,6 +61,7 @@ describe("patients' updates to their practices' records", () => {
       },
       practiceX,
     );
+    personRef = `Person/${person.id}`;
     const practitioner = async (practiceId: string, email: string) => {
       const p = await save({ resourceType: 'Practitioner', name: [{ family: email }] }, practiceId);
       await save(
@@ -202,6 +204,42 @@ describe("patients' updates to their practices' records", () => {
     assert.deepEqual(statuses, ['200', '403']);
     assert.equal(phoneOf(await stored(bx)), phone);
     assert.equal((await stored(by)).meta?.versionId, yBefore.meta?.versionId);
+  });
+
+  it("the patient's own profile (their Person): edited whatever the practices' settings, never its links", async () => {
+    await setMode(practiceX, 'disabled');
+    await setMode(practiceY, 'disabled');
+    const me = (await fhirFetch(`${server.fhirUrl}/${personRef}`, auth.patientB)).body as Person;
+    const [xBefore, yBefore] = [await stored(bx), await stored(by)];
+    const phone = newPhone();
+    const edited = await fhirFetch(`${server.fhirUrl}/${personRef}`, {
+      ...auth.patientB,
+      method: 'PUT',
+      body: { ...me, telecom: [{ system: 'phone', value: phone }], address: [{ city: 'Hobart' }] },
+    });
+    assert.equal(edited.status, 200, text(edited));
+    const stored2 = await server.repo.read<Person>('Person', me.id!);
+    assert.equal(stored2.telecom?.[0]?.value, phone);
+    // Disabled everywhere: kept in the profile only, the practices' records unchanged.
+    assert.equal((await stored(bx)).meta?.versionId, xBefore.meta?.versionId);
+    assert.equal((await stored(by)).meta?.versionId, yBefore.meta?.versionId);
+    for (const [field, value] of [
+      ['link', [{ target: { reference: `Patient/${a}` } }]],
+      ['active', false],
+      ['identifier', [{ system: 'urn:x', value: '1' }]],
+    ] as const) {
+      const current = await server.repo.read<Person>('Person', me.id!);
+      const res = await fhirFetch(`${server.fhirUrl}/${personRef}`, {
+        ...auth.patientB,
+        method: 'PUT',
+        body: { ...current, [field]: value },
+      });
+      assert.equal(res.status, 403, `${field}: ${text(res)}`);
+      assert.equal((await server.repo.read<Person>('Person', me.id!)).meta?.versionId, current.meta?.versionId);
+    }
+    const removal = await fhirFetch(`${server.fhirUrl}/${personRef}`, { ...auth.patientB, method: 'DELETE' });
+    assert.ok([403, 404].includes(removal.status) || removal.status === 200, String(removal.status));
+    await server.repo.read<Person>('Person', me.id!); // still there
   });
 
   describe('review: a proposal per practice, decided field by field by its staff', () => {

@@ -250,7 +250,8 @@ function rightsFilter(principal: Principal, interaction: AccessInteraction, type
     case 'related-person': {
       if (type === 'Person') {
         const own = principal.fhirUser?.startsWith('Person/') ? principal.fhirUser.slice('Person/'.length) : undefined;
-        return own && READS.has(interaction) ? { kind: 'id', ids: [own] } : 'none';
+        // Their own Person is their profile (decision 0028): read, and update (grants/person-rule.ts keeps its links).
+        return own && (READS.has(interaction) || interaction === 'u') ? { kind: 'id', ids: [own] } : 'none';
       }
       if ((HIDDEN_FROM_PATIENTS as readonly string[]).includes(type)) return 'none';
       // Reference data of their practices (a Schedule is in the compartment of its actor, yet a

@@ -136,6 +136,44 @@ const CELLS: Cell[] = [
       };
     },
   },
+  // Person as the patient's own profile (decision 0028): the patient edits its details, never its links.
+  {
+    name: 'Person: patient A edits her own profile (telecom)',
+    allowed: [...STAFF, 'backendX', 'patientA'],
+    setup: async (w) => {
+      const person = (await stored(w, w.ref.personA!)) as Person;
+      return {
+        request: put({
+          ...person,
+          telecom: [{ system: 'phone', value: `+61 400 ${Math.floor(Math.random() * 900000)}` }],
+        }),
+        target: w.ref.personA!,
+      };
+    },
+  },
+  {
+    name: "Person: link an own practice's record to patient A's profile (staff; never patient A)",
+    allowed: STAFF,
+    setup: async (w) => {
+      const person = (await stored(w, w.ref.personA!)) as Person;
+      const p = await newPatient(w);
+      return {
+        request: put({ ...person, link: [...(person.link ?? []), { target: { reference: refOf(p) } }] }),
+        target: w.ref.personA!,
+      };
+    },
+  },
+  {
+    name: "Person: edit patient B's profile (practice X's staff; never patient A)",
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => {
+      const person = (await stored(w, w.ref.personB!)) as Person;
+      return {
+        request: put({ ...person, gender: person.gender === 'female' ? 'male' : 'female' }),
+        target: w.ref.personB!,
+      };
+    },
+  },
   {
     name: "Person: link another practice's record",
     allowed: [],
