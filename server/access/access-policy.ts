@@ -29,8 +29,9 @@ import type { Writer } from './write-checks.ts';
  *   and no other's notes to change (record-sharing.ts);
  * - patients and family members: every resource in the compartments of the Patient records they may
  *   act for — of the clinical types only what is shared with them, what they submitted and what a
- *   practice shares by default (record-sharing.ts) — their own Person, and their practices' reference
- *   data (schedules, slots, practitioners, questionnaires...), read-only;
+ *   practice shares by default (record-sharing.ts) — their own Person (read and, a patient, update: their
+ *   profile), and their practices' reference data (schedules, slots, practitioners, questionnaires...),
+ *   read-only;
  * - everyone, signed in or not: the public directory (listed practitioners, roles, practices,
  *   locations, services), read-only.
  *
