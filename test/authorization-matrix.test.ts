@@ -7,7 +7,8 @@ import { ADMIN_ROLE } from '../server/access/grants/practice-roles.ts';
 import { BackendTokens, provisionPractice } from './support/practice-client.ts';
 import { setPracticeSharing } from './support/practice-sharing.ts';
 import { ORIGIN_SYSTEM } from '../server/access/record-sharing.ts';
-import { PATIENT_INVITATIONS_URL } from '../server/access/practice-settings.ts';
+import { PATIENT_INVITATIONS_URL, PATIENT_UPDATES_URL } from '../server/access/practice-settings.ts';
+import { BASE_VERSION, FIELD_SYSTEM, PROPOSAL_CODE } from '../server/access/grants/update-proposal-rule.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
 import { registerTestApp, userTokens } from './support/user-tokens.ts';
@@ -783,6 +784,53 @@ describe('authorization matrix over HTTP', () => {
           assert.equal(after.meta?.versionId, org.meta?.versionId, `${label}: nothing stored`);
         }
       }
+    }
+  });
+  it("a patient's change to a practice's Patient follows that practice's update setting; proposals only from the patient (decision 0028)", async () => {
+    // X reviews each change, Y updates automatically: B's one edit reaches BY, never BX directly.
+    for (const [practiceId, mode] of [
+      [practiceX, 'review'],
+      [practiceY, 'automatic'],
+    ] as const) {
+      const org = await server.repo.read<Resource & { extension?: any[] }>('Organization', practiceId);
+      const others = (org.extension ?? []).filter((e) => e.url !== PATIENT_UPDATES_URL);
+      await server.repo.update({ ...org, extension: [...others, { url: PATIENT_UPDATES_URL, valueCode: mode }] });
+    }
+    const writers: Record<'BX' | 'BY', Who[]> = { BX: ['pX', 'backendX'], BY: ['pY', 'backendY', 'patientB'] };
+    for (const who of EVERYONE) {
+      for (const key of ['BX', 'BY'] as const) {
+        const [type, id] = ids.get(key)!.split('/') as [string, string];
+        const current = await server.repo.read<Resource & { gender?: string }>(type, id);
+        const body = { ...current, gender: current.gender === 'female' ? 'male' : 'female' };
+        const res = await fhirFetch(`${F()}/${type}/${id}`, { ...as(who), method: 'PUT', body });
+        const after = await server.repo.read<Resource>(type, id);
+        const label = `${who} → PUT ${key}: ${res.status}`;
+        if (writers[key].includes(who)) {
+          assert.equal(res.status, 200, label);
+          assert.notEqual(after.meta?.versionId, current.meta?.versionId, `${label}: stored`);
+        } else {
+          assert.ok([401, 403, 404].includes(res.status), label);
+          assert.equal(after.meta?.versionId, current.meta?.versionId, `${label}: nothing stored`);
+        }
+      }
+      const [, bx] = ids.get('BX')!.split('/') as [string, string];
+      const version = (await server.repo.read<Resource>('Patient', bx)).meta?.versionId ?? '';
+      const field = (code: string, valueString: string) => ({
+        type: { coding: [{ system: FIELD_SYSTEM, code }] },
+        valueString,
+      });
+      const task = {
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'proposal',
+        code: { coding: [PROPOSAL_CODE] },
+        for: { reference: ids.get('BX') },
+        input: [field(BASE_VERSION, version), field('gender', '"other"')],
+      };
+      const res = await fhirFetch(`${F()}/Task`, { ...as(who), method: 'POST', body: task });
+      const label = `${who} → propose for BX: ${res.status}`;
+      if (who === 'patientB') assert.equal(res.status, 201, label);
+      else assert.ok([401, 403, 404].includes(res.status), label);
     }
   });
 });

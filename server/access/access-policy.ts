@@ -29,8 +29,9 @@ import type { Writer } from './write-checks.ts';
  *   and no other's notes to change (record-sharing.ts);
  * - patients and family members: every resource in the compartments of the Patient records they may
  *   act for — of the clinical types only what is shared with them, what they submitted and what a
- *   practice shares by default (record-sharing.ts) — their own Person, and their practices' reference
- *   data (schedules, slots, practitioners, questionnaires...), read-only;
+ *   practice shares by default (record-sharing.ts) — their own Person (read and, a patient, update: their
+ *   profile), and their practices' reference data (schedules, slots, practitioners, questionnaires...),
+ *   read-only;
  * - everyone, signed in or not: the public directory (listed practitioners, roles, practices,
  *   locations, services), read-only.
  *
@@ -250,7 +251,8 @@ function rightsFilter(principal: Principal, interaction: AccessInteraction, type
     case 'related-person': {
       if (type === 'Person') {
         const own = principal.fhirUser?.startsWith('Person/') ? principal.fhirUser.slice('Person/'.length) : undefined;
-        return own && READS.has(interaction) ? { kind: 'id', ids: [own] } : 'none';
+        // Their own Person is their profile (decision 0028): read, and update (grants/person-rule.ts keeps its links).
+        return own && (READS.has(interaction) || interaction === 'u') ? { kind: 'id', ids: [own] } : 'none';
       }
       if ((HIDDEN_FROM_PATIENTS as readonly string[]).includes(type)) return 'none';
       // Reference data of their practices (a Schedule is in the compartment of its actor, yet a

@@ -1,4 +1,4 @@
-import type { Coding, Resource } from '@medplum/fhirtypes';
+import type { Coding, Patient, Resource } from '@medplum/fhirtypes';
 import { forbidden, unprocessable } from '../fhir/outcomes.ts';
 import type { StoredVersion } from '../storage/stored-version.ts';
 import type { AccessRule } from '../fhir/search/search-request.ts';
@@ -10,6 +10,7 @@ import type { AccessPolicyOptions } from './access-policy.ts';
 import { checkGrantChange, grantOwner } from './grants/grant-rules.ts';
 import type { GrantContext } from './grants/grant-context.ts';
 import type { Principal } from './principal.ts';
+import { NOTIFY_MARK, checkPatientSideUpdate, isPatientSide } from './patient-updates.ts';
 
 /**
  * The checks every create, update and delete passes under a caller's access (the write half of
@@ -45,10 +46,30 @@ export async function prepareWrite(
   const patients = patientsOf(writer, resource);
   await checkCompartments(writer, patients, lookup, defer);
   const grants = grantContext(writer, lookup);
+  const practiceMode = await patientSideMode(writer, resource, current, grants);
   await checkGrantChange({ before: current, after: resource }, grants);
   const owner =
     ownerOf(current) ?? (await grantOwner(resource, grants)) ?? (await chooseOwner(writer, resource, patients, lookup));
-  return withProtectedMeta(writer, resource, current, owner);
+  const written = withProtectedMeta(writer, resource, current, owner);
+  // Notify: the practice's inbox lists the changed record until staff mark it reviewed.
+  if (practiceMode === 'notify') written.meta = { ...written.meta, tag: [...(written.meta?.tag ?? []), NOTIFY_MARK] };
+  return written;
+}
+
+/**
+ * A patient or family member changing a practice's Patient: through that practice's update setting
+ * (patient-updates.ts); answers the mode that let it through, if that is the case here.
+ */
+async function patientSideMode(
+  writer: Writer,
+  resource: Resource,
+  current: Resource | undefined,
+  grants: GrantContext,
+): Promise<string | undefined> {
+  if (resource.resourceType !== 'Patient' || !current || !isPatientSide(writer.principal)) return undefined;
+  const owner = ownerOf(current);
+  if (owner === undefined) throw forbidden('This record is not kept by a practice');
+  return checkPatientSideUpdate(current as Patient, resource as Patient, owner, grants.find);
 }
 
 /**

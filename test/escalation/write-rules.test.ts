@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
-import type { Organization, Patient, Person, PractitionerRole, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import type {
+  Organization,
+  Patient,
+  Person,
+  PractitionerRole,
+  RelatedPerson,
+  Resource,
+  Task,
+} from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_ROLE } from '../../server/access/grants/practice-roles.ts';
-import { PATIENT_INVITATIONS_URL } from '../../server/access/practice-settings.ts';
+import { BASE_VERSION, FIELD_SYSTEM, PROPOSAL_CODE } from '../../server/access/grants/update-proposal-rule.ts';
+import { PATIENT_INVITATIONS_URL, PATIENT_UPDATES_URL } from '../../server/access/practice-settings.ts';
+import type { PatientUpdateMode } from '../../server/access/practice-settings.ts';
 import { SHARING_DEFAULT_URL } from '../../server/access/record-sharing.ts';
 import { buildWorld, fhirFetch, stored } from './world.ts';
 import type { Who, World } from './world.ts';
@@ -123,6 +133,44 @@ const CELLS: Cell[] = [
           path: 'Person',
           body: { resourceType: 'Person', active: true, link: [{ target: { reference: refOf(p) } }] },
         },
+      };
+    },
+  },
+  // Person as the patient's own profile (decision 0028): the patient edits its details, never its links.
+  {
+    name: 'Person: patient A edits her own profile (telecom)',
+    allowed: [...STAFF, 'backendX', 'patientA'],
+    setup: async (w) => {
+      const person = (await stored(w, w.ref.personA!)) as Person;
+      return {
+        request: put({
+          ...person,
+          telecom: [{ system: 'phone', value: `+61 400 ${Math.floor(Math.random() * 900000)}` }],
+        }),
+        target: w.ref.personA!,
+      };
+    },
+  },
+  {
+    name: "Person: link an own practice's record to patient A's profile (staff; never patient A)",
+    allowed: STAFF,
+    setup: async (w) => {
+      const person = (await stored(w, w.ref.personA!)) as Person;
+      const p = await newPatient(w);
+      return {
+        request: put({ ...person, link: [...(person.link ?? []), { target: { reference: refOf(p) } }] }),
+        target: w.ref.personA!,
+      };
+    },
+  },
+  {
+    name: "Person: edit patient B's profile (practice X's staff; never patient A)",
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => {
+      const person = (await stored(w, w.ref.personB!)) as Person;
+      return {
+        request: put({ ...person, gender: person.gender === 'female' ? 'male' : 'female' }),
+        target: w.ref.personB!,
       };
     },
   },
@@ -274,9 +322,10 @@ const CELLS: Cell[] = [
     },
   },
   {
-    name: 'Patient: the patient updates her own phone number',
+    name: 'Patient: the patient updates her own phone number (practice X updates automatically)',
     allowed: ['pX', 'adminX', 'managerX', 'appAdminX', 'backendX', 'patientA'],
     setup: async (w) => {
+      await setUpdateMode(w, 'automatic');
       const a = (await stored(w, w.ref.A!)) as Patient;
       return {
         request: put({
@@ -285,6 +334,89 @@ const CELLS: Cell[] = [
         }),
         target: w.ref.A!,
       };
+    },
+  },
+  {
+    name: 'Patient: the patient updates her own phone number where practice X does not take updates',
+    allowed: ['pX', 'adminX', 'managerX', 'appAdminX', 'backendX'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'disabled');
+      const a = (await stored(w, w.ref.A!)) as Patient;
+      return { request: put({ ...a, gender: a.gender === 'female' ? 'male' : 'female' }), target: w.ref.A! };
+    },
+  },
+  {
+    name: 'Patient: the patient updates her own record where practice X reviews each change',
+    allowed: ['pX', 'adminX', 'managerX', 'appAdminX', 'backendX'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'review');
+      const a = (await stored(w, w.ref.A!)) as Patient;
+      return { request: put({ ...a, gender: a.gender === 'female' ? 'male' : 'female' }), target: w.ref.A! };
+    },
+  },
+  {
+    name: 'Patient: set generalPractitioner on patient A (staff; never the patient, whatever the setting)',
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'automatic');
+      const a = (await stored(w, w.ref.A!)) as Patient;
+      return {
+        request: put({ ...a, generalPractitioner: [{ reference: `Organization/${w.practiceX}` }] }),
+        target: w.ref.A!,
+      };
+    },
+  },
+  {
+    name: 'Patient: set an identifier on patient A (staff; never the patient, whatever the setting)',
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'automatic');
+      const a = (await stored(w, w.ref.A!)) as Patient;
+      return {
+        request: put({ ...a, identifier: [{ system: 'urn:x', value: String(Math.random()) }] }),
+        target: w.ref.A!,
+      };
+    },
+  },
+  // Task patient-update (decision 0028): proposals come from the patient side, decisions from the practice's staff.
+  {
+    name: "Task patient-update: propose a change to patient A's record (only patient A)",
+    allowed: ['patientA'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'review');
+      return { request: { method: 'POST', path: 'Task', body: await proposal(w) } };
+    },
+  },
+  {
+    name: "Task patient-update: decide a proposal for patient A's record (only practice X's staff)",
+    allowed: [...STAFF, 'backendX'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'review');
+      const task = await w.save(await proposal(w), w.practiceX);
+      const decided: Task = {
+        ...task,
+        status: 'completed',
+        output: [{ type: { coding: [{ system: FIELD_SYSTEM, code: 'gender' }] }, valueCode: 'rejected' }],
+      };
+      return { request: put(decided), target: refOf(task) };
+    },
+  },
+  {
+    name: "Task patient-update: change what was proposed for patient A's record (nobody)",
+    allowed: [],
+    setup: async (w) => {
+      await setUpdateMode(w, 'review');
+      const task = await w.save(await proposal(w), w.practiceX);
+      const input = (task.input ?? []).map((i) => (i.valueString === '"female"' ? { ...i, valueString: '"male"' } : i));
+      return { request: put({ ...task, input }), target: refOf(task) };
+    },
+  },
+  {
+    name: 'Task patient-update: a proposal for patient BY at practice Y (nobody of practice X, not patient A)',
+    allowed: [],
+    setup: async (w) => {
+      await setUpdateMode(w, 'review', w.practiceY);
+      return { request: { method: 'POST', path: 'Task', body: await proposal(w, w.ref.BY!) } };
     },
   },
   {
@@ -367,6 +499,30 @@ const CELLS: Cell[] = [
     setup: async (w) => ({ request: { method: 'POST', path: 'Consent', body: consent(w.ref.A!) } }),
   },
 ];
+
+/** Practice X's (or Y's) `patient-updates` setting, set as the server would (decision 0026). */
+async function setUpdateMode(w: World, mode: PatientUpdateMode, practiceId = w.practiceX): Promise<void> {
+  const org = await practiceRecord(w, practiceId);
+  const others = (org.extension ?? []).filter((e) => e.url !== PATIENT_UPDATES_URL);
+  await w.server.repo.update({ ...org, extension: [...others, { url: PATIENT_UPDATES_URL, valueCode: mode }] });
+}
+
+/** A proposed change of the patient's gender, for the version of their record stored now. */
+async function proposal(w: World, patient = w.ref.A!): Promise<Task> {
+  const current = (await stored(w, patient)) as Patient;
+  const field = (code: string, valueString: string) => ({
+    type: { coding: [{ system: FIELD_SYSTEM, code }] },
+    valueString,
+  });
+  return {
+    resourceType: 'Task',
+    status: 'requested',
+    intent: 'proposal',
+    code: { coding: [PROPOSAL_CODE] },
+    for: { reference: patient },
+    input: [field(BASE_VERSION, current.meta?.versionId ?? ''), field('gender', '"female"')],
+  };
+}
 
 function consent(patient: string): Resource {
   return {

@@ -6,6 +6,7 @@ import type {
   PractitionerRole,
   RelatedPerson,
   Resource,
+  Task,
 } from '@medplum/fhirtypes';
 import { checkConsent } from './consent-rule.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
@@ -14,6 +15,7 @@ import { checkPatient } from './patient-rule.ts';
 import { checkPerson } from './person-rule.ts';
 import { checkPractitionerRole, practitionerRoleOwner } from './practitioner-role-rule.ts';
 import { checkRelatedPerson } from './related-person-rule.ts';
+import { checkUpdateProposal } from './update-proposal-rule.ts';
 
 /**
  * The one place that decides who may create, change and end a resource that grants access
@@ -32,6 +34,8 @@ const RULES: Record<string, Rule> = {
   Consent: (c, ctx) => checkConsent(c as GrantChange<Consent>, ctx),
   // The practice's settings: what it shares by default, parents' access age, invitations (practice-settings.ts).
   Organization: (c, ctx) => checkOrganization(c as GrantChange<Organization>, ctx),
+  // A patient's proposed update to a practice's Patient (code patient-update; other Tasks pass through).
+  Task: (c, ctx) => checkUpdateProposal(c as GrantChange<Task>, ctx),
 };
 
 /** The types whose writes the grant rules check. */

@@ -3,23 +3,22 @@ import { forbidden, unprocessable } from '../../fhir/outcomes.ts';
 import { ownerOf } from '../access-index.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { actsForPractice, ownersOf } from './grant-context.ts';
-import { sameJson } from './record-refs.ts';
+import { keptFieldChanged } from '../patient-updates.ts';
 
 /**
  * The Patient record decides whether its portal access is open (`active`), which practice keeps it
  * (`managingOrganization`) and which other records stand for the same person (`link`). Patients and
- * family members edit their details but never these, nor delete the record; a practice changes
+ * family members edit their details (through the practice's update setting: ../patient-updates.ts)
+ * but never these nor the other fields the practice keeps, nor delete the record; a practice changes
  * `link` only to point at its own records (a backend client: only when registered to manage access).
  */
-const KEPT_BY_PRACTICE = ['active', 'link', 'managingOrganization'] as const;
 
 export async function checkPatient(change: GrantChange<Patient>, ctx: GrantContext): Promise<void> {
   const { before, after } = change;
   if (ctx.principal.kind === 'patient' || ctx.principal.kind === 'related-person') {
     if (!after) throw forbidden('A patient record is kept by the practice and cannot be deleted from the portal');
-    for (const field of KEPT_BY_PRACTICE) {
-      if (!sameJson(before?.[field], after[field])) throw forbidden(`Patient.${field} is kept by your practice`);
-    }
+    const kept = keptFieldChanged(before, after);
+    if (kept) throw forbidden(`${kept} is kept by your practice`);
     return;
   }
   const added = linkTargets(after).filter((t) => !linkTargets(before).includes(t));

@@ -1,8 +1,9 @@
 import type { Person } from '@medplum/fhirtypes';
-import { forbidden, unprocessable } from '../../fhir/outcomes.ts';
+import { FhirError, forbidden, outcome, unprocessable } from '../../fhir/outcomes.ts';
 import { ownerOf } from '../access-index.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { actsForPractice, ownersOf } from './grant-context.ts';
+import { sameJson } from './record-refs.ts';
 
 /**
  * A Person's links give the account behind it its portal access: a link to a Patient record opens
@@ -13,14 +14,17 @@ import { actsForPractice, ownersOf } from './grant-context.ts';
  *   backend client of it registered to manage access);
  * - links to other practices' records are kept exactly as they are: nobody but those practices can
  *   cut them, and so a practice can neither delete nor deactivate a Person that has them;
- * - patients and family members do not write Person at all (their type rule has no write).
+ * - a patient updates their own Person, which is their profile (decision 0028: name, telecom,
+ *   gender, birthDate, address, photo, their preferences as extensions), never its links, `active`,
+ *   identifiers or `managingOrganization`; nobody on the patient side creates or deletes one (their
+ *   type rule reaches only their own Person, for read and update).
  */
+const KEPT_FROM_PATIENTS = ['link', 'active', 'identifier', 'managingOrganization'] as const;
 const LINK_TYPES = ['Patient', 'RelatedPerson'] as const;
 
 export async function checkPerson(change: GrantChange<Person>, ctx: GrantContext): Promise<void> {
   const { principal } = ctx;
-  if (principal.kind !== 'practitioner' && principal.kind !== 'system')
-    throw forbidden('Portal links are kept by the practices');
+  if (principal.kind !== 'practitioner' && principal.kind !== 'system') return checkOwnProfile(change, ctx);
   const before = linkKeys(change.before);
   const after = linkKeys(change.after, true);
   const changed = [...symmetricDifference(before, after)];
@@ -69,4 +73,15 @@ function targetOf(key: string): string {
 
 function symmetricDifference(a: Map<string, true>, b: Map<string, true>): Set<string> {
   return new Set([...[...a.keys()].filter((k) => !b.has(k)), ...[...b.keys()].filter((k) => !a.has(k))]);
+}
+
+/** A patient's change to their own Person (their profile): never what the practices keep. */
+function checkOwnProfile(change: GrantChange<Person>, ctx: GrantContext): void {
+  const { before, after } = change;
+  const own = ctx.principal.kind === 'patient' && before && after && ctx.principal.fhirUser === `Person/${before.id}`;
+  if (!own) throw forbidden('Portal links are kept by the practices');
+  for (const field of KEPT_FROM_PATIENTS) {
+    if (!sameJson(before[field], after[field]))
+      throw new FhirError(403, outcome('forbidden', `Person.${field} is kept by your practices`, `Person.${field}`));
+  }
 }

@@ -3,6 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { everythingOperation } from '../operations/everything-operation.ts';
 import { validateOperation } from '../operations/validate-operation.ts';
 import { shareOperation } from '../operations/share-operation.ts';
+import { decideOperation } from '../operations/decide-operation.ts';
 import { setActedOn } from './acted-on.ts';
 import { badRequest } from '../outcomes.ts';
 import type { FhirContext } from './fhir-context.ts';
@@ -55,6 +56,16 @@ export function share(ctx: FhirContext, shared: boolean) {
     });
     setActedOn(res, written);
     sendJson(res, 200, written);
+  };
+}
+
+/** `Task/[id]/$decide` (POST, a Parameters body): staff decide a patient's proposed update field by field. */
+export function decide(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const onRead = (resource: Resource) => setActedOn(res, resource);
+    const decided = await decideOperation(ctx, { id: idParam(req), body: jsonResourceBody(req, ctx), onRead });
+    setActedOn(res, decided);
+    sendJson(res, 200, decided);
   };
 }
 
