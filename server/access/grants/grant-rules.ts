@@ -6,6 +6,7 @@ import type {
   PractitionerRole,
   RelatedPerson,
   Resource,
+  Task,
 } from '@medplum/fhirtypes';
 import { checkConsent } from './consent-rule.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
@@ -14,6 +15,7 @@ import { checkPatient } from './patient-rule.ts';
 import { checkPerson } from './person-rule.ts';
 import { checkPractitionerRole, practitionerRoleOwner } from './practitioner-role-rule.ts';
 import { checkRelatedPerson } from './related-person-rule.ts';
+import { checkInvitationTask } from './invitation-rule.ts';
 
 /**
  * The one place that decides who may create, change and end a resource that grants access
@@ -32,6 +34,8 @@ const RULES: Record<string, Rule> = {
   Consent: (c, ctx) => checkConsent(c as GrantChange<Consent>, ctx),
   // The practice's settings: what it shares by default, parents' access age, invitations (practice-settings.ts).
   Organization: (c, ctx) => checkOrganization(c as GrantChange<Organization>, ctx),
+  // Portal invitations (decision 0028): only the invitation workflow writes them; other Tasks pass.
+  Task: (c) => checkInvitationTask(c as GrantChange<Task>),
 };
 
 /** The types whose writes the grant rules check. */
