@@ -27,7 +27,7 @@ import type { SmartAuth } from './smart/smart-auth.ts';
  * access resolver. `app.ts` only mounts what this returns.
  */
 export interface AuthDeps {
-  config: Pick<Config, 'baseUrl' | 'fhirBaseUrl' | 'production'>;
+  config: Pick<Config, 'baseUrl' | 'fhirBaseUrl' | 'production'> & Partial<Pick<Config, 'invitationTtlDays'>>;
   keyValue: KeyValueStore;
   /** The unscoped repository (entitlements and the patient picker are the server's own lookups). */
   repo: Repository;
@@ -106,6 +106,7 @@ export async function createAuth({ config, keyValue, repo, mailer, logger, cache
     mailer,
     acceptUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/invitation`,
     fhirBaseUrl: config.fhirBaseUrl,
+    ...(config.invitationTtlDays ? { ttlDays: config.invitationTtlDays } : {}),
     logger,
   });
 
