@@ -15,6 +15,7 @@ import type { AccountKind } from '../auth/accounts/account.ts';
 import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
 import { NOTE_CATEGORY, NOTE_SHARING_URL, SHARING_DEFAULT_URL, SHARING_SYSTEM } from '../access/record-sharing.ts';
 import { PORTAL_CONTACT_URL, PORTAL_CRISIS_TEXT_URL } from '../access/practice-settings.ts';
+import { seedDemoInvitations } from './demo-invitations.ts';
 import type { Repository } from '../storage/repository.ts';
 
 /**
@@ -348,6 +349,7 @@ export async function seedDemoData(repo: Repository, accounts: DemoAccountCreato
     return written;
   });
   for (const account of demoAccounts) await accounts.createAccount({ ...account, password: DEMO_PASSWORD });
+  await seedDemoInvitations(repo, DEMO_SYSTEM);
   return { resources, accounts: demoAccounts };
 }
 
