@@ -154,7 +154,10 @@ export class PortalInvitationService implements PortalInvitations {
     if (!open) return false;
     if (!(await this.#deps.keyValue.consume(INVITATION_NAMESPACE, tokenHash(token)))) return false;
     const target = `Patient/${open.patient.id as string}`;
-    await this.#deps.repo.transaction(async (tx) => {
+    const accepted = await this.#deps.repo.transaction(async (tx) => {
+      // Revoked or resent since it was read: the link is spent and nothing else changes.
+      const task = await tx.read<Task>('Task', open.task.id as string);
+      if (task.status !== 'requested') return false;
       const person = await tx.read<Person>('Person', personId);
       if (!(person.link ?? []).some((l) => l.target?.reference === target))
         await tx.update<Person>({
@@ -162,12 +165,14 @@ export class PortalInvitationService implements PortalInvitations {
           link: [...(person.link ?? []), { target: { reference: target }, assurance: 'level3' }],
         });
       await tx.update<Task>({
-        ...open.task,
+        ...task,
         status: 'completed',
         businessStatus: businessStatus('accepted'),
         lastModified: new Date(this.#deps.clock()).toISOString(),
       });
+      return true;
     });
+    if (!accepted) return false;
     this.#deps.logger?.info(
       { event: 'portal-invitation-accepted', taskId: open.task.id },
       'portal invitation accepted',
