@@ -145,7 +145,14 @@ export async function createApp({ config, engine, logger, isShuttingDown = () =>
     bearer,
     fhirLimits.perToken,
     fhirRouter(
-      { repo, validator, config, accessFor, binary: { blobs: engine.blobs, limitBytes: config.binaryLimitBytes } },
+      {
+        repo,
+        validator,
+        config,
+        accessFor,
+        binary: { blobs: engine.blobs, limitBytes: config.binaryLimitBytes },
+        invitations: auth.invitations,
+      },
       capability,
     ),
   );

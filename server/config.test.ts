@@ -20,6 +20,15 @@ describe('loadConfig', () => {
       'no demo accounts by default in production',
     );
     assert.equal(config.mail.from, 'Patient portal <no-reply@localhost>');
+    assert.equal(config.invitationTtlDays, 14, 'an invitation link works 14 days by default');
+  });
+
+  it('INVITATION_TTL_DAYS: 1 to 90 days', () => {
+    assert.equal(loadConfig({ INVITATION_TTL_DAYS: '30' }).invitationTtlDays, 30);
+    assert.throws(
+      () => loadConfig({ INVITATION_TTL_DAYS: '0' }),
+      /INVITATION_TTL_DAYS must be an integer from 1 to 90/,
+    );
   });
 
   it('parses typed values', () => {

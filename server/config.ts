@@ -23,6 +23,8 @@ export interface Config {
     from: string;
   };
   logLevel: string;
+  /** How long a portal invitation's link works (INVITATION_TTL_DAYS, default 14; decision 0029). */
+  invitationTtlDays: number;
   /** The largest document (Binary content) an upload may carry; streamed, never held in memory (decision 0022). */
   binaryLimitBytes: number;
   limits: {
@@ -108,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: bool('SEED_DEMO', !production),
     logLevel,
     mail,
+    invitationTtlDays: int('INVITATION_TTL_DAYS', 14, 1, 90),
     binaryLimitBytes: int('BINARY_LIMIT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     limits: {
       bodyBytes: int('BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

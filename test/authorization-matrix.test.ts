@@ -833,4 +833,28 @@ describe('authorization matrix over HTTP', () => {
       else assert.ok([401, 403, 404].includes(res.status), label);
     }
   });
+
+  it("Patient/$invite: only staff of the patient's practice invite (decision 0029)", async () => {
+    // Practice X lets its staff invite; patient A has an e-mail. pX works at X; backendX manages X's access.
+    const org = await server.repo.read<Resource & { extension?: any[] }>('Organization', practiceX);
+    const others = (org.extension ?? []).filter((e) => e.url !== PATIENT_INVITATIONS_URL);
+    await server.repo.update({ ...org, extension: [...others, { url: PATIENT_INVITATIONS_URL, valueBoolean: true }] });
+    const a = await server.repo.read<Resource & { telecom?: any[] }>('Patient', ids.get('A')!.split('/')[1]!);
+    await server.repo.update({ ...a, telecom: [{ system: 'email', value: 'alpha@example.org' }] });
+    const invitations = async () =>
+      (await server.repo.search({ resourceType: 'Task', filters: [], sort: [], count: 1, total: 'accurate' })).total;
+    for (const who of EVERYONE) {
+      const before = await invitations();
+      const res = await fhirFetch(`${F()}/${ids.get('A')!}/$invite`, { ...as(who), method: 'POST' });
+      const label = `${who} → ${ids.get('A')!}/$invite: ${res.status}`;
+      if (who === 'pX' || who === 'backendX') {
+        assert.equal(res.status, 200, label);
+        assert.equal(await invitations(), (before ?? 0) + 1, `${label}: stored`);
+      } else {
+        assert.ok([401, 403, 404].includes(res.status), label);
+        assert.equal(res.body.resourceType, 'OperationOutcome', label);
+        assert.equal(await invitations(), before, `${label}: nothing stored`);
+      }
+    }
+  });
 });

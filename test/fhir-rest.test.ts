@@ -323,7 +323,16 @@ describe('FHIR REST', () => {
       'vread',
     ]);
     assert.ok(patient.searchParam.some((p: any) => p.name === 'name' && p.type === 'string'));
-    assert.deepEqual(patient.operation.map((o: any) => o.name).sort(), ['everything', 'validate']);
+    assert.deepEqual(patient.operation.map((o: any) => o.name).sort(), [
+      'everything',
+      'invite',
+      'uninvite',
+      'validate',
+    ]);
+    assert.equal(
+      patient.operation.find((o: any) => o.name === 'invite').definition,
+      'https://patient-portal.example.org/fhir/OperationDefinition/invite',
+    );
     assert.deepEqual(
       body.rest[0].resource
         .find((r: any) => r.type === 'Observation')

@@ -11,6 +11,8 @@ import { createAuthRateLimiter } from './accounts/rate-limit.ts';
 import { smartFederatedSignIn } from './federation/smart-federation.ts';
 import type { SmartFederation } from './federation/smart-federation.ts';
 import { PracticeClients } from './practice-clients.ts';
+import { invitationRoutes } from './invitations/invitation-routes.ts';
+import { PortalInvitationService } from './invitations/portal-invitations.ts';
 import { patientChoices, requestAccess } from '../access/request-access.ts';
 import { accessCaches } from '../access/access-cache.ts';
 import type { CacheLimits } from '../access/access-cache.ts';
@@ -25,7 +27,7 @@ import type { SmartAuth } from './smart/smart-auth.ts';
  * access resolver. `app.ts` only mounts what this returns.
  */
 export interface AuthDeps {
-  config: Pick<Config, 'baseUrl' | 'fhirBaseUrl' | 'production'>;
+  config: Pick<Config, 'baseUrl' | 'fhirBaseUrl' | 'production'> & Partial<Pick<Config, 'invitationTtlDays'>>;
   keyValue: KeyValueStore;
   /** The unscoped repository (entitlements and the patient picker are the server's own lookups). */
   repo: Repository;
@@ -42,6 +44,8 @@ export interface Auth {
   federation: SmartFederation;
   /** A practice's SMART clients (the console's Connected apps). */
   practiceClients: PracticeClients;
+  /** Portal invitations: `$invite`/`$uninvite` and the acceptance page (invitations/). */
+  invitations: PortalInvitationService;
   /**
    * The sign-in, password-reset and federation pages and the SMART authorization server, each to be
    * mounted on the app itself at its path (`app.use(path, router)`, in this order). Not one Router
@@ -96,8 +100,22 @@ export async function createAuth({ config, keyValue, repo, mailer, logger, cache
     logger,
   });
 
+  const invitations = new PortalInvitationService({
+    repo,
+    keyValue,
+    mailer,
+    acceptUrl: `${config.baseUrl}${AUTH_MOUNT_PATH}/invitation`,
+    fhirBaseUrl: config.fhirBaseUrl,
+    ...(config.invitationTtlDays ? { ttlDays: config.invitationTtlDays } : {}),
+    logger,
+  });
+
   const routers = [
     { path: AUTH_MOUNT_PATH, router: accountRoutes({ resets, rateLimit: signInLimiter, logger }) },
+    {
+      path: AUTH_MOUNT_PATH,
+      router: invitationRoutes({ invitations, accounts, repo, rateLimit: signInLimiter, logger }),
+    },
     { path: AUTH_MOUNT_PATH, router: federation.router },
     { path: '/', router: smart.router },
   ];
@@ -106,6 +124,7 @@ export async function createAuth({ config, keyValue, repo, mailer, logger, cache
     smart,
     federation,
     practiceClients: new PracticeClients(smart.provider, keyValue),
+    invitations,
     routers,
     bearer: smart.bearer,
     accessFor: requestAccess({ repo, findAccount, fhirBaseUrl: config.fhirBaseUrl, cache }),

@@ -16,6 +16,7 @@ import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
 import { NOTE_CATEGORY, NOTE_SHARING_URL, SHARING_DEFAULT_URL, SHARING_SYSTEM } from '../access/record-sharing.ts';
 import { PORTAL_CONTACT_URL, PORTAL_CRISIS_TEXT_URL } from '../access/practice-settings.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import { seedDemoInvitations } from './demo-invitations.ts';
 import type { Repository } from '../storage/repository.ts';
 import { seedDemoDocuments } from './demo-documents.ts';
 import type { DemoDocumentsFor } from './demo-documents.ts';
@@ -367,6 +368,7 @@ export async function seedDemoData(
   // Documents after the transaction: their bytes go to the blob store first (demo-documents.ts).
   const documents = documentsFor ? await seedDemoDocuments(repo, blobs, documentsFor) : 0;
   for (const account of demoAccounts) await accounts.createAccount({ ...account, password: DEMO_PASSWORD });
+  await seedDemoInvitations(repo, DEMO_SYSTEM);
   return { resources: resources + documents, accounts: demoAccounts };
 }
 

@@ -39,8 +39,9 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function buildWorld(): Promise<World> {
-  const server = await startTestServer();
+/** `env`: extra configuration of the server (the invitation tests give it their SMTP server). */
+export async function buildWorld(env: Record<string, string> = {}): Promise<World> {
+  const server = await startTestServer(env);
   const practiceX = server.practice.practiceId;
   const practiceY = (await provisionPractice(server.app, 'Practice Y')).practiceId;
   // Every category shared with patients by default: these findings are about who reaches which

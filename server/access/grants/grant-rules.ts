@@ -16,6 +16,7 @@ import { checkPerson } from './person-rule.ts';
 import { checkPractitionerRole, practitionerRoleOwner } from './practitioner-role-rule.ts';
 import { checkRelatedPerson } from './related-person-rule.ts';
 import { checkUpdateProposal } from './update-proposal-rule.ts';
+import { checkInvitationTask } from './invitation-rule.ts';
 
 /**
  * The one place that decides who may create, change and end a resource that grants access
@@ -34,8 +35,13 @@ const RULES: Record<string, Rule> = {
   Consent: (c, ctx) => checkConsent(c as GrantChange<Consent>, ctx),
   // The practice's settings: what it shares by default, parents' access age, invitations (practice-settings.ts).
   Organization: (c, ctx) => checkOrganization(c as GrantChange<Organization>, ctx),
-  // A patient's proposed update to a practice's Patient (code patient-update; other Tasks pass through).
-  Task: (c, ctx) => checkUpdateProposal(c as GrantChange<Task>, ctx),
+  // Tasks that change access or records, one rule per code; other Tasks pass both:
+  // a patient's proposed update to a practice's Patient (code patient-update, decision 0028), and
+  // portal invitations (code portal-invitation, decision 0029: only the invitation workflow writes them).
+  Task: async (c, ctx) => {
+    await checkInvitationTask(c as GrantChange<Task>);
+    await checkUpdateProposal(c as GrantChange<Task>, ctx);
+  },
 };
 
 /** The types whose writes the grant rules check. */

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AccessScope } from '../../storage/access-scope.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { OperationContext } from '../operation-context.ts';
+import type { PortalInvitations } from '../operations/invite-operation.ts';
 
 /**
  * What a request asks of the FHIR API, as the route table names it: the CapabilityStatement
@@ -32,4 +33,6 @@ export interface FhirContext extends OperationContext {
    * it Binary writes and reads answer 500.
    */
   binary?: { blobs: BlobStore; limitBytes: number };
+  /** The portal invitation workflow behind `$invite`/`$uninvite` (server/auth/invitations/); without it they answer 400 not-supported. */
+  invitations?: PortalInvitations;
 }

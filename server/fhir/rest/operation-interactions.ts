@@ -4,6 +4,7 @@ import { everythingOperation } from '../operations/everything-operation.ts';
 import { validateOperation } from '../operations/validate-operation.ts';
 import { shareOperation } from '../operations/share-operation.ts';
 import { decideOperation } from '../operations/decide-operation.ts';
+import { inviteOperation } from '../operations/invite-operation.ts';
 import { setActedOn } from './acted-on.ts';
 import { badRequest } from '../outcomes.ts';
 import type { FhirContext } from './fhir-context.ts';
@@ -66,6 +67,21 @@ export function decide(ctx: FhirContext) {
     const decided = await decideOperation(ctx, { id: idParam(req), body: jsonResourceBody(req, ctx), onRead });
     setActedOn(res, decided);
     sendJson(res, 200, decided);
+  };
+}
+
+/**
+ * `Patient/[id]/$invite` and `$uninvite` (POST, no parameters): the invitation workflow decides with
+ * the request's principal, which the access resolver left in `res.locals.principal`.
+ */
+export function invite(ctx: FhirContext, cancel: boolean) {
+  return async (req: Request, res: Response): Promise<void> => {
+    if (resourceTypeParam(req) !== 'Patient') throw badRequest('$invite and $uninvite are operations on a Patient');
+    const patientId = idParam(req);
+    const onRead = (patient: Resource) => setActedOn(res, patient);
+    const caller: unknown = res.locals.principal;
+    const task = await inviteOperation(ctx.invitations, { patientId, caller, repo: ctx.repo, onRead }, cancel);
+    sendJson(res, 200, task);
   };
 }
 

@@ -4,7 +4,7 @@ import { CLINICAL_TYPES } from '../record-categories.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { createBinary, forBinary, readBinary, updateBinary, vreadBinary } from './binary-interactions.ts';
 import { history } from './history-interactions.ts';
-import { decide, everything, share, validate } from './operation-interactions.ts';
+import { decide, everything, invite, share, validate } from './operation-interactions.ts';
 import { batchOrTransaction } from './system-interactions.ts';
 import { patch, read, remove, update, vread } from './instance-interactions.ts';
 import { conditionalDelete, conditionalUpdate, create, search } from './type-interactions.ts';
@@ -122,6 +122,22 @@ export const ROUTES: Route[] = [
     operation: 'decide',
     types: ['Task'],
     handler: decide,
+  },
+  {
+    method: 'post',
+    path: '/:type/:id/\\$invite',
+    level: 'instance',
+    operation: 'invite',
+    types: ['Patient'],
+    handler: (ctx) => invite(ctx, false),
+  },
+  {
+    method: 'post',
+    path: '/:type/:id/\\$uninvite',
+    level: 'instance',
+    operation: 'uninvite',
+    types: ['Patient'],
+    handler: (ctx) => invite(ctx, true),
   },
   { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: forBinary(readBinary, read) },
   {

@@ -27,11 +27,12 @@ export interface DemoApps {
  * this process's own Node (node_modules/.bin/ng would pick whatever `node` is first on PATH); the
  * server on a fresh embedded store with the demo data; Chromium.
  */
-export async function startDemoApps(): Promise<DemoApps> {
+export async function startDemoApps(env: Record<string, string> = {}): Promise<DemoApps> {
   const ng = join(PROJECT_ROOT, 'node_modules', '@angular', 'cli', 'bin', 'ng.js');
   const build = async (app: string) => void (await run(process.execPath, [ng, 'build', app], { cwd: PROJECT_ROOT }));
   await buildChangedApps({ rootDir: PROJECT_ROOT, build, log: () => {} });
-  const server = await startTestServer();
+  // `env`: extra server configuration (the invitation test's SMTP_URL: its captured mail).
+  const server = await startTestServer(env);
   await seedDemoData(server.repo, server.app.accounts, server.engine.blobs);
   const browser = await launchChromium();
   const signInOn = async (page: Page, app: 'console' | 'portal', email: string) => {

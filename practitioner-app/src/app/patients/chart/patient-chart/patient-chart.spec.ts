@@ -50,6 +50,8 @@ describe('PatientChart', () => {
         ...defaults.map((valueCode) => ({ url: SHARING_DEFAULT_URL, valueCode })),
       ],
     });
+    // The header's portal invitation (portal-invitation/ has its own spec).
+    http.expectOne((r) => r.url === '/fhir/R4/Task').flush({ resourceType: 'Bundle', type: 'searchset' });
     http
       .expectOne((r) => r.url === '/fhir/R4/DocumentReference' && r.params.has('category'))
       .flush({

@@ -3,7 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import { errorMessages, type Patient } from '@web-shared/fhir';
+import { errorMessages, type Organization, type Patient } from '@web-shared/fhir';
 import { LaunchAppMenu } from '../../../apps/launch-app-menu/launch-app-menu';
 import { displayName } from '../../patient-name';
 import { ChartApi } from '../chart-api';
@@ -21,6 +21,7 @@ import { ChartNotes, type NoteSharingState } from '../chart-notes/chart-notes';
 import { ChartResults } from '../chart-results/chart-results';
 import { ChartDocuments } from '../chart-documents/chart-documents';
 import { SharingHistory } from '../sharing-history/sharing-history';
+import { PortalInvitation } from '../portal-invitation/portal-invitation';
 
 /**
  * The patient's chart (/patients/:id): a read-only header (name, age, identifiers, contacts,
@@ -38,6 +39,7 @@ import { SharingHistory } from '../sharing-history/sharing-history';
     ChartResults,
     ChartDocuments,
     SharingHistory,
+    PortalInvitation,
   ],
   templateUrl: './patient-chart.html',
   styleUrl: './patient-chart.css',
@@ -55,6 +57,8 @@ export class PatientChart {
   protected readonly noteSharing = signal<NoteSharingState>('unknown');
   /** The categories the owning practice shares with patients by default. */
   protected readonly defaults = signal<string[]>([]);
+  /** The owning practice's record (its settings decide whether patients may be invited). */
+  protected readonly practice = signal<Organization | undefined>(undefined);
 
   private readonly notes = signal<ChartItem[]>([]);
   private readonly results = signal<ChartItem[]>([]);
@@ -145,6 +149,7 @@ export class PatientChart {
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
         next: (practice) => {
+          this.practice.set(practice);
           this.noteSharing.set(noteSharingEnabled(practice) ? 'on' : 'off');
           this.defaults.set(sharingDefaults(practice));
         },
