@@ -10,7 +10,7 @@ describe('demo invitations', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
-    await seedDemoData(server.repo, server.app.accounts);
+    await seedDemoData(server.repo, server.app.accounts, server.engine.blobs);
   });
   after(() => server?.close());
 
