@@ -1,4 +1,5 @@
 import type {
+  CareTeam,
   Consent,
   Organization,
   Patient,
@@ -7,6 +8,7 @@ import type {
   RelatedPerson,
   Resource,
 } from '@medplum/fhirtypes';
+import { checkCareTeam } from './care-team-rule.ts';
 import { checkConsent } from './consent-rule.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { checkOrganization } from './organization-rule.ts';
@@ -32,6 +34,8 @@ const RULES: Record<string, Rule> = {
   Consent: (c, ctx) => checkConsent(c as GrantChange<Consent>, ctx),
   // The practice's settings: what it shares by default, parents' access age, invitations (practice-settings.ts).
   Organization: (c, ctx) => checkOrganization(c as GrantChange<Organization>, ctx),
+  // Not a grant, but the patient's own: "My practitioners" (decision 0028).
+  CareTeam: (c, ctx) => checkCareTeam(c as GrantChange<CareTeam>, ctx),
 };
 
 /** The types whose writes the grant rules check. */
