@@ -4,12 +4,14 @@ import type {
   Organization,
   Patient,
   Person,
+  Practitioner,
   PractitionerRole,
   RelatedPerson,
   Resource,
 } from '@medplum/fhirtypes';
 import { checkCareTeam } from './care-team-rule.ts';
 import { checkConsent } from './consent-rule.ts';
+import { checkPractitioner } from './directory-profile-rule.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { checkOrganization } from './organization-rule.ts';
 import { checkPatient } from './patient-rule.ts';
@@ -27,6 +29,8 @@ import { checkRelatedPerson } from './related-person-rule.ts';
 type Rule = (change: GrantChange, ctx: GrantContext) => Promise<void>;
 
 const RULES: Record<string, Rule> = {
+  // A member's directory profile: themselves or an administrator (directory-profile-rule.ts).
+  Practitioner: (c, ctx) => checkPractitioner(c as GrantChange<Practitioner>, ctx),
   PractitionerRole: (c, ctx) => checkPractitionerRole(c as GrantChange<PractitionerRole>, ctx),
   Person: (c, ctx) => checkPerson(c as GrantChange<Person>, ctx),
   RelatedPerson: (c, ctx) => checkRelatedPerson(c as GrantChange<RelatedPerson>, ctx),
