@@ -9,6 +9,7 @@ import { setPracticeSharing } from './support/practice-sharing.ts';
 import { ORIGIN_SYSTEM } from '../server/access/record-sharing.ts';
 import { PATIENT_INVITATIONS_URL, PATIENT_UPDATES_URL } from '../server/access/practice-settings.ts';
 import { BASE_VERSION, FIELD_SYSTEM, PROPOSAL_CODE } from '../server/access/grants/update-proposal-rule.ts';
+import { PATIENT_CHOSEN } from '../server/access/grants/care-team-rule.ts';
 import { fhirFetch, startTestServer } from './support/test-server.ts';
 import type { TestServer } from './support/test-server.ts';
 import { registerTestApp, userTokens } from './support/user-tokens.ts';
@@ -854,6 +855,35 @@ describe('authorization matrix over HTTP', () => {
         assert.ok([401, 403, 404].includes(res.status), label);
         assert.equal(res.body.resourceType, 'OperationOutcome', label);
         assert.equal(await invitations(), before, `${label}: nothing stored`);
+      }
+    }
+  });
+
+  it("a patient's list of practitioners (CareTeam, decision 0030): written only by that patient, read by them and the practice of its record", async () => {
+    const writers: Partial<Record<Who, string[]>> = { patientA: ['A'], patientB: ['BX', 'BY'] };
+    const owners: Record<string, Who[]> = { A: ['pX', 'backendX'], BX: ['pX', 'backendX'], BY: ['pY', 'backendY'] };
+    for (const who of EVERYONE) {
+      for (const subject of ['A', 'BX', 'BY']) {
+        const body = {
+          resourceType: 'CareTeam',
+          status: 'active',
+          category: [{ coding: [PATIENT_CHOSEN] }],
+          subject: { reference: ids.get(subject)! },
+          participant: [{ member: { reference: ids.get('pracX')! } }],
+        };
+        const res = await fhirFetch(`${F()}/CareTeam`, { ...as(who), method: 'POST', body });
+        const label = `${who} → CareTeam about ${subject}: ${res.status}`;
+        if (!writers[who]?.includes(subject)) {
+          assert.ok([401, 403, 404, 422].includes(res.status), label);
+          continue;
+        }
+        assert.equal(res.status, 201, label);
+        for (const reader of EVERYONE) {
+          const read = await fhirFetch(`${F()}/CareTeam/${res.body.id}`, as(reader));
+          const may = reader === who || (who === 'patientB' && reader === 'patientBlaunchY' && subject === 'BY');
+          const expected = may || owners[subject]!.includes(reader) ? 200 : reader === 'anonymous' ? 401 : 404;
+          assert.equal(read.status, expected, `${label}; read by ${reader}`);
+        }
       }
     }
   });

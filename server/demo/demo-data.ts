@@ -11,6 +11,7 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from '../access/access-index.ts';
+import { seedDemoDirectory } from './demo-directory.ts';
 import type { AccountKind } from '../auth/accounts/account.ts';
 import { ADMIN_ROLE } from '../access/grants/practice-roles.ts';
 import { NOTE_CATEGORY, NOTE_SHARING_URL, SHARING_DEFAULT_URL, SHARING_SYSTEM } from '../access/record-sharing.ts';
@@ -354,6 +355,7 @@ export async function seedDemoData(
         ],
       });
     };
+    written += await seedDemoDirectory(tx, practiceIds, practitionerIds, records.get('olivia')!.id as string);
     await note('Weight steady. Keep up the walking; review in three months.', '2026-11-02T10:15:00+11:00', ['patient']);
     await note('Consider referral to dietetics if weight rises again.', '2026-11-02T10:20:00+11:00', ['colleagues']);
     await note('Draft: discuss sleep at next visit.', '2026-11-02T10:25:00+11:00', []);

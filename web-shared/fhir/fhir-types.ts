@@ -83,12 +83,35 @@ export interface Practitioner extends Resource {
   resourceType: 'Practitioner';
   active?: boolean;
   name?: HumanName[];
+  /** Languages (BCP-47 codes) the practitioner speaks with patients (directory profile). */
+  communication?: CodeableConcept[];
+  /** The directory profile's biography (directory-terms.ts). */
+  extension?: Extension[];
+}
+
+/** Where a practitioner works; `wheelchair-access` is an extension (directory-terms.ts). */
+export interface Location extends Resource {
+  resourceType: 'Location';
+  name?: string;
+  address?: { line?: string[]; city?: string; postalCode?: string };
+  extension?: Extension[];
+}
+
+/** A patient's own list of their practitioners ("My practitioners", decision 0030). */
+export interface CareTeam extends Resource {
+  resourceType: 'CareTeam';
+  status?: string;
+  name?: string;
+  category?: CodeableConcept[];
+  subject?: Reference;
+  participant?: Array<{ member?: Reference }>;
 }
 
 export interface Extension {
   url: string;
   valueBoolean?: boolean;
   valueCode?: string;
+  valueString?: string;
 }
 
 /** A practice is an Organization; its extensions carry its sharing settings (decision 0023). */
@@ -107,6 +130,9 @@ export interface PractitionerRole extends Resource {
   organization?: Reference;
   code?: CodeableConcept[];
   specialty?: CodeableConcept[];
+  location?: Reference[];
+  /** Home visits and online bookings (directory-terms.ts). */
+  extension?: Extension[];
 }
 
 export interface BundleLink {

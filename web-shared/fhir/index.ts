@@ -11,3 +11,4 @@ export {
 } from './fhir-client';
 export type * from './fhir-types';
 export { errorMessages, issueMessage, isVersionConflict, VERSION_CONFLICT_MESSAGE } from './operation-outcome';
+export * from './directory-terms';

@@ -4,7 +4,7 @@ import {
   provideBrowserGlobalErrorListeners,
   provideZonelessChangeDetection,
 } from '@angular/core';
-import { provideRouter } from '@angular/router';
+import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { type AuthOptions, authInterceptor, provideAuth } from '@web-shared/auth';
 import { routes } from './app.routes';
 
@@ -19,7 +19,8 @@ export const appConfig: ApplicationConfig = {
     provideBrowserGlobalErrorListeners(),
     // No zone.js: signals tell Angular what to re-render (and the bundle is smaller).
     provideZonelessChangeDetection(),
-    provideRouter(routes),
+    // Route parameters bind to page inputs (the practitioner profile's :id).
+    provideRouter(routes, withComponentInputBinding()),
     // The bearer token goes on FHIR API requests (and only those); see web-shared/auth/auth.interceptor.ts.
     provideHttpClient(withInterceptors([authInterceptor])),
     provideAuth(AUTH_OPTIONS),

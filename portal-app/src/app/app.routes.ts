@@ -16,6 +16,17 @@ export const routes: Routes = appRoutes({
         import('./practitioners/practitioner-directory/practitioner-directory').then((m) => m.PractitionerDirectory),
     },
     {
+      path: 'practitioners/:id',
+      title: 'Practitioner · Patient Portal',
+      loadComponent: () =>
+        import('./practitioners/practitioner-profile/practitioner-profile').then((m) => m.PractitionerProfilePage),
+    },
+    {
+      path: 'my-practitioners',
+      title: 'My practitioners · Patient Portal',
+      loadComponent: () => import('./practitioners/my-practitioners/my-practitioners').then((m) => m.MyPractitioners),
+    },
+    {
       path: 'record',
       title: 'My health record · Patient Portal',
       loadComponent: () => import('./record/health-record/health-record').then((m) => m.HealthRecord),

@@ -16,12 +16,13 @@ describe('App (the portal in the shared frame)', () => {
     signInForTest({ access_token: 'access-1' }, 'Patient/pat1');
   });
 
-  it('is the Patient Portal, with "Find a practitioner" and "My health record" in the main navigation', async () => {
+  it('is the Patient Portal, with "Find a practitioner", "My practitioners" and "My health record" in the main navigation', async () => {
     const fixture = TestBed.createComponent(App);
     await fixture.whenStable();
     expect(fixture.nativeElement.querySelector('header .product')?.textContent).toBe('Patient Portal');
     expect(mainNavLinks(fixture.nativeElement)).toEqual([
       ['Find a practitioner', '/practitioners'],
+      ['My practitioners', '/my-practitioners'],
       ['My health record', '/record'],
     ]);
   });

@@ -11,6 +11,7 @@ import { AppFrame } from '@web-shared/shell';
   template: `
     <ws-app-frame>
       <a wsFrameNav mat-button routerLink="/practitioners" routerLinkActive="active" ariaCurrentWhenActive="page">Find a practitioner</a>
+      <a wsFrameNav mat-button routerLink="/my-practitioners" routerLinkActive="active" ariaCurrentWhenActive="page">My practitioners</a>
       <a wsFrameNav mat-button routerLink="/record" routerLinkActive="active" ariaCurrentWhenActive="page">My health record</a>
       <router-outlet />
     </ws-app-frame>

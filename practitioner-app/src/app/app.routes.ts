@@ -37,6 +37,12 @@ export const routes: Routes = appRoutes({
       loadComponent: () => import('./inbox/inbox-page').then((m) => m.InboxPage),
     },
     {
+      // What patients find about the signed-in practitioner in the portal's directory.
+      path: 'directory-profile',
+      title: 'My directory profile · Practice Console',
+      loadComponent: () => import('./directory-profile/directory-profile').then((m) => m.DirectoryProfilePage),
+    },
+    {
       // The practice's portal and sharing settings: in the toolbar for administrators only; anyone else is told why.
       path: 'settings/portal',
       title: 'Patient portal and clinical sharing · Practice Console',

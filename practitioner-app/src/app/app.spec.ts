@@ -26,6 +26,7 @@ describe('App (the console in the shared frame)', () => {
     expect(mainNavLinks(fixture.nativeElement)).toEqual([
       ['Patients', '/patients'],
       ['Inbox', '/inbox'],
+      ['My directory profile', '/directory-profile'],
     ]);
   });
 
@@ -36,6 +37,7 @@ describe('App (the console in the shared frame)', () => {
     expect(mainNavLinks(fixture.nativeElement)).toEqual([
       ['Patients', '/patients'],
       ['Inbox', '/inbox'],
+      ['My directory profile', '/directory-profile'],
     ]);
 
     flushPractices(http, [
@@ -46,6 +48,7 @@ describe('App (the console in the shared frame)', () => {
     expect(mainNavLinks(fixture.nativeElement)).toEqual([
       ['Patients', '/patients'],
       ['Inbox', '/inbox'],
+      ['My directory profile', '/directory-profile'],
       ['Connected apps', '/apps'],
       ['Settings', '/settings/portal'],
     ]);
@@ -59,6 +62,7 @@ describe('App (the console in the shared frame)', () => {
     expect(mainNavLinks(fixture.nativeElement)).toEqual([
       ['Patients', '/patients'],
       ['Inbox', '/inbox'],
+      ['My directory profile', '/directory-profile'],
     ]);
     expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/apps"]')).toBeNull();
     expect((fixture.nativeElement as HTMLElement).querySelector('a[href="/settings/portal"]')).toBeNull();

@@ -22,6 +22,7 @@ import { PracticeService } from './practices/practice.service';
       }
       <a wsFrameNav mat-button routerLink="/patients" routerLinkActive="active" ariaCurrentWhenActive="page">Patients</a>
       <a wsFrameNav mat-button routerLink="/inbox" routerLinkActive="active" ariaCurrentWhenActive="page">Inbox</a>
+      <a wsFrameNav mat-button routerLink="/directory-profile" routerLinkActive="active" ariaCurrentWhenActive="page">My directory profile</a>
       @if (practices.adminPractices().length > 0) {
         <a wsFrameNav mat-button routerLink="/apps" routerLinkActive="active" ariaCurrentWhenActive="page">Connected apps</a>
       }

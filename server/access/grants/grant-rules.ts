@@ -1,14 +1,18 @@
 import type {
+  CareTeam,
   Consent,
   Organization,
   Patient,
   Person,
+  Practitioner,
   PractitionerRole,
   RelatedPerson,
   Resource,
   Task,
 } from '@medplum/fhirtypes';
+import { checkCareTeam } from './care-team-rule.ts';
 import { checkConsent } from './consent-rule.ts';
+import { checkPractitioner } from './directory-profile-rule.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { checkOrganization } from './organization-rule.ts';
 import { checkPatient } from './patient-rule.ts';
@@ -28,6 +32,8 @@ import { checkInvitationTask } from './invitation-rule.ts';
 type Rule = (change: GrantChange, ctx: GrantContext) => Promise<void>;
 
 const RULES: Record<string, Rule> = {
+  // A member's directory profile: themselves or an administrator (directory-profile-rule.ts).
+  Practitioner: (c, ctx) => checkPractitioner(c as GrantChange<Practitioner>, ctx),
   PractitionerRole: (c, ctx) => checkPractitionerRole(c as GrantChange<PractitionerRole>, ctx),
   Person: (c, ctx) => checkPerson(c as GrantChange<Person>, ctx),
   RelatedPerson: (c, ctx) => checkRelatedPerson(c as GrantChange<RelatedPerson>, ctx),
@@ -42,6 +48,8 @@ const RULES: Record<string, Rule> = {
     await checkInvitationTask(c as GrantChange<Task>);
     await checkUpdateProposal(c as GrantChange<Task>, ctx);
   },
+  // Not a grant, but the patient's own: "My practitioners" (decision 0030).
+  CareTeam: (c, ctx) => checkCareTeam(c as GrantChange<CareTeam>, ctx),
 };
 
 /** The types whose writes the grant rules check. */

@@ -3,6 +3,7 @@ import { conflict, forbidden, unprocessable } from '../../fhir/outcomes.ts';
 import { ownerOf } from '../access-index.ts';
 import type { GrantChange, GrantContext } from './grant-context.ts';
 import { administersPractice } from './grant-context.ts';
+import { isOwnDirectoryEdit } from './directory-profile-rule.ts';
 import { administratorRoles, isCurrentAdmin, membershipPractice, roleOrganization } from './practice-roles.ts';
 
 /**
@@ -25,6 +26,8 @@ export async function checkPractitionerRole(change: GrantChange<PractitionerRole
     );
   }
   const practice = (practiceAfter ?? practiceBefore) as string;
+  // A practitioner edits their own directory profile (services, locations, home visits...).
+  if (isOwnDirectoryEdit(change, ctx)) return;
   if (!(await administersPractice(ctx, practice))) {
     throw forbidden("Only an administrator of the practice may add, change or end its practitioners' roles");
   }

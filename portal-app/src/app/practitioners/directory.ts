@@ -1,10 +1,20 @@
-import type { CodeableConcept, HumanName, Practitioner, PractitionerRole } from '@web-shared/fhir';
+import {
+  BCP47_SYSTEM,
+  codesOf,
+  type CodeableConcept,
+  type HumanName,
+  languageName,
+  type Practitioner,
+  type PractitionerRole,
+} from '@web-shared/fhir';
 
 /** One practitioner as the directory lists them. */
 export interface DirectoryEntry {
   id: string;
   name: string;
   roles: DirectoryRole[];
+  /** Languages spoken, by name ("French"); left out when none are listed. */
+  languages?: string[];
 }
 
 /** What a practitioner does where: "Cardiology" at "Good Health Clinic". */
@@ -23,8 +33,9 @@ export function buildDirectory(practitioners: Practitioner[], roles: Practitione
   for (const practitioner of practitioners) {
     if (!practitioner.id || practitioner.active === false) continue;
     const name = practitioner.name?.find((n) => n.use === 'official') ?? practitioner.name?.[0];
+    const languages = codesOf(practitioner.communication, BCP47_SYSTEM).map((code) => languageName(code));
     byId.set(practitioner.id, {
-      entry: { id: practitioner.id, name: formatName(name), roles: [] },
+      entry: { id: practitioner.id, name: formatName(name), roles: [], ...(languages.length > 0 ? { languages } : {}) },
       sortKey: sortKey(name),
     });
   }
@@ -69,7 +80,7 @@ function sortKey(name: HumanName | undefined): string {
   return fold([name?.family, ...(name?.given ?? []), name?.text].filter(Boolean).join(' '));
 }
 
-function conceptTexts(concepts: CodeableConcept[] | undefined): string[] {
+export function conceptTexts(concepts: CodeableConcept[] | undefined): string[] {
   return (concepts ?? []).map((c) => c.text || c.coding?.find((x) => x.display)?.display || '').filter(Boolean);
 }
 

@@ -1,17 +1,23 @@
 import { Component, input } from '@angular/core';
 import { MatCardModule } from '@angular/material/card';
+import { RouterLink } from '@angular/router';
 import type { DirectoryEntry } from '../directory';
 
-/** One practitioner in the directory: name, then each role with where it is practised. */
+/** One practitioner in the directory: name (a link to their profile), languages, then each role with where it is practised. */
 @Component({
   selector: 'pp-practitioner-card',
-  imports: [MatCardModule],
+  imports: [MatCardModule, RouterLink],
   template: `
     <mat-card appearance="outlined">
       <mat-card-header>
-        <h2 mat-card-title>{{ entry().name }}</h2>
+        <h2 mat-card-title>
+          <a [routerLink]="['/practitioners', entry().id]">{{ entry().name }}</a>
+        </h2>
       </mat-card-header>
       <mat-card-content>
+        @if (entry().languages; as languages) {
+          <p class="languages">Speaks {{ languages.join(', ') }}</p>
+        }
         @if (entry().roles.length > 0) {
           <ul class="roles">
             @for (role of entry().roles; track $index) {

@@ -1,5 +1,6 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
 import type { Bundle, Practitioner, PractitionerRole } from '@web-shared/fhir';
 import { configureHttpTesting } from '@web-shared/testing';
 import { PractitionerDirectory } from './practitioner-directory';
@@ -40,7 +41,7 @@ describe('PractitionerDirectory', () => {
   let page: HTMLElement;
 
   beforeEach(() => {
-    http = configureHttpTesting();
+    http = configureHttpTesting([provideRouter([])]);
     fixture = TestBed.createComponent(PractitionerDirectory);
     page = fixture.nativeElement;
     fixture.detectChanges();
@@ -109,5 +110,35 @@ describe('PractitionerDirectory', () => {
     respond(practitioners, roles);
     expect(page.querySelector('[role=alert]')).toBeNull();
     expect(names().length).toBe(2);
+  });
+
+  it('asks the server for the filtered directory on Search, and says when nothing matches', () => {
+    respond(practitioners, roles);
+    for (const label of ['Home visits', 'Wheelchair access']) {
+      const box = Array.from(page.querySelectorAll('mat-checkbox')).find((c) => c.textContent?.includes(label))!;
+      (box.querySelector('input') as HTMLInputElement).click();
+    }
+    const city = page.querySelector('input[autocomplete=address-level2]') as HTMLInputElement;
+    city.value = 'Lyon';
+    city.dispatchEvent(new Event('input'));
+    fixture.detectChanges();
+    (
+      Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Search') as HTMLButtonElement
+    ).click();
+    fixture.detectChanges();
+    const search = http.expectOne((r) => r.url === '/fhir/R4/PractitionerRole' && r.params.has('home-visits'));
+    expect(search.request.params.get('home-visits')).toBe('true');
+    expect(search.request.params.get('location.wheelchair-access')).toBe('true');
+    expect(search.request.params.get('location.address-city')).toBe('Lyon');
+    expect(search.request.params.get('_include')).toBe('PractitionerRole:practitioner');
+    search.flush({ resourceType: 'Bundle', type: 'searchset' });
+    fixture.detectChanges();
+    expect(page.querySelector('.empty')?.textContent).toContain('No listed practitioner matches these filters.');
+  });
+
+  it("links each card to the practitioner's profile", () => {
+    respond(practitioners, roles);
+    const link = page.querySelector('pp-practitioner-card h2 a') as HTMLAnchorElement;
+    expect(link.getAttribute('href')).toBe('/practitioners/p2');
   });
 });

@@ -1,18 +1,32 @@
 import { Component, computed, DestroyRef, inject, type OnInit, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
+import { MatCheckboxModule } from '@angular/material/checkbox';
+import { MatSelectModule } from '@angular/material/select';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import { errorMessages } from '@web-shared/fhir';
+import { errorMessages, LANGUAGE_CODES, languageName, SERVICES } from '@web-shared/fhir';
 import { type DirectoryEntry, matchesName } from '../directory';
 import { PractitionerCard } from '../practitioner-card/practitioner-card';
-import { PractitionerDirectoryService } from '../practitioner-directory.service';
+import { type DirectoryFilters, hasFilters, PractitionerDirectoryService } from '../practitioner-directory.service';
 
-/** The public "Find a practitioner" page: the whole directory, filtered by name as the user types. */
+/**
+ * The "Find a practitioner" page: the whole directory, filtered by name as the user types; language,
+ * service, home visits, wheelchair access and city are asked of the server (Search), which knows
+ * them from the practitioners' directory profiles.
+ */
 @Component({
   selector: 'pp-practitioner-directory',
-  imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatProgressBarModule, PractitionerCard],
+  imports: [
+    MatButtonModule,
+    MatCheckboxModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    MatSelectModule,
+    PractitionerCard,
+  ],
   templateUrl: './practitioner-directory.html',
   styleUrl: './practitioner-directory.css',
 })
@@ -24,6 +38,13 @@ export class PractitionerDirectory implements OnInit {
   protected readonly errors = signal<string[]>([]);
   protected readonly entries = signal<DirectoryEntry[]>([]);
   protected readonly filter = signal('');
+  protected readonly filters = signal<DirectoryFilters>({});
+  /** Whether the entries shown were searched with filters (the empty message says so). */
+  protected readonly filtered = signal(false);
+  protected readonly languages = LANGUAGE_CODES.map((code) => ({ code, name: languageName(code) })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
+  protected readonly services = SERVICES;
   // The directory is one small download, so filtering locally is instant and needs no debounce.
   protected readonly visible = computed(() => this.entries().filter((e) => matchesName(e, this.filter())));
 
@@ -31,11 +52,21 @@ export class PractitionerDirectory implements OnInit {
     this.load();
   }
 
+  protected setFilter<K extends keyof DirectoryFilters>(key: K, value: DirectoryFilters[K]): void {
+    this.filters.update((f) => ({ ...f, [key]: value }));
+  }
+
+  protected clearFilters(): void {
+    this.filters.set({});
+    this.load();
+  }
+
   protected load(): void {
     this.loading.set(true);
     this.errors.set([]);
-    this.directory
-      .load()
+    const filters = this.filters();
+    this.filtered.set(hasFilters(filters));
+    (hasFilters(filters) ? this.directory.search(filters) : this.directory.load())
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
         next: (entries) => {
