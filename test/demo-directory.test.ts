@@ -22,7 +22,7 @@ describe('demo directory and care team', () => {
 
   before(async () => {
     server = await startTestServer();
-    seed = await seedDemoData(server.repo, server.app.accounts);
+    seed = await seedDemoData(server.repo, server.app.accounts, server.engine.blobs);
   });
   after(() => server?.close());
 
