@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Patient, Task } from '@medplum/fhirtypes';
 import { after, before, describe, it } from 'node:test';
+import { INVITATION_CODE } from '../access/grants/invitation-rule.ts';
 import { seedDemoData } from './demo-data.ts';
 import { startTestServer } from '../../test/support/test-server.ts';
 import type { TestServer } from '../../test/support/test-server.ts';
@@ -16,7 +17,10 @@ describe('demo invitations', () => {
 
   it('seeds one invitation in each state the console shows', async () => {
     const page = await server.repo.search({ resourceType: 'Task', filters: [], sort: [], count: 50, total: 'none' });
-    const tasks = page.versions.map((v) => v.resource as Task);
+    // Invitations only: the demo has other Tasks (a patient's proposed update, demo-updates.ts).
+    const tasks = page.versions
+      .map((v) => v.resource as Task)
+      .filter((t) => t.code?.coding?.some((c) => c.code === INVITATION_CODE));
     const now = Date.now();
     const state = async (t: Task) => {
       const patient = await server.repo.read<Patient>('Patient', (t.for?.reference ?? '').split('/')[1] as string);

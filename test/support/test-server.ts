@@ -41,6 +41,11 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fhir-test-'));
   const server = createServer();
+  // The tests' client (fetch) and this server share one event loop. A test that computes
+  // synchronously for longer than the server's keep-alive timeout (the search oracle's reference
+  // evaluation on a loaded machine) lets the server's idle timer close a socket the client has just
+  // picked for its next request: ECONNRESET. The client closes idle sockets itself; close() ends all.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({
