@@ -25,11 +25,12 @@ export interface DemoDocumentsFor {
 /** The seed's files are a few hundred bytes; the configured upload limit is for callers. */
 const SEED_LIMIT_BYTES = 64 * 1024;
 
+/** Seeds the documents; returns how many resources were written. */
 export async function seedDemoDocuments(repo: Repository, blobs: BlobStore, who: DemoDocumentsFor): Promise<number> {
   const owner = { system: OWNER_SYSTEM, code: who.practiceId };
   const fromPatient = { system: ORIGIN_SYSTEM, code: 'patient' };
   const withPatient = { system: SHARING_SYSTEM, code: 'patient' };
-  await document(repo, blobs, who, {
+  const letter = await document(repo, blobs, who, {
     tags: [owner, withPatient],
     fileName: 'letter-dietetics-referral.txt',
     text: LETTER,
@@ -38,7 +39,7 @@ export async function seedDemoDocuments(repo: Repository, blobs: BlobStore, who:
     date: '2026-11-03T09:00:00+11:00',
     author: who.author,
   });
-  await document(repo, blobs, who, {
+  const referral = await document(repo, blobs, who, {
     tags: [owner, fromPatient],
     fileName: 'specialist-letter.txt',
     text: PATIENT_UPLOAD,
@@ -46,7 +47,7 @@ export async function seedDemoDocuments(repo: Repository, blobs: BlobStore, who:
     description: 'Letter from my cardiologist, for my file',
     date: '2026-11-20T18:30:00+11:00',
   });
-  return 4;
+  return letter + referral;
 }
 
 interface DemoDocument {
@@ -59,7 +60,8 @@ interface DemoDocument {
   author?: { reference: string; display: string };
 }
 
-async function document(repo: Repository, blobs: BlobStore, who: DemoDocumentsFor, doc: DemoDocument): Promise<void> {
+/** Stores one document (a Binary and its DocumentReference): how many resources were written. */
+async function document(repo: Repository, blobs: BlobStore, who: DemoDocumentsFor, doc: DemoDocument): Promise<number> {
   const bytes = new TextEncoder().encode(doc.text);
   const binary: Binary = {
     resourceType: 'Binary',
@@ -91,6 +93,7 @@ async function document(repo: Repository, blobs: BlobStore, who: DemoDocumentsFo
       },
     ],
   });
+  return 2;
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
