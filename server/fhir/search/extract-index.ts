@@ -1,5 +1,4 @@
 import { parseFhirPath, toTypedValue } from '@medplum/core';
-import type { FhirPathAtom } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { onSearchParametersChanged, searchParametersFor } from '../definitions.ts';
 import { compositeRows, compositesFor } from './composite-index.ts';
@@ -7,6 +6,8 @@ import { contentRows } from './content-index.ts';
 import { evaluate, termsFor } from './expressions.ts';
 import type { IndexRow } from './index-rows.ts';
 import { CONVERTERS } from './index-values.ts';
+import { compileSimplePath } from './simple-path.ts';
+import type { PathEvaluator } from './simple-path.ts';
 import type { Converter } from './index-values.ts';
 
 /**
@@ -17,8 +18,8 @@ import type { Converter } from './index-values.ts';
 export function extractIndexRows(resource: Resource, baseUrl: string): IndexRow[] {
   const rows: IndexRow[] = [];
   const typed = [toTypedValue(resource)];
-  for (const { code, convert, expression } of compiledParametersFor(resource.resourceType)) {
-    for (const value of evaluate(expression, typed)) convert(code, value, rows, baseUrl);
+  for (const { code, convert, values } of compiledParametersFor(resource.resourceType)) {
+    for (const value of values(typed)) convert(code, value, rows, baseUrl);
   }
   for (const composite of compositesFor(resource.resourceType)) compositeRows(composite, typed, rows, baseUrl);
   const unique = dedupe(rows);
@@ -35,8 +36,8 @@ export function extractIndexRows(resource: Resource, baseUrl: string): IndexRow[
 export function extractIndexRowsOf(resource: Resource, baseUrl: string, codes: ReadonlySet<string>): IndexRow[] {
   const rows: IndexRow[] = [];
   const typed = [toTypedValue(resource)];
-  for (const { code, convert, expression } of compiledParametersFor(resource.resourceType)) {
-    if (codes.has(code)) for (const value of evaluate(expression, typed)) convert(code, value, rows, baseUrl);
+  for (const { code, convert, values } of compiledParametersFor(resource.resourceType)) {
+    if (codes.has(code)) for (const value of values(typed)) convert(code, value, rows, baseUrl);
   }
   return dedupe(rows);
 }
@@ -54,7 +55,8 @@ export const NO_FULL_TEXT: ReadonlySet<string> = new Set(['AuditEvent']);
 interface CompiledParameter {
   code: string;
   convert: Converter;
-  expression: FhirPathAtom;
+  /** The expression's values: a direct property walk for plain paths (simple-path.ts), else FHIRPath. */
+  values: PathEvaluator;
 }
 
 const compiled = new Map<string, CompiledParameter[]>();
@@ -63,7 +65,8 @@ onSearchParametersChanged(() => compiled.clear());
 /**
  * The indexable parameters of a type with their FHIRPath parsed once. Standard expressions are
  * unions over many types (`AllergyIntolerance.recordedDate | CarePlan.period | ...`); only the
- * terms that apply to this type are kept, which makes indexing several times faster.
+ * terms that apply to this type are kept, which makes indexing several times faster; plain paths
+ * skip the FHIRPath engine altogether (simple-path.ts).
  * `_id` and `_lastUpdated` are columns of the stored version; composite parameters are indexed by
  * composite-index.ts, `_text` and `_content` by content-index.ts.
  */
@@ -75,11 +78,18 @@ function compiledParametersFor(resourceType: string): CompiledParameter[] {
       const convert = CONVERTERS[sp.type as keyof typeof CONVERTERS];
       if (!convert || code === '_id' || code === '_lastUpdated') continue;
       const expression = termsFor(resourceType, sp.expression as string);
-      if (expression) list.push({ code, convert, expression: parseFhirPath(expression) });
+      if (expression) list.push({ code, convert, values: valuesOf(resourceType, expression) });
     }
     compiled.set(resourceType, list);
   }
   return list;
+}
+
+function valuesOf(resourceType: string, expression: string): PathEvaluator {
+  const simple = compileSimplePath(resourceType, expression);
+  if (simple) return simple;
+  const atom = parseFhirPath(expression);
+  return (typed) => evaluate(atom, typed);
 }
 
 function dedupe(rows: IndexRow[]): IndexRow[] {
