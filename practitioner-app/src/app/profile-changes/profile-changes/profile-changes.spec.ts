@@ -192,7 +192,8 @@ describe('ProfileChanges (inbox)', () => {
   });
 
   it('names the field the practice changed since on 409, and shows the server’s words on 400 and 403', () => {
-    open([], [], [proposal]);
+    // A changed record with the proposal's id: the error is shown on the proposal only.
+    open([{ ...changedNow, id: 't1' }], [changedNow, before], [proposal]);
     const row = proposalRows()[0]!;
     radio(row, 0, 'Accept').click();
     radio(row, 1, 'Accept').click();
@@ -214,6 +215,7 @@ describe('ProfileChanges (inbox)', () => {
       'The practice changed Phones and e-mail since the patient proposed this; reject it or ask the patient.',
     );
     expect(proposalRows().length).toBe(1);
+    expect(changedRows()[0]!.querySelector('[role=alert]')).toBeNull();
     for (const [code, text] of [
       [400, 'Patient.contact: invalid value'],
       [403, 'Only the owning practice decides'],

@@ -43,9 +43,12 @@ interface ProposalRow {
   fields: ProposedField[];
 }
 
-/** A failed action, shown on its row; `reload` when the list must be read again (412). */
+/**
+ * A failed action, shown on its row (`key`: `Patient/{id}` or `Task/{id}`, as a record and a proposal
+ * may share an id); `reload` when the list must be read again (412).
+ */
 interface RowError {
-  id: string;
+  key: string;
   messages: string[];
   reload: boolean;
 }
@@ -175,7 +178,7 @@ export class ProfileChanges {
   }
 
   protected markReviewed(row: ChangedRow): void {
-    this.busyId.set(row.id);
+    this.busyId.set(`Patient/${row.id}`);
     this.rowError.set(null);
     this.api
       .markReviewed(row.patient)
@@ -192,7 +195,7 @@ export class ProfileChanges {
           const messages = reload
             ? [`${row.name}'s record changed since the list was read. Reload the list to see the latest changes.`]
             : errorMessages(error);
-          this.rowError.set({ id: row.id, messages, reload });
+          this.rowError.set({ key: `Patient/${row.id}`, messages, reload });
         },
       });
   }
@@ -210,11 +213,15 @@ export class ProfileChanges {
     const missing = row.fields.filter((f) => !this.choice(row, f.field));
     if (missing.length > 0) {
       const labels = missing.map((f) => f.label).join(', ');
-      this.rowError.set({ id: row.id, messages: [`Choose Accept or Reject for: ${labels}.`], reload: false });
+      this.rowError.set({
+        key: `Task/${row.id}`,
+        messages: [`Choose Accept or Reject for: ${labels}.`],
+        reload: false,
+      });
       return;
     }
     const decisions = chosen as [string, FieldDecision][];
-    this.busyId.set(row.id);
+    this.busyId.set(`Task/${row.id}`);
     this.rowError.set(null);
     this.api
       .decide(row.id, decideParameters(decisions))
@@ -230,7 +237,7 @@ export class ProfileChanges {
         },
         error: (error: unknown) => {
           this.busyId.set(null);
-          this.rowError.set({ id: row.id, messages: decideErrorMessages(error), reload: false });
+          this.rowError.set({ key: `Task/${row.id}`, messages: decideErrorMessages(error), reload: false });
         },
       });
   }
