@@ -31,7 +31,7 @@ export const routes: Routes = appRoutes({
       loadComponent: () => import('./patients/patient-form/patient-form').then((m) => m.PatientForm),
     },
     {
-      // The practice inbox: documents patients submitted, until someone marks them reviewed.
+      // The practice inbox: documents patients submitted and their profile changes, until reviewed.
       path: 'inbox',
       title: 'New from patients · Practice Console',
       loadComponent: () => import('./inbox/inbox-page').then((m) => m.InboxPage),

@@ -1,4 +1,4 @@
-import { Injectable } from '@angular/core';
+import { Component, Injectable } from '@angular/core';
 import { HttpTestingController, type TestRequest } from '@angular/common/http/testing';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
@@ -9,7 +9,12 @@ import { AUTH_OPTIONS } from '../app.config';
 import { BlobSaver } from '../documents/blob-saver';
 import type { DocumentReference } from '@web-shared/fhir';
 import { INBOX_SYSTEM, ORIGIN_SYSTEM, OWNER_SYSTEM, SHARING_SYSTEM } from '../patients/chart/chart-types';
+import { ProfileChanges } from '../profile-changes/profile-changes/profile-changes';
 import { InboxPage } from './inbox-page';
+
+/** Stands in for the inbox's "Profile changes" section (profile-changes/ has its own specs and requests). */
+@Component({ selector: 'pc-profile-changes', template: '<h2>Profile changes</h2>' })
+class ProfileChangesStub {}
 
 @Injectable()
 class FakeSaver extends BlobSaver {
@@ -105,6 +110,10 @@ describe('InboxPage', () => {
         { provide: BlobSaver, useClass: FakeSaver },
         { provide: MATERIAL_ANIMATIONS, useValue: { animationsDisabled: true } },
       ],
+    });
+    TestBed.overrideComponent(InboxPage, {
+      remove: { imports: [ProfileChanges] },
+      add: { imports: [ProfileChangesStub] },
     });
     http = TestBed.inject(HttpTestingController);
     saver = TestBed.inject(BlobSaver) as FakeSaver;
@@ -209,6 +218,7 @@ describe('InboxPage', () => {
 
   it('shows the reviewed items on "Show reviewed" and marks one as new by removing only the reviewed tag', () => {
     open([]);
+    expect(page.querySelector('pc-profile-changes')).withContext('profile changes with the new items').not.toBeNull();
     page.querySelector<HTMLButtonElement>('button[role=switch]')!.click();
     fixture.detectChanges();
     const reviewed: DocumentReference = {
@@ -220,6 +230,7 @@ describe('InboxPage', () => {
     http.expectOne((r) => r.url === '/fhir/R4/Patient').flush(bundle([]));
     fixture.detectChanges();
     expect(page.querySelector('h1')?.textContent).toContain('Reviewed');
+    expect(page.querySelector('pc-profile-changes')).withContext('not among reviewed documents').toBeNull();
     const mark = button(items()[0]!, 'button.mark');
     expect(mark.textContent).toContain('Mark as new');
     mark.click();

@@ -12,6 +12,7 @@ import { appendNew, MorePages } from '../paging/more-pages';
 import { ShowMore } from '../paging/show-more/show-more';
 import { displayName } from '../patients/patient-name';
 import { formatFhirDate } from '../patients/chart/chart-model';
+import { ProfileChanges } from '../profile-changes/profile-changes/profile-changes';
 
 interface InboxItem {
   id: string;
@@ -33,12 +34,13 @@ interface ItemError {
 
 /**
  * The practice's inbox (/inbox): documents patients submitted (origin `patient`) that no one has
- * marked reviewed, newest first, or with "Show reviewed" the reviewed ones (decision 0023). Which
+ * marked reviewed, newest first, or with "Show reviewed" the reviewed ones (decision 0023); below the
+ * new ones, patients' profile changes (profile-changes/, decision 0028). Which
  * practice's items appear is the server's access rule: the practitioner sees their practices' patients.
  */
 @Component({
   selector: 'pc-inbox-page',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore],
+  imports: [RouterLink, MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore, ProfileChanges],
   templateUrl: './inbox-page.html',
   styleUrl: './inbox-page.css',
 })

@@ -1,4 +1,5 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
+import { Component, input } from '@angular/core';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { provideAuthTesting, signInForTest } from '@web-shared/auth/testing';
@@ -9,7 +10,14 @@ import { encodeText } from '../chart-model';
 import type { Patient } from '@web-shared/fhir';
 import { NOTE_SHARING_URL, OWNER_SYSTEM, SHARING_DEFAULT_URL } from '../chart-types';
 import { NOTE_SHARING_OFF_REASON } from '../chart-notes/chart-notes';
+import { RecentProfileChanges } from '../../../profile-changes/recent-profile-changes/recent-profile-changes';
 import { PatientChart } from './patient-chart';
+
+/** Stands in for "Recent profile changes" (profile-changes/ has its own spec and requests). */
+@Component({ selector: 'pc-recent-profile-changes', template: '' })
+class RecentProfileChangesStub {
+  readonly patientId = input.required<string>();
+}
 
 const birthYear = new Date().getFullYear() - 40;
 const olivia: Patient = {
@@ -90,6 +98,10 @@ describe('PatientChart', () => {
   }
 
   beforeEach(() => {
+    TestBed.overrideComponent(PatientChart, {
+      remove: { imports: [RecentProfileChanges] },
+      add: { imports: [RecentProfileChangesStub] },
+    });
     http = configureHttpTesting([provideRouter([]), provideAuthTesting(AUTH_OPTIONS)]);
     signInForTest({}, 'Practitioner/me');
   });
@@ -107,6 +119,7 @@ describe('PatientChart', () => {
     expect(text).toContain('Sam Nguyen');
     expect(text).toContain('(Partner)');
     expect(page.querySelector('a[href="/patients/p1/edit"]')?.textContent?.trim()).toBe('Edit details');
+    expect(page.querySelector('pc-recent-profile-changes')).withContext('recent profile changes').not.toBeNull();
     expect(Array.from(page.querySelectorAll('h2')).map((h) => h.textContent)).toEqual([
       'Notes',
       'Results',

@@ -22,6 +22,7 @@ import { ChartResults } from '../chart-results/chart-results';
 import { ChartDocuments } from '../chart-documents/chart-documents';
 import { SharingHistory } from '../sharing-history/sharing-history';
 import { PortalInvitation } from '../portal-invitation/portal-invitation';
+import { RecentProfileChanges } from '../../../profile-changes/recent-profile-changes/recent-profile-changes';
 
 /**
  * The patient's chart (/patients/:id): a read-only header (name, age, identifiers, contacts,
@@ -40,6 +41,7 @@ import { PortalInvitation } from '../portal-invitation/portal-invitation';
     ChartDocuments,
     SharingHistory,
     PortalInvitation,
+    RecentProfileChanges,
   ],
   templateUrl: './patient-chart.html',
   styleUrl: './patient-chart.css',
