@@ -110,7 +110,7 @@ describe('ProfilePage', () => {
   }
   const button = (text: string) =>
     Array.from(page.querySelectorAll('button')).find((b) => b.textContent?.trim() === text) as HTMLButtonElement;
-  const status = () => page.querySelector('[role="status"]')?.textContent ?? '';
+  const status = () => page.querySelector('.save-status')?.textContent ?? '';
 
   it('shows the profile read from the account’s Person, with its emergency contact', async () => {
     start();
