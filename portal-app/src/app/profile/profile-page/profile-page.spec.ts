@@ -184,6 +184,33 @@ describe('ProfilePage', () => {
     await afterSave();
   });
 
+  it('names the fields a practice changed meanwhile and offers Reload', async () => {
+    start();
+    await loaded();
+    type('home', '020 7946 0001');
+    button('Save my profile').click();
+    http.expectOne({ method: 'POST', url: '/fhir/R4/Person/pe1/$update-profile' }).flush({
+      resourceType: 'Parameters',
+      parameter: [
+        {
+          name: 'result',
+          part: [
+            { name: 'patient', valueReference: { reference: 'Patient/p1' } },
+            { name: 'status', valueCode: 'conflict' },
+            { name: 'field', valueCode: 'telecom' },
+          ],
+        },
+      ],
+    });
+    await afterSave();
+    expect(status()).toContain(
+      'Harbourside Family Practice: changed your record since you opened this page (phone or e-mail). Reload to see their version.',
+    );
+    button('Reload').click();
+    await loaded();
+    expect(status()).not.toContain('changed your record');
+  });
+
   it('says plainly when the profile changed elsewhere (409) and reloads on "Reload"', async () => {
     start();
     await loaded();
