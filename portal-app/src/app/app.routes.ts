@@ -31,5 +31,10 @@ export const routes: Routes = appRoutes({
       title: 'My health record · Patient Portal',
       loadComponent: () => import('./record/health-record/health-record').then((m) => m.HealthRecord),
     },
+    {
+      path: 'profile',
+      title: 'My profile · Patient Portal',
+      loadComponent: () => import('./profile/profile-page/profile-page').then((m) => m.ProfilePage),
+    },
   ],
 });
