@@ -5,6 +5,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { type MatSlideToggleChange, MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { RouterLink } from '@angular/router';
 import { type DocumentReference, errorMessages, isVersionConflict } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { BlobSaver } from '../documents/blob-saver';
 import { contentErrorMessages, DocumentApi } from '../documents/document-api';
 import { documentTypeText, fileName, firstAttachment, subjectPatientId } from '../documents/document-model';
@@ -40,7 +41,15 @@ interface ItemError {
  */
 @Component({
   selector: 'pc-inbox-page',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, MatSlideToggleModule, ShowMore, ProfileChanges],
+  imports: [
+    ErrorMessages,
+    RouterLink,
+    MatButtonModule,
+    MatProgressBarModule,
+    MatSlideToggleModule,
+    ShowMore,
+    ProfileChanges,
+  ],
   templateUrl: './inbox-page.html',
   styleUrl: './inbox-page.css',
 })

@@ -8,6 +8,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { filter, map, type Observable, type Subscription, switchMap } from 'rxjs';
 import { errorMessages } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { AdminPracticeChoice } from '../../practices/admin-practice-choice';
 import { AdminPracticePicker } from '../../practices/admin-practice-picker/admin-practice-picker';
 import { ConfirmDialog, type ConfirmDialogData } from '../confirm-dialog/confirm-dialog';
@@ -32,7 +33,7 @@ const KIND_LABELS: Record<ClientKind, string> = {
  */
 @Component({
   selector: 'pc-connected-apps',
-  imports: [AdminPracticePicker, MatButtonModule, MatProgressBarModule, RegisterAppForm],
+  imports: [ErrorMessages, AdminPracticePicker, MatButtonModule, MatProgressBarModule, RegisterAppForm],
   templateUrl: './connected-apps.html',
   styleUrl: './connected-apps.css',
 })

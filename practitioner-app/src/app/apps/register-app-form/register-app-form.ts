@@ -17,6 +17,7 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { errorMessages } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import {
   CLIENT_KINDS,
   type ClientFormValue,
@@ -59,6 +60,7 @@ class JwksErrorStateMatcher implements ErrorStateMatcher {
 @Component({
   selector: 'pc-register-app-form',
   imports: [
+    ErrorMessages,
     ReactiveFormsModule,
     MatButtonModule,
     MatCheckboxModule,

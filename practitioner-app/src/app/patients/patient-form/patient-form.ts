@@ -15,6 +15,7 @@ import {
   isVersionConflict,
   type Patient,
 } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { applyFormValue, EMPTY_PATIENT_FORM, toFormValue } from '../patient-form-model';
 import { birthDateValidator, PHONE_PATTERN } from '../patient-validators';
@@ -30,6 +31,7 @@ export const SAVED_DURATION_MS = 5000;
 @Component({
   selector: 'pc-patient-form',
   imports: [
+    ErrorMessages,
     ReactiveFormsModule,
     RouterLink,
     LaunchAppMenu,

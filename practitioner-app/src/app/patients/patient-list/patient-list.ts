@@ -20,6 +20,7 @@ import {
   tap,
 } from 'rxjs';
 import { type Bundle, errorMessages, FhirClient, type Patient } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { LaunchAppMenu } from '../../apps/launch-app-menu/launch-app-menu';
 import { displayName } from '../patient-name';
 
@@ -40,6 +41,7 @@ interface PatientRow {
 @Component({
   selector: 'pc-patient-list',
   imports: [
+    ErrorMessages,
     ReactiveFormsModule,
     RouterLink,
     LaunchAppMenu,

@@ -6,6 +6,7 @@ import { MatRadioModule } from '@angular/material/radio';
 import { RouterLink } from '@angular/router';
 import { catchError, forkJoin, map, of } from 'rxjs';
 import { errorMessages, isVersionConflict, type Patient } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { formatFhirDate } from '../../patients/chart/chart-model';
 import { displayName } from '../../patients/patient-name';
 import { ProfileChangeApi } from '../profile-change-api';
@@ -61,7 +62,7 @@ interface RowError {
  */
 @Component({
   selector: 'pc-profile-changes',
-  imports: [RouterLink, MatButtonModule, MatProgressBarModule, MatRadioModule],
+  imports: [ErrorMessages, RouterLink, MatButtonModule, MatProgressBarModule, MatRadioModule],
   templateUrl: './profile-changes.html',
   styleUrl: './profile-changes.css',
 })

@@ -3,6 +3,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
 import { errorMessages } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { formatFhirDate } from '../../patients/chart/chart-model';
 import { ProfileChangeApi } from '../profile-change-api';
 import { type FieldChange, latestPatientChange, type ProposedField, proposedFields } from '../profile-change-model';
@@ -26,7 +27,7 @@ interface PendingProposal {
  */
 @Component({
   selector: 'pc-recent-profile-changes',
-  imports: [RouterLink, MatButtonModule],
+  imports: [ErrorMessages, RouterLink, MatButtonModule],
   templateUrl: './recent-profile-changes.html',
   styleUrl: './recent-profile-changes.css',
 })

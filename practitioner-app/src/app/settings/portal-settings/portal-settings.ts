@@ -10,6 +10,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatRadioModule } from '@angular/material/radio';
 import type { Subscription } from 'rxjs';
 import { errorMessages, FhirClient, isVersionConflict } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { AdminPracticeChoice } from '../../practices/admin-practice-choice';
 import { AdminPracticePicker } from '../../practices/admin-practice-picker/admin-practice-picker';
 import {
@@ -41,6 +42,7 @@ export const CONFLICT_MESSAGE =
 @Component({
   selector: 'pc-portal-settings',
   imports: [
+    ErrorMessages,
     ReactiveFormsModule,
     MatButtonModule,
     MatCheckboxModule,

@@ -1,9 +1,9 @@
 import { Component, computed, DestroyRef, effect, inject, input, output, signal, untracked } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
-import { type DocumentReference, errorMessages } from '@web-shared/fhir';
+import type { DocumentReference } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { BlobSaver } from '../../../documents/blob-saver';
 import { contentErrorMessages, DocumentApi } from '../../../documents/document-api';
 import {
@@ -14,9 +14,9 @@ import {
   fromPatient,
   previewKind,
 } from '../../../documents/document-model';
-import { appendNew, MorePages } from '../../../paging/more-pages';
 import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
+import { ChartList } from '../chart-list';
 import { ShareSwitch } from '../share-switch/share-switch';
 import { ChartUpload } from '../chart-upload/chart-upload';
 import { PdfViewer } from '../pdf-viewer/pdf-viewer';
@@ -52,7 +52,7 @@ type Preview =
  */
 @Component({
   selector: 'pc-chart-documents',
-  imports: [ChartUpload, MatButtonModule, MatProgressBarModule, PdfViewer, ShareSwitch, ShowMore],
+  imports: [ChartUpload, ErrorMessages, MatButtonModule, MatProgressBarModule, PdfViewer, ShareSwitch, ShowMore],
   templateUrl: './chart-documents.html',
   styleUrl: './chart-documents.css',
 })
@@ -69,21 +69,12 @@ export class ChartDocuments {
   private readonly saver = inject(BlobSaver);
   private readonly destroyRef = inject(DestroyRef);
 
-  protected readonly documents = signal<DocumentReference[]>([]);
-  protected readonly loading = signal(false);
-  protected readonly loadErrors = signal<string[]>([]);
-  protected readonly actionErrors = signal<string[]>([]);
-  protected readonly busy = signal(false);
+  protected readonly list = new ChartList<DocumentReference>('DocumentReference', () => this.emitListed());
   protected readonly preview = signal<Preview | null>(null);
-  protected readonly more = new MorePages<DocumentReference>('DocumentReference', (items) => {
-    const { list, added } = appendNew(this.documents(), items);
-    this.documents.set(list);
-    this.emitListed();
-    return added;
-  });
 
   protected readonly rows = computed<DocumentRow[]>(() =>
-    this.documents()
+    this.list
+      .items()
       .filter((d): d is DocumentReference & { id: string } => !!d.id)
       .map((document) => {
         const attachment = firstAttachment(document);
@@ -116,31 +107,13 @@ export class ChartDocuments {
   }
 
   private load(patientId: string): void {
-    this.loading.set(true);
-    this.loadErrors.set([]);
-    this.more.start({ items: [] });
     this.closePreview();
-    this.api
-      .patientDocuments(patientId)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (page) => {
-          this.documents.set(page.items);
-          this.more.start(page);
-          this.loading.set(false);
-          this.emitListed();
-        },
-        error: (error: unknown) => {
-          this.loadErrors.set(errorMessages(error));
-          this.loading.set(false);
-        },
-      });
+    this.list.load(this.api.patientDocuments(patientId));
   }
 
   /** A document just uploaded from the chart: first in the list (newest first), not shared. */
   protected added(document: DocumentReference): void {
-    this.documents.update((all) => [document, ...all.filter((d) => d.id !== document.id)]);
-    this.emitListed();
+    this.list.prepend(document);
   }
 
   private emitListed(): void {
@@ -153,21 +126,11 @@ export class ChartDocuments {
   }
 
   protected download(row: DocumentRow): void {
-    this.busy.set(true);
-    this.actionErrors.set([]);
-    this.api
-      .content(row.document)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (blob) => {
-          this.busy.set(false);
-          this.saver.save(blob, fileName(firstAttachment(row.document)));
-        },
-        error: (error: unknown) => {
-          this.busy.set(false);
-          this.actionErrors.set(contentErrorMessages(error));
-        },
-      });
+    this.list.run(
+      this.api.content(row.document),
+      (blob) => this.saver.save(blob, fileName(firstAttachment(row.document))),
+      { messages: contentErrorMessages },
+    );
   }
 
   /**
@@ -179,27 +142,19 @@ export class ChartDocuments {
     const kind = row.preview;
     if (!kind) return;
     const type = contentTypeOf(firstAttachment(row.document));
-    this.busy.set(true);
-    this.actionErrors.set([]);
-    this.api
-      .content(row.document)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (blob) => {
-          this.busy.set(false);
-          this.closePreview();
-          const data = new Blob([blob], { type });
-          this.preview.set(
-            kind === 'pdf'
-              ? { id: row.id, kind, file: row.file, data }
-              : { id: row.id, kind, file: row.file, objectUrl: URL.createObjectURL(data) },
-          );
-        },
-        error: (error: unknown) => {
-          this.busy.set(false);
-          this.actionErrors.set(contentErrorMessages(error));
-        },
-      });
+    this.list.run(
+      this.api.content(row.document),
+      (blob) => {
+        this.closePreview();
+        const data = new Blob([blob], { type });
+        this.preview.set(
+          kind === 'pdf'
+            ? { id: row.id, kind, file: row.file, data }
+            : { id: row.id, kind, file: row.file, objectUrl: URL.createObjectURL(data) },
+        );
+      },
+      { messages: contentErrorMessages },
+    );
   }
 
   protected closePreview(): void {
@@ -210,22 +165,14 @@ export class ChartDocuments {
   }
 
   protected toggleShare(row: DocumentRow, change: MatSlideToggleChange): void {
-    this.busy.set(true);
-    this.actionErrors.set([]);
-    this.chartApi
-      .setShared(row.document, 'patient', change.checked)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (saved) => {
-          this.busy.set(false);
-          this.documents.update((all) => all.map((d) => (d.id === saved.id ? saved : d)));
-          this.sharingChanged.emit();
-        },
-        error: (error: unknown) => {
-          this.busy.set(false);
-          this.actionErrors.set(errorMessages(error));
-          change.source.checked = !change.checked;
-        },
-      });
+    this.list.run(
+      this.chartApi.setShared(row.document, 'patient', change.checked),
+      (saved) => {
+        this.list.replace(saved);
+        this.sharingChanged.emit();
+      },
+      // Refused: the switch goes back to the state the server still has.
+      { failed: () => (change.source.checked = !change.checked) },
+    );
   }
 }

@@ -1,7 +1,6 @@
 import {
   Component,
   computed,
-  DestroyRef,
   effect,
   type ElementRef,
   inject,
@@ -11,7 +10,6 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, type FormGroupDirective, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -19,10 +17,11 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
 import { AuthService } from '@web-shared/auth';
-import { type DocumentReference, errorMessages, isVersionConflict } from '@web-shared/fhir';
-import { appendNew, MorePages } from '../../../paging/more-pages';
+import { type DocumentReference, isVersionConflict } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
+import { ChartList } from '../chart-list';
 import { ShareSwitch } from '../share-switch/share-switch';
 import { formatFhirDate, isShared, noteText, sharedByDefault, withNoteText } from '../chart-model';
 import type { Audience, ChartItem } from '../chart-types';
@@ -58,6 +57,7 @@ interface NoteRow {
   selector: 'pc-chart-notes',
   imports: [
     ReactiveFormsModule,
+    ErrorMessages,
     MatButtonModule,
     MatFormFieldModule,
     MatInputModule,
@@ -80,21 +80,11 @@ export class ChartNotes {
 
   private readonly api = inject(ChartApi);
   private readonly auth = inject(AuthService);
-  private readonly destroyRef = inject(DestroyRef);
 
-  protected readonly notes = signal<DocumentReference[]>([]);
-  protected readonly loading = signal(false);
-  protected readonly loadErrors = signal<string[]>([]);
-  protected readonly actionErrors = signal<string[]>([]);
+  protected readonly list = new ChartList<DocumentReference>('DocumentReference', () => this.emitListed());
+  /** The last action was refused because the note changed elsewhere: "Reload notes" is offered. */
   protected readonly conflict = signal(false);
-  protected readonly busy = signal(false);
   protected readonly editingId = signal<string | null>(null);
-  protected readonly more = new MorePages<DocumentReference>('DocumentReference', (items) => {
-    const { list, added } = appendNew(this.notes(), items);
-    this.notes.set(list);
-    this.emitListed();
-    return added;
-  });
 
   protected readonly draft = new FormControl('', { nonNullable: true, validators: [Validators.required] });
   protected readonly editText = new FormControl('', { nonNullable: true, validators: [Validators.required] });
@@ -112,7 +102,8 @@ export class ChartNotes {
 
   protected readonly rows = computed<NoteRow[]>(() => {
     const me = this.auth.fhirUser();
-    return this.notes()
+    return this.list
+      .items()
       .filter((note): note is DocumentReference & { id: string } => !!note.id)
       .map((note) => {
         const author = note.author?.[0];
@@ -150,52 +141,34 @@ export class ChartNotes {
   }
 
   private load(patientId: string): void {
-    this.loading.set(true);
-    this.loadErrors.set([]);
-    this.more.start({ items: [] });
-    this.actionErrors.set([]);
+    this.list.actionErrors.set([]);
     this.conflict.set(false);
     this.editingId.set(null);
-    this.api
-      .notes(patientId)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (page) => {
-          this.notes.set(page.items);
-          this.more.start(page);
-          this.loading.set(false);
-          this.emitListed();
-        },
-        error: (error: unknown) => {
-          this.loadErrors.set(errorMessages(error));
-          this.loading.set(false);
-        },
-      });
+    this.list.load(this.api.notes(patientId));
   }
 
   protected write(): void {
     const me = this.auth.fhirUser();
     const text = this.draft.value.trim();
-    if (this.busy()) return;
+    if (this.list.busy()) return;
     if (!text) {
       this.draft.markAsTouched();
       return;
     }
     if (!me) {
-      this.actionErrors.set(['You are not signed in as a practitioner, so you cannot write notes.']);
+      this.list.actionErrors.set(['You are not signed in as a practitioner, so you cannot write notes.']);
       return;
     }
     const name = this.auth.displayName();
     const author = name && name !== me ? { reference: me, display: name } : { reference: me };
     this.run(this.api.createNote(this.patientId(), author, text), (created) => {
-      this.notes.update((notes) => [created, ...notes]);
       this.composeDirective()?.resetForm({ text: '' });
-      this.emitListed();
+      this.list.prepend(created);
     });
   }
 
   protected startEditing(row: NoteRow): void {
-    this.actionErrors.set([]);
+    this.list.actionErrors.set([]);
     this.editText.reset(row.text);
     this.editingId.set(row.id);
   }
@@ -211,20 +184,20 @@ export class ChartNotes {
       return;
     }
     this.run(this.api.updateNote({ ...withNoteText(row.note, text), id: row.id }), (saved) => {
-      this.replace(saved);
+      this.list.replace(saved);
       this.editingId.set(null);
     });
   }
 
   protected sign(row: NoteRow): void {
-    this.run(this.api.updateNote({ ...row.note, docStatus: 'final' }), (saved) => this.replace(saved));
+    this.run(this.api.updateNote({ ...row.note, docStatus: 'final' }), (saved) => this.list.replace(saved));
   }
 
   protected toggleShare(row: NoteRow, audience: Audience, change: MatSlideToggleChange): void {
     this.run(
       this.api.setShared(row.note, audience, change.checked),
       (saved) => {
-        this.replace(saved);
+        this.list.replace(saved);
         this.sharingChanged.emit();
       },
       // Refused: the toggle goes back to the state the server still has.
@@ -232,22 +205,15 @@ export class ChartNotes {
     );
   }
 
+  /** One action on a note: the list's, plus "Reload notes" when the note changed elsewhere (412). */
   private run(
     request: ReturnType<ChartApi['updateNote']>,
     done: (note: DocumentReference) => void,
     failed?: () => void,
   ): void {
-    this.busy.set(true);
-    this.actionErrors.set([]);
     this.conflict.set(false);
-    request.pipe(takeUntilDestroyed(this.destroyRef)).subscribe({
-      next: (note) => {
-        this.busy.set(false);
-        done(note);
-      },
-      error: (error: unknown) => {
-        this.busy.set(false);
-        this.actionErrors.set(errorMessages(error));
+    this.list.run(request, done, {
+      failed: (error) => {
         this.conflict.set(isVersionConflict(error));
         failed?.();
       },
@@ -261,9 +227,5 @@ export class ChartNotes {
         label: `Note of ${row.date || 'no date'}`,
       })),
     );
-  }
-
-  private replace(saved: DocumentReference): void {
-    this.notes.update((notes) => notes.map((n) => (n.id === saved.id ? saved : n)));
   }
 }

@@ -1,12 +1,12 @@
-import { Component, computed, DestroyRef, effect, inject, input, output, signal, untracked } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { Component, computed, effect, inject, input, output, untracked } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import type { MatSlideToggleChange } from '@angular/material/slide-toggle';
-import { errorMessages, type Observation } from '@web-shared/fhir';
-import { appendNew, MorePages } from '../../../paging/more-pages';
+import type { Observation } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { ShowMore } from '../../../paging/show-more/show-more';
 import { ChartApi } from '../chart-api';
+import { ChartList } from '../chart-list';
 import { ShareSwitch } from '../share-switch/share-switch';
 import {
   formatFhirDate,
@@ -32,7 +32,7 @@ interface ResultRow {
 /** The chart's results: the patient's Observations newest first, each with "Shared with patient". */
 @Component({
   selector: 'pc-chart-results',
-  imports: [MatButtonModule, MatProgressBarModule, ShareSwitch, ShowMore],
+  imports: [ErrorMessages, MatButtonModule, MatProgressBarModule, ShareSwitch, ShowMore],
   templateUrl: './chart-results.html',
   styleUrl: './chart-results.css',
 })
@@ -45,22 +45,12 @@ export class ChartResults {
   readonly sharingChanged = output<void>();
 
   private readonly api = inject(ChartApi);
-  private readonly destroyRef = inject(DestroyRef);
 
-  protected readonly results = signal<Observation[]>([]);
-  protected readonly loading = signal(false);
-  protected readonly loadErrors = signal<string[]>([]);
-  protected readonly actionErrors = signal<string[]>([]);
-  protected readonly busy = signal(false);
-  protected readonly more = new MorePages<Observation>('Observation', (items) => {
-    const { list, added } = appendNew(this.results(), items);
-    this.results.set(list);
-    this.emitListed();
-    return added;
-  });
+  protected readonly list = new ChartList<Observation>('Observation', () => this.emitListed());
 
   protected readonly rows = computed<ResultRow[]>(() =>
-    this.results()
+    this.list
+      .items()
       .filter((o): o is Observation & { id: string } => !!o.id)
       .map((observation) => ({
         id: observation.id,
@@ -76,33 +66,12 @@ export class ChartResults {
   constructor() {
     effect(() => {
       const patientId = this.patientId();
-      untracked(() => this.load(patientId));
+      untracked(() => this.list.load(this.api.results(patientId)));
     });
   }
 
   protected reload(): void {
-    this.load(this.patientId());
-  }
-
-  private load(patientId: string): void {
-    this.loading.set(true);
-    this.loadErrors.set([]);
-    this.more.start({ items: [] });
-    this.api
-      .results(patientId)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (page) => {
-          this.results.set(page.items);
-          this.more.start(page);
-          this.loading.set(false);
-          this.emitListed();
-        },
-        error: (error: unknown) => {
-          this.loadErrors.set(errorMessages(error));
-          this.loading.set(false);
-        },
-      });
+    this.list.load(this.api.results(this.patientId()));
   }
 
   private emitListed(): void {
@@ -115,22 +84,14 @@ export class ChartResults {
   }
 
   protected toggleShare(row: ResultRow, change: MatSlideToggleChange): void {
-    this.busy.set(true);
-    this.actionErrors.set([]);
-    this.api
-      .setShared(row.observation, 'patient', change.checked)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (saved) => {
-          this.busy.set(false);
-          this.results.update((all) => all.map((o) => (o.id === saved.id ? saved : o)));
-          this.sharingChanged.emit();
-        },
-        error: (error: unknown) => {
-          this.busy.set(false);
-          this.actionErrors.set(errorMessages(error));
-          change.source.checked = !change.checked;
-        },
-      });
+    this.list.run(
+      this.api.setShared(row.observation, 'patient', change.checked),
+      (saved) => {
+        this.list.replace(saved);
+        this.sharingChanged.emit();
+      },
+      // Refused: the switch goes back to the state the server still has.
+      { failed: () => (change.source.checked = !change.checked) },
+    );
   }
 }

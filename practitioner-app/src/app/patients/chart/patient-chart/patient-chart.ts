@@ -4,6 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { errorMessages, type Organization, type Patient } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { LaunchAppMenu } from '../../../apps/launch-app-menu/launch-app-menu';
 import { displayName } from '../../patient-name';
 import { ChartApi } from '../chart-api';
@@ -32,6 +33,7 @@ import { RecentProfileChanges } from '../../../profile-changes/recent-profile-ch
 @Component({
   selector: 'pc-patient-chart',
   imports: [
+    ErrorMessages,
     RouterLink,
     MatButtonModule,
     MatProgressBarModule,

@@ -4,6 +4,7 @@ import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { AuthService } from '@web-shared/auth';
 import { errorMessages, type Provenance } from '@web-shared/fhir';
+import { ErrorMessages } from '@web-shared/shell';
 import { ChartApi } from '../chart-api';
 import { formatFhirDate, spokenName } from '../chart-model';
 import type { ChartItem } from '../chart-types';
@@ -30,7 +31,7 @@ const ACTIVITY_TEXT: Record<string, string> = {
  */
 @Component({
   selector: 'pc-sharing-history',
-  imports: [MatButtonModule, MatProgressBarModule],
+  imports: [ErrorMessages, MatButtonModule, MatProgressBarModule],
   templateUrl: './sharing-history.html',
   styleUrl: './sharing-history.css',
 })
