@@ -859,6 +859,65 @@ describe('authorization matrix over HTTP', () => {
     }
   });
 
+  it("Person/$update-profile: only the Person's own account saves it, and its records change only as their own writes could (issue #13)", async () => {
+    // X reviews each change, Y updates automatically (as in the test above).
+    for (const [practiceId, mode] of [
+      [practiceX, 'review'],
+      [practiceY, 'automatic'],
+    ] as const) {
+      const org = await server.repo.read<Resource & { extension?: any[] }>('Organization', practiceId);
+      const others = (org.extension ?? []).filter((e) => e.url !== PATIENT_UPDATES_URL);
+      await server.repo.update({ ...org, extension: [...others, { url: PATIENT_UPDATES_URL, valueCode: mode }] });
+    }
+    const owners: Record<'personA' | 'personB', Who> = { personA: 'patientA', personB: 'patientB' };
+    const version = async (key: string) => {
+      const [type, id] = ids.get(key)!.split('/') as [string, string];
+      return (await server.repo.read<Resource>(type, id)).meta?.versionId;
+    };
+    for (const who of EVERYONE) {
+      for (const key of ['personA', 'personB'] as const) {
+        const [, id] = ids.get(key)!.split('/') as [string, string];
+        const current = await server.repo.read<Resource & { gender?: string }>('Person', id);
+        const profile = { ...current, gender: current.gender === 'female' ? 'male' : 'female' };
+        const before = await Promise.all([key, 'A', 'BX', 'BY'].map(version));
+        const res = await fhirFetch(`${F()}/Person/${id}/$update-profile`, {
+          ...as(who),
+          method: 'POST',
+          body: { resourceType: 'Parameters', parameter: [{ name: 'profile', resource: profile }] },
+        });
+        const after = await Promise.all([key, 'A', 'BX', 'BY'].map(version));
+        const label = `${who} → ${key}/$update-profile: ${res.status}`;
+        if (owners[key] !== who) {
+          assert.ok([401, 403, 404].includes(res.status), label);
+          assert.equal(res.body.resourceType, 'OperationOutcome', label);
+          assert.deepEqual(after, before, `${label}: nothing stored`);
+          continue;
+        }
+        assert.equal(res.status, 200, label);
+        assert.notEqual(after[0], before[0], `${label}: the profile stored`);
+        const statuses = (res.body.parameter ?? [])
+          .filter((p: any) => p.name === 'result')
+          .map((p: any) => [
+            p.part.find((x: any) => x.name === 'patient').valueReference.reference,
+            p.part.find((x: any) => x.name === 'status').valueCode,
+          ]);
+        if (key === 'personA') assert.deepEqual(statuses, [[ids.get('A'), 'proposed']], label);
+        else {
+          assert.deepEqual(
+            statuses,
+            [
+              [ids.get('BX'), 'proposed'],
+              [ids.get('BY'), 'updated'],
+            ],
+            label,
+          );
+          assert.equal(after[2], before[2], `${label}: BX (review) not written`);
+          assert.notEqual(after[3], before[3], `${label}: BY (automatic) written`);
+        }
+      }
+    }
+  });
+
   it("a patient's list of practitioners (CareTeam, decision 0030): written only by that patient, read by them and the practice of its record", async () => {
     const writers: Partial<Record<Who, string[]>> = { patientA: ['A'], patientB: ['BX', 'BY'] };
     const owners: Record<string, Who[]> = { A: ['pX', 'backendX'], BX: ['pX', 'backendX'], BY: ['pY', 'backendY'] };

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { authedFetch, fhirFetch, testServerForSuite } from './support/test-server.ts';
 
@@ -346,6 +348,17 @@ describe('FHIR REST', () => {
       'https://patient-portal.example.org/fhir/OperationDefinition/share',
       'our own operations name our OperationDefinitions',
     );
+    const person = body.rest[0].resource.find((r: any) => r.type === 'Person');
+    assert.deepEqual(person.operation.map((o: any) => o.name).sort(), ['update-profile', 'validate']);
+    const updateProfile = person.operation.find((o: any) => o.name === 'update-profile').definition;
+    assert.equal(updateProfile, 'https://patient-portal.example.org/fhir/OperationDefinition/update-profile');
+    const definition = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, '..', 'fhir-profiles', 'operation-definitions', 'update-profile.json'),
+        'utf8',
+      ),
+    );
+    assert.equal(definition.url, updateProfile, 'the OperationDefinition the CapabilityStatement names is ours');
     assert.ok(
       !patient.searchParam.some((p: any) => p.type === 'composite'),
       'only implemented parameter types are claimed',

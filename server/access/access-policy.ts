@@ -8,6 +8,7 @@ import { CLINICAL_TYPES } from '../fhir/record-categories.ts';
 import { DIRECTORY_LISTED, OWNER_SYSTEM } from './access-index.ts';
 import type { Principal, ResourceScope } from './principal.ts';
 import { prepareDelete, prepareWrite } from './write-checks.ts';
+import { profileUpdateFor } from './profile-update.ts';
 import { checkSharingChange, hasSharingMark, sharingProvenance } from './sharing-change.ts';
 import { localId } from './grants/record-refs.ts';
 import {
@@ -132,6 +133,7 @@ function scopeOf(writer: Writer): AccessScope {
           sharingProvenance(writer.principal, written, checked, shared, writer.options.now?.() ?? new Date()),
       };
     },
+    profileUpdate: (personId) => profileUpdateFor(writer.principal, personId),
   };
 }
 

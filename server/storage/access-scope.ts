@@ -37,6 +37,21 @@ export interface AccessScope {
    * the record of the change (a Provenance naming the caller) for the version written.
    */
   sharingChange?(current: Resource, audience: string, shared: boolean): SharingChange;
+  /**
+   * For `Person/[id]/$update-profile` (decision 0028): refuses anyone but the patient whose account
+   * is that Person (FhirError 403; another patient: 404, as their read would be) and answers what
+   * the operation needs to know of the practices' records. It grants nothing: every write of the
+   * operation still passes `prepareWrite`.
+   */
+  profileUpdate?(personId: string): ProfileUpdate;
+}
+
+/** The practices' side of a patient's profile update, as the access layer reads it. */
+export interface ProfileUpdate {
+  /** The practice that keeps a record (its Organization id), from the owner mark. */
+  ownerOf(record: Resource): string | undefined;
+  /** The practice's `patient-updates` setting, from its Organization (absent: `disabled`). */
+  modeOf(practice: Resource | undefined): 'disabled' | 'notify' | 'automatic' | 'review';
 }
 
 export interface SharingChange {

@@ -66,6 +66,17 @@ const toggledInvitations = (org: Organization): Organization => {
   return { ...org, extension: [...others, { url: PATIENT_INVITATIONS_URL, valueBoolean: !on }] };
 };
 
+/** A `$update-profile` request changing the Person's phone number, on the version stored now. */
+const profileUpdate = async (w: World, person: string): Promise<Request> => {
+  const current = (await stored(w, person)) as Person;
+  const telecom = [{ system: 'phone' as const, value: `+61 400 ${Math.floor(Math.random() * 900000 + 100000)}` }];
+  return {
+    method: 'POST',
+    path: `${person}/$update-profile`,
+    body: { resourceType: 'Parameters', parameter: [{ name: 'profile', resource: { ...current, telecom } }] },
+  };
+};
+
 const CELLS: Cell[] = [
   // PractitionerRole: membership and administration come only from the practice's administrators.
   {
@@ -419,6 +430,26 @@ const CELLS: Cell[] = [
       return { request: { method: 'POST', path: 'Task', body: await proposal(w, w.ref.BY!) } };
     },
   },
+  // Person/$update-profile (issue #13): the profile is its own account's; the records change only by their settings.
+  {
+    name: 'Person/$update-profile: patient A saves her profile, her record at X (automatic) gets the change (only patient A)',
+    allowed: ['patientA'],
+    identities: [...IDENTITIES, 'adminY'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'automatic');
+      return { request: await profileUpdate(w, w.ref.personA!), target: w.ref.personA! };
+    },
+  },
+  {
+    name: "Person/$update-profile: patient B's profile (nobody here; patient A is told it does not exist)",
+    allowed: [],
+    identities: [...IDENTITIES, 'adminY'],
+    setup: async (w) => {
+      await setUpdateMode(w, 'automatic');
+      await setUpdateMode(w, 'automatic', w.practiceY);
+      return { request: await profileUpdate(w, w.ref.personB!), target: w.ref.personB! };
+    },
+  },
   {
     name: "Patient: link an own practice's record",
     allowed: STAFF,
@@ -559,7 +590,9 @@ describe('who may create, change and end what grants access (docs/security.md), 
         const after = target ? await stored(w, target) : undefined;
         if (cell.allowed.includes(who)) {
           assert.ok(res.status >= 200 && res.status < 300, label);
-          if (request.method === 'POST') assert.equal(await count(w, type), countBefore + 1, `${label}: stored`);
+          // An operation (`Person/[id]/$update-profile`) changes its target; a plain POST creates one.
+          if (request.method === 'POST' && !request.path.includes('/$'))
+            assert.equal(await count(w, type), countBefore + 1, `${label}: stored`);
           else if (request.method === 'DELETE') assert.equal(after, undefined, `${label}: deleted`);
           else assert.notEqual(after?.meta?.versionId, versionBefore, `${label}: changed`);
         } else if (request.method === 'DELETE' && res.status < 300) {

@@ -108,7 +108,7 @@ function unique<T>(items: T[]): T[] {
 }
 
 /** Our own operations (fhir-profiles/operation-definitions/); the others are FHIR's. */
-const OWN_OPERATIONS = new Set(['share', 'unshare', 'decide', 'invite', 'uninvite']);
+const OWN_OPERATIONS = new Set(['share', 'unshare', 'decide', 'invite', 'uninvite', 'update-profile']);
 
 function operationDefinition(name: string): string {
   if (OWN_OPERATIONS.has(name)) return `https://patient-portal.example.org/fhir/OperationDefinition/${name}`;

@@ -5,6 +5,7 @@ import { validateOperation } from '../operations/validate-operation.ts';
 import { shareOperation } from '../operations/share-operation.ts';
 import { decideOperation } from '../operations/decide-operation.ts';
 import { inviteOperation } from '../operations/invite-operation.ts';
+import { updateProfileOperation } from '../operations/update-profile-operation.ts';
 import { setActedOn } from './acted-on.ts';
 import { badRequest } from '../outcomes.ts';
 import type { FhirContext } from './fhir-context.ts';
@@ -82,6 +83,22 @@ export function invite(ctx: FhirContext, cancel: boolean) {
     const caller: unknown = res.locals.principal;
     const task = await inviteOperation(ctx.invitations, { patientId, caller, repo: ctx.repo, onRead }, cancel);
     sendJson(res, 200, task);
+  };
+}
+
+/**
+ * `Person/[id]/$update-profile` (POST, a Parameters body): the patient saves their profile and each
+ * practice holding their record gets the change by its setting; answers a Parameters of results.
+ */
+export function updateProfile(ctx: FhirContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    if (resourceTypeParam(req) !== 'Person') throw badRequest('$update-profile is an operation on a Person');
+    const onRead = (resource: Resource) => setActedOn(res, resource);
+    sendJson(
+      res,
+      200,
+      await updateProfileOperation(ctx, { id: idParam(req), body: jsonResourceBody(req, ctx), onRead }),
+    );
   };
 }
 

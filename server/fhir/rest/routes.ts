@@ -4,7 +4,7 @@ import { CLINICAL_TYPES } from '../record-categories.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { createBinary, forBinary, readBinary, updateBinary, vreadBinary } from './binary-interactions.ts';
 import { history } from './history-interactions.ts';
-import { decide, everything, invite, share, validate } from './operation-interactions.ts';
+import { decide, everything, invite, share, updateProfile, validate } from './operation-interactions.ts';
 import { batchOrTransaction } from './system-interactions.ts';
 import { patch, read, remove, update, vread } from './instance-interactions.ts';
 import { conditionalDelete, conditionalUpdate, create, search } from './type-interactions.ts';
@@ -138,6 +138,14 @@ export const ROUTES: Route[] = [
     operation: 'uninvite',
     types: ['Patient'],
     handler: (ctx) => invite(ctx, true),
+  },
+  {
+    method: 'post',
+    path: '/:type/:id/\\$update-profile',
+    level: 'instance',
+    operation: 'update-profile',
+    types: ['Person'],
+    handler: updateProfile,
   },
   { method: 'get', path: '/:type/:id', level: 'instance', interaction: 'read', handler: forBinary(readBinary, read) },
   {

@@ -150,6 +150,58 @@ describe('our extensions, validated wherever they appear', () => {
     );
   });
 
+  describe("a complex extension's parts (emergency-contact: slices of Extension.extension by url)", () => {
+    const CONTACT = `${SD}emergency-contact`;
+    const person = (...extension: object[]): object => ({ resourceType: 'Person', extension });
+    const name = { url: 'name', valueHumanName: { family: 'Kin' } };
+    const phone = { url: 'telecom', valueContactPoint: { system: 'phone', value: '1' } };
+    const relationship = {
+      url: 'relationship',
+      valueCodeableConcept: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'N' }] },
+    };
+
+    it('accepts a contact with its parts, and refuses each part out of its definition with its path', () => {
+      assert.deepEqual(errors(person({ url: CONTACT, extension: [relationship, name, phone, phone, phone] })), []);
+      assert.deepEqual(errors(person({ url: CONTACT, extension: [relationship, phone] })), [
+        'Person.extension[0].extension',
+      ]);
+      assert.deepEqual(errors(person({ url: CONTACT, extension: [name, { url: 'name', valueString: 'Kin' }] })), [
+        'Person.extension[0].extension[1].value[x]',
+        'Person.extension[0].extension',
+      ]);
+      assert.deepEqual(errors(person({ url: CONTACT, extension: [name, { url: 'notes', valueString: 'x' }] })), [
+        'Person.extension[0].extension[1]',
+      ]);
+      assert.deepEqual(errors(person({ url: CONTACT, extension: [name, phone, phone, phone, phone] })), [
+        'Person.extension[0].extension',
+      ]);
+      assert.ok(errors(person({ url: CONTACT, valueString: 'Kin' })).includes('Person.extension[0].value[x]'));
+    });
+
+    it('at most 10 on a Person, and only on a Person', () => {
+      const contact = { url: CONTACT, extension: [name] };
+      assert.deepEqual(errors(person(...Array.from({ length: 10 }, () => contact))), []);
+      assert.deepEqual(errors(person(...Array.from({ length: 11 }, () => contact))), ['Person.extension']);
+      assert.deepEqual(errors({ resourceType: 'Patient', extension: [contact] }), ['Patient.extension[0]']);
+    });
+
+    it('slices anywhere else still stop the start-up', () => {
+      const sliced: StructureDefinition = {
+        resourceType: 'StructureDefinition',
+        url: `${SD}sliced`,
+        name: 'Sliced',
+        status: 'draft',
+        kind: 'resource',
+        abstract: false,
+        type: 'Patient',
+        baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Patient',
+        derivation: 'constraint',
+        differential: { element: [{ id: 'Patient.name:official', path: 'Patient.name', sliceName: 'official' }] },
+      };
+      assert.throws(() => withSnapshot(sliced, 'sliced.json'), /slicing is not supported/);
+    });
+  });
+
   describe('a new Extension definition is enforced as it is written', () => {
     let dir = '';
     const definition = (extra: Partial<StructureDefinition>, value: object): StructureDefinition =>

@@ -2,6 +2,8 @@ import { OperationOutcomeError, tryGetDataType, validateTypedValue } from '@medp
 import type { InternalSchemaElement } from '@medplum/core';
 import type { ElementDefinition, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 import { bindingProblem } from './bindings.ts';
+import type { Part } from './extension-parts.ts';
+import { compileParts, partProblems } from './extension-parts.ts';
 import { valueSetCodes } from './value-set-codes.ts';
 
 /**
@@ -20,6 +22,8 @@ import { valueSetCodes } from './value-set-codes.ts';
  *   numbers, `maxLength` of strings. @medplum/core checks none of these for an extension: it is
  *   given the definition as a profile only for the rest (the fixed url, sub-extension cardinality,
  *   fixed and pattern values, the invariants ext-1 and ele-1).
+ *
+ * - a complex extension's parts (sub-extensions sliced by url): extension-parts.ts.
  *
  * Extensions of other urls (other systems', or ours without a definition) are not checked here.
  * A definition this code cannot enforce fully (a context of type `fhirpath`, a binding whose value
@@ -40,6 +44,8 @@ interface Rule {
   /** How often it may appear on one element. */
   max: number;
   isModifier: boolean;
+  /** A complex extension's parts (sub-extensions by url: extension-parts.ts); undefined for a simple one. */
+  parts?: Part[];
   value: {
     /** The JSON keys allowed for the value (`valueBoolean`), each with its type code. */
     keys: Map<string, string>;
@@ -129,6 +135,8 @@ export class ExtensionRules {
       if (key === 'extension' && rule.isModifier)
         add(at, `Extension ${rule.name} is a modifier: it belongs in modifierExtension`);
       for (const [where, text, code] of valueProblems(rule, extension)) add(`${at}.${where}`, text, code);
+      if (rule.parts)
+        for (const [where, text, code] of partProblems(rule.parts, extension)) add(`${at}.${where}`, text, code);
       for (const issue of profileIssues(rule, extension))
         issues.push({ ...issue, expression: issue.expression?.map((e) => e.replace(/^Extension/, at)) });
     });
@@ -222,6 +230,7 @@ function compile(definition: StructureDefinition): Rule {
     contexts,
     max: cardinality(root.max),
     isModifier: root.isModifier === true,
+    parts: compileParts(definition),
     value: {
       keys,
       min: value.min ?? 0,

@@ -6,6 +6,11 @@ import { baseDefinitionOf } from '../definitions.ts';
  * so one is derived at start-up: the base R4 snapshot with each differential element laid over the
  * element of the same path. Slicing and profiles of profiles are not supported yet; a profile using
  * them stops the server with a clear error instead of being half-enforced.
+ *
+ * The one exception is a complex extension's parts: an Extension definition may slice
+ * `Extension.extension` by url (`Extension.extension:name…`). Those slices stay in the differential,
+ * out of the snapshot (so @medplum/core sees the parts as plain extensions), and are enforced by
+ * extension-parts.ts; only that pattern is accepted.
  */
 export function withSnapshot(profile: StructureDefinition, file: string): StructureDefinition {
   if (profile.snapshot?.element?.length) return profile;
@@ -17,6 +22,11 @@ export function withSnapshot(profile: StructureDefinition, file: string): Struct
   }
   const overrides = new Map<string, ElementDefinition>();
   for (const element of profile.differential?.element ?? []) {
+    if (profile.type === 'Extension' && isExtensionPart(element)) continue;
+    if (profile.type === 'Extension' && element.path === 'Extension.extension' && element.slicing) {
+      overrides.set(element.path, withoutSlicing(element));
+      continue;
+    }
     if (element.sliceName || element.slicing)
       throw new Error(`Profile ${file}: slicing is not supported (${element.id ?? element.path})`);
     if (!base.snapshot.element.some((e) => e.path === element.path))
@@ -28,4 +38,14 @@ export function withSnapshot(profile: StructureDefinition, file: string): Struct
     return override ? { ...e, ...override, id: e.id } : e;
   });
   return { ...profile, snapshot: { element } };
+}
+
+/** A slice of `Extension.extension` (a complex extension's part) or an element inside one. */
+export function isExtensionPart(element: ElementDefinition): boolean {
+  return (element.id ?? '').startsWith('Extension.extension:');
+}
+
+function withoutSlicing(element: ElementDefinition): ElementDefinition {
+  const { slicing: _slicing, ...rest } = element;
+  return rest;
 }
