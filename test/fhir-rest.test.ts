@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { authedFetch, fhirFetch, testServerForSuite } from './support/test-server.ts';
@@ -359,6 +359,18 @@ describe('FHIR REST', () => {
       ),
     );
     assert.equal(definition.url, updateProfile, 'the OperationDefinition the CapabilityStatement names is ours');
+    // Every OperationDefinition of ours the statement names is a file in fhir-profiles/ with that url.
+    const ours = new Set<string>(
+      body.rest[0].resource
+        .flatMap((r: any) => r.operation ?? [])
+        .map((o: any) => o.definition)
+        .filter((d: string) => d.startsWith('https://patient-portal.example.org/')),
+    );
+    const folder = join(import.meta.dirname, '..', 'fhir-profiles', 'operation-definitions');
+    const files = new Set(
+      readdirSync(folder).map((f) => JSON.parse(readFileSync(join(folder, f), 'utf8')).url as string),
+    );
+    for (const url of ours) assert.ok(files.has(url), `${url} has its OperationDefinition in fhir-profiles/`);
     assert.ok(
       !patient.searchParam.some((p: any) => p.type === 'composite'),
       'only implemented parameter types are claimed',
